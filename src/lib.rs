@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod runtime;
+pub mod token;
+
+#[cfg(feature = "wechat")]
+pub mod wechat;
+
+pub use runtime::{Error, Media, RetryPolicy, Secret};

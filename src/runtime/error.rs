@@ -1,0 +1,100 @@
+use super::{BodySnippet, ValidationError};
+use crate::token::TokenError;
+use std::time::Duration;
+
+/// Why a call failed. `E` is the endpoint's own error enum (from its errcode table).
+///
+/// The variants separate what a caller handles differently: nothing sent
+/// ([`Error::Invalid`]), no answer ([`Error::Transport`], [`Error::Timeout`]), an HTTP
+/// failure ([`Error::Status`]), an answer that is not what the docs describe
+/// ([`Error::Decode`]), and the platform's documented refusal ([`Error::Api`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error<E> {
+    /// A documented constraint is broken; the request was not sent.
+    #[error("{endpoint}: invalid request: {source}")]
+    Invalid {
+        endpoint: &'static str,
+        #[source]
+        source: ValidationError,
+    },
+    /// No HTTP response: connection refused or reset, DNS, TLS, …
+    #[error("{endpoint}: transport error: {source}")]
+    Transport {
+        endpoint: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No complete response within the call's timeout.
+    #[error("{endpoint}: timed out after {after:?}")]
+    Timeout {
+        endpoint: &'static str,
+        after: Duration,
+    },
+    /// The server answered with a non-success HTTP status.
+    #[error("{endpoint}: HTTP {status}: {body}")]
+    Status {
+        endpoint: &'static str,
+        status: u16,
+        body: BodySnippet,
+    },
+    /// The body could not be decoded as the docs describe.
+    #[error("{endpoint}: undecodable response (HTTP {status}): {reason}; body: {body}")]
+    Decode {
+        endpoint: &'static str,
+        status: u16,
+        reason: String,
+        body: BodySnippet,
+    },
+    /// No access token could be had.
+    #[error("{endpoint}: no access token: {source}")]
+    Token {
+        endpoint: &'static str,
+        #[source]
+        source: TokenError,
+    },
+    /// The platform refused the call with a documented (or unknown) error code.
+    #[error("{endpoint}: {source}")]
+    Api {
+        endpoint: &'static str,
+        #[source]
+        source: E,
+    },
+}
+
+impl<E> Error<E> {
+    /// The endpoint's own error, when the platform answered with one.
+    pub fn api(&self) -> Option<&E> {
+        match self {
+            Error::Api { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+    pub fn into_api(self) -> Option<E> {
+        match self {
+            Error::Api { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    /// The doc name of the endpoint that failed, e.g. `auth.code2Session`.
+    pub fn endpoint(&self) -> &'static str {
+        match self {
+            Error::Invalid { endpoint, .. }
+            | Error::Transport { endpoint, .. }
+            | Error::Timeout { endpoint, .. }
+            | Error::Status { endpoint, .. }
+            | Error::Decode { endpoint, .. }
+            | Error::Token { endpoint, .. }
+            | Error::Api { endpoint, .. } => endpoint,
+        }
+    }
+}

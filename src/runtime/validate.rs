@@ -1,0 +1,140 @@
+//! Checks of the constraints the docs state, run before a request is sent.
+//! The generated `validate()` methods call these with the field's wire name.
+
+use std::fmt;
+
+/// A request field breaks a rule the platform's docs state; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Wire name of the field, e.g. `width` or `line_color.r`.
+    pub field: &'static str,
+    /// The rule, in words, e.g. `must be between 280 and 1280`.
+    pub rule: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}` {}", self.field, self.rule)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+fn fail(field: &'static str, rule: String) -> Result<(), ValidationError> {
+    Err(ValidationError { field, rule })
+}
+
+/// Length in bytes (UTF-8) within `[min, max]`.
+pub fn byte_len(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    let n = value.len();
+    if n < min || n > max {
+        return fail(field, format!("must be {min} to {max} bytes long (is {n})"));
+    }
+    Ok(())
+}
+
+/// Length in characters within `[min, max]`.
+pub fn char_len(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    let n = value.chars().count();
+    if n < min || n > max {
+        return fail(
+            field,
+            format!("must be {min} to {max} characters long (is {n})"),
+        );
+    }
+    Ok(())
+}
+
+/// Numeric range, inclusive.
+pub fn range<T: PartialOrd + fmt::Display + Copy>(
+    field: &'static str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), ValidationError> {
+    if value < min || value > max {
+        return fail(
+            field,
+            format!("must be between {min} and {max} (is {value})"),
+        );
+    }
+    Ok(())
+}
+
+/// Every character is in the set, given as a regex-class body such as `A-Za-z0-9_`.
+pub fn charset(
+    field: &'static str,
+    value: &str,
+    class: &'static str,
+) -> Result<(), ValidationError> {
+    if let Some(bad) = value.chars().find(|c| !in_class(*c, class)) {
+        return fail(
+            field,
+            format!("may only contain the characters [{class}] (found {bad:?})"),
+        );
+    }
+    Ok(())
+}
+
+fn in_class(c: char, class: &str) -> bool {
+    let chars: Vec<char> = class.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // `a-z` is a range unless the `-` is first or last.
+        if i + 2 < chars.len() && chars[i + 1] == '-' {
+            if (chars[i]..=chars[i + 2]).contains(&c) {
+                return true;
+            }
+            i += 3;
+        } else {
+            if chars[i] == c {
+                return true;
+            }
+            i += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_understands_ranges_and_literal_dash() {
+        let class = "0-9A-Za-z!#$&'()*+,/:;=?@._~-";
+        assert!(charset("scene", "a=1&b=Z~-", class).is_ok());
+        let err = charset("scene", "中文", class).unwrap_err();
+        assert_eq!(err.field, "scene");
+        assert!(err.to_string().contains("'中'"), "{err}");
+        assert!(charset("scene", "50%", class).is_err());
+    }
+
+    #[test]
+    fn lengths_count_the_right_unit() {
+        assert!(byte_len("path", &"页".repeat(43), 1, 128).is_err()); // 129 bytes
+        assert!(char_len("scene", &"页".repeat(32), 1, 32).is_ok());
+        assert!(char_len("mchOrderNo", "abcd", 5, 30).is_err());
+    }
+
+    #[test]
+    fn range_is_inclusive() {
+        assert!(range("width", 280u32, 280, 1280).is_ok());
+        assert!(range("width", 1280u32, 280, 1280).is_ok());
+        let e = range("width", 1281u32, 280, 1280).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `width` must be between 280 and 1280 (is 1281)"
+        );
+    }
+}
