@@ -1,12 +1,27 @@
 //! Access tokens: what the generated calls need, where it comes from, how it is shared.
 //!
-//! [`TokenSource`] is what a platform client asks for a token; [`TokenManager`] is the
-//! default source (cached, single-flight refresh); a user's own central token service
-//! plugs in through [`TokenSource`] directly.
+//! [`TokenSource`] is what a platform client asks for a token. Two ways to provide one:
+//!
+//! - [`TokenManager`], the default: cached, refreshed ahead of expiry while the old
+//!   token keeps being served, one upstream fetch per refresh however many callers
+//!   wait. Give it a shared [`TokenStore`] (e.g. `RedisStore`, feature `redis`) and
+//!   all instances of a service use one token instead of invalidating each other's.
+//! - Your own central token service (the platforms recommend one per app): implement
+//!   [`TokenSource`], or wrap an async closure with [`provider_fn`].
 
 mod manager;
+mod memory;
+mod provider;
+#[cfg(feature = "redis")]
+mod redis;
+mod store;
 
-pub use manager::TokenManager;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
+pub use manager::{TokenManager, TokenManagerBuilder};
+pub use memory::MemoryStore;
+pub use provider::{fetcher_fn, provider_fn, FnTokenFetcher, FnTokenSource};
+pub use store::{LockToken, TokenStore};
 
 use crate::runtime::Secret;
 use std::future::Future;
