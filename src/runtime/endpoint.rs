@@ -11,16 +11,25 @@ pub enum HttpMethod {
     Post,
 }
 
-/// How a call authenticates (the schema's `auth:`).
+/// How a call authenticates (the schema's `auth:`), with the wire names it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthKind {
+pub enum Auth {
     None,
-    /// `access_token` from the token manager, in the query.
-    AccessToken,
-    /// The client's app id and secret, under the platform's wire names.
-    AppSecret,
-    /// The body is signed with the platform's signing scheme.
-    Sign,
+    /// An access token from the client's token source, in the query under `name`.
+    AccessToken {
+        name: &'static str,
+    },
+    /// The client's app id and secret under these wire names, in the query or the body.
+    AppSecret {
+        app_id: &'static str,
+        secret: &'static str,
+        in_body: bool,
+    },
+    /// The body is signed by the named scheme; the signature goes in `field`.
+    Sign {
+        scheme: &'static str,
+        field: &'static str,
+    },
 }
 
 /// Where the fields that are not in the query go (the schema's `body:`).
@@ -52,7 +61,7 @@ pub trait Endpoint: Serialize + Send + Sync {
     const NAME: &'static str;
     const METHOD: HttpMethod;
     const PATH: &'static str;
-    const AUTH: AuthKind;
+    const AUTH: Auth;
     const BODY: BodyKind;
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
@@ -114,4 +123,65 @@ pub trait ApiError: std::error::Error + Send + Sync + 'static {
 /// Error enums of platforms whose codes are integers (WeChat `errcode`, Baidu `errno`).
 pub trait FromErrcode: ApiError {
     fn from_errcode(code: i64, message: String) -> Self;
+}
+
+impl Response for String {
+    const KIND: ResponseKind = ResponseKind::Text;
+    fn from_json(payload: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(String::from_utf8_lossy(payload).into_owned())
+    }
+}
+
+/// A string that is not one of an enum's documented values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a documented value of {type_name}")]
+pub struct UnknownValue {
+    pub type_name: &'static str,
+    pub value: String,
+}
+
+/// One endpoint as the schema describes it; generated into each platform's `ENDPOINTS`.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointInfo {
+    /// `group.docName`
+    pub name: &'static str,
+    pub method: HttpMethod,
+    pub path: &'static str,
+    pub needs_access_token: bool,
+    pub response: ResponseKind,
+    /// The docs' example response (JSON), if the schema has one.
+    pub example: Option<&'static str>,
+    /// Wire names of the required request fields.
+    pub required: &'static [&'static str],
+    /// Documented error codes with their doc text.
+    pub errors: &'static [(i64, &'static str)],
+}
+
+/// How a platform reports success and failure: the schema's `envelope`.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope {
+    pub style: EnvelopeStyle,
+    pub code: &'static str,
+    pub message: &'static str,
+    pub code_alias: Option<&'static str>,
+    pub message_alias: Option<&'static str>,
+    /// Codes meaning success, as text (`"0"`, `"SUCCESS"`).
+    pub success: &'static [&'static str],
+    pub data: Option<&'static str>,
+    pub request_id: Option<&'static str>,
+    pub business_code: Option<&'static str>,
+    pub business_message: Option<&'static str>,
+    pub business_success: &'static [&'static str],
+    pub result: Option<&'static str>,
+    pub sub_code: Option<&'static str>,
+    pub sub_message: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeStyle {
+    Errcode,
+    ErrnoData,
+    CodeMsgData,
+    WechatpayXml,
+    Alipay,
 }

@@ -3,7 +3,9 @@
 
 mod body;
 mod call;
+pub mod decode;
 mod endpoint;
+pub mod envelope;
 mod error;
 mod media;
 mod retry;
@@ -14,8 +16,8 @@ pub mod validate;
 pub use body::{BodySnippet, BODY_SNIPPET_LIMIT};
 pub use call::{Call, CallOptions, Execute};
 pub use endpoint::{
-    decode_json, ApiError, AuthKind, BodyKind, Endpoint, FromErrcode, HttpMethod, Query, Response,
-    ResponseKind,
+    decode_json, ApiError, Auth, BodyKind, Endpoint, EndpointInfo, Envelope, EnvelopeStyle,
+    FromErrcode, HttpMethod, Query, Response, ResponseKind, UnknownValue,
 };
 pub use error::Error;
 pub use media::{FileUpload, Media, Multipart, MultipartValue};
@@ -23,3 +25,11 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::{Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
+
+/// What generated code reaches through the runtime, so that it needs no direct
+/// dependency of its own. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,389 @@
+//! Per endpoint: request type, alternatives, response type, error enum and the
+//! `Endpoint` impl that tells the runtime how to send it.
+
+use super::structs::{self, checks, first_line, Access, Shape};
+use super::util::*;
+use crate::ir::{Alternative, Auth, Endpoint, Field, Ty, Usage};
+use crate::spec::{BodySpec, Location, Method, ResponseKindSpec};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let request = request_type(ep, ctx);
+    let alternatives = ep.alternatives.iter().map(|a| alternative(ep, a, ctx));
+    let response = response_type(ep, ctx);
+    let errors = super::errors::emit(ep, ctx);
+
+    let req = ident(&ep.request_type());
+    let resp = ident(&ep.response_type());
+    let err = ident(&ep.error_type());
+    let name = &ep.full_name;
+    let path = &ep.path;
+    let method = match ep.method {
+        Method::Get => quote!(#rt::HttpMethod::Get),
+        Method::Post => quote!(#rt::HttpMethod::Post),
+    };
+    let auth = match &ep.auth {
+        Auth::None => quote!(#rt::Auth::None),
+        Auth::AccessToken { name } => quote!(#rt::Auth::AccessToken { name: #name }),
+        Auth::AppSecret {
+            app_id,
+            secret,
+            in_body,
+        } => quote!(#rt::Auth::AppSecret { app_id: #app_id, secret: #secret, in_body: #in_body }),
+        Auth::Sign { scheme, field, .. } => {
+            quote!(#rt::Auth::Sign { scheme: #scheme, field: #field })
+        }
+    };
+    let body = match ep.body {
+        BodySpec::None => quote!(#rt::BodyKind::None),
+        BodySpec::Json => quote!(#rt::BodyKind::Json),
+        BodySpec::Form => quote!(#rt::BodyKind::Form),
+        BodySpec::Multipart => quote!(#rt::BodyKind::Multipart),
+        BodySpec::Xml => quote!(#rt::BodyKind::Xml),
+    };
+    let idempotent = ep.idempotent;
+    let const_keys = ep.constants.iter().map(|c| c.0.as_str());
+    let const_values = ep.constants.iter().map(|c| c.1.as_str());
+
+    let validate_stmts = {
+        let mut s = checks(&ep.request, Access::SelfField, has_checks, ctx);
+        for a in &ep.alternatives {
+            let a_ident = ident(&a.ident);
+            let alt_ty = ident(&a.type_name);
+            let per_variant: Vec<_> = a
+                .variants
+                .iter()
+                .map(|v| checks(&v.fields, Access::Bound, has_checks, ctx))
+                .collect();
+            if per_variant.iter().all(Vec::is_empty) {
+                continue;
+            }
+            let arms = a.variants.iter().zip(per_variant).map(|(v, inner)| {
+                let vname = ident(&v.name);
+                let binds = v
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        !checks(std::slice::from_ref(*f), Access::Bound, has_checks, ctx).is_empty()
+                    })
+                    .map(|f| ident(&f.ident));
+                if inner.is_empty() {
+                    quote!(#alt_ty::#vname { .. } => {})
+                } else {
+                    quote!(#alt_ty::#vname { #(#binds,)* .. } => { #(#inner)* })
+                }
+            });
+            s.push(quote!(match &self.#a_ident { #(#arms)* }));
+        }
+        s
+    };
+    let validate = if validate_stmts.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn validate(&self) -> Result<(), #rt::ValidationError> {
+                #(#validate_stmts)*
+                Ok(())
+            }
+        }
+    };
+    let write_query = write_query(ep, ctx);
+    let multipart = multipart(ep, ctx);
+    quote! {
+        #request
+        #(#alternatives)*
+        #response
+        #errors
+        impl #rt::Endpoint for #req {
+            const NAME: &'static str = #name;
+            const METHOD: #rt::HttpMethod = #method;
+            const PATH: &'static str = #path;
+            const AUTH: #rt::Auth = #auth;
+            const BODY: #rt::BodyKind = #body;
+            const IDEMPOTENT: bool = #idempotent;
+            const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
+            type Response = #resp;
+            type Error = #err;
+            #validate
+            #write_query
+            #multipart
+        }
+    }
+}
+
+fn skipped(ep: &Endpoint, f: &Field) -> bool {
+    f.location == Location::Query || matches!(ep.body, BodySpec::None | BodySpec::Multipart)
+}
+
+fn alt_in_body(ep: &Endpoint, a: &Alternative) -> bool {
+    matches!(ep.body, BodySpec::Json | BodySpec::Form | BodySpec::Xml)
+        && a.variants
+            .iter()
+            .flat_map(|v| &v.fields)
+            .all(|f| f.location == Location::Body)
+}
+
+fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let mut text = format!("Request of `{}`: {}", ep.full_name, ep.summary);
+    if let Some(u) = &ep.unconfirmed {
+        text.push_str(&format!("\n\n**Unconfirmed:** {u}"));
+    }
+    if let Auth::Sign {
+        scheme,
+        unconfirmed: Some(u),
+        ..
+    } = &ep.auth
+    {
+        text.push_str(&format!(
+            "\n\n**Signing scheme `{scheme}` is unconfirmed:** {u}"
+        ));
+    }
+    let extra_fields = ep.alternatives.iter().map(|a| {
+        let f = ident(&a.ident);
+        let t = ident(&a.type_name);
+        let d = doc(&a.doc);
+        let attr = if alt_in_body(ep, a) {
+            quote!(#[serde(flatten)])
+        } else {
+            quote!(#[serde(skip)])
+        };
+        quote! { #d #attr pub #f: #t, }
+    });
+    let extra_ctor = ep
+        .alternatives
+        .iter()
+        .map(|a| {
+            let f = ident(&a.ident);
+            let t = ident(&a.type_name);
+            (quote!(#f: #t), quote!(#f), quote!())
+        })
+        .collect();
+    let skip = |f: &Field| skipped(ep, f);
+    structs::emit(
+        &Shape {
+            name: &ep.request_type(),
+            doc: doc(&text),
+            fields: &ep.request,
+            usage: Usage {
+                request: true,
+                response: false,
+            },
+            skip: &skip,
+            extra_fields: quote!(#(#extra_fields)*),
+            extra_ctor,
+        },
+        ctx,
+    )
+}
+
+fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&a.type_name);
+    let serialize = alt_in_body(ep, a);
+    let derives = if serialize {
+        quote!(#[derive(Debug, Clone, PartialEq, #rt::__private::serde::Serialize)])
+    } else {
+        quote!(#[derive(Debug, Clone, PartialEq)])
+    };
+    let serde_crate = ctx.serde_attr();
+    let container = match (&a.tag_field, serialize) {
+        (_, false) => quote!(),
+        (Some(tag), true) => quote!(#serde_crate #[serde(tag = #tag)]),
+        (None, true) => quote!(#serde_crate #[serde(untagged)]),
+    };
+    let variants = a.variants.iter().map(|v| {
+        let vname = ident(&v.name);
+        let vdoc = doc(&v.doc);
+        let rename = match (&v.tag_value, serialize) {
+            (Some(t), true) => quote!(#[serde(rename = #t)]),
+            _ => quote!(),
+        };
+        let fields = v.fields.iter().map(|f| {
+            let fname = ident(&f.ident);
+            let fdoc = field_doc(f);
+            let ty = value_type(f, ctx);
+            let attr = if serialize && f.ident != f.wire {
+                let w = &f.wire;
+                quote!(#[serde(rename = #w)])
+            } else {
+                quote!()
+            };
+            quote!(#fdoc #attr #fname: #ty)
+        });
+        quote!(#vdoc #rename #vname { #(#fields),* })
+    });
+    let ctors = a.variants.iter().map(|v| {
+        let vname = ident(&v.name);
+        let fn_name = ident(&crate::names::snake(&v.name));
+        let args = v.fields.iter().map(|f| {
+            let fname = ident(&f.ident);
+            let (ty, _) = ctor_arg(f, ctx);
+            quote!(#fname: #ty)
+        });
+        let inits = v.fields.iter().map(|f| {
+            let fname = ident(&f.ident);
+            let (_, store) = ctor_arg(f, ctx);
+            quote!(#fname: #store)
+        });
+        let d = doc(&format!("The `{}` choice: {}", v.name, first_line(&v.doc)));
+        quote! {
+            #d
+            pub fn #fn_name(#(#args),*) -> Self {
+                Self::#vname { #(#inits),* }
+            }
+        }
+    });
+    let tdoc = doc(&format!(
+        "{}\n\nPart of [`{}`]; exactly one choice is sent.",
+        a.doc,
+        ep.request_type()
+    ));
+    quote! {
+        #tdoc
+        #derives
+        #container
+        pub enum #name {
+            #(#variants,)*
+        }
+        impl #name {
+            #(#ctors)*
+        }
+    }
+}
+
+fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&ep.response_type());
+    match ep.response_kind {
+        ResponseKindSpec::Binary => {
+            let d = doc(&format!(
+                "Response of `{}`: the file's bytes and content type.",
+                ep.full_name
+            ));
+            quote!(#d pub type #name = #rt::Media;)
+        }
+        ResponseKindSpec::Text => {
+            let d = doc(&format!(
+                "Response of `{}`: the body as text.",
+                ep.full_name
+            ));
+            quote!(#d pub type #name = String;)
+        }
+        ResponseKindSpec::Json => {
+            let never = |_: &Field| false;
+            let s = structs::emit(
+                &Shape {
+                    name: &ep.response_type(),
+                    doc: doc(&format!("Response of `{}`: {}", ep.full_name, ep.summary)),
+                    fields: &ep.response,
+                    usage: Usage {
+                        request: false,
+                        response: true,
+                    },
+                    skip: &never,
+                    extra_fields: quote!(),
+                    extra_ctor: Vec::new(),
+                },
+                ctx,
+            );
+            quote! {
+                #s
+                impl #rt::Response for #name {
+                    const KIND: #rt::ResponseKind = #rt::ResponseKind::Json;
+                    fn from_json(payload: &[u8]) -> Result<Self, #rt::__private::serde_json::Error> {
+                        #rt::decode_json(payload)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn push_stmt(f: &Field, value: TokenStream, target: &str) -> TokenStream {
+    let wire = &f.wire;
+    let s = to_wire_string(f, value.clone());
+    match target {
+        "query" => quote!(query.push((#wire, #s));),
+        _ => {
+            if f.ty == Ty::File {
+                quote!(parts.parts.push((#wire, MultipartValue::File(#value.clone())));)
+            } else {
+                quote!(parts.parts.push((#wire, MultipartValue::Text(#s)));)
+            }
+        }
+    }
+}
+
+/// Statements pushing every field of `location` (plain fields and chosen variants).
+fn field_pushes(ep: &Endpoint, wanted: Location, target: &str, ctx: &Ctx) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for f in ep.request.iter().filter(|f| f.location == wanted) {
+        let fname = ident(&f.ident);
+        if f.required {
+            out.push(push_stmt(f, quote!(self.#fname), target));
+        } else {
+            let p = push_stmt(f, quote!(v), target);
+            out.push(quote!(if let Some(v) = &self.#fname { #p }));
+        }
+    }
+    for a in &ep.alternatives {
+        if !a
+            .variants
+            .iter()
+            .flat_map(|v| &v.fields)
+            .any(|f| f.location == wanted)
+        {
+            continue;
+        }
+        let a_ident = ident(&a.ident);
+        let alt_ty = ident(&a.type_name);
+        let arms = a.variants.iter().map(|v| {
+            let vname = ident(&v.name);
+            let binds: Vec<_> = v.fields.iter().map(|f| ident(&f.ident)).collect();
+            let pushes = v.fields.iter().filter(|f| f.location == wanted).map(|f| {
+                let b = ident(&f.ident);
+                push_stmt(f, quote!(#b), target)
+            });
+            let unused = v
+                .fields
+                .iter()
+                .filter(|f| f.location != wanted)
+                .map(|f| ident(&f.ident));
+            quote!(#alt_ty::#vname { #(#binds),* } => { #(let _ = #unused;)* #(#pushes)* })
+        });
+        out.push(quote!(match &self.#a_ident { #(#arms)* }));
+    }
+    let _ = ctx;
+    out
+}
+
+fn write_query(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let pushes = field_pushes(ep, Location::Query, "query", ctx);
+    if pushes.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn write_query(&self, query: &mut #rt::Query) {
+            #(#pushes)*
+        }
+    }
+}
+
+fn multipart(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    if ep.body != BodySpec::Multipart {
+        return quote!();
+    }
+    let pushes = field_pushes(ep, Location::Body, "multipart", ctx);
+    quote! {
+        fn multipart(&self) -> #rt::Multipart {
+            use #rt::MultipartValue;
+            let mut parts = #rt::Multipart::default();
+            #(#pushes)*
+            parts
+        }
+    }
+}

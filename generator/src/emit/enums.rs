@@ -1,0 +1,241 @@
+//! Legal-value enums (`enums:`): wire strings or integers with their doc text.
+
+use super::util::*;
+use crate::ir::Enum;
+use crate::spec::{CodeValue, EnumRepr};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(e: &Enum, ctx: &Ctx) -> TokenStream {
+    match e.repr {
+        EnumRepr::String => string_enum(e, ctx),
+        EnumRepr::Int => int_enum(e, ctx),
+    }
+}
+
+fn string_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&e.name);
+    let open = e.usage.response;
+    let ser = e.usage.request || !e.usage.response;
+    let variants: Vec<_> = e.values.iter().map(|v| ident(&v.variant)).collect();
+    let wires: Vec<String> = e
+        .values
+        .iter()
+        .map(|v| match &v.wire {
+            CodeValue::Str(s) => s.clone(),
+            CodeValue::Int(i) => i.to_string(),
+        })
+        .collect();
+    let docs: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| {
+            doc(&format!(
+                "`{}`: {}",
+                match &v.wire {
+                    CodeValue::Str(s) => s.clone(),
+                    CodeValue::Int(i) => i.to_string(),
+                },
+                v.doc
+            ))
+        })
+        .collect();
+    let descriptions: Vec<&str> = e.values.iter().map(|v| v.doc.as_str()).collect();
+    let type_doc = doc(&e.doc);
+    let other_variant = if open {
+        quote! { /// A value the docs do not list, kept as received.
+        Other(String), }
+    } else {
+        quote!()
+    };
+    let other_str = if open {
+        quote!(Self::Other(s) => s,)
+    } else {
+        quote!()
+    };
+    let other_desc = if open {
+        quote!(Self::Other(_) => "",)
+    } else {
+        quote!()
+    };
+    let name_str = e.name.as_str();
+    let from_str_fallback = if open {
+        quote!(other => Self::Other(other.to_owned()),)
+    } else {
+        quote!(other => return Err(#rt::UnknownValue { type_name: #name_str, value: other.to_owned() }),)
+    };
+    let ser_impl = if ser {
+        quote! {
+            impl #rt::__private::serde::Serialize for #name {
+                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let de_impl = if e.usage.response {
+        quote! {
+            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(match s.as_str() {
+                        #(#wires => Self::#variants,)*
+                        _ => Self::Other(s),
+                    })
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let all_doc = doc("Every value the docs list, in their order.");
+    quote! {
+        #type_doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#docs #variants,)*
+            #other_variant
+        }
+        impl #name {
+            #all_doc
+            pub const ALL: &'static [#name] = &[#(Self::#variants),*];
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #wires,)*
+                    #other_str
+                }
+            }
+            /// The docs' description of this value.
+            pub fn description(&self) -> &'static str {
+                match self {
+                    #(Self::#variants => #descriptions,)*
+                    #other_desc
+                }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for #name {
+            type Err = #rt::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(match s {
+                    #(#wires => Self::#variants,)*
+                    #from_str_fallback
+                })
+            }
+        }
+        #ser_impl
+        #de_impl
+    }
+}
+
+fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&e.name);
+    let open = e.usage.response;
+    let variants: Vec<_> = e.values.iter().map(|v| ident(&v.variant)).collect();
+    let codes: Vec<i64> = e
+        .values
+        .iter()
+        .map(|v| match &v.wire {
+            CodeValue::Int(i) => *i,
+            CodeValue::Str(_) => 0,
+        })
+        .collect();
+    let docs: Vec<_> = e
+        .values
+        .iter()
+        .zip(&codes)
+        .map(|(v, c)| doc(&format!("`{c}`: {}", v.doc)))
+        .collect();
+    let descriptions: Vec<&str> = e.values.iter().map(|v| v.doc.as_str()).collect();
+    let type_doc = doc(&e.doc);
+    let (other_variant, other_code, other_desc, fallback) = if open {
+        (
+            quote! { /// A value the docs do not list, kept as received.
+            Other(i64), },
+            quote!(Self::Other(c) => c,),
+            quote!(Self::Other(_) => "",),
+            quote!(other => Self::Other(other)),
+        )
+    } else {
+        (quote!(), quote!(), quote!(), quote!(_ => return None))
+    };
+    let ser_impl = if e.usage.request {
+        quote! {
+            impl #rt::__private::serde::Serialize for #name {
+                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_i64(self.code())
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let de_impl = if open {
+        quote! {
+            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let code = <i64 as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Self::from_code(code).unwrap_or(Self::Other(code)))
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let from_code_doc = if open {
+        doc("The variant for `code`; unknown codes become `Other` (never `None`).")
+    } else {
+        doc("The variant for `code`, if the docs list it.")
+    };
+    let from_code_body = if open {
+        quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }))
+    } else {
+        quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }))
+    };
+    quote! {
+        #type_doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#docs #variants,)*
+            #other_variant
+        }
+        impl #name {
+            /// Every value the docs list, in their order.
+            pub const ALL: &'static [#name] = &[#(Self::#variants),*];
+            /// The number used on the wire.
+            pub fn code(self) -> i64 {
+                match self {
+                    #(Self::#variants => #codes,)*
+                    #other_code
+                }
+            }
+            #from_code_doc
+            pub fn from_code(code: i64) -> Option<Self> {
+                #from_code_body
+            }
+            /// The docs' description of this value.
+            pub fn description(self) -> &'static str {
+                match self {
+                    #(Self::#variants => #descriptions,)*
+                    #other_desc
+                }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{} ({})", self.code(), self.description())
+            }
+        }
+        #ser_impl
+        #de_impl
+    }
+}

@@ -1,0 +1,249 @@
+//! Structs: request types, response types and the group's named object types.
+
+use super::util::*;
+use crate::ir::{Check, Field, Ty, Usage};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// How a struct is used decides what it derives and which serde attributes it needs.
+pub struct Shape<'a> {
+    pub name: &'a str,
+    pub doc: TokenStream,
+    pub fields: &'a [Field],
+    pub usage: Usage,
+    /// Fields that are not serialized into the body (query, multipart, no body).
+    pub skip: &'a dyn Fn(&Field) -> bool,
+    /// Extra fields appended verbatim (alternatives).
+    pub extra_fields: TokenStream,
+    /// Extra constructor arguments and initializers (alternatives).
+    pub extra_ctor: Vec<(TokenStream, TokenStream, TokenStream)>,
+}
+
+pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
+    let name = ident(shape.name);
+    let Usage { request, response } = shape.usage;
+    let (ser, de) = if !request && !response {
+        (true, true)
+    } else {
+        (request, response)
+    };
+    let sp = serde_path(ctx);
+    let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+    if ser {
+        derives.push(quote!(#sp::Serialize));
+    }
+    if de {
+        derives.push(quote!(#sp::Deserialize));
+    }
+    let serde_attr = ctx.serde_attr();
+    let fields = shape.fields.iter().map(|f| {
+        let fdoc = field_doc(f);
+        let fname = ident(&f.ident);
+        let vt = value_type(f, ctx);
+        let optional = !f.required;
+        let ty = if optional { quote!(Option<#vt>) } else { vt };
+        let mut attrs = Vec::new();
+        if f.ident != f.wire {
+            let w = &f.wire;
+            attrs.push(quote!(rename = #w));
+        }
+        if de {
+            if let Some(a) = &f.alias {
+                attrs.push(quote!(alias = #a));
+            }
+            if optional {
+                attrs.push(quote!(default));
+            }
+        }
+        if ser {
+            if (shape.skip)(f) || f.ty == Ty::File {
+                attrs.push(quote!(skip));
+            } else if optional {
+                attrs.push(quote!(skip_serializing_if = "Option::is_none"));
+            }
+        }
+        let attrs = if attrs.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde(#(#attrs),*)])
+        };
+        quote! {
+            #fdoc
+            #attrs
+            pub #fname: #ty,
+        }
+    });
+    let extra_fields = &shape.extra_fields;
+    let doc = &shape.doc;
+    let ctor = if request {
+        constructor(shape, ctx)
+    } else {
+        quote!()
+    };
+    quote! {
+        #doc
+        #[derive(#(#derives),*)]
+        #serde_attr
+        pub struct #name {
+            #(#fields)*
+            #extra_fields
+        }
+        #ctor
+    }
+}
+
+fn serde_path(ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    quote!(#rt::__private::serde)
+}
+
+/// `new(required…)` plus a setter per optional field; `Default` when nothing is required.
+fn constructor(shape: &Shape, ctx: &Ctx) -> TokenStream {
+    let name = ident(shape.name);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for f in shape.fields {
+        let fname = ident(&f.ident);
+        if f.required && f.default.is_none() {
+            let (arg_ty, store) = ctor_arg(f, ctx);
+            args.push(quote!(#fname: #arg_ty));
+            inits.push(quote!(#fname: #store));
+            continue;
+        }
+        let fdoc = doc(&format!("Sets `{}`: {}", f.wire, first_line(&f.doc)));
+        let (arg_ty, store) = ctor_arg(f, ctx);
+        if f.required {
+            let d = default_expr(f, ctx);
+            inits.push(quote!(#fname: #d));
+            setters.push(quote! {
+                #fdoc
+                pub fn #fname(mut self, #fname: #arg_ty) -> Self {
+                    self.#fname = #store;
+                    self
+                }
+            });
+        } else {
+            inits.push(quote!(#fname: None));
+            setters.push(quote! {
+                #fdoc
+                pub fn #fname(mut self, #fname: #arg_ty) -> Self {
+                    self.#fname = Some(#store);
+                    self
+                }
+            });
+        }
+    }
+    for (arg, init, _) in &shape.extra_ctor {
+        args.push(arg.clone());
+        inits.push(init.clone());
+    }
+    let allow = if args.len() > 7 {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        quote!()
+    };
+    let default_impl = if args.is_empty() {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        impl #name {
+            /// Creates the value from its required fields; optional ones are set with the methods below.
+            #allow
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+        #default_impl
+    }
+}
+
+pub fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// Where the checked values live.
+#[derive(Clone, Copy)]
+pub enum Access {
+    /// `self.<field>`
+    SelfField,
+    /// A pattern binding named like the field (a reference already).
+    Bound,
+}
+
+/// Statements checking the documented constraints of `fields`.
+pub fn checks(
+    fields: &[Field],
+    access: Access,
+    structs_with_checks: &dyn Fn(&str) -> bool,
+    ctx: &Ctx,
+) -> Vec<TokenStream> {
+    let rt = &ctx.rt;
+    let mut out = Vec::new();
+    for f in fields {
+        let fname = ident(&f.ident);
+        let wire = &f.wire;
+        let mut stmts = Vec::new();
+        for c in &f.checks {
+            let s = match c {
+                Check::ByteLen(min, max) => quote!(#rt::validate::byte_len(#wire, v, #min, #max)?;),
+                Check::CharLen(min, max) => quote!(#rt::validate::char_len(#wire, v, #min, #max)?;),
+                Check::Range(min, max) => {
+                    let (lo, hi) = (int_literal(*min, &f.ty), int_literal(*max, &f.ty));
+                    quote!(#rt::validate::range(#wire, *v, #lo, #hi)?;)
+                }
+                Check::Charset(class) => quote!(#rt::validate::charset(#wire, v, #class)?;),
+            };
+            stmts.push(s);
+        }
+        let nested = match &f.ty {
+            Ty::Struct(n) if structs_with_checks(n) => Some(quote!(v.validate()?;)),
+            Ty::List(inner) => match inner.as_ref() {
+                Ty::Struct(n) if structs_with_checks(n) => Some(quote!(for item in v {
+                    item.validate()?;
+                })),
+                _ => None,
+            },
+            _ => None,
+        };
+        stmts.extend(nested);
+        if stmts.is_empty() {
+            continue;
+        }
+        let secret = if f.secret {
+            quote!(let v = v.expose();)
+        } else {
+            quote!()
+        };
+        let value = match access {
+            Access::SelfField => quote!(&self.#fname),
+            Access::Bound => quote!(#fname),
+        };
+        if f.required {
+            out.push(quote! {
+                {
+                    let v = #value;
+                    #secret
+                    #(#stmts)*
+                }
+            });
+        } else {
+            out.push(quote! {
+                if let Some(v) = #value {
+                    #secret
+                    #(#stmts)*
+                }
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,207 @@
+//! The validated model the emitter works from. Every name here is already sanitized and
+//! checked for clashes; every reference resolved.
+
+use crate::spec::{
+    BodySpec, CodeValue, EnumRepr, EnvelopeSpec, Location, Method, ResponseKindSpec,
+};
+
+#[derive(Debug)]
+pub struct Platform {
+    pub name: String,
+    pub doc: Option<String>,
+    pub file: String,
+    pub title: String,
+    pub source: String,
+    pub production_host: String,
+    pub sandbox_host: Option<String>,
+    pub envelope: EnvelopeSpec,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug)]
+pub struct Group {
+    pub file: String,
+    pub doc_name: String,
+    pub module: String,
+    pub handle: String,
+    pub title: String,
+    pub doc: Option<String>,
+    pub source: String,
+    pub structs: Vec<Struct>,
+    pub enums: Vec<Enum>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub request: bool,
+    pub response: bool,
+}
+
+#[derive(Debug)]
+pub struct Struct {
+    pub name: String,
+    pub doc: String,
+    pub fields: Vec<Field>,
+    pub usage: Usage,
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub name: String,
+    pub doc: String,
+    pub repr: EnumRepr,
+    pub values: Vec<EnumValue>,
+    pub usage: Usage,
+}
+
+#[derive(Debug)]
+pub struct EnumValue {
+    pub wire: CodeValue,
+    pub variant: String,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    AccessToken {
+        name: String,
+    },
+    AppSecret {
+        app_id: String,
+        secret: String,
+        in_body: bool,
+    },
+    Sign {
+        scheme: String,
+        field: String,
+        unconfirmed: Option<String>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Endpoint {
+    pub full_name: String,
+    pub method_name: String,
+    pub prefix: String,
+    pub summary: String,
+    pub doc: Option<String>,
+    pub source: String,
+    pub method: Method,
+    pub path: String,
+    pub auth: Auth,
+    pub body: BodySpec,
+    pub idempotent: bool,
+    pub constants: Vec<(String, String)>,
+    pub request: Vec<Field>,
+    pub alternatives: Vec<Alternative>,
+    pub response_kind: ResponseKindSpec,
+    pub response: Vec<Field>,
+    pub example_json: Option<String>,
+    pub errors: Vec<ErrorCase>,
+    pub unconfirmed: Option<String>,
+}
+
+impl Endpoint {
+    pub fn request_type(&self) -> String {
+        format!("{}Request", self.prefix)
+    }
+    pub fn response_type(&self) -> String {
+        format!("{}Response", self.prefix)
+    }
+    pub fn error_type(&self) -> String {
+        format!("{}Error", self.prefix)
+    }
+    /// Required request fields (constructor arguments), alternatives included.
+    pub fn has_required_input(&self) -> bool {
+        !self.alternatives.is_empty()
+            || self
+                .request
+                .iter()
+                .any(|f| f.required && f.default.is_none())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    String,
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F64,
+    File,
+    Json,
+    List(Box<Ty>),
+    Struct(String),
+    Enum(String),
+}
+
+impl Ty {
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64)
+    }
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    ByteLen(usize, usize),
+    CharLen(usize, usize),
+    Range(f64, f64),
+    Charset(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub wire: String,
+    /// The camelCase spelling accepted when decoding, when it differs from `wire`.
+    pub alias: Option<String>,
+    pub ident: String,
+    pub ty: Ty,
+    pub required: bool,
+    pub default: Option<Scalar>,
+    pub location: Location,
+    pub secret: bool,
+    pub checks: Vec<Check>,
+    pub doc: String,
+}
+
+#[derive(Debug)]
+pub struct Alternative {
+    pub ident: String,
+    pub type_name: String,
+    pub doc: String,
+    /// Internally tagged: every variant adds `field = value` to the wire form.
+    pub tag_field: Option<String>,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug)]
+pub struct Variant {
+    pub name: String,
+    pub doc: String,
+    pub tag_value: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorCase {
+    pub code: i64,
+    pub variant: String,
+    pub doc: String,
+    pub retryable: bool,
+    pub token_invalid: bool,
+}

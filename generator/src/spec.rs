@@ -1,0 +1,336 @@
+//! The YAML as written: serde structs that reject unknown keys. Nothing here is
+//! validated beyond shape; `validate` turns these into the IR.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSpec {
+    pub platform: String,
+    pub title: String,
+    #[serde(default)]
+    pub doc: Option<String>,
+    pub source: String,
+    pub hosts: Hosts,
+    pub envelope: EnvelopeSpec,
+    #[serde(default)]
+    pub auth: BTreeMap<String, AuthSpec>,
+    #[serde(default)]
+    pub common_errors: Vec<ErrorSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hosts {
+    pub production: String,
+    #[serde(default)]
+    pub sandbox: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvelopeStyle {
+    Errcode,
+    ErrnoData,
+    CodeMsgData,
+    WechatpayXml,
+    Alipay,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSpec {
+    pub style: EnvelopeStyle,
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    pub code_alias: Option<String>,
+    #[serde(default)]
+    pub message_alias: Option<String>,
+    pub success: Vec<CodeValue>,
+    #[serde(default)]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub business_code: Option<String>,
+    #[serde(default)]
+    pub business_message: Option<String>,
+    #[serde(default)]
+    pub business_success: Vec<CodeValue>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub sub_code: Option<String>,
+    #[serde(default)]
+    pub sub_message: Option<String>,
+}
+
+/// An error code as the docs write it: WeChat and Baidu use integers, Jucai, WeChat Pay
+/// and Alipay strings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(untagged)]
+pub enum CodeValue {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for CodeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeValue::Int(i) => write!(f, "{i}"),
+            CodeValue::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKindSpec {
+    AccessToken,
+    AppSecret,
+    Sign,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    Query,
+    Body,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSpec {
+    pub kind: AuthKindSpec,
+    #[serde(rename = "in", default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub scheme: Option<String>,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub unconfirmed: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliesTo {
+    All,
+    AccessToken,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    pub code: CodeValue,
+    pub name: String,
+    pub doc: String,
+    #[serde(default)]
+    pub retryable: bool,
+    #[serde(default)]
+    pub token_invalid: bool,
+    #[serde(default)]
+    pub applies_to: Option<AppliesTo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    pub group: String,
+    pub title: String,
+    #[serde(default)]
+    pub doc: Option<String>,
+    pub source: String,
+    #[serde(default)]
+    pub types: BTreeMap<String, TypeSpec>,
+    #[serde(default)]
+    pub enums: BTreeMap<String, EnumSpec>,
+    pub endpoints: Vec<EndpointSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSpec {
+    pub doc: String,
+    pub fields: Vec<FieldSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnumRepr {
+    String,
+    Int,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumSpec {
+    pub doc: String,
+    #[serde(rename = "type")]
+    pub repr: EnumRepr,
+    pub values: Vec<EnumValueSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValueSpec {
+    pub value: CodeValue,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Method {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodySpec {
+    None,
+    Json,
+    Form,
+    Multipart,
+    Xml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseKindSpec {
+    Json,
+    Binary,
+    Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSpec {
+    pub name: String,
+    pub summary: String,
+    #[serde(default)]
+    pub doc: Option<String>,
+    pub source: String,
+    pub method: Method,
+    pub path: String,
+    pub auth: String,
+    #[serde(default)]
+    pub body: Option<BodySpec>,
+    #[serde(default)]
+    pub idempotent: Option<bool>,
+    #[serde(default)]
+    pub constants: BTreeMap<String, String>,
+    #[serde(default)]
+    pub request: Vec<FieldSpec>,
+    #[serde(default)]
+    pub alternatives: Vec<AlternativeSpec>,
+    pub response: ResponseSpec,
+    #[serde(default)]
+    pub errors: Vec<ErrorSpec>,
+    #[serde(default)]
+    pub unconfirmed: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseSpec {
+    pub kind: ResponseKindSpec,
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    #[serde(default)]
+    pub example: Option<serde_yaml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub name: String,
+    #[serde(default)]
+    pub alias: Option<String>,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    #[serde(rename = "in", default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub secret: bool,
+    #[serde(default)]
+    pub constraints: Option<Constraints>,
+    pub doc: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraints {
+    #[serde(default)]
+    pub length: Option<LengthSpec>,
+    #[serde(default)]
+    pub range: Option<RangeSpec>,
+    #[serde(default)]
+    pub charset: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthUnit {
+    Bytes,
+    Chars,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LengthSpec {
+    #[serde(default)]
+    pub min: Option<usize>,
+    #[serde(default)]
+    pub max: Option<usize>,
+    pub unit: LengthUnit,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeSpec {
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlternativeSpec {
+    pub name: String,
+    pub doc: String,
+    pub variants: Vec<VariantSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub name: String,
+    pub doc: String,
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub tag: Option<TagSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagSpec {
+    pub field: String,
+    pub value: String,
+}

@@ -1,0 +1,340 @@
+use super::api::{auth, ENVELOPE};
+use crate::runtime::{
+    self, ApiError, Auth, CallOptions, Endpoint, Error, Execute, Extras, FromErrcode, RetryPolicy,
+    Secret, Transport,
+};
+use crate::token::{AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenSource};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A WeChat mini program client: app id + secret, transport, token source, retry policy.
+///
+/// Cheap to clone (all state is shared); make one per app and reuse it.
+#[derive(Clone)]
+pub struct Client {
+    core: Arc<Core>,
+    tokens: Arc<dyn TokenSource>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("app_id", &self.core.app_id)
+            .field("secret", &self.core.secret)
+            .field("transport", &self.core.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every call needs besides the token source.
+struct Core {
+    app_id: String,
+    secret: Secret<String>,
+    transport: Transport,
+    retry: RetryPolicy,
+}
+
+/// Where the client's access tokens come from.
+enum TokenMode {
+    /// `GET /cgi-bin/token`, cached and refreshed by a [`TokenManager`].
+    Standard,
+    /// `POST /cgi-bin/stable_token`: independent of `/cgi-bin/token`, recommended when
+    /// several services share one app.
+    Stable,
+    /// The user's own source (a central token service, a shared Redis-backed manager…).
+    Custom(Arc<dyn TokenSource>),
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+pub struct ClientBuilder {
+    app_id: String,
+    secret: Secret<String>,
+    base_url: String,
+    timeout: Duration,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    tokens: TokenMode,
+}
+
+impl ClientBuilder {
+    /// Sends requests here instead of `https://api.weixin.qq.com` (a simulator, a proxy).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// Timeout of each HTTP exchange (default 5 s); a call can override it.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Uses this reqwest client (connection pool, proxy, TLS settings).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+    /// How calls answered "system busy" are retried (see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Takes tokens from `POST /cgi-bin/stable_token` instead of `GET /cgi-bin/token`.
+    pub fn stable_token(mut self) -> Self {
+        self.tokens = TokenMode::Stable;
+        self
+    }
+    /// Takes tokens from your own source (e.g. a central token service, or a
+    /// [`TokenManager`] backed by a shared store).
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.tokens = TokenMode::Custom(source);
+        self
+    }
+
+    pub fn build(self) -> Client {
+        let core = Arc::new(Core {
+            transport: Transport::new(
+                self.http.unwrap_or_else(Transport::default_http),
+                self.base_url,
+                self.timeout,
+            ),
+            app_id: self.app_id,
+            secret: self.secret,
+            retry: self.retry,
+        });
+        let tokens: Arc<dyn TokenSource> = match self.tokens {
+            TokenMode::Custom(source) => source,
+            TokenMode::Standard => Arc::new(TokenManager::new(Arc::new(Fetcher {
+                core: core.clone(),
+                stable: false,
+            }))),
+            TokenMode::Stable => Arc::new(TokenManager::new(Arc::new(Fetcher {
+                core: core.clone(),
+                stable: true,
+            }))),
+        };
+        Client { core, tokens }
+    }
+}
+
+impl Client {
+    /// A client with the defaults: production host, 5 s timeout, `/cgi-bin/token` tokens
+    /// cached in memory, system-busy retries per [`RetryPolicy::default`].
+    pub fn new(app_id: impl Into<String>, secret: impl Into<String>) -> Client {
+        Self::builder(app_id, secret).build()
+    }
+
+    pub fn builder(app_id: impl Into<String>, secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            app_id: app_id.into(),
+            secret: Secret::new(secret.into()),
+            base_url: super::PRODUCTION_HOST.to_owned(),
+            timeout: runtime::DEFAULT_TIMEOUT,
+            http: None,
+            retry: RetryPolicy::default(),
+            tokens: TokenMode::Standard,
+        }
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.core.app_id
+    }
+
+    /// The source of this client's access tokens (to share it, or to invalidate by hand).
+    pub fn token_source(&self) -> &Arc<dyn TokenSource> {
+        &self.tokens
+    }
+}
+
+impl<E> Execute<E> for Client
+where
+    E: Endpoint,
+    E::Error: FromErrcode,
+{
+    fn execute(
+        &self,
+        request: E,
+        options: CallOptions,
+    ) -> impl std::future::Future<Output = Result<E::Response, Error<E::Error>>> + Send {
+        execute(&self.core, Some(self.tokens.as_ref()), request, options)
+    }
+}
+
+enum Token {
+    None,
+    /// From the token source: may be invalidated and refreshed.
+    Managed(AccessToken),
+    /// Given for this call only.
+    Fixed(String),
+}
+
+impl Token {
+    fn value(&self) -> Option<&str> {
+        match self {
+            Token::None => None,
+            Token::Managed(t) => Some(t.secret()),
+            Token::Fixed(t) => Some(t),
+        }
+    }
+}
+
+/// One call: token, send, decode; refresh the token once on a token-invalid answer,
+/// retry idempotent calls on "system busy" within the retry policy's bounds.
+async fn execute<E>(
+    core: &Core,
+    tokens: Option<&dyn TokenSource>,
+    request: E,
+    options: CallOptions,
+) -> Result<E::Response, Error<E::Error>>
+where
+    E: Endpoint,
+    E::Error: FromErrcode,
+{
+    request.validate().map_err(|source| Error::Invalid {
+        endpoint: E::NAME,
+        source,
+    })?;
+    let started = Instant::now();
+    let mut busy_retries = 0u32;
+    let mut token_refreshed = false;
+    loop {
+        let token = match (E::AUTH, &options.access_token, tokens) {
+            (Auth::AccessToken { .. }, Some(fixed), _) => Token::Fixed(fixed.expose().clone()),
+            (Auth::AccessToken { .. }, None, Some(source)) => {
+                Token::Managed(source.token().await.map_err(|source| Error::Token {
+                    endpoint: E::NAME,
+                    source,
+                })?)
+            }
+            (Auth::AccessToken { .. }, None, None) => {
+                return Err(Error::Token {
+                    endpoint: E::NAME,
+                    source: TokenError::Provider("no token source configured".into()),
+                })
+            }
+            _ => Token::None,
+        };
+        let builder = core
+            .transport
+            .build(&request, core.extras::<E>(token.value()))?;
+        let raw = core
+            .transport
+            .send(E::NAME, builder, options.timeout)
+            .await?;
+        let outcome = runtime::decode::errcode::<E>(&ENVELOPE, raw);
+        let Err(Error::Api { source: api, .. }) = &outcome else {
+            return outcome;
+        };
+        if api.is_token_invalid() && !token_refreshed {
+            if let (Token::Managed(failed), Some(source)) = (&token, tokens) {
+                tracing::warn!(endpoint = E::NAME, error = %api, "access token rejected; refreshing it once and retrying once");
+                source.invalidate(failed).await;
+                token_refreshed = true;
+                continue;
+            }
+        }
+        if api.is_retryable() && E::IDEMPOTENT && busy_retries < core.retry.max_retries {
+            let delay = core.retry.delay(busy_retries);
+            if started.elapsed() + delay <= core.retry.max_elapsed {
+                busy_retries += 1;
+                tracing::debug!(endpoint = E::NAME, attempt = busy_retries, ?delay, error = %api, "platform busy; retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+        }
+        return outcome;
+    }
+}
+
+impl Core {
+    fn extras<E: Endpoint>(&self, token: Option<&str>) -> Extras {
+        let mut extras = Extras::default();
+        match E::AUTH {
+            Auth::AccessToken { name } => {
+                if let Some(t) = token {
+                    extras.query.push((name, t.to_owned()));
+                }
+            }
+            Auth::AppSecret {
+                app_id,
+                secret,
+                in_body,
+            } => {
+                let pairs = [
+                    (app_id, self.app_id.clone()),
+                    (secret, self.secret.expose().clone()),
+                ];
+                if in_body {
+                    extras.body.extend(pairs);
+                } else {
+                    extras.query.extend(pairs);
+                }
+            }
+            Auth::None | Auth::Sign { .. } => {}
+        }
+        extras
+    }
+}
+
+/// Fetches tokens for the [`TokenManager`] through the same transport and retry rules.
+struct Fetcher {
+    core: Arc<Core>,
+    stable: bool,
+}
+
+impl TokenFetcher for Fetcher {
+    fn fetch(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        Box::pin(async move {
+            let (token, expires_in) = if self.stable {
+                let r = execute(
+                    &self.core,
+                    None,
+                    auth::GetStableAccessTokenRequest::new(),
+                    CallOptions::default(),
+                )
+                .await
+                .map_err(token_error)?;
+                (r.access_token, r.expires_in)
+            } else {
+                let r = execute(
+                    &self.core,
+                    None,
+                    auth::GetAccessTokenRequest::new(),
+                    CallOptions::default(),
+                )
+                .await
+                .map_err(token_error)?;
+                (r.access_token, r.expires_in)
+            };
+            Ok(AccessToken::expiring_in(
+                token.into_inner(),
+                Duration::from_secs(expires_in.into()),
+            ))
+        })
+    }
+}
+
+fn token_error<E: std::fmt::Display + HasCode>(e: Error<E>) -> TokenError {
+    match e {
+        Error::Api { source, .. } => TokenError::Refused {
+            code: source.code(),
+            message: source.to_string(),
+        },
+        other => TokenError::Upstream(other.to_string()),
+    }
+}
+
+/// The two token endpoints' error enums, for [`token_error`].
+trait HasCode {
+    fn code(&self) -> i64;
+}
+
+impl HasCode for auth::GetAccessTokenError {
+    fn code(&self) -> i64 {
+        auth::GetAccessTokenError::code(self)
+    }
+}
+
+impl HasCode for auth::GetStableAccessTokenError {
+    fn code(&self) -> i64 {
+        auth::GetStableAccessTokenError::code(self)
+    }
+}
