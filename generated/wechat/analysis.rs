@@ -196,7 +196,9 @@ pub struct GetDailyRetainResponse {
 }
 impl crate::runtime::Response for GetDailyRetainResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -288,10 +290,8 @@ impl crate::runtime::ApiError for GetDailyRetainError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -299,10 +299,26 @@ impl crate::runtime::FromErrcode for GetDailyRetainError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -378,7 +394,9 @@ pub struct GetWeeklyRetainResponse {
 }
 impl crate::runtime::Response for GetWeeklyRetainResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -470,10 +488,8 @@ impl crate::runtime::ApiError for GetWeeklyRetainError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -481,10 +497,26 @@ impl crate::runtime::FromErrcode for GetWeeklyRetainError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -560,7 +592,9 @@ pub struct GetMonthlyRetainResponse {
 }
 impl crate::runtime::Response for GetMonthlyRetainResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -652,10 +686,8 @@ impl crate::runtime::ApiError for GetMonthlyRetainError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -663,10 +695,26 @@ impl crate::runtime::FromErrcode for GetMonthlyRetainError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -731,7 +779,9 @@ pub struct GetDailySummaryResponse {
 }
 impl crate::runtime::Response for GetDailySummaryResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -823,10 +873,8 @@ impl crate::runtime::ApiError for GetDailySummaryError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -834,10 +882,26 @@ impl crate::runtime::FromErrcode for GetDailySummaryError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -902,7 +966,9 @@ pub struct GetDailyVisitTrendResponse {
 }
 impl crate::runtime::Response for GetDailyVisitTrendResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -994,10 +1060,8 @@ impl crate::runtime::ApiError for GetDailyVisitTrendError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1005,10 +1069,26 @@ impl crate::runtime::FromErrcode for GetDailyVisitTrendError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -1073,7 +1153,9 @@ pub struct GetWeeklyVisitTrendResponse {
 }
 impl crate::runtime::Response for GetWeeklyVisitTrendResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -1165,10 +1247,8 @@ impl crate::runtime::ApiError for GetWeeklyVisitTrendError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1176,10 +1256,26 @@ impl crate::runtime::FromErrcode for GetWeeklyVisitTrendError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -1244,7 +1340,9 @@ pub struct GetMonthlyVisitTrendResponse {
 }
 impl crate::runtime::Response for GetMonthlyVisitTrendResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -1336,10 +1434,8 @@ impl crate::runtime::ApiError for GetMonthlyVisitTrendError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1347,10 +1443,26 @@ impl crate::runtime::FromErrcode for GetMonthlyVisitTrendError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -1426,7 +1538,9 @@ pub struct GetUserPortraitResponse {
 }
 impl crate::runtime::Response for GetUserPortraitResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -1518,10 +1632,8 @@ impl crate::runtime::ApiError for GetUserPortraitError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1529,10 +1641,26 @@ impl crate::runtime::FromErrcode for GetUserPortraitError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -1602,7 +1730,9 @@ pub struct GetVisitDistributionResponse {
 }
 impl crate::runtime::Response for GetVisitDistributionResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -1694,10 +1824,8 @@ impl crate::runtime::ApiError for GetVisitDistributionError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1705,10 +1833,26 @@ impl crate::runtime::FromErrcode for GetVisitDistributionError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -1778,7 +1922,9 @@ pub struct GetVisitPageResponse {
 }
 impl crate::runtime::Response for GetVisitPageResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -1870,10 +2016,8 @@ impl crate::runtime::ApiError for GetVisitPageError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -1881,10 +2025,26 @@ impl crate::runtime::FromErrcode for GetVisitPageError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -2291,43 +2451,45 @@ impl AccessSource {
     }
     /// The variant for `code`, if the docs list it.
     pub fn from_code(code: i64) -> Option<Self> {
-        Some(match code {
-            1i64 => Self::HistoryList,
-            2i64 => Self::Search,
-            3i64 => Self::Conversation,
-            4i64 => Self::ScanQrCode,
-            5i64 => Self::OfficialAccountProfile,
-            6i64 => Self::ChatTop,
-            7i64 => Self::Desktop,
-            8i64 => Self::MiniProgramProfile,
-            9i64 => Self::Nearby,
-            11i64 => Self::TemplateMessage,
-            13i64 => Self::OfficialAccountMenu,
-            14i64 => Self::AppShare,
-            15i64 => Self::PaymentCompleted,
-            16i64 => Self::LongPressQrCode,
-            17i64 => Self::AlbumQrCode,
-            18i64 => Self::OfficialAccountArticle,
-            19i64 => Self::Wallet,
-            20i64 => Self::CardPackage,
-            21i64 => Self::InAppCard,
-            22i64 => Self::OtherMiniProgram,
-            23i64 => Self::OtherMiniProgramReturn,
-            24i64 => Self::CardStoreList,
-            25i64 => Self::SearchShortcut,
-            26i64 => Self::CustomerServiceMessage,
-            27i64 => Self::OfficialAccountPush,
-            29i64 => Self::TaskbarRecent,
-            30i64 => Self::MenuDotLongPress,
-            31i64 => Self::WifiConnected,
-            32i64 => Self::CityService,
-            33i64 => Self::WechatAd,
-            34i64 => Self::OtherMobileApp,
-            35i64 => Self::DiscoverMyMiniPrograms,
-            36i64 => Self::TaskbarMyMiniPrograms,
-            10i64 => Self::Others,
-            _ => return None,
-        })
+        Some(
+            match code {
+                1i64 => Self::HistoryList,
+                2i64 => Self::Search,
+                3i64 => Self::Conversation,
+                4i64 => Self::ScanQrCode,
+                5i64 => Self::OfficialAccountProfile,
+                6i64 => Self::ChatTop,
+                7i64 => Self::Desktop,
+                8i64 => Self::MiniProgramProfile,
+                9i64 => Self::Nearby,
+                11i64 => Self::TemplateMessage,
+                13i64 => Self::OfficialAccountMenu,
+                14i64 => Self::AppShare,
+                15i64 => Self::PaymentCompleted,
+                16i64 => Self::LongPressQrCode,
+                17i64 => Self::AlbumQrCode,
+                18i64 => Self::OfficialAccountArticle,
+                19i64 => Self::Wallet,
+                20i64 => Self::CardPackage,
+                21i64 => Self::InAppCard,
+                22i64 => Self::OtherMiniProgram,
+                23i64 => Self::OtherMiniProgramReturn,
+                24i64 => Self::CardStoreList,
+                25i64 => Self::SearchShortcut,
+                26i64 => Self::CustomerServiceMessage,
+                27i64 => Self::OfficialAccountPush,
+                29i64 => Self::TaskbarRecent,
+                30i64 => Self::MenuDotLongPress,
+                31i64 => Self::WifiConnected,
+                32i64 => Self::CityService,
+                33i64 => Self::WechatAd,
+                34i64 => Self::OtherMobileApp,
+                35i64 => Self::DiscoverMyMiniPrograms,
+                36i64 => Self::TaskbarMyMiniPrograms,
+                10i64 => Self::Others,
+                _ => return None,
+            },
+        )
     }
     /// The docs' description of this value.
     pub fn description(self) -> &'static str {
@@ -2424,26 +2586,31 @@ impl std::fmt::Display for DistributionIndex {
 impl std::str::FromStr for DistributionIndex {
     type Err = crate::runtime::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "access_source_session_cnt" => Self::AccessSourceSessionCnt,
-            "access_staytime_info" => Self::AccessStaytimeInfo,
-            "access_depth_info" => Self::AccessDepthInfo,
-            other => Self::Other(other.to_owned()),
-        })
+        Ok(
+            match s {
+                "access_source_session_cnt" => Self::AccessSourceSessionCnt,
+                "access_staytime_info" => Self::AccessStaytimeInfo,
+                "access_depth_info" => Self::AccessDepthInfo,
+                other => Self::Other(other.to_owned()),
+            },
+        )
     }
 }
 impl<'de> crate::runtime::__private::serde::Deserialize<'de> for DistributionIndex {
     fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s =
-            <String as crate::runtime::__private::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(match s.as_str() {
-            "access_source_session_cnt" => Self::AccessSourceSessionCnt,
-            "access_staytime_info" => Self::AccessStaytimeInfo,
-            "access_depth_info" => Self::AccessDepthInfo,
-            _ => Self::Other(s),
-        })
+        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(
+            match s.as_str() {
+                "access_source_session_cnt" => Self::AccessSourceSessionCnt,
+                "access_staytime_info" => Self::AccessStaytimeInfo,
+                "access_depth_info" => Self::AccessDepthInfo,
+                _ => Self::Other(s),
+            },
+        )
     }
 }
 /// 访问时长 key 对应关系(index="access_staytime_info")
@@ -2493,17 +2660,19 @@ impl StayTimeBucket {
     }
     /// The variant for `code`, if the docs list it.
     pub fn from_code(code: i64) -> Option<Self> {
-        Some(match code {
-            1i64 => Self::Secs0To2,
-            2i64 => Self::Secs3To5,
-            3i64 => Self::Secs6To10,
-            4i64 => Self::Secs11To20,
-            5i64 => Self::Secs20To30,
-            6i64 => Self::Secs30To50,
-            7i64 => Self::Secs50To100,
-            8i64 => Self::Over100Secs,
-            _ => return None,
-        })
+        Some(
+            match code {
+                1i64 => Self::Secs0To2,
+                2i64 => Self::Secs3To5,
+                3i64 => Self::Secs6To10,
+                4i64 => Self::Secs11To20,
+                5i64 => Self::Secs20To30,
+                6i64 => Self::Secs30To50,
+                7i64 => Self::Secs50To100,
+                8i64 => Self::Over100Secs,
+                _ => return None,
+            },
+        )
     }
     /// The docs' description of this value.
     pub fn description(self) -> &'static str {
@@ -2567,16 +2736,18 @@ impl VisitDepthBucket {
     }
     /// The variant for `code`, if the docs list it.
     pub fn from_code(code: i64) -> Option<Self> {
-        Some(match code {
-            1i64 => Self::OnePage,
-            2i64 => Self::TwoPages,
-            3i64 => Self::ThreePages,
-            4i64 => Self::FourPages,
-            5i64 => Self::FivePages,
-            6i64 => Self::SixToTenPages,
-            7i64 => Self::OverTenPages,
-            _ => return None,
-        })
+        Some(
+            match code {
+                1i64 => Self::OnePage,
+                2i64 => Self::TwoPages,
+                3i64 => Self::ThreePages,
+                4i64 => Self::FourPages,
+                5i64 => Self::FivePages,
+                6i64 => Self::SixToTenPages,
+                7i64 => Self::OverTenPages,
+                _ => return None,
+            },
+        )
     }
     /// The docs' description of this value.
     pub fn description(self) -> &'static str {

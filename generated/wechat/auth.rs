@@ -37,7 +37,9 @@ impl<'a> Auth<'a> {
     /// 本 SDK 的令牌管理器负责缓存、提前刷新与单飞(single-flight)刷新,一般不需要直接调用本接口。
     ///
     /// Source: seeds/002_19a4ae5e9ea4b935.txt (auth.getAccessToken); wire-facts §A (GET /cgi-bin/token)
-    pub fn get_access_token(&self) -> crate::runtime::Call<'a, Client, GetAccessTokenRequest> {
+    pub fn get_access_token(
+        &self,
+    ) -> crate::runtime::Call<'a, Client, GetAccessTokenRequest> {
         crate::runtime::Call::new(self.client, GetAccessTokenRequest::new())
     }
     /// 获取稳定版接口调用凭据
@@ -82,9 +84,7 @@ pub struct Code2SessionRequest {
 impl Code2SessionRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(js_code: impl Into<String>) -> Self {
-        Self {
-            js_code: js_code.into(),
-        }
+        Self { js_code: js_code.into() }
     }
 }
 /// Response of `auth.code2Session`: 登录凭证校验:用 wx.login 获取的 code 换取 openid、session_key 和 unionid
@@ -108,7 +108,9 @@ pub struct Code2SessionResponse {
 }
 impl crate::runtime::Response for Code2SessionResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -154,7 +156,9 @@ impl Code2SessionError {
         match self {
             Self::SystemBusy { .. } => "系统繁忙,此时请开发者稍候再试",
             Self::InvalidCode { .. } => "code 无效",
-            Self::DailyQuotaReached { .. } => "接口调用超过限额(每日调用次数已达上限),不要重试",
+            Self::DailyQuotaReached { .. } => {
+                "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
             Self::RateLimited { .. } => "频率限制,每个用户每分钟100次",
             Self::Other { .. } => "",
         }
@@ -204,8 +208,9 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
     };
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
-    const CONSTANTS: &'static [(&'static str, &'static str)] =
-        &[("grant_type", "authorization_code")];
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("grant_type", "authorization_code"),
+    ];
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -251,7 +256,9 @@ pub struct GetAccessTokenResponse {
 }
 impl crate::runtime::Response for GetAccessTokenResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -303,11 +310,15 @@ impl GetAccessTokenError {
             Self::InvalidAppSecret { .. } => {
                 "AppSecret 错误或者 AppSecret 不属于这个小程序,请开发者确认 AppSecret 的正确性"
             }
-            Self::InvalidGrantType { .. } => "请确保 grant_type 字段值为 client_credential",
+            Self::InvalidGrantType { .. } => {
+                "请确保 grant_type 字段值为 client_credential"
+            }
             Self::InvalidAppId { .. } => {
                 "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写"
             }
-            Self::DailyQuotaReached { .. } => "接口调用超过限额(每日调用次数已达上限),不要重试",
+            Self::DailyQuotaReached { .. } => {
+                "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
             Self::Other { .. } => "",
         }
     }
@@ -357,8 +368,9 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
     };
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
-    const CONSTANTS: &'static [(&'static str, &'static str)] =
-        &[("grant_type", "client_credential")];
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("grant_type", "client_credential"),
+    ];
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
 }
@@ -375,9 +387,7 @@ pub struct GetStableAccessTokenRequest {
 impl GetStableAccessTokenRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self {
-            force_refresh: None,
-        }
+        Self { force_refresh: None }
     }
     /// Sets `force_refresh`: 默认使用 false。为 true 时强制刷新凭证,会使之前的稳定版凭证失效。
     pub fn force_refresh(mut self, force_refresh: bool) -> Self {
@@ -407,7 +417,9 @@ pub struct GetStableAccessTokenResponse {
 }
 impl crate::runtime::Response for GetStableAccessTokenResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -460,13 +472,21 @@ impl GetStableAccessTokenError {
     pub fn description(&self) -> &'static str {
         match self {
             Self::SystemBusy { .. } => "系统繁忙,此时请开发者稍候再试",
-            Self::InvalidGrantType { .. } => "请确保 grant_type 字段值为 client_credential",
+            Self::InvalidGrantType { .. } => {
+                "请确保 grant_type 字段值为 client_credential"
+            }
             Self::InvalidAppId { .. } => {
                 "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写"
             }
-            Self::InvalidAppSecret { .. } => "不合法的 AppSecret,请开发者确认 AppSecret 的正确性",
-            Self::ForceRefreshQuotaReached { .. } => "强制刷新次数已达每日上限(20 次),不要重试",
-            Self::ForceRefreshTooFrequent { .. } => "强制刷新过于频繁,两次强制刷新需间隔 30 秒",
+            Self::InvalidAppSecret { .. } => {
+                "不合法的 AppSecret,请开发者确认 AppSecret 的正确性"
+            }
+            Self::ForceRefreshQuotaReached { .. } => {
+                "强制刷新次数已达每日上限(20 次),不要重试"
+            }
+            Self::ForceRefreshTooFrequent { .. } => {
+                "强制刷新过于频繁,两次强制刷新需间隔 30 秒"
+            }
             Self::Other { .. } => "",
         }
     }
@@ -500,8 +520,16 @@ impl crate::runtime::FromErrcode for GetStableAccessTokenError {
             40002i64 => Self::InvalidGrantType { message },
             40013i64 => Self::InvalidAppId { message },
             40125i64 => Self::InvalidAppSecret { message },
-            45009i64 => Self::ForceRefreshQuotaReached { message },
-            45011i64 => Self::ForceRefreshTooFrequent { message },
+            45009i64 => {
+                Self::ForceRefreshQuotaReached {
+                    message,
+                }
+            }
+            45011i64 => {
+                Self::ForceRefreshTooFrequent {
+                    message,
+                }
+            }
             code => Self::Other { code, message },
         }
     }
@@ -517,8 +545,9 @@ impl crate::runtime::Endpoint for GetStableAccessTokenRequest {
     };
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
-    const CONSTANTS: &'static [(&'static str, &'static str)] =
-        &[("grant_type", "client_credential")];
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("grant_type", "client_credential"),
+    ];
     type Response = GetStableAccessTokenResponse;
     type Error = GetStableAccessTokenError;
 }
@@ -576,7 +605,10 @@ impl GetPaidUnionIdOrder {
         }
     }
     /// The `MerchantOrder` choice: 微信支付商户订单号和微信支付商户号(out_trade_no 及 mch_id)
-    pub fn merchant_order(mch_id: impl Into<String>, out_trade_no: impl Into<String>) -> Self {
+    pub fn merchant_order(
+        mch_id: impl Into<String>,
+        out_trade_no: impl Into<String>,
+    ) -> Self {
         Self::MerchantOrder {
             mch_id: mch_id.into(),
             out_trade_no: out_trade_no.into(),
@@ -594,7 +626,9 @@ pub struct GetPaidUnionIdResponse {
 }
 impl crate::runtime::Response for GetPaidUnionIdResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -701,10 +735,8 @@ impl crate::runtime::ApiError for GetPaidUnionIdError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -712,13 +744,33 @@ impl crate::runtime::FromErrcode for GetPaidUnionIdError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
             40003i64 => Self::InvalidOpenid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
-            89002i64 => Self::NoOpenPlatformAccount { message },
+            89002i64 => {
+                Self::NoOpenPlatformAccount {
+                    message,
+                }
+            }
             89300i64 => Self::InvalidOrder { message },
             code => Self::Other { code, message },
         }
@@ -742,10 +794,7 @@ impl crate::runtime::Endpoint for GetPaidUnionIdRequest {
             GetPaidUnionIdOrder::TransactionId { transaction_id } => {
                 query.push(("transaction_id", transaction_id.clone()));
             }
-            GetPaidUnionIdOrder::MerchantOrder {
-                mch_id,
-                out_trade_no,
-            } => {
+            GetPaidUnionIdOrder::MerchantOrder { mch_id, out_trade_no } => {
                 query.push(("mch_id", mch_id.clone()));
                 query.push(("out_trade_no", out_trade_no.clone()));
             }

@@ -23,7 +23,10 @@ impl<'a> CustomerServiceMessage<'a> {
     /// 因此不会出现 msgtype 与消息体不一致的请求。
     ///
     /// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.send); wire-facts §A (POST /cgi-bin/message/custom/send)
-    pub fn send(&self, request: SendRequest) -> crate::runtime::Call<'a, Client, SendRequest> {
+    pub fn send(
+        &self,
+        request: SendRequest,
+    ) -> crate::runtime::Call<'a, Client, SendRequest> {
         crate::runtime::Call::new(self.client, request)
     }
     /// 下发客服当前输入状态给用户
@@ -156,7 +159,9 @@ impl SendMessage {
 pub struct SendResponse {}
 impl crate::runtime::Response for SendResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -277,10 +282,8 @@ impl crate::runtime::ApiError for SendError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -288,15 +291,43 @@ impl crate::runtime::FromErrcode for SendError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40002i64 => Self::InvalidCredentialType { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40002i64 => {
+                Self::InvalidCredentialType {
+                    message,
+                }
+            }
             40003i64 => Self::InvalidOpenid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
-            45015i64 => Self::ReplyTimeLimitExceeded { message },
-            45047i64 => Self::OutboundLimitExceeded { message },
+            45015i64 => {
+                Self::ReplyTimeLimitExceeded {
+                    message,
+                }
+            }
+            45047i64 => {
+                Self::OutboundLimitExceeded {
+                    message,
+                }
+            }
             48001i64 => Self::ApiUnauthorized { message },
             code => Self::Other { code, message },
         }
@@ -343,7 +374,9 @@ impl SetTypingRequest {
 pub struct SetTypingResponse {}
 impl crate::runtime::Response for SetTypingResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -452,10 +485,8 @@ impl crate::runtime::ApiError for SetTypingError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -463,13 +494,33 @@ impl crate::runtime::FromErrcode for SetTypingError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             45072i64 => Self::InvalidCommand { message },
-            45080i64 => Self::NoRecentInteraction { message },
+            45080i64 => {
+                Self::NoRecentInteraction {
+                    message,
+                }
+            }
             45081i64 => Self::AlreadyTyping { message },
             code => Self::Other { code, message },
         }
@@ -506,10 +557,7 @@ pub struct UploadTempMediaRequest {
 impl UploadTempMediaRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(type_: MediaType, media: crate::runtime::FileUpload) -> Self {
-        Self {
-            type_: type_,
-            media: media,
-        }
+        Self { type_: type_, media: media }
     }
 }
 /// Response of `customerServiceMessage.uploadTempMedia`: 把媒体文件上传到微信服务器
@@ -534,7 +582,9 @@ pub struct UploadTempMediaResponse {
 }
 impl crate::runtime::Response for UploadTempMediaResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -631,10 +681,8 @@ impl crate::runtime::ApiError for UploadTempMediaError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -642,11 +690,27 @@ impl crate::runtime::FromErrcode for UploadTempMediaError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
             40004i64 => Self::InvalidMediaType { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -670,9 +734,7 @@ impl crate::runtime::Endpoint for UploadTempMediaRequest {
     fn multipart(&self) -> crate::runtime::Multipart {
         use crate::runtime::MultipartValue;
         let mut parts = crate::runtime::Multipart::default();
-        parts
-            .parts
-            .push(("media", MultipartValue::File(self.media.clone())));
+        parts.parts.push(("media", MultipartValue::File(self.media.clone())));
         parts
     }
 }
@@ -689,9 +751,7 @@ pub struct GetTempMediaRequest {
 impl GetTempMediaRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(media_id: impl Into<String>) -> Self {
-        Self {
-            media_id: media_id.into(),
-        }
+        Self { media_id: media_id.into() }
     }
 }
 /// Response of `customerServiceMessage.getTempMedia`: the file's bytes and content type.
@@ -789,10 +849,8 @@ impl crate::runtime::ApiError for GetTempMediaError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -800,11 +858,27 @@ impl crate::runtime::FromErrcode for GetTempMediaError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
             40007i64 => Self::InvalidMediaId { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -838,9 +912,7 @@ pub struct ImageMessage {
 impl ImageMessage {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(media_id: impl Into<String>) -> Self {
-        Self {
-            media_id: media_id.into(),
-        }
+        Self { media_id: media_id.into() }
     }
 }
 /// 图文链接(link 的结构),msgtype="link" 时必填
@@ -923,9 +995,7 @@ pub struct TextMessage {
 impl TextMessage {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(content: impl Into<String>) -> Self {
-        Self {
-            content: content.into(),
-        }
+        Self { content: content.into() }
     }
 }
 /// 文件类型(type 的合法值)。目前仅支持图片
@@ -962,10 +1032,12 @@ impl std::fmt::Display for MediaType {
 impl std::str::FromStr for MediaType {
     type Err = crate::runtime::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "image" => Self::Image,
-            other => Self::Other(other.to_owned()),
-        })
+        Ok(
+            match s {
+                "image" => Self::Image,
+                other => Self::Other(other.to_owned()),
+            },
+        )
     }
 }
 impl crate::runtime::__private::serde::Serialize for MediaType {
@@ -980,12 +1052,15 @@ impl<'de> crate::runtime::__private::serde::Deserialize<'de> for MediaType {
     fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s =
-            <String as crate::runtime::__private::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(match s.as_str() {
-            "image" => Self::Image,
-            _ => Self::Other(s),
-        })
+        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(
+            match s.as_str() {
+                "image" => Self::Image,
+                _ => Self::Other(s),
+            },
+        )
     }
 }
 /// 命令(command 的合法值)
@@ -1022,16 +1097,18 @@ impl std::fmt::Display for TypingCommand {
 impl std::str::FromStr for TypingCommand {
     type Err = crate::runtime::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "Typing" => Self::Typing,
-            "CancelTyping" => Self::CancelTyping,
-            other => {
-                return Err(crate::runtime::UnknownValue {
-                    type_name: "TypingCommand",
-                    value: other.to_owned(),
-                });
-            }
-        })
+        Ok(
+            match s {
+                "Typing" => Self::Typing,
+                "CancelTyping" => Self::CancelTyping,
+                other => {
+                    return Err(crate::runtime::UnknownValue {
+                        type_name: "TypingCommand",
+                        value: other.to_owned(),
+                    });
+                }
+            },
+        )
     }
 }
 impl crate::runtime::__private::serde::Serialize for TypingCommand {

@@ -119,7 +119,9 @@ pub struct AiCropResponse {
 }
 impl crate::runtime::Response for AiCropResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -211,10 +213,8 @@ impl crate::runtime::ApiError for AiCropError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -222,10 +222,26 @@ impl crate::runtime::FromErrcode for AiCropError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -330,7 +346,9 @@ pub struct ScanQrCodeResponse {
 }
 impl crate::runtime::Response for ScanQrCodeResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -422,10 +440,8 @@ impl crate::runtime::ApiError for ScanQrCodeError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -433,10 +449,26 @@ impl crate::runtime::FromErrcode for ScanQrCodeError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -536,7 +568,9 @@ pub struct SuperresolutionResponse {
 }
 impl crate::runtime::Response for SuperresolutionResponse {
     const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(payload: &[u8]) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
 }
@@ -628,10 +662,8 @@ impl crate::runtime::ApiError for SuperresolutionError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -639,10 +671,26 @@ impl crate::runtime::FromErrcode for SuperresolutionError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }

@@ -25,7 +25,9 @@ impl Client {
         auth::Auth::new(self)
     }
     /// 客服消息 (`customerServiceMessage`)
-    pub fn customer_service_message(&self) -> customer_service_message::CustomerServiceMessage<'_> {
+    pub fn customer_service_message(
+        &self,
+    ) -> customer_service_message::CustomerServiceMessage<'_> {
         customer_service_message::CustomerServiceMessage::new(self)
     }
     /// 图像处理 (`img`)

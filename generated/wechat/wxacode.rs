@@ -35,7 +35,10 @@ impl<'a> Wxacode<'a> {
     /// 成功时返回图片的二进制数据及其数据类型 (MIME Type);失败时返回 JSON 错误。
     ///
     /// Source: seeds/002_19a4ae5e9ea4b935.txt (wxacode.get); wire-facts §A (POST /wxa/getwxacode)
-    pub fn get(&self, request: GetRequest) -> crate::runtime::Call<'a, Client, GetRequest> {
+    pub fn get(
+        &self,
+        request: GetRequest,
+    ) -> crate::runtime::Call<'a, Client, GetRequest> {
         crate::runtime::Call::new(self.client, request)
     }
     /// 获取小程序码,适用于需要的码数量极多的业务场景
@@ -174,10 +177,8 @@ impl crate::runtime::ApiError for CreateQrCodeError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -185,10 +186,26 @@ impl crate::runtime::FromErrcode for CreateQrCodeError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -368,10 +385,8 @@ impl crate::runtime::ApiError for GetError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -379,10 +394,26 @@ impl crate::runtime::FromErrcode for GetError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -600,10 +631,8 @@ impl crate::runtime::ApiError for GetUnlimitedError {
     }
     fn is_token_invalid(&self) -> bool {
         matches!(
-            self,
-            Self::AccessTokenInvalid { .. }
-                | Self::AccessTokenIllegal { .. }
-                | Self::AccessTokenExpired { .. }
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
         )
     }
 }
@@ -611,10 +640,26 @@ impl crate::runtime::FromErrcode for GetUnlimitedError {
     fn from_errcode(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
-            40001i64 => Self::AccessTokenInvalid { message },
-            40014i64 => Self::AccessTokenIllegal { message },
-            41001i64 => Self::AccessTokenMissing { message },
-            42001i64 => Self::AccessTokenExpired { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             45009i64 => Self::DailyQuotaReached { message },
             code => Self::Other { code, message },
         }
@@ -636,7 +681,11 @@ impl crate::runtime::Endpoint for GetUnlimitedRequest {
         {
             let v = &self.scene;
             crate::runtime::validate::char_len("scene", v, 0usize, 32usize)?;
-            crate::runtime::validate::charset("scene", v, "0-9A-Za-z!#$&'()*+,/:;=?@._~-")?;
+            crate::runtime::validate::charset(
+                "scene",
+                v,
+                "0-9A-Za-z!#$&'()*+,/:;=?@._~-",
+            )?;
         }
         if let Some(v) = &self.width {
             crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
@@ -726,17 +775,19 @@ impl std::fmt::Display for EnvVersion {
 impl std::str::FromStr for EnvVersion {
     type Err = crate::runtime::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "release" => Self::Release,
-            "trial" => Self::Trial,
-            "develop" => Self::Develop,
-            other => {
-                return Err(crate::runtime::UnknownValue {
-                    type_name: "EnvVersion",
-                    value: other.to_owned(),
-                });
-            }
-        })
+        Ok(
+            match s {
+                "release" => Self::Release,
+                "trial" => Self::Trial,
+                "develop" => Self::Develop,
+                other => {
+                    return Err(crate::runtime::UnknownValue {
+                        type_name: "EnvVersion",
+                        value: other.to_owned(),
+                    });
+                }
+            },
+        )
     }
 }
 impl crate::runtime::__private::serde::Serialize for EnvVersion {

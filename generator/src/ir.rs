@@ -14,6 +14,8 @@ pub struct Platform {
     pub source: String,
     pub production_host: String,
     pub sandbox_host: Option<String>,
+    /// Named hosts besides production/sandbox (`spapi` → `https://spapi.baidu.com`).
+    pub named_hosts: Vec<(String, String)>,
     pub envelope: EnvelopeSpec,
     pub groups: Vec<Group>,
 }
@@ -90,6 +92,8 @@ pub struct Endpoint {
     pub source: String,
     pub method: Method,
     pub path: String,
+    /// The named host the endpoint lives on; `None` means the platform's base URL.
+    pub host: Option<String>,
     pub auth: Auth,
     pub body: BodySpec,
     pub idempotent: bool,
@@ -150,6 +154,8 @@ impl Ty {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
+    /// A value of a legal-value enum: its wire form and its Rust variant.
+    Variant { wire: String, variant: String },
     Bool(bool),
     Int(i64),
     Float(f64),

@@ -115,11 +115,8 @@ fn parse<T: serde::de::DeserializeOwned>(
         Ok(v) => Some(v),
         Err(e) => {
             let loc = e.location();
-            // serde_yaml appends " at line L column C"; the location is shown up front instead.
-            let mut message = e.to_string();
-            if let Some(cut) = message.find(" at line ") {
-                message.truncate(cut);
-            }
+            // serde_yaml embeds " at line L column C"; the location is shown up front instead.
+            let message = strip_positions(&e.to_string());
             let (path, message) = match message.split_once(": ") {
                 Some((p, m)) if !p.contains(' ') => (p.to_owned(), m.to_owned()),
                 _ => (String::new(), message),
@@ -134,6 +131,31 @@ fn parse<T: serde::de::DeserializeOwned>(
             None
         }
     }
+}
+
+/// Removes every ` at line N column M` from a serde_yaml message (keeping the rest).
+fn strip_positions(message: &str) -> String {
+    fn digits(s: &str) -> usize {
+        s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len()
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " at line ".len()..];
+        let line_len = digits(tail);
+        if let Some(col) = tail[line_len..].strip_prefix(" column ") {
+            let col_len = digits(col);
+            if line_len > 0 && col_len > 0 {
+                rest = &col[col_len..];
+                continue;
+            }
+        }
+        out.push_str(" at line ");
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnostics> {
@@ -198,6 +220,7 @@ fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnost
             });
         }
         let mut groups: Vec<ir::Group> = Vec::new();
+        let diagnostics_before_groups = diags.len();
         for y in yamls.iter().filter(|p| **p != platform_path) {
             let gname = display_name(schema_dir, y);
             let gsrc = fs::read_to_string(y).map_err(|e| io_error(gname.clone(), e))?;
@@ -223,6 +246,29 @@ fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnost
             }
             groups.push(g);
         }
+        // A named host no endpoint uses is most likely a typo (`sandbx:`): serde cannot
+        // reject it, since named hosts are free-form keys.
+        // (Only checked when every group was read: an unreadable one may be the user.)
+        let groups_complete = diags.len() == diagnostics_before_groups;
+        for name in pspec.hosts.named.keys().filter(|_| groups_complete) {
+            let used = groups
+                .iter()
+                .flat_map(|g| g.endpoints.iter())
+                .any(|ep| ep.host.as_deref() == Some(name.as_str()));
+            if !used {
+                let path = format!("hosts.{name}");
+                let at = plocs.find(&path);
+                diags.push(Diagnostic {
+                    file: pname.clone(),
+                    path,
+                    line: at.map(|a| a.0),
+                    column: at.map(|a| a.1),
+                    message: format!(
+                        "host `{name}` is not used by any endpoint (named hosts are picked with `host: {name}`; the platform's own keys are `production` and `sandbox`)"
+                    ),
+                });
+            }
+        }
         platforms.push(ir::Platform {
             name: pspec.platform.clone(),
             doc: pspec.doc.clone(),
@@ -231,6 +277,12 @@ fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnost
             source: pspec.source.clone(),
             production_host: pspec.hosts.production.clone(),
             sandbox_host: pspec.hosts.sandbox.clone(),
+            named_hosts: pspec
+                .hosts
+                .named
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             envelope: pspec.envelope,
             groups,
         });

@@ -34,7 +34,7 @@ impl Locations {
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
+    Map { path: String, key: Option<String>, keys_seen: usize },
     Seq { path: String, next: usize },
 }
 
@@ -54,7 +54,7 @@ impl Builder {
                 *next += 1;
                 Some(p)
             }
-            Some(Frame::Map { path, key }) => key.take().map(|k| {
+            Some(Frame::Map { path, key, .. }) => key.take().map(|k| {
                 if path.is_empty() {
                     k
                 } else {
@@ -74,14 +74,19 @@ impl MarkedEventReceiver for Builder {
                     self.map.entry(p).or_insert(at);
                 }
                 None => {
-                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { path, key, keys_seen }) = self.stack.last_mut() {
                         let full = if path.is_empty() {
                             value.clone()
                         } else {
                             format!("{path}.{value}")
                         };
-                        // Point at the key: that is the line a reader looks for.
+                        // Point at the key: that is the line a reader looks for. The
+                        // mapping itself is located at its first key.
                         self.map.insert(full, at);
+                        if *keys_seen == 0 && !path.is_empty() {
+                            self.map.insert(path.clone(), at);
+                        }
+                        *keys_seen += 1;
                         *key = Some(value);
                     }
                 }
@@ -89,7 +94,7 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(..) => {
                 let path = self.node_path().unwrap_or_default();
                 self.map.entry(path.clone()).or_insert(at);
-                self.stack.push(Frame::Map { path, key: None });
+                self.stack.push(Frame::Map { path, key: None, keys_seen: 0 });
             }
             Event::SequenceStart(..) => {
                 let path = self.node_path().unwrap_or_default();

@@ -20,12 +20,17 @@ pub struct PlatformSpec {
     pub common_errors: Vec<ErrorSpec>,
 }
 
+/// `production`, optional `sandbox`, and any number of named hosts (`spapi: https://…`)
+/// that endpoints pick with `host: <name>` when they live on another host. Unknown keys
+/// are therefore not rejected by serde; `validate` checks the names and that every named
+/// host is used.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Hosts {
     pub production: String,
     #[serde(default)]
     pub sandbox: Option<String>,
+    #[serde(flatten)]
+    pub named: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -224,6 +229,9 @@ pub struct EndpointSpec {
     pub source: String,
     pub method: Method,
     pub path: String,
+    /// A named entry of the platform's `hosts:` when the endpoint is not on `production`.
+    #[serde(default)]
+    pub host: Option<String>,
     pub auth: String,
     #[serde(default)]
     pub body: Option<BodySpec>,

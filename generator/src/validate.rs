@@ -31,6 +31,8 @@ impl Reporter<'_> {
 
 pub struct PlatformContext {
     pub auth: BTreeMap<String, Auth>,
+    /// Names of the platform's named hosts (`hosts:` entries besides production/sandbox).
+    pub hosts: BTreeSet<String>,
     pub common_errors: Vec<(ErrorCase, AppliesTo)>,
 }
 
@@ -44,15 +46,40 @@ pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
             ),
         );
     }
-    for (host, path) in std::iter::once((&spec.hosts.production, "hosts.production"))
-        .chain(spec.hosts.sandbox.as_ref().map(|s| (s, "hosts.sandbox")))
+    let named_paths: Vec<(&String, String)> = spec
+        .hosts
+        .named
+        .iter()
+        .map(|(name, url)| (url, format!("hosts.{name}")))
+        .collect();
+    for (host, path) in std::iter::once((&spec.hosts.production, "hosts.production".to_owned()))
+        .chain(
+            spec.hosts
+                .sandbox
+                .as_ref()
+                .map(|s| (s, "hosts.sandbox".to_owned())),
+        )
+        .chain(named_paths)
     {
-        if !(host.starts_with("https://") || host.starts_with("http://")) || host.ends_with('/') {
+        let bad_url = !(host.starts_with("https://") || host.starts_with("http://"))
+            || host.ends_with('/')
+            || host.contains(['?', '#', ' ']);
+        if bad_url {
             r.error(
-                path,
-                format!("host `{host}` must be an http(s) URL without a trailing slash"),
+                &path,
+                format!("host `{host}` must be an http(s) URL without a trailing slash or query"),
             );
         }
+    }
+    let mut hosts = BTreeSet::new();
+    for name in spec.hosts.named.keys() {
+        if names::snake(name) != *name {
+            r.error(
+                format!("hosts.{name}"),
+                format!("host name `{name}` must be snake_case (endpoints refer to it with `host: {name}`)"),
+            );
+        }
+        hosts.insert(name.clone());
     }
     envelope(&spec.envelope, r);
     let mut auth = BTreeMap::new();
@@ -99,6 +126,7 @@ pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
     }
     PlatformContext {
         auth,
+        hosts,
         common_errors,
     }
 }
@@ -370,18 +398,20 @@ fn fields(
                 (Some(s @ Scalar::Float(_)), Ty::F64) => Some(s),
                 (Some(s @ Scalar::Str(_)), Ty::String) => Some(s),
                 (Some(Scalar::Str(s)), Ty::Enum(name)) => {
-                    let known = scope.enums.get(name).is_some_and(|e| {
-                        e.values
-                            .iter()
-                            .any(|v| v.value == CodeValue::Str(s.clone()))
-                    });
-                    if !known {
-                        r.error(
-                            format!("{p}.default"),
-                            format!("`{s}` is not a value of enum `{name}`"),
-                        );
+                    let value = scope
+                        .enums
+                        .get(name)
+                        .and_then(|e| e.values.iter().find(|v| v.value == CodeValue::Str(s.clone())));
+                    match value {
+                        Some(v) => Some(Scalar::Variant {
+                            variant: v.name.clone().unwrap_or_else(|| names::upper_camel(&s)),
+                            wire: s,
+                        }),
+                        None => {
+                            r.error(format!("{p}.default"), format!("`{s}` is not a value of enum `{name}`"));
+                            None
+                        }
                     }
-                    Some(Scalar::Str(s))
                 }
                 _ => {
                     r.error(format!("{p}.default"), format!("default does not fit type `{}` (defaults are scalars; describe others in `doc`)", f.ty));
@@ -673,6 +703,30 @@ fn endpoint(
             format!("path `{}` must start with `/` and carry no query", e.path),
         );
     }
+    let host = match e.host.as_deref() {
+        None | Some("production") => None,
+        Some("sandbox") => {
+            r.error(
+                format!("{path}.host"),
+                "`sandbox` is the platform's test environment, chosen by the client, not by an endpoint",
+            );
+            None
+        }
+        Some(name) if ctx.hosts.contains(name) => Some(name.to_owned()),
+        Some(name) => {
+            let known: Vec<&str> = std::iter::once("production")
+                .chain(ctx.hosts.iter().map(String::as_str))
+                .collect();
+            r.error(
+                format!("{path}.host"),
+                format!(
+                    "unknown host `{name}`; the platform's `hosts:` define: {}",
+                    known.join(", ")
+                ),
+            );
+            None
+        }
+    };
     let body = e.body.unwrap_or(match e.method {
         Method::Get => BodySpec::None,
         Method::Post => BodySpec::Json,
@@ -948,6 +1002,7 @@ fn endpoint(
             ex,
             &response,
             e.response.kind,
+            envelope.data.as_deref(),
             &format!("{path}.response.example"),
             r,
         )
@@ -1013,6 +1068,7 @@ fn endpoint(
         source: e.source.clone(),
         method: e.method,
         path: e.path.clone(),
+        host,
         auth,
         body,
         idempotent,
@@ -1031,11 +1087,13 @@ fn endpoint(
     })
 }
 
-/// The doc's example response as JSON; it must carry every required field.
+/// The doc's example response as JSON; it must carry every required field — inside the
+/// envelope's `data` object when the platform wraps its payload and the example does too.
 fn example(
     ex: &serde_yaml::Value,
     fields: &[Field],
     kind: ResponseKindSpec,
+    data_key: Option<&str>,
     path: &str,
     r: &mut Reporter,
 ) -> Option<String> {
@@ -1057,8 +1115,15 @@ fn example(
         );
         return None;
     };
+    let payload = match data_key
+        .and_then(|k| obj.get(k))
+        .and_then(|d| d.as_object())
+    {
+        Some(data) => data,
+        None => obj,
+    };
     for f in fields.iter().filter(|f| f.required) {
-        if !obj.contains_key(&f.wire) {
+        if !payload.contains_key(&f.wire) {
             r.error(path, format!("example lacks required field `{}`", f.wire));
         }
     }

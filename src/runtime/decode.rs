@@ -38,19 +38,19 @@ where
     let ok_status = (200..300).contains(&raw.status);
     let looks_json =
         raw.is_json() || raw.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if <E::Response as Response>::KIND == ResponseKind::Binary && !looks_json {
+    let kind = <E::Response as Response>::KIND;
+    if kind != ResponseKind::Json && !looks_json {
         if !ok_status {
             return Err(status_error(&raw));
         }
+        if kind == ResponseKind::Text {
+            return <E::Response as Response>::from_json(&raw.body).map_err(|e| decode_error(&raw, e.to_string()));
+        }
         let media = Media {
-            content_type: raw
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+            content_type: raw.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned()),
             bytes: raw.body.clone(),
         };
-        return <E::Response as Response>::from_media(media)
-            .ok_or_else(|| decode_error(&raw, "binary body for a JSON endpoint".into()));
+        return <E::Response as Response>::from_media(media).ok_or_else(|| decode_error(&raw, "binary body for a JSON endpoint".into()));
     }
     let status = match read_status(envelope, &raw.body) {
         Ok(s) => s,

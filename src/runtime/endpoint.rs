@@ -61,6 +61,13 @@ pub trait Endpoint: Serialize + Send + Sync {
     const NAME: &'static str;
     const METHOD: HttpMethod;
     const PATH: &'static str;
+    /// The named host (the schema's endpoint `host:`) when the endpoint is not on the
+    /// platform's base URL, e.g. `Some("spapi")`; the client's [`Transport`] resolves it
+    /// to a base URL (see [`Transport::with_host`]).
+    ///
+    /// [`Transport`]: super::Transport
+    /// [`Transport::with_host`]: super::Transport::with_host
+    const HOST: Option<&'static str> = None;
     const AUTH: Auth;
     const BODY: BodyKind;
     /// May the runtime retry this call on its own (system busy)?

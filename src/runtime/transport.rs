@@ -13,16 +13,27 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Transport {
     http: reqwest::Client,
     base_url: String,
+    /// Base URLs of the platform's named hosts (endpoints with `Endpoint::HOST`).
+    hosts: Vec<(String, String)>,
     timeout: Duration,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport")
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .finish()
+        let mut d = f.debug_struct("Transport");
+        d.field("base_url", &self.base_url);
+        if !self.hosts.is_empty() {
+            d.field("hosts", &self.hosts);
+        }
+        d.field("timeout", &self.timeout).finish()
     }
+}
+
+fn trim_slashes(mut url: String) -> String {
+    while url.ends_with('/') {
+        url.pop();
+    }
+    url
 }
 
 /// A complete HTTP answer.
@@ -54,15 +65,32 @@ pub struct Extras {
 
 impl Transport {
     pub fn new(http: reqwest::Client, base_url: impl Into<String>, timeout: Duration) -> Self {
-        let mut base_url = base_url.into();
-        while base_url.ends_with('/') {
-            base_url.pop();
-        }
         Transport {
             http,
-            base_url,
+            base_url: trim_slashes(base_url.into()),
+            hosts: Vec::new(),
             timeout,
         }
+    }
+
+    /// Sends the endpoints whose `Endpoint::HOST` is `Some(name)` to `base_url` (replacing
+    /// an earlier URL for the same name). An endpoint naming a host that was never given
+    /// fails without sending anything.
+    pub fn with_host(mut self, name: impl Into<String>, base_url: impl Into<String>) -> Self {
+        let (name, url) = (name.into(), trim_slashes(base_url.into()));
+        match self.hosts.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = url,
+            None => self.hosts.push((name, url)),
+        }
+        self
+    }
+
+    /// The base URL of named host `name`, if one was given.
+    pub fn host_url(&self, name: &str) -> Option<&str> {
+        self.hosts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, url)| url.as_str())
     }
 
     /// A reqwest client with rustls and sane defaults, for when the user gives none.
@@ -89,7 +117,21 @@ impl Transport {
         request: &E,
         extras: Extras,
     ) -> Result<reqwest::RequestBuilder, Error<E::Error>> {
-        let url = format!("{}{}", self.base_url, E::PATH);
+        let encode_err = |reason: String| Error::Decode {
+            endpoint: E::NAME,
+            status: 0,
+            reason: format!("could not encode the request: {reason}"),
+            body: BodySnippet::new(b""),
+        };
+        let base = match E::HOST {
+            None => self.base_url.as_str(),
+            Some(name) => self.host_url(name).ok_or_else(|| {
+                encode_err(format!(
+                    "no base URL is configured for host `{name}` (Transport::with_host)"
+                ))
+            })?,
+        };
+        let url = format!("{base}{}", E::PATH);
         let mut query = extras.query;
         let mut body_extras = extras.body;
         let constants = E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned()));
@@ -108,12 +150,6 @@ impl Transport {
             builder
         } else {
             builder.query(&query)
-        };
-        let encode_err = |reason: String| Error::Decode {
-            endpoint: E::NAME,
-            status: 0,
-            reason: format!("could not encode the request: {reason}"),
-            body: BodySnippet::new(b""),
         };
         Ok(match E::BODY {
             BodyKind::None => builder,

@@ -44,6 +44,12 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
         BodySpec::Xml => quote!(#rt::BodyKind::Xml),
     };
     let idempotent = ep.idempotent;
+    // Emitted only for endpoints off the platform's base URL, so that platforms without
+    // named hosts generate exactly what they did before `host:` existed.
+    let host = match &ep.host {
+        Some(h) => quote!(const HOST: Option<&'static str> = Some(#h);),
+        None => quote!(),
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
 
@@ -100,6 +106,7 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
             const NAME: &'static str = #name;
             const METHOD: #rt::HttpMethod = #method;
             const PATH: &'static str = #path;
+            #host
             const AUTH: #rt::Auth = #auth;
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;

@@ -79,6 +79,9 @@ pub fn group_file(group: &Group, ctx: &Ctx) -> Result<String, String> {
             },
             ep.path
         );
+        if let Some(h) = &ep.host {
+            text.push_str(&format!(" on host `{h}`"));
+        }
         if let Some(d) = &ep.doc {
             text.push_str(&format!("\n\n{d}"));
         }
@@ -230,6 +233,18 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
     title.push_str(&format!("\n\nSource: {}", platform.source));
     let title = doc(&title);
     let envelope = envelope(platform, ctx);
+    // Only platforms with named hosts get `HOSTS`, so the others' output is unchanged.
+    let named_hosts = if platform.named_hosts.is_empty() {
+        quote!()
+    } else {
+        let names = platform.named_hosts.iter().map(|h| h.0.as_str());
+        let urls = platform.named_hosts.iter().map(|h| h.1.as_str());
+        quote! {
+            /// The platform's named hosts (the schema's `hosts:` besides production and
+            /// sandbox): endpoints with `Endpoint::HOST = Some(name)` are sent there.
+            pub const HOSTS: &[(&str, &str)] = &[#((#names, #urls)),*];
+        }
+    };
     let tokens = quote! {
         use super::Client;
 
@@ -244,6 +259,7 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         pub const PRODUCTION_HOST: &str = #host;
         /// The platform's sandbox host, where it has one.
         pub const SANDBOX_HOST: Option<&str> = #sandbox;
+        #named_hosts
 
         /// How this platform reports success and failure (the schema's `envelope`).
         pub const ENVELOPE: #rt::Envelope = #envelope;

@@ -92,11 +92,12 @@ pub fn default_expr(f: &Field, ctx: &Ctx) -> TokenStream {
             let l = Literal::f64_suffixed(*x);
             quote!(#l)
         }
-        (Some(Scalar::Str(s)), Ty::Enum(name)) => {
+        (Some(Scalar::Variant { variant, .. }), Ty::Enum(name)) => {
             let e = ident(name);
-            let v = ident(&crate::names::upper_camel(s));
+            let v = ident(variant);
             quote!(#e::#v)
         }
+        (Some(Scalar::Variant { wire, .. }), _) => quote!(#wire.to_owned()),
         (Some(Scalar::Str(s)), _) if f.secret => quote!(#rt::Secret::new(#s.to_owned())),
         (Some(Scalar::Str(s)), _) => quote!(#s.to_owned()),
         (None, _) => quote!(Default::default()),
@@ -154,7 +155,7 @@ pub fn field_doc(f: &Field) -> TokenStream {
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(i) => i.to_string(),
             Scalar::Float(x) => x.to_string(),
-            Scalar::Str(s) => format!("{s:?}"),
+            Scalar::Str(s) | Scalar::Variant { wire: s, .. } => format!("{s:?}"),
         };
         notes.push(format!("default {shown}"));
     }
