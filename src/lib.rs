@@ -3,6 +3,8 @@
 
 pub mod crypto;
 pub mod runtime;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 pub mod token;
 
 #[cfg(feature = "wechat")]

@@ -1,0 +1,223 @@
+//! Wrapping a payload, or an error code and text, in a platform's envelope — the
+//! schema's `envelope:` (see `schema/README.md`) turned around: the runtime reads these
+//! shapes, the simulator writes them.
+//!
+//! | style | success | failure |
+//! |---|---|---|
+//! | `errcode` (WeChat) | the payload itself (`{errcode:0,…}` when the docs' example has it) | `{errcode, errmsg}` |
+//! | `errno_data` (Baidu) | `{errno:0, errmsg, request_id, data:{payload}}` | `{errno, errmsg, request_id}` |
+//! | `code_msg_data` (Jucai) | `{code:200, msg, data:{returnCode:"000000", returnMsg, …payload}, sign}` | business code → `data.returnCode`; an HTTP-like code (100–599) → top-level `code` |
+//!
+//! An example that already carries the envelope (its object has the envelope's `code`
+//! key) is sent as it is, so schema authors may transcribe the docs' examples either way.
+
+use crate::runtime::{Envelope, EnvelopeStyle};
+use serde_json::{Map, Value};
+
+/// The message sent with a success code where the envelope has one.
+const OK_MESSAGE: &str = "success";
+
+/// Can the simulator speak this envelope style?
+pub(crate) fn supported(style: EnvelopeStyle) -> bool {
+    matches!(
+        style,
+        EnvelopeStyle::Errcode | EnvelopeStyle::ErrnoData | EnvelopeStyle::CodeMsgData
+    )
+}
+
+/// The first success code of the envelope as JSON (a number when it parses as one).
+fn success_code(codes: &[&str]) -> Value {
+    let text = codes.first().copied().unwrap_or("0");
+    code_value(text)
+}
+
+fn code_value(text: &str) -> Value {
+    match text.parse::<i64>() {
+        // Keep leading zeros ("000000") as a string: they are part of the code.
+        Ok(n) if n.to_string() == text => Value::from(n),
+        _ => Value::from(text),
+    }
+}
+
+/// A successful answer carrying `payload` (the docs' example).
+pub(crate) fn success(env: &Envelope, payload: Value, request_id: &str) -> Value {
+    let already_wrapped = payload
+        .as_object()
+        .is_some_and(|o| o.contains_key(env.code));
+    match env.style {
+        EnvelopeStyle::ErrnoData => {
+            let mut out = if already_wrapped {
+                into_map(payload)
+            } else {
+                let mut out = Map::new();
+                out.insert(env.code.into(), success_code(env.success));
+                out.insert(env.message.into(), OK_MESSAGE.into());
+                out.insert(env.data.unwrap_or("data").into(), payload);
+                out
+            };
+            if let Some(rid) = env.request_id {
+                out.entry(rid).or_insert_with(|| request_id.into());
+            }
+            Value::Object(out)
+        }
+        EnvelopeStyle::CodeMsgData if !already_wrapped => {
+            let mut data = into_map(payload);
+            if let Some(bc) = env.business_code {
+                data.entry(bc)
+                    .or_insert_with(|| success_code(env.business_success));
+                if let Some(bm) = env.business_message {
+                    data.entry(bm).or_insert_with(|| OK_MESSAGE.into());
+                }
+            }
+            let mut out = Map::new();
+            out.insert(env.code.into(), success_code(env.success));
+            out.insert(env.message.into(), OK_MESSAGE.into());
+            out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
+            Value::Object(out)
+        }
+        // errcode: the payload travels next to the (optional) status fields.
+        _ => payload,
+    }
+}
+
+/// A refusal with `code` and `message`.
+pub(crate) fn failure(env: &Envelope, code: i64, message: &str, request_id: &str) -> Value {
+    let mut out = Map::new();
+    match env.style {
+        EnvelopeStyle::CodeMsgData
+            if env.business_code.is_some() && !(100..600).contains(&code) =>
+        {
+            // A business refusal: transport fine, `data.returnCode` says no.
+            let width = env.business_success.first().map_or(0, |s| s.len());
+            let mut data = Map::new();
+            if let Some(bc) = env.business_code {
+                data.insert(bc.into(), format!("{code:0width$}").into());
+            }
+            if let Some(bm) = env.business_message {
+                data.insert(bm.into(), message.into());
+            }
+            out.insert(env.code.into(), success_code(env.success));
+            out.insert(env.message.into(), OK_MESSAGE.into());
+            out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
+        }
+        EnvelopeStyle::CodeMsgData => {
+            out.insert(env.code.into(), code.into());
+            out.insert(env.message.into(), message.into());
+            out.insert(env.data.unwrap_or("data").into(), Value::Null);
+        }
+        _ => {
+            out.insert(env.code.into(), code.into());
+            out.insert(env.message.into(), message.into());
+            if let (EnvelopeStyle::ErrnoData, Some(rid)) = (env.style, env.request_id) {
+                out.insert(rid.into(), request_id.into());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn into_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        // A non-object example: keep it under a recognisable key rather than lose it.
+        other => {
+            let mut map = Map::new();
+            map.insert("value".into(), other);
+            map
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NONE: Envelope = Envelope {
+        style: EnvelopeStyle::Errcode,
+        code: "errcode",
+        message: "errmsg",
+        code_alias: None,
+        message_alias: None,
+        success: &["0"],
+        data: None,
+        request_id: None,
+        business_code: None,
+        business_message: None,
+        business_success: &[],
+        result: None,
+        sub_code: None,
+        sub_message: None,
+    };
+    const BAIDU: Envelope = Envelope {
+        style: EnvelopeStyle::ErrnoData,
+        code: "errno",
+        data: Some("data"),
+        request_id: Some("request_id"),
+        ..NONE
+    };
+    const JUCAI: Envelope = Envelope {
+        style: EnvelopeStyle::CodeMsgData,
+        code: "code",
+        message: "msg",
+        success: &["200"],
+        data: Some("data"),
+        business_code: Some("returnCode"),
+        business_message: Some("returnMsg"),
+        business_success: &["000000"],
+        ..NONE
+    };
+
+    #[test]
+    fn errcode_style() {
+        let ok = success(&NONE, json!({"openid": "o"}), "r");
+        assert_eq!(ok, json!({"openid": "o"}));
+        let err = failure(&NONE, 40029, "code 无效", "r");
+        assert_eq!(err, json!({"errcode": 40029, "errmsg": "code 无效"}));
+    }
+
+    #[test]
+    fn errno_data_style() {
+        let ok = success(&BAIDU, json!({"unionid": "u"}), "rid-1");
+        assert_eq!(
+            ok,
+            json!({"errno": 0, "errmsg": "success", "request_id": "rid-1", "data": {"unionid": "u"}})
+        );
+        let wrapped = success(
+            &BAIDU,
+            json!({"errno": 0, "data": {"unionid": "u"}}),
+            "rid-2",
+        );
+        assert_eq!(
+            wrapped,
+            json!({"errno": 0, "data": {"unionid": "u"}, "request_id": "rid-2"})
+        );
+        let err = failure(&BAIDU, 40001, "bad", "rid-3");
+        assert_eq!(
+            err,
+            json!({"errno": 40001, "errmsg": "bad", "request_id": "rid-3"})
+        );
+    }
+
+    #[test]
+    fn code_msg_data_style() {
+        let ok = success(&JUCAI, json!({"openId": "o"}), "r");
+        assert_eq!(
+            ok,
+            json!({"code": 200, "msg": "success", "data": {"openId": "o", "returnCode": "000000", "returnMsg": "success"}})
+        );
+        let business = failure(&JUCAI, 100_001, "商户不存在", "r");
+        assert_eq!(
+            business,
+            json!({"code": 200, "msg": "success", "data": {"returnCode": "100001", "returnMsg": "商户不存在"}})
+        );
+        let padded = failure(&JUCAI, 12, "x", "r");
+        assert_eq!(padded["data"]["returnCode"], "000012");
+        let transport = failure(&JUCAI, 401, "签名错误", "r");
+        assert_eq!(
+            transport,
+            json!({"code": 401, "msg": "签名错误", "data": null})
+        );
+    }
+}

@@ -1,0 +1,494 @@
+//! A local simulator of the platforms' servers, for tests and demos (feature
+//! `simulator`).
+//!
+//! It serves every endpoint the schema describes (the generated `ENDPOINTS` of each
+//! platform compiled in) on `127.0.0.1` at a random port, and answers from the schema's
+//! data: the docs' example response in the platform's envelope, a real PNG for image
+//! endpoints, and the documented error codes for what it checks — the app's id and
+//! secret on token and session calls, the access token (issued by its own token
+//! endpoints), required fields. Tests steer it through the [`Simulator`] handle.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use miniapp::simulator::Simulator;
+//! use miniapp::wechat::{auth::Code2SessionRequest, Client};
+//!
+//! let sim = Simulator::start().await?; // app id "wx-demo-appid", secret "demo-secret"
+//! let wx = Client::builder("wx-demo-appid", "demo-secret")
+//!     .base_url(sim.base_url())
+//!     .build();
+//! let session = wx.auth().code2_session(Code2SessionRequest::new("any-code")).await?;
+//! assert_eq!(sim.count("auth.code2Session"), 1);
+//!
+//! sim.fail_next("auth.code2Session", 40029, 1); // the next call answers errcode 40029
+//! # Ok(()) }
+//! ```
+//!
+//! # Platforms and paths
+//!
+//! All registered platforms share one server, routed by method + path. If two
+//! platforms use the same method and path, [`SimulatorBuilder::start`] refuses with
+//! [`std::io::ErrorKind::InvalidInput`]; run one simulator per platform instead, each
+//! with [`SimulatorBuilder::only`]:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! # use miniapp::simulator::Simulator;
+//! let wechat = Simulator::builder().only(&["wechat"]).start().await?;
+//! let other = Simulator::builder().only(&["baidu"]).start().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! New platforms register in [`platform::builtin`] (see the [`platform`] module).
+
+mod envelope;
+pub mod platform;
+mod png;
+mod request;
+mod server;
+
+pub use platform::{AccessTokenRule, CredentialCheck, Platform, SignRule, TokenIssue};
+pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
+pub use request::{RecordedRequest, REDACTED};
+
+use server::{Key, Shared, State};
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// App id the simulator accepts unless told otherwise.
+pub const DEFAULT_APP_ID: &str = "wx-demo-appid";
+/// Secret the simulator accepts unless told otherwise.
+pub const DEFAULT_SECRET: &str = "demo-secret";
+/// Lifetime of the tokens it issues unless told otherwise (`expires_in` 7200).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+
+/// Configures a [`Simulator`]; see [`Simulator::builder`].
+pub struct SimulatorBuilder {
+    platforms: Vec<Platform>,
+    only: Option<Vec<String>>,
+    app_id: String,
+    secret: String,
+    per_platform: HashMap<String, (String, String)>,
+    sign_keys: HashMap<String, String>,
+    token_lifetime: Duration,
+}
+
+impl fmt::Debug for SimulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field(
+                "platforms",
+                &self.platforms.iter().map(|p| p.name).collect::<Vec<_>>(),
+            )
+            .field("only", &self.only)
+            .field("app_id", &self.app_id)
+            .field("token_lifetime", &self.token_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            platforms: platform::builtin(),
+            only: None,
+            app_id: DEFAULT_APP_ID.to_owned(),
+            secret: DEFAULT_SECRET.to_owned(),
+            per_platform: HashMap::new(),
+            sign_keys: HashMap::new(),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The app id every platform accepts (default [`DEFAULT_APP_ID`]).
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = app_id.into();
+        self
+    }
+    /// The secret every platform accepts (default [`DEFAULT_SECRET`]).
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = secret.into();
+        self
+    }
+    /// App id and secret for one platform (Baidu's AppKey + sk, …), instead of the
+    /// shared ones.
+    pub fn credentials(
+        mut self,
+        platform: &str,
+        app_id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.per_platform
+            .insert(platform.to_owned(), (app_id.into(), secret.into()));
+        self
+    }
+    /// The key that signs one platform's answers (Jucai's merchant key); default: that
+    /// platform's secret.
+    pub fn sign_key(mut self, platform: &str, key: impl Into<String>) -> Self {
+        self.sign_keys.insert(platform.to_owned(), key.into());
+        self
+    }
+    /// Lifetime of issued tokens (default 2 h). The answer's `expires_in` is this in
+    /// whole seconds, rounded up; the simulator itself expires tokens exactly.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+    /// Serves only these platforms (by name).
+    pub fn only(mut self, names: &[&str]) -> Self {
+        self.only = Some(names.iter().map(|n| (*n).to_owned()).collect());
+        self
+    }
+    /// Registers a platform (replacing a built-in one of the same name).
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platforms.retain(|p| p.name != platform.name);
+        self.platforms.push(platform);
+        self
+    }
+
+    /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
+    ///
+    /// Fails with `InvalidInput` when two platforms serve the same method + path, and
+    /// with `Unsupported` when a platform's envelope style cannot be simulated yet.
+    pub async fn start(self) -> std::io::Result<Simulator> {
+        use std::io::{Error, ErrorKind};
+        let platforms: Vec<Platform> = match &self.only {
+            Some(names) => {
+                for name in names {
+                    if !self.platforms.iter().any(|p| &p.name == name) {
+                        return Err(Error::new(
+                            ErrorKind::InvalidInput,
+                            format!("simulator: no platform named `{name}` is compiled in"),
+                        ));
+                    }
+                }
+                self.platforms
+                    .into_iter()
+                    .filter(|p| names.iter().any(|n| n == p.name))
+                    .collect()
+            }
+            None => self.platforms,
+        };
+        let mut routes = HashMap::new();
+        for (p, platform) in platforms.iter().enumerate() {
+            if !envelope::supported(platform.envelope.style) {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "simulator: platform `{}` uses the {:?} envelope, which it cannot speak yet",
+                        platform.name, platform.envelope.style
+                    ),
+                ));
+            }
+            for (e, info) in platform.endpoints.iter().enumerate() {
+                if let Some((q, f)) =
+                    routes.insert((server::method_name(info.method), info.path), (p, e))
+                {
+                    let taken = &platforms[q];
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        format!(
+                            "simulator: {} {} is served by both `{}` ({}) and `{}` ({}); \
+                             run one simulator per platform with `Simulator::builder().only(&[\"{}\"])`",
+                            server::method_name(info.method),
+                            info.path,
+                            taken.name,
+                            taken.endpoints[f].name,
+                            platform.name,
+                            info.name,
+                            platform.name,
+                        ),
+                    ));
+                }
+            }
+        }
+        let credentials = platforms
+            .iter()
+            .map(|p| {
+                self.per_platform
+                    .get(p.name)
+                    .cloned()
+                    .unwrap_or_else(|| (self.app_id.clone(), self.secret.clone()))
+            })
+            .collect::<Vec<_>>();
+        let sign_keys = platforms
+            .iter()
+            .zip(&credentials)
+            .map(|(p, (_, secret))| {
+                self.sign_keys
+                    .get(p.name)
+                    .cloned()
+                    .unwrap_or_else(|| secret.clone())
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            platforms,
+            routes,
+            credentials,
+            sign_keys,
+            token_lifetime: self.token_lifetime,
+            state: Mutex::new(State::default()),
+        });
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let app = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "miniapp simulator stopped with an error");
+            }
+        });
+        tracing::debug!(%addr, "miniapp simulator listening");
+        Ok(Simulator {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the server (gracefully: requests in flight
+/// are answered).
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url())
+            .field("platforms", &self.platforms())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator of every compiled-in platform with the defaults
+    /// ([`DEFAULT_APP_ID`], [`DEFAULT_SECRET`], 7200 s tokens).
+    pub async fn start() -> std::io::Result<Simulator> {
+        Self::builder().start().await
+    }
+
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:<port>` — give it to a client's `base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Names of the platforms served.
+    pub fn platforms(&self) -> Vec<&'static str> {
+        self.shared.platforms.iter().map(|p| p.name).collect()
+    }
+
+    /// The app id a platform accepts.
+    pub fn app_id(&self, platform: &str) -> Option<&str> {
+        let p = self
+            .shared
+            .platforms
+            .iter()
+            .position(|p| p.name == platform)?;
+        Some(self.shared.credentials[p].0.as_str())
+    }
+
+    /// Every endpoint served: `(platform, endpoint info)`.
+    pub fn endpoints(&self) -> Vec<(&'static str, &'static crate::runtime::EndpointInfo)> {
+        self.shared
+            .platforms
+            .iter()
+            .flat_map(|p| p.endpoints.iter().map(move |e| (p.name, e)))
+            .collect()
+    }
+
+    /// The next `times` calls of `endpoint` answer errcode `code`, with the doc text
+    /// the endpoint's errors table gives for it (whatever the request). Calls queue up:
+    /// `fail_next(e, -1, 2)` then `fail_next(e, 40029, 1)` fails three calls in order.
+    ///
+    /// `endpoint` is a doc name (`"auth.code2Session"`, applies to every platform that
+    /// has it) or qualified with the platform (`"wechat:auth.code2Session"`).
+    ///
+    /// # Panics
+    /// When no served endpoint has that name (a typo would otherwise pass silently).
+    pub fn fail_next(&self, endpoint: &str, code: i64, times: usize) {
+        let keys = self.resolve(endpoint);
+        if times == 0 {
+            return;
+        }
+        let mut state = self.shared.lock();
+        for key in keys {
+            state
+                .failures
+                .entry(key)
+                .or_default()
+                .push_back((code, times));
+        }
+    }
+
+    /// Every answer of `endpoint` waits `delay` first (zero removes the delay), for
+    /// timeout demos and tests. The request is recorded when it arrives.
+    ///
+    /// # Panics
+    /// When no served endpoint has that name.
+    pub fn set_delay(&self, endpoint: &str, delay: Duration) {
+        let keys = self.resolve(endpoint);
+        let mut state = self.shared.lock();
+        for key in keys {
+            if delay.is_zero() {
+                state.delays.remove(&key);
+            } else {
+                state.delays.insert(key, delay);
+            }
+        }
+    }
+
+    /// Every request received so far (including unknown paths), oldest first. Their
+    /// `Debug`/`Display` redact secrets and tokens.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().log.clone()
+    }
+
+    /// How many requests `endpoint` received (the name as in [`Simulator::fail_next`]).
+    ///
+    /// # Panics
+    /// When no served endpoint has that name.
+    pub fn count(&self, endpoint: &str) -> usize {
+        let keys = self.resolve(endpoint);
+        let names: Vec<(&str, &str)> = keys
+            .iter()
+            .map(|&(p, e)| {
+                (
+                    self.shared.platforms[p].name,
+                    self.shared.platforms[p].endpoints[e].name,
+                )
+            })
+            .collect();
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|r| match (r.platform, r.endpoint) {
+                (Some(p), Some(e)) => names.contains(&(p, e)),
+                _ => false,
+            })
+            .count()
+    }
+
+    /// How many requests reached a token-issuing endpoint (any platform), whatever
+    /// the answer.
+    pub fn token_requests(&self) -> usize {
+        let issuing: Vec<(&str, &str)> = self
+            .shared
+            .platforms
+            .iter()
+            .flat_map(|p| {
+                p.credentials
+                    .iter()
+                    .filter(|c| c.issues_token.is_some())
+                    .map(move |c| (p.name, c.endpoint))
+            })
+            .collect();
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|r| match (r.platform, r.endpoint) {
+                (Some(p), Some(e)) => issuing.contains(&(p, e)),
+                _ => false,
+            })
+            .count()
+    }
+
+    /// Makes every token issued so far expired: the next call with one answers the
+    /// platform's "expired" code (WeChat 42001) and a client refreshes its token.
+    pub fn expire_tokens(&self) {
+        let now = Instant::now();
+        let mut state = self.shared.lock();
+        for token in state.tokens.values_mut() {
+            token.expires_at = token.expires_at.min(now);
+        }
+        state.stable.clear();
+    }
+
+    /// Forgets the request log, pending failures and delays. Issued tokens stay valid
+    /// (clients keep their cached tokens); see [`Simulator::expire_tokens`].
+    pub fn reset(&self) {
+        let mut state = self.shared.lock();
+        state.log.clear();
+        state.failures.clear();
+        state.delays.clear();
+    }
+
+    /// Stops the server and waits (at most 5 s) for requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+
+    fn resolve(&self, endpoint: &str) -> Vec<Key> {
+        let (platform, name) = match endpoint.split_once(':') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, endpoint),
+        };
+        let keys: Vec<Key> = self
+            .shared
+            .platforms
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| platform.map_or(true, |want| want == p.name))
+            .flat_map(|(pi, p)| {
+                p.endpoints
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, info)| info.name == name)
+                    .map(move |(ei, _)| (pi, ei))
+            })
+            .collect();
+        assert!(
+            !keys.is_empty(),
+            "simulator: no endpoint named `{endpoint}` (platforms: {:?}; names look like \
+             `auth.code2Session` or `wechat:auth.code2Session`)",
+            self.platforms()
+        );
+        keys
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
