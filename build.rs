@@ -34,11 +34,7 @@ mod codegen {
             println!("cargo:rerun-if-changed={}", input.display());
         }
         match miniapp_codegen::write_if_changed(&root.join("generated"), &generated) {
-            Ok(changed) => {
-                for c in changed {
-                    println!("cargo:warning=regenerated generated/{c}");
-                }
-            }
+            Ok(_changed) => {}
             Err(e) => {
                 eprintln!("cannot write generated/: {e}");
                 std::process::exit(1);

@@ -136,20 +136,20 @@ pub enum SendMessage {
 impl SendMessage {
     /// The `Text` choice: 文本消息(msgtype="text")
     pub fn text(text: TextMessage) -> Self {
-        Self::Text { text: text }
+        Self::Text { text }
     }
     /// The `Image` choice: 图片消息(msgtype="image")
     pub fn image(image: ImageMessage) -> Self {
-        Self::Image { image: image }
+        Self::Image { image }
     }
     /// The `Link` choice: 图文链接(msgtype="link")
     pub fn link(link: LinkMessage) -> Self {
-        Self::Link { link: link }
+        Self::Link { link }
     }
     /// The `MiniProgramPage` choice: 小程序卡片(msgtype="miniprogrampage")
     pub fn mini_program_page(miniprogrampage: MiniProgramPageMessage) -> Self {
         Self::MiniProgramPage {
-            miniprogrampage: miniprogrampage,
+            miniprogrampage,
         }
     }
 }
@@ -364,7 +364,7 @@ impl SetTypingRequest {
     pub fn new(touser: impl Into<String>, command: TypingCommand) -> Self {
         Self {
             touser: touser.into(),
-            command: command,
+            command,
         }
     }
 }
@@ -557,7 +557,7 @@ pub struct UploadTempMediaRequest {
 impl UploadTempMediaRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(type_: MediaType, media: crate::runtime::FileUpload) -> Self {
-        Self { type_: type_, media: media }
+        Self { type_, media }
     }
 }
 /// Response of `customerServiceMessage.uploadTempMedia`: 把媒体文件上传到微信服务器

@@ -100,7 +100,7 @@ impl AiCropImage {
     }
     /// The `Upload` choice: 上传图片文件(img,multipart/form-data)
     pub fn upload(img: crate::runtime::FileUpload) -> Self {
-        Self::Upload { img: img }
+        Self::Upload { img }
     }
 }
 /// Response of `img.aiCrop`: 图片智能裁剪
@@ -326,7 +326,7 @@ impl ScanQrCodeImage {
     }
     /// The `Upload` choice: 上传图片文件(img,multipart/form-data)
     pub fn upload(img: crate::runtime::FileUpload) -> Self {
-        Self::Upload { img: img }
+        Self::Upload { img }
     }
 }
 /// Response of `img.scanQRCode`: 条码/二维码识别
@@ -553,7 +553,7 @@ impl SuperresolutionImage {
     }
     /// The `Upload` choice: 上传图片文件(img,multipart/form-data)
     pub fn upload(img: crate::runtime::FileUpload) -> Self {
-        Self::Upload { img: img }
+        Self::Upload { img }
     }
 }
 /// Response of `img.superresolution`: 图片高清化

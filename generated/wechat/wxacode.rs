@@ -716,7 +716,7 @@ pub struct RgbColor {
 impl RgbColor {
     /// Creates the value from its required fields; optional ones are set with the methods below.
     pub fn new(r: u32, g: u32, b: u32) -> Self {
-        Self { r: r, g: g, b: b }
+        Self { r, g, b }
     }
 }
 impl RgbColor {

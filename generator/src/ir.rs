@@ -155,7 +155,10 @@ impl Ty {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
     /// A value of a legal-value enum: its wire form and its Rust variant.
-    Variant { wire: String, variant: String },
+    Variant {
+        wire: String,
+        variant: String,
+    },
     Bool(bool),
     Int(i64),
     Float(f64),

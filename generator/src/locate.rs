@@ -34,8 +34,15 @@ impl Locations {
 }
 
 enum Frame {
-    Map { path: String, key: Option<String>, keys_seen: usize },
-    Seq { path: String, next: usize },
+    Map {
+        path: String,
+        key: Option<String>,
+        keys_seen: usize,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -74,7 +81,12 @@ impl MarkedEventReceiver for Builder {
                     self.map.entry(p).or_insert(at);
                 }
                 None => {
-                    if let Some(Frame::Map { path, key, keys_seen }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        path,
+                        key,
+                        keys_seen,
+                    }) = self.stack.last_mut()
+                    {
                         let full = if path.is_empty() {
                             value.clone()
                         } else {
@@ -94,7 +106,11 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(..) => {
                 let path = self.node_path().unwrap_or_default();
                 self.map.entry(path.clone()).or_insert(at);
-                self.stack.push(Frame::Map { path, key: None, keys_seen: 0 });
+                self.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    keys_seen: 0,
+                });
             }
             Event::SequenceStart(..) => {
                 let path = self.node_path().unwrap_or_default();

@@ -398,17 +398,21 @@ fn fields(
                 (Some(s @ Scalar::Float(_)), Ty::F64) => Some(s),
                 (Some(s @ Scalar::Str(_)), Ty::String) => Some(s),
                 (Some(Scalar::Str(s)), Ty::Enum(name)) => {
-                    let value = scope
-                        .enums
-                        .get(name)
-                        .and_then(|e| e.values.iter().find(|v| v.value == CodeValue::Str(s.clone())));
+                    let value = scope.enums.get(name).and_then(|e| {
+                        e.values
+                            .iter()
+                            .find(|v| v.value == CodeValue::Str(s.clone()))
+                    });
                     match value {
                         Some(v) => Some(Scalar::Variant {
                             variant: v.name.clone().unwrap_or_else(|| names::upper_camel(&s)),
                             wire: s,
                         }),
                         None => {
-                            r.error(format!("{p}.default"), format!("`{s}` is not a value of enum `{name}`"));
+                            r.error(
+                                format!("{p}.default"),
+                                format!("`{s}` is not a value of enum `{name}`"),
+                            );
                             None
                         }
                     }

@@ -164,7 +164,7 @@ fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         .map(|a| {
             let f = ident(&a.ident);
             let t = ident(&a.type_name);
-            (quote!(#f: #t), quote!(#f), quote!())
+            (quote!(#f: #t), quote!(#f))
         })
         .collect();
     let skip = |f: &Field| skipped(ep, f);
@@ -229,11 +229,7 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
             let (ty, _) = ctor_arg(f, ctx);
             quote!(#fname: #ty)
         });
-        let inits = v.fields.iter().map(|f| {
-            let fname = ident(&f.ident);
-            let (_, store) = ctor_arg(f, ctx);
-            quote!(#fname: #store)
-        });
+        let inits = v.fields.iter().map(|f| field_init(f, ctx));
         let d = doc(&format!("The `{}` choice: {}", v.name, first_line(&v.doc)));
         quote! {
             #d

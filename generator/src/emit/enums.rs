@@ -196,11 +196,7 @@ fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
     } else {
         doc("The variant for `code`, if the docs list it.")
     };
-    let from_code_body = if open {
-        quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }))
-    } else {
-        quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }))
-    };
+    let from_code_body = quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }));
     quote! {
         #type_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

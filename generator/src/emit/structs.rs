@@ -16,7 +16,7 @@ pub struct Shape<'a> {
     /// Extra fields appended verbatim (alternatives).
     pub extra_fields: TokenStream,
     /// Extra constructor arguments and initializers (alternatives).
-    pub extra_ctor: Vec<(TokenStream, TokenStream, TokenStream)>,
+    pub extra_ctor: Vec<(TokenStream, TokenStream)>,
 }
 
 pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
@@ -106,9 +106,9 @@ fn constructor(shape: &Shape, ctx: &Ctx) -> TokenStream {
     for f in shape.fields {
         let fname = ident(&f.ident);
         if f.required && f.default.is_none() {
-            let (arg_ty, store) = ctor_arg(f, ctx);
+            let (arg_ty, _) = ctor_arg(f, ctx);
             args.push(quote!(#fname: #arg_ty));
-            inits.push(quote!(#fname: #store));
+            inits.push(field_init(f, ctx));
             continue;
         }
         let fdoc = doc(&format!("Sets `{}`: {}", f.wire, first_line(&f.doc)));
@@ -134,7 +134,7 @@ fn constructor(shape: &Shape, ctx: &Ctx) -> TokenStream {
             });
         }
     }
-    for (arg, init, _) in &shape.extra_ctor {
+    for (arg, init) in &shape.extra_ctor {
         args.push(arg.clone());
         inits.push(init.clone());
     }

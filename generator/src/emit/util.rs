@@ -82,6 +82,17 @@ pub fn ctor_arg(f: &Field, ctx: &Ctx) -> (TokenStream, TokenStream) {
     }
 }
 
+/// `field` or `field: expr` in a struct literal, whichever the stored value needs.
+pub fn field_init(f: &Field, ctx: &Ctx) -> TokenStream {
+    let name = ident(&f.ident);
+    let (_, store) = ctor_arg(f, ctx);
+    if name == store.to_string() {
+        quote!(#name)
+    } else {
+        quote!(#name: #store)
+    }
+}
+
 /// The default value expression of a field with `default:`.
 pub fn default_expr(f: &Field, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
