@@ -25,8 +25,14 @@ fn main() {
         std::process::exit(1);
     }
     // `#[path]` needs a literal, so the module declaration itself is generated.
-    let decl = format!("#[path = {:?}]\nmod api;\npub use api::*;\n", out.join("fixture/mod.rs").display().to_string());
-    if let Err(e) = std::fs::write(Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("fixture_decl.rs"), decl) {
+    let decl = format!(
+        "#[path = {:?}]\nmod api;\npub use api::*;\n",
+        out.join("fixture/mod.rs").display().to_string()
+    );
+    if let Err(e) = std::fs::write(
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("fixture_decl.rs"),
+        decl,
+    ) {
         eprintln!("cannot write the module declaration: {e}");
         std::process::exit(1);
     }

@@ -18,7 +18,12 @@ pub mod fixture {
         E: Endpoint,
         E::Error: FromErrcode,
     {
-        fn execute(&self, request: E, options: CallOptions) -> impl std::future::Future<Output = Result<E::Response, Error<E::Error>>> + Send {
+        fn execute(
+            &self,
+            request: E,
+            options: CallOptions,
+        ) -> impl std::future::Future<Output = Result<E::Response, Error<E::Error>>> + Send
+        {
             self.inner.execute(request, options)
         }
     }

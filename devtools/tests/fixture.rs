@@ -9,7 +9,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
     Client {
-        inner: miniapp::wechat::Client::builder("app-id", "app-secret").base_url(server.uri()).build(),
+        inner: miniapp::wechat::Client::builder("app-id", "app-secret")
+            .base_url(server.uri())
+            .build(),
     }
 }
 
@@ -31,7 +33,11 @@ async fn query_fields_constants_defaults_and_open_enums() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let r = c.demo_group().get_thing(GetThingRequest::new("abc").count(5)).await.unwrap();
+    let r = c
+        .demo_group()
+        .get_thing(GetThingRequest::new("abc").count(5))
+        .await
+        .unwrap();
     assert_eq!(r.open_id, "o1");
     assert_eq!(r.session_key.expose(), "k1");
     assert_eq!(format!("{:?}", r.session_key), "Secret(***)");
@@ -64,28 +70,56 @@ async fn tagged_and_untagged_alternatives_serialize_to_the_wire_form() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let req = PostChoiceRequest::new("u", PostChoiceOrder::merchant_order("m", "o"), PostChoiceMessage::text(TextBody::new("hi"))).scene("a_1");
-    c.demo_group().post_choice(req).access_token("T").await.unwrap();
+    let req = PostChoiceRequest::new(
+        "u",
+        PostChoiceOrder::merchant_order("m", "o"),
+        PostChoiceMessage::text(TextBody::new("hi")),
+    )
+    .scene("a_1");
+    c.demo_group()
+        .post_choice(req)
+        .access_token("T")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn constraints_are_checked_before_sending() {
     let server = MockServer::start().await;
     let c = client(&server);
-    let base = || PostChoiceRequest::new("u", PostChoiceOrder::transaction_id("t"), PostChoiceMessage::image(ImageBody::new("m")));
+    let base = || {
+        PostChoiceRequest::new(
+            "u",
+            PostChoiceOrder::transaction_id("t"),
+            PostChoiceMessage::image(ImageBody::new("m")),
+        )
+    };
     let cases: Vec<(PostChoiceRequest, &str)> = vec![
         (base().scene("a b"), "scene"),
         (base().scene("abcde"), "scene"),
         (base().color(Color::new(256, 0, 0)), "r"),
-        (PostChoiceRequest::new("u", PostChoiceOrder::transaction_id("t"), PostChoiceMessage::text(TextBody::new(""))), "content"),
+        (
+            PostChoiceRequest::new(
+                "u",
+                PostChoiceOrder::transaction_id("t"),
+                PostChoiceMessage::text(TextBody::new("")),
+            ),
+            "content",
+        ),
     ];
     for (req, field) in cases {
         match c.demo_group().post_choice(req).access_token("T").await {
-            Err(Error::Invalid { source: ValidationError { field: f, .. }, .. }) => assert_eq!(f, field),
+            Err(Error::Invalid {
+                source: ValidationError { field: f, .. },
+                ..
+            }) => assert_eq!(f, field),
             other => panic!("expected a validation error on {field}, got {other:?}"),
         }
     }
-    assert!(server.received_requests().await.unwrap().is_empty(), "nothing may be sent");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing may be sent"
+    );
 }
 
 #[tokio::test]
@@ -94,7 +128,9 @@ async fn multipart_upload_and_url_variant() {
     Mock::given(method("POST"))
         .and(path("/file/upload"))
         .and(query_param("type", "alpha"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"media_id":"M","created_at":1}"#))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"media_id":"M","created_at":1}"#),
+        )
         .mount(&server)
         .await;
     let c = client(&server);
@@ -107,18 +143,30 @@ async fn multipart_upload_and_url_variant() {
         .unwrap();
     assert_eq!(r.media_id, "M");
     c.demo_group()
-        .upload_file(UploadFileRequest::new(Kind::Alpha, UploadFileImage::url("https://x/y.png")))
+        .upload_file(UploadFileRequest::new(
+            Kind::Alpha,
+            UploadFileImage::url("https://x/y.png"),
+        ))
         .access_token("T")
         .await
         .unwrap();
     let reqs = server.received_requests().await.unwrap();
     let body = String::from_utf8_lossy(&reqs[0].body);
-    let ct = reqs[0].headers.get("content-type").unwrap().to_str().unwrap();
+    let ct = reqs[0]
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(ct.starts_with("multipart/form-data; boundary="), "{ct}");
     assert!(body.contains(r#"name="img"; filename="a.png""#), "{body}");
     assert!(body.contains("Content-Type: image/png"), "{body}");
     assert!(body.contains(r#"name="note""#), "{body}");
-    assert!(reqs[1].url.query().unwrap().contains("img_url=https%3A%2F%2Fx%2Fy.png"));
+    assert!(reqs[1]
+        .url
+        .query()
+        .unwrap()
+        .contains("img_url=https%3A%2F%2Fx%2Fy.png"));
     assert!(!String::from_utf8_lossy(&reqs[1].body).contains("img_url"));
 }
 
@@ -127,12 +175,16 @@ async fn binary_text_form_and_body_secret() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/image/get"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(b"\x89PNG\r\n\x1a\n...".to_vec(), "image/png"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(b"\x89PNG\r\n\x1a\n...".to_vec(), "image/png"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/text/download"))
-        .and(body_json(serde_json::json!({"appid": "app-id", "secret": "app-secret"})))
+        .and(body_json(
+            serde_json::json!({"appid": "app-id", "secret": "app-secret"}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_raw("a,b\n1,2\n", "text/plain"))
         .mount(&server)
         .await;
@@ -142,14 +194,28 @@ async fn binary_text_form_and_body_secret() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let img = c.demo_group().get_image(GetImageRequest::new("p")).access_token("T").await.unwrap();
+    let img = c
+        .demo_group()
+        .get_image(GetImageRequest::new("p"))
+        .access_token("T")
+        .await
+        .unwrap();
     assert_eq!(img.content_type, "image/png");
     assert!(img.bytes.starts_with(b"\x89PNG"));
     let text = c.demo_group().download_text().await.unwrap();
     assert_eq!(text, "a,b\n1,2\n");
-    assert!(c.demo_group().signed_call(SignedCallRequest::new(5)).await.unwrap().ok);
+    assert!(
+        c.demo_group()
+            .signed_call(SignedCallRequest::new(5))
+            .await
+            .unwrap()
+            .ok
+    );
     let reqs = server.received_requests().await.unwrap();
     let form = reqs.iter().find(|r| r.url.path() == "/signed").unwrap();
     assert_eq!(String::from_utf8_lossy(&form.body), "amount=5");
-    assert_eq!(form.headers.get("content-type").unwrap(), "application/x-www-form-urlencoded");
+    assert_eq!(
+        form.headers.get("content-type").unwrap(),
+        "application/x-www-form-urlencoded"
+    );
 }

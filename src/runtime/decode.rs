@@ -44,13 +44,18 @@ where
             return Err(status_error(&raw));
         }
         if kind == ResponseKind::Text {
-            return <E::Response as Response>::from_json(&raw.body).map_err(|e| decode_error(&raw, e.to_string()));
+            return <E::Response as Response>::from_json(&raw.body)
+                .map_err(|e| decode_error(&raw, e.to_string()));
         }
         let media = Media {
-            content_type: raw.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned()),
+            content_type: raw
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
             bytes: raw.body.clone(),
         };
-        return <E::Response as Response>::from_media(media).ok_or_else(|| decode_error(&raw, "binary body for a JSON endpoint".into()));
+        return <E::Response as Response>::from_media(media)
+            .ok_or_else(|| decode_error(&raw, "binary body for a JSON endpoint".into()));
     }
     let status = match read_status(envelope, &raw.body) {
         Ok(s) => s,
