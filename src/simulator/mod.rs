@@ -47,7 +47,7 @@ mod png;
 mod request;
 mod server;
 
-pub use platform::{AccessTokenRule, CredentialCheck, Platform, SignRule, TokenIssue};
+pub use platform::{AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, TokenIssue};
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
 

@@ -48,6 +48,19 @@ pub struct Platform {
     /// Signs every JSON answer under this field with the key given to
     /// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key) (Jucai).
     pub sign: Option<SignRule>,
+    /// Endpoints that answer outside the envelope (Baidu's session and OAuth token
+    /// endpoints return their data bare).
+    pub bare: &'static [Bare],
+}
+
+/// An endpoint whose success is the docs' example as it is, without the platform's
+/// envelope, and whose failures may have their own shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Bare {
+    /// `group.docName`
+    pub endpoint: &'static str,
+    /// Builds a failure from the code and text; `None`: the platform's envelope.
+    pub failure: Option<fn(i64, &str) -> Value>,
 }
 
 impl Platform {
@@ -67,6 +80,7 @@ impl Platform {
             missing_field: (47001, "data format error"),
             bad_body: (47001, "data format error"),
             sign: None,
+            bare: &[],
         }
     }
     pub fn credentials(mut self, checks: &'static [CredentialCheck]) -> Self {
@@ -87,6 +101,10 @@ impl Platform {
     }
     pub fn sign(mut self, rule: SignRule) -> Self {
         self.sign = Some(rule);
+        self
+    }
+    pub fn bare(mut self, endpoints: &'static [Bare]) -> Self {
+        self.bare = endpoints;
         self
     }
 }
@@ -234,19 +252,30 @@ pub fn wechat() -> Platform {
         .bad_body(47001, "data format error")
 }
 
-/// A starting point for Baidu (wire facts §D): `jscode2sessionkey` with form
-/// `client_id` + `sk`, the OAuth token endpoint with `client_id` + `client_secret`.
-/// Pass the generated `ENDPOINTS`/`ENVELOPE` and check the endpoint names and codes
-/// against the schema (the codes below are placeholders where §D says unconfirmed).
+/// A starting point for Baidu (wire facts §D, `schema/baidu/`): `auth.jscode2SessionKey`
+/// (form `client_id` + `sk`, bare `{openid, session_key}`, errors
+/// `{errno, error, error_description}`), `auth.getAccessToken` (query `client_id` +
+/// `client_secret`, bare token, OAuth2 errors `{error, error_description}`), the rest in
+/// the `{errno, errmsg, request_id, data}` envelope. Register it with the generated
+/// `crate::baidu::{ENDPOINTS, ENVELOPE}`; codes marked unconfirmed in the schema are
+/// placeholders here too.
 pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     const CHECKS: &[CredentialCheck] = &[
         CredentialCheck {
             endpoint: "auth.getAccessToken",
             app_id: "client_id",
             secret: "client_secret",
-            wrong_app_id: (40013, "invalid client_id"),
-            wrong_secret: (40001, "invalid client_secret"),
-            fixed: &[],
+            wrong_app_id: (10010100, "unknown client id"),
+            wrong_secret: (10010100, "Client authentication failed"),
+            fixed: &[
+                (
+                    "grant_type",
+                    "client_credentials",
+                    10010100,
+                    "unsupported grant type",
+                ),
+                ("scope", "smartapp_snsapi_base", 10010100, "invalid scope"),
+            ],
             issues_token: Some(TokenIssue {
                 token_field: "access_token",
                 expires_field: "expires_in",
@@ -254,25 +283,42 @@ pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
             }),
         },
         CredentialCheck {
-            endpoint: "auth.getSessionKeyByCode",
+            endpoint: "auth.jscode2SessionKey",
             app_id: "client_id",
             secret: "sk",
-            wrong_app_id: (40013, "invalid client_id"),
-            wrong_secret: (40001, "invalid sk"),
+            wrong_app_id: (10010100, "parameter is invalid"),
+            wrong_secret: (10010100, "parameter is invalid"),
             fixed: &[],
             issues_token: None,
         },
     ];
+    fn session_error(code: i64, text: &str) -> Value {
+        serde_json::json!({"errno": code, "error": "invalid_param", "error_description": text})
+    }
+    fn oauth_error(_code: i64, text: &str) -> Value {
+        serde_json::json!({"error": "invalid_client", "error_description": text})
+    }
+    const BARE: &[Bare] = &[
+        Bare {
+            endpoint: "auth.jscode2SessionKey",
+            failure: Some(session_error),
+        },
+        Bare {
+            endpoint: "auth.getAccessToken",
+            failure: Some(oauth_error),
+        },
+    ];
     Platform::new("baidu", endpoints, envelope)
         .credentials(CHECKS)
+        .bare(BARE)
         .access_token(AccessTokenRule {
             param: "access_token",
-            missing: 40001,
-            invalid: 40001,
-            expired: 40001,
+            missing: 110,
+            invalid: 111,
+            expired: 111,
         })
-        .missing_field(40002, "param error")
-        .bad_body(40002, "param error")
+        .missing_field(400, "参数错误")
+        .bad_body(400, "参数错误")
 }
 
 /// A starting point for Jucai (wire facts §E): no token, responses signed with the

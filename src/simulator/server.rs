@@ -8,7 +8,7 @@
 //! Nothing here panics: every failure becomes an answer.
 
 use super::envelope;
-use super::platform::{CredentialCheck, Platform, TokenIssue};
+use super::platform::{Bare, CredentialCheck, Platform, TokenIssue};
 use super::png::demo_png;
 use super::request::{Incoming, RecordedRequest};
 use crate::runtime::{EndpointInfo, HttpMethod, ResponseKind};
@@ -209,7 +209,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     let info = shared.info(key);
     let fail = |code: i64, fallback: &str| -> Answer {
         let text = doc_text(info, code).unwrap_or(fallback);
-        failure(shared, key.0, code, text, &request_id)
+        failure(shared, key, code, text, &request_id)
     };
 
     // 1. A failure forced by the test.
@@ -255,7 +255,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         let (code, text) = platform.bad_body;
         return failure(
             shared,
-            key.0,
+            key,
             code,
             &format!("{text}: the body is not a JSON object (miniapp simulator)"),
             &request_id,
@@ -265,7 +265,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         let (code, text) = platform.missing_field;
         return failure(
             shared,
-            key.0,
+            key,
             code,
             &format!("{text}: required field `{missing}` is missing (miniapp simulator)"),
             &request_id,
@@ -283,7 +283,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     if let Some(issue) = check.and_then(|c| c.issues_token) {
         payload = issue_token(shared, state, key, issue, incoming, payload);
     }
-    success(shared, key.0, payload, &request_id)
+    success(shared, key, payload, &request_id)
 }
 
 fn doc_text(info: &EndpointInfo, code: i64) -> Option<&'static str> {
@@ -367,37 +367,47 @@ fn issue_token(
     Value::Object(map)
 }
 
-fn success(shared: &Shared, platform: usize, payload: Value, request_id: &str) -> Answer {
-    let env = &shared.platforms[platform].envelope;
+fn bare(shared: &Shared, key: Key) -> Option<&Bare> {
+    let name = shared.info(key).name;
+    shared.platforms[key.0]
+        .bare
+        .iter()
+        .find(|b| b.endpoint == name)
+}
+
+fn success(shared: &Shared, key: Key, payload: Value, request_id: &str) -> Answer {
+    let env = &shared.platforms[key.0].envelope;
     let code = env
         .success
         .first()
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let payload = if payload.is_null() && env.style == crate::runtime::EnvelopeStyle::Errcode {
+    let value = if bare(shared, key).is_some() {
+        payload
+    } else if payload.is_null() && env.style == crate::runtime::EnvelopeStyle::Errcode {
         let mut ok = serde_json::Map::new();
         ok.insert(env.code.into(), 0.into());
         ok.insert(env.message.into(), "ok".into());
         Value::Object(ok)
     } else {
-        payload
+        envelope::success(env, payload, request_id)
     };
-    let value = sign(
-        shared,
-        platform,
-        envelope::success(env, payload, request_id),
-    );
-    Answer::Json { value, code }
+    Answer::Json {
+        value: sign(shared, key.0, value),
+        code,
+    }
 }
 
-fn failure(shared: &Shared, platform: usize, code: i64, text: &str, request_id: &str) -> Answer {
-    let env = &shared.platforms[platform].envelope;
-    let value = sign(
-        shared,
-        platform,
-        envelope::failure(env, code, text, request_id),
-    );
-    Answer::Json { value, code }
+fn failure(shared: &Shared, key: Key, code: i64, text: &str, request_id: &str) -> Answer {
+    let env = &shared.platforms[key.0].envelope;
+    let value = match bare(shared, key).and_then(|b| b.failure) {
+        Some(render) => render(code, text),
+        None => envelope::failure(env, code, text, request_id),
+    };
+    Answer::Json {
+        value: sign(shared, key.0, value),
+        code,
+    }
 }
 
 fn sign(shared: &Shared, platform: usize, mut value: Value) -> Value {

@@ -1,0 +1,773 @@
+//! The real WeChat client against the local simulator (features `simulator` + `wechat`):
+//! tokens issued and cached, examples decoded, forced errcodes as typed variants, a real
+//! PNG, required fields, credentials, expiry, delays, routing, redaction, and a second
+//! platform registered with one call.
+#![cfg(all(feature = "simulator", feature = "wechat"))]
+
+use miniapp::runtime::{EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind};
+use miniapp::simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
+use miniapp::token::TokenError;
+use miniapp::wechat::analysis::GetDailyRetainRequest;
+use miniapp::wechat::auth::{
+    Code2SessionError, Code2SessionRequest, GetAccessTokenError, GetPaidUnionIdError,
+    GetPaidUnionIdOrder, GetPaidUnionIdRequest, GetStableAccessTokenError,
+    GetStableAccessTokenRequest,
+};
+use miniapp::wechat::customer_service_message::{
+    MediaType, SendMessage, SendRequest, TextMessage, UploadTempMediaRequest,
+};
+use miniapp::wechat::img::{ScanQrCodeImage, ScanQrCodeRequest};
+use miniapp::wechat::wxacode::GetUnlimitedRequest;
+use miniapp::wechat::Client;
+use miniapp::{Error, RetryPolicy};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::Duration;
+
+/// Every test finishes within this, whatever happens.
+const LIMIT: Duration = Duration::from_secs(15);
+
+async fn bounded<F: Future<Output = ()>>(test: F) {
+    tokio::time::timeout(LIMIT, test)
+        .await
+        .expect("test took too long");
+}
+
+fn client(sim: &Simulator) -> Client {
+    Client::builder(DEFAULT_APP_ID, DEFAULT_SECRET)
+        .base_url(sim.base_url())
+        .timeout(Duration::from_secs(5))
+        .build()
+}
+
+fn paid(order: GetPaidUnionIdOrder) -> GetPaidUnionIdRequest {
+    GetPaidUnionIdRequest::new("oGZUI0egBJY1zhBYw2KhdUfwVJJE", order)
+}
+
+async fn raw_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    (status, serde_json::from_str(&body).expect("a JSON body"))
+}
+
+/// A token issued by the simulator, fetched by hand.
+async fn raw_token(http: &reqwest::Client, sim: &Simulator) -> String {
+    let (_, body) = raw_json(
+        http.get(format!("{}/cgi-bin/token", sim.base_url()))
+            .query(&[
+                ("grant_type", "client_credential"),
+                ("appid", DEFAULT_APP_ID),
+                ("secret", DEFAULT_SECRET),
+            ])
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+#[tokio::test]
+async fn one_token_request_serves_many_calls() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        let by_tx = wx
+            .auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("4200000001")))
+            .await
+            .unwrap();
+        assert_eq!(by_tx.unionid, "oTmHYjg-tElZ68xxxxxxxxhy1Rgk");
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::merchant_order(
+                "1230000109",
+                "T1",
+            )))
+            .await
+            .unwrap();
+        let retain = wx
+            .analysis()
+            .get_daily_retain(GetDailyRetainRequest::new("20170313", "20170313"))
+            .await
+            .unwrap();
+        assert_eq!(retain.ref_date, "20170313");
+        assert_eq!(retain.visit_uv[0].value, 55500);
+
+        assert_eq!(sim.token_requests(), 1);
+        assert_eq!(sim.count("auth.getAccessToken"), 1);
+        assert_eq!(sim.count("auth.getPaidUnionId"), 2);
+        let log = sim.requests();
+        let issued = log[0].query_value("appid");
+        assert_eq!(issued, Some(DEFAULT_APP_ID));
+        let tokens: Vec<_> = log[1..]
+            .iter()
+            .map(|r| r.query_value("access_token").unwrap().to_owned())
+            .collect();
+        assert!(tokens.iter().all(|t| t == &tokens[0]), "one cached token");
+        // The alternatives reached the wire as documented.
+        assert_eq!(log[1].query_value("transaction_id"), Some("4200000001"));
+        assert_eq!(log[2].query_value("mch_id"), Some("1230000109"));
+        assert_eq!(log[2].query_value("out_trade_no"), Some("T1"));
+        assert_eq!(log[2].query_value("transaction_id"), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_issue_is_a_new_token_with_the_configured_lifetime() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .token_lifetime(Duration::from_secs(600))
+            .start()
+            .await
+            .unwrap();
+        let wx = client(&sim);
+        let a = wx.auth().get_access_token().await.unwrap();
+        let b = wx.auth().get_access_token().await.unwrap();
+        assert_ne!(a.access_token.expose(), b.access_token.expose());
+        assert_eq!((a.expires_in, b.expires_in), (600, 600));
+        // Both stay valid (WeChat keeps the previous token for a while).
+        for token in [a.access_token.expose(), b.access_token.expose()] {
+            wx.auth()
+                .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+                .access_token(token.clone())
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stable_token_is_reused_until_forced() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        let first = wx
+            .auth()
+            .get_stable_access_token(GetStableAccessTokenRequest::new())
+            .await
+            .unwrap();
+        let again = wx
+            .auth()
+            .get_stable_access_token(GetStableAccessTokenRequest::new())
+            .await
+            .unwrap();
+        assert_eq!(first.access_token.expose(), again.access_token.expose());
+        let forced = wx
+            .auth()
+            .get_stable_access_token(GetStableAccessTokenRequest::new().force_refresh(true))
+            .await
+            .unwrap();
+        assert_ne!(first.access_token.expose(), forced.access_token.expose());
+        // The forced refresh invalidated the old stable token.
+        let err = wx
+            .auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .access_token(first.access_token.expose().clone())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err.api(),
+            Some(GetPaidUnionIdError::AccessTokenInvalid { .. })
+        ));
+        // The secret travelled in the JSON body, and the log does not show it.
+        let log = sim.requests();
+        let body = log[0].body_json().unwrap();
+        assert_eq!(body["secret"], DEFAULT_SECRET);
+        assert_eq!(body["grant_type"], "client_credential");
+        assert!(!format!("{log:?}").contains(DEFAULT_SECRET));
+        assert_eq!(sim.token_requests(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn code2session_answers_the_docs_example() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        let session = wx
+            .auth()
+            .code2_session(Code2SessionRequest::new("js-code-from-wx-login"))
+            .await
+            .unwrap();
+        assert_eq!(session.openid, "oGZUI0egBJY1zhBYw2KhdUfwVJJE");
+        assert_eq!(session.session_key.expose(), "tiihtNczf5v6AKRyjwEUhQ==");
+        assert_eq!(
+            session.unionid.as_deref(),
+            Some("ocMvos6NjeKLIBqg5Mr9QjxrP1FA")
+        );
+        let sent = &sim.requests()[0];
+        assert_eq!(sent.path, "/sns/jscode2session");
+        assert_eq!(sent.query_value("js_code"), Some("js-code-from-wx-login"));
+        assert_eq!(sent.query_value("grant_type"), Some("authorization_code"));
+        assert_eq!(sim.token_requests(), 0, "code2Session needs no token");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fail_next_gives_the_typed_variant_then_recovers() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        sim.fail_next("auth.code2Session", 40029, 1);
+        let err = wx
+            .auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .await
+            .unwrap_err();
+        match err.api() {
+            Some(e @ Code2SessionError::InvalidCode { message }) => {
+                assert_eq!(message, "code 无效", "the doc text from the errors table");
+                assert_eq!(e.code(), 40029);
+            }
+            other => panic!("expected InvalidCode, got {other:?} ({err})"),
+        }
+        assert_eq!(err.endpoint(), "auth.code2Session");
+        wx.auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .await
+            .expect("only one call fails");
+
+        // Qualified name, a code outside the table, several times.
+        sim.fail_next("wechat:auth.code2Session", 12345, 2);
+        for _ in 0..2 {
+            let err = wx
+                .auth()
+                .code2_session(Code2SessionRequest::new("c"))
+                .await
+                .unwrap_err();
+            assert!(matches!(
+                err.api(),
+                Some(Code2SessionError::Other { code: 12345, .. })
+            ));
+        }
+        assert_eq!(sim.count("auth.code2Session"), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn busy_is_retried_and_token_errors_refresh_once() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = Client::builder(DEFAULT_APP_ID, DEFAULT_SECRET)
+            .base_url(sim.base_url())
+            .retry_policy(RetryPolicy {
+                base_delay: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            })
+            .build();
+        // -1 (system busy) on an idempotent call: retried by the runtime.
+        sim.fail_next("auth.getPaidUnionId", -1, 1);
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap();
+        assert_eq!(sim.count("auth.getPaidUnionId"), 2);
+
+        // Expired tokens: 42001, the client fetches a new token and retries once.
+        sim.expire_tokens();
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap();
+        let codes: Vec<_> = sim.requests().iter().map(|r| r.code).collect();
+        assert_eq!(
+            &codes[codes.len() - 3..],
+            &[Some(42001), Some(0), Some(0)],
+            "expired, new token, retried call"
+        );
+        assert_eq!(sim.token_requests(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn binary_endpoint_returns_a_png() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        let media = wx
+            .wxacode()
+            .get_unlimited(GetUnlimitedRequest::new("id=42").width(430))
+            .await
+            .unwrap();
+        assert_eq!(media.content_type, "image/png");
+        assert!(media.bytes.starts_with(&PNG_SIGNATURE));
+        assert_eq!(&media.bytes[12..16], b"IHDR");
+        assert!(media.bytes.ends_with(&[0xae, 0x42, 0x60, 0x82]), "IEND CRC");
+        let sent = sim.requests().pop().unwrap();
+        assert_eq!(sent.body_json().unwrap()["scene"], "id=42");
+        assert_eq!(sent.code, None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn other_groups_answer_their_examples() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        wx.customer_service_message()
+            .send(SendRequest::new(
+                "oGZUI0egBJY1zhBYw2KhdUfwVJJE",
+                SendMessage::text(TextMessage::new("hello")),
+            ))
+            .await
+            .unwrap();
+        let scan = wx
+            .img()
+            .scan_qr_code(ScanQrCodeRequest::new(ScanQrCodeImage::url(
+                "https://example.com/qr.png",
+            )))
+            .await
+            .unwrap();
+        assert_eq!(scan.code_results[0].type_name, "QR_CODE");
+        let upload = wx
+            .customer_service_message()
+            .upload_temp_media(UploadTempMediaRequest::new(
+                MediaType::Image,
+                miniapp::runtime::FileUpload::new(
+                    "qr.png",
+                    "image/png",
+                    miniapp::simulator::demo_png().to_vec(),
+                ),
+            ))
+            .await
+            .unwrap();
+        assert!(!upload.media_id.is_empty());
+        let log = sim.requests();
+        let sent = log.last().unwrap();
+        assert_eq!(sent.parts, ["media"]);
+        assert_eq!(sent.query_value("type"), Some("image"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missing_required_fields_are_refused() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let token = raw_token(&http, &sim).await;
+
+        let (status, body) = raw_json(
+            http.post(format!("{}/wxa/getwxacodeunlimit", sim.base_url()))
+                .query(&[("access_token", &token)])
+                .json(&json!({"page": "pages/index/index"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["errcode"], 47001);
+        assert!(body["errmsg"].as_str().unwrap().contains("`scene`"));
+
+        let (_, body) = raw_json(
+            http.get(format!("{}/sns/jscode2session", sim.base_url()))
+                .query(&[
+                    ("appid", DEFAULT_APP_ID),
+                    ("secret", DEFAULT_SECRET),
+                    ("grant_type", "authorization_code"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(body["errcode"], 47001);
+        assert!(body["errmsg"].as_str().unwrap().contains("`js_code`"));
+
+        // A multipart body without its file part.
+        let form = reqwest::multipart::Form::new().text("note", "no file");
+        let (_, body) = raw_json(
+            http.post(format!("{}/cgi-bin/media/upload", sim.base_url()))
+                .query(&[("access_token", token.as_str()), ("type", "image")])
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(body["errmsg"].as_str().unwrap().contains("`media`"));
+
+        // A JSON body that is not JSON.
+        let (_, body) = raw_json(
+            http.post(format!("{}/cgi-bin/message/custom/send", sim.base_url()))
+                .query(&[("access_token", &token)])
+                .header("content-type", "application/json")
+                .body("{not json")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(body["errcode"], 47001);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_tokens_are_checked() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let url = format!("{}/wxa/getpaidunionid", sim.base_url());
+        let (_, missing) = raw_json(http.get(&url).query(&[("openid", "o")]).send().await.unwrap()).await;
+        assert_eq!(missing["errcode"], 41001);
+        let (_, unknown) = raw_json(
+            http.get(&url)
+                .query(&[("openid", "o"), ("access_token", "made-up")])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(unknown["errcode"], 40001);
+        assert_eq!(
+            unknown["errmsg"],
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn short_lived_tokens_expire_and_are_refreshed() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .token_lifetime(Duration::from_millis(300))
+            .start()
+            .await
+            .unwrap();
+        let wx = client(&sim);
+        let t = wx.auth().get_access_token().await.unwrap();
+        assert_eq!(t.expires_in, 1, "rounded up to whole seconds");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let err = wx
+            .auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .access_token(t.access_token.expose().clone())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err.api(),
+            Some(GetPaidUnionIdError::AccessTokenExpired { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_secret_is_refused_with_the_documented_code() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = Client::builder(DEFAULT_APP_ID, "not-the-secret")
+            .base_url(sim.base_url())
+            .build();
+        let err = wx.auth().get_access_token().await.unwrap_err();
+        match err.api() {
+            Some(e @ GetAccessTokenError::InvalidAppSecret { .. }) => assert_eq!(e.code(), 40001),
+            other => panic!("expected InvalidAppSecret, got {other:?}"),
+        }
+        let err = wx
+            .auth()
+            .get_stable_access_token(GetStableAccessTokenRequest::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err.api(),
+            Some(GetStableAccessTokenError::InvalidAppSecret { .. })
+        ));
+        // Through the token manager: the call reports the refusal, nothing else is sent.
+        let err = wx
+            .auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap_err();
+        match err {
+            Error::Token {
+                source: TokenError::Refused { code, .. },
+                ..
+            } => assert_eq!(code, 40001),
+            other => panic!("expected a refused token, got {other}"),
+        }
+        assert_eq!(sim.count("auth.getPaidUnionId"), 0);
+        // A wrong app id has its own code; code2Session checks the secret too.
+        let other_app = Client::builder("wx-other", DEFAULT_SECRET)
+            .base_url(sim.base_url())
+            .build();
+        let err = other_app.auth().get_access_token().await.unwrap_err();
+        assert!(matches!(
+            err.api(),
+            Some(GetAccessTokenError::InvalidAppId { .. })
+        ));
+        let err = wx
+            .auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.api().map(|e| e.code()), Some(40125));
+        // Nothing secret in the log.
+        let shown = format!("{:?}", sim.requests());
+        assert!(!shown.contains("not-the-secret") && !shown.contains(DEFAULT_SECRET));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delays_make_timeouts() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        sim.set_delay("auth.code2Session", Duration::from_secs(3));
+        let err = wx
+            .auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .timeout(Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+        assert_eq!(sim.count("auth.code2Session"), 1, "recorded on arrival");
+        sim.set_delay("auth.code2Session", Duration::ZERO);
+        wx.auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .timeout(Duration::from_millis(2000))
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_json_errors() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let (status, body) = raw_json(
+            http.get(format!("{}/no/such/api", sim.base_url()))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(body["error"], "not found");
+        let (status, _) = raw_json(
+            http.get(format!("{}/wxa/getwxacodeunlimit", sim.base_url()))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 405);
+        let log = sim.requests();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].endpoint, None);
+        // The server is still fine.
+        client(&sim).auth().get_access_token().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reset_forgets_log_failures_and_delays_but_not_tokens() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap();
+        sim.fail_next("auth.getPaidUnionId", 89300, 5);
+        sim.set_delay("auth.getPaidUnionId", Duration::from_secs(10));
+        sim.reset();
+        assert!(sim.requests().is_empty());
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap();
+        assert_eq!(sim.token_requests(), 0, "the cached token is still valid");
+    })
+    .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "no endpoint named `auth.code2session`")]
+async fn misspelled_endpoint_names_panic() {
+    let sim = Simulator::start().await.unwrap();
+    sim.fail_next("auth.code2session", 40029, 1);
+}
+
+#[tokio::test]
+async fn dropping_stops_the_server() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let addr = sim.addr();
+        drop(sim);
+        let mut refused = false;
+        for _ in 0..50 {
+            if tokio::net::TcpStream::connect(addr).await.is_err() {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(refused, "the listener closed");
+    })
+    .await;
+}
+
+// --- A second platform: one registration --------------------------------------------
+
+static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
+    EndpointInfo {
+        name: "auth.getAccessToken",
+        method: HttpMethod::Get,
+        path: "/oauth/2.0/token",
+        needs_access_token: false,
+        response: ResponseKind::Json,
+        example: Some(
+            r#"{"access_token":"X","expires_in":2592000,"scope":"smartapp_snsapi_base"}"#,
+        ),
+        required: &[],
+        errors: &[],
+    },
+    EndpointInfo {
+        name: "auth.getUnionid",
+        method: HttpMethod::Post,
+        path: "/rest/2.0/smartapp/getunionid",
+        needs_access_token: true,
+        response: ResponseKind::Json,
+        example: Some(
+            r#"{"data":{"unionid":"St6PVMkgMDeh92Uq2EWfx6H"},"errmsg":"succ","errno":0}"#,
+        ),
+        required: &["openid"],
+        errors: &[(400, "参数错误,请检查 openid 是否传递正确")],
+    },
+];
+
+const BAIDU_ENVELOPE: Envelope = Envelope {
+    style: EnvelopeStyle::ErrnoData,
+    code: "errno",
+    message: "errmsg",
+    code_alias: None,
+    message_alias: None,
+    success: &["0"],
+    data: Some("data"),
+    request_id: Some("request_id"),
+    business_code: None,
+    business_message: None,
+    business_success: &[],
+    result: None,
+    sub_code: None,
+    sub_message: None,
+};
+
+#[tokio::test]
+async fn a_second_platform_registers_with_one_call() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .platform(platform::baidu_draft(BAIDU_ENDPOINTS, BAIDU_ENVELOPE))
+            .credentials("baidu", "baidu-app-key", "baidu-secret")
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(sim.platforms(), ["wechat", "baidu"]);
+        let http = reqwest::Client::new();
+        let base = sim.base_url();
+        // The OAuth token endpoint answers bare, or an OAuth2 error.
+        let token_url = format!("{base}/oauth/2.0/token");
+        let mut query = vec![
+            ("grant_type", "client_credentials"),
+            ("scope", "smartapp_snsapi_base"),
+            ("client_id", "baidu-app-key"),
+            ("client_secret", "wrong"),
+        ];
+        let (_, refused) = raw_json(http.get(&token_url).query(&query).send().await.unwrap()).await;
+        assert_eq!(refused["error"], "invalid_client");
+        query[3].1 = "baidu-secret";
+        let (_, issued) = raw_json(http.get(&token_url).query(&query).send().await.unwrap()).await;
+        let token = issued["access_token"].as_str().unwrap().to_owned();
+        assert!(issued.get("errno").is_none(), "bare: {issued}");
+
+        // Open API calls answer in the errno/data envelope.
+        let unionid_url = format!("{base}/rest/2.0/smartapp/getunionid");
+        let (_, ok) = raw_json(
+            http.post(&unionid_url)
+                .query(&[("access_token", &token)])
+                .form(&[("openid", "o")])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(ok["errno"], 0);
+        assert_eq!(ok["data"]["unionid"], "St6PVMkgMDeh92Uq2EWfx6H");
+        assert!(ok["request_id"].is_string());
+        // A WeChat token is not a Baidu token.
+        let wx_token = raw_token(&http, &sim).await;
+        let (_, foreign) = raw_json(
+            http.post(&unionid_url)
+                .query(&[("access_token", &wx_token)])
+                .form(&[("openid", "o")])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(foreign["errno"], 111);
+        sim.fail_next("baidu:auth.getUnionid", 400, 1);
+        let (_, forced) = raw_json(
+            http.post(&unionid_url)
+                .query(&[("access_token", &token)])
+                .form(&[("openid", "o")])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(forced["errno"], 400);
+        assert_eq!(forced["errmsg"], "参数错误,请检查 openid 是否传递正确");
+        assert_eq!(sim.token_requests(), 3);
+        let shown = format!("{:?}", sim.requests());
+        assert!(!shown.contains("baidu-secret") && !shown.contains(&token));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn platforms_sharing_a_path_need_separate_simulators() {
+    bounded(async {
+        static CLASH: &[EndpointInfo] = &[EndpointInfo {
+            name: "auth.token",
+            method: HttpMethod::Get,
+            path: "/cgi-bin/token",
+            needs_access_token: false,
+            response: ResponseKind::Json,
+            example: None,
+            required: &[],
+            errors: &[],
+        }];
+        let clash = || miniapp::simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
+        let err = Simulator::builder()
+            .platform(clash())
+            .start()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("only(&[\"clash\"])"), "{err}");
+        let alone = Simulator::builder()
+            .platform(clash())
+            .only(&["clash"])
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(alone.platforms(), ["clash"]);
+    })
+    .await;
+}
