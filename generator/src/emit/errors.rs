@@ -10,6 +10,18 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let name = ident(&ep.error_type());
     let variants: Vec<_> = ep.errors.iter().map(|e| ident(&e.variant)).collect();
     let codes: Vec<i64> = ep.errors.iter().map(|e| e.code).collect();
+    // Without documented codes a `match` would have a single binding arm (clippy's
+    // `match_single_binding`): build `Other` directly.
+    let from_errcode_body = if codes.is_empty() {
+        quote!(Self::Other { code, message })
+    } else {
+        quote! {
+            match code {
+                #(#codes => Self::#variants { message },)*
+                code => Self::Other { code, message },
+            }
+        }
+    };
     let descriptions: Vec<&str> = ep.errors.iter().map(|e| e.doc.as_str()).collect();
     let docs: Vec<_> = ep
         .errors
@@ -106,10 +118,7 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         }
         impl #rt::FromErrcode for #name {
             fn from_errcode(code: i64, message: String) -> Self {
-                match code {
-                    #(#codes => Self::#variants { message },)*
-                    code => Self::Other { code, message },
-                }
+                #from_errcode_body
             }
         }
     }
