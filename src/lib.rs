@@ -10,4 +10,9 @@ pub mod token;
 #[cfg(feature = "wechat")]
 pub mod wechat;
 
+#[cfg(feature = "baidu")]
+pub mod baidu;
+#[cfg(feature = "jucai")]
+pub mod jucai;
+
 pub use runtime::{Error, Media, RetryPolicy, Secret};

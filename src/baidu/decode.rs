@@ -1,0 +1,251 @@
+//! Decoding Baidu answers: the `errno_data` envelope of the open APIs
+//! (`{errno, errmsg, request_id, data:{…}}`), the bare payloads of `jscode2sessionkey` and
+//! the token endpoint, and their two error spellings (`{errno, error, error_description}`
+//! and OAuth2.0's `{error, error_description}`).
+
+use crate::runtime::decode::with_endpoint;
+use crate::runtime::{Endpoint, Envelope, Error, FromErrcode, RawResponse, Response};
+use serde_json::{Map, Value};
+
+/// Why a Baidu answer is not a success, read from its top-level fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A non-success `errno`, with the text to keep in the error: `errmsg` (or
+    /// `error: error_description`) and the `request_id` when the answer has one.
+    Errno { code: i64, message: String },
+    /// An OAuth2.0 error (`invalid_client`, …) without an `errno`.
+    OAuth {
+        error: String,
+        description: Option<String>,
+    },
+}
+
+/// The text of a scalar JSON value (`"2321772211"` and `2321772211` both give the digits).
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// An errno sent as a number or a numeric string; `Ok(None)` when absent or null.
+fn errno(value: Option<&Value>) -> Result<Option<i64>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| format!("errno {n} is not an integer")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("errno {s:?} is not an integer")),
+        Some(other) => Err(format!("errno {other} is not an integer")),
+    }
+}
+
+/// Reads the failure, if any, out of a decoded top-level object.
+pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<Failure>, String> {
+    let oauth_error = text(map.get("error"));
+    let oauth_description = text(map.get("error_description"));
+    if let Some(code) = errno(map.get(envelope.code))? {
+        if !envelope.success.contains(&code.to_string().as_str()) {
+            let mut message = text(map.get(envelope.message)).unwrap_or_default();
+            if message.is_empty() {
+                message = match (&oauth_error, &oauth_description) {
+                    (Some(e), Some(d)) => format!("{e}: {d}"),
+                    (Some(e), None) => e.clone(),
+                    (None, Some(d)) => d.clone(),
+                    (None, None) => String::new(),
+                };
+            }
+            if let Some(id) = envelope.request_id.and_then(|k| text(map.get(k))) {
+                if message.is_empty() {
+                    message = format!("request_id {id}");
+                } else {
+                    message = format!("{message} (request_id {id})");
+                }
+            }
+            return Ok(Some(Failure::Errno { code, message }));
+        }
+        return Ok(None);
+    }
+    Ok(oauth_error.map(|error| Failure::OAuth {
+        error,
+        description: oauth_description,
+    }))
+}
+
+/// The payload of a successful answer: the envelope's `data` when the answer has it
+/// (open APIs), else the whole object (`jscode2sessionkey`, the token endpoint).
+pub fn payload<'a>(envelope: &Envelope, value: &'a Value) -> &'a Value {
+    match envelope.data.and_then(|k| value.get(k)) {
+        Some(data) if !data.is_null() => data,
+        _ => value,
+    }
+}
+
+fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
+    Error::Decode {
+        endpoint: "",
+        status: raw.status,
+        reason,
+        body: raw.snippet(),
+    }
+}
+
+/// Decodes a Baidu answer for endpoint `E`:
+///
+/// * a non-success `errno` → [`Error::Api`] with the endpoint's variant for that code
+///   (its message keeps `errmsg` or `error: error_description`, and the `request_id`);
+/// * an OAuth2.0 `{error, error_description}` → [`Error::Decode`] naming the OAuth error
+///   (its codes are strings, outside the errno tables);
+/// * otherwise a non-2xx status → [`Error::Status`];
+/// * otherwise the payload (`data`, or the whole object) decoded by `E::Response`.
+pub fn errno_data<E>(envelope: &Envelope, raw: RawResponse) -> Result<E::Response, Error<E::Error>>
+where
+    E: Endpoint,
+    E::Error: FromErrcode,
+{
+    with_endpoint(E::NAME, errno_data_inner::<E>(envelope, &raw))
+}
+
+fn errno_data_inner<E>(
+    envelope: &Envelope,
+    raw: &RawResponse,
+) -> Result<E::Response, Error<E::Error>>
+where
+    E: Endpoint,
+    E::Error: FromErrcode,
+{
+    let ok_status = (200..300).contains(&raw.status);
+    let value: Value = match serde_json::from_slice(&raw.body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ if !ok_status => {
+            return Err(Error::Status {
+                endpoint: "",
+                status: raw.status,
+                body: raw.snippet(),
+            })
+        }
+        Ok(_) => return Err(decode_error(raw, "expected a JSON object".into())),
+        Err(e) => return Err(decode_error(raw, format!("expected a JSON object: {e}"))),
+    };
+    let Value::Object(map) = &value else {
+        return Err(decode_error(raw, "expected a JSON object".into()));
+    };
+    match failure(envelope, map).map_err(|reason| decode_error(raw, reason))? {
+        Some(Failure::Errno { code, message }) => {
+            return Err(Error::Api {
+                endpoint: "",
+                source: E::Error::from_errcode(code, message),
+            })
+        }
+        Some(Failure::OAuth { error, description }) => {
+            let mut reason = format!("Baidu OAuth2.0 error `{error}`");
+            if let Some(d) = description {
+                reason.push_str(&format!(": {d}"));
+            }
+            return Err(decode_error(raw, reason));
+        }
+        None => {}
+    }
+    if !ok_status {
+        return Err(Error::Status {
+            endpoint: "",
+            status: raw.status,
+            body: raw.snippet(),
+        });
+    }
+    let bytes = serde_json::to_vec(payload(envelope, &value))
+        .map_err(|e| decode_error(raw, e.to_string()))?;
+    <E::Response as Response>::from_json(&bytes).map_err(|e| decode_error(raw, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::EnvelopeStyle;
+
+    const BAIDU: Envelope = Envelope {
+        style: EnvelopeStyle::ErrnoData,
+        code: "errno",
+        message: "errmsg",
+        code_alias: None,
+        message_alias: None,
+        success: &["0"],
+        data: Some("data"),
+        request_id: Some("request_id"),
+        business_code: None,
+        business_message: None,
+        business_success: &[],
+        result: None,
+        sub_code: None,
+        sub_message: None,
+    };
+
+    fn map(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn errno_with_request_id() {
+        let f = failure(
+            &BAIDU,
+            &map(r#"{"errno":400,"errmsg":"param error","request_id":12345}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Some(Failure::Errno {
+                code: 400,
+                message: "param error (request_id 12345)".into()
+            })
+        );
+    }
+
+    #[test]
+    fn errno_with_oauth_text_and_string_code() {
+        let f = failure(
+            &BAIDU,
+            &map(r#"{"errno":"10010100","error":"parameter is invalid","error_description":"ClientID required"}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Some(Failure::Errno {
+                code: 10010100,
+                message: "parameter is invalid: ClientID required".into()
+            })
+        );
+    }
+
+    #[test]
+    fn success_and_oauth() {
+        assert_eq!(
+            failure(&BAIDU, &map(r#"{"errno":0,"data":{}}"#)).unwrap(),
+            None
+        );
+        assert_eq!(failure(&BAIDU, &map(r#"{"openid":"x"}"#)).unwrap(), None);
+        assert_eq!(
+            failure(&BAIDU, &map(r#"{"error":"invalid_client"}"#)).unwrap(),
+            Some(Failure::OAuth {
+                error: "invalid_client".into(),
+                description: None
+            })
+        );
+        assert!(failure(&BAIDU, &map(r#"{"errno":"abc"}"#)).is_err());
+        assert!(failure(&BAIDU, &map(r#"{"errno":1.5}"#)).is_err());
+    }
+
+    #[test]
+    fn payload_is_data_or_the_whole_answer() {
+        let v: Value = serde_json::from_str(r#"{"errno":0,"data":{"unionid":"u"}}"#).unwrap();
+        assert_eq!(payload(&BAIDU, &v)["unionid"], "u");
+        let v: Value = serde_json::from_str(r#"{"openid":"o","data":null}"#).unwrap();
+        assert_eq!(payload(&BAIDU, &v)["openid"], "o");
+    }
+}
