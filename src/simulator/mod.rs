@@ -162,7 +162,7 @@ impl SimulatorBuilder {
         let platforms: Vec<Platform> = match &self.only {
             Some(names) => {
                 for name in names {
-                    if !self.platforms.iter().any(|p| &p.name == name) {
+                    if !self.platforms.iter().any(|p| p.name == name) {
                         return Err(Error::new(
                             ErrorKind::InvalidInput,
                             format!("simulator: no platform named `{name}` is compiled in"),

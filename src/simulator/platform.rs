@@ -181,6 +181,7 @@ pub struct SignRule {
 }
 
 /// Every platform compiled in (by cargo feature), in registration order.
+#[allow(clippy::vec_init_then_push)] // one `push` per platform, each behind its feature
 pub fn builtin() -> Vec<Platform> {
     #[allow(unused_mut)]
     let mut platforms = Vec::new();
