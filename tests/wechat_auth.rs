@@ -522,3 +522,32 @@ fn client_debug_hides_the_secret() {
         "{debug}"
     );
 }
+
+/// encryptedData through the client: the official demo vector (wire-facts §A), and the
+/// watermark check against the client's own app id.
+#[test]
+fn client_decrypts_encrypted_data_and_checks_the_watermark() {
+    use miniapp::crypto::wxbiz::{DecryptError, UserInfo};
+    const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
+    const IV: &str = "r7BXXKkLb8qrSNn05n0qiA==";
+    const DATA: &str = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==";
+    let wx = Client::new("wx4f4bc4dec97d474b", "secret");
+    let user = wx.decrypt::<UserInfo>(KEY, IV, DATA).unwrap();
+    assert_eq!(
+        user.data.open_id.as_deref(),
+        Some("oGZUI0egBJY1zhBYw2KhdUfwVJJE")
+    );
+    assert_eq!(user.data.nick_name, "Band");
+    assert_eq!(user.watermark.timestamp, 1477314187);
+
+    let other = Client::new("wx-some-other-app", "secret");
+    match other.decrypt::<UserInfo>(KEY, IV, DATA) {
+        Err(DecryptError::WatermarkMismatch { expected, found }) => {
+            assert_eq!(
+                (expected.as_str(), found.as_str()),
+                ("wx-some-other-app", "wx4f4bc4dec97d474b")
+            );
+        }
+        other => panic!("expected a watermark mismatch, got {other:?}"),
+    }
+}

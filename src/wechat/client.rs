@@ -3,7 +3,10 @@ use crate::runtime::{
     self, ApiError, Auth, CallOptions, Endpoint, Error, Execute, Extras, FromErrcode, RetryPolicy,
     Secret, Transport,
 };
-use crate::token::{AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenSource};
+use crate::token::{
+    AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenManagerBuilder,
+    TokenSource, TokenStore,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,6 +57,8 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     tokens: TokenMode,
+    store: Option<Arc<dyn TokenStore>>,
+    configure_tokens: Option<Box<dyn FnOnce(TokenManagerBuilder) -> TokenManagerBuilder>>,
 }
 
 impl ClientBuilder {
@@ -89,6 +94,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the token (and the refresh lock) in this store, e.g. a
+    /// `RedisStore` shared by every instance of the service, so that N processes refresh
+    /// once. The key is `wechat:<appid>` (`wechat-stable:<appid>` with [`Self::stable_token`]).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// Adjusts the built-in token manager (refresh margin, lock lease, timeout, fallback).
+    pub fn configure_token_manager(
+        mut self,
+        configure: impl FnOnce(TokenManagerBuilder) -> TokenManagerBuilder + 'static,
+    ) -> Self {
+        self.configure_tokens = Some(Box::new(configure));
+        self
+    }
+
     pub fn build(self) -> Client {
         let core = Arc::new(Core {
             transport: Transport::new(
@@ -100,17 +121,33 @@ impl ClientBuilder {
             secret: self.secret,
             retry: self.retry,
         });
-        let tokens: Arc<dyn TokenSource> = match self.tokens {
-            TokenMode::Custom(source) => source,
-            TokenMode::Standard => Arc::new(TokenManager::new(Arc::new(Fetcher {
-                core: core.clone(),
-                stable: false,
-            }))),
-            TokenMode::Stable => Arc::new(TokenManager::new(Arc::new(Fetcher {
-                core: core.clone(),
-                stable: true,
-            }))),
+        let stable = match self.tokens {
+            TokenMode::Custom(source) => {
+                return Client {
+                    core,
+                    tokens: source,
+                }
+            }
+            TokenMode::Standard => false,
+            TokenMode::Stable => true,
         };
+        let key = format!(
+            "{}:{}",
+            if stable { "wechat-stable" } else { "wechat" },
+            core.app_id
+        );
+        let mut manager = TokenManager::builder(Arc::new(Fetcher {
+            core: core.clone(),
+            stable,
+        }))
+        .key(key);
+        if let Some(store) = self.store {
+            manager = manager.store(store);
+        }
+        if let Some(configure) = self.configure_tokens {
+            manager = configure(manager);
+        }
+        let tokens: Arc<dyn TokenSource> = Arc::new(manager.build());
         Client { core, tokens }
     }
 }
@@ -131,11 +168,25 @@ impl Client {
             http: None,
             retry: RetryPolicy::default(),
             tokens: TokenMode::Standard,
+            store: None,
+            configure_tokens: None,
         }
     }
 
     pub fn app_id(&self) -> &str {
         &self.core.app_id
+    }
+
+    /// Decrypts the `encryptedData` of `wx.getUserInfo` / `getPhoneNumber` with the user's
+    /// `session_key` and `iv`, checking that the watermark names this client's app id.
+    /// Use [`crate::crypto::wxbiz::UserInfo`] or [`crate::crypto::wxbiz::PhoneNumber`] as `T`.
+    pub fn decrypt<T: serde::de::DeserializeOwned>(
+        &self,
+        session_key: &str,
+        iv: &str,
+        encrypted_data: &str,
+    ) -> Result<crate::crypto::wxbiz::Decrypted<T>, crate::crypto::wxbiz::DecryptError> {
+        crate::crypto::wxbiz::decrypt_as(&self.core.app_id, session_key, iv, encrypted_data)
     }
 
     /// The source of this client's access tokens (to share it, or to invalidate by hand).
