@@ -2,7 +2,7 @@
 //!
 //! Almost everything comes from the generated module (`ENDPOINTS`, `ENVELOPE`); a
 //! [`Platform`] adds the few wire facts the schema does not put into
-//! [`EndpointInfo`](crate::runtime::EndpointInfo): which endpoints check the app's
+//! [`EndpointInfo`]: which endpoints check the app's
 //! credentials (and under which wire names), which of them issue access tokens, and
 //! the codes the platform answers for a missing token or a missing field.
 //!
