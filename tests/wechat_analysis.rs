@@ -699,7 +699,8 @@ async fn camel_case_forms_decode() {
 
 #[tokio::test]
 async fn every_common_errcode_maps_to_its_variant() {
-    let cases: [(i64, fn(&GetDailySummaryError) -> bool); 6] = [
+    type IsVariant = fn(&GetDailySummaryError) -> bool;
+    let cases: [(i64, IsVariant); 6] = [
         (-1, |e| matches!(e, GetDailySummaryError::SystemBusy { .. })),
         (40001, |e| {
             matches!(e, GetDailySummaryError::AccessTokenInvalid { .. })

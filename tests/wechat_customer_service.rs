@@ -167,7 +167,8 @@ async fn send_decodes_both_spellings_of_success() {
 /// one request each, whatever the code.
 #[tokio::test]
 async fn send_maps_every_documented_errcode_with_one_request_each() {
-    let cases: [(i64, fn(&SendError) -> bool); 11] = [
+    type IsVariant = fn(&SendError) -> bool;
+    let cases: [(i64, IsVariant); 11] = [
         (-1, |e| matches!(e, SendError::SystemBusy { .. })),
         (40001, |e| matches!(e, SendError::AccessTokenInvalid { .. })),
         (40002, |e| {
@@ -345,7 +346,8 @@ async fn set_typing_sends_the_command_wire_values() {
 
 #[tokio::test]
 async fn set_typing_maps_its_errcodes() {
-    let cases: [(i64, fn(&SetTypingError) -> bool); 4] = [
+    type IsVariant = fn(&SetTypingError) -> bool;
+    let cases: [(i64, IsVariant); 4] = [
         (45072, |e| {
             matches!(e, SetTypingError::InvalidCommand { .. })
         }),
