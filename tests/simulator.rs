@@ -17,7 +17,7 @@ use miniapp::wechat::customer_service_message::{
     MediaType, SendMessage, SendRequest, TextMessage, UploadTempMediaRequest,
 };
 use miniapp::wechat::img::{ScanQrCodeImage, ScanQrCodeRequest};
-use miniapp::wechat::wxacode::GetUnlimitedRequest;
+use miniapp::wechat::wxacode::{GetUnlimitedError, GetUnlimitedRequest};
 use miniapp::wechat::Client;
 use miniapp::{Error, RetryPolicy};
 use serde_json::{json, Value};
@@ -109,6 +109,30 @@ async fn one_token_request_serves_many_calls() {
         assert_eq!(log[2].query_value("mch_id"), Some("1230000109"));
         assert_eq!(log[2].query_value("out_trade_no"), Some("T1"));
         assert_eq!(log[2].query_value("transaction_id"), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_share_one_token_request() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..16 {
+            let wx = wx.clone();
+            calls.spawn(async move {
+                wx.auth()
+                    .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id(i.to_string())))
+                    .await
+                    .map(|r| r.unionid)
+            });
+        }
+        while let Some(done) = calls.join_next().await {
+            done.unwrap().unwrap();
+        }
+        assert_eq!(sim.token_requests(), 1, "single flight");
+        assert_eq!(sim.count("auth.getPaidUnionId"), 16);
     })
     .await;
 }
@@ -302,6 +326,18 @@ async fn binary_endpoint_returns_a_png() {
         let sent = sim.requests().pop().unwrap();
         assert_eq!(sent.body_json().unwrap()["scene"], "id=42");
         assert_eq!(sent.code, None);
+
+        // A binary endpoint's failure is a JSON errcode, decoded as its typed variant.
+        sim.fail_next("wxacode.getUnlimited", 45009, 1);
+        let err = wx
+            .wxacode()
+            .get_unlimited(GetUnlimitedRequest::new("id=42"))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err.api(),
+            Some(GetUnlimitedError::DailyQuotaReached { .. })
+        ));
     })
     .await;
 }

@@ -346,7 +346,10 @@ fn issue_token(
                 token.clone(),
                 Issued {
                     platform,
-                    expires_at: now + shared.token_lifetime,
+                    // A huge configured lifetime means "never expires", not a panic.
+                    expires_at: now
+                        .checked_add(shared.token_lifetime)
+                        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400)),
                     revoked: false,
                 },
             );
