@@ -18,12 +18,12 @@ impl<'a> Auth<'a> {
     /// `auth.jscode2SessionKey` — POST `/oauth/jscode2sessionkey` on host `spapi`
     ///
     /// 智能小程序在其服务端中发送 POST 请求到百度 OAuth2.0 授权服务地址,并带上对应的参数,便可获取到 Session Key。
-    /// 获取 Session Key 的 URL 地址:https://spapi.baidu.com/oauth/jscode2sessionkey
-    /// (原接口地址 https://openapi.baidu.com/nalogin/getSessionKeyByCode 已升级为此地址,可兼容百度内部 App 和百度外部 App。)
+    /// 获取 Session Key 的 URL 地址:`https://spapi.baidu.com/oauth/jscode2sessionkey`
+    /// (原接口地址 `https://openapi.baidu.com/nalogin/getSessionKeyByCode` 已升级为此地址,可兼容百度内部 App 和百度外部 App。)
     /// Header:Content-Type: application/x-www-form-urlencoded(浏览器原生 form 表单)。
     /// 成功时直接返回 `{openid, session_key}`;请求错误时返回 `{errno, error, error_description}`。
     ///
-    /// Source: seeds/003_1b6e0ee085e60612.txt (代码示例: POST https://spapi.baidu.com/oauth/jscode2sessionkey, form code/client_id/sk); wire-facts §D; https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/
+    /// Source: seeds/003_1b6e0ee085e60612.txt (代码示例: `POST https://spapi.baidu.com/oauth/jscode2sessionkey`, form code/client_id/sk); wire-facts §D; <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
     pub fn jscode2_session_key(
         &self,
         request: Jscode2SessionKeyRequest,
@@ -41,7 +41,7 @@ impl<'a> Auth<'a> {
     /// 出错时返回 OAuth2.0 的 `{error, error_description}`(如 invalid_client:client_id、client_secret 参数无效)。
     /// 本 SDK 的令牌管理器负责缓存、提前刷新与单飞(single-flight)刷新,一般不需要直接调用本接口。
     ///
-    /// Source: wire-facts §D (GET https://openapi.baidu.com/oauth/2.0/token); https://m.w3cschool.cn/baiduapp/baiduapp-6iy239u1.html (mirror of the smart program docs: 开发者服务权限说明, Client Credentials 授权)
+    /// Source: wire-facts §D (`GET https://openapi.baidu.com/oauth/2.0/token`); <https://m.w3cschool.cn/baiduapp/baiduapp-6iy239u1.html> (mirror of the smart program docs: 开发者服务权限说明, Client Credentials 授权)
     pub fn get_access_token(
         &self,
     ) -> crate::runtime::Call<'a, Client, GetAccessTokenRequest> {
@@ -56,11 +56,11 @@ impl<'a> Auth<'a> {
     /// 1. 同一主体下的不同小程序,开发者可以通过 unionid 实现跨小程序的用户区分。从用户角度看,每个用户在同一主体下的小程序内 unionid 是唯一的。
     /// 2. unionid 获取依赖用户登录授权,登录授权过程授权流程说明,请妥善处理用户未授权场景。
     ///
-    /// 接口调用请求说明:POST https://openapi.baidu.com/rest/2.0/smartapp/getunionid?access_token=ACCESS_TOKEN
+    /// 接口调用请求说明:`POST https://openapi.baidu.com/rest/2.0/smartapp/getunionid?access_token=ACCESS_TOKEN`
     /// Header:Content-Type: application/x-www-form-urlencoded(Http 的实体首部字段,浏览器原生 form 表单)。
     /// 返回 `{errno, errmsg, request_id, data}`;data 为详细数据,errno 为 0 的情况下才有意义。
     ///
-    /// Source: seeds/003_1b6e0ee085e60612.txt (getunionid); wire-facts §D; error table: https://www.bookstack.cn/read/smartprogram-20210306/4f74f2d74c243475.md (mirror of the smart program docs, 错误码)
+    /// Source: seeds/003_1b6e0ee085e60612.txt (getunionid); wire-facts §D; error table: <https://www.bookstack.cn/read/smartprogram-20210306/4f74f2d74c243475.md> (mirror of the smart program docs, 错误码)
     pub fn get_unionid(
         &self,
         request: GetUnionidRequest,
