@@ -302,10 +302,14 @@ impl Inner {
             // The token is still valid; the first call after expiry refreshes it.
             return;
         };
-        let mut flight = lock(&self.flight);
-        if flight.is_none() {
-            self.start_flight(&mut flight, Some(current.clone()), &runtime);
-        }
+        let task = {
+            let mut flight = lock(&self.flight);
+            if flight.is_some() {
+                return;
+            }
+            self.begin_flight(&mut flight, Some(current.clone())).1
+        };
+        runtime.spawn(task);
     }
 
     /// Wait for a refresh, joining the one in progress if any.
@@ -313,7 +317,7 @@ impl Inner {
         let runtime = Handle::try_current().map_err(|_| {
             TokenError::Upstream("TokenManager needs a Tokio runtime to refresh tokens".into())
         })?;
-        let mut done = {
+        let (mut done, task) = {
             let mut flight = lock(&self.flight);
             // A refresh that finished between our lookup and here wrote the cache before
             // clearing itself, so look again rather than fetch a second token.
@@ -321,10 +325,16 @@ impl Inner {
                 return Ok(t);
             }
             match &*flight {
-                Some(running) => running.done.clone(),
-                None => self.start_flight(&mut flight, stale, &runtime),
+                Some(running) => (running.done.clone(), None),
+                None => {
+                    let (done, task) = self.begin_flight(&mut flight, stale);
+                    (done, Some(task))
+                }
             }
         };
+        if let Some(task) = task {
+            runtime.spawn(task);
+        }
         let abandoned = || {
             Err(TokenError::Upstream(
                 "token refresh was abandoned (its task panicked or the runtime shut down)".into(),
@@ -337,12 +347,17 @@ impl Inner {
         outcome
     }
 
-    fn start_flight(
+    /// Register a refresh in `slot` and return the task that performs it. The caller
+    /// spawns the task after releasing the `flight` lock: a runtime that is shutting
+    /// down drops the task on the spot, and its guard then needs that lock.
+    fn begin_flight(
         self: &Arc<Self>,
         slot: &mut Option<Flight>,
         stale: Option<AccessToken>,
-        runtime: &Handle,
-    ) -> watch::Receiver<Option<Outcome>> {
+    ) -> (
+        watch::Receiver<Option<Outcome>>,
+        impl Future<Output = ()> + Send + 'static,
+    ) {
         let (tx, rx) = watch::channel(None);
         let id = self.next_flight_id.fetch_add(1, Ordering::Relaxed);
         *slot = Some(Flight {
@@ -354,12 +369,12 @@ impl Inner {
             id,
             finished: false,
         };
-        runtime.spawn(async move {
+        let task = async move {
             let outcome = guard.inner.refresh(stale).await;
             guard.finish(&outcome);
             tx.send_replace(Some(outcome));
-        });
-        rx
+        };
+        (rx, task)
     }
 
     async fn refresh(&self, stale: Option<AccessToken>) -> Outcome {
