@@ -551,9 +551,6 @@ async fn busy_upload_is_retried_with_the_same_part() {
 /// entity (RFC 2046 requires at least one body part and a close delimiter), and a strict
 /// server-side parser may refuse it.
 #[tokio::test]
-#[ignore = "bug: by URL the runtime sends `Content-Type: multipart/form-data; boundary=…` \
-            with an empty body (src/runtime/transport.rs, Transport::build: BodyKind::Multipart \
-            always calls builder.multipart(form), even when the form has no parts)"]
 async fn by_url_sends_no_multipart_content_type() {
     let server = MockServer::start().await;
     token_endpoint(&server, "T").await;

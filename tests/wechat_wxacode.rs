@@ -503,9 +503,6 @@ async fn line_color_components_are_0_to_255() {
 /// documents (`line_color.r`), so that a caller can tell which of several colours (or
 /// which nested `r`) is wrong.
 #[tokio::test]
-#[ignore = "bug: the generator validates nested structs with the inner wire name only: \
-            RgbColor::validate() reports field `r`, not `line_color.r` \
-            (generator/src/emit/structs.rs, checks(): nested `v.validate()?` gets no path prefix)"]
 async fn line_color_error_names_the_nested_field_path() {
     let server = png_server().await;
     let c = client(&server);

@@ -97,14 +97,14 @@ async fn constraints_are_checked_before_sending() {
     let cases: Vec<(PostChoiceRequest, &str)> = vec![
         (base().scene("a b"), "scene"),
         (base().scene("abcde"), "scene"),
-        (base().color(Color::new(256, 0, 0)), "r"),
+        (base().color(Color::new(256, 0, 0)), "color.r"),
         (
             PostChoiceRequest::new(
                 "u",
                 PostChoiceOrder::transaction_id("t"),
                 PostChoiceMessage::text(TextBody::new("")),
             ),
-            "content",
+            "text.content",
         ),
     ];
     for (req, field) in cases {

@@ -440,7 +440,7 @@ impl crate::runtime::Endpoint for GetRequest {
             crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
         }
         if let Some(v) = &self.line_color {
-            v.validate()?;
+            v.validate().map_err(|e| e.within("line_color"))?;
         }
         Ok(())
     }
@@ -691,7 +691,7 @@ impl crate::runtime::Endpoint for GetUnlimitedRequest {
             crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
         }
         if let Some(v) = &self.line_color {
-            v.validate()?;
+            v.validate().map_err(|e| e.within("line_color"))?;
         }
         Ok(())
     }

@@ -190,11 +190,17 @@ impl Transport {
                     .body(form)
             }
             BodyKind::Multipart => {
+                let parts = request.multipart().parts;
+                // A choice that travels in the query (img_url instead of an upload)
+                // leaves nothing for the body: send none rather than an empty multipart.
+                if parts.is_empty() && body_extras.is_empty() {
+                    return Ok(builder);
+                }
                 let mut form = reqwest::multipart::Form::new();
                 for (k, v) in body_extras {
                     form = form.text(k, v);
                 }
-                for (name, value) in request.multipart().parts {
+                for (name, value) in parts {
                     form = match value {
                         MultipartValue::Text(text) => form.text(name, text),
                         MultipartValue::File(file) => {

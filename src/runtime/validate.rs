@@ -6,8 +6,9 @@ use std::fmt;
 /// A request field breaks a rule the platform's docs state; nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
-    /// Wire name of the field, e.g. `width` or `line_color.r`.
-    pub field: &'static str,
+    /// Wire name of the field, with its path for nested values: `width`,
+    /// `line_color.r`, `items[2].key`.
+    pub field: String,
     /// The rule, in words, e.g. `must be between 280 and 1280`.
     pub rule: String,
 }
@@ -20,8 +21,21 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+impl ValidationError {
+    /// The same error, seen from the value that holds the field: `r` → `line_color.r`.
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+    /// The same error, seen from a list: `key` → `items[2].key`.
+    pub fn within_item(mut self, list: &str, index: usize) -> Self {
+        self.field = format!("{list}[{index}].{}", self.field);
+        self
+    }
+}
+
 fn fail(field: &'static str, rule: String) -> Result<(), ValidationError> {
-    Err(ValidationError { field, rule })
+    Err(ValidationError { field: field.to_owned(), rule })
 }
 
 /// Length in bytes (UTF-8) within `[min, max]`.
