@@ -35,7 +35,10 @@ impl ValidationError {
 }
 
 fn fail(field: &'static str, rule: String) -> Result<(), ValidationError> {
-    Err(ValidationError { field: field.to_owned(), rule })
+    Err(ValidationError {
+        field: field.to_owned(),
+        rule,
+    })
 }
 
 /// Length in bytes (UTF-8) within `[min, max]`.

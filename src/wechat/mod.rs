@@ -11,6 +11,9 @@
 
 mod client;
 
+// The generated code is formatted by the generator (prettyplease); rustfmt must leave it
+// alone, or every build and every `cargo fmt` would fight over its bytes.
+#[rustfmt::skip]
 #[path = "../../generated/wechat/mod.rs"]
 mod api;
 

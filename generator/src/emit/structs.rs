@@ -206,11 +206,15 @@ pub fn checks(
             stmts.push(s);
         }
         let nested = match &f.ty {
-            Ty::Struct(n) if structs_with_checks(n) => Some(quote!(v.validate().map_err(|e| e.within(#wire))?;)),
+            Ty::Struct(n) if structs_with_checks(n) => {
+                Some(quote!(v.validate().map_err(|e| e.within(#wire))?;))
+            }
             Ty::List(inner) => match inner.as_ref() {
-                Ty::Struct(n) if structs_with_checks(n) => Some(quote!(for (i, item) in v.iter().enumerate() {
-                    item.validate().map_err(|e| e.within_item(#wire, i))?;
-                })),
+                Ty::Struct(n) if structs_with_checks(n) => {
+                    Some(quote!(for (i, item) in v.iter().enumerate() {
+                        item.validate().map_err(|e| e.within_item(#wire, i))?;
+                    }))
+                }
                 _ => None,
             },
             _ => None,
