@@ -249,59 +249,8 @@ impl crate::runtime::Response for GetAccessTokenResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GetAccessTokenError {
-    /// An errcode the docs do not list for this endpoint.
-    Other { code: i64, message: String },
-}
-impl GetAccessTokenError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::Other { code, .. } => *code,
-        }
-    }
-    /// The message the server sent with the code.
-    pub fn message(&self) -> &str {
-        match self {
-            Self::Other { message, .. } => message,
-        }
-    }
-    /// What the docs say the code means (empty for `Other`).
-    pub fn description(&self) -> &'static str {
-        match self {
-            Self::Other { .. } => "",
-        }
-    }
-}
-impl std::fmt::Display for GetAccessTokenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "errcode {}", self.code())?;
-        let description = self.description();
-        if !description.is_empty() {
-            write!(f, ": {description}")?;
-        }
-        if !self.message().is_empty() {
-            write!(f, " (server said: {})", self.message())?;
-        }
-        Ok(())
-    }
-}
-impl std::error::Error for GetAccessTokenError {}
-impl crate::runtime::ApiError for GetAccessTokenError {
-    fn is_retryable(&self) -> bool {
-        false
-    }
-    fn is_token_invalid(&self) -> bool {
-        false
-    }
-}
-impl crate::runtime::FromErrcode for GetAccessTokenError {
-    fn from_errcode(code: i64, message: String) -> Self {
-        Self::Other { code, message }
-    }
-}
+/// Errors of `auth.getAccessToken`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+pub type GetAccessTokenError = super::CommonError;
 impl crate::runtime::Endpoint for GetAccessTokenRequest {
     const NAME: &'static str = "auth.getAccessToken";
     const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;

@@ -18,6 +18,59 @@ impl Client {
         auth::Auth::new(self)
     }
 }
+/// The platform's common error codes, for endpoints whose docs list no codes of their own. Codes not listed here are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommonError {
+    /// An errcode the docs do not list for this endpoint.
+    Other { code: i64, message: String },
+}
+impl CommonError {
+    /// The platform's error code.
+    pub fn code(&self) -> i64 {
+        match self {
+            Self::Other { code, .. } => *code,
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for CommonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "errcode {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for CommonError {}
+impl crate::runtime::ApiError for CommonError {
+    fn is_retryable(&self) -> bool {
+        false
+    }
+    fn is_token_invalid(&self) -> bool {
+        false
+    }
+}
+impl crate::runtime::FromErrcode for CommonError {
+    fn from_errcode(code: i64, message: String) -> Self {
+        Self::Other { code, message }
+    }
+}
 /// The platform's production host.
 pub const PRODUCTION_HOST: &str = "https://openapi.baidu.com";
 /// The platform's sandbox host, where it has one.

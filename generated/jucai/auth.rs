@@ -193,59 +193,8 @@ impl crate::runtime::Response for Auth2OpenIdResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.auth2OpenId` ([`Auth2OpenIdRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Auth2OpenIdError {
-    /// An errcode the docs do not list for this endpoint.
-    Other { code: i64, message: String },
-}
-impl Auth2OpenIdError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::Other { code, .. } => *code,
-        }
-    }
-    /// The message the server sent with the code.
-    pub fn message(&self) -> &str {
-        match self {
-            Self::Other { message, .. } => message,
-        }
-    }
-    /// What the docs say the code means (empty for `Other`).
-    pub fn description(&self) -> &'static str {
-        match self {
-            Self::Other { .. } => "",
-        }
-    }
-}
-impl std::fmt::Display for Auth2OpenIdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "errcode {}", self.code())?;
-        let description = self.description();
-        if !description.is_empty() {
-            write!(f, ": {description}")?;
-        }
-        if !self.message().is_empty() {
-            write!(f, " (server said: {})", self.message())?;
-        }
-        Ok(())
-    }
-}
-impl std::error::Error for Auth2OpenIdError {}
-impl crate::runtime::ApiError for Auth2OpenIdError {
-    fn is_retryable(&self) -> bool {
-        false
-    }
-    fn is_token_invalid(&self) -> bool {
-        false
-    }
-}
-impl crate::runtime::FromErrcode for Auth2OpenIdError {
-    fn from_errcode(code: i64, message: String) -> Self {
-        Self::Other { code, message }
-    }
-}
+/// Errors of `auth.auth2OpenId`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+pub type Auth2OpenIdError = super::CommonError;
 impl crate::runtime::Endpoint for Auth2OpenIdRequest {
     const NAME: &'static str = "auth.auth2OpenId";
     const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;

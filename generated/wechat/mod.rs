@@ -39,6 +39,128 @@ impl Client {
         wxacode::Wxacode::new(self)
     }
 }
+/// The platform's common error codes, for endpoints that authenticate with an access token whose docs list no codes of their own. Codes not listed here are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommonTokenError {
+    /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemBusy { message: String },
+    /// access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效) (errcode 40001)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenInvalid { message: String },
+    /// 不合法的 access_token (errcode 40014)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenIllegal { message: String },
+    /// 缺少 access_token 参数 (errcode 41001)
+    AccessTokenMissing { message: String },
+    /// access_token 超时 (errcode 42001)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenExpired { message: String },
+    /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
+    DailyQuotaReached { message: String },
+    /// An errcode the docs do not list for this endpoint.
+    Other { code: i64, message: String },
+}
+impl CommonTokenError {
+    /// The platform's error code.
+    pub fn code(&self) -> i64 {
+        match self {
+            Self::SystemBusy { .. } => -1i64,
+            Self::AccessTokenInvalid { .. } => 40001i64,
+            Self::AccessTokenIllegal { .. } => 40014i64,
+            Self::AccessTokenMissing { .. } => 41001i64,
+            Self::AccessTokenExpired { .. } => 42001i64,
+            Self::DailyQuotaReached { .. } => 45009i64,
+            Self::Other { code, .. } => *code,
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::SystemBusy { message }
+            | Self::AccessTokenInvalid { message }
+            | Self::AccessTokenIllegal { message }
+            | Self::AccessTokenMissing { message }
+            | Self::AccessTokenExpired { message }
+            | Self::DailyQuotaReached { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::SystemBusy { .. } => "系统繁忙,此时请开发者稍候再试",
+            Self::AccessTokenInvalid { .. } => {
+                "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)"
+            }
+            Self::AccessTokenIllegal { .. } => "不合法的 access_token",
+            Self::AccessTokenMissing { .. } => "缺少 access_token 参数",
+            Self::AccessTokenExpired { .. } => "access_token 超时",
+            Self::DailyQuotaReached { .. } => {
+                "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for CommonTokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "errcode {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for CommonTokenError {}
+impl crate::runtime::ApiError for CommonTokenError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::SystemBusy { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        matches!(
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
+        )
+    }
+}
+impl crate::runtime::FromErrcode for CommonTokenError {
+    fn from_errcode(code: i64, message: String) -> Self {
+        match code {
+            -1i64 => Self::SystemBusy { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
+            45009i64 => Self::DailyQuotaReached { message },
+            code => Self::Other { code, message },
+        }
+    }
+}
 /// The platform's production host.
 pub const PRODUCTION_HOST: &str = "https://api.weixin.qq.com";
 /// The platform's sandbox host, where it has one.

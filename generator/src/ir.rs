@@ -104,6 +104,8 @@ pub struct Endpoint {
     pub response: Vec<Field>,
     pub example_json: Option<String>,
     pub errors: Vec<ErrorCase>,
+    /// Does the endpoint document codes of its own (beyond the platform's common ones)?
+    pub own_errors: bool,
     pub unconfirmed: Option<String>,
 }
 
@@ -116,6 +118,13 @@ impl Endpoint {
     }
     pub fn error_type(&self) -> String {
         format!("{}Error", self.prefix)
+    }
+    /// The platform-level enum an endpoint without codes of its own shares.
+    pub fn shared_error_type(&self) -> &'static str {
+        match self.auth {
+            Auth::AccessToken { .. } => "CommonTokenError",
+            _ => "CommonError",
+        }
     }
     /// Required request fields (constructor arguments), alternatives included.
     pub fn has_required_input(&self) -> bool {

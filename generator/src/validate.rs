@@ -1060,6 +1060,7 @@ fn endpoint(
         }
         errors.push(case.clone());
     }
+    let own_errors = !codes.is_empty();
     errors.sort_by_key(|c| c.code);
 
     let idempotent = e.idempotent.unwrap_or(e.method == Method::Get);
@@ -1087,6 +1088,7 @@ fn endpoint(
         response,
         example_json,
         errors,
+        own_errors,
         unconfirmed: e.unconfirmed.clone(),
     })
 }

@@ -1,15 +1,38 @@
 //! One error enum per endpoint, from its errcode table plus the platform's common codes.
 
 use super::util::*;
-use crate::ir::Endpoint;
+use crate::ir::{Endpoint, ErrorCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The endpoint's error type: its own enum when it documents codes of its own, else an
+/// alias of the platform's shared enum of common codes (one copy instead of one per
+/// endpoint keeps compile time down; the name per endpoint stays).
 pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
     let name = ident(&ep.error_type());
-    let variants: Vec<_> = ep.errors.iter().map(|e| ident(&e.variant)).collect();
-    let codes: Vec<i64> = ep.errors.iter().map(|e| e.code).collect();
+    if !ep.own_errors {
+        let shared = ident(ep.shared_error_type());
+        let d = doc(&format!(
+            "Errors of `{}`: its docs list no codes of its own, so these are the platform's common codes ([`super::{}`]).",
+            ep.full_name,
+            ep.shared_error_type()
+        ));
+        return quote!(#d pub type #name = super::#shared;);
+    }
+    let type_doc = format!(
+        "Errors of `{}` ([`{}`]), from its errcode table. Codes the docs do not list are kept in `Other`.",
+        ep.full_name,
+        ep.request_type()
+    );
+    enumeration(&ep.error_type(), &type_doc, &ep.errors, ctx)
+}
+
+/// An error enum with a variant per documented code, `Other` for the rest.
+pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(name);
+    let variants: Vec<_> = errors.iter().map(|e| ident(&e.variant)).collect();
+    let codes: Vec<i64> = errors.iter().map(|e| e.code).collect();
     // Without documented codes a `match` would have a single binding arm (clippy's
     // `match_single_binding`): build `Other` directly.
     let from_errcode_body = if codes.is_empty() {
@@ -22,9 +45,8 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             }
         }
     };
-    let descriptions: Vec<&str> = ep.errors.iter().map(|e| e.doc.as_str()).collect();
-    let docs: Vec<_> = ep
-        .errors
+    let descriptions: Vec<&str> = errors.iter().map(|e| e.doc.as_str()).collect();
+    let docs: Vec<_> = errors
         .iter()
         .map(|e| {
             let mut text = format!("{} (errcode {})", e.doc, e.code);
@@ -37,14 +59,12 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             doc(&text)
         })
         .collect();
-    let retryable: Vec<_> = ep
-        .errors
+    let retryable: Vec<_> = errors
         .iter()
         .filter(|e| e.retryable)
         .map(|e| ident(&e.variant))
         .collect();
-    let token_invalid: Vec<_> = ep
-        .errors
+    let token_invalid: Vec<_> = errors
         .iter()
         .filter(|e| e.token_invalid)
         .map(|e| ident(&e.variant))
@@ -59,11 +79,7 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     } else {
         quote!(matches!(self, #(Self::#token_invalid { .. })|*))
     };
-    let type_doc = doc(&format!(
-        "Errors of `{}` ([`{}`]), from its errcode table. Codes the docs do not list are kept in `Other`.",
-        ep.full_name,
-        ep.request_type()
-    ));
+    let type_doc = doc(type_doc);
     quote! {
         #type_doc
         #[derive(Debug, Clone, PartialEq, Eq)]

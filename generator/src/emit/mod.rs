@@ -232,6 +232,7 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
     }
     title.push_str(&format!("\n\nSource: {}", platform.source));
     let title = doc(&title);
+    let shared_errors = shared_error_enums(platform, ctx);
     let envelope = envelope(platform, ctx);
     // Only platforms with named hosts get `HOSTS`, so the others' output is unchanged.
     let named_hosts = if platform.named_hosts.is_empty() {
@@ -254,6 +255,8 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         impl Client {
             #(#accessors)*
         }
+
+        #shared_errors
 
         /// The platform's production host.
         pub const PRODUCTION_HOST: &str = #host;
@@ -344,4 +347,24 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
             sub_message: #sub_message,
         }
     }
+}
+
+/// One enum of the platform's common codes per kind of endpoint that lists no codes of
+/// its own; those endpoints' error types are aliases of it.
+fn shared_error_enums(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for ep in platform.groups.iter().flat_map(|g| &g.endpoints).filter(|ep| !ep.own_errors) {
+        let name = ep.shared_error_type();
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let which = if name == "CommonTokenError" { "endpoints that authenticate with an access token" } else { "endpoints" };
+        let type_doc = format!(
+            "The platform's common error codes, for {which} whose docs list no codes of their own. Codes not listed here are kept in `Other`."
+        );
+        out.push(errors::enumeration(name, &type_doc, &ep.errors, ctx));
+    }
+    quote!(#(#out)*)
 }
