@@ -152,6 +152,11 @@ impl TokenManager {
 
 impl TokenSource for TokenManager {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        // Answer the common case before building the async state machine: boxing a
+        // ready value is cheaper than boxing and polling `get()`.
+        if let Cached::Fresh(token) = self.inner.lookup() {
+            return Box::pin(std::future::ready(Ok(token)));
+        }
         Box::pin(self.get())
     }
 
