@@ -1,7 +1,8 @@
-//! The real WeChat client against the local simulator (features `simulator` + `wechat`):
-//! tokens issued and cached, examples decoded, forced errcodes as typed variants, a real
-//! PNG, required fields, credentials, expiry, delays, routing, redaction, and a second
-//! platform registered with one call.
+//! The real clients against the local simulator (features `simulator` + `wechat`; the
+//! Baidu and Jucai tests also need `baidu` / `jucai`): tokens issued and cached, examples
+//! decoded, forced errcodes as typed variants, a real PNG, required fields, credentials,
+//! expiry, delays, routing (per-platform prefixes), redaction, Jucai signs both ways, and
+//! a platform registered with one call.
 #![cfg(all(feature = "simulator", feature = "wechat"))]
 
 use miniapp::runtime::{EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind};
@@ -708,8 +709,9 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
 async fn a_second_platform_registers_with_one_call() {
     bounded(async {
         let sim = Simulator::builder()
-            .platform(platform::baidu_draft(BAIDU_ENDPOINTS, BAIDU_ENVELOPE))
+            .platform(platform::baidu_with(BAIDU_ENDPOINTS, BAIDU_ENVELOPE))
             .credentials("baidu", "baidu-app-key", "baidu-secret")
+            .only(&["wechat", "baidu"])
             .start()
             .await
             .unwrap();
@@ -756,7 +758,7 @@ async fn a_second_platform_registers_with_one_call() {
                 .unwrap(),
         )
         .await;
-        assert_eq!(foreign["errno"], 111);
+        assert_eq!(foreign["errno"], 110);
         sim.fail_next("baidu:auth.getUnionid", 400, 1);
         let (_, forced) = raw_json(
             http.post(&unionid_url)
@@ -777,7 +779,7 @@ async fn a_second_platform_registers_with_one_call() {
 }
 
 #[tokio::test]
-async fn platforms_sharing_a_path_need_separate_simulators() {
+async fn platforms_sharing_a_path_are_told_apart_by_their_prefix() {
     bounded(async {
         static CLASH: &[EndpointInfo] = &[EndpointInfo {
             name: "auth.token",
@@ -785,18 +787,98 @@ async fn platforms_sharing_a_path_need_separate_simulators() {
             path: "/cgi-bin/token",
             needs_access_token: false,
             response: ResponseKind::Json,
-            example: None,
+            example: Some(r#"{"clash":true}"#),
             required: &[],
             errors: &[],
         }];
         let clash = || miniapp::simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
-        let err = Simulator::builder()
+        let sim = Simulator::builder()
             .platform(clash())
+            .only(&["wechat", "clash"])
+            .start()
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+        // The root cannot tell whose /cgi-bin/token is meant, and says how to ask.
+        let (status, body) = raw_json(
+            http.get(format!("{}/cgi-bin/token", sim.base_url()))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 409);
+        assert_eq!(body["platforms"], json!(["wechat", "clash"]));
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("/clash/cgi-bin/token"), "{message}");
+        // Each prefix serves its own platform.
+        let (_, own) = raw_json(
+            http.get(format!("{}/cgi-bin/token", sim.url("clash")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(own["data"]["clash"], true);
+        let wx = Client::builder(DEFAULT_APP_ID, DEFAULT_SECRET)
+            .base_url(sim.url("wechat"))
+            .build();
+        wx.auth()
+            .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
+            .await
+            .unwrap();
+        assert_eq!(sim.count("wechat:auth.getAccessToken"), 1);
+        assert_eq!(sim.count("clash:auth.token"), 1);
+        let paths: Vec<_> = sim.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "/cgi-bin/token",
+                "/clash/cgi-bin/token",
+                "/wechat/cgi-bin/token",
+                "/wechat/wxa/getpaidunionid"
+            ]
+        );
+        // Paths only one platform has still work at the root; a prefix is no wildcard.
+        client(&sim)
+            .auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .await
+            .unwrap();
+        let (status, _) = raw_json(
+            http.get(format!("{}/sns/jscode2session", sim.url("clash")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = raw_json(
+            http.post(format!("{}/cgi-bin/token", sim.url("clash")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 405);
+
+        // One platform serving a path twice is a schema error; one platform alone is
+        // still a `only` away.
+        static TWICE: &[EndpointInfo] = &[CLASH[0], CLASH[0]];
+        let err = Simulator::builder()
+            .platform(miniapp::simulator::Platform::new(
+                "twice",
+                TWICE,
+                BAIDU_ENVELOPE,
+            ))
             .start()
             .await
             .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("only(&[\"clash\"])"), "{err}");
+        assert!(
+            err.to_string().contains("serves GET /cgi-bin/token twice"),
+            "{err}"
+        );
         let alone = Simulator::builder()
             .platform(clash())
             .only(&["clash"])
@@ -806,4 +888,382 @@ async fn platforms_sharing_a_path_need_separate_simulators() {
         assert_eq!(alone.platforms(), ["clash"]);
     })
     .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "no platform named `baidoo`")]
+async fn misspelled_platform_urls_panic() {
+    let sim = Simulator::start().await.unwrap();
+    let _ = sim.url("baidoo");
+}
+
+#[tokio::test]
+async fn the_builtin_platforms_share_no_path() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let mut names = vec!["wechat"];
+        if cfg!(feature = "baidu") {
+            names.push("baidu");
+        }
+        if cfg!(feature = "jucai") {
+            names.push("jucai");
+        }
+        assert_eq!(sim.platforms(), names);
+        let mut routes: Vec<_> = sim
+            .endpoints()
+            .iter()
+            .map(|(_, e)| (e.method, e.path))
+            .collect();
+        let all = routes.len();
+        routes.sort_by_key(|(m, p)| (format!("{m:?}"), *p));
+        routes.dedup();
+        assert_eq!(
+            routes.len(),
+            all,
+            "every builtin path works at the root too"
+        );
+    })
+    .await;
+}
+
+// --- Baidu: the real client ---------------------------------------------------------
+
+#[cfg(feature = "baidu")]
+mod baidu {
+    use super::*;
+    use miniapp::baidu::auth::{
+        GetUnionidError, GetUnionidRequest, Jscode2SessionKeyError, Jscode2SessionKeyRequest,
+    };
+
+    const APP_KEY: &str = "baidu-app-key";
+    const APP_SECRET: &str = "baidu-app-secret";
+
+    async fn sim() -> Simulator {
+        Simulator::builder()
+            .credentials("baidu", APP_KEY, APP_SECRET)
+            .start()
+            .await
+            .unwrap()
+    }
+
+    fn client(sim: &Simulator, secret: &str) -> miniapp::baidu::Client {
+        miniapp::baidu::Client::builder(APP_KEY, secret)
+            .base_url(sim.url("baidu"))
+            .timeout(Duration::from_secs(5))
+            .retry_policy(RetryPolicy {
+                base_delay: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            })
+            .build()
+    }
+
+    #[tokio::test]
+    async fn token_session_and_unionid() {
+        bounded(async {
+            let sim = sim().await;
+            let bd = client(&sim, APP_SECRET);
+
+            // getAccessToken through the token manager: bare OAuth answer, cached.
+            let token = bd.token_source().token().await.unwrap();
+            assert!(token.secret().starts_with("SIM-BAIDU-"));
+            assert_eq!(token.remaining().as_secs_f64().round() as u64, 7200);
+            let sent = sim.requests().pop().unwrap();
+            assert_eq!(sent.path, "/baidu/oauth/2.0/token");
+            assert_eq!(sent.query_value("client_id"), Some(APP_KEY));
+            assert_eq!(sent.query_value("client_secret"), Some(APP_SECRET));
+            assert_eq!(sent.query_value("grant_type"), Some("client_credentials"));
+            assert_eq!(sent.query_value("scope"), Some("smartapp_snsapi_base"));
+
+            // jscode2sessionkey: form body on the `spapi` host (the same base URL here).
+            let session = bd
+                .auth()
+                .jscode2_session_key(Jscode2SessionKeyRequest::new("code-from-swan-login"))
+                .await
+                .unwrap();
+            assert_eq!(session.openid, "l214zFqNrEuIEnp6m7Y01sw8yj");
+            assert_eq!(
+                session.session_key.expose(),
+                "981ce8b151c0599acf7ad1a673c6ff5e"
+            );
+            let sent = sim.requests().pop().unwrap();
+            assert_eq!(sent.path, "/baidu/oauth/jscode2sessionkey");
+            assert!(sent
+                .content_type
+                .as_deref()
+                .unwrap()
+                .starts_with("application/x-www-form-urlencoded"));
+            let form: Vec<(String, String)> =
+                serde_urlencoded::from_str(sent.body_text.as_deref().unwrap()).unwrap();
+            let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            assert_eq!(field("code"), Some("code-from-swan-login"));
+            assert_eq!(field("client_id"), Some(APP_KEY));
+            assert_eq!(field("sk"), Some(APP_SECRET));
+
+            // getunionid: the docs' example decoded out of `data`, with the cached token.
+            let union = bd
+                .auth()
+                .get_unionid(GetUnionidRequest::new(session.openid.clone()))
+                .await
+                .unwrap();
+            assert_eq!(union.unionid, "St6PVMkgMDeh92Uq2EWfx6H");
+            let sent = sim.requests().pop().unwrap();
+            assert_eq!(sent.query_value("access_token"), Some(token.secret()));
+            assert_eq!(sim.token_requests(), 1);
+            assert_eq!(sim.count("baidu:auth.getUnionid"), 1);
+
+            // Nothing secret in the log's Debug/Display.
+            let shown = format!("{:?} {}", sim.requests(), sim.requests()[1]);
+            assert!(!shown.contains(APP_SECRET), "{shown}");
+            assert!(!shown.contains(token.secret()), "{shown}");
+            assert!(!shown.contains("981ce8b151c0599acf7ad1a673c6ff5e"));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn forced_errnos_map_to_their_variants() {
+        bounded(async {
+            let sim = sim().await;
+            let bd = client(&sim, APP_SECRET);
+            sim.fail_next("baidu:auth.getUnionid", 400, 1);
+            let err = bd
+                .auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .await
+                .unwrap_err();
+            match err.api() {
+                Some(e @ GetUnionidError::ParameterError { message }) => {
+                    assert_eq!(e.code(), 400);
+                    assert!(message.starts_with("参数错误,请检查 openid 是否传递正确"));
+                    assert!(message.contains("(request_id sim-"), "{message}");
+                }
+                other => panic!("expected ParameterError, got {other:?} ({err})"),
+            }
+            // 10010500 (server busy) is retryable on the idempotent getunionid: retried.
+            sim.fail_next("baidu:auth.getUnionid", 10010500, 1);
+            bd.auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .await
+                .unwrap();
+            assert_eq!(sim.count("baidu:auth.getUnionid"), 3);
+
+            // The session endpoint's own error shape {errno, error, error_description}.
+            sim.fail_next("auth.jscode2SessionKey", 10010100, 1);
+            let err = bd
+                .auth()
+                .jscode2_session_key(Jscode2SessionKeyRequest::new("c"))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err.api(),
+                    Some(Jscode2SessionKeyError::ParameterInvalid { .. })
+                ),
+                "{err}"
+            );
+            // A code outside the table.
+            sim.fail_next("baidu:auth.jscode2SessionKey", 123, 1);
+            let err = bd
+                .auth()
+                .jscode2_session_key(Jscode2SessionKeyRequest::new("c"))
+                .await
+                .unwrap_err();
+            assert!(matches!(
+                err.api(),
+                Some(Jscode2SessionKeyError::Other { code: 123, .. })
+            ));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_and_tokens_are_refused() {
+        bounded(async {
+            let sim = sim().await;
+            let bd = client(&sim, "not-the-secret");
+            // The token endpoint answers OAuth2.0 `invalid_client`; the call reports it.
+            let err = bd
+                .auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .await
+                .unwrap_err();
+            match &err {
+                Error::Token {
+                    source: TokenError::Upstream(reason),
+                    ..
+                } => assert!(reason.contains("invalid_client"), "{reason}"),
+                other => panic!("expected an OAuth refusal, got {other}"),
+            }
+            assert_eq!(sim.count("baidu:auth.getUnionid"), 0);
+            let err = bd
+                .auth()
+                .jscode2_session_key(Jscode2SessionKeyRequest::new("c"))
+                .await
+                .unwrap_err();
+            assert_eq!(err.api().map(|e| e.code()), Some(10010100), "{err}");
+
+            // A token the simulator never issued (a WeChat one, say): errno 110.
+            let err = client(&sim, APP_SECRET)
+                .auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .access_token("made-up")
+                .await
+                .unwrap_err();
+            assert_eq!(err.api().map(|e| e.code()), Some(110), "{err}");
+            let shown = format!("{:?}", sim.requests());
+            assert!(!shown.contains("not-the-secret") && !shown.contains(APP_SECRET));
+        })
+        .await;
+    }
+}
+
+// --- Jucai: the real client, signs both ways ----------------------------------------
+
+#[cfg(feature = "jucai")]
+mod jucai {
+    use super::*;
+    use miniapp::crypto::sign::{jucai_sign, jucai_verify, HexCase};
+    use miniapp::jucai::auth::{Auth2OpenIdRequest, WayCode};
+    use serde_json::Map;
+
+    const MERCHANT_KEY: &str = "jucai-merchant-key";
+
+    async fn sim() -> Simulator {
+        Simulator::builder()
+            .sign_key("jucai", MERCHANT_KEY)
+            .start()
+            .await
+            .unwrap()
+    }
+
+    fn client(sim: &Simulator, key: &str) -> miniapp::jucai::Client {
+        miniapp::jucai::Client::builder(sim.url("jucai"), key)
+            .timeout(Duration::from_secs(5))
+            .build()
+    }
+
+    fn request() -> Auth2OpenIdRequest {
+        Auth2OpenIdRequest::new(
+            "MCH_I293975931",
+            "MCH_A698612520",
+            "2023041709270000001",
+            WayCode::Wechat,
+            "134291427096188722",
+            "127.0.0.1",
+        )
+    }
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("expected an object, got {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn auth2openid_is_signed_and_its_signed_answer_verified() {
+        bounded(async {
+            let sim = sim().await;
+            let jc = client(&sim, MERCHANT_KEY);
+            // Success means the client verified the answer's sign with the merchant key.
+            let user = jc.auth().auth2_open_id(request()).await.unwrap();
+            assert_eq!(user.return_code, "000000");
+            assert_eq!(user.openid.as_deref(), Some("ooIeqs3PCR04Hkvd-xxxx"));
+            assert_eq!(user.mch_no.as_deref(), Some("MCH_I293975931"));
+
+            // The request carried a sign over its other fields, which the simulator checked.
+            let sent = sim.requests().pop().unwrap();
+            assert_eq!(sent.path, "/jucai/pay/api/1.0/auth2OpenId");
+            assert_eq!(sent.code, Some(200));
+            let body = object(sent.body_json().unwrap());
+            assert_eq!(body["termId"], "88888888");
+            assert_eq!(
+                body["sign"],
+                jucai_sign(&body, MERCHANT_KEY, HexCase::Lower).as_str()
+            );
+
+            // The answer on the wire: the docs' example re-signed with the merchant key.
+            let (_, answer) = raw_json(
+                reqwest::Client::new()
+                    .post(format!("{}/pay/api/1.0/auth2OpenId", sim.url("jucai")))
+                    .body(sent.body_text.clone().unwrap())
+                    .header("content-type", "application/json")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let answer = object(answer);
+            assert_ne!(answer["sign"], "046d401cda399814f5b5d88cf9bd5e74");
+            jucai_verify(&answer, MERCHANT_KEY, HexCase::Lower).unwrap();
+            assert!(jucai_verify(&answer, "another-key", HexCase::Lower).is_err());
+            assert!(!format!("{:?}", sim.requests()).contains(MERCHANT_KEY));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_request_signed_with_another_key_is_rejected() {
+        bounded(async {
+            let sim = sim().await;
+            let err = client(&sim, "wrong-merchant-key")
+                .auth()
+                .auth2_open_id(request())
+                .await
+                .unwrap_err();
+            // The simulator refused the sign (401) and signed its refusal with the real
+            // key, so the client cannot trust the refusal either.
+            assert_eq!(sim.requests().pop().unwrap().code, Some(401));
+            match &err {
+                Error::Decode { reason, .. } => {
+                    assert!(reason.contains("signature rejected"), "{reason}")
+                }
+                other => panic!("expected a rejected answer sign, got {other}"),
+            }
+
+            // By hand: a tampered body and an unsigned one get the Jucai-style refusal.
+            let http = reqwest::Client::new();
+            let url = format!("{}/pay/api/1.0/auth2OpenId", sim.url("jucai"));
+            let mut fields = object(serde_json::to_value(request()).unwrap());
+            let sign = jucai_sign(&fields, MERCHANT_KEY, HexCase::Lower);
+            fields.insert("sign".into(), sign.into());
+            fields.insert("authCode".into(), "tampered".into());
+            let unsigned = {
+                let mut f = fields.clone();
+                f.remove("sign");
+                f
+            };
+            for body in [fields, unsigned] {
+                let (status, answer) =
+                    raw_json(http.post(&url).json(&body).send().await.unwrap()).await;
+                assert_eq!(status, 200);
+                assert_eq!(answer["code"], 401, "{answer}");
+                assert_eq!(answer["data"], Value::Null);
+                assert!(answer["msg"].as_str().unwrap().starts_with("签名错误"));
+                jucai_verify(&object(answer), MERCHANT_KEY, HexCase::Lower).unwrap();
+            }
+            assert_eq!(sim.count("jucai:auth.auth2OpenId"), 3);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn forced_failures_are_api_errors() {
+        bounded(async {
+            let sim = sim().await;
+            let jc = client(&sim, MERCHANT_KEY);
+            // A business code lands in `data.returnCode`, a transport-like one in `code`.
+            sim.fail_next("auth.auth2OpenId", 100001, 1);
+            sim.fail_next("jucai:auth.auth2OpenId", 500, 1);
+            for expected in [100001, 500] {
+                let err = jc.auth().auth2_open_id(request()).await.unwrap_err();
+                assert_eq!(err.api().map(|e| e.code()), Some(expected), "{err}");
+                assert_eq!(err.endpoint(), "auth.auth2OpenId");
+            }
+            jc.auth().auth2_open_id(request()).await.unwrap();
+            let codes: Vec<_> = sim.requests().iter().map(|r| r.code).collect();
+            assert_eq!(codes, [Some(100001), Some(500), Some(200)]);
+        })
+        .await;
+    }
 }

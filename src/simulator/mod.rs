@@ -26,16 +26,33 @@
 //!
 //! # Platforms and paths
 //!
-//! All registered platforms share one server, routed by method + path. If two
-//! platforms use the same method and path, [`SimulatorBuilder::start`] refuses with
-//! [`std::io::ErrorKind::InvalidInput`]; run one simulator per platform instead, each
-//! with [`SimulatorBuilder::only`]:
+//! All registered platforms share one server and one port, routed by method + path,
+//! and every platform is also served under its own prefix, its name:
+//!
+//! * [`Simulator::url`]`("baidu")` — `http://127.0.0.1:<port>/baidu` — reaches exactly
+//!   Baidu's endpoints (`/baidu/oauth/2.0/token`, …). Give it to a client as its base URL
+//!   and it never depends on what else is registered; the tour does this.
+//! * [`Simulator::base_url`] — the root — serves every path that one platform alone has
+//!   (all of them today: WeChat, Baidu and Jucai share no path).
+//!
+//! Why a path prefix, not one server per platform or the `Host` header: every client
+//! already takes a base URL with a path (it appends the endpoint's path), one handle
+//! controls and records every platform (`fail_next`, the request log) in one place,
+//! and `*.localhost` host names do not resolve everywhere. Should two platforms ever
+//! share a method + path, the simulator still starts: the root answers that path with
+//! HTTP 409 naming the prefixed URLs, and each prefix serves its own. (Two endpoints
+//! of *one* platform on the same method + path are a schema error:
+//! [`SimulatorBuilder::start`] refuses them.) A simulator of a single platform remains
+//! a [`SimulatorBuilder::only`] away:
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! # use miniapp::simulator::Simulator;
-//! let wechat = Simulator::builder().only(&["wechat"]).start().await?;
-//! let other = Simulator::builder().only(&["baidu"]).start().await?;
+//! let sim = Simulator::start().await?;
+//! let wx = miniapp::wechat::Client::builder("wx-demo-appid", "demo-secret")
+//!     .base_url(sim.url("wechat")) // http://127.0.0.1:<port>/wechat
+//!     .build();
+//! let wechat_only = Simulator::builder().only(&["wechat"]).start().await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -47,7 +64,9 @@ mod png;
 mod request;
 mod server;
 
-pub use platform::{AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, TokenIssue};
+pub use platform::{
+    AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, TokenIssue, VerifySign,
+};
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
 
@@ -155,8 +174,9 @@ impl SimulatorBuilder {
 
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
-    /// Fails with `InvalidInput` when two platforms serve the same method + path, and
-    /// with `Unsupported` when a platform's envelope style cannot be simulated yet.
+    /// Fails with `InvalidInput` when one platform serves the same method + path twice
+    /// (platforms sharing a path are fine: see [Platforms and paths](self#platforms-and-paths)),
+    /// and with `Unsupported` when a platform's envelope style cannot be simulated yet.
     pub async fn start(self) -> std::io::Result<Simulator> {
         use std::io::{Error, ErrorKind};
         let platforms: Vec<Platform> = match &self.only {
@@ -176,7 +196,7 @@ impl SimulatorBuilder {
             }
             None => self.platforms,
         };
-        let mut routes = HashMap::new();
+        let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
         for (p, platform) in platforms.iter().enumerate() {
             if !envelope::supported(platform.envelope.style) {
                 return Err(Error::new(
@@ -188,25 +208,18 @@ impl SimulatorBuilder {
                 ));
             }
             for (e, info) in platform.endpoints.iter().enumerate() {
-                if let Some((q, f)) =
-                    routes.insert((server::method_name(info.method), info.path), (p, e))
-                {
-                    let taken = &platforms[q];
+                let method = server::method_name(info.method);
+                let served = routes.entry((method, info.path)).or_default();
+                if let Some(&(_, f)) = served.iter().find(|(q, _)| *q == p) {
                     return Err(Error::new(
                         ErrorKind::InvalidInput,
                         format!(
-                            "simulator: {} {} is served by both `{}` ({}) and `{}` ({}); \
-                             run one simulator per platform with `Simulator::builder().only(&[\"{}\"])`",
-                            server::method_name(info.method),
-                            info.path,
-                            taken.name,
-                            taken.endpoints[f].name,
-                            platform.name,
-                            info.name,
-                            platform.name,
+                            "simulator: platform `{}` serves {method} {} twice ({} and {})",
+                            platform.name, info.path, platform.endpoints[f].name, info.name,
                         ),
                     ));
                 }
+                served.push((p, e));
             }
         }
         let credentials = platforms
@@ -290,9 +303,24 @@ impl Simulator {
         SimulatorBuilder::default()
     }
 
-    /// `http://127.0.0.1:<port>` — give it to a client's `base_url`.
+    /// `http://127.0.0.1:<port>` — give it to a client's `base_url`. Serves every path
+    /// that only one platform has; [`Simulator::url`] is the per-platform address.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/<platform>`: only that platform's endpoints, whatever
+    /// else is registered (see [Platforms and paths](self#platforms-and-paths)).
+    ///
+    /// # Panics
+    /// When no served platform has that name.
+    pub fn url(&self, platform: &str) -> String {
+        assert!(
+            self.shared.platforms.iter().any(|p| p.name == platform),
+            "simulator: no platform named `{platform}` is served (platforms: {:?})",
+            self.platforms()
+        );
+        format!("http://{}/{platform}", self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -9,20 +9,19 @@
 //! # Registering a platform
 //!
 //! Once `generated/<platform>/` exists, add one function here and one line to
-//! [`builtin`]:
+//! [`builtin`], as `baidu()` and `jucai()` do:
 //!
 //! ```ignore
 //! #[cfg(feature = "baidu")]
 //! pub fn baidu() -> Platform {
-//!     Platform::new("baidu", crate::baidu::ENDPOINTS, crate::baidu::ENVELOPE)
-//!         .credentials(&[ /* CredentialCheck for the token and jscode2sessionkey endpoints */ ])
-//!         .access_token(AccessTokenRule { /* Baidu's codes */ ..AccessTokenRule::WECHAT })
+//!     baidu_with(crate::baidu::ENDPOINTS, crate::baidu::ENVELOPE)
 //! }
 //! ```
 //!
-//! The envelope renderers for `errcode`, `errno_data` and `code_msg_data` are all in
-//! place (`src/simulator/envelope.rs`); ready-made drafts for Baidu and Jucai are
-//! [`baidu_draft`] and [`jucai_draft`].
+//! where the `*_with` function holds the platform's rules ([`CredentialCheck`]s,
+//! [`AccessTokenRule`], [`Bare`] endpoints, a [`SignRule`]) over any endpoint table, so
+//! that tests can register a subset. The envelope renderers for `errcode`, `errno_data`
+//! and `code_msg_data` are in `src/simulator/envelope.rs`.
 
 use crate::runtime::{EndpointInfo, Envelope};
 use serde_json::{Map, Value};
@@ -171,26 +170,40 @@ impl AccessTokenRule {
     };
 }
 
-/// A signature added to every JSON answer (Jucai `sign`).
+/// Checks a request's signature: its body fields and the key; `Err(reason)` on rejection.
+pub type VerifySign = fn(&Map<String, Value>, &str) -> Result<(), String>;
+
+/// A signature added to every JSON answer, and checked on every request (Jucai `sign`),
+/// with the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
 #[derive(Debug, Clone, Copy)]
 pub struct SignRule {
-    /// Field of the answer holding the signature.
+    /// Field holding the signature, in answers and in requests.
     pub field: &'static str,
     /// Computes the signature of the answer's top-level fields with the key.
     pub sign: fn(&Map<String, Value>, &str) -> String,
+    /// Checks the signature of a request's body fields (JSON object or form) with the
+    /// key; `Err` holds the reason, sent back in the answer's text. `None`: requests are
+    /// not checked.
+    pub verify: Option<VerifySign>,
+    /// Code and text answered when [`SignRule::verify`] rejects a request.
+    pub bad_sign: (i64, &'static str),
 }
 
 /// Every platform compiled in (by cargo feature), in registration order.
+///
+/// Their paths do not collide today; if two ever do, both stay reachable under their
+/// own prefix ([`Simulator::url`](super::Simulator::url)), see the module docs of
+/// [`simulator`](super).
 #[allow(clippy::vec_init_then_push)] // one `push` per platform, each behind its feature
 pub fn builtin() -> Vec<Platform> {
     #[allow(unused_mut)]
     let mut platforms = Vec::new();
     #[cfg(feature = "wechat")]
     platforms.push(wechat());
-    // Baidu: `#[cfg(feature = "baidu")] platforms.push(baidu());` once
-    //        `crate::baidu::{ENDPOINTS, ENVELOPE}` exist (start from `baidu_draft`).
-    // Jucai: `#[cfg(feature = "jucai")] platforms.push(jucai());` likewise
-    //        (start from `jucai_draft`).
+    #[cfg(feature = "baidu")]
+    platforms.push(baidu());
+    #[cfg(feature = "jucai")]
+    platforms.push(jucai());
     platforms
 }
 
@@ -253,29 +266,69 @@ pub fn wechat() -> Platform {
         .bad_body(47001, "data format error")
 }
 
-/// A starting point for Baidu (wire facts §D, `schema/baidu/`): `auth.jscode2SessionKey`
-/// (form `client_id` + `sk`, bare `{openid, session_key}`, errors
-/// `{errno, error, error_description}`), `auth.getAccessToken` (query `client_id` +
-/// `client_secret`, bare token, OAuth2 errors `{error, error_description}`), the rest in
-/// the `{errno, errmsg, request_id, data}` envelope. Register it with the generated
-/// `crate::baidu::{ENDPOINTS, ENVELOPE}`; codes marked unconfirmed in the schema are
-/// placeholders here too.
-pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+/// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`), wire facts §D:
+/// the generated `crate::baidu::{ENDPOINTS, ENVELOPE}` with [`baidu_with`]'s rules.
+///
+/// Give it the AppKey and AppSecret the client uses with
+/// [`SimulatorBuilder::credentials`](super::SimulatorBuilder::credentials)`("baidu", …)`
+/// (default: the shared app id and secret). Point the client at
+/// [`Simulator::url`](super::Simulator::url)`("baidu")` (or the root URL): its
+/// `base_url` sends the `spapi` host there too.
+#[cfg(feature = "baidu")]
+pub fn baidu() -> Platform {
+    baidu_with(crate::baidu::ENDPOINTS, crate::baidu::ENVELOPE)
+}
+
+/// Jucai (巨彩商服) aggregator, wire facts §E: the generated
+/// `crate::jucai::{ENDPOINTS, ENVELOPE}` with [`jucai_with`]'s rules.
+///
+/// Give it the merchant key with
+/// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("jucai", key)`
+/// (default: the shared secret); the client is
+/// `miniapp::jucai::Client::builder(sim.url("jucai"), key)`.
+#[cfg(feature = "jucai")]
+pub fn jucai() -> Platform {
+    jucai_with(crate::jucai::ENDPOINTS, crate::jucai::ENVELOPE)
+}
+
+/// Baidu's wire rules (wire facts §D, `schema/baidu/`) over an endpoint table —
+/// `baidu()` (feature `baidu`) passes the generated one; tests may pass their own subset.
+///
+/// * `auth.jscode2SessionKey` (POST form `code` + `client_id` + `sk`): checks the AppKey
+///   and AppSecret, answers the bare `{openid, session_key}`; failures are
+///   `{errno, error, error_description}` (only `10010100` is documented).
+/// * `auth.getAccessToken` (GET query `client_id` + `client_secret`,
+///   `grant_type=client_credentials`, `scope=smartapp_snsapi_base`): issues a token
+///   (every call a new one), answered bare; failures are OAuth2.0
+///   `{error, error_description}` without an errno ([`baidu_oauth_error`]).
+/// * everything else in the `{errno, errmsg, request_id, data}` envelope; the access token
+///   travels in the query as `access_token`. A missing or unknown token answers errno
+///   `110`, an expired one `111` — Baidu's open-platform codes ("Access token invalid or
+///   no longer valid" / "expired"), **unconfirmed** for smart programs: the schema's
+///   errors tables do not list them, so clients see them as `Other`.
+/// * a missing required field: errno `400` 参数错误 (getunionid's documented code).
+pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     const CHECKS: &[CredentialCheck] = &[
         CredentialCheck {
             endpoint: "auth.getAccessToken",
             app_id: "client_id",
             secret: "client_secret",
-            wrong_app_id: (10010100, "unknown client id"),
-            wrong_secret: (10010100, "Client authentication failed"),
+            // The code is recorded in the log only: OAuth2.0 errors carry none.
+            wrong_app_id: (10010100, "invalid_client: unknown client id"),
+            wrong_secret: (10010100, "invalid_client: Client authentication failed"),
             fixed: &[
                 (
                     "grant_type",
                     "client_credentials",
                     10010100,
-                    "unsupported grant type",
+                    "unsupported_grant_type: The authorization grant type is not supported",
                 ),
-                ("scope", "smartapp_snsapi_base", 10010100, "invalid scope"),
+                (
+                    "scope",
+                    "smartapp_snsapi_base",
+                    10010100,
+                    "invalid_scope: The requested scope is invalid, unknown, or malformed",
+                ),
             ],
             issues_token: Some(TokenIssue {
                 token_field: "access_token",
@@ -287,17 +340,14 @@ pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
             endpoint: "auth.jscode2SessionKey",
             app_id: "client_id",
             secret: "sk",
-            wrong_app_id: (10010100, "parameter is invalid"),
-            wrong_secret: (10010100, "parameter is invalid"),
+            wrong_app_id: (10010100, "parameter is invalid: client_id"),
+            wrong_secret: (10010100, "parameter is invalid: sk"),
             fixed: &[],
             issues_token: None,
         },
     ];
     fn session_error(code: i64, text: &str) -> Value {
         serde_json::json!({"errno": code, "error": "invalid_param", "error_description": text})
-    }
-    fn oauth_error(_code: i64, text: &str) -> Value {
-        serde_json::json!({"error": "invalid_client", "error_description": text})
     }
     const BARE: &[Bare] = &[
         Bare {
@@ -306,7 +356,7 @@ pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
         },
         Bare {
             endpoint: "auth.getAccessToken",
-            failure: Some(oauth_error),
+            failure: Some(baidu_oauth_error),
         },
     ];
     Platform::new("baidu", endpoints, envelope)
@@ -315,18 +365,50 @@ pub fn baidu_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
         .access_token(AccessTokenRule {
             param: "access_token",
             missing: 110,
-            invalid: 111,
+            invalid: 110,
             expired: 111,
         })
         .missing_field(400, "参数错误")
         .bad_body(400, "参数错误")
 }
 
-/// A starting point for Jucai (wire facts §E): no token, responses signed with the
-/// merchant key by the (unconfirmed) scheme in [`crate::crypto::sign::jucai_sign`].
-pub fn jucai_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+/// An OAuth2.0 error answer `{error, error_description}` (Baidu's token endpoint).
+///
+/// `text` may start with the OAuth error name (`invalid_client: unknown client id`);
+/// otherwise — a failure forced with `fail_next`, whose code OAuth2.0 cannot carry — the
+/// error is `server_error` and the description names the code.
+pub fn baidu_oauth_error(code: i64, text: &str) -> Value {
+    let named = text.split_once(": ").filter(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    });
+    match named {
+        Some((error, description)) => {
+            serde_json::json!({"error": error, "error_description": description})
+        }
+        None => serde_json::json!({
+            "error": "server_error",
+            "error_description": format!("{text} (code {code})"),
+        }),
+    }
+}
+
+/// Jucai's wire rules (wire facts §E, `schema/jucai/`) over an endpoint table —
+/// `jucai()` (feature `jucai`) passes the generated one.
+///
+/// No token and no app credentials: every request's JSON body carries a `sign`, which is
+/// verified with [`crate::crypto::sign::jucai_verify`] and the merchant key (lowercase
+/// hex, as in the docs' examples); a missing or wrong sign answers
+/// `{code: 401, msg: "签名错误: …", data: null}`. Every answer — errors included — is
+/// signed with [`crate::crypto::sign::jucai_sign`] and the same key. **The sign scheme and
+/// the codes are unconfirmed** (no public 应答码表): 401 for a bad sign and 400 参数错误
+/// for a missing field are this simulator's choices.
+pub fn jucai_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+    use crate::crypto::sign::{jucai_sign, jucai_verify, HexCase};
     fn sign(fields: &Map<String, Value>, key: &str) -> String {
-        crate::crypto::sign::jucai_sign(fields, key, crate::crypto::sign::HexCase::Lower)
+        jucai_sign(fields, key, HexCase::Lower)
+    }
+    fn verify(fields: &Map<String, Value>, key: &str) -> Result<(), String> {
+        jucai_verify(fields, key, HexCase::Lower).map_err(|e| e.to_string())
     }
     Platform::new("jucai", endpoints, envelope)
         .missing_field(400, "参数错误")
@@ -334,5 +416,7 @@ pub fn jucai_draft(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
         .sign(SignRule {
             field: "sign",
             sign,
+            verify: Some(verify),
+            bad_sign: (401, "签名错误"),
         })
 }

@@ -246,6 +246,19 @@ impl Incoming {
             })
     }
 
+    /// The body's fields (a JSON object as it is, form pairs as strings): what a
+    /// request sign covers.
+    pub fn body_fields(&self) -> serde_json::Map<String, Value> {
+        match &self.json {
+            Some(map) => map.clone(),
+            None => self
+                .form
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect(),
+        }
+    }
+
     /// Is the field set to true (`true`, `1`)?
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)

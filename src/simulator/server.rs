@@ -1,11 +1,15 @@
 //! The HTTP side: one axum fallback handler that routes by method + path to an
 //! endpoint of a registered platform and decides the answer from the schema's data.
 //!
+//! Routing: `METHOD /path` served by exactly one platform, else
+//! `METHOD /<platform>/path` for that platform's endpoint (see [`Shared::route`]).
+//!
 //! Order of checks for a matched endpoint: a failure forced with `fail_next`; the
 //! app's credentials (endpoints with a [`CredentialCheck`]); the access token
-//! (`needs_access_token`); a JSON body that does not parse; required fields; then the
-//! docs' example (a fresh token on token endpoints, a PNG on binary endpoints).
-//! Nothing here panics: every failure becomes an answer.
+//! (`needs_access_token`); a JSON body that does not parse; the request's sign
+//! (platforms with a [`SignRule`](super::platform::SignRule) that verifies); required
+//! fields; then the docs' example (a fresh token on token endpoints, a PNG on binary
+//! endpoints). Nothing here panics: every failure becomes an answer.
 
 use super::envelope;
 use super::platform::{Bare, CredentialCheck, Platform, TokenIssue};
@@ -30,8 +34,9 @@ pub(crate) type Key = (usize, usize);
 /// Everything the handler and the control API share.
 pub(crate) struct Shared {
     pub platforms: Vec<Platform>,
-    /// (`GET`/`POST`, path) → endpoint.
-    pub routes: HashMap<(&'static str, &'static str), Key>,
+    /// (`GET`/`POST`, path) → the endpoints serving it, one per platform at most (more
+    /// than one: ambiguous without the platform's prefix).
+    pub routes: HashMap<(&'static str, &'static str), Vec<Key>>,
     /// Per platform: app id and secret.
     pub credentials: Vec<(String, String)>,
     /// Per platform: the key that signs answers (platforms with a `SignRule`).
@@ -68,6 +73,35 @@ impl Shared {
         &self.platforms[p].endpoints[e]
     }
 
+    /// The endpoint for `method path`: a path one platform serves, else `/<platform>`
+    /// followed by a path of that platform.
+    pub fn route(&self, method: &str, path: &str) -> Route {
+        let at_root = self.routes.get(&(method, path)).map(Vec::as_slice);
+        if let Some([key]) = at_root {
+            return Route::Found(*key);
+        }
+        if let Some((p, rest)) = self.split_prefix(path) {
+            if let Some(keys) = self.routes.get(&(method, rest)) {
+                if let Some(key) = keys.iter().find(|(q, _)| *q == p) {
+                    return Route::Found(*key);
+                }
+            }
+        }
+        match at_root {
+            Some(keys) if keys.len() > 1 => Route::Ambiguous(keys.to_vec()),
+            _ => Route::None,
+        }
+    }
+
+    /// `/<platform>/rest` → (platform index, `/rest`).
+    fn split_prefix<'p>(&self, path: &'p str) -> Option<(usize, &'p str)> {
+        let tail = path.strip_prefix('/')?;
+        let slash = tail.find('/')?;
+        let (name, rest) = tail.split_at(slash);
+        let p = self.platforms.iter().position(|p| p.name == name)?;
+        Some((p, rest))
+    }
+
     fn credential_check(&self, (p, e): Key) -> Option<&CredentialCheck> {
         let name = self.platforms[p].endpoints[e].name;
         self.platforms[p]
@@ -75,6 +109,14 @@ impl Shared {
             .iter()
             .find(|c| c.endpoint == name)
     }
+}
+
+/// Where a request goes.
+pub(crate) enum Route {
+    Found(Key),
+    /// Several platforms serve this method + path at the root.
+    Ambiguous(Vec<Key>),
+    None,
 }
 
 /// What to send back.
@@ -113,16 +155,18 @@ pub(crate) async fn handle(
         }
     };
     let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
-    let key = shared
-        .routes
-        .get(&(parts.method.as_str(), path.as_str()))
-        .copied();
+    let route = shared.route(parts.method.as_str(), &path);
+    let key = match route {
+        Route::Found(key) => Some(key),
+        _ => None,
+    };
 
     let (answer, delay) = {
         let mut state = shared.lock();
-        let answer = match key {
-            Some(key) => decide(&shared, &mut state, key, &incoming),
-            None => no_route(&shared, &parts.method, &path),
+        let answer = match route {
+            Route::Found(key) => decide(&shared, &mut state, key, &incoming),
+            Route::Ambiguous(keys) => ambiguous(&shared, &parts.method, &path, &keys),
+            Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
             Answer::Json { code, .. } => (200, Some(*code)),
@@ -170,13 +214,37 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
     response
 }
 
+/// A path several platforms serve, asked for without a platform prefix.
+fn ambiguous(shared: &Shared, method: &Method, path: &str, keys: &[Key]) -> Answer {
+    let names: Vec<&str> = keys
+        .iter()
+        .map(|&(p, _)| shared.platforms[p].name)
+        .collect();
+    let prefixed: Vec<String> = names.iter().map(|n| format!("/{n}{path}")).collect();
+    Answer::NoRoute {
+        status: StatusCode::CONFLICT,
+        value: json!({
+            "error": "ambiguous",
+            "message": format!(
+                "miniapp simulator: {method} {path} is served by {}; use the platform's \
+                 prefix ({}), i.e. point the client at `sim.url(\"<platform>\")`",
+                names.join(" and "),
+                prefixed.join(", "),
+            ),
+            "platforms": names,
+        }),
+    }
+}
+
 fn no_route(shared: &Shared, method: &Method, path: &str) -> Answer {
-    let other_method = shared
-        .routes
-        .keys()
-        .find(|(m, p)| *p == path && *m != method.as_str());
+    let prefixed = shared.split_prefix(path);
+    let other_method = shared.routes.iter().find_map(|((m, p), keys)| {
+        let here = *p == path
+            || prefixed.is_some_and(|(q, rest)| *p == rest && keys.iter().any(|(k, _)| *k == q));
+        (here && *m != method.as_str()).then_some(*m)
+    });
     match other_method {
-        Some((m, _)) => Answer::NoRoute {
+        Some(m) => Answer::NoRoute {
             status: StatusCode::METHOD_NOT_ALLOWED,
             value: json!({
                 "error": "method not allowed",
@@ -260,6 +328,20 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             &format!("{text}: the body is not a JSON object (miniapp simulator)"),
             &request_id,
         );
+    }
+    if let Some(rule) = platform.sign {
+        if let Some(verify) = rule.verify {
+            if let Err(reason) = verify(&incoming.body_fields(), &shared.sign_keys[key.0]) {
+                let (code, text) = rule.bad_sign;
+                return failure(
+                    shared,
+                    key,
+                    code,
+                    &format!("{text}: {reason} (miniapp simulator)"),
+                    &request_id,
+                );
+            }
+        }
     }
     if let Some(missing) = info.required.iter().find(|f| !incoming.has(f)) {
         let (code, text) = platform.missing_field;
