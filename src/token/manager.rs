@@ -63,7 +63,7 @@ struct Inner {
     /// No refresh-ahead starts before this Unix time (ms): a failing upstream is asked
     /// again after a pause instead of by every caller inside the margin.
     next_ahead_ms: AtomicU64,
-    /// The refresh in progress, if any. Lock order: `flight`, then `cache`.
+    /// The refresh in progress, if any. Lock order: `flight`, then `cache`, then `rejected`.
     flight: Mutex<Option<Flight>>,
     next_flight_id: AtomicU64,
     /// The last token the platform rejected: never adopted again from the store, even if
@@ -517,9 +517,12 @@ impl Inner {
             if cache.as_ref() != Some(failed) {
                 return;
             }
+            // Mark it rejected before anyone can see the empty cache: a refresh that
+            // starts right away must not adopt it back from the store, where it is still
+            // stored until the delete below lands.
+            *lock(&self.rejected) = Some(failed.clone());
             *cache = None;
         }
-        *lock(&self.rejected) = Some(failed.clone());
         let deadline = Instant::now() + self.timeout;
         let delete = self.store.delete_if_equal(&self.key, failed);
         if let Err(e) = self.within(deadline, delete).await {
