@@ -6,10 +6,14 @@
 //!
 //! It starts [`Simulator`], points a WeChat client at it, walks the auth flow (access
 //! token, code2Session, getPaidUnionId, a forced errcode, a constraint caught before
-//! sending), calls one endpoint of every other WeChat group, prints the simulator's
-//! request log (secrets redacted) and shows how to point the client at the real API.
-//! Each platform has its own function below; Baidu and Jucai get theirs filled in as
-//! their generated modules land.
+//! sending), calls one endpoint of every other WeChat group, then Baidu (token,
+//! jscode2sessionkey, getunionid, a forced errno) and Jucai (a signed auth2OpenId, a
+//! wrong merchant key), prints the simulator's request log (secrets redacted) and shows
+//! how to point the clients at the real APIs. Each platform has its own function below.
+//!
+//! One simulator serves every platform on one port; the WeChat client uses its root
+//! URL, the Baidu and Jucai clients their platform's prefix (`sim.url("baidu")` =
+//! `http://127.0.0.1:<port>/baidu`), which stays unambiguous whatever else is served.
 
 use miniapp::simulator::{RecordedRequest, Simulator, PNG_SIZE};
 use miniapp::wechat::analysis::GetDailyRetainRequest;
@@ -27,16 +31,23 @@ type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 const APP_ID: &str = "wx-demo-appid";
 const SECRET: &str = "demo-secret";
 const OPENID: &str = "oGZUI0egBJY1zhBYw2KhdUfwVJJE";
+/// Baidu AppKey and AppSecret the simulator accepts (`client_id`, `sk`/`client_secret`).
+const BAIDU_APP_KEY: &str = "baidu-demo-appkey";
+const BAIDU_SECRET: &str = "baidu-demo-secret";
+/// The Jucai merchant key: signs requests (client) and answers (simulator).
+const MERCHANT_KEY: &str = "jucai-demo-merchant-key";
 
 #[tokio::main]
 async fn main() -> Result {
     let sim = Simulator::builder()
         .app_id(APP_ID)
         .secret(SECRET)
+        .credentials("baidu", BAIDU_APP_KEY, BAIDU_SECRET)
+        .sign_key("jucai", MERCHANT_KEY)
         .start()
         .await?;
     println!(
-        "miniapp tour: local simulator at {} serving {} ({} endpoints)",
+        "miniapp tour: local simulator at {} serving {} ({} endpoints; each platform also under /<name>)",
         sim.base_url(),
         sim.platforms().join(", "),
         sim.endpoints().len()
@@ -232,28 +243,122 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
     Ok(())
 }
 
-/// Baidu smart program — steps go here once `miniapp::baidu` is generated:
-/// register it in `src/simulator/platform.rs` (`builtin`), then walk
-/// getAccessToken → jscode2SessionKey → getUnionid like the WeChat steps above, with
-/// `miniapp::baidu::Client::builder(app_key, secret).base_url(sim.base_url())`.
+/// Baidu smart program: token, login, unionid, a forced errno.
+#[cfg(feature = "baidu")]
 async fn baidu(tour: &mut Tour<'_>) -> Result {
-    if tour.sim.platforms().contains(&"baidu") {
-        println!("\n=== Baidu (miniapp::baidu) ===\n(the simulator serves it; tour steps to come)");
-    } else {
-        println!("\n=== Baidu: not in this build yet (its simulator registration is one call) ===");
+    use miniapp::baidu::auth::{GetUnionidError, GetUnionidRequest, Jscode2SessionKeyRequest};
+    let url = tour.sim.url("baidu");
+    println!("\n=== Baidu (miniapp::baidu) at {url} ===");
+    // `base_url` sends openapi.baidu.com and spapi.baidu.com calls alike to the simulator.
+    let bd = miniapp::baidu::Client::builder(BAIDU_APP_KEY, BAIDU_SECRET)
+        .base_url(url)
+        .build();
+
+    tour.step("1. access token (OAuth2.0 client_credentials) through the token manager");
+    let token = bd.token_source().token().await?;
+    tour.got(format_args!(
+        "token *** ({} chars), valid {} s",
+        token.secret().len(),
+        token.remaining().as_secs_f64().round()
+    ));
+
+    tour.step("2. auth.jscode2SessionKey: form body with client_id + sk, bare answer");
+    let session = bd
+        .auth()
+        .jscode2_session_key(Jscode2SessionKeyRequest::new("code-from-swan-login"))
+        .await?;
+    tour.got(format_args!(
+        "openid {}, session_key {}",
+        session.openid, session.session_key
+    ));
+
+    tour.step("3. auth.getUnionid: the cached token, the payload read out of `data`");
+    let union = bd
+        .auth()
+        .get_unionid(GetUnionidRequest::new(session.openid.clone()))
+        .await?;
+    tour.got(format_args!("unionid {}", union.unionid));
+
+    tour.step("4. a documented errno: sim.fail_next(\"baidu:auth.getUnionid\", 400, 1)");
+    tour.sim.fail_next("baidu:auth.getUnionid", 400, 1);
+    match bd
+        .auth()
+        .get_unionid(GetUnionidRequest::new(session.openid))
+        .await
+    {
+        Err(e) => match e.api() {
+            Some(err @ GetUnionidError::ParameterError { .. }) => tour.got(format_args!(
+                "GetUnionidError::ParameterError — errno {}, docs: {}",
+                err.code(),
+                err.description()
+            )),
+            _ => return Err(format!("unexpected error: {e}").into()),
+        },
+        Ok(_) => return Err("the forced errno did not arrive".into()),
     }
     Ok(())
 }
 
-/// Jucai (巨彩商服) aggregator — steps go here once `miniapp::jucai` is generated:
-/// register it in `src/simulator/platform.rs` (`builtin`, with `sign_key`), then call
-/// auth2OpenId and show the signed `{code, msg, data, sign}` answer being verified.
+#[cfg(not(feature = "baidu"))]
+async fn baidu(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== Baidu: not in this build (feature `baidu`) ===");
+    Ok(())
+}
+
+/// Jucai (巨彩商服) aggregator: a signed call whose signed answer is verified, and a
+/// wrong merchant key.
+#[cfg(feature = "jucai")]
 async fn jucai(tour: &mut Tour<'_>) -> Result {
-    if tour.sim.platforms().contains(&"jucai") {
-        println!("\n=== Jucai (miniapp::jucai) ===\n(the simulator serves it; tour steps to come)");
-    } else {
-        println!("\n=== Jucai: not in this build yet (its simulator registration is one call) ===");
+    use miniapp::jucai::auth::{Auth2OpenIdRequest, WayCode};
+    let url = tour.sim.url("jucai");
+    println!("\n=== Jucai (miniapp::jucai) at {url} ===");
+    let request = || {
+        Auth2OpenIdRequest::new(
+            "MCH_I293975931",
+            "MCH_A698612520",
+            "2023041709270000001",
+            WayCode::Wechat,
+            "134291427096188722",
+            "127.0.0.1",
+        )
+    };
+    let jc = miniapp::jucai::Client::new(url.clone(), MERCHANT_KEY);
+
+    tour.step("1. auth.auth2OpenId: the client signs the JSON body, the simulator checks it");
+    let user = jc.auth().auth2_open_id(request()).await?;
+    let sign = tour
+        .sim
+        .requests()
+        .last()
+        .and_then(|r| r.body_json())
+        .and_then(|body| body["sign"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    tour.sent();
+    println!("    sign  {sign} = MD5(sorted fields & key=merchant key), accepted");
+    tour.got(format_args!(
+        "returnCode {}, openid {} — the answer's own sign verified by the client first",
+        user.return_code,
+        user.openid.as_deref().unwrap_or("-")
+    ));
+
+    tour.step("2. a wrong merchant key: the simulator refuses the sign");
+    let wrong = miniapp::jucai::Client::new(url, "not-the-merchant-key");
+    match wrong.auth().auth2_open_id(request()).await {
+        Err(e @ miniapp::Error::Decode { .. }) if e.to_string().contains("signature rejected") => {
+            tour.got(
+                "Error::Decode — its 401 签名错误 answer is signed with the real key, \
+                 which the client's wrong key cannot verify: nothing in it was trusted",
+            )
+        }
+        Err(e) => return Err(format!("unexpected error: {e}").into()),
+        Ok(_) => return Err("a wrong merchant key was accepted".into()),
     }
+    Ok(())
+}
+
+#[cfg(not(feature = "jucai"))]
+async fn jucai(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== Jucai: not in this build (feature `jucai`) ===");
     Ok(())
 }
 
@@ -289,8 +394,17 @@ fn endpoint(r: &RecordedRequest) -> String {
 fn real_api() {
     println!(
         "\n=== The real API ===\n\
-         The same calls against api.weixin.qq.com — only the constructor changes:\n\
+         The same calls against the platforms — only the constructor changes:\n\
          \n    let wx = miniapp::wechat::Client::new(app_id, secret); // https://api.weixin.qq.com\n\
-         \x20   let session = wx.auth().code2_session(Code2SessionRequest::new(code)).await?;\n"
+         \x20   let session = wx.auth().code2_session(Code2SessionRequest::new(code)).await?;"
     );
+    #[cfg(feature = "baidu")]
+    println!(
+        "    let bd = miniapp::baidu::Client::new(app_key, app_secret); // openapi/spapi.baidu.com"
+    );
+    #[cfg(feature = "jucai")]
+    println!(
+        "    let jc = miniapp::jucai::Client::new(gateway_url, merchant_key); // your gateway"
+    );
+    println!();
 }
