@@ -354,13 +354,22 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
 fn shared_error_enums(platform: &Platform, ctx: &Ctx) -> TokenStream {
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
-    for ep in platform.groups.iter().flat_map(|g| &g.endpoints).filter(|ep| !ep.own_errors) {
+    for ep in platform
+        .groups
+        .iter()
+        .flat_map(|g| &g.endpoints)
+        .filter(|ep| !ep.own_errors)
+    {
         let name = ep.shared_error_type();
         if seen.contains(&name) {
             continue;
         }
         seen.push(name);
-        let which = if name == "CommonTokenError" { "endpoints that authenticate with an access token" } else { "endpoints" };
+        let which = if name == "CommonTokenError" {
+            "endpoints that authenticate with an access token"
+        } else {
+            "endpoints"
+        };
         let type_doc = format!(
             "The platform's common error codes, for {which} whose docs list no codes of their own. Codes not listed here are kept in `Other`."
         );
