@@ -1,13 +1,14 @@
 use super::api::{auth, ENVELOPE, HOSTS};
+use crate::runtime;
+use crate::runtime::execute::{execute, Core};
 use crate::runtime::{
-    ApiError, Auth, CallOptions, Endpoint, Error, Execute, Extras, FromErrcode, RetryPolicy,
-    Secret, Transport,
+    CallOptions, Endpoint, Error, Execute, FromErrcode, RetryPolicy, Secret, Transport,
 };
 use crate::token::{
     AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenSource, TokenStore,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A Baidu smart program client: AppKey + AppSecret, transport, token source, retry
 /// policy.
@@ -25,19 +26,11 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("app_key", &self.core.app_key)
+            .field("app_key", &self.core.app_id)
             .field("app_secret", &self.core.secret)
             .field("transport", &self.core.transport)
             .finish_non_exhaustive()
     }
-}
-
-/// What every call needs besides the token source.
-struct Core {
-    app_key: String,
-    secret: Secret<String>,
-    transport: Transport,
-    retry: RetryPolicy,
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].
@@ -129,7 +122,7 @@ impl ClientBuilder {
         }
         let core = Arc::new(Core {
             transport,
-            app_key: self.app_key,
+            app_id: self.app_key,
             secret: self.secret,
             retry: self.retry,
         });
@@ -138,7 +131,7 @@ impl ClientBuilder {
             None => {
                 let fetcher = Arc::new(Fetcher { core: core.clone() });
                 let mut manager =
-                    TokenManager::builder(fetcher).key(format!("baidu:{}", core.app_key));
+                    TokenManager::builder(fetcher).key(format!("baidu:{}", core.app_id));
                 if let Some(store) = self.store {
                     manager = manager.store(store);
                 }
@@ -175,7 +168,7 @@ impl Client {
 
     /// The smart program's AppKey (`client_id`).
     pub fn app_key(&self) -> &str {
-        &self.core.app_key
+        &self.core.app_id
     }
 
     /// The source of this client's access tokens (to share it, or to invalidate by hand).
@@ -189,6 +182,14 @@ impl Client {
     }
 }
 
+fn decode<E>(raw: runtime::RawResponse) -> Result<E::Response, Error<E::Error>>
+where
+    E: Endpoint,
+    E::Error: FromErrcode,
+{
+    super::decode::errno_data::<E>(&ENVELOPE, raw)
+}
+
 impl<E> Execute<E> for Client
 where
     E: Endpoint,
@@ -199,123 +200,13 @@ where
         request: E,
         options: CallOptions,
     ) -> impl std::future::Future<Output = Result<E::Response, Error<E::Error>>> + Send {
-        execute(&self.core, Some(self.tokens.as_ref()), request, options)
-    }
-}
-
-enum Token {
-    None,
-    /// From the token source: may be invalidated and refreshed.
-    Managed(AccessToken),
-    /// Given for this call only.
-    Fixed(String),
-}
-
-impl Token {
-    fn value(&self) -> Option<&str> {
-        match self {
-            Token::None => None,
-            Token::Managed(t) => Some(t.secret()),
-            Token::Fixed(t) => Some(t),
-        }
-    }
-}
-
-/// One call: token, send, decode; refresh the token once on a token-invalid answer,
-/// retry idempotent calls on "busy" within the retry policy's bounds.
-async fn execute<E>(
-    core: &Core,
-    tokens: Option<&dyn TokenSource>,
-    request: E,
-    options: CallOptions,
-) -> Result<E::Response, Error<E::Error>>
-where
-    E: Endpoint,
-    E::Error: FromErrcode,
-{
-    request.validate().map_err(|source| Error::Invalid {
-        endpoint: E::NAME,
-        source,
-    })?;
-    let started = Instant::now();
-    let mut busy_retries = 0u32;
-    let mut token_refreshed = false;
-    loop {
-        let token = match (E::AUTH, &options.access_token, tokens) {
-            (Auth::AccessToken { .. }, Some(fixed), _) => Token::Fixed(fixed.expose().clone()),
-            (Auth::AccessToken { .. }, None, Some(source)) => {
-                Token::Managed(source.token().await.map_err(|source| Error::Token {
-                    endpoint: E::NAME,
-                    source,
-                })?)
-            }
-            (Auth::AccessToken { .. }, None, None) => {
-                return Err(Error::Token {
-                    endpoint: E::NAME,
-                    source: TokenError::Provider("no token source configured".into()),
-                })
-            }
-            _ => Token::None,
-        };
-        let builder = core
-            .transport
-            .build(&request, core.extras::<E>(token.value()))?;
-        let raw = core
-            .transport
-            .send(E::NAME, builder, options.timeout)
-            .await?;
-        let outcome = super::decode::errno_data::<E>(&ENVELOPE, raw);
-        let Err(Error::Api { source: api, .. }) = &outcome else {
-            return outcome;
-        };
-        if api.is_token_invalid() && !token_refreshed {
-            if let (Token::Managed(failed), Some(source)) = (&token, tokens) {
-                tracing::warn!(endpoint = E::NAME, error = %api, "access token rejected; refreshing it once and retrying once");
-                source.invalidate(failed).await;
-                token_refreshed = true;
-                continue;
-            }
-        }
-        if api.is_retryable() && E::IDEMPOTENT && busy_retries < core.retry.max_retries {
-            let delay = core.retry.delay(busy_retries);
-            if started.elapsed() + delay <= core.retry.max_elapsed {
-                busy_retries += 1;
-                tracing::debug!(endpoint = E::NAME, attempt = busy_retries, ?delay, error = %api, "platform busy; retrying");
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-        }
-        return outcome;
-    }
-}
-
-impl Core {
-    fn extras<E: Endpoint>(&self, token: Option<&str>) -> Extras {
-        let mut extras = Extras::default();
-        match E::AUTH {
-            Auth::AccessToken { name } => {
-                if let Some(t) = token {
-                    extras.query.push((name, t.to_owned()));
-                }
-            }
-            Auth::AppSecret {
-                app_id,
-                secret,
-                in_body,
-            } => {
-                let pairs = [
-                    (app_id, self.app_key.clone()),
-                    (secret, self.secret.expose().clone()),
-                ];
-                if in_body {
-                    extras.body.extend(pairs);
-                } else {
-                    extras.query.extend(pairs);
-                }
-            }
-            Auth::None | Auth::Sign { .. } => {}
-        }
-        extras
+        execute(
+            &self.core,
+            Some(self.tokens.as_ref()),
+            request,
+            options,
+            decode::<E>,
+        )
     }
 }
 
@@ -333,6 +224,7 @@ impl TokenFetcher for Fetcher {
                 None,
                 auth::GetAccessTokenRequest::new(),
                 CallOptions::default(),
+                decode::<auth::GetAccessTokenRequest>,
             )
             .await
             .map_err(|e| match e {

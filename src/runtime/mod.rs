@@ -7,6 +7,7 @@ pub mod decode;
 mod endpoint;
 pub mod envelope;
 mod error;
+pub mod execute;
 mod media;
 mod retry;
 mod secret;
