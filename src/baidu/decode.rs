@@ -4,6 +4,7 @@
 //! and OAuth2.0's `{error, error_description}`).
 
 use crate::runtime::decode::with_endpoint;
+use crate::runtime::decode::{decode_error, status_error};
 use crate::runtime::{Endpoint, Envelope, Error, FromErrcode, RawResponse, Response};
 use serde_json::{Map, Value};
 
@@ -88,15 +89,6 @@ pub fn payload<'a>(envelope: &Envelope, value: &'a Value) -> &'a Value {
     }
 }
 
-fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
-    Error::Decode {
-        endpoint: "",
-        status: raw.status,
-        reason,
-        body: raw.snippet(),
-    }
-}
-
 /// Decodes a Baidu answer for endpoint `E`:
 ///
 /// * a non-success `errno` → [`Error::Api`] with the endpoint's variant for that code
@@ -154,11 +146,7 @@ where
         None => {}
     }
     if !ok_status {
-        return Err(Error::Status {
-            endpoint: "",
-            status: raw.status,
-            body: raw.snippet(),
-        });
+        return Err(status_error(raw));
     }
     let bytes = serde_json::to_vec(payload(envelope, &value))
         .map_err(|e| decode_error(raw, e.to_string()))?;

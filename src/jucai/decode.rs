@@ -13,6 +13,7 @@
 
 use crate::crypto::sign::{jucai_verify, HexCase};
 use crate::runtime::decode::with_endpoint;
+use crate::runtime::decode::{decode_error, status_error};
 use crate::runtime::{Endpoint, Envelope, Error, FromErrcode, RawResponse, Response};
 use serde_json::{Map, Value};
 
@@ -85,15 +86,6 @@ pub fn check<'a>(envelope: &Envelope, map: &'a Map<String, Value>) -> Result<&'a
     }
 }
 
-fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
-    Error::Decode {
-        endpoint: "",
-        status: raw.status,
-        reason,
-        body: raw.snippet(),
-    }
-}
-
 /// Decodes a Jucai answer for endpoint `E`, verifying its sign with the merchant `key`
 /// and hex `case` first (see the module docs for the order of checks).
 pub fn code_msg_data<E>(
@@ -148,11 +140,7 @@ where
         Err(Failure::Malformed(reason)) => return Err(decode_error(raw, reason)),
     };
     if !ok_status {
-        return Err(Error::Status {
-            endpoint: "",
-            status: raw.status,
-            body: raw.snippet(),
-        });
+        return Err(status_error(raw));
     }
     let bytes = serde_json::to_vec(data).map_err(|e| decode_error(raw, e.to_string()))?;
     <E::Response as Response>::from_json(&bytes).map_err(|e| decode_error(raw, e.to_string()))

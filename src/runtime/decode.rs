@@ -4,7 +4,9 @@
 use super::envelope::read_status;
 use super::{Endpoint, Envelope, Error, FromErrcode, Media, RawResponse, Response, ResponseKind};
 
-fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
+/// An undecodable answer, keeping its status and the start of its body (the endpoint
+/// name is filled in by [`with_endpoint`]).
+pub fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
     Error::Decode {
         endpoint: "",
         status: raw.status,
@@ -13,7 +15,8 @@ fn decode_error<E>(raw: &RawResponse, reason: String) -> Error<E> {
     }
 }
 
-fn status_error<E>(raw: &RawResponse) -> Error<E> {
+/// A non-success HTTP status, keeping the start of the body.
+pub fn status_error<E>(raw: &RawResponse) -> Error<E> {
     Error::Status {
         endpoint: "",
         status: raw.status,
