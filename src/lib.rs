@@ -15,4 +15,12 @@ pub mod baidu;
 #[cfg(feature = "jucai")]
 pub mod jucai;
 
+/// The generator's fixture platforms (every construct of the schema language), built
+/// like the real platforms. Maintainers only (feature `codegen`); not a public API.
+#[cfg(feature = "codegen")]
+#[doc(hidden)]
+pub mod fixtures {
+    include!(concat!(env!("OUT_DIR"), "/fixture_decl.rs"));
+}
+
 pub use runtime::{Error, Media, RetryPolicy, Secret};

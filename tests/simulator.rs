@@ -684,7 +684,10 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             r#"{"data":{"unionid":"St6PVMkgMDeh92Uq2EWfx6H"},"errmsg":"succ","errno":0}"#,
         ),
         required: &["openid"],
-        errors: &[(400, "参数错误,请检查 openid 是否传递正确")],
+        errors: &[(
+            miniapp::runtime::Code::Int(400),
+            "参数错误,请检查 openid 是否传递正确",
+        )],
     },
 ];
 

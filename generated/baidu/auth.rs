@@ -109,12 +109,13 @@ impl crate::runtime::Response for Jscode2SessionKeyResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.jscode2SessionKey` ([`Jscode2SessionKeyRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.jscode2SessionKey` ([`Jscode2SessionKeyRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Jscode2SessionKeyError {
-    /// parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description) (errcode 10010100)
+    /// parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description) (errno 10010100)
     ParameterInvalid { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl Jscode2SessionKeyError {
@@ -143,7 +144,7 @@ impl Jscode2SessionKeyError {
 }
 impl std::fmt::Display for Jscode2SessionKeyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "errcode {}", self.code())?;
+        write!(f, "errno {}", self.code())?;
         let description = self.description();
         if !description.is_empty() {
             write!(f, ": {description}")?;
@@ -156,6 +157,12 @@ impl std::fmt::Display for Jscode2SessionKeyError {
 }
 impl std::error::Error for Jscode2SessionKeyError {}
 impl crate::runtime::ApiError for Jscode2SessionKeyError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        Jscode2SessionKeyError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         false
     }
@@ -163,11 +170,12 @@ impl crate::runtime::ApiError for Jscode2SessionKeyError {
         false
     }
 }
-impl crate::runtime::FromErrcode for Jscode2SessionKeyError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for Jscode2SessionKeyError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             10010100i64 => Self::ParameterInvalid { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -184,6 +192,7 @@ impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Baidu;
     type Response = Jscode2SessionKeyResponse;
     type Error = Jscode2SessionKeyError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -266,6 +275,7 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
         ("grant_type", "client_credentials"),
         ("scope", "smartapp_snsapi_base"),
     ];
+    type Platform = super::Baidu;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
 }
@@ -301,18 +311,19 @@ impl crate::runtime::Response for GetUnionidResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.getUnionid` ([`GetUnionidRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.getUnionid` ([`GetUnionidRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GetUnionidError {
-    /// 异常返回 (errcode 1)
+    /// 异常返回 (errno 1)
     Abnormal { message: String },
-    /// 参数错误,请检查 openid 是否传递正确 (errcode 400)
+    /// 参数错误,请检查 openid 是否传递正确 (errno 400)
     ParameterError { message: String },
-    /// 服务端内部异常,请稍候重试 (errcode 10010500)
+    /// 服务端内部异常,请稍候重试 (errno 10010500)
     ///
     /// Retryable: the runtime retries idempotent calls with back-off.
     ServerError { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl GetUnionidError {
@@ -348,7 +359,7 @@ impl GetUnionidError {
 }
 impl std::fmt::Display for GetUnionidError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "errcode {}", self.code())?;
+        write!(f, "errno {}", self.code())?;
         let description = self.description();
         if !description.is_empty() {
             write!(f, ": {description}")?;
@@ -361,6 +372,12 @@ impl std::fmt::Display for GetUnionidError {
 }
 impl std::error::Error for GetUnionidError {}
 impl crate::runtime::ApiError for GetUnionidError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        GetUnionidError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::ServerError { .. })
     }
@@ -368,13 +385,14 @@ impl crate::runtime::ApiError for GetUnionidError {
         false
     }
 }
-impl crate::runtime::FromErrcode for GetUnionidError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for GetUnionidError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             1i64 => Self::Abnormal { message },
             400i64 => Self::ParameterError { message },
             10010500i64 => Self::ServerError { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -388,6 +406,7 @@ impl crate::runtime::Endpoint for GetUnionidRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Baidu;
     type Response = GetUnionidResponse;
     type Error = GetUnionidError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {

@@ -206,6 +206,7 @@ impl crate::runtime::Endpoint for Auth2OpenIdRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Jucai;
     type Response = Auth2OpenIdResponse;
     type Error = Auth2OpenIdError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {

@@ -214,6 +214,7 @@ impl crate::runtime::Endpoint for GetDailyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetDailyRetainResponse;
     type Error = GetDailyRetainError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -292,6 +293,7 @@ impl crate::runtime::Endpoint for GetWeeklyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetWeeklyRetainResponse;
     type Error = GetWeeklyRetainError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -370,6 +372,7 @@ impl crate::runtime::Endpoint for GetMonthlyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetMonthlyRetainResponse;
     type Error = GetMonthlyRetainError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -437,6 +440,7 @@ impl crate::runtime::Endpoint for GetDailySummaryRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetDailySummaryResponse;
     type Error = GetDailySummaryError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -504,6 +508,7 @@ impl crate::runtime::Endpoint for GetDailyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetDailyVisitTrendResponse;
     type Error = GetDailyVisitTrendError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -571,6 +576,7 @@ impl crate::runtime::Endpoint for GetWeeklyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetWeeklyVisitTrendResponse;
     type Error = GetWeeklyVisitTrendError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -638,6 +644,7 @@ impl crate::runtime::Endpoint for GetMonthlyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetMonthlyVisitTrendResponse;
     type Error = GetMonthlyVisitTrendError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -716,6 +723,7 @@ impl crate::runtime::Endpoint for GetUserPortraitRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetUserPortraitResponse;
     type Error = GetUserPortraitError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -788,6 +796,7 @@ impl crate::runtime::Endpoint for GetVisitDistributionRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetVisitDistributionResponse;
     type Error = GetVisitDistributionError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -860,6 +869,7 @@ impl crate::runtime::Endpoint for GetVisitPageRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetVisitPageResponse;
     type Error = GetVisitPageError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {

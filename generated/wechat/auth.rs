@@ -114,8 +114,9 @@ impl crate::runtime::Response for Code2SessionResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Code2SessionError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -127,7 +128,7 @@ pub enum Code2SessionError {
     DailyQuotaReached { message: String },
     /// 频率限制,每个用户每分钟100次 (errcode 45011)
     RateLimited { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl Code2SessionError {
@@ -179,6 +180,12 @@ impl std::fmt::Display for Code2SessionError {
 }
 impl std::error::Error for Code2SessionError {}
 impl crate::runtime::ApiError for Code2SessionError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        Code2SessionError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -186,14 +193,15 @@ impl crate::runtime::ApiError for Code2SessionError {
         false
     }
 }
-impl crate::runtime::FromErrcode for Code2SessionError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for Code2SessionError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40029i64 => Self::InvalidCode { message },
             45009i64 => Self::DailyQuotaReached { message },
             45011i64 => Self::RateLimited { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -211,6 +219,7 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "authorization_code"),
     ];
+    type Platform = super::Wechat;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -262,8 +271,9 @@ impl crate::runtime::Response for GetAccessTokenResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GetAccessTokenError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -277,7 +287,7 @@ pub enum GetAccessTokenError {
     InvalidAppId { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl GetAccessTokenError {
@@ -338,6 +348,12 @@ impl std::fmt::Display for GetAccessTokenError {
 }
 impl std::error::Error for GetAccessTokenError {}
 impl crate::runtime::ApiError for GetAccessTokenError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        GetAccessTokenError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -345,15 +361,16 @@ impl crate::runtime::ApiError for GetAccessTokenError {
         false
     }
 }
-impl crate::runtime::FromErrcode for GetAccessTokenError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for GetAccessTokenError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => Self::InvalidAppSecret { message },
             40002i64 => Self::InvalidGrantType { message },
             40013i64 => Self::InvalidAppId { message },
             45009i64 => Self::DailyQuotaReached { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -371,6 +388,7 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
     ];
+    type Platform = super::Wechat;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
 }
@@ -423,8 +441,9 @@ impl crate::runtime::Response for GetStableAccessTokenResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.getStableAccessToken` ([`GetStableAccessTokenRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.getStableAccessToken` ([`GetStableAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GetStableAccessTokenError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -440,7 +459,7 @@ pub enum GetStableAccessTokenError {
     ForceRefreshQuotaReached { message: String },
     /// 强制刷新过于频繁,两次强制刷新需间隔 30 秒 (errcode 45011)
     ForceRefreshTooFrequent { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl GetStableAccessTokenError {
@@ -506,6 +525,12 @@ impl std::fmt::Display for GetStableAccessTokenError {
 }
 impl std::error::Error for GetStableAccessTokenError {}
 impl crate::runtime::ApiError for GetStableAccessTokenError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        GetStableAccessTokenError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -513,8 +538,9 @@ impl crate::runtime::ApiError for GetStableAccessTokenError {
         false
     }
 }
-impl crate::runtime::FromErrcode for GetStableAccessTokenError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for GetStableAccessTokenError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40002i64 => Self::InvalidGrantType { message },
@@ -530,7 +556,7 @@ impl crate::runtime::FromErrcode for GetStableAccessTokenError {
                     message,
                 }
             }
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -548,6 +574,7 @@ impl crate::runtime::Endpoint for GetStableAccessTokenRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
     ];
+    type Platform = super::Wechat;
     type Response = GetStableAccessTokenResponse;
     type Error = GetStableAccessTokenError;
 }
@@ -632,8 +659,9 @@ impl crate::runtime::Response for GetPaidUnionIdResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `auth.getPaidUnionId` ([`GetPaidUnionIdRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `auth.getPaidUnionId` ([`GetPaidUnionIdRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GetPaidUnionIdError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -661,7 +689,7 @@ pub enum GetPaidUnionIdError {
     NoOpenPlatformAccount { message: String },
     /// 订单无效 (errcode 89300)
     InvalidOrder { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl GetPaidUnionIdError {
@@ -730,6 +758,12 @@ impl std::fmt::Display for GetPaidUnionIdError {
 }
 impl std::error::Error for GetPaidUnionIdError {}
 impl crate::runtime::ApiError for GetPaidUnionIdError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        GetPaidUnionIdError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -740,8 +774,9 @@ impl crate::runtime::ApiError for GetPaidUnionIdError {
         )
     }
 }
-impl crate::runtime::FromErrcode for GetPaidUnionIdError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for GetPaidUnionIdError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => {
@@ -772,7 +807,7 @@ impl crate::runtime::FromErrcode for GetPaidUnionIdError {
                 }
             }
             89300i64 => Self::InvalidOrder { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -786,6 +821,7 @@ impl crate::runtime::Endpoint for GetPaidUnionIdRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetPaidUnionIdResponse;
     type Error = GetPaidUnionIdError;
     fn write_query(&self, query: &mut crate::runtime::Query) {

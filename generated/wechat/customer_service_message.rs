@@ -165,8 +165,9 @@ impl crate::runtime::Response for SendResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `customerServiceMessage.send` ([`SendRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `customerServiceMessage.send` ([`SendRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SendError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -198,7 +199,7 @@ pub enum SendError {
     OutboundLimitExceeded { message: String },
     /// API 功能未授权,请确认小程序已获得该接口 (errcode 48001)
     ApiUnauthorized { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl SendError {
@@ -277,6 +278,12 @@ impl std::fmt::Display for SendError {
 }
 impl std::error::Error for SendError {}
 impl crate::runtime::ApiError for SendError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        SendError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -287,8 +294,9 @@ impl crate::runtime::ApiError for SendError {
         )
     }
 }
-impl crate::runtime::FromErrcode for SendError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for SendError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => {
@@ -329,7 +337,7 @@ impl crate::runtime::FromErrcode for SendError {
                 }
             }
             48001i64 => Self::ApiUnauthorized { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -343,6 +351,7 @@ impl crate::runtime::Endpoint for SendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = SendResponse;
     type Error = SendError;
 }
@@ -380,8 +389,9 @@ impl crate::runtime::Response for SetTypingResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `customerServiceMessage.setTyping` ([`SetTypingRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `customerServiceMessage.setTyping` ([`SetTypingRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SetTypingError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -409,7 +419,7 @@ pub enum SetTypingError {
     NoRecentInteraction { message: String },
     /// 已经在输入状态,不可重复下发 (errcode 45081)
     AlreadyTyping { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl SetTypingError {
@@ -480,6 +490,12 @@ impl std::fmt::Display for SetTypingError {
 }
 impl std::error::Error for SetTypingError {}
 impl crate::runtime::ApiError for SetTypingError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        SetTypingError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -490,8 +506,9 @@ impl crate::runtime::ApiError for SetTypingError {
         )
     }
 }
-impl crate::runtime::FromErrcode for SetTypingError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for SetTypingError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => {
@@ -522,7 +539,7 @@ impl crate::runtime::FromErrcode for SetTypingError {
                 }
             }
             45081i64 => Self::AlreadyTyping { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -536,6 +553,7 @@ impl crate::runtime::Endpoint for SetTypingRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = SetTypingResponse;
     type Error = SetTypingError;
 }
@@ -588,8 +606,9 @@ impl crate::runtime::Response for UploadTempMediaResponse {
         crate::runtime::decode_json(payload)
     }
 }
-/// Errors of `customerServiceMessage.uploadTempMedia` ([`UploadTempMediaRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `customerServiceMessage.uploadTempMedia` ([`UploadTempMediaRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UploadTempMediaError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -613,7 +632,7 @@ pub enum UploadTempMediaError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl UploadTempMediaError {
@@ -676,6 +695,12 @@ impl std::fmt::Display for UploadTempMediaError {
 }
 impl std::error::Error for UploadTempMediaError {}
 impl crate::runtime::ApiError for UploadTempMediaError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        UploadTempMediaError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -686,8 +711,9 @@ impl crate::runtime::ApiError for UploadTempMediaError {
         )
     }
 }
-impl crate::runtime::FromErrcode for UploadTempMediaError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for UploadTempMediaError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => {
@@ -712,7 +738,7 @@ impl crate::runtime::FromErrcode for UploadTempMediaError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -726,6 +752,7 @@ impl crate::runtime::Endpoint for UploadTempMediaRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = UploadTempMediaResponse;
     type Error = UploadTempMediaError;
     fn write_query(&self, query: &mut crate::runtime::Query) {
@@ -756,8 +783,9 @@ impl GetTempMediaRequest {
 }
 /// Response of `customerServiceMessage.getTempMedia`: the file's bytes and content type.
 pub type GetTempMediaResponse = crate::runtime::Media;
-/// Errors of `customerServiceMessage.getTempMedia` ([`GetTempMediaRequest`]), from its errcode table. Codes the docs do not list are kept in `Other`.
+/// Errors of `customerServiceMessage.getTempMedia` ([`GetTempMediaRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GetTempMediaError {
     /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
     ///
@@ -781,7 +809,7 @@ pub enum GetTempMediaError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
-    /// An errcode the docs do not list for this endpoint.
+    /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
 impl GetTempMediaError {
@@ -844,6 +872,12 @@ impl std::fmt::Display for GetTempMediaError {
 }
 impl std::error::Error for GetTempMediaError {}
 impl crate::runtime::ApiError for GetTempMediaError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Int(self.code())
+    }
+    fn message(&self) -> &str {
+        GetTempMediaError::message(self)
+    }
     fn is_retryable(&self) -> bool {
         matches!(self, Self::SystemBusy { .. })
     }
@@ -854,8 +888,9 @@ impl crate::runtime::ApiError for GetTempMediaError {
         )
     }
 }
-impl crate::runtime::FromErrcode for GetTempMediaError {
-    fn from_errcode(code: i64, message: String) -> Self {
+impl crate::runtime::FromCode for GetTempMediaError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
             40001i64 => {
@@ -880,7 +915,7 @@ impl crate::runtime::FromErrcode for GetTempMediaError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
-            code => Self::Other { code, message },
+            _ => Self::Other { code, message },
         }
     }
 }
@@ -894,6 +929,7 @@ impl crate::runtime::Endpoint for GetTempMediaRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetTempMediaResponse;
     type Error = GetTempMediaError;
     fn write_query(&self, query: &mut crate::runtime::Query) {

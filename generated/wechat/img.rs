@@ -137,6 +137,7 @@ impl crate::runtime::Endpoint for AiCropRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = AiCropResponse;
     type Error = AiCropError;
     fn write_query(&self, query: &mut crate::runtime::Query) {
@@ -244,6 +245,7 @@ impl crate::runtime::Endpoint for ScanQrCodeRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = ScanQrCodeResponse;
     type Error = ScanQrCodeError;
     fn write_query(&self, query: &mut crate::runtime::Query) {
@@ -346,6 +348,7 @@ impl crate::runtime::Endpoint for SuperresolutionRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = SuperresolutionResponse;
     type Error = SuperresolutionError;
     fn write_query(&self, query: &mut crate::runtime::Query) {

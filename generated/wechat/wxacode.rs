@@ -101,6 +101,7 @@ impl crate::runtime::Endpoint for CreateQrCodeRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = CreateQrCodeResponse;
     type Error = CreateQrCodeError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -189,6 +190,7 @@ impl crate::runtime::Endpoint for GetRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetResponse;
     type Error = GetError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
@@ -315,6 +317,7 @@ impl crate::runtime::Endpoint for GetUnlimitedRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechat;
     type Response = GetUnlimitedResponse;
     type Error = GetUnlimitedError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {

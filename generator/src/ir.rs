@@ -18,6 +18,52 @@ pub struct Platform {
     pub named_hosts: Vec<(String, String)>,
     pub envelope: EnvelopeSpec,
     pub groups: Vec<Group>,
+    pub wiring: Wiring,
+}
+
+/// What the runtime's one client needs to know about the platform, beyond its
+/// endpoints: generated into the platform's `Platform` impl and constructors.
+#[derive(Debug, Default)]
+pub struct Wiring {
+    /// The platform's marker type (`Wechat`).
+    pub marker: String,
+    /// `i64` or `String` codes.
+    pub string_codes: bool,
+    /// The runtime decoder the envelope style names (`Errcode`).
+    pub decoder: String,
+    /// The runtime signer the platform's sign scheme names (`JucaiMd5`).
+    pub signer: Option<String>,
+    pub credentials: Vec<Credential>,
+    /// Token modes; the first is the default. Empty: no access tokens.
+    pub token_modes: Vec<TokenMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    AppId,
+    Secret,
+    BaseUrl,
+}
+
+#[derive(Debug)]
+pub struct Credential {
+    pub ident: String,
+    pub kind: CredentialKind,
+    pub doc: String,
+}
+
+#[derive(Debug)]
+pub struct TokenMode {
+    /// `default`, `stable`, …
+    pub name: String,
+    pub key_prefix: String,
+    /// The builder method selecting it (`stable_token`); `None` for the default.
+    pub builder_method: Option<String>,
+    pub doc: String,
+    pub group_module: String,
+    pub request_type: String,
+    pub token_field: String,
+    pub expires_field: String,
 }
 
 #[derive(Debug)]
@@ -215,9 +261,25 @@ pub struct Variant {
     pub fields: Vec<Field>,
 }
 
+/// An error code as the docs write it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CodeLit {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for CodeLit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeLit::Int(i) => write!(f, "{i}"),
+            CodeLit::Str(s) => f.write_str(s),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ErrorCase {
-    pub code: i64,
+    pub code: CodeLit,
     pub variant: String,
     pub doc: String,
     pub retryable: bool,

@@ -12,6 +12,7 @@ mod locate;
 mod names;
 mod spec;
 mod validate;
+mod wiring;
 
 pub use diag::{Diagnostic, Diagnostics};
 
@@ -59,6 +60,9 @@ pub fn generate(schema_dir: &Path, options: &Options) -> Result<Generated, Diagn
     let ctx = emit::Ctx {
         serde_crate: format!("{}::__private::serde", options.runtime_path),
         rt,
+        marker: String::new(),
+        string_codes: false,
+        code_name: String::new(),
     };
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
@@ -269,6 +273,15 @@ fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnost
                 });
             }
         }
+        let wiring = wiring::wiring(
+            &pspec,
+            &groups,
+            &mut validate::Reporter {
+                file: &pname,
+                locations: &plocs,
+                out: &mut diags,
+            },
+        );
         platforms.push(ir::Platform {
             name: pspec.platform.clone(),
             doc: pspec.doc.clone(),
@@ -285,6 +298,7 @@ fn load(schema_dir: &Path) -> Result<(Vec<ir::Platform>, Vec<PathBuf>), Diagnost
                 .collect(),
             envelope: pspec.envelope,
             groups,
+            wiring,
         });
     }
     if diags.is_empty() {

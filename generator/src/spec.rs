@@ -18,6 +18,55 @@ pub struct PlatformSpec {
     pub auth: BTreeMap<String, AuthSpec>,
     #[serde(default)]
     pub common_errors: Vec<ErrorSpec>,
+    /// The constructor's arguments, in order (default: `app_id`, then `secret`).
+    #[serde(default)]
+    pub credentials: Option<Vec<CredentialSpec>>,
+    /// How the platform issues access tokens; absent when it has none.
+    #[serde(default)]
+    pub tokens: Option<TokensSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// The app's id (WeChat `appid`, Baidu AppKey): `Credentials::app_id`.
+    AppId,
+    /// The app secret or signing key: `Credentials::secret`.
+    Secret,
+    /// The base URL, for platforms without a fixed public host (Jucai's gateway).
+    BaseUrl,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSpec {
+    pub name: String,
+    pub kind: CredentialKind,
+    pub doc: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSpec {
+    /// `group.docName` of the token endpoint of the default mode.
+    pub endpoint: String,
+    /// Response field holding the token.
+    pub token: String,
+    /// Response field holding its lifetime in seconds.
+    pub expires_in: String,
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Alternative ways of getting tokens, selected on the client builder with
+    /// `<name>_token()`.
+    #[serde(default)]
+    pub modes: BTreeMap<String, TokenModeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenModeSpec {
+    pub endpoint: String,
+    pub doc: String,
 }
 
 /// `production`, optional `sandbox`, and any number of named hosts (`spapi: https://…`)
@@ -43,10 +92,22 @@ pub enum EnvelopeStyle {
     Alipay,
 }
 
+/// The Rust type of a platform's error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeType {
+    #[default]
+    Integer,
+    String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeSpec {
     pub style: EnvelopeStyle,
+    /// Integer (WeChat, Baidu) or string (WeChat Pay, Alipay) error codes.
+    #[serde(default)]
+    pub code_type: CodeType,
     pub code: String,
     pub message: String,
     #[serde(default)]

@@ -104,7 +104,7 @@ pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
         let Some(case) = error_case(e, &path, &spec.envelope, r) else {
             continue;
         };
-        if !seen_codes.insert(case.code) {
+        if !seen_codes.insert(case.code.clone()) {
             r.error(
                 format!("{path}.code"),
                 format!("duplicate error code {}", case.code),
@@ -212,17 +212,25 @@ fn error_case(
     env: &EnvelopeSpec,
     r: &mut Reporter,
 ) -> Option<ErrorCase> {
-    let code = match &e.code {
-        CodeValue::Int(i) => *i,
-        CodeValue::Str(s) => {
+    let code = match (&e.code, env.code_type) {
+        (CodeValue::Int(i), CodeType::Integer) => CodeLit::Int(*i),
+        (CodeValue::Str(s), CodeType::String) => CodeLit::Str(s.clone()),
+        (CodeValue::Str(s), CodeType::Integer) => {
             r.error(
                 format!("{path}.code"),
-                format!("error code {s:?} is a string; this platform's codes are integers"),
+                format!("error code {s:?} is a string; this platform's codes are integers (envelope.code_type)"),
+            );
+            return None;
+        }
+        (CodeValue::Int(i), CodeType::String) => {
+            r.error(
+                format!("{path}.code"),
+                format!("error code {i} is an integer; this platform's codes are strings (envelope.code_type): write it as \"{i}\""),
             );
             return None;
         }
     };
-    if env.success.contains(&CodeValue::Int(code)) {
+    if env.success.contains(&e.code) {
         r.error(
             format!("{path}.code"),
             format!("{code} is the success code, not an error"),
@@ -1026,7 +1034,7 @@ fn endpoint(
         let Some(case) = error_case(es, &p, envelope, r) else {
             continue;
         };
-        if !codes.insert(case.code) {
+        if !codes.insert(case.code.clone()) {
             r.error(
                 format!("{p}.code"),
                 format!("duplicate error code {}", case.code),
@@ -1061,7 +1069,7 @@ fn endpoint(
         errors.push(case.clone());
     }
     let own_errors = !codes.is_empty();
-    errors.sort_by_key(|c| c.code);
+    errors.sort_by(|a, b| a.code.cmp(&b.code));
 
     let idempotent = e.idempotent.unwrap_or(e.method == Method::Get);
     Some(Endpoint {

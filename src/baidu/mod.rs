@@ -14,10 +14,10 @@
 //! the endpoint's error variant (its message keeps `errmsg` and the `request_id`), the
 //! payload is read from `data`. `jscode2sessionkey` and the token endpoint answer with
 //! the bare payload; their errors (`{errno, error, error_description}`, or OAuth2.0's
-//! `{error, error_description}`) are decoded by [`decode::errno_data`] too.
-
-mod client;
-pub mod decode;
+//! `{error, error_description}`) are read by the same
+//! [`ErrnoData`](crate::runtime::envelopes::ErrnoData) decoder.
+//!
+//! Everything here is generated from `schema/baidu/`: Baidu has nothing of its own.
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
 // `cargo fmt` must not rewrite it, or every build would regenerate it.
@@ -26,4 +26,3 @@ pub mod decode;
 mod api;
 
 pub use api::*;
-pub use client::{Client, ClientBuilder};

@@ -27,9 +27,11 @@ pub enum Digest {
 }
 
 /// Hex case of the produced signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum HexCase {
     Upper,
+    /// The default: what the Jucai docs' examples show.
+    #[default]
     Lower,
 }
 

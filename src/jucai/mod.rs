@@ -15,13 +15,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Requests are signed and answers verified with [`crate::crypto::sign::jucai_sign`] /
-//! [`crate::crypto::sign::jucai_verify`] — **an unconfirmed scheme** (wire-facts §E): if
-//! the gateway rejects the signs, that module is the one place to change. Answers are
-//! decoded by [`decode::code_msg_data`]: `code` 200, then `data.returnCode` `"000000"`.
-
-mod client;
-pub mod decode;
+//! Requests are signed and answers verified by the runtime's
+//! [`JucaiMd5`](crate::runtime::signers::JucaiMd5) signer (the schema's `jucai_md5`
+//! scheme) — **an unconfirmed scheme**: if the gateway rejects the signs,
+//! [`crate::crypto::sign::jucai_sign`] is the one place to change. Answers are decoded by
+//! the [`CodeMsgData`](crate::runtime::envelopes::CodeMsgData) decoder: `code` 200, then
+//! `data.returnCode` `"000000"`.
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
 // `cargo fmt` must not rewrite it, or every build would regenerate it.
@@ -30,4 +29,21 @@ pub mod decode;
 mod api;
 
 pub use api::*;
-pub use client::{Client, ClientBuilder};
+
+use crate::crypto::sign::HexCase;
+
+impl ClientBuilder {
+    /// Hex case of the request signs and of the answers' signs (default
+    /// [`HexCase::Lower`], as in the docs' examples). An answer signed in the other case
+    /// is rejected with a message naming the case to configure.
+    pub fn hex_case(self, case: HexCase) -> Self {
+        self.configure_signer(|options| options.case = case)
+    }
+}
+
+impl Client {
+    /// The hex case used for signs.
+    pub fn hex_case(&self) -> HexCase {
+        self.signer().case()
+    }
+}

@@ -2,7 +2,7 @@
 //! implements [`Endpoint`], every generated response type [`Response`], every generated
 //! error enum [`ApiError`].
 
-use super::{Media, Multipart, ValidationError};
+use super::{Code, CodeType, Media, Multipart, ValidationError};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +74,10 @@ pub trait Endpoint: Serialize + Send + Sync {
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.
     const CONSTANTS: &'static [(&'static str, &'static str)];
+    /// The platform the endpoint belongs to (its client is `Client<Self::Platform>`).
+    type Platform: super::Platform;
     type Response: Response;
-    type Error: ApiError;
+    type Error: FromCode;
 
     /// Checks the documented constraints; nothing is sent when this fails.
     fn validate(&self) -> Result<(), ValidationError> {
@@ -119,17 +121,50 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, 
     serde_json::from_slice(payload)
 }
 
-/// An endpoint's error enum, generated from its errcode table.
+/// An endpoint's error enum, generated from its code table.
+///
+/// Every generated enum is `#[non_exhaustive]` and keeps codes the docs do not list in
+/// an `Other` variant, so a newly documented code is not a breaking change.
 pub trait ApiError: std::error::Error + Send + Sync + 'static {
+    /// The platform's code, integer or text.
+    fn code(&self) -> Code;
+    /// What the server said with the code (bounded, see [`bounded_message`]).
+    fn message(&self) -> &str;
     /// Worth retrying after a pause (system busy).
     fn is_retryable(&self) -> bool;
     /// The access token used was invalid or expired: refresh it and retry once.
     fn is_token_invalid(&self) -> bool;
 }
 
-/// Error enums of platforms whose codes are integers (WeChat `errcode`, Baidu `errno`).
+/// Builds an endpoint's error from a code read off the wire. Implemented by every
+/// generated error enum; `Code` is `i64` or `String`, as the platform's codes are.
+pub trait FromCode: ApiError {
+    type Code: CodeType;
+    fn from_code(code: Self::Code, message: String) -> Self;
+}
+
+/// The integer-code spelling of [`FromCode`], kept for code written against it.
 pub trait FromErrcode: ApiError {
     fn from_errcode(code: i64, message: String) -> Self;
+}
+
+impl<T: FromCode<Code = i64>> FromErrcode for T {
+    fn from_errcode(code: i64, message: String) -> Self {
+        T::from_code(code, message)
+    }
+}
+
+/// How much of a server's message is kept in an error (characters).
+pub const MESSAGE_LIMIT: usize = 256;
+
+/// A server's message as an error keeps it: at most [`MESSAGE_LIMIT`] characters, so a
+/// hostile or runaway upstream cannot make errors (and the logs that print them) huge.
+pub fn bounded_message(mut message: String) -> String {
+    if let Some((cut, _)) = message.char_indices().nth(MESSAGE_LIMIT) {
+        message.truncate(cut);
+        message.push('…');
+    }
+    message
 }
 
 impl Response for String {
@@ -161,34 +196,5 @@ pub struct EndpointInfo {
     /// Wire names of the required request fields.
     pub required: &'static [&'static str],
     /// Documented error codes with their doc text.
-    pub errors: &'static [(i64, &'static str)],
-}
-
-/// How a platform reports success and failure: the schema's `envelope`.
-#[derive(Debug, Clone, Copy)]
-pub struct Envelope {
-    pub style: EnvelopeStyle,
-    pub code: &'static str,
-    pub message: &'static str,
-    pub code_alias: Option<&'static str>,
-    pub message_alias: Option<&'static str>,
-    /// Codes meaning success, as text (`"0"`, `"SUCCESS"`).
-    pub success: &'static [&'static str],
-    pub data: Option<&'static str>,
-    pub request_id: Option<&'static str>,
-    pub business_code: Option<&'static str>,
-    pub business_message: Option<&'static str>,
-    pub business_success: &'static [&'static str],
-    pub result: Option<&'static str>,
-    pub sub_code: Option<&'static str>,
-    pub sub_message: Option<&'static str>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnvelopeStyle {
-    Errcode,
-    ErrnoData,
-    CodeMsgData,
-    WechatpayXml,
-    Alipay,
+    pub errors: &'static [(Code, &'static str)],
 }

@@ -8,7 +8,11 @@ use std::time::Duration;
 /// ([`Error::Invalid`]), no answer ([`Error::Transport`], [`Error::Timeout`]), an HTTP
 /// failure ([`Error::Status`]), an answer that is not what the docs describe
 /// ([`Error::Decode`]), and the platform's documented refusal ([`Error::Api`]).
+///
+/// `#[non_exhaustive]`: a new kind of failure is not a breaking change; match the
+/// variants you handle and keep a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error<E> {
     /// A documented constraint is broken; the request was not sent.
     #[error("{endpoint}: invalid request: {source}")]
@@ -16,6 +20,13 @@ pub enum Error<E> {
         endpoint: &'static str,
         #[source]
         source: ValidationError,
+    },
+    /// The request could not be encoded (a body that does not serialize, a sign that
+    /// could not be made); nothing was sent.
+    #[error("{endpoint}: could not encode the request: {reason}")]
+    Encode {
+        endpoint: &'static str,
+        reason: String,
     },
     /// No HTTP response: connection refused or reset, DNS, TLS, …
     #[error("{endpoint}: transport error: {source}")]
@@ -36,6 +47,14 @@ pub enum Error<E> {
         endpoint: &'static str,
         status: u16,
         body: BodySnippet,
+    },
+    /// The answer's body is larger than the client accepts (see
+    /// `ClientBuilder::max_response_bytes`); it was not read to the end.
+    #[error("{endpoint}: answer body larger than {limit} bytes (HTTP {status})")]
+    BodyTooLarge {
+        endpoint: &'static str,
+        status: u16,
+        limit: usize,
     },
     /// The body could not be decoded as the docs describe.
     #[error("{endpoint}: undecodable response (HTTP {status}): {reason}; body: {body}")]
@@ -81,7 +100,9 @@ impl<E> Error<E> {
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Status { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Status { status, .. }
+            | Error::Decode { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -89,6 +110,8 @@ impl<E> Error<E> {
     pub fn endpoint(&self) -> &'static str {
         match self {
             Error::Invalid { endpoint, .. }
+            | Error::Encode { endpoint, .. }
+            | Error::BodyTooLarge { endpoint, .. }
             | Error::Transport { endpoint, .. }
             | Error::Timeout { endpoint, .. }
             | Error::Status { endpoint, .. }

@@ -1,26 +1,16 @@
-//! The call loop every token-using platform shares: validate, get a token, send,
-//! decode; refresh the token once on a token-invalid answer, retry idempotent calls on
-//! "busy" within the retry policy's bounds. Platforms differ only in how they decode.
+//! The call loop every platform shares: validate, authenticate (token, app secret or
+//! sign), send, decode with the platform's envelope; refresh the token once on a
+//! token-invalid answer, retry idempotent calls on "busy" within the retry policy.
 
+use super::envelopes::Decoder;
+use super::signers::Signer;
+use super::transport::form_text;
 use super::{
-    ApiError, Auth, CallOptions, Endpoint, Error, Extras, RawResponse, RetryPolicy, Secret,
-    Transport,
+    ApiError, Auth, BodyKind, CallOptions, Core, Endpoint, Error, Extras, Platform, Response,
 };
-use crate::token::{AccessToken, TokenError, TokenSource};
-use std::time::Instant;
-
-/// What every call of a platform client needs besides the token source.
-pub struct Core {
-    /// The app id (WeChat `appid`, Baidu AppKey `client_id`).
-    pub app_id: String,
-    pub secret: Secret<String>,
-    pub transport: Transport,
-    pub retry: RetryPolicy,
-}
-
-/// A platform's decoder of a complete answer for endpoint `E`.
-pub type Decode<E> =
-    fn(RawResponse) -> Result<<E as Endpoint>::Response, Error<<E as Endpoint>::Error>>;
+use crate::token::{AccessToken, BoxFuture, TokenError, TokenSource};
+use serde_json::Value;
+use std::time::{Duration, Instant};
 
 enum Token {
     None,
@@ -40,16 +30,15 @@ impl Token {
     }
 }
 
-/// One call: token, send, decode; refresh the token once on a token-invalid answer,
-/// retry idempotent calls on "system busy" within the retry policy's bounds.
-pub async fn execute<E>(
-    core: &Core,
+/// One call of endpoint `E` on a client of platform `P`.
+pub async fn execute<P, E>(
+    core: &Core<P>,
     tokens: Option<&dyn TokenSource>,
     request: E,
     options: CallOptions,
-    decode: Decode<E>,
 ) -> Result<E::Response, Error<E::Error>>
 where
+    P: Platform,
     E: Endpoint,
 {
     request.validate().map_err(|source| Error::Invalid {
@@ -60,30 +49,14 @@ where
     let mut busy_retries = 0u32;
     let mut token_refreshed = false;
     loop {
-        let token = match (E::AUTH, &options.access_token, tokens) {
-            (Auth::AccessToken { .. }, Some(fixed), _) => Token::Fixed(fixed.expose().clone()),
-            (Auth::AccessToken { .. }, None, Some(source)) => {
-                Token::Managed(source.token().await.map_err(|source| Error::Token {
-                    endpoint: E::NAME,
-                    source,
-                })?)
-            }
-            (Auth::AccessToken { .. }, None, None) => {
-                return Err(Error::Token {
-                    endpoint: E::NAME,
-                    source: TokenError::Provider("no token source configured".into()),
-                })
-            }
-            _ => Token::None,
-        };
-        let builder = core
-            .transport
-            .build(&request, core.extras::<E>(token.value()))?;
+        let token = token::<E>(&options, tokens).await?;
+        let extras = extras(core, &request, token.value())?;
+        let builder = core.transport.build(&request, extras)?;
         let raw = core
             .transport
-            .send(E::NAME, builder, options.timeout)
+            .send::<E::Error>(E::NAME, builder, options.timeout, limit::<E>(core))
             .await?;
-        let outcome = decode(raw);
+        let outcome = P::Decoder::decode::<E, P::Signer>(&P::ENVELOPE, raw, &core.signer);
         let Err(Error::Api { source: api, .. }) = &outcome else {
             return outcome;
         };
@@ -108,33 +81,142 @@ where
     }
 }
 
-impl Core {
-    /// The auth parameters endpoint `E` needs, under the wire names its schema gives.
-    pub fn extras<E: Endpoint>(&self, token: Option<&str>) -> Extras {
-        let mut extras = Extras::default();
-        match E::AUTH {
-            Auth::AccessToken { name } => {
-                if let Some(t) = token {
-                    extras.query.push((name, t.to_owned()));
-                }
-            }
-            Auth::AppSecret {
-                app_id,
-                secret,
-                in_body,
-            } => {
-                let pairs = [
-                    (app_id, self.app_id.clone()),
-                    (secret, self.secret.expose().clone()),
-                ];
-                if in_body {
-                    extras.body.extend(pairs);
-                } else {
-                    extras.query.extend(pairs);
-                }
-            }
-            Auth::None | Auth::Sign { .. } => {}
-        }
-        extras
+fn limit<E: Endpoint>(core: &Core<impl Platform>) -> usize {
+    match <E::Response as Response>::KIND {
+        super::ResponseKind::Binary => core.transport.limits().media,
+        _ => core.transport.limits().json,
     }
+}
+
+async fn token<E: Endpoint>(
+    options: &CallOptions,
+    tokens: Option<&dyn TokenSource>,
+) -> Result<Token, Error<E::Error>> {
+    let Auth::AccessToken { .. } = E::AUTH else {
+        return Ok(Token::None);
+    };
+    if let Some(fixed) = &options.access_token {
+        return Ok(Token::Fixed(fixed.expose().clone()));
+    }
+    let Some(source) = tokens else {
+        return Err(Error::Token {
+            endpoint: E::NAME,
+            source: TokenError::Provider("no token source configured".into()),
+        });
+    };
+    source
+        .token()
+        .await
+        .map(Token::Managed)
+        .map_err(|source| Error::Token {
+            endpoint: E::NAME,
+            source,
+        })
+}
+
+/// The auth parameters endpoint `E` needs, under the wire names its schema gives.
+fn extras<P: Platform, E: Endpoint>(
+    core: &Core<P>,
+    request: &E,
+    token: Option<&str>,
+) -> Result<Extras, Error<E::Error>> {
+    let mut extras = Extras::default();
+    match E::AUTH {
+        Auth::AccessToken { name } => {
+            if let Some(t) = token {
+                extras.query.push((name, t.to_owned()));
+            }
+        }
+        Auth::AppSecret {
+            app_id,
+            secret,
+            in_body,
+        } => {
+            let pairs = [
+                (app_id, core.credentials.app_id().to_owned()),
+                (secret, core.credentials.secret().expose().clone()),
+            ];
+            if in_body {
+                extras.body.extend(pairs);
+            } else {
+                extras.query.extend(pairs);
+            }
+        }
+        Auth::Sign { field, .. } => {
+            let encode = |reason: String| Error::Encode {
+                endpoint: E::NAME,
+                reason,
+            };
+            let mut fields = match E::BODY {
+                BodyKind::Json => core.transport.json_fields(request, Vec::new())?,
+                // A form sends every value as text: sign exactly that text.
+                BodyKind::Form => core
+                    .transport
+                    .json_fields(request, Vec::new())?
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(form_text(&v))))
+                    .collect(),
+                _ => return Err(encode("sign schemes sign JSON and form bodies only".into())),
+            };
+            let sign = core.signer.sign(&fields).map_err(encode)?;
+            fields.insert(field.to_owned(), Value::String(sign));
+            extras.assembled = Some(fields);
+        }
+        Auth::None => {}
+    }
+    Ok(extras)
+}
+
+/// Implemented (by generated code) for the endpoints the schema's `tokens` names.
+pub trait IssuesToken: Endpoint {
+    /// The request that asks for a token (token endpoints have no required input).
+    fn token_request() -> Self;
+    /// The token and its lifetime, from the endpoint's answer.
+    fn into_token(response: Self::Response) -> AccessToken;
+}
+
+/// Fetches a token with endpoint `E` through the client's transport and retry rules;
+/// generated [`TokenMode`](super::TokenMode)s point here.
+pub fn fetch_token<P, E>(core: &Core<P>) -> BoxFuture<'_, Result<AccessToken, TokenError>>
+where
+    P: Platform,
+    E: IssuesToken,
+{
+    Box::pin(async move {
+        match execute(core, None, E::token_request(), CallOptions::default()).await {
+            Ok(response) => Ok(E::into_token(response)),
+            Err(Error::Api { source, .. }) => Err(match source.code().as_i64() {
+                Some(code) => TokenError::Refused {
+                    code,
+                    message: source.to_string(),
+                },
+                None => TokenError::Upstream(source.to_string()),
+            }),
+            Err(other) => Err(TokenError::Upstream(other.to_string())),
+        }
+    })
+}
+
+/// The text of a token field, whether the schema marks it secret or not.
+pub trait TokenText {
+    fn into_text(self) -> String;
+}
+
+impl TokenText for String {
+    fn into_text(self) -> String {
+        self
+    }
+}
+
+impl TokenText for super::Secret<String> {
+    fn into_text(self) -> String {
+        self.into_inner()
+    }
+}
+
+/// A token's lifetime from an `expires_in` in seconds of any integer type; clamped so
+/// that an absurd value cannot overflow the clock, and a negative one is zero.
+pub fn lifetime<T: TryInto<u64>>(expires_in_seconds: T) -> Duration {
+    let seconds = expires_in_seconds.try_into().unwrap_or(0);
+    Duration::from_secs(seconds.min(u64::from(u32::MAX)))
 }

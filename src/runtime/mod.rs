@@ -1,30 +1,47 @@
-//! The hand-written runtime shared by every platform: transport, errors, secrets,
-//! validation and the traits the generated code implements.
+//! The hand-written runtime shared by every platform. It never names a platform: what
+//! differs between them is generated from the schema into a [`Platform`] impl.
+//!
+//! * the contract with generated code: [`Endpoint`], [`Response`], [`ApiError`],
+//!   [`FromCode`], [`Platform`];
+//! * one [`Client`] and [`ClientBuilder`] for every platform, and one call loop
+//!   ([`execute`]);
+//! * [`envelopes`] (decoders by `envelope.style`) and [`signers`] (by sign scheme);
+//! * the HTTP [`Transport`], errors, secrets and constraint checks.
 
 mod body;
 mod call;
-pub mod decode;
+mod client;
+mod code;
 mod endpoint;
-pub mod envelope;
+pub mod envelopes;
 mod error;
 pub mod execute;
 mod media;
+mod platform;
 mod retry;
 mod secret;
+pub mod signers;
 mod transport;
 pub mod validate;
 
+pub use crate::token::AccessToken;
 pub use body::{BodySnippet, BODY_SNIPPET_LIMIT};
 pub use call::{Call, CallOptions, Execute};
+pub use client::{Client, ClientBuilder, Core};
+pub use code::{Code, CodeType};
 pub use endpoint::{
-    decode_json, ApiError, Auth, BodyKind, Endpoint, EndpointInfo, Envelope, EnvelopeStyle,
-    FromErrcode, HttpMethod, Query, Response, ResponseKind, UnknownValue,
+    bounded_message, decode_json, ApiError, Auth, BodyKind, Endpoint, EndpointInfo, FromCode,
+    FromErrcode, HttpMethod, Query, Response, ResponseKind, UnknownValue, MESSAGE_LIMIT,
 };
+pub use envelopes::{Envelope, EnvelopeStyle};
 pub use error::Error;
+pub use execute::{fetch_token, lifetime, IssuesToken, TokenText};
 pub use media::{FileUpload, Media, Multipart, MultipartValue};
+pub use platform::{Credentials, Hosts, Platform, TokenMode};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
-pub use transport::{Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
+pub use signers::BuildError;
+pub use transport::{BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
 
 /// What generated code reaches through the runtime, so that it needs no direct

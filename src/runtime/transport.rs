@@ -8,6 +8,25 @@ use std::time::Duration;
 /// The default timeout of a call: connect, send and read the whole body.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The largest answer bodies a client reads, by kind; a larger one is refused without
+/// being read to the end, so a runaway upstream cannot exhaust memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// JSON and text answers (default 1 MiB).
+    pub json: usize,
+    /// Binary answers: images, media files (default 32 MiB).
+    pub media: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits {
+            json: 1 << 20,
+            media: 32 << 20,
+        }
+    }
+}
+
 /// A reqwest client, a base URL and a timeout; shared by a platform client's calls.
 #[derive(Clone)]
 pub struct Transport {
@@ -16,6 +35,7 @@ pub struct Transport {
     /// Base URLs of the platform's named hosts (endpoints with `Endpoint::HOST`).
     hosts: Vec<(String, String)>,
     timeout: Duration,
+    limits: BodyLimits,
 }
 
 impl std::fmt::Debug for Transport {
@@ -25,7 +45,9 @@ impl std::fmt::Debug for Transport {
         if !self.hosts.is_empty() {
             d.field("hosts", &self.hosts);
         }
-        d.field("timeout", &self.timeout).finish()
+        d.field("timeout", &self.timeout)
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
@@ -48,6 +70,10 @@ impl RawResponse {
     pub fn snippet(&self) -> BodySnippet {
         BodySnippet::new(&self.body)
     }
+    /// A 2xx status.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
     pub fn is_json(&self) -> bool {
         self.content_type
             .as_deref()
@@ -61,6 +87,9 @@ pub struct Extras {
     pub query: Query,
     /// Merged into a JSON or form body.
     pub body: Vec<(&'static str, String)>,
+    /// The whole JSON or form body, already assembled (a signed body must be sent
+    /// exactly as it was signed).
+    pub assembled: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Transport {
@@ -70,7 +99,17 @@ impl Transport {
             base_url: trim_slashes(base_url.into()),
             hosts: Vec::new(),
             timeout,
+            limits: BodyLimits::default(),
         }
+    }
+
+    /// Sets the largest bodies read (see [`BodyLimits`]).
+    pub fn with_limits(mut self, limits: BodyLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+    pub fn limits(&self) -> BodyLimits {
+        self.limits
     }
 
     /// Sends the endpoints whose `Endpoint::HOST` is `Some(name)` to `base_url` (replacing
@@ -111,35 +150,48 @@ impl Transport {
         &self.http
     }
 
+    /// The JSON body fields of `request` as they will be sent: the request, its
+    /// endpoint's constants and `extra` fields, as one object.
+    pub fn json_fields<E: Endpoint>(
+        &self,
+        request: &E,
+        extra: Vec<(&'static str, String)>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Error<E::Error>> {
+        use serde_json::Value;
+        let mut map = match serde_json::to_value(request) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(encode_error::<E>("the request is not a JSON object".into())),
+            Err(e) => return Err(encode_error::<E>(e.to_string())),
+        };
+        let constants = E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned()));
+        for (k, v) in constants.chain(extra) {
+            map.insert(k.to_owned(), Value::String(v));
+        }
+        Ok(map)
+    }
+
     /// Builds the HTTP request for `request` plus the platform's `extras`.
     pub fn build<E: Endpoint>(
         &self,
         request: &E,
         extras: Extras,
     ) -> Result<reqwest::RequestBuilder, Error<E::Error>> {
-        let encode_err = |reason: String| Error::Decode {
-            endpoint: E::NAME,
-            status: 0,
-            reason: format!("could not encode the request: {reason}"),
-            body: BodySnippet::new(b""),
-        };
         let base = match E::HOST {
             None => self.base_url.as_str(),
             Some(name) => self.host_url(name).ok_or_else(|| {
-                encode_err(format!(
+                encode_error::<E>(format!(
                     "no base URL is configured for host `{name}` (Transport::with_host)"
                 ))
             })?,
         };
-        let url = format!("{base}{}", E::PATH);
+        let mut url = String::with_capacity(base.len() + E::PATH.len());
+        url.push_str(base);
+        url.push_str(E::PATH);
         let mut query = extras.query;
         let mut body_extras = extras.body;
-        let constants = E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned()));
         if E::BODY == BodyKind::None {
-            query.extend(constants);
+            query.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
             query.append(&mut body_extras);
-        } else {
-            body_extras.extend(constants);
         }
         request.write_query(&mut query);
         let builder = match E::METHOD {
@@ -154,29 +206,35 @@ impl Transport {
         Ok(match E::BODY {
             BodyKind::None => builder,
             BodyKind::Json => {
-                let body = if body_extras.is_empty() {
-                    serde_json::to_vec(request)
-                } else {
-                    let mut value =
-                        serde_json::to_value(request).map_err(|e| encode_err(e.to_string()))?;
-                    if let Some(map) = value.as_object_mut() {
-                        for (k, v) in body_extras {
-                            map.insert(k.to_owned(), serde_json::Value::String(v));
-                        }
+                let body = match extras.assembled {
+                    Some(map) => serde_json::to_vec(&map),
+                    None if body_extras.is_empty() && E::CONSTANTS.is_empty() => {
+                        serde_json::to_vec(request)
                     }
-                    serde_json::to_vec(&value)
+                    None => serde_json::to_vec(&self.json_fields(request, body_extras)?),
                 }
-                .map_err(|e| encode_err(e.to_string()))?;
+                .map_err(|e| encode_error::<E>(e.to_string()))?;
                 builder
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body)
             }
             BodyKind::Form => {
-                let mut form =
-                    serde_urlencoded::to_string(request).map_err(|e| encode_err(e.to_string()))?;
+                body_extras.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
+                let mut form = match &extras.assembled {
+                    Some(map) => {
+                        body_extras.clear();
+                        serde_urlencoded::to_string(
+                            map.iter()
+                                .map(|(k, v)| (k, form_text(v)))
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    None => serde_urlencoded::to_string(request),
+                }
+                .map_err(|e| encode_error::<E>(e.to_string()))?;
                 if !body_extras.is_empty() {
                     let extra = serde_urlencoded::to_string(&body_extras)
-                        .map_err(|e| encode_err(e.to_string()))?;
+                        .map_err(|e| encode_error::<E>(e.to_string()))?;
                     if !form.is_empty() {
                         form.push('&');
                     }
@@ -190,6 +248,7 @@ impl Transport {
                     .body(form)
             }
             BodyKind::Multipart => {
+                body_extras.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
                 let parts = request.multipart().parts;
                 // A choice that travels in the query (img_url instead of an upload)
                 // leaves nothing for the body: send none rather than an empty multipart.
@@ -210,7 +269,7 @@ impl Transport {
                                     .file_name(file.file_name)
                                     .mime_str(&file.content_type)
                                     .map_err(|e| {
-                                        encode_err(format!("content type of `{name}`: {e}"))
+                                        encode_error::<E>(format!("content type of `{name}`: {e}"))
                                     })?;
                             form.part(name, part)
                         }
@@ -219,35 +278,62 @@ impl Transport {
                 builder.multipart(form)
             }
             BodyKind::Xml => {
-                return Err(encode_err(
-                    "XML bodies are built by the payment runtime".into(),
+                return Err(encode_error::<E>(
+                    "XML bodies have no encoder in the runtime yet".into(),
                 ))
             }
         })
     }
 
-    /// Sends and reads the whole body within `timeout` (the client's when `None`).
+    /// Sends and reads the whole body within `timeout` (the client's when `None`),
+    /// refusing a body larger than `limit` bytes.
     pub async fn send<Err>(
         &self,
         endpoint: &'static str,
         builder: reqwest::RequestBuilder,
         timeout: Option<Duration>,
+        limit: usize,
     ) -> Result<RawResponse, Error<Err>> {
         let after = timeout.unwrap_or(self.timeout);
         let exchange = async {
-            let response = builder.send().await?;
+            let mut response = builder.send().await?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>(RawResponse {
+            let too_large = Ok(Err(Error::BodyTooLarge {
+                endpoint,
+                status,
+                limit,
+            }));
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return too_large;
+            }
+            let body = match response.content_length() {
+                // The common case: the length is announced and within the limit.
+                Some(_) => response.bytes().await?,
+                None => {
+                    let mut body = Vec::new();
+                    while let Some(chunk) = response.chunk().await? {
+                        if body.len() + chunk.len() > limit {
+                            return too_large;
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                    Bytes::from(body)
+                }
+            };
+            // A server may send more than it announced; never keep more than the limit.
+            if body.len() > limit {
+                return too_large;
+            }
+            Ok::<_, reqwest::Error>(Ok(RawResponse {
                 status,
                 content_type,
                 body,
-            })
+            }))
         };
         match tokio::time::timeout(after, exchange).await {
             Err(_) => Err(Error::Timeout { endpoint, after }),
@@ -257,7 +343,22 @@ impl Transport {
                 endpoint,
                 source: e.without_url(),
             }),
-            Ok(Ok(raw)) => Ok(raw),
+            Ok(Ok(outcome)) => outcome,
         }
+    }
+}
+
+/// A form field's text: strings as they are, anything else as its JSON text.
+pub fn form_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn encode_error<E: Endpoint>(reason: String) -> Error<E::Error> {
+    Error::Encode {
+        endpoint: E::NAME,
+        reason,
     }
 }

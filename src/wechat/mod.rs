@@ -8,8 +8,9 @@
 //! println!("openid {}", session.openid);
 //! # Ok(()) }
 //! ```
-
-mod client;
+//!
+//! Everything but `encryptedData` is generated from `schema/wechat/` onto the runtime's
+//! one [`Client`](crate::runtime::Client).
 
 // The generated code is formatted by the generator (prettyplease); rustfmt must leave it
 // alone, or every build and every `cargo fmt` would fight over its bytes.
@@ -18,4 +19,19 @@ mod client;
 mod api;
 
 pub use api::*;
-pub use client::{Client, ClientBuilder};
+
+use crate::crypto::wxbiz::{decrypt_as, DecryptError, Decrypted};
+
+impl Client {
+    /// Decrypts the `encryptedData` of `wx.getUserInfo` / `getPhoneNumber` with the user's
+    /// `session_key` and `iv`, checking that the watermark names this client's app id.
+    /// Use [`crate::crypto::wxbiz::UserInfo`] or [`crate::crypto::wxbiz::PhoneNumber`] as `T`.
+    pub fn decrypt<T: serde::de::DeserializeOwned>(
+        &self,
+        session_key: &str,
+        iv: &str,
+        encrypted_data: &str,
+    ) -> Result<Decrypted<T>, DecryptError> {
+        decrypt_as(self.app_id(), session_key, iv, encrypted_data)
+    }
+}

@@ -97,6 +97,7 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
     };
     let write_query = write_query(ep, ctx);
     let multipart = multipart(ep, ctx);
+    let marker = ident(&ctx.marker);
     quote! {
         #request
         #(#alternatives)*
@@ -111,6 +112,7 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
+            type Platform = super::#marker;
             type Response = #resp;
             type Error = #err;
             #validate

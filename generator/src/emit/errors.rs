@@ -1,7 +1,7 @@
-//! One error enum per endpoint, from its errcode table plus the platform's common codes.
+//! One error enum per endpoint, from its code table plus the platform's common codes.
 
 use super::util::*;
-use crate::ir::{Endpoint, ErrorCase};
+use crate::ir::{CodeLit, Endpoint, ErrorCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -20,11 +20,28 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         return quote!(#d pub type #name = super::#shared;);
     }
     let type_doc = format!(
-        "Errors of `{}` ([`{}`]), from its errcode table. Codes the docs do not list are kept in `Other`.",
+        "Errors of `{}` ([`{}`]), from its code table. Codes the docs do not list are kept in `Other`.",
         ep.full_name,
         ep.request_type()
     );
     enumeration(&ep.error_type(), &type_doc, &ep.errors, ctx)
+}
+
+/// A code as a Rust literal of the platform's code type (`40029i64` or `"ORDERPAID"`).
+fn code_literal(code: &CodeLit) -> TokenStream {
+    match code {
+        CodeLit::Int(i) => quote!(#i),
+        CodeLit::Str(s) => quote!(#s),
+    }
+}
+
+/// A code as a `runtime::Code` constant expression.
+pub fn code_value(code: &CodeLit, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    match code {
+        CodeLit::Int(i) => quote!(#rt::Code::Int(#i)),
+        CodeLit::Str(s) => quote!(#rt::Code::Str(std::borrow::Cow::Borrowed(#s))),
+    }
 }
 
 /// An error enum with a variant per documented code, `Other` for the rest.
@@ -32,16 +49,33 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
     let rt = &ctx.rt;
     let name = ident(name);
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.variant)).collect();
-    let codes: Vec<i64> = errors.iter().map(|e| e.code).collect();
+    let codes: Vec<TokenStream> = errors.iter().map(|e| code_literal(&e.code)).collect();
+    let (code_type, code_ref, code_of_other, match_on, to_code) = if ctx.string_codes {
+        (
+            quote!(String),
+            quote!(&str),
+            quote!(code.as_str()),
+            quote!(code.as_str()),
+            quote!(#rt::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))),
+        )
+    } else {
+        (
+            quote!(i64),
+            quote!(i64),
+            quote!(*code),
+            quote!(code),
+            quote!(#rt::Code::Int(self.code())),
+        )
+    };
     // Without documented codes a `match` would have a single binding arm (clippy's
     // `match_single_binding`): build `Other` directly.
-    let from_errcode_body = if codes.is_empty() {
+    let from_code_body = if codes.is_empty() {
         quote!(Self::Other { code, message })
     } else {
         quote! {
-            match code {
+            match #match_on {
                 #(#codes => Self::#variants { message },)*
-                code => Self::Other { code, message },
+                _ => Self::Other { code, message },
             }
         }
     };
@@ -49,7 +83,7 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
     let docs: Vec<_> = errors
         .iter()
         .map(|e| {
-            let mut text = format!("{} (errcode {})", e.doc, e.code);
+            let mut text = format!("{} ({} {})", e.doc, ctx.code_name, e.code);
             if e.retryable {
                 text.push_str("\n\nRetryable: the runtime retries idempotent calls with back-off.");
             }
@@ -80,20 +114,22 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
         quote!(matches!(self, #(Self::#token_invalid { .. })|*))
     };
     let type_doc = doc(type_doc);
+    let display_code = format!("{} {{}}", ctx.code_name);
     quote! {
         #type_doc
         #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#docs #variants { message: String },)*
-            /// An errcode the docs do not list for this endpoint.
-            Other { code: i64, message: String },
+            /// A code the docs do not list for this endpoint.
+            Other { code: #code_type, message: String },
         }
         impl #name {
             /// The platform's error code.
-            pub fn code(&self) -> i64 {
+            pub fn code(&self) -> #code_ref {
                 match self {
                     #(Self::#variants { .. } => #codes,)*
-                    Self::Other { code, .. } => *code,
+                    Self::Other { code, .. } => #code_of_other,
                 }
             }
             /// The message the server sent with the code.
@@ -112,7 +148,7 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
         }
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "errcode {}", self.code())?;
+                write!(f, #display_code, self.code())?;
                 let description = self.description();
                 if !description.is_empty() {
                     write!(f, ": {description}")?;
@@ -125,6 +161,12 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
         }
         impl std::error::Error for #name {}
         impl #rt::ApiError for #name {
+            fn code(&self) -> #rt::Code {
+                #to_code
+            }
+            fn message(&self) -> &str {
+                #name::message(self)
+            }
             fn is_retryable(&self) -> bool {
                 #is_retryable
             }
@@ -132,9 +174,10 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
                 #is_token_invalid
             }
         }
-        impl #rt::FromErrcode for #name {
-            fn from_errcode(code: i64, message: String) -> Self {
-                #from_errcode_body
+        impl #rt::FromCode for #name {
+            type Code = #code_type;
+            fn from_code(code: #code_type, message: String) -> Self {
+                #from_code_body
             }
         }
     }

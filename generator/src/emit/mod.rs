@@ -3,6 +3,7 @@
 mod endpoint;
 mod enums;
 mod errors;
+mod platform_impl;
 mod structs;
 mod util;
 
@@ -205,7 +206,7 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
                 .iter()
                 .filter(|f| f.required)
                 .map(|f| f.wire.as_str());
-            let codes = ep.errors.iter().map(|e| e.code);
+            let codes = ep.errors.iter().map(|e| errors::code_value(&e.code, ctx));
             let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
             let token = matches!(ep.auth, crate::ir::Auth::AccessToken { .. });
             quote! {
@@ -246,10 +247,11 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
             pub const HOSTS: &[(&str, &str)] = &[#((#names, #urls)),*];
         }
     };
+    let wiring = platform_impl::emit(platform, ctx);
     let tokens = quote! {
-        use super::Client;
-
         #(#mods)*
+
+        #wiring
 
         #title
         impl Client {
@@ -275,6 +277,12 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
 
 /// All files of one platform, keyed by path relative to the output directory.
 pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, String>, String> {
+    let ctx = &Ctx {
+        marker: platform.wiring.marker.clone(),
+        string_codes: platform.wiring.string_codes,
+        code_name: platform.envelope.code.clone(),
+        ..ctx.clone()
+    };
     let mut files = BTreeMap::new();
     files.insert(
         format!("{}/mod.rs", platform.name),

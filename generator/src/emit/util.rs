@@ -2,12 +2,19 @@ use crate::ir::{Field, Scalar, Ty};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-/// Paths the emitted code uses to reach the runtime.
+/// Paths the emitted code uses to reach the runtime, and the platform being emitted.
+#[derive(Clone)]
 pub struct Ctx {
     /// e.g. `crate::runtime`
     pub rt: TokenStream,
     /// The `#[serde(crate = "…")]` value: serde as re-exported by the runtime.
     pub serde_crate: String,
+    /// The platform's marker type (`Wechat`), defined in its `mod.rs`.
+    pub marker: String,
+    /// Are the platform's error codes strings (else `i64`)?
+    pub string_codes: bool,
+    /// The wire name of the platform's code (`errcode`), for docs and `Display`.
+    pub code_name: String,
 }
 
 impl Ctx {

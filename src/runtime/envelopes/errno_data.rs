@@ -1,11 +1,11 @@
-//! Decoding Baidu answers: the `errno_data` envelope of the open APIs
+//! `errno_data`: Baidu's envelope of the open APIs
 //! (`{errno, errmsg, request_id, data:{…}}`), the bare payloads of `jscode2sessionkey` and
 //! the token endpoint, and their two error spellings (`{errno, error, error_description}`
 //! and OAuth2.0's `{error, error_description}`).
 
-use crate::runtime::decode::with_endpoint;
-use crate::runtime::decode::{decode_error, status_error};
-use crate::runtime::{Endpoint, Envelope, Error, FromErrcode, RawResponse, Response};
+use super::{api_error, decode_error, payload, status_error, unwrapped, Decoder, Envelope};
+use crate::runtime::signers::Signer;
+use crate::runtime::{bounded_message, Code, Endpoint, Error, RawResponse};
 use serde_json::{Map, Value};
 
 /// Why a Baidu answer is not a success, read from its top-level fields.
@@ -82,14 +82,14 @@ pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<F
 
 /// The payload of a successful answer: the envelope's `data` when the answer has it
 /// (open APIs), else the whole object (`jscode2sessionkey`, the token endpoint).
-pub fn payload<'a>(envelope: &Envelope, value: &'a Value) -> &'a Value {
+pub fn data_of<'a>(envelope: &Envelope, value: &'a Value) -> &'a Value {
     match envelope.data.and_then(|k| value.get(k)) {
         Some(data) if !data.is_null() => data,
         _ => value,
     }
 }
 
-/// Decodes a Baidu answer for endpoint `E`:
+/// The `errno_data` decoder:
 ///
 /// * a non-success `errno` → [`Error::Api`] with the endpoint's variant for that code
 ///   (its message keeps `errmsg` or `error: error_description`, and the `request_id`);
@@ -97,66 +97,60 @@ pub fn payload<'a>(envelope: &Envelope, value: &'a Value) -> &'a Value {
 ///   (its codes are strings, outside the errno tables);
 /// * otherwise a non-2xx status → [`Error::Status`];
 /// * otherwise the payload (`data`, or the whole object) decoded by `E::Response`.
-pub fn errno_data<E>(envelope: &Envelope, raw: RawResponse) -> Result<E::Response, Error<E::Error>>
-where
-    E: Endpoint,
-    E::Error: FromErrcode,
-{
-    with_endpoint(E::NAME, errno_data_inner::<E>(envelope, &raw))
-}
+#[derive(Debug, Clone, Copy)]
+pub struct ErrnoData;
 
-fn errno_data_inner<E>(
-    envelope: &Envelope,
-    raw: &RawResponse,
-) -> Result<E::Response, Error<E::Error>>
-where
-    E: Endpoint,
-    E::Error: FromErrcode,
-{
-    let ok_status = (200..300).contains(&raw.status);
-    let value: Value = match serde_json::from_slice(&raw.body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ if !ok_status => {
-            return Err(Error::Status {
-                endpoint: "",
-                status: raw.status,
-                body: raw.snippet(),
-            })
+impl Decoder for ErrnoData {
+    fn decode<E: Endpoint, S: Signer>(
+        envelope: &Envelope,
+        raw: RawResponse,
+        _signer: &S,
+    ) -> Result<E::Response, Error<E::Error>> {
+        if let Some(done) = unwrapped::<E>(&raw) {
+            return done;
         }
-        Ok(_) => return Err(decode_error(raw, "expected a JSON object".into())),
-        Err(e) => return Err(decode_error(raw, format!("expected a JSON object: {e}"))),
-    };
-    let Value::Object(map) = &value else {
-        return Err(decode_error(raw, "expected a JSON object".into()));
-    };
-    match failure(envelope, map).map_err(|reason| decode_error(raw, reason))? {
-        Some(Failure::Errno { code, message }) => {
-            return Err(Error::Api {
-                endpoint: "",
-                source: E::Error::from_errcode(code, message),
-            })
-        }
-        Some(Failure::OAuth { error, description }) => {
-            let mut reason = format!("Baidu OAuth2.0 error `{error}`");
-            if let Some(d) = description {
-                reason.push_str(&format!(": {d}"));
+        let raw = &raw;
+        let value: Value = match serde_json::from_slice(&raw.body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ if !raw.is_success() => return Err(status_error(E::NAME, raw)),
+            Ok(_) => return Err(decode_error(E::NAME, raw, "expected a JSON object".into())),
+            Err(e) => {
+                return Err(decode_error(
+                    E::NAME,
+                    raw,
+                    format!("expected a JSON object: {e}"),
+                ))
             }
-            return Err(decode_error(raw, reason));
+        };
+        let Value::Object(map) = &value else {
+            return Err(decode_error(E::NAME, raw, "expected a JSON object".into()));
+        };
+        match failure(envelope, map).map_err(|reason| decode_error(E::NAME, raw, reason))? {
+            Some(Failure::Errno { code, message }) => {
+                return Err(api_error::<E>(raw, Code::Int(code), message))
+            }
+            Some(Failure::OAuth { error, description }) => {
+                let mut reason = format!("OAuth2.0 error `{}`", bounded_message(error));
+                if let Some(d) = description {
+                    reason.push_str(&format!(": {}", bounded_message(d)));
+                }
+                return Err(decode_error(E::NAME, raw, reason));
+            }
+            None => {}
         }
-        None => {}
+        if !raw.is_success() {
+            return Err(status_error(E::NAME, raw));
+        }
+        let bytes = serde_json::to_vec(data_of(envelope, &value))
+            .map_err(|e| decode_error(E::NAME, raw, e.to_string()))?;
+        payload::<E>(raw, &bytes)
     }
-    if !ok_status {
-        return Err(status_error(raw));
-    }
-    let bytes = serde_json::to_vec(payload(envelope, &value))
-        .map_err(|e| decode_error(raw, e.to_string()))?;
-    <E::Response as Response>::from_json(&bytes).map_err(|e| decode_error(raw, e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::EnvelopeStyle;
+    use crate::runtime::envelopes::EnvelopeStyle;
 
     const BAIDU: Envelope = Envelope {
         style: EnvelopeStyle::ErrnoData,
@@ -230,10 +224,10 @@ mod tests {
     }
 
     #[test]
-    fn payload_is_data_or_the_whole_answer() {
+    fn data_is_data_or_the_whole_answer() {
         let v: Value = serde_json::from_str(r#"{"errno":0,"data":{"unionid":"u"}}"#).unwrap();
-        assert_eq!(payload(&BAIDU, &v)["unionid"], "u");
+        assert_eq!(data_of(&BAIDU, &v)["unionid"], "u");
         let v: Value = serde_json::from_str(r#"{"openid":"o","data":null}"#).unwrap();
-        assert_eq!(payload(&BAIDU, &v)["openid"], "o");
+        assert_eq!(data_of(&BAIDU, &v)["openid"], "o");
     }
 }

@@ -1,23 +1,22 @@
 //! Reading a platform's status fields out of a JSON body without decoding the rest,
 //! using the wire names the schema's `envelope` gives.
 
-use super::Envelope;
+use crate::runtime::{Code, Envelope};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
 /// The code and message of an `errcode`-style body (either spelling); `None` when absent.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Status {
-    pub code: Option<i64>,
+    pub code: Option<Code>,
     pub message: Option<String>,
 }
 
 impl Status {
     /// A present code that is not one of the envelope's success codes.
-    pub fn error_code(&self, envelope: &Envelope) -> Option<i64> {
+    pub fn error_code(self, envelope: &Envelope) -> Option<(Code, Option<String>)> {
         let code = self.code?;
-        let text = code.to_string();
-        (!envelope.success.contains(&text.as_str())).then_some(code)
+        (!envelope.is_success(&code)).then_some((code, self.message))
     }
 }
 
@@ -48,7 +47,7 @@ impl<'de> Visitor<'de> for StatusSeed<'_> {
         let mut status = Status::default();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == env.code || Some(key.as_ref()) == env.code_alias {
-                status.code = map.next_value::<Code>()?.0;
+                status.code = map.next_value::<WireCode>()?.0;
             } else if key == env.message || Some(key.as_ref()) == env.message_alias {
                 status.message = map.next_value::<Option<String>>()?;
             } else {
@@ -59,10 +58,10 @@ impl<'de> Visitor<'de> for StatusSeed<'_> {
     }
 }
 
-/// A code sent as a number or as a numeric string (both occur).
-struct Code(Option<i64>);
+/// A code sent as a number or as a string (both occur); `null` is no code.
+struct WireCode(Option<Code>);
 
-impl<'de> serde::Deserialize<'de> for Code {
+impl<'de> serde::Deserialize<'de> for WireCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         #[serde(untagged)]
@@ -71,9 +70,9 @@ impl<'de> serde::Deserialize<'de> for Code {
             Str(String),
             Null(()),
         }
-        Ok(Code(match Raw::deserialize(deserializer)? {
-            Raw::Int(i) => Some(i),
-            Raw::Str(s) => s.trim().parse().ok(),
+        Ok(WireCode(match Raw::deserialize(deserializer)? {
+            Raw::Int(i) => Some(Code::Int(i)),
+            Raw::Str(s) => Some(Code::from(s)),
             Raw::Null(()) => None,
         }))
     }
@@ -108,11 +107,19 @@ mod tests {
             br#"{"openid":"x","nested":{"errcode":5},"errcode":40029,"errmsg":"invalid code"}"#,
         )
         .unwrap();
-        assert_eq!(s.code, Some(40029));
-        assert_eq!(s.error_code(&WX), Some(40029));
+        assert_eq!(s.code, Some(Code::Int(40029)));
+        assert_eq!(
+            s.error_code(&WX),
+            Some((Code::Int(40029), Some("invalid code".into())))
+        );
         let s = read_status(&WX, br#"{"errCode":"-1","errMsg":"busy"}"#).unwrap();
-        assert_eq!((s.code, s.message.as_deref()), (Some(-1), Some("busy")));
+        assert_eq!(
+            (s.code, s.message.as_deref()),
+            (Some(Code::from("-1")), Some("busy"))
+        );
         let s = read_status(&WX, br#"{"errcode":0,"errmsg":"ok"}"#).unwrap();
+        assert_eq!(s.error_code(&WX), None);
+        let s = read_status(&WX, br#"{"errcode":"0"}"#).unwrap();
         assert_eq!(s.error_code(&WX), None);
     }
 

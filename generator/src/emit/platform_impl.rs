@@ -1,0 +1,175 @@
+//! The platform's wiring into the runtime's one client: its marker type and
+//! `Platform` impl, the `Client`/`ClientBuilder` aliases, constructors from its
+//! `credentials`, builder methods for its token modes, and `IssuesToken` for its
+//! token endpoints.
+
+use super::util::*;
+use crate::ir::{CredentialKind, Platform, TokenMode};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let w = &platform.wiring;
+    let marker = ident(&w.marker);
+    let name = &platform.name;
+    let decoder = ident(&w.decoder);
+    let signer = match &w.signer {
+        Some(s) => {
+            let s = ident(s);
+            quote!(#rt::signers::#s)
+        }
+        None => quote!(#rt::signers::NoSigner),
+    };
+    let named = if platform.named_hosts.is_empty() {
+        quote!(&[])
+    } else {
+        quote!(HOSTS)
+    };
+    let modes = w.token_modes.iter().map(|m| token_mode(m, ctx));
+    let marker_doc = doc(&format!(
+        "{} — the facts the runtime's [`{}::Client`] works from, generated from `platform.yaml`.",
+        platform.title,
+        quote!(#rt).to_string().replace(' ', "")
+    ));
+    let constructors = constructors(platform, ctx);
+    let mode_methods = w.token_modes.iter().enumerate().filter_map(|(i, m)| {
+        let method = ident(m.builder_method.as_deref()?);
+        let d = doc(&m.doc);
+        Some(quote! {
+            #d
+            pub fn #method(self) -> Self {
+                self.with_token_mode(#i)
+            }
+        })
+    });
+    let issues = w.token_modes.iter().map(|m| issues_token(m, ctx));
+    quote! {
+        #marker_doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct #marker;
+
+        impl #rt::Platform for #marker {
+            const NAME: &'static str = #name;
+            const HOSTS: #rt::Hosts = #rt::Hosts {
+                production: PRODUCTION_HOST,
+                sandbox: SANDBOX_HOST,
+                named: #named,
+            };
+            const ENVELOPE: #rt::Envelope = ENVELOPE;
+            const TOKEN_MODES: &'static [#rt::TokenMode<Self>] = &[#(#modes),*];
+            type Decoder = #rt::envelopes::#decoder;
+            type Signer = #signer;
+        }
+
+        /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
+        pub type Client = #rt::Client<#marker>;
+        /// Builds a [`Client`]; see [`Client::builder`].
+        pub type ClientBuilder = #rt::ClientBuilder<#marker>;
+
+        #constructors
+
+        impl ClientBuilder {
+            #(#mode_methods)*
+        }
+
+        #(#issues)*
+    }
+}
+
+fn token_mode(m: &TokenMode, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let (name, prefix) = (&m.name, &m.key_prefix);
+    let module = ident(&m.group_module);
+    let request = ident(&m.request_type);
+    quote! {
+        #rt::TokenMode {
+            name: #name,
+            key_prefix: #prefix,
+            fetch: #rt::fetch_token::<Self, #module::#request>,
+        }
+    }
+}
+
+fn issues_token(m: &TokenMode, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let module = ident(&m.group_module);
+    let request = ident(&m.request_type);
+    let token = ident(&m.token_field);
+    let expires = ident(&m.expires_field);
+    quote! {
+        impl #rt::IssuesToken for #module::#request {
+            fn token_request() -> Self {
+                Self::default()
+            }
+            fn into_token(response: Self::Response) -> #rt::AccessToken {
+                #rt::AccessToken::expiring_in(
+                    #rt::TokenText::into_text(response.#token),
+                    #rt::lifetime(response.#expires),
+                )
+            }
+        }
+    }
+}
+
+/// `Client::new`, `Client::builder` and accessors, from the schema's `credentials`.
+fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let creds = &platform.wiring.credentials;
+    let args: Vec<_> = creds.iter().map(|c| ident(&c.ident)).collect();
+    let arg_docs = creds
+        .iter()
+        .map(|c| format!("- `{}`: {}", c.ident, c.doc))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let of = |kind: CredentialKind| {
+        creds
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| ident(&c.ident))
+    };
+    let app_id = match of(CredentialKind::AppId) {
+        Some(a) => quote!(#a),
+        None => quote!(""),
+    };
+    let secret = match of(CredentialKind::Secret) {
+        Some(s) => quote!(#s),
+        None => quote!(""),
+    };
+    let base_url = of(CredentialKind::BaseUrl).map(|b| quote!(.base_url(#b)));
+    let accessor = creds
+        .iter()
+        .find(|c| c.kind == CredentialKind::AppId)
+        .map(|c| {
+            let a = ident(&c.ident);
+            let d = doc(&c.doc);
+            quote! {
+                #d
+                pub fn #a(&self) -> &str {
+                    self.credentials().app_id()
+                }
+            }
+        });
+    let new_doc = doc(&format!(
+        "A client with the defaults: production hosts, 5 s timeout, retries per [`{rt}::RetryPolicy::default`]{}.\n\n{arg_docs}",
+        if platform.wiring.token_modes.is_empty() {
+            ""
+        } else {
+            ", access tokens cached and refreshed in memory"
+        },
+        rt = quote!(#rt).to_string().replace(' ', "")
+    ));
+    quote! {
+        impl Client {
+            #new_doc
+            pub fn new(#(#args: impl Into<String>),*) -> Client {
+                Self::builder(#(#args),*).build()
+            }
+            /// Like [`Client::new`], with options: see [`ClientBuilder`]'s methods.
+            pub fn builder(#(#args: impl Into<String>),*) -> ClientBuilder {
+                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret)) #base_url
+            }
+            #accessor
+        }
+    }
+}

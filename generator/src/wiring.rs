@@ -1,0 +1,247 @@
+//! Validates what connects a platform to the runtime's one client: the decoder its
+//! envelope style names, the signer its sign scheme names, its constructor's
+//! credentials and its token modes. Every name checked here must exist in the runtime,
+//! so a platform the runtime cannot serve fails the build here, not at a call.
+
+use crate::ir::{self, Auth, Group};
+use crate::names;
+use crate::spec::{self, EnvelopeStyle, PlatformSpec};
+use crate::validate::Reporter;
+
+/// Envelope styles with a decoder in `miniapp::runtime::envelopes`.
+const DECODERS: &[(EnvelopeStyle, &str)] = &[
+    (EnvelopeStyle::Errcode, "Errcode"),
+    (EnvelopeStyle::ErrnoData, "ErrnoData"),
+    (EnvelopeStyle::CodeMsgData, "CodeMsgData"),
+];
+
+/// Sign schemes with a signer in `miniapp::runtime::signers`.
+const SIGNERS: &[(&str, &str)] = &[("jucai_md5", "JucaiMd5")];
+
+pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
+    ir::Wiring {
+        marker: names::upper_camel(&spec.platform),
+        string_codes: spec.envelope.code_type == spec::CodeType::String,
+        decoder: decoder(spec, r),
+        signer: signer(spec, r),
+        credentials: credentials(spec, r),
+        token_modes: token_modes(spec, groups, r),
+    }
+}
+
+fn decoder(spec: &PlatformSpec, r: &mut Reporter) -> String {
+    match DECODERS
+        .iter()
+        .find(|(style, _)| *style == spec.envelope.style)
+    {
+        Some((_, decoder)) => (*decoder).to_owned(),
+        None => {
+            let known: Vec<String> = DECODERS.iter().map(|(s, _)| style_name(*s)).collect();
+            r.error(
+                "envelope.style",
+                format!(
+                    "style `{}` has no decoder in the runtime (known: {}); add one in src/runtime/envelopes/ first",
+                    style_name(spec.envelope.style),
+                    known.join(", ")
+                ),
+            );
+            String::new()
+        }
+    }
+}
+
+fn style_name(style: EnvelopeStyle) -> String {
+    let debug = format!("{style:?}");
+    names::snake(&debug)
+}
+
+/// One signer per platform: every `kind: sign` auth must name the same known scheme.
+fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<String> {
+    let mut chosen: Option<(&str, String)> = None;
+    for (name, auth) in &spec.auth {
+        let (spec::AuthKindSpec::Sign, Some(scheme)) = (auth.kind, auth.scheme.as_deref()) else {
+            continue;
+        };
+        let path = format!("auth.{name}.scheme");
+        let Some((_, signer)) = SIGNERS.iter().find(|(s, _)| *s == scheme) else {
+            let known: Vec<&str> = SIGNERS.iter().map(|(s, _)| *s).collect();
+            r.error(
+                &path,
+                format!(
+                    "sign scheme `{scheme}` has no signer in the runtime (known: {}); add one in src/runtime/signers/ first",
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        match &chosen {
+            Some((other, _)) if *other != scheme => r.error(
+                &path,
+                format!("a platform has one sign scheme; `{other}` is already used"),
+            ),
+            _ => chosen = Some((scheme, (*signer).to_owned())),
+        }
+    }
+    chosen.map(|(_, signer)| signer)
+}
+
+fn credentials(spec: &PlatformSpec, r: &mut Reporter) -> Vec<ir::Credential> {
+    let Some(list) = &spec.credentials else {
+        return vec![
+            ir::Credential {
+                ident: "app_id".into(),
+                kind: ir::CredentialKind::AppId,
+                doc: "The app's id.".into(),
+            },
+            ir::Credential {
+                ident: "secret".into(),
+                kind: ir::CredentialKind::Secret,
+                doc: "The app's secret.".into(),
+            },
+        ];
+    };
+    let mut out: Vec<ir::Credential> = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        let path = format!("credentials[{i}]");
+        let ident = names::snake(&c.name);
+        if ident != c.name {
+            r.error(
+                format!("{path}.name"),
+                format!("credential names are snake_case: `{}`", c.name),
+            );
+        }
+        let kind = match c.kind {
+            spec::CredentialKind::AppId => ir::CredentialKind::AppId,
+            spec::CredentialKind::Secret => ir::CredentialKind::Secret,
+            spec::CredentialKind::BaseUrl => ir::CredentialKind::BaseUrl,
+        };
+        if out.iter().any(|o| o.kind == kind) {
+            r.error(
+                format!("{path}.kind"),
+                "each kind of credential appears at most once",
+            );
+        }
+        if out.iter().any(|o| o.ident == ident) {
+            r.error(format!("{path}.name"), format!("duplicate name `{ident}`"));
+        }
+        out.push(ir::Credential {
+            ident,
+            kind,
+            doc: c.doc.trim().to_owned(),
+        });
+    }
+    if !out.iter().any(|c| c.kind == ir::CredentialKind::Secret) {
+        r.error(
+            "credentials",
+            "a platform needs a `secret` credential (app secret or signing key)",
+        );
+    }
+    out
+}
+
+fn token_modes(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> Vec<ir::TokenMode> {
+    let Some(tokens) = &spec.tokens else {
+        return Vec::new();
+    };
+    let default = std::iter::once((
+        "default",
+        tokens.endpoint.as_str(),
+        tokens.doc.as_deref().unwrap_or(""),
+        "tokens.endpoint".to_owned(),
+    ));
+    let modes = tokens.modes.iter().map(|(name, m)| {
+        (
+            name.as_str(),
+            m.endpoint.as_str(),
+            m.doc.as_str(),
+            format!("tokens.modes.{name}.endpoint"),
+        )
+    });
+    let mut out = Vec::new();
+    for (name, endpoint, doc, path) in default.chain(modes) {
+        if name != "default" && names::snake(name) != name {
+            r.error(
+                format!("tokens.modes.{name}"),
+                format!("token mode names are snake_case: `{name}`"),
+            );
+        }
+        if let Some(mode) = token_mode(spec, tokens, groups, (name, endpoint, doc), &path, r) {
+            out.push(mode);
+        }
+    }
+    out
+}
+
+fn token_mode(
+    spec: &PlatformSpec,
+    tokens: &spec::TokensSpec,
+    groups: &[Group],
+    (name, endpoint, doc): (&str, &str, &str),
+    path: &str,
+    r: &mut Reporter,
+) -> Option<ir::TokenMode> {
+    let found = groups.iter().find_map(|g| {
+        g.endpoints
+            .iter()
+            .find(|ep| ep.full_name == endpoint)
+            .map(|ep| (g, ep))
+    });
+    let Some((group, ep)) = found else {
+        r.error(
+            path,
+            format!("no endpoint `{endpoint}` (write `group.docName`, e.g. `auth.getAccessToken`)"),
+        );
+        return None;
+    };
+    if ep.has_required_input() {
+        r.error(
+            path,
+            format!("token endpoint `{endpoint}` has required request fields; the runtime calls it with none"),
+        );
+    }
+    if matches!(ep.auth, Auth::AccessToken { .. }) {
+        r.error(
+            path,
+            format!("token endpoint `{endpoint}` cannot itself need an access token"),
+        );
+    }
+    let field = |wire: &str, key: &str, r: &mut Reporter| -> String {
+        match ep.response.iter().find(|f| f.wire == wire) {
+            Some(f) if f.required => f.ident.clone(),
+            Some(_) => {
+                r.error(
+                    format!("tokens.{key}"),
+                    format!("`{wire}` of `{endpoint}` must be required"),
+                );
+                String::new()
+            }
+            None => {
+                r.error(
+                    format!("tokens.{key}"),
+                    format!("`{endpoint}` has no response field `{wire}`"),
+                );
+                String::new()
+            }
+        }
+    };
+    let token_field = field(&tokens.token, "token", r);
+    let expires_field = field(&tokens.expires_in, "expires_in", r);
+    let (key_prefix, builder_method) = if name == "default" {
+        (spec.platform.clone(), None)
+    } else {
+        (
+            format!("{}-{name}", spec.platform),
+            Some(names::snake(&format!("{name}_token"))),
+        )
+    };
+    Some(ir::TokenMode {
+        name: name.to_owned(),
+        key_prefix,
+        builder_method,
+        doc: doc.trim().to_owned(),
+        group_module: group.module.clone(),
+        request_type: ep.request_type(),
+        token_field,
+        expires_field,
+    })
+}

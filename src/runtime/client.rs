@@ -1,0 +1,335 @@
+//! The one client of every platform, and its builder. A platform's generated module
+//! names it (`pub type Client = Client<Wechat>`) and adds its constructors.
+
+use super::signers::{BuildError, InfallibleSigner, Signer};
+use super::transport::{BodyLimits, Transport};
+use super::{CallOptions, Credentials, Endpoint, Error, Execute, Platform, RetryPolicy};
+use crate::token::{
+    AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenManagerBuilder,
+    TokenSource, TokenStore,
+};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every call of a client needs besides the token source.
+pub struct Core<P: Platform> {
+    pub credentials: Credentials,
+    pub transport: Transport,
+    pub retry: RetryPolicy,
+    pub signer: P::Signer,
+}
+
+/// A client of platform `P`: credentials, transport, token source, retry policy,
+/// signer. Cheap to clone (all state is shared); make one per app and reuse it.
+pub struct Client<P: Platform> {
+    core: Arc<Core<P>>,
+    tokens: Arc<dyn TokenSource>,
+}
+
+impl<P: Platform> Clone for Client<P> {
+    fn clone(&self) -> Self {
+        Client {
+            core: self.core.clone(),
+            tokens: self.tokens.clone(),
+        }
+    }
+}
+
+impl<P: Platform> fmt::Debug for Client<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("platform", &P::NAME)
+            .field("credentials", &self.core.credentials)
+            .field("transport", &self.core.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Platform> Client<P> {
+    /// The app id and secret (or merchant key) the client was built with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.core.credentials
+    }
+    /// The source of this client's access tokens (to share it, or to invalidate by
+    /// hand). A platform without access tokens has one that always refuses.
+    pub fn token_source(&self) -> &Arc<dyn TokenSource> {
+        &self.tokens
+    }
+    /// The transport (base URL, named hosts, timeout, body limits).
+    pub fn transport(&self) -> &Transport {
+        &self.core.transport
+    }
+    /// The base URL requests go to (production, sandbox, or the one configured).
+    pub fn base_url(&self) -> &str {
+        self.core.transport.base_url()
+    }
+    /// The request signer, for platforms that sign.
+    pub fn signer(&self) -> &P::Signer {
+        &self.core.signer
+    }
+}
+
+impl<P, E> Execute<E> for Client<P>
+where
+    P: Platform,
+    E: Endpoint<Platform = P>,
+{
+    fn execute(
+        &self,
+        request: E,
+        options: CallOptions,
+    ) -> impl std::future::Future<Output = Result<E::Response, Error<E::Error>>> + Send {
+        super::execute::execute(&self.core, Some(self.tokens.as_ref()), request, options)
+    }
+}
+
+/// Builds a [`Client`]. Every platform has the same settings; token settings only
+/// matter on platforms whose schema describes access tokens.
+pub struct ClientBuilder<P: Platform> {
+    credentials: Credentials,
+    base_url: Option<String>,
+    sandbox: bool,
+    hosts: Vec<(String, String)>,
+    timeout: Duration,
+    limits: BodyLimits,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    token_mode: usize,
+    token_source: Option<Arc<dyn TokenSource>>,
+    token_store: Option<Arc<dyn TokenStore>>,
+    configure_tokens: Option<Box<dyn FnOnce(TokenManagerBuilder) -> TokenManagerBuilder>>,
+    signer_options: <P::Signer as Signer>::Options,
+}
+
+impl<P: Platform> fmt::Debug for ClientBuilder<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("platform", &P::NAME)
+            .field("credentials", &self.credentials)
+            .field("base_url", &self.base_url)
+            .field("sandbox", &self.sandbox)
+            .field("hosts", &self.hosts)
+            .field("timeout", &self.timeout)
+            .field("signer_options", &self.signer_options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Platform> ClientBuilder<P> {
+    /// A builder with the defaults: production hosts, 5 s timeout, the platform's
+    /// default token mode with tokens cached in memory, [`RetryPolicy::default`].
+    pub fn new(credentials: Credentials) -> Self {
+        ClientBuilder {
+            credentials,
+            base_url: None,
+            sandbox: false,
+            hosts: Vec::new(),
+            timeout: super::DEFAULT_TIMEOUT,
+            limits: BodyLimits::default(),
+            http: None,
+            retry: RetryPolicy::default(),
+            token_mode: 0,
+            token_source: None,
+            token_store: None,
+            configure_tokens: None,
+            signer_options: Default::default(),
+        }
+    }
+    /// Sends **every** request here — the production host's endpoints and those of
+    /// named hosts alike (a simulator, a proxy, a local test server). A host set with
+    /// [`Self::host_url`] still wins for that host.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// Talks to the platform's sandbox (every host), where the schema names one. A
+    /// [`Self::base_url`] still wins.
+    pub fn sandbox(mut self) -> Self {
+        self.sandbox = true;
+        self
+    }
+    /// Sends the endpoints of one named host (the schema's `hosts:`, e.g. Baidu's
+    /// `spapi`) to `url`.
+    pub fn host_url(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        let (name, url) = (name.into(), url.into());
+        self.hosts.retain(|(n, _)| *n != name);
+        self.hosts.push((name, url));
+        self
+    }
+    /// Timeout of each HTTP exchange (default 5 s); a call can override it.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Largest answer body accepted, in bytes (default 1 MiB); a larger one fails the
+    /// call with [`Error::BodyTooLarge`] without being read to the end.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.limits.json = limit;
+        self
+    }
+    /// Largest binary answer (images, media files) accepted, in bytes (default 32 MiB).
+    pub fn max_media_bytes(mut self, limit: usize) -> Self {
+        self.limits.media = limit;
+        self
+    }
+    /// Uses this reqwest client (connection pool, proxy, TLS settings).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+    /// How calls answered "system busy" are retried (see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Takes access tokens from your own source (e.g. a central token service); nothing
+    /// is cached on the client side then.
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.token_source = Some(source);
+        self
+    }
+    /// Keeps the built-in token manager's token (and its refresh lock) in this store,
+    /// e.g. a `RedisStore` shared by every instance of the service, so that N processes
+    /// refresh once. The key is `<platform>:<app id>` (the token mode may change the
+    /// prefix, e.g. `wechat-stable`). Ignored with [`Self::token_source`].
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+    /// Adjusts the built-in token manager (refresh margin, lock lease, timeout, fallback).
+    pub fn configure_token_manager(
+        mut self,
+        configure: impl FnOnce(TokenManagerBuilder) -> TokenManagerBuilder + 'static,
+    ) -> Self {
+        self.configure_tokens = Some(Box::new(configure));
+        self
+    }
+    /// Selects one of the platform's token modes by its index in
+    /// [`Platform::TOKEN_MODES`]; generated builder methods (`stable_token()`) call this.
+    #[doc(hidden)]
+    pub fn with_token_mode(mut self, index: usize) -> Self {
+        self.token_mode = index.min(P::TOKEN_MODES.len().saturating_sub(1));
+        self
+    }
+    /// Adjusts the signer's settings (e.g. the hex case of signs).
+    pub fn configure_signer(
+        mut self,
+        configure: impl FnOnce(&mut <P::Signer as Signer>::Options),
+    ) -> Self {
+        configure(&mut self.signer_options);
+        self
+    }
+
+    /// Builds the client; fails only when a key or certificate does not parse.
+    pub fn try_build(self) -> Result<Client<P>, BuildError> {
+        let signer = P::Signer::new(&self.credentials, &self.signer_options)?;
+        Ok(self.finish(signer))
+    }
+
+    fn transport(&mut self) -> Transport {
+        let sandbox = if self.sandbox { P::HOSTS.sandbox } else { None };
+        let base = self
+            .base_url
+            .clone()
+            .or_else(|| sandbox.map(str::to_owned))
+            .unwrap_or_else(|| P::HOSTS.production.to_owned());
+        // One explicit base (base_url or sandbox) covers every host, so that a test
+        // server or the sandbox never leaks a call to a production host.
+        let covers_all = self.base_url.is_some() || sandbox.is_some();
+        let mut transport = Transport::new(
+            self.http.take().unwrap_or_else(Transport::default_http),
+            base.clone(),
+            self.timeout,
+        )
+        .with_limits(self.limits);
+        for (name, production) in P::HOSTS.named {
+            let url = match self.hosts.iter().find(|(n, _)| n == name) {
+                Some((_, url)) => url.clone(),
+                None if covers_all => base.clone(),
+                None => (*production).to_owned(),
+            };
+            transport = transport.with_host(*name, url);
+        }
+        for (name, url) in &self.hosts {
+            if transport.host_url(name).is_none() {
+                transport = transport.with_host(name.clone(), url.clone());
+            }
+        }
+        transport
+    }
+
+    fn finish(mut self, signer: P::Signer) -> Client<P> {
+        let core = Arc::new(Core {
+            transport: self.transport(),
+            credentials: self.credentials.clone(),
+            retry: self.retry,
+            signer,
+        });
+        let tokens = match self.token_source.take() {
+            Some(source) => source,
+            None => self.token_manager(&core),
+        };
+        Client { core, tokens }
+    }
+
+    fn token_manager(self, core: &Arc<Core<P>>) -> Arc<dyn TokenSource> {
+        let Some(mode) = P::TOKEN_MODES.get(self.token_mode) else {
+            return Arc::new(NoTokens(P::NAME));
+        };
+        let fetcher = Arc::new(Fetcher {
+            core: core.clone(),
+            fetch: mode.fetch,
+        });
+        let key = format!("{}:{}", mode.key_prefix, core.credentials.app_id());
+        let mut manager = TokenManager::builder(fetcher).key(key);
+        if let Some(store) = self.token_store {
+            manager = manager.store(store);
+        }
+        if let Some(configure) = self.configure_tokens {
+            manager = configure(manager);
+        }
+        Arc::new(manager.build())
+    }
+}
+
+impl<P: Platform> ClientBuilder<P>
+where
+    P::Signer: InfallibleSigner,
+{
+    /// Builds the client (the platform's signer has no keys that could fail to parse).
+    pub fn build(self) -> Client<P> {
+        let signer = P::Signer::create(&self.credentials, &self.signer_options);
+        self.finish(signer)
+    }
+}
+
+/// Fetches tokens for the [`TokenManager`] through the client's own transport.
+struct Fetcher<P: Platform> {
+    core: Arc<Core<P>>,
+    fetch: for<'a> fn(&'a Core<P>) -> BoxFuture<'a, Result<AccessToken, TokenError>>,
+}
+
+impl<P: Platform> TokenFetcher for Fetcher<P> {
+    fn fetch(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        (self.fetch)(&self.core)
+    }
+}
+
+/// The token source of a platform without access tokens: asking is a bug in the
+/// schema (an endpoint with token auth on such a platform), reported as an error.
+struct NoTokens(&'static str);
+
+impl TokenSource for NoTokens {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        let platform = self.0;
+        Box::pin(async move {
+            Err(TokenError::Provider(format!(
+                "{platform} issues no access tokens (its schema has no `tokens`)"
+            )))
+        })
+    }
+    fn invalidate<'a>(&'a self, _failed: &'a AccessToken) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}

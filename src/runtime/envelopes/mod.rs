@@ -1,0 +1,151 @@
+//! Envelope decoders, by the name the schema's `envelope.style` gives them. Each turns a
+//! complete HTTP answer into the endpoint's response or its typed error; the wire names
+//! they read come from the platform's generated [`Envelope`]. The generator refuses a
+//! style that has no decoder here.
+
+mod code_msg_data;
+mod errcode;
+mod errno_data;
+mod status;
+
+pub use code_msg_data::CodeMsgData;
+pub use errcode::Errcode;
+pub use errno_data::ErrnoData;
+pub use status::{read_status, Status};
+
+use super::signers::Signer;
+use super::{
+    bounded_message, Code, CodeType, Endpoint, Error, FromCode, Media, RawResponse, Response,
+    ResponseKind,
+};
+
+/// How a platform reports success and failure: the schema's `envelope`.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope {
+    pub style: EnvelopeStyle,
+    pub code: &'static str,
+    pub message: &'static str,
+    pub code_alias: Option<&'static str>,
+    pub message_alias: Option<&'static str>,
+    /// Codes meaning success, as text (`"0"`, `"SUCCESS"`).
+    pub success: &'static [&'static str],
+    pub data: Option<&'static str>,
+    pub request_id: Option<&'static str>,
+    pub business_code: Option<&'static str>,
+    pub business_message: Option<&'static str>,
+    pub business_success: &'static [&'static str],
+    pub result: Option<&'static str>,
+    pub sub_code: Option<&'static str>,
+    pub sub_message: Option<&'static str>,
+}
+
+impl Envelope {
+    /// Is `code` one of the success codes (`0` and `"0"` alike)?
+    pub fn is_success(&self, code: &Code) -> bool {
+        self.success.iter().any(|s| code == s)
+    }
+}
+
+/// The schema's `envelope.style` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnvelopeStyle {
+    Errcode,
+    ErrnoData,
+    CodeMsgData,
+    WechatpayXml,
+    Alipay,
+}
+
+/// Decodes a platform's answers.
+pub trait Decoder: Send + Sync + 'static {
+    /// Decodes a complete answer for endpoint `E`, checking its signature with `signer`
+    /// first where the endpoint is signed and the signer verifies answers.
+    fn decode<E: Endpoint, S: Signer>(
+        envelope: &Envelope,
+        raw: RawResponse,
+        signer: &S,
+    ) -> Result<E::Response, Error<E::Error>>;
+}
+
+/// An undecodable answer, keeping its status and the start of its body.
+pub fn decode_error<E>(endpoint: &'static str, raw: &RawResponse, reason: String) -> Error<E> {
+    Error::Decode {
+        endpoint,
+        status: raw.status,
+        reason,
+        body: raw.snippet(),
+    }
+}
+
+/// A non-success HTTP status, keeping the start of the body.
+pub fn status_error<E>(endpoint: &'static str, raw: &RawResponse) -> Error<E> {
+    Error::Status {
+        endpoint,
+        status: raw.status,
+        body: raw.snippet(),
+    }
+}
+
+/// The endpoint's error for a failure code read off the wire, or a decode error when
+/// the code does not fit the platform's code type (text where integers are documented).
+pub fn api_error<E: Endpoint>(raw: &RawResponse, code: Code, message: String) -> Error<E::Error> {
+    let shown = code.to_string();
+    match <<E::Error as FromCode>::Code as CodeType>::from_wire(code) {
+        Some(code) => Error::Api {
+            endpoint: E::NAME,
+            source: E::Error::from_code(code, bounded_message(message)),
+        },
+        None => decode_error(
+            E::NAME,
+            raw,
+            format!(
+                "error code {:?} is not of the documented kind",
+                bounded_message(shown)
+            ),
+        ),
+    }
+}
+
+/// Does the answer start like a JSON object (whatever its content type says)?
+pub fn looks_like_json(raw: &RawResponse) -> bool {
+    raw.is_json() || raw.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The answer of a binary or text endpoint that is not a JSON (error) object: the
+/// bytes or the text as they came. `None` when the envelope must read it.
+pub fn unwrapped<E: Endpoint>(raw: &RawResponse) -> Option<Result<E::Response, Error<E::Error>>> {
+    let kind = <E::Response as Response>::KIND;
+    if kind == ResponseKind::Json || looks_like_json(raw) {
+        return None;
+    }
+    if !raw.is_success() {
+        return Some(Err(status_error(E::NAME, raw)));
+    }
+    if kind == ResponseKind::Text {
+        return Some(
+            <E::Response as Response>::from_json(&raw.body)
+                .map_err(|e| decode_error(E::NAME, raw, e.to_string())),
+        );
+    }
+    let media = Media {
+        content_type: raw
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        bytes: raw.body.clone(),
+    };
+    Some(
+        <E::Response as Response>::from_media(media)
+            .ok_or_else(|| decode_error(E::NAME, raw, "binary body for a JSON endpoint".into())),
+    )
+}
+
+/// Decodes a success payload with the endpoint's response type.
+pub fn payload<E: Endpoint>(
+    raw: &RawResponse,
+    bytes: &[u8],
+) -> Result<E::Response, Error<E::Error>> {
+    <E::Response as Response>::from_json(bytes)
+        .map_err(|e| decode_error(E::NAME, raw, e.to_string()))
+}

@@ -1,0 +1,90 @@
+//! What a platform is to the runtime: a handful of facts generated from its
+//! `platform.yaml`. The one [`Client`](super::Client) and call loop work from these and
+//! never name a platform.
+
+use super::envelopes::Decoder;
+use super::signers::Signer;
+use super::{Core, Envelope, Secret};
+use crate::token::{AccessToken, BoxFuture, TokenError};
+
+/// A platform, implemented by the marker type its generated module defines
+/// (`miniapp::wechat::Wechat`, …).
+pub trait Platform: Sized + Send + Sync + 'static {
+    /// Module and cargo feature name, e.g. `wechat`.
+    const NAME: &'static str;
+    /// Where its endpoints live (the schema's `hosts`).
+    const HOSTS: Hosts;
+    /// The wire names of its status fields (the schema's `envelope`).
+    const ENVELOPE: Envelope;
+    /// How it issues access tokens (the schema's `tokens`); empty when it has none.
+    const TOKEN_MODES: &'static [TokenMode<Self>];
+    /// The decoder the schema's `envelope.style` names.
+    type Decoder: Decoder;
+    /// The request signer and response verifier the schema's sign scheme names
+    /// ([`NoSigner`](super::signers::NoSigner) for a platform that signs nothing).
+    type Signer: Signer;
+}
+
+/// A platform's hosts: production, an optional sandbox, and named hosts that single
+/// endpoints live on (Baidu's `spapi`).
+#[derive(Debug, Clone, Copy)]
+pub struct Hosts {
+    pub production: &'static str,
+    pub sandbox: Option<&'static str>,
+    /// `(name, production URL)`, e.g. `("spapi", "https://spapi.baidu.com")`.
+    pub named: &'static [(&'static str, &'static str)],
+}
+
+/// One way of obtaining access tokens: the default (index 0) or an alternative the
+/// builder selects (WeChat's stable token).
+pub struct TokenMode<P: Platform> {
+    /// The schema's name for the mode (`default`, `stable`).
+    pub name: &'static str,
+    /// Prefix of the token's key in a shared store: `<prefix>:<app id>`.
+    pub key_prefix: &'static str,
+    /// Calls the token endpoint through the client's own transport and retry rules.
+    pub fetch: for<'a> fn(&'a Core<P>) -> BoxFuture<'a, Result<AccessToken, TokenError>>,
+}
+
+impl<P: Platform> std::fmt::Debug for TokenMode<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenMode")
+            .field("name", &self.name)
+            .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What identifies the app (or merchant) to the platform.
+///
+/// `app_id` is empty for platforms that have none (Jucai signs with a merchant key
+/// only); `secret` is the app secret or the signing key.
+#[derive(Clone)]
+pub struct Credentials {
+    app_id: String,
+    secret: Secret<String>,
+}
+
+impl Credentials {
+    pub fn new(app_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Credentials {
+            app_id: app_id.into(),
+            secret: Secret::new(secret.into()),
+        }
+    }
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+    pub fn secret(&self) -> &Secret<String> {
+        &self.secret
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("app_id", &self.app_id)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}

@@ -1,0 +1,65 @@
+//! Request signers and response verifiers, by the name the schema gives them
+//! (`auth.<name>.scheme`). The generator refuses a scheme that has no implementation
+//! here, and a platform's generated module names the type (`type Signer = JucaiMd5`).
+
+mod jucai_md5;
+
+pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
+
+use super::Credentials;
+use serde_json::{Map, Value};
+
+/// Signs the bodies of outgoing requests and verifies the answers, for endpoints whose
+/// schema `auth` is a sign scheme. Built once, with the client, from its credentials.
+pub trait Signer: Sized + Send + Sync + 'static {
+    /// What a user may set on the client builder (e.g. the hex case of a sign).
+    type Options: Default + Clone + std::fmt::Debug + Send + Sync + 'static;
+    /// Whether answers carry a signature that must be checked before anything in them
+    /// is trusted.
+    const VERIFIES_ANSWERS: bool;
+
+    /// Parses keys once; a malformed key is an error here, not at the first call.
+    fn new(credentials: &Credentials, options: &Self::Options) -> Result<Self, BuildError>;
+    /// The signature of a request body (every field that will be sent, but the sign).
+    fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
+    /// Checks an answer's signature; `Err` says why it was rejected.
+    fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
+}
+
+/// A signer whose construction cannot fail (no keys to parse), so that
+/// `ClientBuilder::build` needs no `Result`.
+pub trait InfallibleSigner: Signer {
+    fn create(credentials: &Credentials, options: &Self::Options) -> Self;
+}
+
+/// Why a client could not be built (a malformed key or certificate).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot build the {platform} client: {reason}")]
+pub struct BuildError {
+    pub platform: &'static str,
+    pub reason: String,
+}
+
+/// The signer of platforms that sign nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSigner;
+
+impl Signer for NoSigner {
+    type Options = ();
+    const VERIFIES_ANSWERS: bool = false;
+    fn new(_: &Credentials, _: &()) -> Result<Self, BuildError> {
+        Ok(NoSigner)
+    }
+    fn sign(&self, _: &Map<String, Value>) -> Result<String, String> {
+        Err("this platform has no sign scheme".into())
+    }
+    fn verify(&self, _: &Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl InfallibleSigner for NoSigner {
+    fn create(_: &Credentials, _: &()) -> Self {
+        NoSigner
+    }
+}
