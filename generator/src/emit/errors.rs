@@ -2,6 +2,7 @@
 
 use super::util::*;
 use crate::ir::{Endpoint, ErrorCase};
+use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -9,107 +10,112 @@ use quote::quote;
 /// alias of the platform's shared enum of common codes (one copy instead of one per
 /// endpoint keeps compile time down; the name per endpoint stays).
 pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let name = ident(&ep.error_type());
+    let name = ident(&ep.error_type);
     if !ep.own_errors {
-        let shared = ident(ep.shared_error_type());
+        let shared = ident(&ep.shared_error_type);
         let d = doc(&format!(
             "Errors of `{}`: its docs list no codes of its own, so these are the platform's common codes ([`super::{}`]).",
-            ep.full_name,
-            ep.shared_error_type()
+            ep.full_name, ep.shared_error_type
         ));
         return quote!(#d pub type #name = super::#shared;);
     }
     let type_doc = format!(
         "Errors of `{}` ([`{}`]), from its errcode table. Codes the docs do not list are kept in `Other`.",
         ep.full_name,
-        ep.request_type()
+        ep.request_type
     );
-    enumeration(&ep.error_type(), &type_doc, &ep.errors, ctx)
+    enumeration(&ep.error_type, &type_doc, &ep.errors, ctx)
 }
 
 /// An error enum with a variant per documented code, `Other` for the rest.
 pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
     let name = ident(name);
+    let other = ident(names::OTHER_VARIANT);
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.variant)).collect();
     let codes: Vec<i64> = errors.iter().map(|e| e.code).collect();
-    // Without documented codes a `match` would have a single binding arm (clippy's
-    // `match_single_binding`): build `Other` directly.
-    let from_errcode_body = if codes.is_empty() {
-        quote!(Self::Other { code, message })
-    } else {
-        quote! {
-            match code {
-                #(#codes => Self::#variants { message },)*
-                code => Self::Other { code, message },
-            }
-        }
-    };
     let descriptions: Vec<&str> = errors.iter().map(|e| e.doc.as_str()).collect();
-    let docs: Vec<_> = errors
-        .iter()
-        .map(|e| {
-            let mut text = format!("{} (errcode {})", e.doc, e.code);
-            if e.retryable {
-                text.push_str("\n\nRetryable: the runtime retries idempotent calls with back-off.");
-            }
-            if e.token_invalid {
-                text.push_str("\n\nToken invalid: the runtime refreshes the access token once and retries once.");
-            }
-            doc(&text)
-        })
-        .collect();
-    let retryable: Vec<_> = errors
-        .iter()
-        .filter(|e| e.retryable)
-        .map(|e| ident(&e.variant))
-        .collect();
-    let token_invalid: Vec<_> = errors
-        .iter()
-        .filter(|e| e.token_invalid)
-        .map(|e| ident(&e.variant))
-        .collect();
-    let is_retryable = if retryable.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#retryable { .. })|*))
-    };
-    let is_token_invalid = if token_invalid.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#token_invalid { .. })|*))
-    };
+    let docs = errors.iter().map(|e| {
+        let mut text = format!("{} (errcode {})", e.doc, e.code);
+        if e.retryable {
+            text.push_str("\n\nRetryable: the runtime retries idempotent calls with back-off.");
+        }
+        if e.token_invalid {
+            text.push_str(
+                "\n\nToken invalid: the runtime refreshes the access token once and retries once.",
+            );
+        }
+        doc(&text)
+    });
     let type_doc = doc(type_doc);
+    let trait_impls = trait_impls(&name, errors, ctx);
     quote! {
         #type_doc
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum #name {
             #(#docs #variants { message: String },)*
             /// An errcode the docs do not list for this endpoint.
-            Other { code: i64, message: String },
+            #other { code: i64, message: String },
         }
         impl #name {
             /// The platform's error code.
             pub fn code(&self) -> i64 {
                 match self {
                     #(Self::#variants { .. } => #codes,)*
-                    Self::Other { code, .. } => *code,
+                    Self::#other { code, .. } => *code,
                 }
             }
             /// The message the server sent with the code.
             pub fn message(&self) -> &str {
                 match self {
-                    #(Self::#variants { message })|* | Self::Other { message, .. } => message,
+                    #(Self::#variants { message })|* | Self::#other { message, .. } => message,
                 }
             }
             /// What the docs say the code means (empty for `Other`).
             pub fn description(&self) -> &'static str {
                 match self {
                     #(Self::#variants { .. } => #descriptions,)*
-                    Self::Other { .. } => "",
+                    Self::#other { .. } => "",
                 }
             }
         }
+        #trait_impls
+    }
+}
+
+/// `Display`, `Error`, and the runtime's traits: retry and token refresh decisions, and
+/// the code → variant mapping.
+fn trait_impls(name: &proc_macro2::Ident, errors: &[ErrorCase], ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let other = ident(names::OTHER_VARIANT);
+    let variants: Vec<_> = errors.iter().map(|e| ident(&e.variant)).collect();
+    let codes: Vec<i64> = errors.iter().map(|e| e.code).collect();
+    // Without documented codes a `match` would have a single binding arm (clippy's
+    // `match_single_binding`): build `Other` directly.
+    let from_errcode_body = if codes.is_empty() {
+        quote!(Self::#other { code, message })
+    } else {
+        quote! {
+            match code {
+                #(#codes => Self::#variants { message },)*
+                code => Self::#other { code, message },
+            }
+        }
+    };
+    let flagged = |flag: fn(&ErrorCase) -> bool| {
+        let matching: Vec<_> = errors
+            .iter()
+            .filter(|e| flag(e))
+            .map(|e| ident(&e.variant))
+            .collect();
+        if matching.is_empty() {
+            quote!(false)
+        } else {
+            quote!(matches!(self, #(Self::#matching { .. })|*))
+        }
+    };
+    let is_retryable = flagged(|e| e.retryable);
+    let is_token_invalid = flagged(|e| e.token_invalid);
+    quote! {
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "errcode {}", self.code())?;
