@@ -1,9 +1,9 @@
 //! The validated model the emitter works from. Every name here is already sanitized and
 //! checked for clashes; every reference resolved.
-
-use crate::spec::{
-    BodySpec, CodeValue, EnumRepr, EnvelopeSpec, Location, Method, ResponseKindSpec,
-};
+//!
+//! The IR owns its types (it does not reuse the serde structs of `spec`), so the YAML's
+//! spelling can change without touching the emitter, and the emitter cannot see anything
+//! validation has not vouched for.
 
 #[derive(Debug)]
 pub struct Platform {
@@ -12,11 +12,8 @@ pub struct Platform {
     pub file: String,
     pub title: String,
     pub source: String,
-    pub production_host: String,
-    pub sandbox_host: Option<String>,
-    /// Named hosts besides production/sandbox (`spapi` → `https://spapi.baidu.com`).
-    pub named_hosts: Vec<(String, String)>,
-    pub envelope: EnvelopeSpec,
+    pub hosts: Hosts,
+    pub envelope: Envelope,
     pub groups: Vec<Group>,
     pub wiring: Wiring,
 }
@@ -64,6 +61,94 @@ pub struct TokenMode {
     pub request_type: String,
     pub token_field: String,
     pub expires_field: String,
+}
+
+#[derive(Debug)]
+pub struct Hosts {
+    pub production: String,
+    pub sandbox: Option<String>,
+    /// Named hosts besides production/sandbox (`spapi` → `https://spapi.baidu.com`).
+    pub named: Vec<(String, String)>,
+}
+
+/// How a platform reports success and failure; mirrors the runtime's `Envelope`.
+#[derive(Debug)]
+pub struct Envelope {
+    pub style: EnvelopeStyle,
+    pub code: String,
+    pub message: String,
+    pub code_alias: Option<String>,
+    pub message_alias: Option<String>,
+    pub success: Vec<CodeValue>,
+    pub data: Option<String>,
+    pub request_id: Option<String>,
+    pub business_code: Option<String>,
+    pub business_message: Option<String>,
+    pub business_success: Vec<CodeValue>,
+    pub result: Option<String>,
+    pub sub_code: Option<String>,
+    pub sub_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeStyle {
+    Errcode,
+    ErrnoData,
+    CodeMsgData,
+    WechatpayXml,
+    Alipay,
+}
+
+/// A code or enum value as the docs write it: an integer or a string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CodeValue {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for CodeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeValue::Int(i) => write!(f, "{i}"),
+            CodeValue::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+/// Where the non-query fields of a request go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    None,
+    Json,
+    Form,
+    Multipart,
+    Xml,
+}
+
+/// Where one request field goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Query,
+    Body,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseKind {
+    Json,
+    Binary,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumRepr {
+    String,
+    Int,
 }
 
 #[derive(Debug)]
@@ -132,21 +217,26 @@ pub enum Auth {
 pub struct Endpoint {
     pub full_name: String,
     pub method_name: String,
-    pub prefix: String,
+    pub request_type: String,
+    pub response_type: String,
+    /// The endpoint's error type: its own enum, or an alias of `shared_error_type`.
+    pub error_type: String,
+    /// The platform-level enum of common codes an endpoint without codes of its own uses.
+    pub shared_error_type: String,
     pub summary: String,
     pub doc: Option<String>,
     pub source: String,
-    pub method: Method,
+    pub method: HttpMethod,
     pub path: String,
     /// The named host the endpoint lives on; `None` means the platform's base URL.
     pub host: Option<String>,
     pub auth: Auth,
-    pub body: BodySpec,
+    pub body: BodyKind,
     pub idempotent: bool,
     pub constants: Vec<(String, String)>,
     pub request: Vec<Field>,
     pub alternatives: Vec<Alternative>,
-    pub response_kind: ResponseKindSpec,
+    pub response_kind: ResponseKind,
     pub response: Vec<Field>,
     pub example_json: Option<String>,
     pub errors: Vec<ErrorCase>,
@@ -156,22 +246,6 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn request_type(&self) -> String {
-        format!("{}Request", self.prefix)
-    }
-    pub fn response_type(&self) -> String {
-        format!("{}Response", self.prefix)
-    }
-    pub fn error_type(&self) -> String {
-        format!("{}Error", self.prefix)
-    }
-    /// The platform-level enum an endpoint without codes of its own shares.
-    pub fn shared_error_type(&self) -> &'static str {
-        match self.auth {
-            Auth::AccessToken { .. } => "CommonTokenError",
-            _ => "CommonError",
-        }
-    }
     /// Required request fields (constructor arguments), alternatives included.
     pub fn has_required_input(&self) -> bool {
         !self.alternatives.is_empty()
@@ -256,30 +330,16 @@ pub struct Alternative {
 #[derive(Debug)]
 pub struct Variant {
     pub name: String,
+    /// The associated function that builds this variant.
+    pub constructor: String,
     pub doc: String,
     pub tag_value: Option<String>,
     pub fields: Vec<Field>,
 }
 
-/// An error code as the docs write it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum CodeLit {
-    Int(i64),
-    Str(String),
-}
-
-impl std::fmt::Display for CodeLit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CodeLit::Int(i) => write!(f, "{i}"),
-            CodeLit::Str(s) => f.write_str(s),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct ErrorCase {
-    pub code: CodeLit,
+    pub code: CodeValue,
     pub variant: String,
     pub doc: String,
     pub retryable: bool,

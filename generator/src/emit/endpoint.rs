@@ -3,26 +3,37 @@
 
 use super::structs::{self, checks, first_line, Access, Shape};
 use super::util::*;
-use crate::ir::{Alternative, Auth, Endpoint, Field, Ty, Usage};
-use crate::spec::{BodySpec, Location, Method, ResponseKindSpec};
+use crate::ir::{Alternative, Auth, BodyKind, Endpoint, Field, HttpMethod, Location};
+use crate::ir::{ResponseKind, Ty, Usage};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
     let request = request_type(ep, ctx);
     let alternatives = ep.alternatives.iter().map(|a| alternative(ep, a, ctx));
     let response = response_type(ep, ctx);
     let errors = super::errors::emit(ep, ctx);
+    let endpoint_impl = endpoint_impl(ep, has_checks, ctx);
+    quote! {
+        #request
+        #(#alternatives)*
+        #response
+        #errors
+        #endpoint_impl
+    }
+}
 
-    let req = ident(&ep.request_type());
-    let resp = ident(&ep.response_type());
-    let err = ident(&ep.error_type());
+/// `impl Endpoint for <Request>`: everything the runtime needs to send the request.
+fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let req = ident(&ep.request_type);
+    let resp = ident(&ep.response_type);
+    let err = ident(&ep.error_type);
     let name = &ep.full_name;
     let path = &ep.path;
     let method = match ep.method {
-        Method::Get => quote!(#rt::HttpMethod::Get),
-        Method::Post => quote!(#rt::HttpMethod::Post),
+        HttpMethod::Get => quote!(#rt::HttpMethod::Get),
+        HttpMethod::Post => quote!(#rt::HttpMethod::Post),
     };
     let auth = match &ep.auth {
         Auth::None => quote!(#rt::Auth::None),
@@ -37,11 +48,11 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
         }
     };
     let body = match ep.body {
-        BodySpec::None => quote!(#rt::BodyKind::None),
-        BodySpec::Json => quote!(#rt::BodyKind::Json),
-        BodySpec::Form => quote!(#rt::BodyKind::Form),
-        BodySpec::Multipart => quote!(#rt::BodyKind::Multipart),
-        BodySpec::Xml => quote!(#rt::BodyKind::Xml),
+        BodyKind::None => quote!(#rt::BodyKind::None),
+        BodyKind::Json => quote!(#rt::BodyKind::Json),
+        BodyKind::Form => quote!(#rt::BodyKind::Form),
+        BodyKind::Multipart => quote!(#rt::BodyKind::Multipart),
+        BodyKind::Xml => quote!(#rt::BodyKind::Xml),
     };
     let idempotent = ep.idempotent;
     // Emitted only for endpoints off the platform's base URL, so that platforms without
@@ -52,57 +63,11 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
     };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
-
-    let validate_stmts = {
-        let mut s = checks(&ep.request, Access::SelfField, has_checks, ctx);
-        for a in &ep.alternatives {
-            let a_ident = ident(&a.ident);
-            let alt_ty = ident(&a.type_name);
-            let per_variant: Vec<_> = a
-                .variants
-                .iter()
-                .map(|v| checks(&v.fields, Access::Bound, has_checks, ctx))
-                .collect();
-            if per_variant.iter().all(Vec::is_empty) {
-                continue;
-            }
-            let arms = a.variants.iter().zip(per_variant).map(|(v, inner)| {
-                let vname = ident(&v.name);
-                let binds = v
-                    .fields
-                    .iter()
-                    .filter(|f| {
-                        !checks(std::slice::from_ref(*f), Access::Bound, has_checks, ctx).is_empty()
-                    })
-                    .map(|f| ident(&f.ident));
-                if inner.is_empty() {
-                    quote!(#alt_ty::#vname { .. } => {})
-                } else {
-                    quote!(#alt_ty::#vname { #(#binds,)* .. } => { #(#inner)* })
-                }
-            });
-            s.push(quote!(match &self.#a_ident { #(#arms)* }));
-        }
-        s
-    };
-    let validate = if validate_stmts.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            fn validate(&self) -> Result<(), #rt::ValidationError> {
-                #(#validate_stmts)*
-                Ok(())
-            }
-        }
-    };
+    let validate = validate_fn(ep, has_checks, ctx);
     let write_query = write_query(ep, ctx);
     let multipart = multipart(ep, ctx);
     let marker = ident(&ctx.marker);
     quote! {
-        #request
-        #(#alternatives)*
-        #response
-        #errors
         impl #rt::Endpoint for #req {
             const NAME: &'static str = #name;
             const METHOD: #rt::HttpMethod = #method;
@@ -122,12 +87,56 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
     }
 }
 
+/// `fn validate` checking the constraints of the plain fields and of the chosen
+/// variant of each alternative; nothing when there are none.
+fn validate_fn(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let mut stmts = checks(&ep.request, Access::SelfField, has_checks, ctx);
+    for a in &ep.alternatives {
+        let a_ident = ident(&a.ident);
+        let alt_ty = ident(&a.type_name);
+        let per_variant: Vec<_> = a
+            .variants
+            .iter()
+            .map(|v| checks(&v.fields, Access::Bound, has_checks, ctx))
+            .collect();
+        if per_variant.iter().all(Vec::is_empty) {
+            continue;
+        }
+        let arms = a.variants.iter().zip(per_variant).map(|(v, inner)| {
+            let vname = ident(&v.name);
+            let binds = v
+                .fields
+                .iter()
+                .filter(|f| {
+                    !checks(std::slice::from_ref(*f), Access::Bound, has_checks, ctx).is_empty()
+                })
+                .map(|f| ident(&f.ident));
+            if inner.is_empty() {
+                quote!(#alt_ty::#vname { .. } => {})
+            } else {
+                quote!(#alt_ty::#vname { #(#binds,)* .. } => { #(#inner)* })
+            }
+        });
+        stmts.push(quote!(match &self.#a_ident { #(#arms)* }));
+    }
+    if stmts.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn validate(&self) -> Result<(), #rt::ValidationError> {
+            #(#stmts)*
+            Ok(())
+        }
+    }
+}
+
 fn skipped(ep: &Endpoint, f: &Field) -> bool {
-    f.location == Location::Query || matches!(ep.body, BodySpec::None | BodySpec::Multipart)
+    f.location == Location::Query || matches!(ep.body, BodyKind::None | BodyKind::Multipart)
 }
 
 fn alt_in_body(ep: &Endpoint, a: &Alternative) -> bool {
-    matches!(ep.body, BodySpec::Json | BodySpec::Form | BodySpec::Xml)
+    matches!(ep.body, BodyKind::Json | BodyKind::Form | BodyKind::Xml)
         && a.variants
             .iter()
             .flat_map(|v| &v.fields)
@@ -172,7 +181,7 @@ fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let skip = |f: &Field| skipped(ep, f);
     structs::emit(
         &Shape {
-            name: &ep.request_type(),
+            name: &ep.request_type,
             doc: doc(&text),
             fields: &ep.request,
             usage: Usage {
@@ -225,7 +234,7 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
     });
     let ctors = a.variants.iter().map(|v| {
         let vname = ident(&v.name);
-        let fn_name = ident(&crate::names::snake(&v.name));
+        let fn_name = ident(&v.constructor);
         let args = v.fields.iter().map(|f| {
             let fname = ident(&f.ident);
             let (ty, _) = ctor_arg(f, ctx);
@@ -242,8 +251,7 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
     });
     let tdoc = doc(&format!(
         "{}\n\nPart of [`{}`]; exactly one choice is sent.",
-        a.doc,
-        ep.request_type()
+        a.doc, ep.request_type
     ));
     quote! {
         #tdoc
@@ -260,27 +268,27 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
 
 fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
-    let name = ident(&ep.response_type());
+    let name = ident(&ep.response_type);
     match ep.response_kind {
-        ResponseKindSpec::Binary => {
+        ResponseKind::Binary => {
             let d = doc(&format!(
                 "Response of `{}`: the file's bytes and content type.",
                 ep.full_name
             ));
             quote!(#d pub type #name = #rt::Media;)
         }
-        ResponseKindSpec::Text => {
+        ResponseKind::Text => {
             let d = doc(&format!(
                 "Response of `{}`: the body as text.",
                 ep.full_name
             ));
             quote!(#d pub type #name = String;)
         }
-        ResponseKindSpec::Json => {
+        ResponseKind::Json => {
             let never = |_: &Field| false;
             let s = structs::emit(
                 &Shape {
-                    name: &ep.response_type(),
+                    name: &ep.response_type,
                     doc: doc(&format!("Response of `{}`: {}", ep.full_name, ep.summary)),
                     fields: &ep.response,
                     usage: Usage {
@@ -379,7 +387,7 @@ fn write_query(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
 
 fn multipart(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
-    if ep.body != BodySpec::Multipart {
+    if ep.body != BodyKind::Multipart {
         return quote!();
     }
     let pushes = field_pushes(ep, Location::Body, "multipart", ctx);

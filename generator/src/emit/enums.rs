@@ -1,8 +1,11 @@
 //! Legal-value enums (`enums:`): wire strings or integers with their doc text.
+//!
+//! An enum a response uses is "open": values the docs do not list decode into an extra
+//! variant instead of failing the whole response.
 
 use super::util::*;
-use crate::ir::Enum;
-use crate::spec::{CodeValue, EnumRepr};
+use crate::ir::{CodeValue, Enum, EnumRepr};
+use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -13,84 +16,58 @@ pub fn emit(e: &Enum, ctx: &Ctx) -> TokenStream {
     }
 }
 
+fn wire_text(v: &CodeValue) -> String {
+    match v {
+        CodeValue::Str(s) => s.clone(),
+        CodeValue::Int(i) => i.to_string(),
+    }
+}
+
+/// What both kinds of enum list per value.
+struct Values<'a> {
+    variants: Vec<proc_macro2::Ident>,
+    descriptions: Vec<&'a str>,
+}
+
+fn values(e: &Enum) -> Values<'_> {
+    Values {
+        variants: e.values.iter().map(|v| ident(&v.variant)).collect(),
+        descriptions: e.values.iter().map(|v| v.doc.as_str()).collect(),
+    }
+}
+
 fn string_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
     let name = ident(&e.name);
+    let other = ident(names::OTHER_VARIANT);
     let open = e.usage.response;
-    let ser = e.usage.request || !e.usage.response;
-    let variants: Vec<_> = e.values.iter().map(|v| ident(&v.variant)).collect();
-    let wires: Vec<String> = e
+    let Values {
+        variants,
+        descriptions,
+    } = values(e);
+    let wires: Vec<String> = e.values.iter().map(|v| wire_text(&v.wire)).collect();
+    let docs = e
         .values
         .iter()
-        .map(|v| match &v.wire {
-            CodeValue::Str(s) => s.clone(),
-            CodeValue::Int(i) => i.to_string(),
-        })
-        .collect();
-    let docs: Vec<_> = e
-        .values
-        .iter()
-        .map(|v| {
-            doc(&format!(
-                "`{}`: {}",
-                match &v.wire {
-                    CodeValue::Str(s) => s.clone(),
-                    CodeValue::Int(i) => i.to_string(),
-                },
-                v.doc
-            ))
-        })
-        .collect();
-    let descriptions: Vec<&str> = e.values.iter().map(|v| v.doc.as_str()).collect();
+        .map(|v| doc(&format!("`{}`: {}", wire_text(&v.wire), v.doc)));
     let type_doc = doc(&e.doc);
-    let other_variant = if open {
-        quote! { /// A value the docs do not list, kept as received.
-        Other(String), }
+    let (other_variant, other_str, other_desc) = if open {
+        (
+            quote! { /// A value the docs do not list, kept as received.
+            #other(String), },
+            quote!(Self::#other(s) => s,),
+            quote!(Self::#other(_) => "",),
+        )
     } else {
-        quote!()
-    };
-    let other_str = if open {
-        quote!(Self::Other(s) => s,)
-    } else {
-        quote!()
-    };
-    let other_desc = if open {
-        quote!(Self::Other(_) => "",)
-    } else {
-        quote!()
+        (quote!(), quote!(), quote!())
     };
     let name_str = e.name.as_str();
     let from_str_fallback = if open {
-        quote!(other => Self::Other(other.to_owned()),)
+        quote!(other => Self::#other(other.to_owned()),)
     } else {
         quote!(other => return Err(#rt::UnknownValue { type_name: #name_str, value: other.to_owned() }),)
     };
-    let ser_impl = if ser {
-        quote! {
-            impl #rt::__private::serde::Serialize for #name {
-                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-        }
-    } else {
-        quote!()
-    };
-    let de_impl = if e.usage.response {
-        quote! {
-            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let s = <String as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
-                    Ok(match s.as_str() {
-                        #(#wires => Self::#variants,)*
-                        _ => Self::Other(s),
-                    })
-                }
-            }
-        }
-    } else {
-        quote!()
-    };
+    let serde_impls = string_serde_impls(e, &wires, ctx);
     let all_doc = doc("Every value the docs list, in their order.");
     quote! {
         #type_doc
@@ -131,65 +108,71 @@ fn string_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
                 })
             }
         }
-        #ser_impl
-        #de_impl
+        #serde_impls
     }
 }
 
-fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
+/// `Serialize` unless only responses use the enum; `Deserialize` when a response does.
+fn string_serde_impls(e: &Enum, wires: &[String], ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
     let name = ident(&e.name);
+    let other = ident(names::OTHER_VARIANT);
+    let variants = values(e).variants;
+    let ser = e.usage.request || !e.usage.response;
+    let ser_impl = if ser {
+        quote! {
+            impl #rt::__private::serde::Serialize for #name {
+                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let de_impl = if e.usage.response {
+        quote! {
+            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(match s.as_str() {
+                        #(#wires => Self::#variants,)*
+                        _ => Self::#other(s),
+                    })
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote!(#ser_impl #de_impl)
+}
+
+fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
+    let name = ident(&e.name);
+    let other = ident(names::OTHER_VARIANT);
     let open = e.usage.response;
-    let variants: Vec<_> = e.values.iter().map(|v| ident(&v.variant)).collect();
-    let codes: Vec<i64> = e
-        .values
-        .iter()
-        .map(|v| match &v.wire {
-            CodeValue::Int(i) => *i,
-            CodeValue::Str(_) => 0,
-        })
-        .collect();
-    let docs: Vec<_> = e
+    let Values {
+        variants,
+        descriptions,
+    } = values(e);
+    let codes = int_codes(e);
+    let docs = e
         .values
         .iter()
         .zip(&codes)
-        .map(|(v, c)| doc(&format!("`{c}`: {}", v.doc)))
-        .collect();
-    let descriptions: Vec<&str> = e.values.iter().map(|v| v.doc.as_str()).collect();
+        .map(|(v, c)| doc(&format!("`{c}`: {}", v.doc)));
     let type_doc = doc(&e.doc);
     let (other_variant, other_code, other_desc, fallback) = if open {
         (
             quote! { /// A value the docs do not list, kept as received.
-            Other(i64), },
-            quote!(Self::Other(c) => c,),
-            quote!(Self::Other(_) => "",),
-            quote!(other => Self::Other(other)),
+            #other(i64), },
+            quote!(Self::#other(c) => c,),
+            quote!(Self::#other(_) => "",),
+            quote!(other => Self::#other(other)),
         )
     } else {
         (quote!(), quote!(), quote!(), quote!(_ => return None))
-    };
-    let ser_impl = if e.usage.request {
-        quote! {
-            impl #rt::__private::serde::Serialize for #name {
-                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_i64(self.code())
-                }
-            }
-        }
-    } else {
-        quote!()
-    };
-    let de_impl = if open {
-        quote! {
-            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let code = <i64 as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
-                    Ok(Self::from_code(code).unwrap_or(Self::Other(code)))
-                }
-            }
-        }
-    } else {
-        quote!()
     };
     let from_code_doc = if open {
         doc("The variant for `code`; unknown codes become `Other` (never `None`).")
@@ -197,6 +180,7 @@ fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
         doc("The variant for `code`, if the docs list it.")
     };
     let from_code_body = quote!(Some(match code { #(#codes => Self::#variants,)* #fallback }));
+    let serde_impls = int_serde_impls(e, ctx);
     quote! {
         #type_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -231,7 +215,47 @@ fn int_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
                 write!(f, "{} ({})", self.code(), self.description())
             }
         }
-        #ser_impl
-        #de_impl
+        #serde_impls
     }
+}
+
+/// The wire numbers of an integer enum (validation guarantees every value is one).
+fn int_codes(e: &Enum) -> Vec<i64> {
+    e.values
+        .iter()
+        .map(|v| match &v.wire {
+            CodeValue::Int(i) => *i,
+            CodeValue::Str(_) => 0,
+        })
+        .collect()
+}
+
+fn int_serde_impls(e: &Enum, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&e.name);
+    let other = ident(names::OTHER_VARIANT);
+    let ser_impl = if e.usage.request {
+        quote! {
+            impl #rt::__private::serde::Serialize for #name {
+                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_i64(self.code())
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let de_impl = if e.usage.response {
+        quote! {
+            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let code = <i64 as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Self::from_code(code).unwrap_or(Self::#other(code)))
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote!(#ser_impl #de_impl)
 }

@@ -1,7 +1,7 @@
 //! One error enum per endpoint, from its code table plus the platform's common codes.
 
 use super::util::*;
-use crate::ir::{CodeLit, Endpoint, ErrorCase};
+use crate::ir::{CodeValue, Endpoint, ErrorCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -9,38 +9,37 @@ use quote::quote;
 /// alias of the platform's shared enum of common codes (one copy instead of one per
 /// endpoint keeps compile time down; the name per endpoint stays).
 pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let name = ident(&ep.error_type());
+    let name = ident(&ep.error_type);
     if !ep.own_errors {
-        let shared = ident(ep.shared_error_type());
+        let shared = ident(&ep.shared_error_type);
         let d = doc(&format!(
             "Errors of `{}`: its docs list no codes of its own, so these are the platform's common codes ([`super::{}`]).",
-            ep.full_name,
-            ep.shared_error_type()
+            ep.full_name, ep.shared_error_type
         ));
         return quote!(#d pub type #name = super::#shared;);
     }
     let type_doc = format!(
         "Errors of `{}` ([`{}`]), from its code table. Codes the docs do not list are kept in `Other`.",
         ep.full_name,
-        ep.request_type()
+        ep.request_type
     );
-    enumeration(&ep.error_type(), &type_doc, &ep.errors, ctx)
+    enumeration(&ep.error_type, &type_doc, &ep.errors, ctx)
 }
 
 /// A code as a Rust literal of the platform's code type (`40029i64` or `"ORDERPAID"`).
-fn code_literal(code: &CodeLit) -> TokenStream {
+fn code_literal(code: &CodeValue) -> TokenStream {
     match code {
-        CodeLit::Int(i) => quote!(#i),
-        CodeLit::Str(s) => quote!(#s),
+        CodeValue::Int(i) => quote!(#i),
+        CodeValue::Str(s) => quote!(#s),
     }
 }
 
 /// A code as a `runtime::Code` constant expression.
-pub fn code_value(code: &CodeLit, ctx: &Ctx) -> TokenStream {
+pub fn code_value(code: &CodeValue, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
     match code {
-        CodeLit::Int(i) => quote!(#rt::Code::Int(#i)),
-        CodeLit::Str(s) => quote!(#rt::Code::Str(std::borrow::Cow::Borrowed(#s))),
+        CodeValue::Int(i) => quote!(#rt::Code::Int(#i)),
+        CodeValue::Str(s) => quote!(#rt::Code::Str(std::borrow::Cow::Borrowed(#s))),
     }
 }
 

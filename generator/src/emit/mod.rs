@@ -1,18 +1,21 @@
 //! IR → Rust source text: tokens with quote, formatted by prettyplease, with a header.
+//!
+//! `platform` writes a platform's `mod.rs` (client accessors, shared error enums, hosts,
+//! envelope, endpoint table), `group` one file per group (handle, endpoints, named types);
+//! `endpoint`, `structs`, `enums` and `errors` the items inside them.
 
 mod endpoint;
 mod enums;
 mod errors;
+mod group;
+mod platform;
 mod platform_impl;
 mod structs;
 mod util;
 
-use crate::ir::{Group, Platform, Struct, Ty};
-use crate::spec::ResponseKindSpec;
+use crate::ir::Platform;
 use proc_macro2::TokenStream;
-use quote::quote;
-use std::collections::{BTreeMap, HashSet};
-use util::*;
+use std::collections::BTreeMap;
 
 pub use util::Ctx;
 
@@ -23,256 +26,12 @@ fn header(source: &str) -> String {
     )
 }
 
-fn format(tokens: TokenStream, what: &str) -> Result<String, String> {
+/// The file's text: formatted tokens under the header naming the YAML it came from.
+fn file_text(tokens: TokenStream, source: &str) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        format!("internal error: the code generated for {what} does not parse: {e}")
+        format!("internal error: the code generated for {source} does not parse: {e}")
     })?;
-    Ok(prettyplease::unparse(&file))
-}
-
-/// Named structs (transitively) holding a field with a constraint get `validate()`.
-fn structs_with_checks(structs: &[Struct]) -> HashSet<String> {
-    let mut set: HashSet<String> = HashSet::new();
-    loop {
-        let before = set.len();
-        for s in structs {
-            let has = s.fields.iter().any(|f| {
-                !f.checks.is_empty()
-                    || match &f.ty {
-                        Ty::Struct(n) => set.contains(n),
-                        Ty::List(inner) => {
-                            matches!(inner.as_ref(), Ty::Struct(n) if set.contains(n))
-                        }
-                        _ => false,
-                    }
-            });
-            if has {
-                set.insert(s.name.clone());
-            }
-        }
-        if set.len() == before {
-            return set;
-        }
-    }
-}
-
-pub fn group_file(group: &Group, ctx: &Ctx) -> Result<String, String> {
-    let rt = &ctx.rt;
-    let with_checks = structs_with_checks(&group.structs);
-    let has_checks = |n: &str| with_checks.contains(n);
-    let handle = ident(&group.handle);
-    let mut handle_doc = format!("{} (`{}`)", group.title, group.doc_name);
-    if let Some(d) = &group.doc {
-        handle_doc.push_str(&format!("\n\n{d}"));
-    }
-    handle_doc.push_str(&format!("\n\nSource: {}", group.source));
-    let handle_doc = doc(&handle_doc);
-    let methods = group.endpoints.iter().map(|ep| {
-        let m = ident(&ep.method_name);
-        let req = ident(&ep.request_type());
-        let mut text = format!(
-            "{}\n\n`{}` — {} `{}`",
-            ep.summary,
-            ep.full_name,
-            match ep.method {
-                crate::spec::Method::Get => "GET",
-                crate::spec::Method::Post => "POST",
-            },
-            ep.path
-        );
-        if let Some(h) = &ep.host {
-            text.push_str(&format!(" on host `{h}`"));
-        }
-        if let Some(d) = &ep.doc {
-            text.push_str(&format!("\n\n{d}"));
-        }
-        text.push_str(&format!("\n\nSource: {}", ep.source));
-        let d = doc(&text);
-        if ep.has_required_input() || ep.request.iter().any(|f| !f.required) {
-            quote! {
-                #d
-                pub fn #m(&self, request: #req) -> #rt::Call<'a, Client, #req> {
-                    #rt::Call::new(self.client, request)
-                }
-            }
-        } else {
-            quote! {
-                #d
-                pub fn #m(&self) -> #rt::Call<'a, Client, #req> {
-                    #rt::Call::new(self.client, #req::new())
-                }
-            }
-        }
-    });
-    let enums = group.enums.iter().map(|e| enums::emit(e, ctx));
-    let structs = group.structs.iter().map(|s| {
-        let skip = |_: &crate::ir::Field| false;
-        let body = structs::emit(
-            &structs::Shape {
-                name: &s.name,
-                doc: doc(&s.doc),
-                fields: &s.fields,
-                usage: s.usage,
-                skip: &skip,
-                extra_fields: quote!(),
-                extra_ctor: Vec::new(),
-            },
-            ctx,
-        );
-        let validate = if s.usage.request && with_checks.contains(&s.name) {
-            let name = ident(&s.name);
-            let stmts = structs::checks(&s.fields, structs::Access::SelfField, &has_checks, ctx);
-            quote! {
-                impl #name {
-                    /// Checks the documented constraints of this value.
-                    pub fn validate(&self) -> Result<(), #rt::ValidationError> {
-                        #(#stmts)*
-                        Ok(())
-                    }
-                }
-            }
-        } else {
-            quote!()
-        };
-        quote!(#body #validate)
-    });
-    let endpoints = group
-        .endpoints
-        .iter()
-        .map(|ep| endpoint::emit(ep, &has_checks, ctx));
-    let tokens = quote! {
-        use super::Client;
-
-        #handle_doc
-        #[derive(Clone, Copy)]
-        pub struct #handle<'a> {
-            client: &'a Client,
-        }
-
-        impl<'a> #handle<'a> {
-            pub(crate) fn new(client: &'a Client) -> Self {
-                Self { client }
-            }
-            #(#methods)*
-        }
-
-        #(#endpoints)*
-        #(#structs)*
-        #(#enums)*
-    };
-    format(tokens, &group.file).map(|text| header(&group.file) + &text)
-}
-
-pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
-    let rt = &ctx.rt;
-    let mods = platform.groups.iter().map(|g| {
-        let m = ident(&g.module);
-        let d = doc(&format!("{} (`{}`)", g.title, g.doc_name));
-        quote!(#d pub mod #m;)
-    });
-    let accessors = platform.groups.iter().map(|g| {
-        let m = ident(&g.module);
-        let h = ident(&g.handle);
-        let d = doc(&format!("{} (`{}`)", g.title, g.doc_name));
-        quote! {
-            #d
-            pub fn #m(&self) -> #m::#h<'_> {
-                #m::#h::new(self)
-            }
-        }
-    });
-    let infos = platform
-        .groups
-        .iter()
-        .flat_map(|g| g.endpoints.iter())
-        .map(|ep| {
-            let name = &ep.full_name;
-            let path = &ep.path;
-            let method = match ep.method {
-                crate::spec::Method::Get => quote!(#rt::HttpMethod::Get),
-                crate::spec::Method::Post => quote!(#rt::HttpMethod::Post),
-            };
-            let kind = match ep.response_kind {
-                ResponseKindSpec::Json => quote!(#rt::ResponseKind::Json),
-                ResponseKindSpec::Binary => quote!(#rt::ResponseKind::Binary),
-                ResponseKindSpec::Text => quote!(#rt::ResponseKind::Text),
-            };
-            let example = match &ep.example_json {
-                Some(e) => quote!(Some(#e)),
-                None => quote!(None),
-            };
-            let required = ep
-                .request
-                .iter()
-                .filter(|f| f.required)
-                .map(|f| f.wire.as_str());
-            let codes = ep.errors.iter().map(|e| errors::code_value(&e.code, ctx));
-            let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
-            let token = matches!(ep.auth, crate::ir::Auth::AccessToken { .. });
-            quote! {
-                #rt::EndpointInfo {
-                    name: #name,
-                    method: #method,
-                    path: #path,
-                    needs_access_token: #token,
-                    response: #kind,
-                    example: #example,
-                    required: &[#(#required),*],
-                    errors: &[#((#codes, #descriptions)),*],
-                }
-            }
-        });
-    let host = &platform.production_host;
-    let sandbox = match &platform.sandbox_host {
-        Some(s) => quote!(Some(#s)),
-        None => quote!(None),
-    };
-    let mut title = platform.title.clone();
-    if let Some(d) = &platform.doc {
-        title.push_str(&format!("\n\n{d}"));
-    }
-    title.push_str(&format!("\n\nSource: {}", platform.source));
-    let title = doc(&title);
-    let shared_errors = shared_error_enums(platform, ctx);
-    let envelope = envelope(platform, ctx);
-    // Only platforms with named hosts get `HOSTS`, so the others' output is unchanged.
-    let named_hosts = if platform.named_hosts.is_empty() {
-        quote!()
-    } else {
-        let names = platform.named_hosts.iter().map(|h| h.0.as_str());
-        let urls = platform.named_hosts.iter().map(|h| h.1.as_str());
-        quote! {
-            /// The platform's named hosts (the schema's `hosts:` besides production and
-            /// sandbox): endpoints with `Endpoint::HOST = Some(name)` are sent there.
-            pub const HOSTS: &[(&str, &str)] = &[#((#names, #urls)),*];
-        }
-    };
-    let wiring = platform_impl::emit(platform, ctx);
-    let tokens = quote! {
-        #(#mods)*
-
-        #wiring
-
-        #title
-        impl Client {
-            #(#accessors)*
-        }
-
-        #shared_errors
-
-        /// The platform's production host.
-        pub const PRODUCTION_HOST: &str = #host;
-        /// The platform's sandbox host, where it has one.
-        pub const SANDBOX_HOST: Option<&str> = #sandbox;
-        #named_hosts
-
-        /// How this platform reports success and failure (the schema's `envelope`).
-        pub const ENVELOPE: #rt::Envelope = #envelope;
-
-        /// Every endpoint of this platform as the schema describes it (used by the simulator).
-        pub const ENDPOINTS: &[#rt::EndpointInfo] = &[#(#infos),*];
-    };
-    format(tokens, &platform.file).map(|text| header(&platform.file) + &text)
+    Ok(header(source) + &prettyplease::unparse(&file))
 }
 
 /// All files of one platform, keyed by path relative to the output directory.
@@ -286,102 +45,13 @@ pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, Strin
     let mut files = BTreeMap::new();
     files.insert(
         format!("{}/mod.rs", platform.name),
-        platform_file(platform, ctx)?,
+        platform::platform_file(platform, ctx)?,
     );
     for g in &platform.groups {
         files.insert(
             format!("{}/{}.rs", platform.name, g.module),
-            group_file(g, ctx)?,
+            group::group_file(g, ctx)?,
         );
     }
     Ok(files)
-}
-
-fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
-    use crate::spec::{CodeValue, EnvelopeStyle};
-    let rt = &ctx.rt;
-    let e = &platform.envelope;
-    let style = match e.style {
-        EnvelopeStyle::Errcode => quote!(Errcode),
-        EnvelopeStyle::ErrnoData => quote!(ErrnoData),
-        EnvelopeStyle::CodeMsgData => quote!(CodeMsgData),
-        EnvelopeStyle::WechatpayXml => quote!(WechatpayXml),
-        EnvelopeStyle::Alipay => quote!(Alipay),
-    };
-    let opt = |v: &Option<String>| match v {
-        Some(s) => quote!(Some(#s)),
-        None => quote!(None),
-    };
-    let codes = |v: &[CodeValue]| {
-        let items = v.iter().map(|c| match c {
-            CodeValue::Int(i) => {
-                let s = i.to_string();
-                quote!(#s)
-            }
-            CodeValue::Str(s) => quote!(#s),
-        });
-        quote!(&[#(#items),*])
-    };
-    let (code, message) = (&e.code, &e.message);
-    let (code_alias, message_alias, data, request_id) = (
-        opt(&e.code_alias),
-        opt(&e.message_alias),
-        opt(&e.data),
-        opt(&e.request_id),
-    );
-    let (business_code, business_message, result, sub_code, sub_message) = (
-        opt(&e.business_code),
-        opt(&e.business_message),
-        opt(&e.result),
-        opt(&e.sub_code),
-        opt(&e.sub_message),
-    );
-    let (success, business_success) = (codes(&e.success), codes(&e.business_success));
-    quote! {
-        #rt::Envelope {
-            style: #rt::EnvelopeStyle::#style,
-            code: #code,
-            message: #message,
-            code_alias: #code_alias,
-            message_alias: #message_alias,
-            success: #success,
-            data: #data,
-            request_id: #request_id,
-            business_code: #business_code,
-            business_message: #business_message,
-            business_success: #business_success,
-            result: #result,
-            sub_code: #sub_code,
-            sub_message: #sub_message,
-        }
-    }
-}
-
-/// One enum of the platform's common codes per kind of endpoint that lists no codes of
-/// its own; those endpoints' error types are aliases of it.
-fn shared_error_enums(platform: &Platform, ctx: &Ctx) -> TokenStream {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    for ep in platform
-        .groups
-        .iter()
-        .flat_map(|g| &g.endpoints)
-        .filter(|ep| !ep.own_errors)
-    {
-        let name = ep.shared_error_type();
-        if seen.contains(&name) {
-            continue;
-        }
-        seen.push(name);
-        let which = if name == "CommonTokenError" {
-            "endpoints that authenticate with an access token"
-        } else {
-            "endpoints"
-        };
-        let type_doc = format!(
-            "The platform's common error codes, for {which} whose docs list no codes of their own. Codes not listed here are kept in `Other`."
-        );
-        out.push(errors::enumeration(name, &type_doc, &ep.errors, ctx));
-    }
-    quote!(#(#out)*)
 }

@@ -21,7 +21,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         }
         None => quote!(#rt::signers::NoSigner),
     };
-    let named = if platform.named_hosts.is_empty() {
+    let named = if platform.hosts.named.is_empty() {
         quote!(&[])
     } else {
         quote!(HOSTS)

@@ -180,3 +180,8 @@ pub fn field_doc(f: &Field) -> TokenStream {
     text.push_str(&format!("\n\n{}.", notes.join("; ")));
     doc(&text)
 }
+
+/// The doc paragraph citing where a platform, group or endpoint is documented.
+pub fn sources_doc(source: &str) -> String {
+    format!("\n\nSource: {source}")
+}

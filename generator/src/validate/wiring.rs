@@ -3,10 +3,10 @@
 //! credentials and its token modes. Every name checked here must exist in the runtime,
 //! so a platform the runtime cannot serve fails the build here, not at a call.
 
+use super::Reporter;
 use crate::ir::{self, Auth, Group};
 use crate::names;
 use crate::spec::{self, EnvelopeStyle, PlatformSpec};
-use crate::validate::Reporter;
 
 /// Envelope styles with a decoder in `miniapp::runtime::envelopes`.
 const DECODERS: &[(EnvelopeStyle, &str)] = &[
@@ -240,7 +240,7 @@ fn token_mode(
         builder_method,
         doc: doc.trim().to_owned(),
         group_module: group.module.clone(),
-        request_type: ep.request_type(),
+        request_type: ep.request_type.clone(),
         token_field,
         expires_field,
     })

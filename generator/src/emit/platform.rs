@@ -1,0 +1,224 @@
+//! A platform's `mod.rs`: the group modules and their accessors on the client, the
+//! shared error enums, the hosts, the envelope and the table of every endpoint.
+
+use super::errors;
+use super::util::*;
+use crate::ir::{Auth, CodeValue, Endpoint, EnvelopeStyle, HttpMethod, Platform, ResponseKind};
+use crate::names;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
+    let rt = &ctx.rt;
+    let client = ident(names::CLIENT_TYPE);
+    let mods = platform.groups.iter().map(|g| {
+        let m = ident(&g.module);
+        let d = doc(&format!("{} (`{}`)", g.title, g.doc_name));
+        quote!(#d pub mod #m;)
+    });
+    let accessors = platform.groups.iter().map(|g| {
+        let m = ident(&g.module);
+        let h = ident(&g.handle);
+        let d = doc(&format!("{} (`{}`)", g.title, g.doc_name));
+        quote! {
+            #d
+            pub fn #m(&self) -> #m::#h<'_> {
+                #m::#h::new(self)
+            }
+        }
+    });
+    let infos = platform
+        .groups
+        .iter()
+        .flat_map(|g| g.endpoints.iter())
+        .map(|ep| endpoint_info(ep, ctx));
+    let mut title = platform.title.clone();
+    if let Some(d) = &platform.doc {
+        title.push_str(&format!("\n\n{d}"));
+    }
+    title.push_str(&sources_doc(&platform.source));
+    let title = doc(&title);
+    let shared_errors = shared_error_enums(platform, ctx);
+    let hosts = hosts(platform);
+    let envelope = envelope(platform, ctx);
+    let wiring = super::platform_impl::emit(platform, ctx);
+    let tokens = quote! {
+        #(#mods)*
+
+        #wiring
+
+        #title
+        impl #client {
+            #(#accessors)*
+        }
+
+        #shared_errors
+
+        #hosts
+
+        /// How this platform reports success and failure (the schema's `envelope`).
+        pub const ENVELOPE: #rt::Envelope = #envelope;
+
+        /// Every endpoint of this platform as the schema describes it (used by the simulator).
+        pub const ENDPOINTS: &[#rt::EndpointInfo] = &[#(#infos),*];
+    };
+    super::file_text(tokens, &platform.file)
+}
+
+/// One entry of `ENDPOINTS`.
+fn endpoint_info(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = &ep.full_name;
+    let path = &ep.path;
+    let method = match ep.method {
+        HttpMethod::Get => quote!(#rt::HttpMethod::Get),
+        HttpMethod::Post => quote!(#rt::HttpMethod::Post),
+    };
+    let kind = match ep.response_kind {
+        ResponseKind::Json => quote!(#rt::ResponseKind::Json),
+        ResponseKind::Binary => quote!(#rt::ResponseKind::Binary),
+        ResponseKind::Text => quote!(#rt::ResponseKind::Text),
+    };
+    let example = match &ep.example_json {
+        Some(e) => quote!(Some(#e)),
+        None => quote!(None),
+    };
+    let required = ep
+        .request
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.wire.as_str());
+    let codes = ep
+        .errors
+        .iter()
+        .map(|e| super::errors::code_value(&e.code, ctx));
+    let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
+    let token = matches!(ep.auth, Auth::AccessToken { .. });
+    quote! {
+        #rt::EndpointInfo {
+            name: #name,
+            method: #method,
+            path: #path,
+            needs_access_token: #token,
+            response: #kind,
+            example: #example,
+            required: &[#(#required),*],
+            errors: &[#((#codes, #descriptions)),*],
+        }
+    }
+}
+
+fn hosts(platform: &Platform) -> TokenStream {
+    let host = &platform.hosts.production;
+    let sandbox = match &platform.hosts.sandbox {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    // Only platforms with named hosts get `HOSTS`, so the others' output is unchanged.
+    let named_hosts = if platform.hosts.named.is_empty() {
+        quote!()
+    } else {
+        let names = platform.hosts.named.iter().map(|h| h.0.as_str());
+        let urls = platform.hosts.named.iter().map(|h| h.1.as_str());
+        quote! {
+            /// The platform's named hosts (the schema's `hosts:` besides production and
+            /// sandbox): endpoints with `Endpoint::HOST = Some(name)` are sent there.
+            pub const HOSTS: &[(&str, &str)] = &[#((#names, #urls)),*];
+        }
+    };
+    quote! {
+        /// The platform's production host.
+        pub const PRODUCTION_HOST: &str = #host;
+        /// The platform's sandbox host, where it has one.
+        pub const SANDBOX_HOST: Option<&str> = #sandbox;
+        #named_hosts
+    }
+}
+
+fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let e = &platform.envelope;
+    let style = match e.style {
+        EnvelopeStyle::Errcode => quote!(Errcode),
+        EnvelopeStyle::ErrnoData => quote!(ErrnoData),
+        EnvelopeStyle::CodeMsgData => quote!(CodeMsgData),
+        EnvelopeStyle::WechatpayXml => quote!(WechatpayXml),
+        EnvelopeStyle::Alipay => quote!(Alipay),
+    };
+    let opt = |v: &Option<String>| match v {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    let codes = |v: &[CodeValue]| {
+        let items = v.iter().map(|c| match c {
+            CodeValue::Int(i) => {
+                let s = i.to_string();
+                quote!(#s)
+            }
+            CodeValue::Str(s) => quote!(#s),
+        });
+        quote!(&[#(#items),*])
+    };
+    let (code, message) = (&e.code, &e.message);
+    let (code_alias, message_alias, data, request_id) = (
+        opt(&e.code_alias),
+        opt(&e.message_alias),
+        opt(&e.data),
+        opt(&e.request_id),
+    );
+    let (business_code, business_message, result, sub_code, sub_message) = (
+        opt(&e.business_code),
+        opt(&e.business_message),
+        opt(&e.result),
+        opt(&e.sub_code),
+        opt(&e.sub_message),
+    );
+    let (success, business_success) = (codes(&e.success), codes(&e.business_success));
+    quote! {
+        #rt::Envelope {
+            style: #rt::EnvelopeStyle::#style,
+            code: #code,
+            message: #message,
+            code_alias: #code_alias,
+            message_alias: #message_alias,
+            success: #success,
+            data: #data,
+            request_id: #request_id,
+            business_code: #business_code,
+            business_message: #business_message,
+            business_success: #business_success,
+            result: #result,
+            sub_code: #sub_code,
+            sub_message: #sub_message,
+        }
+    }
+}
+
+/// One enum of the platform's common codes per kind of endpoint that lists no codes of
+/// its own; those endpoints' error types are aliases of it.
+fn shared_error_enums(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for ep in platform
+        .groups
+        .iter()
+        .flat_map(|g| &g.endpoints)
+        .filter(|ep| !ep.own_errors)
+    {
+        let name = ep.shared_error_type.as_str();
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let which = if matches!(ep.auth, Auth::AccessToken { .. }) {
+            "endpoints that authenticate with an access token"
+        } else {
+            "endpoints"
+        };
+        let type_doc = format!(
+            "The platform's common error codes, for {which} whose docs list no codes of their own. Codes not listed here are kept in `Other`."
+        );
+        out.push(errors::enumeration(name, &type_doc, &ep.errors, ctx));
+    }
+    quote!(#(#out)*)
+}

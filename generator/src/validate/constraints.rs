@@ -1,0 +1,59 @@
+//! `constraints:` of a field: the checks the generated `validate()` runs before sending.
+
+use super::Reporter;
+use crate::ir::{Check, Ty};
+use crate::spec::{Constraints, LengthUnit};
+
+pub fn constraints(c: Option<&Constraints>, ty: &Ty, path: &str, r: &mut Reporter) -> Vec<Check> {
+    let Some(c) = c else { return Vec::new() };
+    let mut checks = Vec::new();
+    if let Some(len) = &c.length {
+        if *ty != Ty::String {
+            r.error(format!("{path}.length"), "length applies to strings only");
+        }
+        let (min, max) = (len.min.unwrap_or(0), len.max.unwrap_or(usize::MAX));
+        if min > max {
+            r.error(
+                format!("{path}.length"),
+                format!("min {min} is larger than max {max}"),
+            );
+        }
+        checks.push(match len.unit {
+            LengthUnit::Bytes => Check::ByteLen(min, max),
+            LengthUnit::Chars => Check::CharLen(min, max),
+        });
+    }
+    if let Some(range) = &c.range {
+        if !ty.is_numeric() {
+            r.error(format!("{path}.range"), "range applies to numbers only");
+        }
+        let (min, max) = (range.min.unwrap_or(f64::MIN), range.max.unwrap_or(f64::MAX));
+        if min > max {
+            r.error(
+                format!("{path}.range"),
+                format!("min {min} is larger than max {max}"),
+            );
+        }
+        if ty.is_integer()
+            && (min.fract() != 0.0 || max.fract() != 0.0)
+            && range.min.is_some()
+            && range.max.is_some()
+        {
+            r.error(
+                format!("{path}.range"),
+                "an integer field needs integer bounds",
+            );
+        }
+        checks.push(Check::Range(min, max));
+    }
+    if let Some(cs) = &c.charset {
+        if *ty != Ty::String {
+            r.error(format!("{path}.charset"), "charset applies to strings only");
+        }
+        if cs.is_empty() {
+            r.error(format!("{path}.charset"), "charset is empty");
+        }
+        checks.push(Check::Charset(cs.clone()));
+    }
+    checks
+}

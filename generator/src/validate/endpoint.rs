@@ -1,0 +1,272 @@
+//! One endpoint: where it is sent, how it authenticates, where each request field goes,
+//! its response and its errors.
+
+use super::alternatives::alternatives;
+use super::convert;
+use super::errors::endpoint_errors;
+use super::example::example;
+use super::fields::{fields, Side};
+use super::platform::PlatformContext;
+use super::types::TypeScope;
+use super::Reporter;
+use crate::ir::{Auth, BodyKind, Endpoint, Field, HttpMethod, Location, ResponseKind, Ty};
+use crate::names;
+use crate::spec::{EndpointSpec, EnvelopeSpec};
+
+pub fn endpoint(
+    e: &EndpointSpec,
+    group: &str,
+    ctx: &PlatformContext,
+    envelope: &EnvelopeSpec,
+    scope: &TypeScope,
+    path: &str,
+    r: &mut Reporter,
+) -> Endpoint {
+    if !e.path.starts_with('/') || e.path.contains(['?', '#', ' ']) {
+        r.error(
+            format!("{path}.path"),
+            format!("path `{}` must start with `/` and carry no query", e.path),
+        );
+    }
+    let host = host(e.host.as_deref(), ctx, path, r);
+    let method = convert::method(e.method);
+    let body = body(e, method, path, r);
+    let auth = auth(e, ctx, body, path, r);
+    let default_location = if body == BodyKind::None {
+        Location::Query
+    } else {
+        Location::Body
+    };
+    let all_request = fields(
+        &e.request,
+        &format!("{path}.request"),
+        Side::Request,
+        default_location,
+        scope,
+        r,
+    );
+    check_placement(&all_request, body, path, r);
+    check_not_sent_already(e, &auth, &all_request, path, r);
+    let (request, alternatives) = alternatives(e, all_request, body, path, r);
+    let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
+    let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
+    Endpoint {
+        full_name: names::endpoint_full_name(group, &e.name),
+        method_name: names::endpoint_method(&e.name),
+        request_type: names::request_type(&e.name),
+        response_type: names::response_type(&e.name),
+        error_type: names::error_type(&e.name),
+        shared_error_type: names::shared_error_type(matches!(auth, Auth::AccessToken { .. })),
+        summary: e.summary.trim().to_owned(),
+        doc: e.doc.as_ref().map(|d| d.trim().to_owned()),
+        source: e.source.clone(),
+        method,
+        path: e.path.clone(),
+        host,
+        auth,
+        body,
+        idempotent: e.idempotent.unwrap_or(method == HttpMethod::Get),
+        constants: e
+            .constants
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        request,
+        alternatives,
+        response_kind,
+        response,
+        example_json,
+        errors,
+        own_errors,
+        unconfirmed: e.unconfirmed.clone(),
+    }
+}
+
+/// The response's kind, its fields and its example as JSON.
+fn response(
+    e: &EndpointSpec,
+    envelope: &EnvelopeSpec,
+    scope: &TypeScope,
+    path: &str,
+    r: &mut Reporter,
+) -> (ResponseKind, Vec<Field>, Option<String>) {
+    let response_kind = convert::response_kind(e.response.kind);
+    let response = fields(
+        &e.response.fields,
+        &format!("{path}.response.fields"),
+        Side::Response,
+        Location::Body,
+        scope,
+        r,
+    );
+    if response_kind != ResponseKind::Json && !e.response.fields.is_empty() {
+        r.error(
+            format!("{path}.response.fields"),
+            format!("a `{:?}` response has no fields", e.response.kind),
+        );
+    }
+    let example_json = e.response.example.as_ref().and_then(|ex| {
+        let ex_path = format!("{path}.response.example");
+        example(
+            ex,
+            &response,
+            response_kind,
+            envelope.data.as_deref(),
+            &ex_path,
+            r,
+        )
+    });
+    (response_kind, response, example_json)
+}
+
+/// The named host of `host:`; `None` for the platform's base URL.
+fn host(host: Option<&str>, ctx: &PlatformContext, path: &str, r: &mut Reporter) -> Option<String> {
+    match host {
+        None | Some("production") => None,
+        Some("sandbox") => {
+            r.error(
+                format!("{path}.host"),
+                "`sandbox` is the platform's test environment, chosen by the client, not by an endpoint",
+            );
+            None
+        }
+        Some(name) if ctx.hosts.contains(name) => Some(name.to_owned()),
+        Some(name) => {
+            let known: Vec<&str> = std::iter::once("production")
+                .chain(ctx.hosts.iter().map(String::as_str))
+                .collect();
+            r.error(
+                format!("{path}.host"),
+                format!(
+                    "unknown host `{name}`; the platform's `hosts:` define: {}",
+                    known.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn body(e: &EndpointSpec, method: HttpMethod, path: &str, r: &mut Reporter) -> BodyKind {
+    let body = match (e.body, method) {
+        (Some(b), _) => convert::body(b),
+        (None, HttpMethod::Get) => BodyKind::None,
+        (None, HttpMethod::Post) => BodyKind::Json,
+    };
+    if method == HttpMethod::Get && body != BodyKind::None {
+        r.error(
+            format!("{path}.body"),
+            "a GET request has no body; use `body: none` or POST",
+        );
+    }
+    body
+}
+
+fn auth(
+    e: &EndpointSpec,
+    ctx: &PlatformContext,
+    body: BodyKind,
+    path: &str,
+    r: &mut Reporter,
+) -> Auth {
+    let auth = if e.auth == "none" {
+        Auth::None
+    } else if let Some(a) = ctx.auth.get(&e.auth) {
+        a.clone()
+    } else {
+        let known: Vec<&str> = ctx.auth.keys().map(String::as_str).collect();
+        r.error(
+            format!("{path}.auth"),
+            format!(
+                "unknown auth `{}`; the platform defines: none, {}",
+                e.auth,
+                known.join(", ")
+            ),
+        );
+        Auth::None
+    };
+    if let Auth::AppSecret { in_body: true, .. } = auth {
+        if body == BodyKind::None {
+            r.error(
+                format!("{path}.auth"),
+                "this auth puts the secret in the body, but the endpoint has no body",
+            );
+        }
+    }
+    auth
+}
+
+/// Can each request field be sent where it is placed?
+fn check_placement(request: &[Field], body: BodyKind, path: &str, r: &mut Reporter) {
+    let scalar = |ty: &Ty| {
+        matches!(
+            ty,
+            Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Enum(_)
+        )
+    };
+    for f in request {
+        if f.location == Location::Body && body == BodyKind::None {
+            r.error(
+                format!("{path}.request"),
+                format!(
+                    "field `{}` is `in: body` but the endpoint has no body",
+                    f.wire
+                ),
+            );
+        }
+        if f.ty == Ty::File && body != BodyKind::Multipart {
+            r.error(
+                format!("{path}.request"),
+                format!("field `{}` is a file; files need `body: multipart`", f.wire),
+            );
+        }
+        if body == BodyKind::Multipart
+            && f.location == Location::Body
+            && !(f.ty == Ty::File || scalar(&f.ty))
+        {
+            r.error(
+                format!("{path}.request"),
+                format!("field `{}`: multipart parts are files or scalars", f.wire),
+            );
+        }
+        if f.location == Location::Query && !scalar(&f.ty) {
+            r.error(
+                format!("{path}.request"),
+                format!("field `{}`: query parameters are scalars", f.wire),
+            );
+        }
+    }
+}
+
+/// Constants and credentials are written by the runtime; a request field of the same
+/// wire name would be sent twice.
+fn check_not_sent_already(
+    e: &EndpointSpec,
+    auth: &Auth,
+    request: &[Field],
+    path: &str,
+    r: &mut Reporter,
+) {
+    let mut reserved: Vec<(String, &str)> = e
+        .constants
+        .keys()
+        .map(|k| (k.clone(), "a constant"))
+        .collect();
+    match auth {
+        Auth::AccessToken { name } => reserved.push((name.clone(), "the access token")),
+        Auth::AppSecret { app_id, secret, .. } => {
+            reserved.push((app_id.clone(), "the app id"));
+            reserved.push((secret.clone(), "the app secret"));
+        }
+        Auth::Sign { field, .. } => reserved.push((field.clone(), "the signature")),
+        Auth::None => {}
+    }
+    for (name, what) in &reserved {
+        if request.iter().any(|f| f.wire == *name) {
+            r.error(
+                format!("{path}.request"),
+                format!("field `{name}` is already sent as {what}; remove it from `request`"),
+            );
+        }
+    }
+}

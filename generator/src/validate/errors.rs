@@ -1,0 +1,131 @@
+//! Error code tables: the platform's common codes and each endpoint's own, merged into
+//! the list its error enum is built from.
+
+use super::platform::PlatformContext;
+use super::Reporter;
+use crate::ir::{self, Auth, ErrorCase};
+use crate::names;
+use crate::spec::{AppliesTo, CodeType, CodeValue, EnvelopeSpec, ErrorSpec};
+use std::collections::BTreeSet;
+
+pub fn error_case(
+    e: &ErrorSpec,
+    path: &str,
+    env: &EnvelopeSpec,
+    r: &mut Reporter,
+) -> Option<ErrorCase> {
+    let code = match (&e.code, env.code_type) {
+        (CodeValue::Int(i), CodeType::Integer) => ir::CodeValue::Int(*i),
+        (CodeValue::Str(s), CodeType::String) => ir::CodeValue::Str(s.clone()),
+        (CodeValue::Str(s), CodeType::Integer) => {
+            r.error(
+                format!("{path}.code"),
+                format!("error code {s:?} is a string; this platform's codes are integers (envelope.code_type)"),
+            );
+            return None;
+        }
+        (CodeValue::Int(i), CodeType::String) => {
+            r.error(
+                format!("{path}.code"),
+                format!("error code {i} is an integer; this platform's codes are strings (envelope.code_type): write it as \"{i}\""),
+            );
+            return None;
+        }
+    };
+    if env.success.contains(&e.code) {
+        r.error(
+            format!("{path}.code"),
+            format!("{code} is the success code, not an error"),
+        );
+    }
+    let variant = names::upper_camel(&e.name);
+    if variant != e.name {
+        r.error(
+            format!("{path}.name"),
+            format!(
+                "error names are UpperCamelCase: `{}` (did you mean `{variant}`?)",
+                e.name
+            ),
+        );
+    }
+    if variant == names::OTHER_VARIANT {
+        r.error(
+            format!("{path}.name"),
+            "`Other` is reserved for codes the docs do not list",
+        );
+    }
+    if e.retryable && e.token_invalid {
+        r.error(path, "an error cannot be both `retryable` and `token_invalid`: the runtime handles them differently");
+    }
+    Some(ErrorCase {
+        code,
+        variant,
+        doc: e.doc.trim().to_owned(),
+        retryable: e.retryable,
+        token_invalid: e.token_invalid,
+    })
+}
+
+/// An endpoint's errors: its own table plus the common codes that apply to its auth (its
+/// own entry wins for the same code), sorted by code. The flag says whether it has a
+/// table of its own.
+pub fn endpoint_errors(
+    specs: &[ErrorSpec],
+    auth: &Auth,
+    ctx: &PlatformContext,
+    envelope: &EnvelopeSpec,
+    path: &str,
+    r: &mut Reporter,
+) -> (Vec<ErrorCase>, bool) {
+    let mut errors = Vec::new();
+    let mut codes = BTreeSet::new();
+    let mut names_seen = BTreeSet::new();
+    for (i, es) in specs.iter().enumerate() {
+        let p = format!("{path}.errors[{i}]");
+        if es.applies_to.is_some() {
+            r.error(
+                format!("{p}.applies_to"),
+                "`applies_to` is for the platform's common errors",
+            );
+        }
+        let Some(case) = error_case(es, &p, envelope, r) else {
+            continue;
+        };
+        if !codes.insert(case.code.clone()) {
+            r.error(
+                format!("{p}.code"),
+                format!("duplicate error code {}", case.code),
+            );
+            continue;
+        }
+        if !names_seen.insert(case.variant.clone()) {
+            r.error(
+                format!("{p}.name"),
+                format!("duplicate error name `{}`", case.variant),
+            );
+        }
+        errors.push(case);
+    }
+    for (case, applies) in &ctx.common_errors {
+        let applies = match applies {
+            AppliesTo::All => true,
+            AppliesTo::AccessToken => matches!(auth, Auth::AccessToken { .. }),
+        };
+        if !applies || codes.contains(&case.code) {
+            continue;
+        }
+        if !names_seen.insert(case.variant.clone()) {
+            r.error(
+                format!("{path}.errors"),
+                format!(
+                    "error name `{}` is also the platform's common error {}; rename one",
+                    case.variant, case.code
+                ),
+            );
+        }
+        errors.push(case.clone());
+    }
+    let own_errors = !codes.is_empty();
+    errors.sort_by(|a, b| a.code.cmp(&b.code));
+    (errors, own_errors)
+}

@@ -1,0 +1,217 @@
+//! The platform file: hosts, envelope, auth kinds and common errors, and what the group
+//! files need from it (`PlatformContext`).
+
+use super::errors::error_case;
+use super::Reporter;
+use crate::ir::{Auth, ErrorCase, Group};
+use crate::names;
+use crate::spec::{AppliesTo, AuthKindSpec, AuthSpec, EnvelopeSpec, EnvelopeStyle, Location};
+use crate::spec::{Hosts, PlatformSpec};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What endpoints may refer to: auth names, named hosts, and the common error codes.
+pub struct PlatformContext {
+    pub auth: BTreeMap<String, Auth>,
+    /// Names of the platform's named hosts (`hosts:` entries besides production/sandbox).
+    pub hosts: BTreeSet<String>,
+    pub common_errors: Vec<(ErrorCase, AppliesTo)>,
+}
+
+pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
+    if names::snake(&spec.platform) != spec.platform {
+        r.error(
+            "platform",
+            format!(
+                "platform name `{}` must be snake_case (it names a module and a cargo feature)",
+                spec.platform
+            ),
+        );
+    }
+    let hosts = hosts(&spec.hosts, r);
+    envelope(&spec.envelope, r);
+    PlatformContext {
+        auth: auth(&spec.auth, r),
+        hosts,
+        common_errors: common_errors(spec, r),
+    }
+}
+
+/// Checks every host URL and returns the names of the named hosts.
+fn hosts(spec: &Hosts, r: &mut Reporter) -> BTreeSet<String> {
+    let named_paths: Vec<(&String, String)> = spec
+        .named
+        .iter()
+        .map(|(name, url)| (url, format!("hosts.{name}")))
+        .collect();
+    for (host, path) in std::iter::once((&spec.production, "hosts.production".to_owned()))
+        .chain(
+            spec.sandbox
+                .as_ref()
+                .map(|s| (s, "hosts.sandbox".to_owned())),
+        )
+        .chain(named_paths)
+    {
+        let bad_url = !(host.starts_with("https://") || host.starts_with("http://"))
+            || host.ends_with('/')
+            || host.contains(['?', '#', ' ']);
+        if bad_url {
+            r.error(
+                &path,
+                format!("host `{host}` must be an http(s) URL without a trailing slash or query"),
+            );
+        }
+    }
+    let mut names = BTreeSet::new();
+    for name in spec.named.keys() {
+        if names::snake(name) != *name {
+            r.error(
+                format!("hosts.{name}"),
+                format!("host name `{name}` must be snake_case (endpoints refer to it with `host: {name}`)"),
+            );
+        }
+        names.insert(name.clone());
+    }
+    names
+}
+
+/// A named host no endpoint uses is most likely a typo (`sandbx:`): serde cannot reject
+/// it, since named hosts are free-form keys.
+pub fn unused_hosts(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) {
+    for name in spec.hosts.named.keys() {
+        let used = groups
+            .iter()
+            .flat_map(|g| g.endpoints.iter())
+            .any(|ep| ep.host.as_deref() == Some(name.as_str()));
+        if !used {
+            r.error(
+                format!("hosts.{name}"),
+                format!(
+                    "host `{name}` is not used by any endpoint (named hosts are picked with `host: {name}`; the platform's own keys are `production` and `sandbox`)"
+                ),
+            );
+        }
+    }
+}
+
+fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
+    let need = |r: &mut Reporter, key: &str, v: &Option<String>| {
+        if v.is_none() {
+            r.error(
+                format!("envelope.{key}"),
+                format!("style `{:?}` needs `{key}`", e.style),
+            );
+        }
+    };
+    match e.style {
+        EnvelopeStyle::Errcode => {}
+        EnvelopeStyle::ErrnoData => need(r, "data", &e.data),
+        EnvelopeStyle::CodeMsgData => {
+            need(r, "data", &e.data);
+            need(r, "business_code", &e.business_code);
+        }
+        EnvelopeStyle::WechatpayXml => {
+            need(r, "result", &e.result);
+            need(r, "business_code", &e.business_code);
+        }
+        EnvelopeStyle::Alipay => need(r, "sub_code", &e.sub_code),
+    }
+    if e.success.is_empty() {
+        r.error("envelope.success", "list at least one success code");
+    }
+}
+
+fn auth(specs: &BTreeMap<String, AuthSpec>, r: &mut Reporter) -> BTreeMap<String, Auth> {
+    let mut auth = BTreeMap::new();
+    for (name, a) in specs {
+        let path = format!("auth.{name}");
+        if name == "none" {
+            r.error(
+                &path,
+                "`none` is reserved for endpoints without authentication",
+            );
+            continue;
+        }
+        auth.insert(name.clone(), auth_kind(a, &path, r));
+    }
+    auth
+}
+
+fn auth_kind(a: &AuthSpec, path: &str, r: &mut Reporter) -> Auth {
+    let extra = |r: &mut Reporter, key: &str, present: bool| {
+        if present {
+            r.error(
+                format!("{path}.{key}"),
+                format!("`{key}` does not apply to auth kind {:?}", a.kind),
+            );
+        }
+    };
+    let need = |r: &mut Reporter, key: &str, v: &Option<String>| -> String {
+        v.clone().unwrap_or_else(|| {
+            r.error(path, format!("auth kind {:?} needs `{key}`", a.kind));
+            String::new()
+        })
+    };
+    match a.kind {
+        AuthKindSpec::AccessToken => {
+            extra(r, "app_id", a.app_id.is_some());
+            extra(r, "secret", a.secret.is_some());
+            extra(r, "scheme", a.scheme.is_some());
+            if a.location == Some(Location::Body) {
+                r.error(format!("{path}.in"), "access tokens travel in the query");
+            }
+            Auth::AccessToken {
+                name: need(r, "name", &a.name),
+            }
+        }
+        AuthKindSpec::AppSecret => {
+            extra(r, "name", a.name.is_some());
+            extra(r, "scheme", a.scheme.is_some());
+            Auth::AppSecret {
+                app_id: need(r, "app_id", &a.app_id),
+                secret: need(r, "secret", &a.secret),
+                in_body: a.location == Some(Location::Body),
+            }
+        }
+        AuthKindSpec::Sign => {
+            extra(r, "app_id", a.app_id.is_some());
+            extra(r, "secret", a.secret.is_some());
+            Auth::Sign {
+                scheme: need(r, "scheme", &a.scheme),
+                field: need(r, "field", &a.field),
+                unconfirmed: a.unconfirmed.clone(),
+            }
+        }
+    }
+}
+
+fn common_errors(spec: &PlatformSpec, r: &mut Reporter) -> Vec<(ErrorCase, AppliesTo)> {
+    let mut common_errors = Vec::new();
+    let mut seen_codes = BTreeSet::new();
+    let mut seen_names = BTreeSet::new();
+    for (i, e) in spec.common_errors.iter().enumerate() {
+        let path = format!("common_errors[{i}]");
+        let Some(case) = error_case(e, &path, &spec.envelope, r) else {
+            continue;
+        };
+        if !seen_codes.insert(case.code.clone()) {
+            r.error(
+                format!("{path}.code"),
+                format!("duplicate error code {}", case.code),
+            );
+        }
+        if !seen_names.insert(case.variant.clone()) {
+            r.error(
+                format!("{path}.name"),
+                format!("duplicate error name `{}`", case.variant),
+            );
+        }
+        match e.applies_to {
+            Some(applies) => common_errors.push((case, applies)),
+            None => r.error(
+                &path,
+                "common errors need `applies_to: all` or `applies_to: access_token`",
+            ),
+        }
+    }
+    common_errors
+}
