@@ -11,7 +11,8 @@ pub struct Platform {
     pub doc: Option<String>,
     pub file: String,
     pub title: String,
-    pub source: String,
+    /// Public doc URLs (at least one), cited in the rustdoc.
+    pub sources: Vec<String>,
     pub hosts: Hosts,
     pub envelope: Envelope,
     pub groups: Vec<Group>,
@@ -159,7 +160,8 @@ pub struct Group {
     pub handle: String,
     pub title: String,
     pub doc: Option<String>,
-    pub source: String,
+    /// Public doc URLs (at least one), cited in the rustdoc.
+    pub sources: Vec<String>,
     pub structs: Vec<Struct>,
     pub enums: Vec<Enum>,
     pub endpoints: Vec<Endpoint>,
@@ -225,7 +227,8 @@ pub struct Endpoint {
     pub shared_error_type: String,
     pub summary: String,
     pub doc: Option<String>,
-    pub source: String,
+    /// Public doc URLs (at least one), cited in the rustdoc.
+    pub sources: Vec<String>,
     pub method: HttpMethod,
     pub path: String,
     /// The named host the endpoint lives on; `None` means the platform's base URL.

@@ -11,7 +11,9 @@ pub struct PlatformSpec {
     pub title: String,
     #[serde(default)]
     pub doc: Option<String>,
-    pub source: String,
+    /// One public doc URL or a list of them; any YAML value, so that validation can say
+    /// precisely what is wrong with it (see `validate::sources`).
+    pub source: serde_yaml::Value,
     pub hosts: Hosts,
     pub envelope: EnvelopeSpec,
     #[serde(default)]
@@ -214,7 +216,9 @@ pub struct GroupSpec {
     pub title: String,
     #[serde(default)]
     pub doc: Option<String>,
-    pub source: String,
+    /// One public doc URL or a list of them; any YAML value, so that validation can say
+    /// precisely what is wrong with it (see `validate::sources`).
+    pub source: serde_yaml::Value,
     #[serde(default)]
     pub types: BTreeMap<String, TypeSpec>,
     #[serde(default)]
@@ -287,7 +291,9 @@ pub struct EndpointSpec {
     pub summary: String,
     #[serde(default)]
     pub doc: Option<String>,
-    pub source: String,
+    /// One public doc URL or a list of them; any YAML value, so that validation can say
+    /// precisely what is wrong with it (see `validate::sources`).
+    pub source: serde_yaml::Value,
     pub method: Method,
     pub path: String,
     /// A named entry of the platform's `hosts:` when the endpoint is not on `production`.

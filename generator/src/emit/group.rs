@@ -18,7 +18,7 @@ pub fn group_file(group: &Group, ctx: &Ctx) -> Result<String, String> {
     if let Some(d) = &group.doc {
         handle_doc.push_str(&format!("\n\n{d}"));
     }
-    handle_doc.push_str(&sources_doc(&group.source));
+    handle_doc.push_str(&sources_doc(&group.sources));
     let handle_doc = doc(&handle_doc);
     let methods = group.endpoints.iter().map(|ep| handle_method(ep, ctx));
     let enums = group.enums.iter().map(|e| enums::emit(e, ctx));
@@ -76,7 +76,7 @@ fn handle_method(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     if let Some(d) = &ep.doc {
         text.push_str(&format!("\n\n{d}"));
     }
-    text.push_str(&sources_doc(&ep.source));
+    text.push_str(&sources_doc(&ep.sources));
     let d = doc(&text);
     if ep.has_required_input() || ep.request.iter().any(|f| !f.required) {
         quote! {

@@ -36,7 +36,7 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
     if let Some(d) = &platform.doc {
         title.push_str(&format!("\n\n{d}"));
     }
-    title.push_str(&sources_doc(&platform.source));
+    title.push_str(&sources_doc(&platform.sources));
     let title = doc(&title);
     let shared_errors = shared_error_enums(platform, ctx);
     let hosts = hosts(platform);

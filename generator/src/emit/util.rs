@@ -181,7 +181,14 @@ pub fn field_doc(f: &Field) -> TokenStream {
     doc(&text)
 }
 
-/// The doc paragraph citing where a platform, group or endpoint is documented.
-pub fn sources_doc(source: &str) -> String {
-    format!("\n\nSource: {source}")
+/// The doc paragraph citing where a platform, group or endpoint is documented, as
+/// autolinks (validation guarantees plain http(s) URLs, so `<…>` is always a link).
+pub fn sources_doc(sources: &[String]) -> String {
+    match sources {
+        [one] => format!("\n\nSource: <{one}>"),
+        several => {
+            let items: Vec<String> = several.iter().map(|s| format!("- <{s}>")).collect();
+            format!("\n\nSources:\n{}", items.join("\n"))
+        }
+    }
 }

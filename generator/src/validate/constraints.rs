@@ -2,7 +2,7 @@
 
 use super::Reporter;
 use crate::ir::{Check, Ty};
-use crate::spec::{Constraints, LengthUnit};
+use crate::spec::{Constraints, LengthUnit, RangeSpec};
 
 pub fn constraints(c: Option<&Constraints>, ty: &Ty, path: &str, r: &mut Reporter) -> Vec<Check> {
     let Some(c) = c else { return Vec::new() };
@@ -24,27 +24,7 @@ pub fn constraints(c: Option<&Constraints>, ty: &Ty, path: &str, r: &mut Reporte
         });
     }
     if let Some(range) = &c.range {
-        if !ty.is_numeric() {
-            r.error(format!("{path}.range"), "range applies to numbers only");
-        }
-        let (min, max) = (range.min.unwrap_or(f64::MIN), range.max.unwrap_or(f64::MAX));
-        if min > max {
-            r.error(
-                format!("{path}.range"),
-                format!("min {min} is larger than max {max}"),
-            );
-        }
-        if ty.is_integer()
-            && (min.fract() != 0.0 || max.fract() != 0.0)
-            && range.min.is_some()
-            && range.max.is_some()
-        {
-            r.error(
-                format!("{path}.range"),
-                "an integer field needs integer bounds",
-            );
-        }
-        checks.push(Check::Range(min, max));
+        checks.extend(range_check(range, ty, path, r));
     }
     if let Some(cs) = &c.charset {
         if *ty != Ty::String {
@@ -56,4 +36,36 @@ pub fn constraints(c: Option<&Constraints>, ty: &Ty, path: &str, r: &mut Reporte
         checks.push(Check::Charset(cs.clone()));
     }
     checks
+}
+
+fn range_check(range: &RangeSpec, ty: &Ty, path: &str, r: &mut Reporter) -> Option<Check> {
+    if !ty.is_numeric() {
+        r.error(format!("{path}.range"), "range applies to numbers only");
+    }
+    // `.inf` and `.nan` are YAML floats, but no Rust literal can spell them.
+    if range.min.iter().chain(&range.max).any(|b| !b.is_finite()) {
+        r.error(
+            format!("{path}.range"),
+            "range bounds must be finite numbers",
+        );
+        return None;
+    }
+    let (min, max) = (range.min.unwrap_or(f64::MIN), range.max.unwrap_or(f64::MAX));
+    if min > max {
+        r.error(
+            format!("{path}.range"),
+            format!("min {min} is larger than max {max}"),
+        );
+    }
+    if ty.is_integer()
+        && (min.fract() != 0.0 || max.fract() != 0.0)
+        && range.min.is_some()
+        && range.max.is_some()
+    {
+        r.error(
+            format!("{path}.range"),
+            "an integer field needs integer bounds",
+        );
+    }
+    Some(Check::Range(min, max))
 }

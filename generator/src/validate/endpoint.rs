@@ -7,6 +7,7 @@ use super::errors::endpoint_errors;
 use super::example::example;
 use super::fields::{fields, Side};
 use super::platform::PlatformContext;
+use super::sources::sources;
 use super::types::TypeScope;
 use super::Reporter;
 use crate::ir::{Auth, BodyKind, Endpoint, Field, HttpMethod, Location, ResponseKind, Ty};
@@ -22,6 +23,7 @@ pub fn endpoint(
     path: &str,
     r: &mut Reporter,
 ) -> Endpoint {
+    let sources = sources(&e.source, &format!("{path}.source"), r);
     if !e.path.starts_with('/') || e.path.contains(['?', '#', ' ']) {
         r.error(
             format!("{path}.path"),
@@ -59,7 +61,7 @@ pub fn endpoint(
         shared_error_type: names::shared_error_type(matches!(auth, Auth::AccessToken { .. })),
         summary: e.summary.trim().to_owned(),
         doc: e.doc.as_ref().map(|d| d.trim().to_owned()),
-        source: e.source.clone(),
+        sources,
         method,
         path: e.path.clone(),
         host,

@@ -173,6 +173,11 @@ fn default_value(
         (Some(s @ Scalar::Bool(_)), Ty::Bool) => Some(s),
         (Some(Scalar::Int(n)), t) if t.is_integer() => Some(Scalar::Int(n)),
         (Some(Scalar::Int(n)), Ty::F64) => Some(Scalar::Float(n as f64)),
+        (Some(Scalar::Float(x)), Ty::F64) if !x.is_finite() => {
+            // `.inf` and `.nan` are YAML floats, but no Rust literal can spell them.
+            r.error(format!("{p}.default"), "default must be a finite number");
+            None
+        }
         (Some(s @ Scalar::Float(_)), Ty::F64) => Some(s),
         (Some(s @ Scalar::Str(_)), Ty::String) => Some(s),
         (Some(Scalar::Str(s)), Ty::Enum(name)) => {

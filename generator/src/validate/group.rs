@@ -1,9 +1,11 @@
 //! A group file: its named types, enums and endpoints, and the type names they all put
 //! into the group's module.
 
+use super::doc_text;
 use super::endpoint::endpoint;
 use super::fields::{fields, Side};
 use super::platform::PlatformContext;
+use super::sources::sources;
 use super::types::{enumeration, TypeScope};
 use super::usage::mark_usage;
 use super::Reporter;
@@ -19,6 +21,7 @@ pub fn group(
     file: &str,
     r: &mut Reporter,
 ) -> Group {
+    let sources = sources(&spec.source, "source", r);
     let module = names::group_module(&spec.group);
     let handle = names::group_handle(&spec.group);
     let scope = TypeScope {
@@ -31,6 +34,7 @@ pub fn group(
     let mut structs = structs(spec, &scope, &mut type_names, r);
     let mut enums = enums(spec, &mut type_names, r);
     let endpoints = endpoints(spec, ctx, envelope, &scope, &mut type_names, r);
+    doc_text::group(spec, r);
     mark_usage(&mut structs, &mut enums, &endpoints);
     Group {
         file: file.to_owned(),
@@ -39,7 +43,7 @@ pub fn group(
         handle,
         title: spec.title.trim().to_owned(),
         doc: spec.doc.as_ref().map(|d| d.trim().to_owned()),
-        source: spec.source.clone(),
+        sources,
         structs,
         enums,
         endpoints,

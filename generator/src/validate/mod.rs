@@ -7,18 +7,21 @@
 //! - `endpoint`, `alternatives`: one endpoint, its wire layout and its choices
 //! - `fields`, `constraints`, `types`: field lists, their checks, type references
 //! - `errors`: error code tables; `example`: response examples
+//! - `sources`, `doc_text`: what the rustdoc cites and says
 //! - `convert`: the spec's plain enums as the IR's
 //! - `wiring`: the decoder, signer, credentials and token modes the runtime's client uses
 
 mod alternatives;
 mod constraints;
 mod convert;
+mod doc_text;
 mod endpoint;
 mod errors;
 mod example;
 mod fields;
 mod group;
 mod platform;
+mod sources;
 mod types;
 mod usage;
 mod wiring;
@@ -82,6 +85,8 @@ fn platform_dir(dir: &PlatformDir, out: &mut Vec<Diagnostic>) -> Option<ir::Plat
     };
     let spec = &file.spec;
     let ctx = platform::platform(spec, &mut Reporter::new(file, out));
+    let sources = sources::sources(&spec.source, "source", &mut Reporter::new(file, out));
+    doc_text::platform(spec, &mut Reporter::new(file, out));
     if dir.dir_name != spec.platform {
         Reporter::new(file, out).error(
             "platform",
@@ -103,7 +108,7 @@ fn platform_dir(dir: &PlatformDir, out: &mut Vec<Diagnostic>) -> Option<ir::Plat
         doc: spec.doc.clone(),
         file: file.name.clone(),
         title: spec.title.clone(),
-        source: spec.source.clone(),
+        sources,
         hosts: convert::hosts(&spec.hosts),
         envelope: convert::envelope(&spec.envelope),
         groups,
