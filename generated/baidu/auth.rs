@@ -4,7 +4,10 @@
 use super::Client;
 /// 登录、接口调用凭证与 unionid (`auth`)
 ///
-/// Source: seeds/003_1b6e0ee085e60612.txt; wire-facts §D
+/// Sources:
+/// - <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
+/// - <https://smartprogram.baidu.com/docs/develop/api/open/log_getunionid/>
+/// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/client>
 #[derive(Clone, Copy)]
 pub struct Auth<'a> {
     client: &'a Client,
@@ -23,7 +26,9 @@ impl<'a> Auth<'a> {
     /// Header:Content-Type: application/x-www-form-urlencoded(浏览器原生 form 表单)。
     /// 成功时直接返回 `{openid, session_key}`;请求错误时返回 `{errno, error, error_description}`。
     ///
-    /// Source: seeds/003_1b6e0ee085e60612.txt (代码示例: `POST https://spapi.baidu.com/oauth/jscode2sessionkey`, form code/client_id/sk); wire-facts §D; <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
+    /// Sources:
+    /// - <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
+    /// - <https://www.bookstack.cn/read/smartprogram-20210306/a4bcb54eb96e30d2.md>
     pub fn jscode2_session_key(
         &self,
         request: Jscode2SessionKeyRequest,
@@ -41,7 +46,9 @@ impl<'a> Auth<'a> {
     /// 出错时返回 OAuth2.0 的 `{error, error_description}`(如 invalid_client:client_id、client_secret 参数无效)。
     /// 本 SDK 的令牌管理器负责缓存、提前刷新与单飞(single-flight)刷新,一般不需要直接调用本接口。
     ///
-    /// Source: wire-facts §D (`GET https://openapi.baidu.com/oauth/2.0/token`); <https://m.w3cschool.cn/baiduapp/baiduapp-6iy239u1.html> (mirror of the smart program docs: 开发者服务权限说明, Client Credentials 授权)
+    /// Sources:
+    /// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/client>
+    /// - <https://m.w3cschool.cn/baiduapp/baiduapp-6iy239u1.html>
     pub fn get_access_token(
         &self,
     ) -> crate::runtime::Call<'a, Client, GetAccessTokenRequest> {
@@ -60,7 +67,9 @@ impl<'a> Auth<'a> {
     /// Header:Content-Type: application/x-www-form-urlencoded(Http 的实体首部字段,浏览器原生 form 表单)。
     /// 返回 `{errno, errmsg, request_id, data}`;data 为详细数据,errno 为 0 的情况下才有意义。
     ///
-    /// Source: seeds/003_1b6e0ee085e60612.txt (getunionid); wire-facts §D; error table: <https://www.bookstack.cn/read/smartprogram-20210306/4f74f2d74c243475.md> (mirror of the smart program docs, 错误码)
+    /// Sources:
+    /// - <https://smartprogram.baidu.com/docs/develop/api/open/log_getunionid/>
+    /// - <https://www.bookstack.cn/read/smartprogram-20210306/4f74f2d74c243475.md>
     pub fn get_unionid(
         &self,
         request: GetUnionidRequest,
@@ -70,7 +79,7 @@ impl<'a> Auth<'a> {
 }
 /// Request of `auth.jscode2SessionKey`: 用 swan.login 获取的 code 换取用户的 openid 与 Session Key
 ///
-/// **Unconfirmed:** wire-facts §D: the full errno table of jscode2sessionkey is unconfirmed; only 10010100 (parameter is invalid) is shown in the docs' error example. Errors come as `{errno, error, error_description}` (older docs: OAuth2.0 `{error, error_description}`).
+/// **Unconfirmed:** The full errno table of jscode2sessionkey is unconfirmed; only 10010100 (parameter is invalid) is shown in the docs' error example. Errors come as `{errno, error, error_description}` (older docs: OAuth2.0 `{error, error_description}`).
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct Jscode2SessionKeyRequest {
@@ -210,7 +219,7 @@ impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
 }
 /// Request of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
 ///
-/// **Unconfirmed:** wire-facts §D lists GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`error`: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, …) carry string codes and no errno; the client reports them as a decode error naming the OAuth error.
+/// **Unconfirmed:** The docs allow GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`error`: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, …) carry string codes and no errno; the client reports them as a decode error naming the OAuth error.
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct GetAccessTokenRequest {}

@@ -69,7 +69,10 @@ impl crate::runtime::IssuesToken for auth::GetAccessTokenRequest {
 /// jscode2sessionkey 与 access token 接口直接返回数据,出错时返回 `errno`/`error`/`error_description`
 /// 或 OAuth2.0 的 `error`/`error_description`。
 ///
-/// Source: seeds/003_1b6e0ee085e60612.txt; shared/reference/wire-facts.md §D; smart program docs <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
+/// Sources:
+/// - <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
+/// - <https://smartprogram.baidu.com/docs/develop/api/open/log_getunionid/>
+/// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/client>
 impl Client {
     /// 登录、接口调用凭证与 unionid (`auth`)
     pub fn auth(&self) -> auth::Auth<'_> {

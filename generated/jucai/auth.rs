@@ -4,7 +4,7 @@
 use super::Client;
 /// 授权码查询用户标识(微信 openid / 银联 user_id) (`auth`)
 ///
-/// Source: seeds/001_f28f4ad301092ded.txt (1.10 微信授权码查询openid - 银联授权码获取user_id)
+/// Source: <https://www.showdoc.com.cn/jucaishangfu/10059757329274989>
 #[derive(Clone, Copy)]
 pub struct Auth<'a> {
     client: &'a Client,
@@ -21,10 +21,12 @@ impl<'a> Auth<'a> {
     /// 用户扫二维码进入微信公众号/支付宝服务窗/QQJS 页面,页面调此接口生成订单,接受订单参数后调起官方支付接口支付。
     /// 详见公众号/服务窗对接流程。
     /// 请求数据类型 application/json,响应数据类型 application/json;响应状态 200 OK,
-    /// 应答码见 [应答码表](https://www.showdoc.com.cn/jucaishangfu/9966099368299628)。
+    /// 应答码见 [应答码表](<https://www.showdoc.com.cn/jucaishangfu/9966099368299628>)。
     /// 请求示例:{"appId":"MCH_A698612520","authCode":"134291427096188722","clientIp":"127.0.0.1","mchNo":"MCH_I293975931","mchOrderNo":"2023041709270000001","sign":"d012419a8968d6e9e000bc557e72f4bd","subAppid":"","termId":"12345678","version":"1.0","wayCode":"WECHAT"}
     ///
-    /// Source: seeds/001_f28f4ad301092ded.txt (接口地址 /pay/api/1.0/auth2OpenId, 请求方式 POST); wire-facts §E
+    /// Sources:
+    /// - <https://www.showdoc.com.cn/jucaishangfu/10059757329274989>
+    /// - <https://www.showdoc.com.cn/jucaishangfu/9966099368299628>
     pub fn auth2_open_id(
         &self,
         request: Auth2OpenIdRequest,
@@ -34,9 +36,9 @@ impl<'a> Auth<'a> {
 }
 /// Request of `auth.auth2OpenId`: 微信授权码查询 openid / 银联授权码获取 user_id
 ///
-/// **Unconfirmed:** The request/response `sign` algorithm is unconfirmed (wire-facts §E; see the platform's `auth.merchant_sign`). The 应答码表 (returnCode values) is not in the seed, so no returnCode is mapped to a named variant; numeric codes land in `Other`.
+/// **Unconfirmed:** The request/response `sign` algorithm is unconfirmed (not in the public docs; see the platform's `auth.merchant_sign`). The 应答码表 (returnCode values, a separate showdoc page) has not been transcribed, so no returnCode is mapped to a named variant; numeric codes land in `Other`.
 ///
-/// **Signing scheme `jucai_md5` is unconfirmed:** wire-facts §E: the docs name a 签名生成算法 but do not give it and no public source was found. Assumed (crypto::sign::jucai_sign): top-level fields except `sign` with non-empty values, sorted by key, `k=v&…&key=MERCHANT_KEY`, MD5, hex (lowercase in the docs' examples; configurable). Responses are verified with the same function.
+/// **Signing scheme `jucai_md5` is unconfirmed:** The docs name a 签名生成算法 but do not give it and no public source was found. Assumed (crypto::sign::jucai_sign): top-level fields except `sign` with non-empty values, sorted by key, `k=v&…&key=MERCHANT_KEY`, MD5, hex (lowercase in the docs' examples; configurable). Responses are verified with the same function.
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct Auth2OpenIdRequest {

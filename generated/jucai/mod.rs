@@ -53,7 +53,9 @@ impl ClientBuilder {}
 /// 再看 `data.returnCode`(`000000` 为业务成功)与 `data.returnMsg`。
 /// 请求与响应都带 `sign`(签名生成算法见下方 `auth`,未经证实)。
 ///
-/// Source: seeds/001_f28f4ad301092ded.txt (巨彩商服API, showdoc jucaishangfu); wire-facts §E
+/// Sources:
+/// - <https://www.showdoc.com.cn/jucaishangfu/10059757329274989>
+/// - <https://www.showdoc.com.cn/jucaishangfu/9966099368299628>
 impl Client {
     /// 授权码查询用户标识(微信 openid / 银联 user_id) (`auth`)
     pub fn auth(&self) -> auth::Auth<'_> {

@@ -4,7 +4,7 @@
 use super::Client;
 /// 数据分析 (`analysis`)
 ///
-/// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.*); wire-facts §A (Analysis (datacube) table)
+/// Source: <https://developers.weixin.qq.com/miniprogram/dev/api/analysis.html>
 #[derive(Clone, Copy)]
 pub struct Analysis<'a> {
     client: &'a Client,
@@ -20,7 +20,7 @@ impl<'a> Analysis<'a> {
     /// endDate最大为昨日,beginDate必须为endDate的前一天。
     /// visit_uv_new / visit_uv 的 key 取值分别是:0,1,2,3,4,5,6,7,14,30(0 表示当天,1 表示1天后,依此类推)。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getDailyRetain); wire-facts §A (POST /datacube/getweanalysisappiddailyretaininfo)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/visit-retain/analysis.getDailyRetain.html>
     pub fn get_daily_retain(
         &self,
         request: GetDailyRetainRequest,
@@ -34,7 +34,7 @@ impl<'a> Analysis<'a> {
     /// beginDate必须为周一,endDate必须为周日。
     /// visit_uv_new / visit_uv 的 key 取值分别是:0,1,2,3,4(0 表示当周,1 表示1周后,依此类推)。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getWeeklyRetain); wire-facts §A (POST /datacube/getweanalysisappidweeklyretaininfo)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/visit-retain/analysis.getWeeklyRetain.html>
     pub fn get_weekly_retain(
         &self,
         request: GetWeeklyRetainRequest,
@@ -48,7 +48,7 @@ impl<'a> Analysis<'a> {
     /// beginDate必须为月初,endDate必须为月末,限定查询一个月的数据。
     /// visit_uv_new / visit_uv 的 key 取值分别是:0,1(0 表示当月,1 表示1月后)。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getMonthlyRetain); wire-facts §A (POST /datacube/getweanalysisappidmonthlyretaininfo)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/visit-retain/analysis.getMonthlyRetain.html>
     pub fn get_monthly_retain(
         &self,
         request: GetMonthlyRetainRequest,
@@ -61,7 +61,7 @@ impl<'a> Analysis<'a> {
     ///
     /// endDate最大为昨日,beginDate必须为endDate的前一天。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getDailySummary); wire-facts §A (POST /datacube/getweanalysisappiddailysummarytrend)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/data-analysis/others/getDailySummary.html>
     pub fn get_daily_summary(
         &self,
         request: GetDailySummaryRequest,
@@ -74,7 +74,7 @@ impl<'a> Analysis<'a> {
     ///
     /// endDate最大为昨日,beginDate必须为endDate的前一天。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getDailyVisitTrend); wire-facts §A (POST /datacube/getweanalysisappiddailyvisittrend)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/visit-trend/analysis.getDailyVisitTrend.html>
     pub fn get_daily_visit_trend(
         &self,
         request: GetDailyVisitTrendRequest,
@@ -87,7 +87,7 @@ impl<'a> Analysis<'a> {
     ///
     /// beginDate必须为周一,endDate必须为周日,限定查询一周的数据。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getWeeklyVisitTrend); wire-facts §A (POST /datacube/getweanalysisappidweeklyvisittrend)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/data-analysis/visit-trend/getWeeklyVisitTrend.html>
     pub fn get_weekly_visit_trend(
         &self,
         request: GetWeeklyVisitTrendRequest,
@@ -100,7 +100,7 @@ impl<'a> Analysis<'a> {
     ///
     /// beginDate必须为月初,endDate必须为月末,限定查询一个月的数据。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getMonthlyVisitTrend); wire-facts §A (POST /datacube/getweanalysisappidmonthlyvisittrend)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/data-analysis/visit-trend/getMonthlyVisitTrend.html>
     pub fn get_monthly_visit_trend(
         &self,
         request: GetMonthlyVisitTrendRequest,
@@ -113,9 +113,11 @@ impl<'a> Analysis<'a> {
     ///
     /// 时间范围支持昨天、最近7天、最近30天。其中,新增用户数为时间范围内首次访问小程序的去重用户数,活跃用户数为时间范围内访问过小程序的去重用户数。
     /// endDate与beginDate必须相差0/6/29天,分别代表查询最近1/7/30天数据,endDate允许设置的最大值为昨日。
-    /// uniCloud 文档把各分布项的人数写作 accessSourceVisitUv(即 access_source_visit_uv),新版文档为 value;两者都按可选字段解码(见 wire-facts §A)。
+    /// uniCloud 文档把各分布项的人数写作 accessSourceVisitUv(即 access_source_visit_uv),新版文档为 value;两者都按可选字段解码。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getUserPortrait); wire-facts §A (POST /datacube/getweanalysisappiduserportrait)
+    /// Sources:
+    /// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/analysis.getUserPortrait.html>
+    /// - <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/data-analysis/others/getUserPortrait.html>
     pub fn get_user_portrait(
         &self,
         request: GetUserPortraitRequest,
@@ -129,7 +131,7 @@ impl<'a> Analysis<'a> {
     /// endDate必须等于beginDate,endDate最大可选择昨天,限定查询一天的数据。
     /// item_list 中 key 的含义随 index 不同:访问来源见 AccessSource,访问时长见 StayTimeBucket,访问深度见 VisitDepthBucket。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getVisitDistribution); wire-facts §A (POST /datacube/getweanalysisappidvisitdistribution)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/data-analysis/analysis.getVisitDistribution.html>
     pub fn get_visit_distribution(
         &self,
         request: GetVisitDistributionRequest,
@@ -142,9 +144,9 @@ impl<'a> Analysis<'a> {
     ///
     /// 目前只提供按 page_visit_pv 排序的 top200。
     /// endDate必须等于beginDate,endDate最大可选择昨天,限定查询一天的数据。
-    /// uniCloud 文档把页面字段直接列在返回值中;在 HTTPS 接口里它们位于 list 的每个元素内(见 wire-facts §A)。
+    /// uniCloud 文档把页面字段直接列在返回值中;在 HTTPS 接口里它们位于 list 的每个元素内。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (analysis.getVisitPage); wire-facts §A (POST /datacube/getweanalysisappidvisitpage)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/data-analysis/others/getVisitPage.html>
     pub fn get_visit_page(
         &self,
         request: GetVisitPageRequest,
@@ -1041,12 +1043,12 @@ pub struct PortraitItem {
     ///
     /// Wire name `name`.
     pub name: String,
-    /// 该场景访问uv(新版文档的字段名,见 wire-facts §A)
+    /// 该场景访问uv(新版文档的字段名)
     ///
     /// Wire name `value`.
     #[serde(default)]
     pub value: Option<u64>,
-    /// 该场景访问uv(uniCloud 文档写作 accessSourceVisitUv;旧版文档的字段名,新版文档改为 value,见 wire-facts §A)
+    /// 该场景访问uv(uniCloud 文档写作 accessSourceVisitUv;旧版文档的字段名,新版文档改为 value)
     ///
     /// Wire name `access_source_visit_uv`; cloud-call name `accessSourceVisitUv`.
     #[serde(alias = "accessSourceVisitUv", default)]

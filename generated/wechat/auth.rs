@@ -4,7 +4,10 @@
 use super::Client;
 /// 登录与接口调用凭证 (`auth`)
 ///
-/// Source: seeds/002_19a4ae5e9ea4b935.txt; seeds/000_283b4c6c37860a41.txt; seeds/004_4903b1a38fe68f5f.txt
+/// Sources:
+/// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/login/auth.code2Session.html>
+/// - <https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-access-token>
+/// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/user-info/auth.getPaidUnionId.html>
 #[derive(Clone, Copy)]
 pub struct Auth<'a> {
     client: &'a Client,
@@ -20,7 +23,7 @@ impl<'a> Auth<'a> {
     /// 使用微信小程序 login 返回的 code 获取 openid,unionid 等信息。
     /// unionid 在满足 UnionID 下发条件的情况下会返回,详见 UnionID 机制说明。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (auth.code2Session); seeds/004_4903b1a38fe68f5f.txt (GET https://api.weixin.qq.com/sns/jscode2session)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/login/auth.code2Session.html>
     pub fn code2_session(
         &self,
         request: Code2SessionRequest,
@@ -36,7 +39,7 @@ impl<'a> Auth<'a> {
     /// 建议由中控服务器统一获取和刷新;刷新过程中,公众平台后台会保证在 5 分钟内新老 access_token 都可用。
     /// 本 SDK 的令牌管理器负责缓存、提前刷新与单飞(single-flight)刷新,一般不需要直接调用本接口。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (auth.getAccessToken); wire-facts §A (GET /cgi-bin/token)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/access-token/auth.getAccessToken.html>
     pub fn get_access_token(
         &self,
     ) -> crate::runtime::Call<'a, Client, GetAccessTokenRequest> {
@@ -49,7 +52,7 @@ impl<'a> Auth<'a> {
     /// 与 getAccessToken 获取的调用凭证完全隔离,互不影响;多个服务共用一个小程序时推荐使用。
     /// 普通模式下在有效期内重复调用返回同一凭证;force_refresh 为 true 时强制刷新(每天限 20 次,且需间隔 30 秒)。
     ///
-    /// Source: wire-facts §A (POST /cgi-bin/stable_token)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html>
     pub fn get_stable_access_token(
         &self,
         request: GetStableAccessTokenRequest,
@@ -63,7 +66,7 @@ impl<'a> Auth<'a> {
     /// 本接口支持第三方平台代理查询。
     /// 注意:调用前需要用户完成支付,且在支付后的五分钟内有效。
     ///
-    /// Source: seeds/000_283b4c6c37860a41.txt (HTTPS 调用 GET /wxa/getpaidunionid); seeds/002_19a4ae5e9ea4b935.txt
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/user-info/auth.getPaidUnionId.html>
     pub fn get_paid_union_id(
         &self,
         request: GetPaidUnionIdRequest,

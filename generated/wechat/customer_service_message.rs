@@ -4,7 +4,7 @@
 use super::Client;
 /// 客服消息 (`customerServiceMessage`)
 ///
-/// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.*); wire-facts §A
+/// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/kf-mgnt/kf-message>
 #[derive(Clone, Copy)]
 pub struct CustomerServiceMessage<'a> {
     client: &'a Client,
@@ -22,7 +22,7 @@ impl<'a> CustomerServiceMessage<'a> {
     /// 请求中的 msgtype 由所选变体自动填写(msgtype 的合法值:text 文本消息、image 图片消息、link 图文链接、miniprogrampage 小程序卡片),
     /// 因此不会出现 msgtype 与消息体不一致的请求。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.send); wire-facts §A (POST /cgi-bin/message/custom/send)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.send.html>
     pub fn send(
         &self,
         request: SendRequest,
@@ -34,9 +34,11 @@ impl<'a> CustomerServiceMessage<'a> {
     /// `customerServiceMessage.setTyping` — POST `/cgi-bin/message/custom/typing`
     ///
     /// 下发客服当前输入状态给用户。
-    /// wire-facts §A:新版文档的路径为 /cgi-bin/message/custom/business/typing;此处使用 uniCloud 所对应的 /cgi-bin/message/custom/typing。
+    /// 新版文档的路径为 /cgi-bin/message/custom/business/typing;此处使用 uniCloud 所对应的 /cgi-bin/message/custom/typing。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.setTyping); wire-facts §A (POST /cgi-bin/message/custom/typing)
+    /// Sources:
+    /// - <https://developers.weixin.qq.com/miniprogram/en/dev/api-backend/open-api/customer-message/customerServiceMessage.setTyping.html>
+    /// - <https://developers.weixin.qq.com/miniprogram/dev/api/custommsg/callback_help.html>
     pub fn set_typing(
         &self,
         request: SetTypingRequest,
@@ -50,7 +52,7 @@ impl<'a> CustomerServiceMessage<'a> {
     /// 目前仅支持图片。用于发送客服消息或被动回复用户消息。
     /// 媒体文件上传后获得的 media_id 3天内有效。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.uploadTempMedia); wire-facts §A (POST /cgi-bin/media/upload?type=image, multipart field media)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/en/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html>
     pub fn upload_temp_media(
         &self,
         request: UploadTempMediaRequest,
@@ -64,7 +66,7 @@ impl<'a> CustomerServiceMessage<'a> {
     /// 即下载临时的多媒体文件。目前小程序仅支持下载图片文件。
     /// 成功时返回文件内容及其数据类型 (MIME Type);失败时返回 JSON 错误。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (customerServiceMessage.getTempMedia); wire-facts §A (GET /cgi-bin/media/get)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html>
     pub fn get_temp_media(
         &self,
         request: GetTempMediaRequest,

@@ -4,7 +4,7 @@
 use super::Client;
 /// 图像处理 (`img`)
 ///
-/// Source: seeds/002_19a4ae5e9ea4b935.txt (img.*); wire-facts §A
+/// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/img-ocr>
 #[derive(Clone, Copy)]
 pub struct Img<'a> {
     client: &'a Client,
@@ -21,7 +21,7 @@ impl<'a> Img<'a> {
     /// 要检测的图片以 img_url(图片 url)或 img(form-data 中的媒体文件)两种方式之一提供。
     /// uniCloud 文档的返回值表把裁剪结果写作 result,其返回数据示例与 HTTPS 接口均为 results。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (img.aiCrop); wire-facts §A (POST /cv/img/aicrop)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/img-ocr/img/aiCrop.html>
     pub fn ai_crop(
         &self,
         request: AiCropRequest,
@@ -35,7 +35,7 @@ impl<'a> Img<'a> {
     /// 本接口提供基于小程序的条码/二维码识别的 API。
     /// 要检测的图片以 img_url(图片 url)或 img(form-data 中的媒体文件)两种方式之一提供。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (img.scanQRCode); wire-facts §A (POST /cv/img/qrcode)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/img/img.scanQRCode.html>
     pub fn scan_qr_code(
         &self,
         request: ScanQrCodeRequest,
@@ -49,7 +49,7 @@ impl<'a> Img<'a> {
     /// 本接口提供基于小程序的图片高清化能力。
     /// 要处理的图片以 img_url(图片 url)或 img(form-data 中的媒体文件)两种方式之一提供;返回的 media_id 可用 customerServiceMessage.getTempMedia 下载。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (img.superresolution); wire-facts §A (POST /cv/img/superresolution)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/img-ocr/img/api_imgsuperresolution.html>
     pub fn superresolution(
         &self,
         request: SuperresolutionRequest,

@@ -95,7 +95,7 @@ impl crate::runtime::IssuesToken for auth::GetStableAccessTokenRequest {
 }
 /// 微信小程序服务端 API
 ///
-/// Source: https://developers.weixin.qq.com/miniprogram/dev/api-backend/ (wire paths: shared/reference/wire-facts.md §A)
+/// Source: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/backend-api.html>
 impl Client {
     /// 数据分析 (`analysis`)
     pub fn analysis(&self) -> analysis::Analysis<'_> {

@@ -4,7 +4,7 @@
 use super::Client;
 /// 小程序码 (`wxacode`)
 ///
-/// Source: seeds/002_19a4ae5e9ea4b935.txt (wxacode.*); wire-facts §A
+/// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/qrcode-link/qr-code>
 #[derive(Clone, Copy)]
 pub struct Wxacode<'a> {
     client: &'a Client,
@@ -20,7 +20,7 @@ impl<'a> Wxacode<'a> {
     /// 通过该接口生成的小程序码,永久有效,有数量限制。
     /// 成功时返回图片的二进制数据及其数据类型 (MIME Type);失败时返回 JSON 错误。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (wxacode.createQRCode); wire-facts §A (POST /cgi-bin/wxaapp/createwxaqrcode)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/qr-code/wxacode.createQRCode.html>
     pub fn create_qr_code(
         &self,
         request: CreateQrCodeRequest,
@@ -34,7 +34,7 @@ impl<'a> Wxacode<'a> {
     /// 通过该接口生成的应用码,永久有效,有数量限制。
     /// 成功时返回图片的二进制数据及其数据类型 (MIME Type);失败时返回 JSON 错误。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (wxacode.get); wire-facts §A (POST /wxa/getwxacode)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getQRCode.html>
     pub fn get(
         &self,
         request: GetRequest,
@@ -49,9 +49,9 @@ impl<'a> Wxacode<'a> {
     /// 成功时返回图片的二进制数据及其数据类型 (MIME Type);失败时返回 JSON 错误。
     /// scene 的特殊字符集:uniCloud 文档写作 !#><'()*+,/:;=?@-._~,其中 "><" 应是 HTML 转义还原时损坏的 "$&";
     /// 此处按微信官方文档的字符集 !#$&'()*+,/:;=?@-._~ 校验。
-    /// check_path、env_version 为新版文档增加的字段(wire-facts §A),uniCloud 文档未列出。
+    /// check_path、env_version 为新版文档增加的字段,uniCloud 文档未列出。
     ///
-    /// Source: seeds/002_19a4ae5e9ea4b935.txt (wxacode.getUnlimited); wire-facts §A (POST /wxa/getwxacodeunlimit)
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html>
     pub fn get_unlimited(
         &self,
         request: GetUnlimitedRequest,
@@ -209,7 +209,7 @@ impl crate::runtime::Endpoint for GetRequest {
 }
 /// Request of `wxacode.getUnlimited`: 获取小程序码,适用于需要的码数量极多的业务场景
 ///
-/// **Unconfirmed:** scene charset: the seed prints !#><'()*+,/:;=?@-._~ (garbled); the official set !#$&'()*+,/:;=?@-._~ is used. check_path / env_version: wire-facts §A names them only as newer fields; their types and defaults (check_path true, env_version release) come from the current official getUnlimited docs, not from the seeds.
+/// **Unconfirmed:** scene charset: the uniCloud docs print !#><'()*+,/:;=?@-._~ (garbled); the official set !#$&'()*+,/:;=?@-._~ is used. check_path / env_version: newer fields, not listed in the uniCloud docs; their types and defaults (check_path true, env_version release) come from the current official getUnlimited docs.
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct GetUnlimitedRequest {
@@ -242,12 +242,12 @@ pub struct GetUnlimitedRequest {
     /// Wire name `is_hyaline`; cloud-call name `isHyaline`; default false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_hyaline: Option<bool>,
-    /// 检查 page 是否存在,为 true 时 page 必须是已经发布的小程序存在的页面(否则报错);为 false 时允许小程序未发布或者 page 不存在,但 page 有数量上限(60000个)请勿滥用。默认 true(新版文档字段,见 wire-facts §A)
+    /// 检查 page 是否存在,为 true 时 page 必须是已经发布的小程序存在的页面(否则报错);为 false 时允许小程序未发布或者 page 不存在,但 page 有数量上限(60000个)请勿滥用。默认 true(新版文档字段)
     ///
     /// Wire name `check_path`; cloud-call name `checkPath`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check_path: Option<bool>,
-    /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",默认是正式版(新版文档字段,见 wire-facts §A)
+    /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",默认是正式版(新版文档字段)
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -292,12 +292,12 @@ impl GetUnlimitedRequest {
         self.is_hyaline = Some(is_hyaline);
         self
     }
-    /// Sets `check_path`: 检查 page 是否存在,为 true 时 page 必须是已经发布的小程序存在的页面(否则报错);为 false 时允许小程序未发布或者 page 不存在,但 page 有数量上限(60000个)请勿滥用。默认 true(新版文档字段,见 wire-facts §A)
+    /// Sets `check_path`: 检查 page 是否存在,为 true 时 page 必须是已经发布的小程序存在的页面(否则报错);为 false 时允许小程序未发布或者 page 不存在,但 page 有数量上限(60000个)请勿滥用。默认 true(新版文档字段)
     pub fn check_path(mut self, check_path: bool) -> Self {
         self.check_path = Some(check_path);
         self
     }
-    /// Sets `env_version`: 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",默认是正式版(新版文档字段,见 wire-facts §A)
+    /// Sets `env_version`: 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",默认是正式版(新版文档字段)
     pub fn env_version(mut self, env_version: EnvVersion) -> Self {
         self.env_version = Some(env_version);
         self
