@@ -5,7 +5,9 @@
 //! a platform registered with one call.
 #![cfg(all(feature = "simulator", feature = "wechat"))]
 
-use miniapp::runtime::{EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind};
+use miniapp::runtime::{
+    Auth, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
+};
 use miniapp::simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
 use miniapp::token::TokenError;
 use miniapp::wechat::analysis::GetDailyRetainRequest;
@@ -673,6 +675,20 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
         ),
         required: &[],
         errors: &[],
+        auth: Auth::AppSecret {
+            app_id: "client_id",
+            secret: "client_secret",
+            in_body: false,
+        },
+        host: None,
+        constants: &[
+            ("grant_type", "client_credentials"),
+            ("scope", "smartapp_snsapi_base"),
+        ],
+        issues_token: Some(TokenFields {
+            token: "access_token",
+            expires_in: "expires_in",
+        }),
     },
     EndpointInfo {
         name: "auth.getUnionid",
@@ -688,6 +704,12 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             miniapp::runtime::Code::Int(400),
             "参数错误,请检查 openid 是否传递正确",
         )],
+        auth: Auth::AccessToken {
+            name: "access_token",
+        },
+        host: None,
+        constants: &[],
+        issues_token: None,
     },
 ];
 
@@ -793,6 +815,10 @@ async fn platforms_sharing_a_path_are_told_apart_by_their_prefix() {
             example: Some(r#"{"clash":true}"#),
             required: &[],
             errors: &[],
+            auth: Auth::None,
+            host: None,
+            constants: &[],
+            issues_token: None,
         }];
         let clash = || miniapp::simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
         let sim = Simulator::builder()

@@ -14,6 +14,7 @@ impl crate::runtime::Platform for Baidu {
         named: HOSTS,
     };
     const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[
         crate::runtime::TokenMode {
             name: "default",
@@ -182,6 +183,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description)",
             ),
         ],
+        auth: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "auth.getAccessToken",
@@ -194,6 +199,13 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         ),
         required: &[],
         errors: &[],
+        auth: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::runtime::TokenFields {
+            token: "access_token",
+            expires_in: "expires_in",
+        }),
     },
     crate::runtime::EndpointInfo {
         name: "auth.getUnionid",
@@ -216,5 +228,9 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "服务端内部异常,请稍候重试",
             ),
         ],
+        auth: <auth::GetUnionidRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::GetUnionidRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::GetUnionidRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
 ];

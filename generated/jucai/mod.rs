@@ -14,6 +14,7 @@ impl crate::runtime::Platform for Jucai {
         named: &[],
     };
     const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[];
     type Decoder = crate::runtime::envelopes::CodeMsgData;
     type Signer = crate::runtime::signers::JucaiMd5;
@@ -165,5 +166,9 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
             "clientIp",
         ],
         errors: &[],
+        auth: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
 ];

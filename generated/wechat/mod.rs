@@ -22,6 +22,7 @@ impl crate::runtime::Platform for Wechat {
         named: &[],
     };
     const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[
         crate::runtime::TokenMode {
             name: "default",
@@ -300,6 +301,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getWeeklyRetain",
@@ -328,6 +333,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getMonthlyRetain",
@@ -356,6 +365,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getDailySummary",
@@ -384,6 +397,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getDailyVisitTrend",
@@ -412,6 +429,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getWeeklyVisitTrend",
@@ -440,6 +461,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getMonthlyVisitTrend",
@@ -468,6 +493,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getUserPortrait",
@@ -496,6 +525,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getVisitDistribution",
@@ -524,6 +557,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "analysis.getVisitPage",
@@ -552,6 +589,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::AUTH,
+        host: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::HOST,
+        constants: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "auth.code2Session",
@@ -578,6 +619,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "频率限制,每个用户每分钟100次",
             ),
         ],
+        auth: <auth::Code2SessionRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::Code2SessionRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::Code2SessionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "auth.getAccessToken",
@@ -609,6 +654,13 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::runtime::TokenFields {
+            token: "access_token",
+            expires_in: "expires_in",
+        }),
     },
     crate::runtime::EndpointInfo {
         name: "auth.getStableAccessToken",
@@ -644,6 +696,13 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "强制刷新过于频繁,两次强制刷新需间隔 30 秒",
             ),
         ],
+        auth: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::runtime::TokenFields {
+            token: "access_token",
+            expires_in: "expires_in",
+        }),
     },
     crate::runtime::EndpointInfo {
         name: "auth.getPaidUnionId",
@@ -675,6 +734,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
             (crate::runtime::Code::Int(89002i64), "没有绑定开放平台帐号"),
             (crate::runtime::Code::Int(89300i64), "订单无效"),
         ],
+        auth: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::AUTH,
+        host: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::HOST,
+        constants: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "customerServiceMessage.send",
@@ -715,6 +778,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "API 功能未授权,请确认小程序已获得该接口",
             ),
         ],
+        auth: <customer_service_message::SendRequest as crate::runtime::Endpoint>::AUTH,
+        host: <customer_service_message::SendRequest as crate::runtime::Endpoint>::HOST,
+        constants: <customer_service_message::SendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "customerServiceMessage.setTyping",
@@ -750,6 +817,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "已经在输入状态,不可重复下发",
             ),
         ],
+        auth: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::AUTH,
+        host: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::HOST,
+        constants: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "customerServiceMessage.uploadTempMedia",
@@ -779,6 +850,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::AUTH,
+        host: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::HOST,
+        constants: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "customerServiceMessage.getTempMedia",
@@ -806,6 +881,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::AUTH,
+        host: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::HOST,
+        constants: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "img.aiCrop",
@@ -834,6 +913,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <img::AiCropRequest as crate::runtime::Endpoint>::AUTH,
+        host: <img::AiCropRequest as crate::runtime::Endpoint>::HOST,
+        constants: <img::AiCropRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "img.scanQRCode",
@@ -862,6 +945,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::AUTH,
+        host: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::HOST,
+        constants: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "img.superresolution",
@@ -890,6 +977,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <img::SuperresolutionRequest as crate::runtime::Endpoint>::AUTH,
+        host: <img::SuperresolutionRequest as crate::runtime::Endpoint>::HOST,
+        constants: <img::SuperresolutionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "wxacode.createQRCode",
@@ -916,6 +1007,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::AUTH,
+        host: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::HOST,
+        constants: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "wxacode.get",
@@ -942,6 +1037,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <wxacode::GetRequest as crate::runtime::Endpoint>::AUTH,
+        host: <wxacode::GetRequest as crate::runtime::Endpoint>::HOST,
+        constants: <wxacode::GetRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
     crate::runtime::EndpointInfo {
         name: "wxacode.getUnlimited",
@@ -968,5 +1067,9 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
                 "接口调用超过限额(每日调用次数已达上限),不要重试",
             ),
         ],
+        auth: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::AUTH,
+        host: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::HOST,
+        constants: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
     },
 ];

@@ -62,6 +62,9 @@ pub struct TokenMode {
     pub request_type: String,
     pub token_field: String,
     pub expires_field: String,
+    /// Wire names of the two response fields (for the simulator's token issuing).
+    pub token_wire: String,
+    pub expires_wire: String,
 }
 
 #[derive(Debug)]

@@ -270,7 +270,7 @@ mod tests {
     use serde_json::json;
     use std::collections::BTreeMap;
 
-    // Official WeChat Pay vector (wire-facts §B).
+    // The official vector of the WeChat Pay v2 signing docs.
     const PAY_KEY: &str = "192006250b4c09247ec02edce69f6a2d";
     fn pay_params() -> Vec<(&'static str, &'static str)> {
         // Deliberately unsorted, with an empty value and a `sign` to drop.

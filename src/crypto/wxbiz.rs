@@ -291,7 +291,7 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
     use cbc::cipher::BlockEncryptMut;
 
-    // Official demo vector (wire-facts §A).
+    // The official demo vector of the encryptedData docs.
     const APP_ID: &str = "wx4f4bc4dec97d474b";
     const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
     const IV: &str = "r7BXXKkLb8qrSNn05n0qiA==";

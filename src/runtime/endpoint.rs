@@ -197,4 +197,19 @@ pub struct EndpointInfo {
     pub required: &'static [&'static str],
     /// Documented error codes with their doc text.
     pub errors: &'static [(Code, &'static str)],
+    /// How it authenticates, with the wire names (the endpoint's `Endpoint::AUTH`).
+    pub auth: Auth,
+    /// The named host it lives on (`Endpoint::HOST`).
+    pub host: Option<&'static str>,
+    /// Fixed wire parameters (`Endpoint::CONSTANTS`).
+    pub constants: &'static [(&'static str, &'static str)],
+    /// The answer's token fields, for the endpoints the schema's `tokens` names.
+    pub issues_token: Option<TokenFields>,
+}
+
+/// Wire names of a token endpoint's answer fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenFields {
+    pub token: &'static str,
+    pub expires_in: &'static str,
 }

@@ -4,7 +4,7 @@
 
 use super::envelopes::Decoder;
 use super::signers::Signer;
-use super::{Core, Envelope, Secret};
+use super::{Core, EndpointInfo, Envelope, Secret};
 use crate::token::{AccessToken, BoxFuture, TokenError};
 
 /// A platform, implemented by the marker type its generated module defines
@@ -16,6 +16,8 @@ pub trait Platform: Sized + Send + Sync + 'static {
     const HOSTS: Hosts;
     /// The wire names of its status fields (the schema's `envelope`).
     const ENVELOPE: Envelope;
+    /// Every endpoint as the schema describes it (the simulator serves these).
+    const ENDPOINTS: &'static [EndpointInfo];
     /// How it issues access tokens (the schema's `tokens`); empty when it has none.
     const TOKEN_MODES: &'static [TokenMode<Self>];
     /// The decoder the schema's `envelope.style` names.

@@ -64,9 +64,7 @@ mod png;
 mod request;
 mod server;
 
-pub use platform::{
-    AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, TokenIssue, VerifySign,
-};
+pub use platform::{AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, VerifySign};
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
 
@@ -432,10 +430,10 @@ impl Simulator {
             .platforms
             .iter()
             .flat_map(|p| {
-                p.credentials
+                p.endpoints
                     .iter()
-                    .filter(|c| c.issues_token.is_some())
-                    .map(move |c| (p.name, c.endpoint))
+                    .filter(|e| e.issues_token.is_some())
+                    .map(move |e| (p.name, e.name))
             })
             .collect();
         self.shared

@@ -1,29 +1,31 @@
 //! The registry of simulated platforms: what the simulator knows about each one.
 //!
-//! Almost everything comes from the generated module (`ENDPOINTS`, `ENVELOPE`); a
-//! [`Platform`] adds the few wire facts the schema does not put into
-//! [`EndpointInfo`]: which endpoints check the app's
-//! credentials (and under which wire names), which of them issue access tokens, and
-//! the codes the platform answers for a missing token or a missing field.
+//! Every wire fact comes from the generated platform ([`Platform::of`]): its endpoints
+//! ([`EndpointInfo`]: paths, hosts, which endpoints check the app's credentials and
+//! under which wire names, their fixed parameters, which issue access tokens and in
+//! which fields, the access token's parameter, the sign field), its envelope, and the
+//! algorithm of its signer ([`SignRule::of`]). A [`Platform`] adds only the
+//! simulator's behaviour: which documented code it answers for a wrong secret, a
+//! missing token or a missing field.
 //!
 //! # Registering a platform
 //!
 //! Once `generated/<platform>/` exists, add one function here and one line to
-//! [`builtin`], as `baidu()` and `jucai()` do:
+//! [`builtin`], as `wechat()` does:
 //!
 //! ```ignore
-//! #[cfg(feature = "baidu")]
-//! pub fn baidu() -> Platform {
-//!     baidu_with(crate::baidu::ENDPOINTS, crate::baidu::ENVELOPE)
+//! #[cfg(feature = "wechat")]
+//! pub fn wechat() -> Platform {
+//!     Platform::of::<crate::wechat::Wechat>().credentials(CHECKS).missing_field(47001, "…")
 //! }
 //! ```
 //!
-//! where the `*_with` function holds the platform's rules ([`CredentialCheck`]s,
-//! [`AccessTokenRule`], [`Bare`] endpoints, a [`SignRule`]) over any endpoint table, so
-//! that tests can register a subset. The envelope renderers for `errcode`, `errno_data`
-//! and `code_msg_data` are in `src/simulator/envelope.rs`.
+//! Baidu's and Jucai's rules sit in `*_with` functions over any endpoint table, so that
+//! tests can register a subset. The envelope renderers for `errcode`, `errno_data` and
+//! `code_msg_data` are in `src/simulator/envelope.rs`.
 
-use crate::runtime::{EndpointInfo, Envelope};
+use crate::runtime::signers::InfallibleSigner;
+use crate::runtime::{Auth, Credentials, EndpointInfo, Envelope};
 use serde_json::{Map, Value};
 
 /// One simulated platform.
@@ -63,6 +65,12 @@ pub struct Bare {
 }
 
 impl Platform {
+    /// The simulated platform of a generated one: its name, endpoints and envelope,
+    /// with WeChat-like defaults for the codes (refine with the methods below).
+    pub fn of<P: crate::runtime::Platform>() -> Platform {
+        Platform::new(P::NAME, P::ENDPOINTS, P::ENVELOPE)
+    }
+
     /// A platform with WeChat-like defaults for everything the generated module does
     /// not say; refine with the methods below.
     pub fn new(
@@ -108,49 +116,39 @@ impl Platform {
     }
 }
 
-/// An endpoint that checks the app's id and secret (a token endpoint, code2Session).
+/// The codes an endpoint that checks the app's id and secret answers (a token
+/// endpoint, code2Session).
 ///
-/// The values are looked up under these wire names in the query, the JSON or form
-/// body, or the multipart text parts.
+/// Which endpoints check credentials, under which wire names, which fixed parameters
+/// they require and which issue tokens all come from the generated [`EndpointInfo`]
+/// (the schema's `auth`, `constants` and `tokens`); only the simulator's choice of
+/// codes lives here. The values are looked up in the query, the JSON or form body, or
+/// the multipart text parts.
 #[derive(Debug, Clone, Copy)]
 pub struct CredentialCheck {
     /// `group.docName`, as in [`EndpointInfo::name`].
     pub endpoint: &'static str,
-    /// Wire name of the app id (`appid`, Baidu `client_id`).
-    pub app_id: &'static str,
-    /// Wire name of the secret (`secret`, Baidu `sk` / `client_secret`).
-    pub secret: &'static str,
     /// Code and fallback text for a wrong or missing app id. The text of the
     /// endpoint's own errors table wins when it lists the code.
     pub wrong_app_id: (i64, &'static str),
     /// Code and fallback text for a wrong or missing secret.
     pub wrong_secret: (i64, &'static str),
-    /// Parameters that must have exactly this value: `(name, value, code, text)`
-    /// (WeChat `grant_type=client_credential` → 40002).
-    pub fixed: &'static [(&'static str, &'static str, i64, &'static str)],
-    /// This endpoint issues access tokens.
-    pub issues_token: Option<TokenIssue>,
-}
-
-/// How a token endpoint answers: fields of the answer to fill in.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenIssue {
-    /// Field of the answer holding the token (`access_token`).
-    pub token_field: &'static str,
-    /// Field of the answer holding the lifetime in seconds (`expires_in`).
-    pub expires_field: &'static str,
-    /// `Some(flag)`: a "stable" token — the same token is answered while it is valid,
-    /// unless the request sets `flag` to true (WeChat `force_refresh`), which issues a
-    /// new one and invalidates the old. `None`: every call issues a new token (older
-    /// ones stay valid until they expire, like WeChat's 5-minute overlap).
+    /// Code and text for a fixed parameter (the schema's `constants`) that does not
+    /// have its value, by parameter name (WeChat `grant_type` → 40002); a constant not
+    /// listed here answers the first entry's code, or the platform's `missing_field`.
+    pub wrong_constant: &'static [(&'static str, i64, &'static str)],
+    /// `Some(flag)` on a token endpoint: a "stable" token — the same token is answered
+    /// while it is valid, unless the request sets `flag` to true (WeChat
+    /// `force_refresh`), which issues a new one and invalidates the old. `None`: every
+    /// call issues a new token (older ones stay valid until they expire, like WeChat's
+    /// 5-minute overlap).
     pub stable_unless: Option<&'static str>,
 }
 
-/// How endpoints with `needs_access_token` are checked.
+/// The codes answered for endpoints that need an access token (its parameter name is
+/// the schema's `auth`).
 #[derive(Debug, Clone, Copy)]
 pub struct AccessTokenRule {
-    /// Query parameter carrying the token.
-    pub param: &'static str,
     /// Code for a request without a token.
     pub missing: i64,
     /// Code for a token this simulator never issued (or issued for another platform,
@@ -163,7 +161,6 @@ pub struct AccessTokenRule {
 impl AccessTokenRule {
     /// WeChat: 41001 missing, 40001 invalid, 42001 expired.
     pub const WECHAT: AccessTokenRule = AccessTokenRule {
-        param: "access_token",
         missing: 41001,
         invalid: 40001,
         expired: 42001,
@@ -173,8 +170,10 @@ impl AccessTokenRule {
 /// Checks a request's signature: its body fields and the key; `Err(reason)` on rejection.
 pub type VerifySign = fn(&Map<String, Value>, &str) -> Result<(), String>;
 
-/// A signature added to every JSON answer, and checked on every request (Jucai `sign`),
-/// with the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
+/// A signature added to every JSON answer, and checked on every signed request, with
+/// the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
+/// The field is the schema's (`auth: {kind: sign, field}`); [`SignRule::of`] takes the
+/// algorithm from the runtime's signer that the schema's scheme names.
 #[derive(Debug, Clone, Copy)]
 pub struct SignRule {
     /// Field holding the signature, in answers and in requests.
@@ -187,6 +186,45 @@ pub struct SignRule {
     pub verify: Option<VerifySign>,
     /// Code and text answered when [`SignRule::verify`] rejects a request.
     pub bad_sign: (i64, &'static str),
+}
+
+impl SignRule {
+    /// The rule of platform `P`: its schema's sign field and its signer's algorithm
+    /// (with default options), answering `bad_sign` to a request whose sign fails.
+    /// `None` for a platform without a sign scheme.
+    pub fn of<P>(bad_sign: (i64, &'static str)) -> Option<SignRule>
+    where
+        P: crate::runtime::Platform,
+        P::Signer: InfallibleSigner,
+    {
+        fn signer<S: InfallibleSigner>(key: &str) -> S {
+            S::create(&Credentials::new("", key), &Default::default())
+        }
+        fn sign<S: InfallibleSigner>(fields: &Map<String, Value>, key: &str) -> String {
+            signer::<S>(key).sign(fields).unwrap_or_default()
+        }
+        fn verify<S: InfallibleSigner>(
+            fields: &Map<String, Value>,
+            key: &str,
+        ) -> Result<(), String> {
+            signer::<S>(key).verify(fields)
+        }
+        let field = sign_field::<P>()?;
+        Some(SignRule {
+            field,
+            sign: sign::<P::Signer>,
+            verify: Some(verify::<P::Signer>),
+            bad_sign,
+        })
+    }
+}
+
+/// The sign field of platform `P`'s signed endpoints, if it has any.
+fn sign_field<P: crate::runtime::Platform>() -> Option<&'static str> {
+    P::ENDPOINTS.iter().find_map(|e| match e.auth {
+        Auth::Sign { field, .. } => Some(field),
+        _ => None,
+    })
 }
 
 /// Every platform compiled in (by cargo feature), in registration order.
@@ -207,66 +245,41 @@ pub fn builtin() -> Vec<Platform> {
     platforms
 }
 
-/// WeChat mini program (`api.weixin.qq.com`), wire facts §A.
+/// WeChat mini program (`api.weixin.qq.com`).
 #[cfg(feature = "wechat")]
 pub fn wechat() -> Platform {
-    const GRANT_CLIENT: &[(&str, &str, i64, &str)] = &[(
-        "grant_type",
-        "client_credential",
-        40002,
-        "invalid grant_type",
-    )];
-    const GRANT_CODE: &[(&str, &str, i64, &str)] = &[(
-        "grant_type",
-        "authorization_code",
-        40002,
-        "invalid grant_type",
-    )];
+    const GRANT: &[(&str, i64, &str)] = &[("grant_type", 40002, "invalid grant_type")];
     const CHECKS: &[CredentialCheck] = &[
         CredentialCheck {
             endpoint: "auth.getAccessToken",
-            app_id: "appid",
-            secret: "secret",
             wrong_app_id: (40013, "invalid appid"),
             wrong_secret: (40001, "invalid credential"),
-            fixed: GRANT_CLIENT,
-            issues_token: Some(TokenIssue {
-                token_field: "access_token",
-                expires_field: "expires_in",
-                stable_unless: None,
-            }),
+            wrong_constant: GRANT,
+            stable_unless: None,
         },
         CredentialCheck {
             endpoint: "auth.getStableAccessToken",
-            app_id: "appid",
-            secret: "secret",
             wrong_app_id: (40013, "invalid appid"),
             wrong_secret: (40125, "invalid appsecret"),
-            fixed: GRANT_CLIENT,
-            issues_token: Some(TokenIssue {
-                token_field: "access_token",
-                expires_field: "expires_in",
-                stable_unless: Some("force_refresh"),
-            }),
+            wrong_constant: GRANT,
+            stable_unless: Some("force_refresh"),
         },
         CredentialCheck {
             endpoint: "auth.code2Session",
-            app_id: "appid",
-            secret: "secret",
             wrong_app_id: (40013, "invalid appid"),
             wrong_secret: (40125, "invalid appsecret"),
-            fixed: GRANT_CODE,
-            issues_token: None,
+            wrong_constant: GRANT,
+            stable_unless: None,
         },
     ];
-    Platform::new("wechat", crate::wechat::ENDPOINTS, crate::wechat::ENVELOPE)
+    Platform::of::<crate::wechat::Wechat>()
         .credentials(CHECKS)
         .access_token(AccessTokenRule::WECHAT)
         .missing_field(47001, "data format error")
         .bad_body(47001, "data format error")
 }
 
-/// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`), wire facts §D:
+/// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`):
 /// the generated `crate::baidu::{ENDPOINTS, ENVELOPE}` with [`baidu_with`]'s rules.
 ///
 /// Give it the AppKey and AppSecret the client uses with
@@ -279,7 +292,7 @@ pub fn baidu() -> Platform {
     baidu_with(crate::baidu::ENDPOINTS, crate::baidu::ENVELOPE)
 }
 
-/// Jucai (巨彩商服) aggregator, wire facts §E: the generated
+/// Jucai (巨彩商服) aggregator: the generated
 /// `crate::jucai::{ENDPOINTS, ENVELOPE}` with [`jucai_with`]'s rules.
 ///
 /// Give it the merchant key with
@@ -291,7 +304,7 @@ pub fn jucai() -> Platform {
     jucai_with(crate::jucai::ENDPOINTS, crate::jucai::ENVELOPE)
 }
 
-/// Baidu's wire rules (wire facts §D, `schema/baidu/`) over an endpoint table —
+/// Baidu's wire rules (`schema/baidu/`) over an endpoint table —
 /// `baidu()` (feature `baidu`) passes the generated one; tests may pass their own subset.
 ///
 /// * `auth.jscode2SessionKey` (POST form `code` + `client_id` + `sk`): checks the AppKey
@@ -311,39 +324,29 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
     const CHECKS: &[CredentialCheck] = &[
         CredentialCheck {
             endpoint: "auth.getAccessToken",
-            app_id: "client_id",
-            secret: "client_secret",
             // The code is recorded in the log only: OAuth2.0 errors carry none.
             wrong_app_id: (10010100, "invalid_client: unknown client id"),
             wrong_secret: (10010100, "invalid_client: Client authentication failed"),
-            fixed: &[
+            wrong_constant: &[
                 (
                     "grant_type",
-                    "client_credentials",
                     10010100,
                     "unsupported_grant_type: The authorization grant type is not supported",
                 ),
                 (
                     "scope",
-                    "smartapp_snsapi_base",
                     10010100,
                     "invalid_scope: The requested scope is invalid, unknown, or malformed",
                 ),
             ],
-            issues_token: Some(TokenIssue {
-                token_field: "access_token",
-                expires_field: "expires_in",
-                stable_unless: None,
-            }),
+            stable_unless: None,
         },
         CredentialCheck {
             endpoint: "auth.jscode2SessionKey",
-            app_id: "client_id",
-            secret: "sk",
             wrong_app_id: (10010100, "parameter is invalid: client_id"),
             wrong_secret: (10010100, "parameter is invalid: sk"),
-            fixed: &[],
-            issues_token: None,
+            wrong_constant: &[],
+            stable_unless: None,
         },
     ];
     fn session_error(code: i64, text: &str) -> Value {
@@ -363,7 +366,6 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
         .credentials(CHECKS)
         .bare(BARE)
         .access_token(AccessTokenRule {
-            param: "access_token",
             missing: 110,
             invalid: 110,
             expired: 111,
@@ -392,7 +394,7 @@ pub fn baidu_oauth_error(code: i64, text: &str) -> Value {
     }
 }
 
-/// Jucai's wire rules (wire facts §E, `schema/jucai/`) over an endpoint table —
+/// Jucai's wire rules (`schema/jucai/`) over an endpoint table —
 /// `jucai()` (feature `jucai`) passes the generated one.
 ///
 /// No token and no app credentials: every request's JSON body carries a `sign`, which is
@@ -402,21 +404,14 @@ pub fn baidu_oauth_error(code: i64, text: &str) -> Value {
 /// signed with [`crate::crypto::sign::jucai_sign`] and the same key. **The sign scheme and
 /// the codes are unconfirmed** (no public 应答码表): 401 for a bad sign and 400 参数错误
 /// for a missing field are this simulator's choices.
+#[cfg(feature = "jucai")]
 pub fn jucai_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
-    use crate::crypto::sign::{jucai_sign, jucai_verify, HexCase};
-    fn sign(fields: &Map<String, Value>, key: &str) -> String {
-        jucai_sign(fields, key, HexCase::Lower)
-    }
-    fn verify(fields: &Map<String, Value>, key: &str) -> Result<(), String> {
-        jucai_verify(fields, key, HexCase::Lower).map_err(|e| e.to_string())
-    }
-    Platform::new("jucai", endpoints, envelope)
+    let platform = Platform::new("jucai", endpoints, envelope)
         .missing_field(400, "参数错误")
-        .bad_body(400, "参数错误")
-        .sign(SignRule {
-            field: "sign",
-            sign,
-            verify: Some(verify),
-            bad_sign: (401, "签名错误"),
-        })
+        .bad_body(400, "参数错误");
+    // The schema's `jucai_md5` scheme: the runtime's signer, its field from the schema.
+    match SignRule::of::<crate::jucai::Jucai>((401, "签名错误")) {
+        Some(rule) => platform.sign(rule),
+        None => platform,
+    }
 }

@@ -12,10 +12,10 @@
 //! endpoints). Nothing here panics: every failure becomes an answer.
 
 use super::envelope;
-use super::platform::{Bare, CredentialCheck, Platform, TokenIssue};
+use super::platform::{Bare, CredentialCheck, Platform};
 use super::png::demo_png;
 use super::request::{Incoming, RecordedRequest};
-use crate::runtime::{EndpointInfo, HttpMethod, ResponseKind};
+use crate::runtime::{Auth, EndpointInfo, HttpMethod, ResponseKind, TokenFields};
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -285,28 +285,43 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         return fail(code, "simulated failure");
     }
 
-    // 2. The app's credentials.
+    // 2. The app's credentials, under the wire names of the endpoint's schema auth.
     let check = shared.credential_check(key);
-    if let Some(check) = check {
+    if let Auth::AppSecret {
+        app_id: app_id_name,
+        secret: secret_name,
+        ..
+    } = info.auth
+    {
         let (app_id, secret) = &shared.credentials[key.0];
-        if incoming.get(check.app_id).as_deref() != Some(app_id.as_str()) {
-            return fail(check.wrong_app_id.0, check.wrong_app_id.1);
+        let missing = platform.missing_field;
+        if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
+            let (code, text) = check.map_or(missing, |c| c.wrong_app_id);
+            return fail(code, text);
         }
-        if incoming.get(check.secret).as_deref() != Some(secret.as_str()) {
-            return fail(check.wrong_secret.0, check.wrong_secret.1);
+        if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
+            let (code, text) = check.map_or(missing, |c| c.wrong_secret);
+            return fail(code, text);
         }
-        for (name, value, code, text) in check.fixed {
-            if incoming.get(name).as_deref() != Some(*value) {
-                return fail(*code, text);
-            }
+    }
+    // The schema's constants must have their values.
+    for (name, value) in info.constants {
+        if incoming.get(name).as_deref() != Some(*value) {
+            let listed = check.map(|c| c.wrong_constant).unwrap_or_default();
+            let (code, text) = listed
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .or(listed.first())
+                .map_or(platform.missing_field, |(_, code, text)| (*code, *text));
+            return fail(code, text);
         }
     }
 
-    // 3. The access token.
-    if info.needs_access_token {
+    // 3. The access token, under the parameter name of the endpoint's schema auth.
+    if let Auth::AccessToken { name: param } = info.auth {
         let rule = platform.access_token;
         let now = Instant::now();
-        match incoming.get(rule.param) {
+        match incoming.get(param) {
             None => return fail(rule.missing, "access_token missing"),
             Some(token) => match state.tokens.get(&token) {
                 Some(t) if t.platform == key.0 && !t.revoked && t.expires_at > now => {}
@@ -362,8 +377,16 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         .example
         .and_then(|e| serde_json::from_str::<Value>(e).ok())
         .unwrap_or(Value::Null);
-    if let Some(issue) = check.and_then(|c| c.issues_token) {
-        payload = issue_token(shared, state, key, issue, incoming, payload);
+    if let Some(fields) = info.issues_token {
+        let stable_unless = check.and_then(|c| c.stable_unless);
+        payload = issue_token(
+            shared,
+            state,
+            key,
+            (fields, stable_unless),
+            incoming,
+            payload,
+        );
     }
     success(shared, key, payload, &request_id)
 }
@@ -394,13 +417,13 @@ fn issue_token(
     shared: &Shared,
     state: &mut State,
     key: Key,
-    issue: TokenIssue,
+    (fields, stable_unless): (TokenFields, Option<&str>),
     incoming: &Incoming,
     example: Value,
 ) -> Value {
     let now = Instant::now();
     let platform = key.0;
-    let reuse = issue.stable_unless.and_then(|flag| {
+    let reuse = stable_unless.and_then(|flag| {
         if incoming.flag(flag) {
             // A forced refresh invalidates the current stable token.
             if let Some(old) = state.stable.remove(&key) {
@@ -435,7 +458,7 @@ fn issue_token(
                     revoked: false,
                 },
             );
-            if issue.stable_unless.is_some() {
+            if stable_unless.is_some() {
                 state.stable.insert(key, token.clone());
             }
             (token, shared.token_lifetime)
@@ -445,10 +468,10 @@ fn issue_token(
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
-    map.insert(issue.token_field.into(), token.into());
+    map.insert(fields.token.into(), token.into());
     // Whole seconds, rounded up so that a short test lifetime is not reported as 0.
     let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-    map.insert(issue.expires_field.into(), secs.into());
+    map.insert(fields.expires_in.into(), secs.into());
     Value::Object(map)
 }
 

@@ -30,8 +30,8 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
     let infos = platform
         .groups
         .iter()
-        .flat_map(|g| g.endpoints.iter())
-        .map(|ep| endpoint_info(ep, ctx));
+        .flat_map(|g| g.endpoints.iter().map(move |ep| (g, ep)))
+        .map(|(g, ep)| endpoint_info(platform, &g.module, ep, ctx));
     let mut title = platform.title.clone();
     if let Some(d) = &platform.doc {
         title.push_str(&format!("\n\n{d}"));
@@ -65,9 +65,26 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
     super::file_text(tokens, &platform.file)
 }
 
-/// One entry of `ENDPOINTS`.
-fn endpoint_info(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+/// One entry of `ENDPOINTS`. What the endpoint's `Endpoint` impl already says (auth,
+/// host, constants) is referenced from it rather than written twice.
+fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
+    let request = {
+        let (m, r) = (ident(module), ident(&ep.request_type));
+        quote!(<#m::#r as #rt::Endpoint>)
+    };
+    let issues_token = platform
+        .wiring
+        .token_modes
+        .iter()
+        .find(|m| m.group_module == module && m.request_type == ep.request_type)
+        .map_or_else(
+            || quote!(None),
+            |m| {
+                let (token, expires) = (&m.token_wire, &m.expires_wire);
+                quote!(Some(#rt::TokenFields { token: #token, expires_in: #expires }))
+            },
+        );
     let name = &ep.full_name;
     let path = &ep.path;
     let method = match ep.method {
@@ -104,6 +121,10 @@ fn endpoint_info(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             example: #example,
             required: &[#(#required),*],
             errors: &[#((#codes, #descriptions)),*],
+            auth: #request::AUTH,
+            host: #request::HOST,
+            constants: #request::CONSTANTS,
+            issues_token: #issues_token,
         }
     }
 }

@@ -57,6 +57,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
                 named: #named,
             };
             const ENVELOPE: #rt::Envelope = ENVELOPE;
+            const ENDPOINTS: &'static [#rt::EndpointInfo] = ENDPOINTS;
             const TOKEN_MODES: &'static [#rt::TokenMode<Self>] = &[#(#modes),*];
             type Decoder = #rt::envelopes::#decoder;
             type Signer = #signer;

@@ -243,5 +243,7 @@ fn token_mode(
         request_type: ep.request_type.clone(),
         token_field,
         expires_field,
+        token_wire: tokens.token.clone(),
+        expires_wire: tokens.expires_in.clone(),
     })
 }
