@@ -117,6 +117,15 @@ impl crate::runtime::Response for Jscode2SessionKeyResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `auth.jscode2SessionKey` ([`Jscode2SessionKeyRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +275,15 @@ impl crate::runtime::Response for GetAccessTokenResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `auth.getAccessToken`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type GetAccessTokenError = super::CommonError;
@@ -318,6 +336,15 @@ impl crate::runtime::Response for GetUnionidResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `auth.getUnionid` ([`GetUnionidRequest`]), from its code table. Codes the docs do not list are kept in `Other`.

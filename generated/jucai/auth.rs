@@ -194,6 +194,15 @@ impl crate::runtime::Response for Auth2OpenIdResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `auth.auth2OpenId`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type Auth2OpenIdError = super::CommonError;

@@ -203,6 +203,15 @@ impl crate::runtime::Response for GetDailyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getDailyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyRetainError = super::CommonTokenError;
@@ -281,6 +290,15 @@ impl crate::runtime::Response for GetWeeklyRetainResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `analysis.getWeeklyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
@@ -361,6 +379,15 @@ impl crate::runtime::Response for GetMonthlyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getMonthlyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetMonthlyRetainError = super::CommonTokenError;
@@ -428,6 +455,15 @@ impl crate::runtime::Response for GetDailySummaryResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `analysis.getDailySummary`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
@@ -497,6 +533,15 @@ impl crate::runtime::Response for GetDailyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getDailyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyVisitTrendError = super::CommonTokenError;
@@ -565,6 +610,15 @@ impl crate::runtime::Response for GetWeeklyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getWeeklyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetWeeklyVisitTrendError = super::CommonTokenError;
@@ -632,6 +686,15 @@ impl crate::runtime::Response for GetMonthlyVisitTrendResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `analysis.getMonthlyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
@@ -712,6 +775,15 @@ impl crate::runtime::Response for GetUserPortraitResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getUserPortrait`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetUserPortraitError = super::CommonTokenError;
@@ -785,6 +857,15 @@ impl crate::runtime::Response for GetVisitDistributionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `analysis.getVisitDistribution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetVisitDistributionError = super::CommonTokenError;
@@ -857,6 +938,15 @@ impl crate::runtime::Response for GetVisitPageResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `analysis.getVisitPage`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).

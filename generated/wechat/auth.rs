@@ -116,6 +116,15 @@ impl crate::runtime::Response for Code2SessionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,6 +281,15 @@ impl crate::runtime::Response for GetAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
@@ -442,6 +460,15 @@ impl crate::runtime::Response for GetStableAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `auth.getStableAccessToken` ([`GetStableAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
@@ -660,6 +687,15 @@ impl crate::runtime::Response for GetPaidUnionIdResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `auth.getPaidUnionId` ([`GetPaidUnionIdRequest`]), from its code table. Codes the docs do not list are kept in `Other`.

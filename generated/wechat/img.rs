@@ -124,6 +124,15 @@ impl crate::runtime::Response for AiCropResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `img.aiCrop`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type AiCropError = super::CommonTokenError;
@@ -232,6 +241,15 @@ impl crate::runtime::Response for ScanQrCodeResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
 }
 /// Errors of `img.scanQRCode`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type ScanQrCodeError = super::CommonTokenError;
@@ -334,6 +352,15 @@ impl crate::runtime::Response for SuperresolutionResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
     }
 }
 /// Errors of `img.superresolution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).

@@ -2,6 +2,7 @@
 //! implements [`Endpoint`], every generated response type [`Response`], every generated
 //! error enum [`ApiError`].
 
+use super::envelopes::{read_status, Envelope, Status};
 use super::{Code, CodeType, Media, Multipart, ValidationError};
 use serde::Serialize;
 
@@ -96,6 +97,16 @@ pub trait Response: Sized + Send + 'static {
     const KIND: ResponseKind;
     /// Decodes the payload (already stripped of the platform's envelope where it wraps).
     fn from_json(payload: &[u8]) -> Result<Self, serde_json::Error>;
+    /// Decodes a payload that carries the envelope's status fields beside its own
+    /// (`errcode` style), reading both in one pass where the type allows. The default
+    /// reads the body twice; generated types override it.
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &Envelope,
+    ) -> (Result<Self, serde_json::Error>, Status) {
+        let status = read_status(envelope, payload).unwrap_or_default();
+        (Self::from_json(payload), status)
+    }
     /// Builds the response from a binary body (only for `ResponseKind::Binary`).
     fn from_media(_media: Media) -> Option<Self> {
         None

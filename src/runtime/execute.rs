@@ -120,7 +120,11 @@ fn extras<P: Platform, E: Endpoint>(
     request: &E,
     token: Option<&str>,
 ) -> Result<Extras, Error<E::Error>> {
-    let mut extras = Extras::default();
+    // Room for the auth pair, the constants and the fields, so the query never regrows.
+    let mut extras = Extras {
+        query: Vec::with_capacity(8),
+        ..Extras::default()
+    };
     match E::AUTH {
         Auth::AccessToken { name } => {
             if let Some(t) = token {

@@ -308,6 +308,12 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                     fn from_json(payload: &[u8]) -> Result<Self, #rt::__private::serde_json::Error> {
                         #rt::decode_json(payload)
                     }
+                    fn from_json_with_status(
+                        payload: &[u8],
+                        envelope: &#rt::Envelope,
+                    ) -> (Result<Self, #rt::__private::serde_json::Error>, #rt::envelopes::Status) {
+                        #rt::envelopes::decode_with_status(envelope, payload)
+                    }
                 }
             }
         }

@@ -1,10 +1,10 @@
 //! `errcode`: the status travels next to the payload (`{errcode, errmsg, …fields}`,
 //! WeChat; either spelling of the status fields).
 
-use super::{api_error, decode_error, payload, read_status, status_error, unwrapped};
+use super::{api_error, decode_error, read_status, status_error, unwrapped};
 use super::{Decoder, Envelope};
 use crate::runtime::signers::Signer;
-use crate::runtime::{Endpoint, Error, RawResponse};
+use crate::runtime::{Endpoint, Error, RawResponse, Response};
 
 /// The `errcode` decoder.
 #[derive(Debug, Clone, Copy)]
@@ -19,16 +19,23 @@ impl Decoder for Errcode {
         if let Some(done) = unwrapped::<E>(&raw) {
             return done;
         }
-        let status = match read_status(envelope, &raw.body) {
-            Ok(s) => s,
-            Err(_) if !raw.is_success() => return Err(status_error(E::NAME, &raw)),
-            Err(e) => {
-                return Err(decode_error(
-                    E::NAME,
-                    &raw,
-                    format!("expected a JSON object: {e}"),
-                ))
-            }
+        // One pass reads the payload and the status fields together; only an answer
+        // that is not the payload (an error body, garbage) is read a second time, for a
+        // status the first pass may have stopped before.
+        let (value, status) = <E::Response as Response>::from_json_with_status(&raw.body, envelope);
+        let status = match value {
+            Ok(_) => status,
+            Err(_) => match read_status(envelope, &raw.body) {
+                Ok(s) => s,
+                Err(_) if !raw.is_success() => return Err(status_error(E::NAME, &raw)),
+                Err(e) => {
+                    return Err(decode_error(
+                        E::NAME,
+                        &raw,
+                        format!("expected a JSON object: {e}"),
+                    ))
+                }
+            },
         };
         if let Some((code, message)) = status.error_code(envelope) {
             return Err(api_error::<E>(&raw, code, message.unwrap_or_default()));
@@ -36,6 +43,6 @@ impl Decoder for Errcode {
         if !raw.is_success() {
             return Err(status_error(E::NAME, &raw));
         }
-        payload::<E>(&raw, &raw.body)
+        value.map_err(|e| decode_error(E::NAME, &raw, e.to_string()))
     }
 }

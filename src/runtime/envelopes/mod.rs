@@ -11,7 +11,7 @@ mod status;
 pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;
-pub use status::{read_status, Status};
+pub use status::{decode_with_status, read_status, Status};
 
 use super::signers::Signer;
 use super::{
