@@ -134,40 +134,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const NONE: Envelope = Envelope {
-        style: EnvelopeStyle::Errcode,
-        code: "errcode",
-        message: "errmsg",
-        code_alias: None,
-        message_alias: None,
-        success: &["0"],
-        data: None,
-        request_id: None,
-        business_code: None,
-        business_message: None,
-        business_success: &[],
-        result: None,
-        sub_code: None,
-        sub_message: None,
-    };
-    const BAIDU: Envelope = Envelope {
-        style: EnvelopeStyle::ErrnoData,
-        code: "errno",
-        data: Some("data"),
-        request_id: Some("request_id"),
-        ..NONE
-    };
-    const JUCAI: Envelope = Envelope {
-        style: EnvelopeStyle::CodeMsgData,
-        code: "code",
-        message: "msg",
-        success: &["200"],
-        data: Some("data"),
-        business_code: Some("returnCode"),
-        business_message: Some("returnMsg"),
-        business_success: &["000000"],
-        ..NONE
-    };
+    use crate::runtime::envelopes::test_envelopes::{BAIDU, JUCAI, WX as NONE};
 
     #[test]
     fn errcode_style() {

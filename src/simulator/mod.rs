@@ -411,15 +411,7 @@ impl Simulator {
                 )
             })
             .collect();
-        self.shared
-            .lock()
-            .log
-            .iter()
-            .filter(|r| match (r.platform, r.endpoint) {
-                (Some(p), Some(e)) => names.contains(&(p, e)),
-                _ => false,
-            })
-            .count()
+        self.logged_for(&names)
     }
 
     /// How many requests reached a token-issuing endpoint (any platform), whatever
@@ -436,12 +428,17 @@ impl Simulator {
                     .map(move |e| (p.name, e.name))
             })
             .collect();
+        self.logged_for(&issuing)
+    }
+
+    /// How many logged requests reached one of these `(platform, endpoint)` names.
+    fn logged_for(&self, names: &[(&str, &str)]) -> usize {
         self.shared
             .lock()
             .log
             .iter()
             .filter(|r| match (r.platform, r.endpoint) {
-                (Some(p), Some(e)) => issuing.contains(&(p, e)),
+                (Some(p), Some(e)) => names.contains(&(p, e)),
                 _ => false,
             })
             .count()

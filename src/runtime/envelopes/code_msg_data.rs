@@ -11,7 +11,7 @@
 //!    have the platform's code type (text where the docs' codes are integers);
 //! 5. `data` is decoded by the endpoint's response type.
 
-use super::{api_error, decode_error, payload, status_error, unwrapped, Decoder, Envelope};
+use super::{api_error, decode_error, nested_payload, status_error, unwrapped, Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse};
 use serde_json::{Map, Value};
@@ -133,33 +133,14 @@ impl Decoder for CodeMsgData {
         if !raw.is_success() {
             return Err(status_error(E::NAME, raw));
         }
-        let bytes =
-            serde_json::to_vec(data).map_err(|e| decode_error(E::NAME, raw, e.to_string()))?;
-        payload::<E>(raw, &bytes)
+        nested_payload::<E>(raw, data)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::envelopes::EnvelopeStyle;
-
-    const JUCAI: Envelope = Envelope {
-        style: EnvelopeStyle::CodeMsgData,
-        code: "code",
-        message: "msg",
-        code_alias: None,
-        message_alias: None,
-        success: &["200"],
-        data: Some("data"),
-        request_id: None,
-        business_code: Some("returnCode"),
-        business_message: Some("returnMsg"),
-        business_success: &["000000"],
-        result: None,
-        sub_code: None,
-        sub_message: None,
-    };
+    use crate::runtime::envelopes::test_envelopes::JUCAI;
 
     fn map(json: &str) -> Map<String, Value> {
         serde_json::from_str(json).unwrap()

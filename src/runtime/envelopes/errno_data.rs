@@ -3,7 +3,7 @@
 //! the token endpoint, and their two error spellings (`{errno, error, error_description}`
 //! and OAuth2.0's `{error, error_description}`).
 
-use super::{api_error, decode_error, payload, status_error, unwrapped, Decoder, Envelope};
+use super::{api_error, decode_error, nested_payload, status_error, unwrapped, Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::{bounded_message, Code, Endpoint, Error, RawResponse};
 use serde_json::{Map, Value};
@@ -141,33 +141,14 @@ impl Decoder for ErrnoData {
         if !raw.is_success() {
             return Err(status_error(E::NAME, raw));
         }
-        let bytes = serde_json::to_vec(data_of(envelope, &value))
-            .map_err(|e| decode_error(E::NAME, raw, e.to_string()))?;
-        payload::<E>(raw, &bytes)
+        nested_payload::<E>(raw, data_of(envelope, &value))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::envelopes::EnvelopeStyle;
-
-    const BAIDU: Envelope = Envelope {
-        style: EnvelopeStyle::ErrnoData,
-        code: "errno",
-        message: "errmsg",
-        code_alias: None,
-        message_alias: None,
-        success: &["0"],
-        data: Some("data"),
-        request_id: Some("request_id"),
-        business_code: None,
-        business_message: None,
-        business_success: &[],
-        result: None,
-        sub_code: None,
-        sub_message: None,
-    };
+    use crate::runtime::envelopes::test_envelopes::BAIDU;
 
     fn map(json: &str) -> Map<String, Value> {
         serde_json::from_str(json).unwrap()

@@ -141,6 +141,16 @@ pub fn unwrapped<E: Endpoint>(raw: &RawResponse) -> Option<Result<E::Response, E
     )
 }
 
+/// Decodes a payload the envelope nests in a JSON value (`data`) with the endpoint's
+/// response type.
+pub fn nested_payload<E: Endpoint>(
+    raw: &RawResponse,
+    value: &serde_json::Value,
+) -> Result<E::Response, Error<E::Error>> {
+    let bytes = serde_json::to_vec(value).map_err(|e| decode_error(E::NAME, raw, e.to_string()))?;
+    payload::<E>(raw, &bytes)
+}
+
 /// Decodes a success payload with the endpoint's response type.
 pub fn payload<E: Endpoint>(
     raw: &RawResponse,
@@ -148,4 +158,50 @@ pub fn payload<E: Endpoint>(
 ) -> Result<E::Response, Error<E::Error>> {
     <E::Response as Response>::from_json(bytes)
         .map_err(|e| decode_error(E::NAME, raw, e.to_string()))
+}
+
+/// The three envelopes of the platforms, for the runtime's and the simulator's unit
+/// tests (which must not depend on a platform's cargo feature).
+#[cfg(test)]
+pub(crate) mod test_envelopes {
+    use super::{Envelope, EnvelopeStyle};
+
+    pub const WX: Envelope = Envelope {
+        style: EnvelopeStyle::Errcode,
+        code: "errcode",
+        message: "errmsg",
+        code_alias: Some("errCode"),
+        message_alias: Some("errMsg"),
+        success: &["0"],
+        data: None,
+        request_id: None,
+        business_code: None,
+        business_message: None,
+        business_success: &[],
+        result: None,
+        sub_code: None,
+        sub_message: None,
+    };
+    pub const BAIDU: Envelope = Envelope {
+        style: EnvelopeStyle::ErrnoData,
+        code: "errno",
+        code_alias: None,
+        message_alias: None,
+        data: Some("data"),
+        request_id: Some("request_id"),
+        ..WX
+    };
+    pub const JUCAI: Envelope = Envelope {
+        style: EnvelopeStyle::CodeMsgData,
+        code: "code",
+        message: "msg",
+        code_alias: None,
+        message_alias: None,
+        success: &["200"],
+        data: Some("data"),
+        business_code: Some("returnCode"),
+        business_message: Some("returnMsg"),
+        business_success: &["000000"],
+        ..WX
+    };
 }

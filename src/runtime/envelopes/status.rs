@@ -217,24 +217,7 @@ impl<'de> serde::Deserialize<'de> for WireCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::EnvelopeStyle;
-
-    const WX: Envelope = Envelope {
-        style: EnvelopeStyle::Errcode,
-        code: "errcode",
-        message: "errmsg",
-        code_alias: Some("errCode"),
-        message_alias: Some("errMsg"),
-        success: &["0"],
-        data: None,
-        request_id: None,
-        business_code: None,
-        business_message: None,
-        business_success: &[],
-        result: None,
-        sub_code: None,
-        sub_message: None,
-    };
+    use crate::runtime::envelopes::test_envelopes::WX;
 
     #[test]
     fn reads_both_spellings_and_ignores_the_rest() {
