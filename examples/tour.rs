@@ -84,7 +84,7 @@ impl Tour<'_> {
             if let Some(body) = r.redacted_body() {
                 request = format!("{request} {body}");
             }
-            let answer = match r.code {
+            let answer = match &r.code {
                 Some(code) => format!("code {code}"),
                 None => format!("HTTP {}", r.status),
             };

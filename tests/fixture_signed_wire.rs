@@ -259,3 +259,69 @@ async fn constraints_are_checked_before_sending() {
     assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// The same platform served by the simulator, which takes everything from the generated
+/// tables (paths, sign field and algorithm) and speaks string codes.
+#[cfg(feature = "simulator")]
+mod simulated {
+    use super::*;
+    use miniapp::fixtures::signed::Signed;
+    use miniapp::simulator::{Platform, SignRule, Simulator};
+
+    async fn simulator() -> Simulator {
+        let platform = Platform::of::<Signed>()
+            .missing_field("PARAM_ERROR", "参数错误")
+            .sign(SignRule::of::<Signed>((Code::from("SIGNERROR"), "签名错误")).unwrap());
+        Simulator::builder()
+            .platform(platform)
+            .only(&["signed"])
+            .sign_key("signed", KEY)
+            .start()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn signed_calls_and_string_codes_round_trip() {
+        let sim = simulator().await;
+        let c = Client::builder("M100", KEY)
+            .base_url(sim.url("signed"))
+            .build();
+        let order = c
+            .pay()
+            .create_order(CreateOrderRequest::new("T1", 100))
+            .await
+            .unwrap();
+        assert_eq!(order.prepay_id, "wx201410272009395522657a690389285100");
+
+        sim.fail_next("pay.createOrder", "ORDERPAID", 1);
+        let err = c
+            .pay()
+            .create_order(CreateOrderRequest::new("T1", 100))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(CreateOrderError::OrderPaid { .. })),
+            "{err:?}"
+        );
+        let codes: Vec<_> = sim.requests().iter().map(|r| r.code.clone()).collect();
+        assert_eq!(
+            codes,
+            [Some(Code::from("SUCCESS")), Some(Code::from("ORDERPAID"))]
+        );
+
+        // A client with another key: the simulator refuses its sign, and the client
+        // refuses the simulator's answer, signed with the simulator's key.
+        let wrong = Client::builder("M100", "other-key")
+            .base_url(sim.url("signed"))
+            .build();
+        let err = wrong
+            .pay()
+            .create_order(CreateOrderRequest::new("T1", 100))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        let last = sim.requests().pop().unwrap();
+        assert_eq!(last.code, Some(Code::from("SIGNERROR")));
+    }
+}

@@ -6,7 +6,7 @@
 #![cfg(all(feature = "simulator", feature = "wechat"))]
 
 use miniapp::runtime::{
-    Auth, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
+    Auth, Code, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
 };
 use miniapp::simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
 use miniapp::token::TokenError;
@@ -301,10 +301,14 @@ async fn busy_is_retried_and_token_errors_refresh_once() {
             .get_paid_union_id(paid(GetPaidUnionIdOrder::transaction_id("1")))
             .await
             .unwrap();
-        let codes: Vec<_> = sim.requests().iter().map(|r| r.code).collect();
+        let codes: Vec<_> = sim.requests().iter().map(|r| r.code.clone()).collect();
         assert_eq!(
             &codes[codes.len() - 3..],
-            &[Some(42001), Some(0), Some(0)],
+            &[
+                Some(Code::Int(42001)),
+                Some(Code::Int(0)),
+                Some(Code::Int(0))
+            ],
             "expired, new token, retried call"
         );
         assert_eq!(sim.token_requests(), 2);
@@ -1203,7 +1207,7 @@ mod jucai {
             // The request carried a sign over its other fields, which the simulator checked.
             let sent = sim.requests().pop().unwrap();
             assert_eq!(sent.path, "/jucai/pay/api/1.0/auth2OpenId");
-            assert_eq!(sent.code, Some(200));
+            assert_eq!(sent.code, Some(Code::Int(200)));
             let body = object(sent.body_json().unwrap());
             assert_eq!(body["termId"], "88888888");
             assert_eq!(
@@ -1242,7 +1246,7 @@ mod jucai {
                 .unwrap_err();
             // The simulator refused the sign (401) and signed its refusal with the real
             // key, so the client cannot trust the refusal either.
-            assert_eq!(sim.requests().pop().unwrap().code, Some(401));
+            assert_eq!(sim.requests().pop().unwrap().code, Some(Code::Int(401)));
             match &err {
                 Error::Decode { reason, .. } => {
                     assert!(reason.contains("signature rejected"), "{reason}")
@@ -1290,8 +1294,15 @@ mod jucai {
                 assert_eq!(err.endpoint(), "auth.auth2OpenId");
             }
             jc.auth().auth2_open_id(request()).await.unwrap();
-            let codes: Vec<_> = sim.requests().iter().map(|r| r.code).collect();
-            assert_eq!(codes, [Some(100001), Some(500), Some(200)]);
+            let codes: Vec<_> = sim.requests().iter().map(|r| r.code.clone()).collect();
+            assert_eq!(
+                codes,
+                [
+                    Some(Code::Int(100001)),
+                    Some(Code::Int(500)),
+                    Some(Code::Int(200))
+                ]
+            );
         })
         .await;
     }

@@ -47,6 +47,13 @@ impl From<i64> for Code {
     }
 }
 
+/// So that an integer literal (`40029`) converts where `impl Into<Code>` is taken.
+impl From<i32> for Code {
+    fn from(value: i32) -> Self {
+        Code::Int(value.into())
+    }
+}
+
 impl From<&str> for Code {
     fn from(value: &str) -> Self {
         Code::Str(Cow::Owned(value.to_owned()))
@@ -70,6 +77,16 @@ impl PartialEq<&str> for Code {
         match self {
             Code::Str(s) => s == other,
             Code::Int(i) => other.trim().parse::<i64>().ok() == Some(*i),
+        }
+    }
+}
+
+/// As the wire carries it: a JSON number or a JSON string.
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Code::Int(i) => serializer.serialize_i64(*i),
+            Code::Str(s) => serializer.serialize_str(s),
         }
     }
 }

@@ -11,7 +11,7 @@
 //! An example that already carries the envelope (its object has the envelope's `code`
 //! key) is sent as it is, so schema authors may transcribe the docs' examples either way.
 
-use crate::runtime::{Envelope, EnvelopeStyle};
+use crate::runtime::{Code, Envelope, EnvelopeStyle};
 use serde_json::{Map, Value};
 
 /// The message sent with a success code where the envelope has one.
@@ -81,17 +81,22 @@ pub(crate) fn success(env: &Envelope, payload: Value, request_id: &str) -> Value
 }
 
 /// A refusal with `code` and `message`.
-pub(crate) fn failure(env: &Envelope, code: i64, message: &str, request_id: &str) -> Value {
+pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &str) -> Value {
     let mut out = Map::new();
+    // An integer code in the HTTP status range is a transport-level refusal; any other
+    // code (a string code among them) is the business code's.
+    let transport_level = matches!(code, Code::Int(c) if (100..600).contains(c));
     match env.style {
-        EnvelopeStyle::CodeMsgData
-            if env.business_code.is_some() && !(100..600).contains(&code) =>
-        {
+        EnvelopeStyle::CodeMsgData if env.business_code.is_some() && !transport_level => {
             // A business refusal: transport fine, `data.returnCode` says no.
             let width = env.business_success.first().map_or(0, |s| s.len());
+            let business = match code {
+                Code::Int(c) => format!("{c:0width$}"),
+                Code::Str(s) => s.to_string(),
+            };
             let mut data = Map::new();
             if let Some(bc) = env.business_code {
-                data.insert(bc.into(), format!("{code:0width$}").into());
+                data.insert(bc.into(), business.into());
             }
             if let Some(bm) = env.business_message {
                 data.insert(bm.into(), message.into());
@@ -101,12 +106,12 @@ pub(crate) fn failure(env: &Envelope, code: i64, message: &str, request_id: &str
             out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
         }
         EnvelopeStyle::CodeMsgData => {
-            out.insert(env.code.into(), code.into());
+            out.insert(env.code.into(), json_code(code));
             out.insert(env.message.into(), message.into());
             out.insert(env.data.unwrap_or("data").into(), Value::Null);
         }
         _ => {
-            out.insert(env.code.into(), code.into());
+            out.insert(env.code.into(), json_code(code));
             out.insert(env.message.into(), message.into());
             if let (EnvelopeStyle::ErrnoData, Some(rid)) = (env.style, env.request_id) {
                 out.insert(rid.into(), request_id.into());
@@ -114,6 +119,22 @@ pub(crate) fn failure(env: &Envelope, code: i64, message: &str, request_id: &str
         }
     }
     Value::Object(out)
+}
+
+/// A code as the wire carries it: a JSON number or a JSON string.
+fn json_code(code: &Code) -> Value {
+    match code {
+        Code::Int(c) => Value::from(*c),
+        Code::Str(s) => Value::from(s.as_ref()),
+    }
+}
+
+/// The code a text from the schema (`"0"`, `"SUCCESS"`, `"000000"`) stands for.
+pub(crate) fn code_of(text: &str) -> Code {
+    match code_value(text) {
+        Value::Number(n) => n.as_i64().map_or_else(|| Code::from(text), Code::Int),
+        _ => Code::from(text),
+    }
 }
 
 fn into_map(value: Value) -> Map<String, Value> {
@@ -140,7 +161,7 @@ mod tests {
     fn errcode_style() {
         let ok = success(&NONE, json!({"openid": "o"}), "r");
         assert_eq!(ok, json!({"openid": "o"}));
-        let err = failure(&NONE, 40029, "code 无效", "r");
+        let err = failure(&NONE, &Code::Int(40029), "code 无效", "r");
         assert_eq!(err, json!({"errcode": 40029, "errmsg": "code 无效"}));
     }
 
@@ -160,7 +181,7 @@ mod tests {
             wrapped,
             json!({"errno": 0, "data": {"unionid": "u"}, "request_id": "rid-2"})
         );
-        let err = failure(&BAIDU, 40001, "bad", "rid-3");
+        let err = failure(&BAIDU, &Code::Int(40001), "bad", "rid-3");
         assert_eq!(
             err,
             json!({"errno": 40001, "errmsg": "bad", "request_id": "rid-3"})
@@ -174,14 +195,14 @@ mod tests {
             ok,
             json!({"code": 200, "msg": "success", "data": {"openId": "o", "returnCode": "000000", "returnMsg": "success"}})
         );
-        let business = failure(&JUCAI, 100_001, "商户不存在", "r");
+        let business = failure(&JUCAI, &Code::Int(100_001), "商户不存在", "r");
         assert_eq!(
             business,
             json!({"code": 200, "msg": "success", "data": {"returnCode": "100001", "returnMsg": "商户不存在"}})
         );
-        let padded = failure(&JUCAI, 12, "x", "r");
+        let padded = failure(&JUCAI, &Code::Int(12), "x", "r");
         assert_eq!(padded["data"]["returnCode"], "000012");
-        let transport = failure(&JUCAI, 401, "签名错误", "r");
+        let transport = failure(&JUCAI, &Code::Int(401), "签名错误", "r");
         assert_eq!(
             transport,
             json!({"code": 401, "msg": "签名错误", "data": null})

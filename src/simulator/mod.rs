@@ -68,6 +68,7 @@ pub use platform::{AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, V
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
 
+use crate::runtime::Code;
 use server::{Key, Shared, State};
 use std::collections::HashMap;
 use std::fmt;
@@ -349,8 +350,9 @@ impl Simulator {
             .collect()
     }
 
-    /// The next `times` calls of `endpoint` answer errcode `code`, with the doc text
-    /// the endpoint's errors table gives for it (whatever the request). Calls queue up:
+    /// The next `times` calls of `endpoint` answer the code `code` (an integer, or a
+    /// string on platforms whose codes are strings), with the doc text the endpoint's
+    /// errors table gives for it (whatever the request). Calls queue up:
     /// `fail_next(e, -1, 2)` then `fail_next(e, 40029, 1)` fails three calls in order.
     ///
     /// `endpoint` is a doc name (`"auth.code2Session"`, applies to every platform that
@@ -358,7 +360,8 @@ impl Simulator {
     ///
     /// # Panics
     /// When no served endpoint has that name (a typo would otherwise pass silently).
-    pub fn fail_next(&self, endpoint: &str, code: i64, times: usize) {
+    pub fn fail_next(&self, endpoint: &str, code: impl Into<Code>, times: usize) {
+        let code = code.into();
         let keys = self.resolve(endpoint);
         if times == 0 {
             return;
@@ -369,7 +372,7 @@ impl Simulator {
                 .failures
                 .entry(key)
                 .or_default()
-                .push_back((code, times));
+                .push_back((code.clone(), times));
         }
     }
 

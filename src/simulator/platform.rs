@@ -16,7 +16,7 @@
 //! ```ignore
 //! #[cfg(feature = "wechat")]
 //! pub fn wechat() -> Platform {
-//!     Platform::of::<crate::wechat::Wechat>().credentials(CHECKS).missing_field(47001, "…")
+//!     Platform::of::<crate::wechat::Wechat>().credentials(CHECKS).missing_field(Code::Int(47001), "…")
 //! }
 //! ```
 //!
@@ -25,7 +25,7 @@
 //! `code_msg_data` are in `src/simulator/envelope.rs`.
 
 use crate::runtime::signers::InfallibleSigner;
-use crate::runtime::{Auth, Credentials, EndpointInfo, Envelope};
+use crate::runtime::{Auth, Code, Credentials, EndpointInfo, Envelope};
 use serde_json::{Map, Value};
 
 /// One simulated platform.
@@ -43,9 +43,9 @@ pub struct Platform {
     /// How endpoints with `needs_access_token` are checked.
     pub access_token: AccessTokenRule,
     /// Code and text answered when a required field is missing.
-    pub missing_field: (i64, &'static str),
+    pub missing_field: (Code, &'static str),
     /// Code and text answered when a JSON body does not parse.
-    pub bad_body: (i64, &'static str),
+    pub bad_body: (Code, &'static str),
     /// Signs every JSON answer under this field with the key given to
     /// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key) (Jucai).
     pub sign: Option<SignRule>,
@@ -61,7 +61,7 @@ pub struct Bare {
     /// `group.docName`
     pub endpoint: &'static str,
     /// Builds a failure from the code and text; `None`: the platform's envelope.
-    pub failure: Option<fn(i64, &str) -> Value>,
+    pub failure: Option<fn(&Code, &str) -> Value>,
 }
 
 impl Platform {
@@ -84,8 +84,8 @@ impl Platform {
             envelope,
             credentials: &[],
             access_token: AccessTokenRule::WECHAT,
-            missing_field: (47001, "data format error"),
-            bad_body: (47001, "data format error"),
+            missing_field: (Code::Int(47001), "data format error"),
+            bad_body: (Code::Int(47001), "data format error"),
             sign: None,
             bare: &[],
         }
@@ -98,12 +98,12 @@ impl Platform {
         self.access_token = rule;
         self
     }
-    pub fn missing_field(mut self, code: i64, text: &'static str) -> Self {
-        self.missing_field = (code, text);
+    pub fn missing_field(mut self, code: impl Into<Code>, text: &'static str) -> Self {
+        self.missing_field = (code.into(), text);
         self
     }
-    pub fn bad_body(mut self, code: i64, text: &'static str) -> Self {
-        self.bad_body = (code, text);
+    pub fn bad_body(mut self, code: impl Into<Code>, text: &'static str) -> Self {
+        self.bad_body = (code.into(), text);
         self
     }
     pub fn sign(mut self, rule: SignRule) -> Self {
@@ -124,19 +124,19 @@ impl Platform {
 /// (the schema's `auth`, `constants` and `tokens`); only the simulator's choice of
 /// codes lives here. The values are looked up in the query, the JSON or form body, or
 /// the multipart text parts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CredentialCheck {
     /// `group.docName`, as in [`EndpointInfo::name`].
     pub endpoint: &'static str,
     /// Code and fallback text for a wrong or missing app id. The text of the
     /// endpoint's own errors table wins when it lists the code.
-    pub wrong_app_id: (i64, &'static str),
+    pub wrong_app_id: (Code, &'static str),
     /// Code and fallback text for a wrong or missing secret.
-    pub wrong_secret: (i64, &'static str),
+    pub wrong_secret: (Code, &'static str),
     /// Code and text for a fixed parameter (the schema's `constants`) that does not
     /// have its value, by parameter name (WeChat `grant_type` → 40002); a constant not
     /// listed here answers the first entry's code, or the platform's `missing_field`.
-    pub wrong_constant: &'static [(&'static str, i64, &'static str)],
+    pub wrong_constant: &'static [(&'static str, Code, &'static str)],
     /// `Some(flag)` on a token endpoint: a "stable" token — the same token is answered
     /// while it is valid, unless the request sets `flag` to true (WeChat
     /// `force_refresh`), which issues a new one and invalidates the old. `None`: every
@@ -147,23 +147,23 @@ pub struct CredentialCheck {
 
 /// The codes answered for endpoints that need an access token (its parameter name is
 /// the schema's `auth`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AccessTokenRule {
     /// Code for a request without a token.
-    pub missing: i64,
+    pub missing: Code,
     /// Code for a token this simulator never issued (or issued for another platform,
     /// or invalidated).
-    pub invalid: i64,
+    pub invalid: Code,
     /// Code for a token past its lifetime.
-    pub expired: i64,
+    pub expired: Code,
 }
 
 impl AccessTokenRule {
     /// WeChat: 41001 missing, 40001 invalid, 42001 expired.
     pub const WECHAT: AccessTokenRule = AccessTokenRule {
-        missing: 41001,
-        invalid: 40001,
-        expired: 42001,
+        missing: Code::Int(41001),
+        invalid: Code::Int(40001),
+        expired: Code::Int(42001),
     };
 }
 
@@ -174,7 +174,7 @@ pub type VerifySign = fn(&Map<String, Value>, &str) -> Result<(), String>;
 /// the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
 /// The field is the schema's (`auth: {kind: sign, field}`); [`SignRule::of`] takes the
 /// algorithm from the runtime's signer that the schema's scheme names.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SignRule {
     /// Field holding the signature, in answers and in requests.
     pub field: &'static str,
@@ -185,14 +185,14 @@ pub struct SignRule {
     /// not checked.
     pub verify: Option<VerifySign>,
     /// Code and text answered when [`SignRule::verify`] rejects a request.
-    pub bad_sign: (i64, &'static str),
+    pub bad_sign: (Code, &'static str),
 }
 
 impl SignRule {
     /// The rule of platform `P`: its schema's sign field and its signer's algorithm
     /// (with default options), answering `bad_sign` to a request whose sign fails.
     /// `None` for a platform without a sign scheme.
-    pub fn of<P>(bad_sign: (i64, &'static str)) -> Option<SignRule>
+    pub fn of<P>(bad_sign: (Code, &'static str)) -> Option<SignRule>
     where
         P: crate::runtime::Platform,
         P::Signer: InfallibleSigner,
@@ -248,26 +248,26 @@ pub fn builtin() -> Vec<Platform> {
 /// WeChat mini program (`api.weixin.qq.com`).
 #[cfg(feature = "wechat")]
 pub fn wechat() -> Platform {
-    const GRANT: &[(&str, i64, &str)] = &[("grant_type", 40002, "invalid grant_type")];
+    const GRANT: &[(&str, Code, &str)] = &[("grant_type", Code::Int(40002), "invalid grant_type")];
     const CHECKS: &[CredentialCheck] = &[
         CredentialCheck {
             endpoint: "auth.getAccessToken",
-            wrong_app_id: (40013, "invalid appid"),
-            wrong_secret: (40001, "invalid credential"),
+            wrong_app_id: (Code::Int(40013), "invalid appid"),
+            wrong_secret: (Code::Int(40001), "invalid credential"),
             wrong_constant: GRANT,
             stable_unless: None,
         },
         CredentialCheck {
             endpoint: "auth.getStableAccessToken",
-            wrong_app_id: (40013, "invalid appid"),
-            wrong_secret: (40125, "invalid appsecret"),
+            wrong_app_id: (Code::Int(40013), "invalid appid"),
+            wrong_secret: (Code::Int(40125), "invalid appsecret"),
             wrong_constant: GRANT,
             stable_unless: Some("force_refresh"),
         },
         CredentialCheck {
             endpoint: "auth.code2Session",
-            wrong_app_id: (40013, "invalid appid"),
-            wrong_secret: (40125, "invalid appsecret"),
+            wrong_app_id: (Code::Int(40013), "invalid appid"),
+            wrong_secret: (Code::Int(40125), "invalid appsecret"),
             wrong_constant: GRANT,
             stable_unless: None,
         },
@@ -275,8 +275,8 @@ pub fn wechat() -> Platform {
     Platform::of::<crate::wechat::Wechat>()
         .credentials(CHECKS)
         .access_token(AccessTokenRule::WECHAT)
-        .missing_field(47001, "data format error")
-        .bad_body(47001, "data format error")
+        .missing_field(Code::Int(47001), "data format error")
+        .bad_body(Code::Int(47001), "data format error")
 }
 
 /// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`):
@@ -325,17 +325,20 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
         CredentialCheck {
             endpoint: "auth.getAccessToken",
             // The code is recorded in the log only: OAuth2.0 errors carry none.
-            wrong_app_id: (10010100, "invalid_client: unknown client id"),
-            wrong_secret: (10010100, "invalid_client: Client authentication failed"),
+            wrong_app_id: (Code::Int(10010100), "invalid_client: unknown client id"),
+            wrong_secret: (
+                Code::Int(10010100),
+                "invalid_client: Client authentication failed",
+            ),
             wrong_constant: &[
                 (
                     "grant_type",
-                    10010100,
+                    Code::Int(10010100),
                     "unsupported_grant_type: The authorization grant type is not supported",
                 ),
                 (
                     "scope",
-                    10010100,
+                    Code::Int(10010100),
                     "invalid_scope: The requested scope is invalid, unknown, or malformed",
                 ),
             ],
@@ -343,13 +346,13 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
         },
         CredentialCheck {
             endpoint: "auth.jscode2SessionKey",
-            wrong_app_id: (10010100, "parameter is invalid: client_id"),
-            wrong_secret: (10010100, "parameter is invalid: sk"),
+            wrong_app_id: (Code::Int(10010100), "parameter is invalid: client_id"),
+            wrong_secret: (Code::Int(10010100), "parameter is invalid: sk"),
             wrong_constant: &[],
             stable_unless: None,
         },
     ];
-    fn session_error(code: i64, text: &str) -> Value {
+    fn session_error(code: &Code, text: &str) -> Value {
         serde_json::json!({"errno": code, "error": "invalid_param", "error_description": text})
     }
     const BARE: &[Bare] = &[
@@ -366,12 +369,12 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
         .credentials(CHECKS)
         .bare(BARE)
         .access_token(AccessTokenRule {
-            missing: 110,
-            invalid: 110,
-            expired: 111,
+            missing: Code::Int(110),
+            invalid: Code::Int(110),
+            expired: Code::Int(111),
         })
-        .missing_field(400, "参数错误")
-        .bad_body(400, "参数错误")
+        .missing_field(Code::Int(400), "参数错误")
+        .bad_body(Code::Int(400), "参数错误")
 }
 
 /// An OAuth2.0 error answer `{error, error_description}` (Baidu's token endpoint).
@@ -379,7 +382,7 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
 /// `text` may start with the OAuth error name (`invalid_client: unknown client id`);
 /// otherwise — a failure forced with `fail_next`, whose code OAuth2.0 cannot carry — the
 /// error is `server_error` and the description names the code.
-pub fn baidu_oauth_error(code: i64, text: &str) -> Value {
+pub fn baidu_oauth_error(code: &Code, text: &str) -> Value {
     let named = text.split_once(": ").filter(|(name, _)| {
         !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
     });
@@ -407,10 +410,10 @@ pub fn baidu_oauth_error(code: i64, text: &str) -> Value {
 #[cfg(feature = "jucai")]
 pub fn jucai_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     let platform = Platform::new("jucai", endpoints, envelope)
-        .missing_field(400, "参数错误")
-        .bad_body(400, "参数错误");
+        .missing_field(Code::Int(400), "参数错误")
+        .bad_body(Code::Int(400), "参数错误");
     // The schema's `jucai_md5` scheme: the runtime's signer, its field from the schema.
-    match SignRule::of::<crate::jucai::Jucai>((401, "签名错误")) {
+    match SignRule::of::<crate::jucai::Jucai>((Code::Int(401), "签名错误")) {
         Some(rule) => platform.sign(rule),
         None => platform,
     }

@@ -3,6 +3,7 @@
 //!
 //! [`Simulator::requests`]: super::Simulator::requests
 
+use crate::runtime::Code;
 use serde_json::Value;
 use std::fmt;
 
@@ -47,7 +48,7 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The platform code answered (`errcode`, `errno`, …): `Some(0)` for a JSON
     /// success, `None` for a binary answer or no matching endpoint.
-    pub code: Option<i64>,
+    pub code: Option<Code>,
 }
 
 impl RecordedRequest {
@@ -159,7 +160,7 @@ impl fmt::Display for RecordedRequest {
         if let Some(body) = self.redacted_body() {
             write!(f, " {body}")?;
         }
-        match self.code {
+        match &self.code {
             Some(code) => write!(f, " → {} code {code}", self.status),
             None => write!(f, " → {}", self.status),
         }
@@ -408,7 +409,7 @@ mod tests {
             body_len: 10,
             parts: vec![],
             status: 200,
-            code: Some(0),
+            code: Some(Code::Int(0)),
         };
         for shown in [format!("{r:?}"), r.to_string()] {
             assert!(!shown.contains("TOKEN-VALUE"), "{shown}");

@@ -15,7 +15,7 @@ use super::envelope;
 use super::platform::{Bare, CredentialCheck, Platform};
 use super::png::demo_png;
 use super::request::{Incoming, RecordedRequest};
-use crate::runtime::{Auth, EndpointInfo, HttpMethod, ResponseKind, TokenFields};
+use crate::runtime::{Auth, Code, EndpointInfo, HttpMethod, ResponseKind, TokenFields};
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -49,7 +49,7 @@ pub(crate) struct Shared {
 pub(crate) struct State {
     pub log: Vec<RecordedRequest>,
     /// Forced failures per endpoint: (code, calls left), oldest first.
-    pub failures: HashMap<Key, VecDeque<(i64, usize)>>,
+    pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
     pub delays: HashMap<Key, Duration>,
     pub tokens: HashMap<String, Issued>,
     /// Current stable token per token endpoint.
@@ -124,7 +124,7 @@ enum Answer {
     /// A JSON body in the platform's envelope, with the code it carries.
     Json {
         value: Value,
-        code: i64,
+        code: Code,
     },
     Png,
     /// No endpoint here.
@@ -169,7 +169,7 @@ pub(crate) async fn handle(
             Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
-            Answer::Json { code, .. } => (200, Some(*code)),
+            Answer::Json { code, .. } => (200, Some(code.clone())),
             Answer::Png => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
@@ -275,8 +275,8 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     let request_id = format!("sim-{:08x}", state.serial);
     let platform = &shared.platforms[key.0];
     let info = shared.info(key);
-    let fail = |code: i64, fallback: &str| -> Answer {
-        let text = doc_text(info, code).unwrap_or(fallback);
+    let fail = |code: Code, fallback: &str| -> Answer {
+        let text = doc_text(info, &code).unwrap_or(fallback);
         failure(shared, key, code, text, &request_id)
     };
 
@@ -294,13 +294,13 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     } = info.auth
     {
         let (app_id, secret) = &shared.credentials[key.0];
-        let missing = platform.missing_field;
+        let missing = platform.missing_field.clone();
         if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
-            let (code, text) = check.map_or(missing, |c| c.wrong_app_id);
+            let (code, text) = check.map_or(missing, |c| c.wrong_app_id.clone());
             return fail(code, text);
         }
         if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
-            let (code, text) = check.map_or(missing, |c| c.wrong_secret);
+            let (code, text) = check.map_or(missing, |c| c.wrong_secret.clone());
             return fail(code, text);
         }
     }
@@ -312,30 +312,37 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
                 .iter()
                 .find(|(n, _, _)| n == name)
                 .or(listed.first())
-                .map_or(platform.missing_field, |(_, code, text)| (*code, *text));
+                .map_or(platform.missing_field.clone(), |(_, code, text)| {
+                    (code.clone(), *text)
+                });
             return fail(code, text);
         }
     }
 
     // 3. The access token, under the parameter name of the endpoint's schema auth.
     if let Auth::AccessToken { name: param } = info.auth {
-        let rule = platform.access_token;
+        let rule = &platform.access_token;
         let now = Instant::now();
         match incoming.get(param) {
-            None => return fail(rule.missing, "access_token missing"),
+            None => return fail(rule.missing.clone(), "access_token missing"),
             Some(token) => match state.tokens.get(&token) {
                 Some(t) if t.platform == key.0 && !t.revoked && t.expires_at > now => {}
                 Some(t) if t.platform == key.0 && !t.revoked => {
-                    return fail(rule.expired, "access_token expired")
+                    return fail(rule.expired.clone(), "access_token expired")
                 }
-                _ => return fail(rule.invalid, "invalid credential, access_token is invalid"),
+                _ => {
+                    return fail(
+                        rule.invalid.clone(),
+                        "invalid credential, access_token is invalid",
+                    )
+                }
             },
         }
     }
 
     // 4. The body and the required fields.
     if incoming.bad_json {
-        let (code, text) = platform.bad_body;
+        let (code, text) = platform.bad_body.clone();
         return failure(
             shared,
             key,
@@ -344,10 +351,10 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             &request_id,
         );
     }
-    if let Some(rule) = platform.sign {
+    if let Some(rule) = &platform.sign {
         if let Some(verify) = rule.verify {
             if let Err(reason) = verify(&incoming.body_fields(), &shared.sign_keys[key.0]) {
-                let (code, text) = rule.bad_sign;
+                let (code, text) = rule.bad_sign.clone();
                 return failure(
                     shared,
                     key,
@@ -359,7 +366,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         }
     }
     if let Some(missing) = info.required.iter().find(|f| !incoming.has(f)) {
-        let (code, text) = platform.missing_field;
+        let (code, text) = platform.missing_field.clone();
         return failure(
             shared,
             key,
@@ -391,17 +398,14 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     success(shared, key, payload, &request_id)
 }
 
-fn doc_text(info: &EndpointInfo, code: i64) -> Option<&'static str> {
-    info.errors
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, t)| *t)
+fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {
+    info.errors.iter().find(|(c, _)| c == code).map(|(_, t)| *t)
 }
 
-fn take_failure(state: &mut State, key: Key) -> Option<i64> {
+fn take_failure(state: &mut State, key: Key) -> Option<Code> {
     let queue = state.failures.get_mut(&key)?;
     let (code, left) = queue.front_mut()?;
-    let code = *code;
+    let code = code.clone();
     *left -= 1;
     if *left == 0 {
         queue.pop_front();
@@ -485,11 +489,7 @@ fn bare(shared: &Shared, key: Key) -> Option<&Bare> {
 
 fn success(shared: &Shared, key: Key, payload: Value, request_id: &str) -> Answer {
     let env = &shared.platforms[key.0].envelope;
-    let code = env
-        .success
-        .first()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let code = envelope::code_of(env.success.first().copied().unwrap_or("0"));
     let value = if bare(shared, key).is_some() {
         payload
     } else if payload.is_null() && env.style == crate::runtime::EnvelopeStyle::Errcode {
@@ -506,11 +506,11 @@ fn success(shared: &Shared, key: Key, payload: Value, request_id: &str) -> Answe
     }
 }
 
-fn failure(shared: &Shared, key: Key, code: i64, text: &str, request_id: &str) -> Answer {
+fn failure(shared: &Shared, key: Key, code: Code, text: &str, request_id: &str) -> Answer {
     let env = &shared.platforms[key.0].envelope;
     let value = match bare(shared, key).and_then(|b| b.failure) {
-        Some(render) => render(code, text),
-        None => envelope::failure(env, code, text, request_id),
+        Some(render) => render(&code, text),
+        None => envelope::failure(env, &code, text, request_id),
     };
     Answer::Json {
         value: sign(shared, key.0, value),
@@ -519,7 +519,7 @@ fn failure(shared: &Shared, key: Key, code: i64, text: &str, request_id: &str) -
 }
 
 fn sign(shared: &Shared, platform: usize, mut value: Value) -> Value {
-    if let (Some(rule), Value::Object(map)) = (shared.platforms[platform].sign, &mut value) {
+    if let (Some(rule), Value::Object(map)) = (&shared.platforms[platform].sign, &mut value) {
         map.remove(rule.field);
         let signature = (rule.sign)(map, &shared.sign_keys[platform]);
         map.insert(rule.field.into(), signature.into());
