@@ -51,7 +51,6 @@ impl Client {
         self.credentials().app_id()
     }
 }
-impl ClientBuilder {}
 impl crate::runtime::IssuesToken for auth::GetAccessTokenRequest {
     fn token_request() -> Self {
         Self::default()

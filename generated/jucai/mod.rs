@@ -45,7 +45,6 @@ impl Client {
             .base_url(gateway_url)
     }
 }
-impl ClientBuilder {}
 /// 巨彩商服 API(聚合支付)
 ///
 /// 巨彩商服聚合支付网关。网关地址由服务商为商户配置,没有公共的固定主机:`hosts.production`

@@ -33,16 +33,30 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         quote!(#rt).to_string().replace(' ', "")
     ));
     let constructors = constructors(platform, ctx);
-    let mode_methods = w.token_modes.iter().enumerate().filter_map(|(i, m)| {
-        let method = ident(m.builder_method.as_deref()?);
-        let d = doc(&m.doc);
-        Some(quote! {
-            #d
-            pub fn #method(self) -> Self {
-                self.with_token_mode(#i)
-            }
+    let mode_methods: Vec<TokenStream> = w
+        .token_modes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let method = ident(m.builder_method.as_deref()?);
+            let d = doc(&m.doc);
+            Some(quote! {
+                #d
+                pub fn #method(self) -> Self {
+                    self.with_token_mode(#i)
+                }
+            })
         })
-    });
+        .collect();
+    let builder_methods = if mode_methods.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            impl ClientBuilder {
+                #(#mode_methods)*
+            }
+        }
+    };
     let issues = w.token_modes.iter().map(|m| issues_token(m, ctx));
     quote! {
         #marker_doc
@@ -70,9 +84,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
 
         #constructors
 
-        impl ClientBuilder {
-            #(#mode_methods)*
-        }
+        #builder_methods
 
         #(#issues)*
     }
