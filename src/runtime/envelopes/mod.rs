@@ -100,7 +100,7 @@ pub fn api_error<E: Endpoint>(raw: &RawResponse, code: Code, message: String) ->
             E::NAME,
             raw,
             format!(
-                "error code {:?} is not of the documented kind",
+                "error code {:?} is not an integer, as the platform's documented codes are",
                 bounded_message(shown)
             ),
         ),
