@@ -117,6 +117,9 @@ impl crate::runtime::Response for Jscode2SessionKeyResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -275,6 +278,9 @@ impl crate::runtime::Response for GetAccessTokenResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -336,6 +342,9 @@ impl crate::runtime::Response for GetUnionidResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],

@@ -203,6 +203,9 @@ impl crate::runtime::Response for GetDailyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -290,6 +293,9 @@ impl crate::runtime::Response for GetWeeklyRetainResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],
@@ -379,6 +385,9 @@ impl crate::runtime::Response for GetMonthlyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -455,6 +464,9 @@ impl crate::runtime::Response for GetDailySummaryResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],
@@ -533,6 +545,9 @@ impl crate::runtime::Response for GetDailyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -610,6 +625,9 @@ impl crate::runtime::Response for GetWeeklyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -686,6 +704,9 @@ impl crate::runtime::Response for GetMonthlyVisitTrendResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],
@@ -775,6 +796,9 @@ impl crate::runtime::Response for GetUserPortraitResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -857,6 +881,9 @@ impl crate::runtime::Response for GetVisitDistributionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -938,6 +965,9 @@ impl crate::runtime::Response for GetVisitPageResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],

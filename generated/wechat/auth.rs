@@ -116,6 +116,9 @@ impl crate::runtime::Response for Code2SessionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -281,6 +284,9 @@ impl crate::runtime::Response for GetAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],
@@ -460,6 +466,9 @@ impl crate::runtime::Response for GetStableAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],
@@ -687,6 +696,9 @@ impl crate::runtime::Response for GetPaidUnionIdResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],

@@ -166,6 +166,9 @@ impl crate::runtime::Response for SendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -399,6 +402,9 @@ impl crate::runtime::Response for SetTypingResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -624,6 +630,9 @@ impl crate::runtime::Response for UploadTempMediaResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],

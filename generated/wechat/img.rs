@@ -124,6 +124,9 @@ impl crate::runtime::Response for AiCropResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -241,6 +244,9 @@ impl crate::runtime::Response for ScanQrCodeResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &crate::runtime::Envelope,
@@ -352,6 +358,9 @@ impl crate::runtime::Response for SuperresolutionResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
     fn from_json_with_status(
         payload: &[u8],

@@ -39,6 +39,7 @@ pub struct Wiring {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialKind {
     AppId,
+    MerchantId,
     Secret,
     BaseUrl,
 }

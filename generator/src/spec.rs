@@ -33,6 +33,8 @@ pub struct PlatformSpec {
 pub enum CredentialKind {
     /// The app's id (WeChat `appid`, Baidu AppKey): `Credentials::app_id`.
     AppId,
+    /// The merchant's id (WeChat Pay `mch_id`): `Credentials::merchant_id`.
+    MerchantId,
     /// The app secret or signing key: `Credentials::secret`.
     Secret,
     /// The base URL, for platforms without a fixed public host (Jucai's gateway).

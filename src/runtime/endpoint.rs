@@ -100,6 +100,11 @@ pub trait Response: Sized + Send + 'static {
     /// Decodes a payload that carries the envelope's status fields beside its own
     /// (`errcode` style), reading both in one pass where the type allows. The default
     /// reads the body twice; generated types override it.
+    /// Decodes the payload from text fields (the children of a flat XML body, as
+    /// WeChat Pay answers). Generated types parse numbers where their fields are numbers.
+    fn from_text_fields(_fields: &[(String, String)]) -> Result<Self, String> {
+        Err("this response type is not read from text fields".into())
+    }
     fn from_json_with_status(
         payload: &[u8],
         envelope: &Envelope,

@@ -153,15 +153,20 @@ fn extras<P: Platform, E: Endpoint>(
             };
             let mut fields = match E::BODY {
                 BodyKind::Json => core.transport.json_fields(request, Vec::new())?,
-                // A form sends every value as text: sign exactly that text.
-                BodyKind::Form => core
+                // Forms and XML send every value as text: sign exactly that text.
+                BodyKind::Form | BodyKind::Xml => core
                     .transport
                     .json_fields(request, Vec::new())?
                     .into_iter()
                     .map(|(k, v)| (k, Value::String(form_text(&v))))
                     .collect(),
-                _ => return Err(encode("sign schemes sign JSON and form bodies only".into())),
+                _ => {
+                    return Err(encode(
+                        "sign schemes sign JSON, form and XML bodies only".into(),
+                    ))
+                }
             };
+            core.signer.prepare(&mut fields);
             let sign = core.signer.sign(&fields).map_err(encode)?;
             fields.insert(field.to_owned(), Value::String(sign));
             extras.assembled = Some(fields);

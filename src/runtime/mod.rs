@@ -21,8 +21,10 @@ mod platform;
 mod retry;
 mod secret;
 pub mod signers;
+mod text_fields;
 mod transport;
 pub mod validate;
+pub mod xml;
 
 pub use crate::token::AccessToken;
 pub use body::{BodySnippet, BODY_SNIPPET_LIMIT};
@@ -42,6 +44,7 @@ pub use platform::{Credentials, Hosts, Platform, TokenMode};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signers::BuildError;
+pub use text_fields::decode_text_fields;
 pub use transport::{BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
 

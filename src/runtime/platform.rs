@@ -60,10 +60,12 @@ impl<P: Platform> std::fmt::Debug for TokenMode<P> {
 /// What identifies the app (or merchant) to the platform.
 ///
 /// `app_id` is empty for platforms that have none (Jucai signs with a merchant key
-/// only); `secret` is the app secret or the signing key.
+/// only); `merchant_id` is WeChat Pay's `mch_id`; `secret` is the app secret or the
+/// signing key.
 #[derive(Clone)]
 pub struct Credentials {
     app_id: String,
+    merchant_id: String,
     secret: Secret<String>,
 }
 
@@ -71,11 +73,21 @@ impl Credentials {
     pub fn new(app_id: impl Into<String>, secret: impl Into<String>) -> Self {
         Credentials {
             app_id: app_id.into(),
+            merchant_id: String::new(),
             secret: Secret::new(secret.into()),
         }
     }
+    /// With a merchant id (WeChat Pay `mch_id`), for platforms that have one.
+    pub fn with_merchant_id(mut self, merchant_id: impl Into<String>) -> Self {
+        self.merchant_id = merchant_id.into();
+        self
+    }
     pub fn app_id(&self) -> &str {
         &self.app_id
+    }
+    /// The merchant id (empty on platforms without one).
+    pub fn merchant_id(&self) -> &str {
+        &self.merchant_id
     }
     pub fn secret(&self) -> &Secret<String> {
         &self.secret
@@ -86,6 +98,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("app_id", &self.app_id)
+            .field("merchant_id", &self.merchant_id)
             .field("secret", &self.secret)
             .finish()
     }

@@ -278,9 +278,19 @@ impl Transport {
                 builder.multipart(form)
             }
             BodyKind::Xml => {
-                return Err(encode_error::<E>(
-                    "XML bodies have no encoder in the runtime yet".into(),
-                ))
+                let fields = match extras.assembled {
+                    Some(map) => map,
+                    None => self.json_fields(request, body_extras)?,
+                };
+                let text: Vec<(String, String)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), form_text(v)))
+                    .collect();
+                let body =
+                    super::xml::write_flat(text.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                builder
+                    .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+                    .body(body)
             }
         })
     }

@@ -308,6 +308,9 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                     fn from_json(payload: &[u8]) -> Result<Self, #rt::__private::serde_json::Error> {
                         #rt::decode_json(payload)
                     }
+                    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+                        #rt::decode_text_fields(fields).map_err(|e| e.to_string())
+                    }
                     fn from_json_with_status(
                         payload: &[u8],
                         envelope: &#rt::Envelope,

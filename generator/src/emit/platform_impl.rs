@@ -150,19 +150,21 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
         None => quote!(""),
     };
     let base_url = of(CredentialKind::BaseUrl).map(|b| quote!(.base_url(#b)));
-    let accessor = creds
-        .iter()
-        .find(|c| c.kind == CredentialKind::AppId)
-        .map(|c| {
-            let a = ident(&c.ident);
-            let d = doc(&c.doc);
-            quote! {
-                #d
-                pub fn #a(&self) -> &str {
-                    self.credentials().app_id()
-                }
+    let merchant_id = of(CredentialKind::MerchantId).map(|m| quote!(.with_merchant_id(#m)));
+    let accessors = creds.iter().filter_map(|c| {
+        let getter = match c.kind {
+            CredentialKind::AppId => quote!(app_id),
+            CredentialKind::MerchantId => quote!(merchant_id),
+            CredentialKind::Secret | CredentialKind::BaseUrl => return None,
+        };
+        let (a, d) = (ident(&c.ident), doc(&c.doc));
+        Some(quote! {
+            #d
+            pub fn #a(&self) -> &str {
+                self.credentials().#getter()
             }
-        });
+        })
+    });
     let new_doc = doc(&format!(
         "A client with the defaults: production hosts, 5 s timeout, retries per [`{rt}::RetryPolicy::default`]{}.\n\n{arg_docs}",
         if platform.wiring.token_modes.is_empty() {
@@ -180,9 +182,9 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
             }
             /// Like [`Client::new`], with options: see [`ClientBuilder`]'s methods.
             pub fn builder(#(#args: impl Into<String>),*) -> ClientBuilder {
-                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret)) #base_url
+                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret) #merchant_id) #base_url
             }
-            #accessor
+            #(#accessors)*
         }
     }
 }

@@ -13,10 +13,11 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::Errcode, "Errcode"),
     (EnvelopeStyle::ErrnoData, "ErrnoData"),
     (EnvelopeStyle::CodeMsgData, "CodeMsgData"),
+    (EnvelopeStyle::WechatpayXml, "WechatpayXml"),
 ];
 
 /// Sign schemes with a signer in `miniapp::runtime::signers`.
-const SIGNERS: &[(&str, &str)] = &[("jucai_md5", "JucaiMd5")];
+const SIGNERS: &[(&str, &str)] = &[("jucai_md5", "JucaiMd5"), ("wechatpay_v2", "WechatPayV2")];
 
 pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
     ir::Wiring {
@@ -112,6 +113,7 @@ fn credentials(spec: &PlatformSpec, r: &mut Reporter) -> Vec<ir::Credential> {
         }
         let kind = match c.kind {
             spec::CredentialKind::AppId => ir::CredentialKind::AppId,
+            spec::CredentialKind::MerchantId => ir::CredentialKind::MerchantId,
             spec::CredentialKind::Secret => ir::CredentialKind::Secret,
             spec::CredentialKind::BaseUrl => ir::CredentialKind::BaseUrl,
         };

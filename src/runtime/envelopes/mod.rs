@@ -7,11 +7,13 @@ mod code_msg_data;
 mod errcode;
 mod errno_data;
 mod status;
+mod wechatpay_xml;
 
 pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;
 pub use status::{decode_with_status, read_status, Status};
+pub use wechatpay_xml::WechatpayXml;
 
 use super::signers::Signer;
 use super::{

@@ -3,8 +3,10 @@
 //! here, and a platform's generated module names the type (`type Signer = JucaiMd5`).
 
 mod jucai_md5;
+mod wechatpay_v2;
 
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
+pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
 
 use super::Credentials;
 use serde_json::{Map, Value};
@@ -20,6 +22,9 @@ pub trait Signer: Sized + Send + Sync + 'static {
 
     /// Parses keys once; a malformed key is an error here, not at the first call.
     fn new(credentials: &Credentials, options: &Self::Options) -> Result<Self, BuildError>;
+    /// Adds the fields the scheme puts in every signed body (WeChat Pay: `appid`,
+    /// `mch_id`, a fresh `nonce_str`, `sign_type`), before the body is signed.
+    fn prepare(&self, _fields: &mut Map<String, Value>) {}
     /// The signature of a request body (every field that will be sent, but the sign).
     fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
     /// Checks an answer's signature; `Err` says why it was rejected.
