@@ -14,6 +14,8 @@ pub mod wechat;
 pub mod baidu;
 #[cfg(feature = "jucai")]
 pub mod jucai;
+#[cfg(feature = "wechatpay")]
+pub mod wechatpay;
 
 /// The generator's fixture platforms (every construct of the schema language), built
 /// like the real platforms. Maintainers only (feature `codegen`); not a public API.

@@ -1,0 +1,40 @@
+//! WeChat Pay v2 (`api.mch.weixin.qq.com`): XML both ways, every request signed with the
+//! merchant's API key, every signed answer verified before it is used.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use miniapp::wechatpay::{pay::{TradeType, UnifiedOrderRequest}, Client};
+//! let pay = Client::new("wx-app-id", "1230000109", "merchant-api-key");
+//! let order = pay
+//!     .pay()
+//!     .unified_order(
+//!         UnifiedOrderRequest::new(
+//!             "腾讯充值中心-QQ会员充值", "20150806125346", 1, // 1 fen
+//!             "127.0.0.1", "https://example.com/pay/notify", TradeType::Jsapi,
+//!         )
+//!         .openid("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+//!     )
+//!     .await?;
+//! println!("prepay_id {}", order.prepay_id);
+//! # Ok(()) }
+//! ```
+//!
+//! The `sign_type` (MD5, the default, or HMAC-SHA256) is a client setting:
+//! [`ClientBuilder::sign_type`].
+
+// `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
+// `cargo fmt` must not rewrite it, or every build would regenerate it.
+#[rustfmt::skip]
+#[path = "../../generated/wechatpay/mod.rs"]
+mod api;
+
+pub use api::*;
+
+pub use crate::runtime::signers::SignType;
+
+impl ClientBuilder {
+    /// Signs requests (and expects answers signed) with `sign_type` (default MD5).
+    pub fn sign_type(self, sign_type: SignType) -> Self {
+        self.configure_signer(|options| options.sign_type = sign_type)
+    }
+}
