@@ -20,7 +20,10 @@
 //! ```
 //!
 //! The `sign_type` (MD5, the default, or HMAC-SHA256) is a client setting:
-//! [`ClientBuilder::sign_type`].
+//! [`ClientBuilder::sign_type`]. What WeChat Pay has of its own besides the generated
+//! calls: the client payment parameters ([`Client::mini_program_pay_params`],
+//! [`Client::app_pay_params`]) and notifications
+//! ([`Client::verify_payment_notification`], [`Client::decrypt_refund_notification`]).
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
 // `cargo fmt` must not rewrite it, or every build would regenerate it.
@@ -30,7 +33,12 @@ mod api;
 
 pub use api::*;
 
+mod notify;
+mod params;
+
 pub use crate::runtime::signers::SignType;
+pub use notify::{reply_fail, reply_success, NotifyError, PaymentNotification, RefundNotification};
+pub use params::{AppPayParams, MiniProgramPayParams};
 
 impl ClientBuilder {
     /// Signs requests (and expects answers signed) with `sign_type` (default MD5).
