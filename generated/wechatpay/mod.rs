@@ -71,6 +71,91 @@ impl Client {
         pay::Pay::new(self)
     }
 }
+/// The platform's common error codes, for endpoints whose docs list no codes of their own. Codes not listed here are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommonError {
+    /// 通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg (return_code FAIL)
+    CommunicationFailure { message: String },
+    /// 系统超时或系统异常,请用相同参数再次调用 (return_code SYSTEMERROR)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemError { message: String },
+    /// A code the docs do not list for this endpoint.
+    Other { code: String, message: String },
+}
+impl CommonError {
+    /// The platform's error code.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CommunicationFailure { .. } => "FAIL",
+            Self::SystemError { .. } => "SYSTEMERROR",
+            Self::Other { code, .. } => code.as_str(),
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::CommunicationFailure { message }
+            | Self::SystemError { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::CommunicationFailure { .. } => {
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg"
+            }
+            Self::SystemError { .. } => {
+                "系统超时或系统异常,请用相同参数再次调用"
+            }
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for CommonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "return_code {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for CommonError {}
+impl crate::runtime::ApiError for CommonError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+    }
+    fn message(&self) -> &str {
+        CommonError::message(self)
+    }
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::SystemError { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        false
+    }
+}
+impl crate::runtime::FromCode for CommonError {
+    type Code = String;
+    fn from_code(code: String, message: String) -> Self {
+        match code.as_str() {
+            "FAIL" => {
+                Self::CommunicationFailure {
+                    message,
+                }
+            }
+            "SYSTEMERROR" => Self::SystemError { message },
+            _ => Self::Other { code, message },
+        }
+    }
+}
 /// The platform's production host.
 pub const PRODUCTION_HOST: &str = "https://api.mch.weixin.qq.com";
 /// The platform's sandbox host, where it has one.
@@ -264,6 +349,29 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         auth: <pay::CloseOrderRequest as crate::runtime::Endpoint>::AUTH,
         host: <pay::CloseOrderRequest as crate::runtime::Endpoint>::HOST,
         constants: <pay::CloseOrderRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
+    crate::runtime::EndpointInfo {
+        name: "pay.downloadBill",
+        method: crate::runtime::HttpMethod::Post,
+        path: "/pay/downloadbill",
+        needs_access_token: false,
+        response: crate::runtime::ResponseKind::Binary,
+        example: None,
+        required: &["bill_date", "bill_type"],
+        errors: &[
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+                "系统超时或系统异常,请用相同参数再次调用",
+            ),
+        ],
+        auth: <pay::DownloadBillRequest as crate::runtime::Endpoint>::AUTH,
+        host: <pay::DownloadBillRequest as crate::runtime::Endpoint>::HOST,
+        constants: <pay::DownloadBillRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

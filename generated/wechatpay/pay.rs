@@ -56,6 +56,21 @@ impl<'a> Pay<'a> {
     ) -> crate::runtime::Call<'a, Client, CloseOrderRequest> {
         crate::runtime::Call::new(self.client, request)
     }
+    /// 下载交易账单:按日期下载对账单(文本,或 gzip)
+    ///
+    /// `pay.downloadBill` — POST `/pay/downloadbill`
+    ///
+    /// 商户可以通过该接口下载历史交易清单。成功时返回账单文本(每个值以 ` 开头,末尾为汇总行),tar_type=GZIP 时返回 gzip 压缩的账单;
+    /// 失败时返回 XML(return_code 为 FAIL,原因见 return_msg 与 error_code)。次日 9 点起可下载前一日账单。
+    /// `Client::download_bill` 解析账单(金额为分)。
+    ///
+    /// Source: <https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_6>
+    pub fn download_bill(
+        &self,
+        request: DownloadBillRequest,
+    ) -> crate::runtime::Call<'a, Client, DownloadBillRequest> {
+        crate::runtime::Call::new(self.client, request)
+    }
 }
 /// Request of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
@@ -1034,6 +1049,209 @@ impl crate::runtime::Endpoint for CloseOrderRequest {
             crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
         }
         Ok(())
+    }
+}
+/// Request of `pay.downloadBill`: 下载交易账单:按日期下载对账单(文本,或 gzip)
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct DownloadBillRequest {
+    /// 下载对账单的日期,格式:20140603
+    ///
+    /// Wire name `bill_date`; cloud-call name `billDate`.
+    pub bill_date: String,
+    /// 账单类型
+    ///
+    /// Wire name `bill_type`; cloud-call name `billType`; default "ALL".
+    pub bill_type: BillType,
+    /// 压缩账单:非必传参数,固定值 GZIP,返回格式为 .gzip 的压缩包账单
+    ///
+    /// Wire name `tar_type`; cloud-call name `tarType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tar_type: Option<TarType>,
+    /// 设备号
+    ///
+    /// Wire name `device_info`; cloud-call name `deviceInfo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_info: Option<String>,
+}
+impl DownloadBillRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(bill_date: impl Into<String>) -> Self {
+        Self {
+            bill_date: bill_date.into(),
+            bill_type: BillType::All,
+            tar_type: None,
+            device_info: None,
+        }
+    }
+    /// Sets `bill_type`: 账单类型
+    pub fn bill_type(mut self, bill_type: BillType) -> Self {
+        self.bill_type = bill_type;
+        self
+    }
+    /// Sets `tar_type`: 压缩账单:非必传参数,固定值 GZIP,返回格式为 .gzip 的压缩包账单
+    pub fn tar_type(mut self, tar_type: TarType) -> Self {
+        self.tar_type = Some(tar_type);
+        self
+    }
+    /// Sets `device_info`: 设备号
+    pub fn device_info(mut self, device_info: impl Into<String>) -> Self {
+        self.device_info = Some(device_info.into());
+        self
+    }
+}
+/// Response of `pay.downloadBill`: the file's bytes and content type.
+pub type DownloadBillResponse = crate::runtime::Media;
+/// Errors of `pay.downloadBill`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+pub type DownloadBillError = super::CommonError;
+impl crate::runtime::Endpoint for DownloadBillRequest {
+    const NAME: &'static str = "pay.downloadBill";
+    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const PATH: &'static str = "/pay/downloadbill";
+    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+        scheme: "wechatpay_v2",
+        field: "sign",
+    };
+    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const IDEMPOTENT: bool = true;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechatpay;
+    type Response = DownloadBillResponse;
+    type Error = DownloadBillError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        {
+            let v = &self.bill_date;
+            crate::runtime::validate::byte_len("bill_date", v, 8usize, 8usize)?;
+            crate::runtime::validate::charset("bill_date", v, "0-9")?;
+        }
+        if let Some(v) = &self.device_info {
+            crate::runtime::validate::byte_len("device_info", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
+}
+/// 账单类型
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BillType {
+    /// `ALL`: 返回当日所有订单信息(不含充值退款订单)
+    All,
+    /// `SUCCESS`: 返回当日成功支付的订单(不含充值退款订单)
+    Success,
+    /// `REFUND`: 返回当日退款订单(不含充值退款订单)
+    Refund,
+    /// `RECHARGE_REFUND`: 返回当日充值退款订单
+    RechargeRefund,
+}
+impl BillType {
+    /// Every value the docs list, in their order.
+    pub const ALL: &'static [BillType] = &[
+        Self::All,
+        Self::Success,
+        Self::Refund,
+        Self::RechargeRefund,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::All => "ALL",
+            Self::Success => "SUCCESS",
+            Self::Refund => "REFUND",
+            Self::RechargeRefund => "RECHARGE_REFUND",
+        }
+    }
+    /// The docs' description of this value.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::All => "返回当日所有订单信息(不含充值退款订单)",
+            Self::Success => {
+                "返回当日成功支付的订单(不含充值退款订单)"
+            }
+            Self::Refund => "返回当日退款订单(不含充值退款订单)",
+            Self::RechargeRefund => "返回当日充值退款订单",
+        }
+    }
+}
+impl std::fmt::Display for BillType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl std::str::FromStr for BillType {
+    type Err = crate::runtime::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match s {
+                "ALL" => Self::All,
+                "SUCCESS" => Self::Success,
+                "REFUND" => Self::Refund,
+                "RECHARGE_REFUND" => Self::RechargeRefund,
+                other => {
+                    return Err(crate::runtime::UnknownValue {
+                        type_name: "BillType",
+                        value: other.to_owned(),
+                    });
+                }
+            },
+        )
+    }
+}
+impl crate::runtime::__private::serde::Serialize for BillType {
+    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// 压缩账单
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TarType {
+    /// `GZIP`: 返回 gzip 压缩的账单
+    Gzip,
+}
+impl TarType {
+    /// Every value the docs list, in their order.
+    pub const ALL: &'static [TarType] = &[Self::Gzip];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Gzip => "GZIP",
+        }
+    }
+    /// The docs' description of this value.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Gzip => "返回 gzip 压缩的账单",
+        }
+    }
+}
+impl std::fmt::Display for TarType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl std::str::FromStr for TarType {
+    type Err = crate::runtime::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match s {
+                "GZIP" => Self::Gzip,
+                other => {
+                    return Err(crate::runtime::UnknownValue {
+                        type_name: "TarType",
+                        value: other.to_owned(),
+                    });
+                }
+            },
+        )
+    }
+}
+impl crate::runtime::__private::serde::Serialize for TarType {
+    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 /// 交易状态

@@ -17,6 +17,7 @@ pub mod envelopes;
 mod error;
 pub mod execute;
 mod media;
+pub mod money;
 mod platform;
 mod retry;
 mod secret;

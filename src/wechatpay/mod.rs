@@ -22,7 +22,7 @@
 //! The `sign_type` (MD5, the default, or HMAC-SHA256) is a client setting:
 //! [`ClientBuilder::sign_type`]. What WeChat Pay has of its own besides the generated
 //! calls: the client payment parameters ([`Client::mini_program_pay_params`],
-//! [`Client::app_pay_params`]) and notifications
+//! [`Client::app_pay_params`]), bills ([`Client::download_bill`]) and notifications
 //! ([`Client::verify_payment_notification`], [`Client::decrypt_refund_notification`]).
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
@@ -33,10 +33,12 @@ mod api;
 
 pub use api::*;
 
+mod bill;
 mod notify;
 mod params;
 
 pub use crate::runtime::signers::SignType;
+pub use bill::{Bill, BillError, BillRow, BillSummary};
 pub use notify::{reply_fail, reply_success, NotifyError, PaymentNotification, RefundNotification};
 pub use params::{AppPayParams, MiniProgramPayParams};
 

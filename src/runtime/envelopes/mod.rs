@@ -117,8 +117,17 @@ pub fn looks_like_json(raw: &RawResponse) -> bool {
 /// The answer of a binary or text endpoint that is not a JSON (error) object: the
 /// bytes or the text as they came. `None` when the envelope must read it.
 pub fn unwrapped<E: Endpoint>(raw: &RawResponse) -> Option<Result<E::Response, Error<E::Error>>> {
+    if looks_like_json(raw) {
+        return None;
+    }
+    as_it_came::<E>(raw)
+}
+
+/// The answer of a binary or text endpoint as it came (bytes with their content type,
+/// or text); `None` for a JSON endpoint, whose answer the envelope reads.
+pub fn as_it_came<E: Endpoint>(raw: &RawResponse) -> Option<Result<E::Response, Error<E::Error>>> {
     let kind = <E::Response as Response>::KIND;
-    if kind == ResponseKind::Json || looks_like_json(raw) {
+    if kind == ResponseKind::Json {
         return None;
     }
     if !raw.is_success() {

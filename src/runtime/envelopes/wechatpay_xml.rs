@@ -10,7 +10,7 @@
 //!    (`ORDERPAID`, `SYSTEMERROR`…) and `err_code_des`;
 //! 5. the fields are decoded by the endpoint's response type, numbers parsed from text.
 
-use super::{api_error, decode_error, status_error, unwrapped, Decoder, Envelope};
+use super::{api_error, as_it_came, decode_error, status_error, Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::xml::parse_flat;
 use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse, Response};
@@ -26,8 +26,11 @@ impl Decoder for WechatpayXml {
         raw: RawResponse,
         signer: &S,
     ) -> Result<E::Response, Error<E::Error>> {
-        if let Some(done) = unwrapped::<E>(&raw) {
-            return done;
+        // A bill answers its text (or gzip bytes); an error is still XML.
+        if !looks_like_xml(&raw.body) {
+            if let Some(done) = as_it_came::<E>(&raw) {
+                return done;
+            }
         }
         let raw = &raw;
         let fields = match parse_flat(&raw.body) {
@@ -54,12 +57,12 @@ impl Decoder for WechatpayXml {
             ));
         };
         if !envelope.is_success(&Code::from(return_code)) {
-            let message = text(Some(envelope.message)).unwrap_or_default();
-            return Err(api_error::<E>(
-                raw,
-                Code::from(return_code),
-                message.to_owned(),
-            ));
+            let mut message = text(Some(envelope.message)).unwrap_or_default().to_owned();
+            // Bill downloads add a numeric `error_code` to their refusals.
+            if let Some(detail) = text(Some("error_code")) {
+                message.push_str(&format!(" (error_code {detail})"));
+            }
+            return Err(api_error::<E>(raw, Code::from(return_code), message));
         }
         if S::VERIFIES_ANSWERS && matches!(E::AUTH, Auth::Sign { .. }) {
             if let Err(e) = signer.verify(&map) {
@@ -83,4 +86,10 @@ impl Decoder for WechatpayXml {
         <E::Response as Response>::from_text_fields(&fields)
             .map_err(|reason| decode_error(E::NAME, raw, reason))
     }
+}
+
+/// Does the body start like an XML document (after a byte-order mark and whitespace)?
+fn looks_like_xml(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
