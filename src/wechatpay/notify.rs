@@ -11,7 +11,6 @@ use base64::Engine;
 use ecb::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyInit};
 use md5::{Digest, Md5};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 /// Why a notification was rejected. Answer WeChat Pay with [`reply_fail`] and the
 /// reason; it will send the notification again.
@@ -141,7 +140,7 @@ impl Client {
             return Err(NotifyError::MissingSign);
         }
         self.signer()
-            .verify_with(&as_map(&fields), sign_type)
+            .verify_text_with(&fields, sign_type)
             .map_err(NotifyError::BadSign)?;
         decode_text_fields(&fields).map_err(|e| NotifyError::Decode(e.to_string()))
     }
@@ -196,13 +195,6 @@ fn text<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
-}
-
-fn as_map(fields: &[(String, String)]) -> Map<String, Value> {
-    fields
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect()
 }
 
 /// base64 → AES-256-ECB with PKCS#7, keyed with the 32 ASCII bytes of md5(key) in

@@ -14,7 +14,6 @@ use super::{api_error, as_it_came, decode_error, status_error, Decoder, Envelope
 use crate::runtime::signers::Signer;
 use crate::runtime::xml::parse_flat;
 use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse, Response};
-use serde_json::{Map, Value};
 
 /// The `wechatpay_xml` decoder.
 #[derive(Debug, Clone, Copy)]
@@ -44,11 +43,13 @@ impl Decoder for WechatpayXml {
                 ))
             }
         };
-        let map: Map<String, Value> = fields
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let text = |name: Option<&str>| name.and_then(|n| map.get(n)).and_then(Value::as_str);
+        let text = |name: Option<&str>| {
+            let name = name?;
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let Some(return_code) = text(Some(envelope.code)) else {
             return Err(decode_error(
                 E::NAME,
@@ -65,7 +66,7 @@ impl Decoder for WechatpayXml {
             return Err(api_error::<E>(raw, Code::from(return_code), message));
         }
         if S::VERIFIES_ANSWERS && matches!(E::AUTH, Auth::Sign { .. }) {
-            if let Err(e) = signer.verify(&map) {
+            if let Err(e) = signer.verify_text(&fields) {
                 return Err(decode_error(
                     E::NAME,
                     raw,

@@ -29,6 +29,15 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
     /// Checks an answer's signature; `Err` says why it was rejected.
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
+    /// Checks the signature of an answer made of text fields (flat XML). The default
+    /// builds the map [`Signer::verify`] takes; a text-native scheme checks in place.
+    fn verify_text(&self, answer: &[(String, String)]) -> Result<(), String> {
+        let map = answer
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        self.verify(&map)
+    }
 }
 
 /// A signer whose construction cannot fail (no keys to parse), so that

@@ -8,6 +8,7 @@ use crate::crypto::sign::{self, Digest, HexCase};
 use crate::runtime::{Credentials, Secret};
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The digest of WeChat Pay v2 signs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,6 +82,26 @@ impl WechatPayV2 {
             HexCase::Upper,
         )
     }
+    /// Checks the `sign` of text fields (a flat XML message) with `sign_type`, in place.
+    pub fn verify_text_with(
+        &self,
+        fields: &[(String, String)],
+        sign_type: SignType,
+    ) -> Result<(), String> {
+        let received = match fields.iter().find(|(k, _)| k == "sign") {
+            Some((_, s)) if !s.is_empty() => s,
+            _ => return Err("the message carries no `sign`".into()),
+        };
+        sign::verify(
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            self.key.expose(),
+            sign_type.digest(),
+            HexCase::Upper,
+            received,
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// Checks `fields`' own `sign` with `sign_type` (constant time).
     pub fn verify_with(
         &self,
@@ -102,13 +123,13 @@ impl WechatPayV2 {
     }
 }
 
-/// Every field as its text (the values of XML bodies are all text already).
-fn text_pairs(fields: &Map<String, Value>) -> impl Iterator<Item = (&str, String)> {
+/// Every field as its text, borrowed where it already is text (XML bodies are).
+fn text_pairs(fields: &Map<String, Value>) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
     fields.iter().map(|(k, v)| {
         let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
+            Value::String(s) => Cow::Borrowed(s.as_str()),
+            Value::Null => Cow::Borrowed(""),
+            other => Cow::Owned(other.to_string()),
         };
         (k.as_str(), text)
     })
@@ -132,6 +153,9 @@ impl Signer for WechatPayV2 {
     }
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String> {
         self.verify_with(answer, self.sign_type)
+    }
+    fn verify_text(&self, answer: &[(String, String)]) -> Result<(), String> {
+        self.verify_text_with(answer, self.sign_type)
     }
 }
 
