@@ -507,3 +507,91 @@ fn the_sandbox_is_the_schema_sandbox_and_secrets_stay_out_of_debug() {
     assert_eq!(pay.mch_id(), MCH_ID);
     assert!(!format!("{pay:?}").contains(KEY));
 }
+
+#[tokio::test]
+async fn refund_query_gathers_indexed_fields_into_refunds_and_coupons() {
+    let server = answering(
+        "/pay/refundquery",
+        ok_answer(
+            &[
+                ("transaction_id", "1008450740201411110005820873"),
+                ("out_trade_no", "1415757673"),
+                ("total_fee", "300"),
+                ("cash_fee", "300"),
+                ("refund_count", "2"),
+                ("out_refund_no_0", "1415701182"),
+                ("refund_id_0", "2008450740201411110000174436"),
+                ("refund_fee_0", "100"),
+                ("refund_status_0", "PROCESSING"),
+                ("refund_channel_0", "ORIGINAL"),
+                ("coupon_refund_count_0", "2"),
+                ("coupon_refund_id_0_0", "C00"),
+                ("coupon_refund_fee_0_0", "10"),
+                ("coupon_type_0_0", "CASH"),
+                ("coupon_refund_id_0_1", "C01"),
+                ("coupon_refund_fee_0_1", "5"),
+                ("out_refund_no_1", "1415701183"),
+                ("refund_id_1", "2008450740201411110000174437"),
+                ("refund_fee_1", "200"),
+                ("refund_status_1", "SUCCESS"),
+                ("refund_success_time_1", "2014-11-11 10:00:00"),
+            ],
+            SignType::Md5,
+        ),
+    )
+    .await;
+    let r = client(&server)
+        .pay()
+        .refund_query(RefundQueryRequest::new(RefundQueryBy::out_trade_no(
+            "1415757673",
+        )))
+        .await
+        .unwrap();
+    assert_eq!(r.refund_count, 2);
+    let refunds = r.refunds.expect("the refunds");
+    assert_eq!(refunds.len(), 2);
+    assert_eq!(refunds[0].out_refund_no, "1415701182");
+    assert_eq!(refunds[0].refund_fee, 100);
+    assert_eq!(refunds[0].refund_status, RefundStatus::Processing);
+    assert_eq!(refunds[0].refund_channel, Some(RefundChannel::Original));
+    let coupons = refunds[0].coupons.as_ref().expect("the coupons");
+    assert_eq!(coupons.len(), 2);
+    assert_eq!(
+        (
+            coupons[0].coupon_refund_id.as_str(),
+            coupons[0].coupon_refund_fee
+        ),
+        ("C00", 10)
+    );
+    assert_eq!(coupons[1].coupon_refund_fee, 5);
+    assert_eq!(refunds[1].refund_status, RefundStatus::Success);
+    assert_eq!(
+        refunds[1].refund_success_time.as_deref(),
+        Some("2014-11-11 10:00:00")
+    );
+    assert_eq!(refunds[1].coupons.as_deref(), Some(&[][..]));
+}
+
+#[tokio::test]
+async fn refund_query_with_a_missing_indexed_item_is_a_decode_error() {
+    let server = answering(
+        "/pay/refundquery",
+        ok_answer(
+            &[
+                ("refund_count", "2"),
+                ("out_refund_no_0", "R0"),
+                ("refund_id_0", "1"),
+                ("refund_fee_0", "1"),
+                ("refund_status_0", "SUCCESS"),
+            ],
+            SignType::Md5,
+        ),
+    )
+    .await;
+    let err = client(&server)
+        .pay()
+        .refund_query(RefundQueryRequest::new(RefundQueryBy::refund_id("1")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+}

@@ -374,4 +374,71 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         constants: <pay::DownloadBillRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+    crate::runtime::EndpointInfo {
+        name: "pay.refundQuery",
+        method: crate::runtime::HttpMethod::Post,
+        path: "/pay/refundquery",
+        needs_access_token: false,
+        response: crate::runtime::ResponseKind::Json,
+        example: None,
+        required: &[],
+        errors: &[
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST")),
+                "APPID 不存在",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("FREQUENCY_LIMITED"),
+                ),
+                "频率限制:请降低请求频率",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+                ),
+                "无效 transaction_id",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST")),
+                "MCHID 不存在",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR")),
+                "参数错误",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REFUNDNOTEXIST")),
+                "退款订单查询失败:订单号错误或订单状态不正确",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                ),
+                "请使用 post 方法",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+                "签名错误",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+                "系统超时或系统异常,请用相同参数再次调用",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"),
+                ),
+                "XML 格式错误",
+            ),
+        ],
+        auth: <pay::RefundQueryRequest as crate::runtime::Endpoint>::AUTH,
+        host: <pay::RefundQueryRequest as crate::runtime::Endpoint>::HOST,
+        constants: <pay::RefundQueryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
 ];

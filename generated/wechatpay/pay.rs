@@ -71,6 +71,20 @@ impl<'a> Pay<'a> {
     ) -> crate::runtime::Call<'a, Client, DownloadBillRequest> {
         crate::runtime::Call::new(self.client, request)
     }
+    /// 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
+    ///
+    /// `pay.refundQuery` — POST `/pay/refundquery`
+    ///
+    /// 提交退款申请后,通过调用该接口查询退款状态。退款有一定延时,用零钱支付的退款 20 分钟内到账,银行卡支付的退款 3 个工作日后重新查询退款状态。
+    /// 应答以 `out_refund_no_$n`、`refund_status_$n`、`coupon_refund_id_$n_$m` 等编号字段给出多笔退款,本 SDK 将其解码为 `refunds`(含各自的 `coupons`)。查询可以安全重试。
+    ///
+    /// Source: <https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_5>
+    pub fn refund_query(
+        &self,
+        request: RefundQueryRequest,
+    ) -> crate::runtime::Call<'a, Client, RefundQueryRequest> {
+        crate::runtime::Call::new(self.client, request)
+    }
 }
 /// Request of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
@@ -1130,6 +1144,467 @@ impl crate::runtime::Endpoint for DownloadBillRequest {
         Ok(())
     }
 }
+/// Request of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundQueryRequest {
+    /// 偏移量:当部分退款次数超过 10 次时可使用,表示返回的查询结果从这个偏移量开始取记录
+    ///
+    /// Wire name `offset`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+    /// 四选一:微信订单号、商户订单号、商户退款单号、微信退款单号(优先级 refund_id > out_refund_no > transaction_id > out_trade_no)
+    #[serde(flatten)]
+    pub by: RefundQueryBy,
+}
+impl RefundQueryRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(by: RefundQueryBy) -> Self {
+        Self { offset: None, by }
+    }
+    /// Sets `offset`: 偏移量:当部分退款次数超过 10 次时可使用,表示返回的查询结果从这个偏移量开始取记录
+    pub fn offset(mut self, offset: u32) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+}
+/// 四选一:微信订单号、商户订单号、商户退款单号、微信退款单号(优先级 refund_id > out_refund_no > transaction_id > out_trade_no)
+///
+/// Part of [`RefundQueryRequest`]; exactly one choice is sent.
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+#[serde(untagged)]
+pub enum RefundQueryBy {
+    /// 按微信订单号查询
+    TransactionId {
+        /// 微信订单号
+        ///
+        /// Wire name `transaction_id`; cloud-call name `transactionId`.
+        transaction_id: String,
+    },
+    /// 按商户订单号查询
+    OutTradeNo {
+        /// 商户订单号
+        ///
+        /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+        out_trade_no: String,
+    },
+    /// 按商户退款单号查询
+    OutRefundNo {
+        /// 商户退款单号
+        ///
+        /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
+        out_refund_no: String,
+    },
+    /// 按微信退款单号查询
+    RefundId {
+        /// 微信退款单号
+        ///
+        /// Wire name `refund_id`; cloud-call name `refundId`.
+        refund_id: String,
+    },
+}
+impl RefundQueryBy {
+    /// The `TransactionId` choice: 按微信订单号查询
+    pub fn transaction_id(transaction_id: impl Into<String>) -> Self {
+        Self::TransactionId {
+            transaction_id: transaction_id.into(),
+        }
+    }
+    /// The `OutTradeNo` choice: 按商户订单号查询
+    pub fn out_trade_no(out_trade_no: impl Into<String>) -> Self {
+        Self::OutTradeNo {
+            out_trade_no: out_trade_no.into(),
+        }
+    }
+    /// The `OutRefundNo` choice: 按商户退款单号查询
+    pub fn out_refund_no(out_refund_no: impl Into<String>) -> Self {
+        Self::OutRefundNo {
+            out_refund_no: out_refund_no.into(),
+        }
+    }
+    /// The `RefundId` choice: 按微信退款单号查询
+    pub fn refund_id(refund_id: impl Into<String>) -> Self {
+        Self::RefundId {
+            refund_id: refund_id.into(),
+        }
+    }
+}
+/// Response of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundQueryResponse {
+    /// 微信订单号
+    ///
+    /// Wire name `transaction_id`; cloud-call name `transactionId`.
+    #[serde(alias = "transactionId", default)]
+    pub transaction_id: Option<String>,
+    /// 商户订单号
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    #[serde(alias = "outTradeNo", default)]
+    pub out_trade_no: Option<String>,
+    /// 订单总金额,单位为分
+    ///
+    /// Wire name `total_fee`; cloud-call name `totalFee`.
+    #[serde(alias = "totalFee", default)]
+    pub total_fee: Option<i64>,
+    /// 应结订单金额,单位为分
+    ///
+    /// Wire name `settlement_total_fee`; cloud-call name `settlementTotalFee`.
+    #[serde(alias = "settlementTotalFee", default)]
+    pub settlement_total_fee: Option<i64>,
+    /// 标价币种
+    ///
+    /// Wire name `fee_type`; cloud-call name `feeType`.
+    #[serde(alias = "feeType", default)]
+    pub fee_type: Option<String>,
+    /// 现金支付金额,单位为分
+    ///
+    /// Wire name `cash_fee`; cloud-call name `cashFee`.
+    #[serde(alias = "cashFee", default)]
+    pub cash_fee: Option<i64>,
+    /// 订单总共已发生的部分退款次数
+    ///
+    /// Wire name `total_refund_count`; cloud-call name `totalRefundCount`.
+    #[serde(alias = "totalRefundCount", default)]
+    pub total_refund_count: Option<u32>,
+    /// 当前返回退款笔数
+    ///
+    /// Wire name `refund_count`; cloud-call name `refundCount`.
+    #[serde(alias = "refundCount")]
+    pub refund_count: u32,
+    /// 退款记录(应答中以 _$n 编号的字段)
+    ///
+    /// Wire name `refunds`.
+    #[serde(default)]
+    pub refunds: Option<Vec<RefundItem>>,
+}
+impl crate::runtime::Response for RefundQueryResponse {
+    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_indexed_text_fields(
+                fields,
+                &[
+                    crate::runtime::IndexedList {
+                        field: "refunds",
+                        count: "refund_count",
+                        item_fields: &[
+                            "out_refund_no",
+                            "refund_id",
+                            "refund_channel",
+                            "refund_fee",
+                            "settlement_refund_fee",
+                            "coupon_refund_fee",
+                            "coupon_refund_count",
+                            "refund_status",
+                            "refund_account",
+                            "refund_recv_accout",
+                            "refund_success_time",
+                        ],
+                        nested: &[
+                            crate::runtime::IndexedList {
+                                field: "coupons",
+                                count: "coupon_refund_count",
+                                item_fields: &[
+                                    "coupon_type",
+                                    "coupon_refund_id",
+                                    "coupon_refund_fee",
+                                ],
+                                nested: &[],
+                            },
+                        ],
+                    },
+                ],
+            )
+            .map_err(|e| e.to_string())
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
+}
+/// Errors of `pay.refundQuery` ([`RefundQueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundQueryError {
+    /// APPID 不存在 (return_code APPID_NOT_EXIST)
+    AppIdNotExist { message: String },
+    /// 通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg (return_code FAIL)
+    CommunicationFailure { message: String },
+    /// 频率限制:请降低请求频率 (return_code FREQUENCY_LIMITED)
+    FrequencyLimited { message: String },
+    /// 无效 transaction_id (return_code INVALID_TRANSACTIONID)
+    InvalidTransactionId { message: String },
+    /// MCHID 不存在 (return_code MCHID_NOT_EXIST)
+    MchIdNotExist { message: String },
+    /// 参数错误 (return_code PARAM_ERROR)
+    ParamError { message: String },
+    /// 退款订单查询失败:订单号错误或订单状态不正确 (return_code REFUNDNOTEXIST)
+    RefundNotExist { message: String },
+    /// 请使用 post 方法 (return_code REQUIRE_POST_METHOD)
+    RequirePostMethod { message: String },
+    /// 签名错误 (return_code SIGNERROR)
+    SignError { message: String },
+    /// 系统超时或系统异常,请用相同参数再次调用 (return_code SYSTEMERROR)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemError { message: String },
+    /// XML 格式错误 (return_code XML_FORMAT_ERROR)
+    XmlFormatError { message: String },
+    /// A code the docs do not list for this endpoint.
+    Other { code: String, message: String },
+}
+impl RefundQueryError {
+    /// The platform's error code.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::AppIdNotExist { .. } => "APPID_NOT_EXIST",
+            Self::CommunicationFailure { .. } => "FAIL",
+            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED",
+            Self::InvalidTransactionId { .. } => "INVALID_TRANSACTIONID",
+            Self::MchIdNotExist { .. } => "MCHID_NOT_EXIST",
+            Self::ParamError { .. } => "PARAM_ERROR",
+            Self::RefundNotExist { .. } => "REFUNDNOTEXIST",
+            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
+            Self::SignError { .. } => "SIGNERROR",
+            Self::SystemError { .. } => "SYSTEMERROR",
+            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
+            Self::Other { code, .. } => code.as_str(),
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::AppIdNotExist { message }
+            | Self::CommunicationFailure { message }
+            | Self::FrequencyLimited { message }
+            | Self::InvalidTransactionId { message }
+            | Self::MchIdNotExist { message }
+            | Self::ParamError { message }
+            | Self::RefundNotExist { message }
+            | Self::RequirePostMethod { message }
+            | Self::SignError { message }
+            | Self::SystemError { message }
+            | Self::XmlFormatError { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::AppIdNotExist { .. } => "APPID 不存在",
+            Self::CommunicationFailure { .. } => {
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg"
+            }
+            Self::FrequencyLimited { .. } => "频率限制:请降低请求频率",
+            Self::InvalidTransactionId { .. } => "无效 transaction_id",
+            Self::MchIdNotExist { .. } => "MCHID 不存在",
+            Self::ParamError { .. } => "参数错误",
+            Self::RefundNotExist { .. } => {
+                "退款订单查询失败:订单号错误或订单状态不正确"
+            }
+            Self::RequirePostMethod { .. } => "请使用 post 方法",
+            Self::SignError { .. } => "签名错误",
+            Self::SystemError { .. } => {
+                "系统超时或系统异常,请用相同参数再次调用"
+            }
+            Self::XmlFormatError { .. } => "XML 格式错误",
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for RefundQueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "return_code {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for RefundQueryError {}
+impl crate::runtime::ApiError for RefundQueryError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+    }
+    fn message(&self) -> &str {
+        RefundQueryError::message(self)
+    }
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::SystemError { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        false
+    }
+}
+impl crate::runtime::FromCode for RefundQueryError {
+    type Code = String;
+    fn from_code(code: String, message: String) -> Self {
+        match code.as_str() {
+            "APPID_NOT_EXIST" => Self::AppIdNotExist { message },
+            "FAIL" => {
+                Self::CommunicationFailure {
+                    message,
+                }
+            }
+            "FREQUENCY_LIMITED" => Self::FrequencyLimited { message },
+            "INVALID_TRANSACTIONID" => {
+                Self::InvalidTransactionId {
+                    message,
+                }
+            }
+            "MCHID_NOT_EXIST" => Self::MchIdNotExist { message },
+            "PARAM_ERROR" => Self::ParamError { message },
+            "REFUNDNOTEXIST" => Self::RefundNotExist { message },
+            "REQUIRE_POST_METHOD" => Self::RequirePostMethod { message },
+            "SIGNERROR" => Self::SignError { message },
+            "SYSTEMERROR" => Self::SystemError { message },
+            "XML_FORMAT_ERROR" => Self::XmlFormatError { message },
+            _ => Self::Other { code, message },
+        }
+    }
+}
+impl crate::runtime::Endpoint for RefundQueryRequest {
+    const NAME: &'static str = "pay.refundQuery";
+    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const PATH: &'static str = "/pay/refundquery";
+    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+        scheme: "wechatpay_v2",
+        field: "sign",
+    };
+    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const IDEMPOTENT: bool = true;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechatpay;
+    type Response = RefundQueryResponse;
+    type Error = RefundQueryError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        match &self.by {
+            RefundQueryBy::TransactionId { transaction_id, .. } => {
+                let v = transaction_id;
+                crate::runtime::validate::byte_len(
+                    "transaction_id",
+                    v,
+                    1usize,
+                    32usize,
+                )?;
+            }
+            RefundQueryBy::OutTradeNo { out_trade_no, .. } => {
+                let v = out_trade_no;
+                crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+            }
+            RefundQueryBy::OutRefundNo { out_refund_no, .. } => {
+                let v = out_refund_no;
+                crate::runtime::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+            }
+            RefundQueryBy::RefundId { refund_id, .. } => {
+                let v = refund_id;
+                crate::runtime::validate::byte_len("refund_id", v, 1usize, 32usize)?;
+            }
+        }
+        Ok(())
+    }
+}
+/// 一张退款代金券
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundCoupon {
+    /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
+    ///
+    /// Wire name `coupon_type`; cloud-call name `couponType`.
+    #[serde(alias = "couponType", default)]
+    pub coupon_type: Option<String>,
+    /// 退款代金券ID
+    ///
+    /// Wire name `coupon_refund_id`; cloud-call name `couponRefundId`.
+    #[serde(alias = "couponRefundId")]
+    pub coupon_refund_id: String,
+    /// 单个退款代金券支付金额,单位为分
+    ///
+    /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
+    #[serde(alias = "couponRefundFee")]
+    pub coupon_refund_fee: i64,
+}
+/// 一笔退款(应答中以 _$n 编号的字段)
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundItem {
+    /// 商户退款单号
+    ///
+    /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
+    #[serde(alias = "outRefundNo")]
+    pub out_refund_no: String,
+    /// 微信退款单号
+    ///
+    /// Wire name `refund_id`; cloud-call name `refundId`.
+    #[serde(alias = "refundId")]
+    pub refund_id: String,
+    /// 退款渠道
+    ///
+    /// Wire name `refund_channel`; cloud-call name `refundChannel`.
+    #[serde(alias = "refundChannel", default)]
+    pub refund_channel: Option<RefundChannel>,
+    /// 申请退款金额,单位为分
+    ///
+    /// Wire name `refund_fee`; cloud-call name `refundFee`.
+    #[serde(alias = "refundFee")]
+    pub refund_fee: i64,
+    /// 退款金额(去掉非充值代金券退款金额后的金额),单位为分
+    ///
+    /// Wire name `settlement_refund_fee`; cloud-call name `settlementRefundFee`.
+    #[serde(alias = "settlementRefundFee", default)]
+    pub settlement_refund_fee: Option<i64>,
+    /// 总代金券退款金额,单位为分
+    ///
+    /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
+    #[serde(alias = "couponRefundFee", default)]
+    pub coupon_refund_fee: Option<i64>,
+    /// 退款代金券使用数量
+    ///
+    /// Wire name `coupon_refund_count`; cloud-call name `couponRefundCount`.
+    #[serde(alias = "couponRefundCount", default)]
+    pub coupon_refund_count: Option<u32>,
+    /// 退款代金券(应答中以 _$n_$m 编号的字段)
+    ///
+    /// Wire name `coupons`.
+    #[serde(default)]
+    pub coupons: Option<Vec<RefundCoupon>>,
+    /// 退款状态
+    ///
+    /// Wire name `refund_status`; cloud-call name `refundStatus`.
+    #[serde(alias = "refundStatus")]
+    pub refund_status: RefundStatus,
+    /// 退款资金来源
+    ///
+    /// Wire name `refund_account`; cloud-call name `refundAccount`.
+    #[serde(alias = "refundAccount", default)]
+    pub refund_account: Option<String>,
+    /// 退款入账账户
+    ///
+    /// Wire name `refund_recv_accout`; cloud-call name `refundRecvAccout`.
+    #[serde(alias = "refundRecvAccout", default)]
+    pub refund_recv_accout: Option<String>,
+    /// 退款成功时间,格式 yyyy-MM-dd HH:mm:ss
+    ///
+    /// Wire name `refund_success_time`; cloud-call name `refundSuccessTime`.
+    #[serde(alias = "refundSuccessTime", default)]
+    pub refund_success_time: Option<String>,
+}
 /// 账单类型
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BillType {
@@ -1201,6 +1676,168 @@ impl crate::runtime::__private::serde::Serialize for BillType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+/// 退款渠道
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RefundChannel {
+    /// `ORIGINAL`: 原路退款
+    Original,
+    /// `BALANCE`: 退回到余额
+    Balance,
+    /// `OTHER_BALANCE`: 原账户异常退到其他余额账户
+    OtherBalance,
+    /// `OTHER_BANKCARD`: 原银行卡异常退到其他银行卡
+    OtherBankcard,
+    /// A value the docs do not list, kept as received.
+    Other(String),
+}
+impl RefundChannel {
+    /// Every value the docs list, in their order.
+    pub const ALL: &'static [RefundChannel] = &[
+        Self::Original,
+        Self::Balance,
+        Self::OtherBalance,
+        Self::OtherBankcard,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Original => "ORIGINAL",
+            Self::Balance => "BALANCE",
+            Self::OtherBalance => "OTHER_BALANCE",
+            Self::OtherBankcard => "OTHER_BANKCARD",
+            Self::Other(s) => s,
+        }
+    }
+    /// The docs' description of this value.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Original => "原路退款",
+            Self::Balance => "退回到余额",
+            Self::OtherBalance => "原账户异常退到其他余额账户",
+            Self::OtherBankcard => "原银行卡异常退到其他银行卡",
+            Self::Other(_) => "",
+        }
+    }
+}
+impl std::fmt::Display for RefundChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl std::str::FromStr for RefundChannel {
+    type Err = crate::runtime::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match s {
+                "ORIGINAL" => Self::Original,
+                "BALANCE" => Self::Balance,
+                "OTHER_BALANCE" => Self::OtherBalance,
+                "OTHER_BANKCARD" => Self::OtherBankcard,
+                other => Self::Other(other.to_owned()),
+            },
+        )
+    }
+}
+impl<'de> crate::runtime::__private::serde::Deserialize<'de> for RefundChannel {
+    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(
+            match s.as_str() {
+                "ORIGINAL" => Self::Original,
+                "BALANCE" => Self::Balance,
+                "OTHER_BALANCE" => Self::OtherBalance,
+                "OTHER_BANKCARD" => Self::OtherBankcard,
+                _ => Self::Other(s),
+            },
+        )
+    }
+}
+/// 退款状态
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RefundStatus {
+    /// `SUCCESS`: 退款成功
+    Success,
+    /// `REFUNDCLOSE`: 退款关闭
+    RefundClose,
+    /// `PROCESSING`: 退款处理中
+    Processing,
+    /// `CHANGE`: 退款异常,退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败
+    Change,
+    /// A value the docs do not list, kept as received.
+    Other(String),
+}
+impl RefundStatus {
+    /// Every value the docs list, in their order.
+    pub const ALL: &'static [RefundStatus] = &[
+        Self::Success,
+        Self::RefundClose,
+        Self::Processing,
+        Self::Change,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "SUCCESS",
+            Self::RefundClose => "REFUNDCLOSE",
+            Self::Processing => "PROCESSING",
+            Self::Change => "CHANGE",
+            Self::Other(s) => s,
+        }
+    }
+    /// The docs' description of this value.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Success => "退款成功",
+            Self::RefundClose => "退款关闭",
+            Self::Processing => "退款处理中",
+            Self::Change => {
+                "退款异常,退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败"
+            }
+            Self::Other(_) => "",
+        }
+    }
+}
+impl std::fmt::Display for RefundStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl std::str::FromStr for RefundStatus {
+    type Err = crate::runtime::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match s {
+                "SUCCESS" => Self::Success,
+                "REFUNDCLOSE" => Self::RefundClose,
+                "PROCESSING" => Self::Processing,
+                "CHANGE" => Self::Change,
+                other => Self::Other(other.to_owned()),
+            },
+        )
+    }
+}
+impl<'de> crate::runtime::__private::serde::Deserialize<'de> for RefundStatus {
+    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(
+            match s.as_str() {
+                "SUCCESS" => Self::Success,
+                "REFUNDCLOSE" => Self::RefundClose,
+                "PROCESSING" => Self::Processing,
+                "CHANGE" => Self::Change,
+                _ => Self::Other(s),
+            },
+        )
     }
 }
 /// 压缩账单

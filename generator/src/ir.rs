@@ -221,6 +221,8 @@ pub enum Auth {
 
 #[derive(Debug)]
 pub struct Endpoint {
+    /// Response lists spread over indexed fields (WeChat Pay's refund query).
+    pub indexed_lists: Vec<IndexedList>,
     pub full_name: String,
     pub method_name: String,
     pub request_type: String,
@@ -320,8 +322,19 @@ pub struct Field {
     pub default: Option<Scalar>,
     pub location: Location,
     pub secret: bool,
+    /// The field holding the length of an indexed list (`refund_count`).
+    pub indexed: Option<String>,
     pub checks: Vec<Check>,
     pub doc: String,
+}
+
+/// A response list spread over indexed fields, resolved down to its items' fields.
+#[derive(Debug, Clone)]
+pub struct IndexedList {
+    pub field: String,
+    pub count: String,
+    pub item_fields: Vec<String>,
+    pub nested: Vec<IndexedList>,
 }
 
 #[derive(Debug)]

@@ -345,6 +345,10 @@ pub struct FieldSpec {
     pub location: Option<Location>,
     #[serde(default)]
     pub secret: bool,
+    /// A list the wire spreads over indexed fields (`refund_fee_0`, `refund_fee_1`, …):
+    /// the name of the field holding its length.
+    #[serde(default)]
+    pub indexed: Option<String>,
     #[serde(default)]
     pub constraints: Option<Constraints>,
     pub doc: String,

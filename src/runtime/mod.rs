@@ -45,7 +45,7 @@ pub use platform::{Credentials, Hosts, Platform, TokenMode};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signers::BuildError;
-pub use text_fields::decode_text_fields;
+pub use text_fields::{decode_indexed_text_fields, decode_text_fields, IndexedList};
 pub use transport::{BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
 

@@ -3,7 +3,7 @@
 //! so `<total_fee>100</total_fee>` fills an `i64` and an unparsable one is an error,
 //! never a guess.
 
-use serde::de::value::{Error, MapDeserializer};
+use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
 /// Decodes `T` from `(name, text)` pairs; unknown names are ignored as for JSON.
@@ -92,6 +92,184 @@ impl<'de> Deserializer<'de> for TextValue<'_> {
     }
 }
 
+/// A list the wire spreads over indexed fields (WeChat Pay's refund query:
+/// `out_refund_no_0`, `refund_fee_0`, … and `coupon_refund_id_0_1` for a list inside
+/// each item). Generated from the schema's `indexed:` fields.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexedList {
+    /// The response field holding the list (`refunds`).
+    pub field: &'static str,
+    /// The field holding its length (`refund_count`), itself indexed inside a parent
+    /// item (`coupon_refund_count_0`).
+    pub count: &'static str,
+    /// Wire names of an item's plain fields.
+    pub item_fields: &'static [&'static str],
+    /// Lists inside each item.
+    pub nested: &'static [IndexedList],
+}
+
+/// Most items one indexed list may claim (a hostile count cannot make us loop long).
+const MAX_INDEXED_ITEMS: usize = 1000;
+
+/// Decodes `T` from text fields where some lists come as indexed fields: they are first
+/// gathered into lists of items, then everything is decoded as [`decode_text_fields`]
+/// does.
+pub fn decode_indexed_text_fields<T: DeserializeOwned>(
+    fields: &[(String, String)],
+    lists: &[IndexedList],
+) -> Result<T, Error> {
+    let lookup = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut entries: Vec<(String, Node<'_>)> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Node::Text(v.as_str())))
+        .collect();
+    for list in lists {
+        entries.push((list.field.to_owned(), gather(&lookup, list, "")?));
+    }
+    T::deserialize(Node::Map(entries))
+}
+
+/// The items of `list` whose fields end in `<suffix>_<n>`.
+fn gather<'a>(
+    lookup: &dyn Fn(&str) -> Option<&'a str>,
+    list: &IndexedList,
+    suffix: &str,
+) -> Result<Node<'a>, Error> {
+    let count = match lookup(&format!("{}{suffix}", list.count)) {
+        None => 0,
+        Some(text) => text.trim().parse::<usize>().map_err(|_| {
+            de::Error::custom(format!("`{}{suffix}` {text:?} is not a count", list.count))
+        })?,
+    };
+    if count > MAX_INDEXED_ITEMS {
+        return Err(de::Error::custom(format!(
+            "`{}{suffix}` claims {count} items, more than {MAX_INDEXED_ITEMS}",
+            list.count
+        )));
+    }
+    let mut items = Vec::with_capacity(count);
+    for n in 0..count {
+        let item_suffix = format!("{suffix}_{n}");
+        let mut entries = Vec::new();
+        for name in list.item_fields {
+            if let Some(text) = lookup(&format!("{name}{item_suffix}")) {
+                entries.push(((*name).to_owned(), Node::Text(text)));
+            }
+        }
+        for inner in list.nested {
+            entries.push((inner.field.to_owned(), gather(lookup, inner, &item_suffix)?));
+        }
+        items.push(Node::Map(entries));
+    }
+    Ok(Node::List(items))
+}
+
+/// Text fields gathered into a tree: text, lists of items, items.
+enum Node<'a> {
+    Text(&'a str),
+    List(Vec<Node<'a>>),
+    Map(Vec<(String, Node<'a>)>),
+}
+
+impl<'de> IntoDeserializer<'de, Error> for Node<'_> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for Node<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self {
+            Node::Text(text) => TextValue(text).deserialize_any(visitor),
+            Node::List(items) => SeqDeserializer::new(items.into_iter()).deserialize_any(visitor),
+            Node::Map(entries) => {
+                MapDeserializer::new(entries.into_iter()).deserialize_any(visitor)
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self {
+            Node::Text(text) => TextValue(text).deserialize_enum(name, variants, visitor),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+
+    // Numbers and booleans: parsed from text, as in `TextValue`.
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_bool(visitor)
+    }
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_i8(visitor)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_i16(visitor)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_i32(visitor)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_i64(visitor)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_u8(visitor)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_u16(visitor)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_u32(visitor)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_u64(visitor)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_f32(visitor)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.text()?.deserialize_f64(visitor)
+    }
+}
+
+impl<'a> Node<'a> {
+    fn text(self) -> Result<TextValue<'a>, Error> {
+        match self {
+            Node::Text(text) => Ok(TextValue(text)),
+            _ => Err(de::Error::custom("expected a text field, found a list")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +320,80 @@ mod tests {
                 trade_state: State::NotPay
             }
         );
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Refunds {
+        out_trade_no: String,
+        refund_count: u32,
+        refunds: Vec<Refund>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Refund {
+        out_refund_no: String,
+        refund_fee: i64,
+        #[serde(default)]
+        coupons: Vec<Coupon>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Coupon {
+        coupon_refund_id: String,
+        coupon_refund_fee: i64,
+    }
+
+    const COUPONS: IndexedList = IndexedList {
+        field: "coupons",
+        count: "coupon_refund_count",
+        item_fields: &["coupon_refund_id", "coupon_refund_fee"],
+        nested: &[],
+    };
+    const REFUNDS: IndexedList = IndexedList {
+        field: "refunds",
+        count: "refund_count",
+        item_fields: &["out_refund_no", "refund_fee"],
+        nested: &[COUPONS],
+    };
+
+    #[test]
+    fn indexed_fields_become_lists_of_items() {
+        let r: Refunds = decode_indexed_text_fields(
+            &fields(&[
+                ("out_trade_no", "1415757673"),
+                ("refund_count", "2"),
+                ("out_refund_no_0", "R0"),
+                ("refund_fee_0", "100"),
+                ("coupon_refund_count_0", "2"),
+                ("coupon_refund_id_0_0", "C00"),
+                ("coupon_refund_fee_0_0", "10"),
+                ("coupon_refund_id_0_1", "C01"),
+                ("coupon_refund_fee_0_1", "5"),
+                ("out_refund_no_1", "R1"),
+                ("refund_fee_1", "7"),
+            ]),
+            &[REFUNDS],
+        )
+        .unwrap();
+        assert_eq!(r.refund_count, 2);
+        assert_eq!(r.refunds[0].coupons.len(), 2);
+        assert_eq!(r.refunds[0].coupons[1].coupon_refund_id, "C01");
+        assert_eq!(r.refunds[1].refund_fee, 7);
+        assert!(r.refunds[1].coupons.is_empty());
+    }
+
+    #[test]
+    fn a_missing_item_or_a_hostile_count_is_an_error() {
+        let missing = fields(&[
+            ("out_trade_no", "1"),
+            ("refund_count", "2"),
+            ("out_refund_no_0", "R0"),
+            ("refund_fee_0", "1"),
+        ]);
+        assert!(decode_indexed_text_fields::<Refunds>(&missing, &[REFUNDS]).is_err());
+        let huge = fields(&[("out_trade_no", "1"), ("refund_count", "99999999")]);
+        let e = decode_indexed_text_fields::<Refunds>(&huge, &[REFUNDS]).unwrap_err();
+        assert!(e.to_string().contains("more than"), "{e}");
     }
 
     #[test]

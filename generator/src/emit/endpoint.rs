@@ -4,7 +4,7 @@
 use super::structs::{self, checks, first_line, Access, Shape};
 use super::util::*;
 use crate::ir::{Alternative, Auth, BodyKind, Endpoint, Field, HttpMethod, Location};
-use crate::ir::{ResponseKind, Ty, Usage};
+use crate::ir::{IndexedList, ResponseKind, Ty, Usage};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -266,6 +266,22 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
     }
 }
 
+/// An `IndexedList` constant, nested lists included.
+fn indexed_list(list: &IndexedList, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    let (field, count) = (&list.field, &list.count);
+    let items = &list.item_fields;
+    let nested = list.nested.iter().map(|n| indexed_list(n, ctx));
+    quote! {
+        #rt::IndexedList {
+            field: #field,
+            count: #count,
+            item_fields: &[#(#items),*],
+            nested: &[#(#nested),*],
+        }
+    }
+}
+
 fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     let rt = &ctx.rt;
     let name = ident(&ep.response_type);
@@ -285,6 +301,15 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             quote!(#d pub type #name = String;)
         }
         ResponseKind::Json => {
+            let from_text_fields = if ep.indexed_lists.is_empty() {
+                quote!(#rt::decode_text_fields(fields).map_err(|e| e.to_string()))
+            } else {
+                let lists = ep.indexed_lists.iter().map(|l| indexed_list(l, ctx));
+                quote! {
+                    #rt::decode_indexed_text_fields(fields, &[#(#lists),*])
+                        .map_err(|e| e.to_string())
+                }
+            };
             let never = |_: &Field| false;
             let s = structs::emit(
                 &Shape {
@@ -309,7 +334,7 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                         #rt::decode_json(payload)
                     }
                     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-                        #rt::decode_text_fields(fields).map_err(|e| e.to_string())
+                        #from_text_fields
                     }
                     fn from_json_with_status(
                         payload: &[u8],

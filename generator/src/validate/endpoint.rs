@@ -53,6 +53,7 @@ pub fn endpoint(
     let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
     let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
     Endpoint {
+        indexed_lists: Vec::new(),
         full_name: names::endpoint_full_name(group, &e.name),
         method_name: names::endpoint_method(&e.name),
         request_type: names::request_type(&e.name),

@@ -64,6 +64,9 @@ pub fn fields(
                 "response fields take no default; leave the field optional",
             );
         }
+        if let Some(count) = &f.indexed {
+            indexed(specs, count, &ty, side, scope, &p, r);
+        }
         let checks = constraints(f.constraints.as_ref(), &ty, &format!("{p}.constraints"), r);
         out.push(Field {
             wire: f.name.clone(),
@@ -74,11 +77,50 @@ pub fn fields(
             default,
             location,
             secret: f.secret,
+            indexed: f.indexed.clone(),
             checks,
             doc: f.doc.trim().to_owned(),
         });
     }
     out
+}
+
+/// An indexed list is a response-side `list<Type>` whose length is an integer field of
+/// the same list.
+fn indexed(
+    specs: &[FieldSpec],
+    count: &str,
+    ty: &Ty,
+    side: Side,
+    scope: &TypeScope,
+    path: &str,
+    r: &mut Reporter,
+) {
+    let p = format!("{path}.indexed");
+    if side == Side::Request {
+        r.error(
+            &p,
+            "`indexed` describes how answers spread a list; it applies to response and type fields",
+        );
+    }
+    if !matches!(ty, Ty::List(inner) if matches!(inner.as_ref(), Ty::Struct(_))) {
+        r.error(
+            &p,
+            "an indexed field is a `list<Type>` of one of the group's types",
+        );
+    }
+    let count_type = specs
+        .iter()
+        .find(|g| g.name == count)
+        .map(|g| parse_type(&g.ty, scope));
+    match count_type {
+        Some(Ok(t)) if t.is_integer() => {}
+        Some(_) => r.error(&p, format!("the count field `{count}` must be an integer")),
+        None => r.error(
+            &p,
+            format!("no field `{count}` in this list holds the number of items"),
+        ),
+    }
 }
 
 /// The names a field list has handed out so far: wire names, Rust idents, and every

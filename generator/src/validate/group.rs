@@ -9,7 +9,7 @@ use super::sources::sources;
 use super::types::{enumeration, TypeScope};
 use super::usage::mark_usage;
 use super::Reporter;
-use crate::ir::{Endpoint, Enum, Group, Location, Struct, Usage};
+use crate::ir::{Endpoint, Enum, Field, Group, IndexedList, Location, Struct, Ty, Usage};
 use crate::names;
 use crate::spec::{EnvelopeSpec, GroupSpec};
 use std::collections::HashMap;
@@ -33,7 +33,10 @@ pub fn group(
     type_names.claim(r, names::CLIENT_TYPE, "the platform's client type");
     let mut structs = structs(spec, &scope, &mut type_names, r);
     let mut enums = enums(spec, &mut type_names, r);
-    let endpoints = endpoints(spec, ctx, envelope, &scope, &mut type_names, r);
+    let mut endpoints = endpoints(spec, ctx, envelope, &scope, &mut type_names, r);
+    for ep in &mut endpoints {
+        ep.indexed_lists = indexed_lists(&ep.response, &structs, 0);
+    }
     doc_text::group(spec, r);
     mark_usage(&mut structs, &mut enums, &endpoints);
     Group {
@@ -48,6 +51,36 @@ pub fn group(
         enums,
         endpoints,
     }
+}
+
+/// The indexed lists of a field list, each resolved to its item type's fields (nested
+/// indexed lists included; the depth bound stops a type that contains itself).
+fn indexed_lists(fields: &[Field], structs: &[Struct], depth: usize) -> Vec<IndexedList> {
+    if depth > 4 {
+        return Vec::new();
+    }
+    fields
+        .iter()
+        .filter_map(|f| {
+            let count = f.indexed.as_ref()?;
+            let Ty::List(inner) = &f.ty else { return None };
+            let Ty::Struct(name) = inner.as_ref() else {
+                return None;
+            };
+            let item = structs.iter().find(|s| &s.name == name)?;
+            Some(IndexedList {
+                field: f.wire.clone(),
+                count: count.clone(),
+                item_fields: item
+                    .fields
+                    .iter()
+                    .filter(|g| g.indexed.is_none())
+                    .map(|g| g.wire.clone())
+                    .collect(),
+                nested: indexed_lists(&item.fields, structs, depth + 1),
+            })
+        })
+        .collect()
 }
 
 /// Every type name in the group's module, with where it came from.
