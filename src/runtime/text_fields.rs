@@ -1,95 +1,14 @@
 //! Decoding a response type from text fields (the children of a flat XML body), where
 //! every value is text: numbers and booleans are parsed where the type asks for them,
 //! so `<total_fee>100</total_fee>` fills an `i64` and an unparsable one is an error,
-//! never a guess.
+//! never a guess. Lists the wire spreads over numbered fields are gathered first.
 
 use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
 /// Decodes `T` from `(name, text)` pairs; unknown names are ignored as for JSON.
 pub fn decode_text_fields<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, Error> {
-    let map: MapDeserializer<'_, _, Error> = MapDeserializer::new(
-        fields
-            .iter()
-            .map(|(name, text)| (name.as_str(), TextValue(text.as_str()))),
-    );
-    T::deserialize(map)
-}
-
-/// One field's text, parsed into whatever the type asks for.
-#[derive(Clone, Copy)]
-struct TextValue<'a>(&'a str);
-
-impl<'de> IntoDeserializer<'de, Error> for TextValue<'_> {
-    type Deserializer = Self;
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-macro_rules! parsed {
-    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-                let parsed: $ty = self.0.trim().parse().map_err(|_| {
-                    de::Error::custom(format!(
-                        "`{}` is not a {}",
-                        self.0.chars().take(64).collect::<String>(),
-                        stringify!($ty)
-                    ))
-                })?;
-                visitor.$visit(parsed)
-            }
-        )*
-    };
-}
-
-impl<'de> Deserializer<'de> for TextValue<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_str(self.0)
-    }
-
-    parsed! {
-        deserialize_bool => visit_bool: bool,
-        deserialize_i8 => visit_i8: i8,
-        deserialize_i16 => visit_i16: i16,
-        deserialize_i32 => visit_i32: i32,
-        deserialize_i64 => visit_i64: i64,
-        deserialize_u8 => visit_u8: u8,
-        deserialize_u16 => visit_u16: u16,
-        deserialize_u32 => visit_u32: u32,
-        deserialize_u64 => visit_u64: u64,
-        deserialize_f32 => visit_f32: f32,
-        deserialize_f64 => visit_f64: f64,
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_enum(self.0.into_deserializer())
-    }
-
-    serde::forward_to_deserialize_any! {
-        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct identifier ignored_any
-    }
+    decode_indexed_text_fields(fields, &[])
 }
 
 /// A list the wire spreads over indexed fields (WeChat Pay's refund query:
@@ -112,8 +31,7 @@ pub struct IndexedList {
 const MAX_INDEXED_ITEMS: usize = 1000;
 
 /// Decodes `T` from text fields where some lists come as indexed fields: they are first
-/// gathered into lists of items, then everything is decoded as [`decode_text_fields`]
-/// does.
+/// gathered into lists of items, then every text is parsed as the type asks.
 pub fn decode_indexed_text_fields<T: DeserializeOwned>(
     fields: &[(String, String)],
     lists: &[IndexedList],
@@ -176,6 +94,15 @@ enum Node<'a> {
     Map(Vec<(String, Node<'a>)>),
 }
 
+impl<'a> Node<'a> {
+    fn text(self) -> Result<&'a str, Error> {
+        match self {
+            Node::Text(text) => Ok(text),
+            _ => Err(de::Error::custom("expected a text field, found a list")),
+        }
+    }
+}
+
 impl<'de> IntoDeserializer<'de, Error> for Node<'_> {
     type Deserializer = Self;
     fn into_deserializer(self) -> Self {
@@ -183,17 +110,50 @@ impl<'de> IntoDeserializer<'de, Error> for Node<'_> {
     }
 }
 
+/// Numbers and booleans: parsed from the text; anything else is an error.
+macro_rules! parsed {
+    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                let text = self.text()?;
+                let parsed: $ty = text.trim().parse().map_err(|_| {
+                    de::Error::custom(format!(
+                        "`{}` is not a {}",
+                        text.chars().take(64).collect::<String>(),
+                        stringify!($ty)
+                    ))
+                })?;
+                visitor.$visit(parsed)
+            }
+        )*
+    };
+}
+
 impl<'de> Deserializer<'de> for Node<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self {
-            Node::Text(text) => TextValue(text).deserialize_any(visitor),
+            Node::Text(text) => visitor.visit_str(text),
             Node::List(items) => SeqDeserializer::new(items.into_iter()).deserialize_any(visitor),
             Node::Map(entries) => {
                 MapDeserializer::new(entries.into_iter()).deserialize_any(visitor)
             }
         }
+    }
+
+    parsed! {
+        deserialize_bool => visit_bool: bool,
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+        deserialize_f32 => visit_f32: f32,
+        deserialize_f64 => visit_f64: f64,
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -210,63 +170,16 @@ impl<'de> Deserializer<'de> for Node<'_> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        name: &'static str,
-        variants: &'static [&'static str],
+        _name: &'static str,
+        _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self {
-            Node::Text(text) => TextValue(text).deserialize_enum(name, variants, visitor),
-            other => other.deserialize_any(visitor),
-        }
+        visitor.visit_enum(self.text()?.into_deserializer())
     }
 
     serde::forward_to_deserialize_any! {
         i128 u128 char str string bytes byte_buf unit unit_struct seq tuple
         tuple_struct map struct identifier ignored_any
-    }
-
-    // Numbers and booleans: parsed from text, as in `TextValue`.
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_bool(visitor)
-    }
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_i8(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_i16(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_i32(visitor)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_u8(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_u16(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_u32(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_u64(visitor)
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_f32(visitor)
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.text()?.deserialize_f64(visitor)
-    }
-}
-
-impl<'a> Node<'a> {
-    fn text(self) -> Result<TextValue<'a>, Error> {
-        match self {
-            Node::Text(text) => Ok(TextValue(text)),
-            _ => Err(de::Error::custom("expected a text field, found a list")),
-        }
     }
 }
 
