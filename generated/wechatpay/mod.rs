@@ -441,4 +441,115 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         constants: <pay::RefundQueryRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+    crate::runtime::EndpointInfo {
+        name: "pay.refund",
+        method: crate::runtime::HttpMethod::Post,
+        path: "/secapi/pay/refund",
+        needs_access_token: false,
+        response: crate::runtime::ResponseKind::Json,
+        example: None,
+        required: &["out_refund_no", "total_fee", "refund_fee"],
+        errors: &[
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST")),
+                "APPID 不存在",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("BIZERR_NEED_RETRY"),
+                ),
+                "退款业务流程错误,需要商户触发重试来解决:请不要更换商户退款单号,请使用相同参数再次调用 API",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("CERT_ERROR")),
+                "证书校验错误:请检查证书是否正确,证书是否过期或作废",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ERROR")),
+                "业务错误:申请退款业务发生错误,见 err_code_des",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("FREQUENCY_LIMITED"),
+                ),
+                "频率限制:2 个月之前的订单申请退款有频率限制",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_REQ_TOO_MUCH"),
+                ),
+                "无效请求过多,请检查业务是否正常",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+                ),
+                "无效 transaction_id",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST")),
+                "MCHID 不存在",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOAUTH")),
+                "异常 IP 请求不予受理:请求 IP 不在白名单中",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH")),
+                "余额不足:商户可用退款余额不足",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDER_NOT_READY")),
+                "订单处理中,暂时无法退款,请稍后再试",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR")),
+                "参数错误",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REFUND_FEE_MISMATCH"),
+                ),
+                "订单金额或退款金额与之前请求不一致,请核实后再试",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                ),
+                "请使用 post 方法",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+                "签名错误",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+                "系统超时或系统异常,请用相同参数再次调用",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("TRADE_OVERDUE")),
+                "订单已经超过退款期限",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("USER_ACCOUNT_ABNORMAL"),
+                ),
+                "退款请求失败:用户帐号注销",
+            ),
+            (
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"),
+                ),
+                "XML 格式错误",
+            ),
+        ],
+        auth: <pay::RefundRequest as crate::runtime::Endpoint>::AUTH,
+        host: <pay::RefundRequest as crate::runtime::Endpoint>::HOST,
+        constants: <pay::RefundRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
 ];

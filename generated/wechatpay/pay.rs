@@ -85,6 +85,21 @@ impl<'a> Pay<'a> {
     ) -> crate::runtime::Call<'a, Client, RefundQueryRequest> {
         crate::runtime::Call::new(self.client, request)
     }
+    /// 申请退款:需要商户证书(双向 TLS)
+    ///
+    /// `pay.refund` — POST `/secapi/pay/refund`
+    ///
+    /// 当交易发生之后一段时间内,由于买家或者卖家的原因需要退款时,卖家可以通过退款接口将支付款退还给买家。
+    /// 请求需要双向证书(`ClientBuilder::client_certificate`)。一笔退款失败后重新提交,请不要更换退款单号,请使用原商户退款单号:
+    /// 因此 SYSTEMERROR 与 BIZERR_NEED_RETRY 时以同一 out_refund_no 重试是安全的,本 SDK 会自动重试。
+    ///
+    /// Source: <https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_4>
+    pub fn refund(
+        &self,
+        request: RefundRequest,
+    ) -> crate::runtime::Call<'a, Client, RefundRequest> {
+        crate::runtime::Call::new(self.client, request)
+    }
 }
 /// Request of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
@@ -1520,6 +1535,514 @@ impl crate::runtime::Endpoint for RefundQueryRequest {
         Ok(())
     }
 }
+/// Request of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundRequest {
+    /// 商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@,同一退款单号多次请求只退一笔
+    ///
+    /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
+    pub out_refund_no: String,
+    /// 订单总金额,单位为分
+    ///
+    /// Wire name `total_fee`; cloud-call name `totalFee`.
+    pub total_fee: i64,
+    /// 退款总金额,单位为分
+    ///
+    /// Wire name `refund_fee`; cloud-call name `refundFee`.
+    pub refund_fee: i64,
+    /// 退款货币种类,默认 CNY
+    ///
+    /// Wire name `refund_fee_type`; cloud-call name `refundFeeType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_fee_type: Option<String>,
+    /// 退款原因,若商户传入,会在下发给用户的退款消息中体现
+    ///
+    /// Wire name `refund_desc`; cloud-call name `refundDesc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_desc: Option<String>,
+    /// 退款资金来源:REFUND_SOURCE_UNSETTLED_FUNDS 未结算资金退款(默认),REFUND_SOURCE_RECHARGE_FUNDS 可用余额退款
+    ///
+    /// Wire name `refund_account`; cloud-call name `refundAccount`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_account: Option<String>,
+    /// 异步接收微信支付退款结果通知的回调地址,通知 URL 必须为外网可访问的 url,不允许带参数
+    ///
+    /// Wire name `notify_url`; cloud-call name `notifyUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    /// 微信订单号与商户订单号二选一
+    #[serde(flatten)]
+    pub order: RefundOrder,
+}
+impl RefundRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(
+        out_refund_no: impl Into<String>,
+        total_fee: i64,
+        refund_fee: i64,
+        order: RefundOrder,
+    ) -> Self {
+        Self {
+            out_refund_no: out_refund_no.into(),
+            total_fee,
+            refund_fee,
+            refund_fee_type: None,
+            refund_desc: None,
+            refund_account: None,
+            notify_url: None,
+            order,
+        }
+    }
+    /// Sets `refund_fee_type`: 退款货币种类,默认 CNY
+    pub fn refund_fee_type(mut self, refund_fee_type: impl Into<String>) -> Self {
+        self.refund_fee_type = Some(refund_fee_type.into());
+        self
+    }
+    /// Sets `refund_desc`: 退款原因,若商户传入,会在下发给用户的退款消息中体现
+    pub fn refund_desc(mut self, refund_desc: impl Into<String>) -> Self {
+        self.refund_desc = Some(refund_desc.into());
+        self
+    }
+    /// Sets `refund_account`: 退款资金来源:REFUND_SOURCE_UNSETTLED_FUNDS 未结算资金退款(默认),REFUND_SOURCE_RECHARGE_FUNDS 可用余额退款
+    pub fn refund_account(mut self, refund_account: impl Into<String>) -> Self {
+        self.refund_account = Some(refund_account.into());
+        self
+    }
+    /// Sets `notify_url`: 异步接收微信支付退款结果通知的回调地址,通知 URL 必须为外网可访问的 url,不允许带参数
+    pub fn notify_url(mut self, notify_url: impl Into<String>) -> Self {
+        self.notify_url = Some(notify_url.into());
+        self
+    }
+}
+/// 微信订单号与商户订单号二选一
+///
+/// Part of [`RefundRequest`]; exactly one choice is sent.
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+#[serde(untagged)]
+pub enum RefundOrder {
+    /// 按微信订单号退款
+    TransactionId {
+        /// 微信订单号
+        ///
+        /// Wire name `transaction_id`; cloud-call name `transactionId`.
+        transaction_id: String,
+    },
+    /// 按商户订单号退款
+    OutTradeNo {
+        /// 商户订单号
+        ///
+        /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+        out_trade_no: String,
+    },
+}
+impl RefundOrder {
+    /// The `TransactionId` choice: 按微信订单号退款
+    pub fn transaction_id(transaction_id: impl Into<String>) -> Self {
+        Self::TransactionId {
+            transaction_id: transaction_id.into(),
+        }
+    }
+    /// The `OutTradeNo` choice: 按商户订单号退款
+    pub fn out_trade_no(out_trade_no: impl Into<String>) -> Self {
+        Self::OutTradeNo {
+            out_trade_no: out_trade_no.into(),
+        }
+    }
+}
+/// Response of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundResponse {
+    /// 微信订单号
+    ///
+    /// Wire name `transaction_id`; cloud-call name `transactionId`.
+    #[serde(alias = "transactionId")]
+    pub transaction_id: String,
+    /// 商户订单号
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    #[serde(alias = "outTradeNo")]
+    pub out_trade_no: String,
+    /// 商户退款单号
+    ///
+    /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
+    #[serde(alias = "outRefundNo")]
+    pub out_refund_no: String,
+    /// 微信退款单号
+    ///
+    /// Wire name `refund_id`; cloud-call name `refundId`.
+    #[serde(alias = "refundId")]
+    pub refund_id: String,
+    /// 退款总金额,单位为分
+    ///
+    /// Wire name `refund_fee`; cloud-call name `refundFee`.
+    #[serde(alias = "refundFee")]
+    pub refund_fee: i64,
+    /// 应结退款金额,单位为分
+    ///
+    /// Wire name `settlement_refund_fee`; cloud-call name `settlementRefundFee`.
+    #[serde(alias = "settlementRefundFee", default)]
+    pub settlement_refund_fee: Option<i64>,
+    /// 订单总金额,单位为分
+    ///
+    /// Wire name `total_fee`; cloud-call name `totalFee`.
+    #[serde(alias = "totalFee")]
+    pub total_fee: i64,
+    /// 应结订单金额,单位为分
+    ///
+    /// Wire name `settlement_total_fee`; cloud-call name `settlementTotalFee`.
+    #[serde(alias = "settlementTotalFee", default)]
+    pub settlement_total_fee: Option<i64>,
+    /// 标价币种
+    ///
+    /// Wire name `fee_type`; cloud-call name `feeType`.
+    #[serde(alias = "feeType", default)]
+    pub fee_type: Option<String>,
+    /// 现金支付金额,单位为分
+    ///
+    /// Wire name `cash_fee`; cloud-call name `cashFee`.
+    #[serde(alias = "cashFee")]
+    pub cash_fee: i64,
+    /// 现金退款金额,单位为分
+    ///
+    /// Wire name `cash_refund_fee`; cloud-call name `cashRefundFee`.
+    #[serde(alias = "cashRefundFee", default)]
+    pub cash_refund_fee: Option<i64>,
+    /// 代金券退款总金额,单位为分
+    ///
+    /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
+    #[serde(alias = "couponRefundFee", default)]
+    pub coupon_refund_fee: Option<i64>,
+    /// 退款代金券使用数量
+    ///
+    /// Wire name `coupon_refund_count`; cloud-call name `couponRefundCount`.
+    #[serde(alias = "couponRefundCount", default)]
+    pub coupon_refund_count: Option<u32>,
+    /// 退款代金券(应答中以 _$n 编号的字段)
+    ///
+    /// Wire name `coupons`.
+    #[serde(default)]
+    pub coupons: Option<Vec<RefundedCoupon>>,
+}
+impl crate::runtime::Response for RefundResponse {
+    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
+    fn from_json(
+        payload: &[u8],
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::decode_json(payload)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        crate::runtime::decode_indexed_text_fields(
+                fields,
+                &[
+                    crate::runtime::IndexedList {
+                        field: "coupons",
+                        count: "coupon_refund_count",
+                        item_fields: &[
+                            "coupon_type",
+                            "coupon_refund_id",
+                            "coupon_refund_fee",
+                        ],
+                        nested: &[],
+                    },
+                ],
+            )
+            .map_err(|e| e.to_string())
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &crate::runtime::Envelope,
+    ) -> (
+        Result<Self, crate::runtime::__private::serde_json::Error>,
+        crate::runtime::envelopes::Status,
+    ) {
+        crate::runtime::envelopes::decode_with_status(envelope, payload)
+    }
+}
+/// Errors of `pay.refund` ([`RefundRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundError {
+    /// APPID 不存在 (return_code APPID_NOT_EXIST)
+    AppIdNotExist { message: String },
+    /// 退款业务流程错误,需要商户触发重试来解决:请不要更换商户退款单号,请使用相同参数再次调用 API (return_code BIZERR_NEED_RETRY)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    BizErrNeedRetry { message: String },
+    /// 证书校验错误:请检查证书是否正确,证书是否过期或作废 (return_code CERT_ERROR)
+    CertError { message: String },
+    /// 业务错误:申请退款业务发生错误,见 err_code_des (return_code ERROR)
+    BusinessError { message: String },
+    /// 通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg (return_code FAIL)
+    CommunicationFailure { message: String },
+    /// 频率限制:2 个月之前的订单申请退款有频率限制 (return_code FREQUENCY_LIMITED)
+    FrequencyLimited { message: String },
+    /// 无效请求过多,请检查业务是否正常 (return_code INVALID_REQ_TOO_MUCH)
+    InvalidReqTooMuch { message: String },
+    /// 无效 transaction_id (return_code INVALID_TRANSACTIONID)
+    InvalidTransactionId { message: String },
+    /// MCHID 不存在 (return_code MCHID_NOT_EXIST)
+    MchIdNotExist { message: String },
+    /// 异常 IP 请求不予受理:请求 IP 不在白名单中 (return_code NOAUTH)
+    NoAuth { message: String },
+    /// 余额不足:商户可用退款余额不足 (return_code NOTENOUGH)
+    NotEnough { message: String },
+    /// 订单处理中,暂时无法退款,请稍后再试 (return_code ORDER_NOT_READY)
+    OrderNotReady { message: String },
+    /// 参数错误 (return_code PARAM_ERROR)
+    ParamError { message: String },
+    /// 订单金额或退款金额与之前请求不一致,请核实后再试 (return_code REFUND_FEE_MISMATCH)
+    RefundFeeMismatch { message: String },
+    /// 请使用 post 方法 (return_code REQUIRE_POST_METHOD)
+    RequirePostMethod { message: String },
+    /// 签名错误 (return_code SIGNERROR)
+    SignError { message: String },
+    /// 系统超时或系统异常,请用相同参数再次调用 (return_code SYSTEMERROR)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemError { message: String },
+    /// 订单已经超过退款期限 (return_code TRADE_OVERDUE)
+    TradeOverdue { message: String },
+    /// 退款请求失败:用户帐号注销 (return_code USER_ACCOUNT_ABNORMAL)
+    UserAccountAbnormal { message: String },
+    /// XML 格式错误 (return_code XML_FORMAT_ERROR)
+    XmlFormatError { message: String },
+    /// A code the docs do not list for this endpoint.
+    Other { code: String, message: String },
+}
+impl RefundError {
+    /// The platform's error code.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::AppIdNotExist { .. } => "APPID_NOT_EXIST",
+            Self::BizErrNeedRetry { .. } => "BIZERR_NEED_RETRY",
+            Self::CertError { .. } => "CERT_ERROR",
+            Self::BusinessError { .. } => "ERROR",
+            Self::CommunicationFailure { .. } => "FAIL",
+            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED",
+            Self::InvalidReqTooMuch { .. } => "INVALID_REQ_TOO_MUCH",
+            Self::InvalidTransactionId { .. } => "INVALID_TRANSACTIONID",
+            Self::MchIdNotExist { .. } => "MCHID_NOT_EXIST",
+            Self::NoAuth { .. } => "NOAUTH",
+            Self::NotEnough { .. } => "NOTENOUGH",
+            Self::OrderNotReady { .. } => "ORDER_NOT_READY",
+            Self::ParamError { .. } => "PARAM_ERROR",
+            Self::RefundFeeMismatch { .. } => "REFUND_FEE_MISMATCH",
+            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
+            Self::SignError { .. } => "SIGNERROR",
+            Self::SystemError { .. } => "SYSTEMERROR",
+            Self::TradeOverdue { .. } => "TRADE_OVERDUE",
+            Self::UserAccountAbnormal { .. } => "USER_ACCOUNT_ABNORMAL",
+            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
+            Self::Other { code, .. } => code.as_str(),
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::AppIdNotExist { message }
+            | Self::BizErrNeedRetry { message }
+            | Self::CertError { message }
+            | Self::BusinessError { message }
+            | Self::CommunicationFailure { message }
+            | Self::FrequencyLimited { message }
+            | Self::InvalidReqTooMuch { message }
+            | Self::InvalidTransactionId { message }
+            | Self::MchIdNotExist { message }
+            | Self::NoAuth { message }
+            | Self::NotEnough { message }
+            | Self::OrderNotReady { message }
+            | Self::ParamError { message }
+            | Self::RefundFeeMismatch { message }
+            | Self::RequirePostMethod { message }
+            | Self::SignError { message }
+            | Self::SystemError { message }
+            | Self::TradeOverdue { message }
+            | Self::UserAccountAbnormal { message }
+            | Self::XmlFormatError { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::AppIdNotExist { .. } => "APPID 不存在",
+            Self::BizErrNeedRetry { .. } => {
+                "退款业务流程错误,需要商户触发重试来解决:请不要更换商户退款单号,请使用相同参数再次调用 API"
+            }
+            Self::CertError { .. } => {
+                "证书校验错误:请检查证书是否正确,证书是否过期或作废"
+            }
+            Self::BusinessError { .. } => {
+                "业务错误:申请退款业务发生错误,见 err_code_des"
+            }
+            Self::CommunicationFailure { .. } => {
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg"
+            }
+            Self::FrequencyLimited { .. } => {
+                "频率限制:2 个月之前的订单申请退款有频率限制"
+            }
+            Self::InvalidReqTooMuch { .. } => {
+                "无效请求过多,请检查业务是否正常"
+            }
+            Self::InvalidTransactionId { .. } => "无效 transaction_id",
+            Self::MchIdNotExist { .. } => "MCHID 不存在",
+            Self::NoAuth { .. } => {
+                "异常 IP 请求不予受理:请求 IP 不在白名单中"
+            }
+            Self::NotEnough { .. } => "余额不足:商户可用退款余额不足",
+            Self::OrderNotReady { .. } => {
+                "订单处理中,暂时无法退款,请稍后再试"
+            }
+            Self::ParamError { .. } => "参数错误",
+            Self::RefundFeeMismatch { .. } => {
+                "订单金额或退款金额与之前请求不一致,请核实后再试"
+            }
+            Self::RequirePostMethod { .. } => "请使用 post 方法",
+            Self::SignError { .. } => "签名错误",
+            Self::SystemError { .. } => {
+                "系统超时或系统异常,请用相同参数再次调用"
+            }
+            Self::TradeOverdue { .. } => "订单已经超过退款期限",
+            Self::UserAccountAbnormal { .. } => "退款请求失败:用户帐号注销",
+            Self::XmlFormatError { .. } => "XML 格式错误",
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for RefundError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "return_code {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for RefundError {}
+impl crate::runtime::ApiError for RefundError {
+    fn code(&self) -> crate::runtime::Code {
+        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+    }
+    fn message(&self) -> &str {
+        RefundError::message(self)
+    }
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::BizErrNeedRetry { .. } | Self::SystemError { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        false
+    }
+}
+impl crate::runtime::FromCode for RefundError {
+    type Code = String;
+    fn from_code(code: String, message: String) -> Self {
+        match code.as_str() {
+            "APPID_NOT_EXIST" => Self::AppIdNotExist { message },
+            "BIZERR_NEED_RETRY" => Self::BizErrNeedRetry { message },
+            "CERT_ERROR" => Self::CertError { message },
+            "ERROR" => Self::BusinessError { message },
+            "FAIL" => {
+                Self::CommunicationFailure {
+                    message,
+                }
+            }
+            "FREQUENCY_LIMITED" => Self::FrequencyLimited { message },
+            "INVALID_REQ_TOO_MUCH" => Self::InvalidReqTooMuch { message },
+            "INVALID_TRANSACTIONID" => {
+                Self::InvalidTransactionId {
+                    message,
+                }
+            }
+            "MCHID_NOT_EXIST" => Self::MchIdNotExist { message },
+            "NOAUTH" => Self::NoAuth { message },
+            "NOTENOUGH" => Self::NotEnough { message },
+            "ORDER_NOT_READY" => Self::OrderNotReady { message },
+            "PARAM_ERROR" => Self::ParamError { message },
+            "REFUND_FEE_MISMATCH" => Self::RefundFeeMismatch { message },
+            "REQUIRE_POST_METHOD" => Self::RequirePostMethod { message },
+            "SIGNERROR" => Self::SignError { message },
+            "SYSTEMERROR" => Self::SystemError { message },
+            "TRADE_OVERDUE" => Self::TradeOverdue { message },
+            "USER_ACCOUNT_ABNORMAL" => {
+                Self::UserAccountAbnormal {
+                    message,
+                }
+            }
+            "XML_FORMAT_ERROR" => Self::XmlFormatError { message },
+            _ => Self::Other { code, message },
+        }
+    }
+}
+impl crate::runtime::Endpoint for RefundRequest {
+    const NAME: &'static str = "pay.refund";
+    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const PATH: &'static str = "/secapi/pay/refund";
+    const CLIENT_CERT: bool = true;
+    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+        scheme: "wechatpay_v2",
+        field: "sign",
+    };
+    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const IDEMPOTENT: bool = true;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    type Platform = super::Wechatpay;
+    type Response = RefundResponse;
+    type Error = RefundError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        {
+            let v = &self.out_refund_no;
+            crate::runtime::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+            crate::runtime::validate::charset("out_refund_no", v, "0-9a-zA-Z_|*@-")?;
+        }
+        {
+            let v = &self.total_fee;
+            crate::runtime::validate::range(
+                "total_fee",
+                *v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        {
+            let v = &self.refund_fee;
+            crate::runtime::validate::range(
+                "refund_fee",
+                *v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        if let Some(v) = &self.refund_desc {
+            crate::runtime::validate::byte_len("refund_desc", v, 0usize, 80usize)?;
+        }
+        if let Some(v) = &self.notify_url {
+            crate::runtime::validate::byte_len("notify_url", v, 0usize, 256usize)?;
+        }
+        match &self.order {
+            RefundOrder::TransactionId { transaction_id, .. } => {
+                let v = transaction_id;
+                crate::runtime::validate::byte_len(
+                    "transaction_id",
+                    v,
+                    1usize,
+                    32usize,
+                )?;
+            }
+            RefundOrder::OutTradeNo { out_trade_no, .. } => {
+                let v = out_trade_no;
+                crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+            }
+        }
+        Ok(())
+    }
+}
 /// 一张退款代金券
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
@@ -1604,6 +2127,26 @@ pub struct RefundItem {
     /// Wire name `refund_success_time`; cloud-call name `refundSuccessTime`.
     #[serde(alias = "refundSuccessTime", default)]
     pub refund_success_time: Option<String>,
+}
+/// 本次退款的一张代金券(退款申请应答中以 _$n 编号的字段)
+#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
+#[serde(crate = "crate::runtime::__private::serde")]
+pub struct RefundedCoupon {
+    /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
+    ///
+    /// Wire name `coupon_type`; cloud-call name `couponType`.
+    #[serde(alias = "couponType", default)]
+    pub coupon_type: Option<String>,
+    /// 退款代金券ID
+    ///
+    /// Wire name `coupon_refund_id`; cloud-call name `couponRefundId`.
+    #[serde(alias = "couponRefundId")]
+    pub coupon_refund_id: String,
+    /// 单个退款代金券支付金额,单位为分
+    ///
+    /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
+    #[serde(alias = "couponRefundFee")]
+    pub coupon_refund_fee: i64,
 }
 /// 账单类型
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

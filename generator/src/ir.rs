@@ -223,6 +223,8 @@ pub enum Auth {
 pub struct Endpoint {
     /// Response lists spread over indexed fields (WeChat Pay's refund query).
     pub indexed_lists: Vec<IndexedList>,
+    /// The call needs the client certificate.
+    pub client_cert: bool,
     pub full_name: String,
     pub method_name: String,
     pub request_type: String,

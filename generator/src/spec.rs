@@ -306,6 +306,9 @@ pub struct EndpointSpec {
     pub body: Option<BodySpec>,
     #[serde(default)]
     pub idempotent: Option<bool>,
+    /// The call needs the client certificate (mutual TLS: WeChat Pay refunds).
+    #[serde(default)]
+    pub client_cert: bool,
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
     #[serde(default)]

@@ -3,7 +3,9 @@
 
 use super::signers::{BuildError, InfallibleSigner, Signer};
 use super::transport::{BodyLimits, Transport};
-use super::{CallOptions, Credentials, Endpoint, Error, Execute, Platform, RetryPolicy};
+use super::{
+    CallOptions, ClientIdentity, Credentials, Endpoint, Error, Execute, Platform, RetryPolicy,
+};
 use crate::token::{
     AccessToken, BoxFuture, TokenError, TokenFetcher, TokenManager, TokenManagerBuilder,
     TokenSource, TokenStore,
@@ -94,6 +96,7 @@ pub struct ClientBuilder<P: Platform> {
     timeout: Duration,
     limits: BodyLimits,
     http: Option<reqwest::Client>,
+    cert_http: Option<reqwest::Client>,
     retry: RetryPolicy,
     token_mode: usize,
     token_source: Option<Arc<dyn TokenSource>>,
@@ -128,6 +131,7 @@ impl<P: Platform> ClientBuilder<P> {
             timeout: super::DEFAULT_TIMEOUT,
             limits: BodyLimits::default(),
             http: None,
+            cert_http: None,
             retry: RetryPolicy::default(),
             token_mode: 0,
             token_source: None,
@@ -177,6 +181,32 @@ impl<P: Platform> ClientBuilder<P> {
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
+    }
+    /// Presents `identity` on the calls that need a client certificate (WeChat Pay's
+    /// refunds). The TLS client for them is built now: an identity rustls refuses is an
+    /// error here.
+    pub fn client_certificate(self, identity: ClientIdentity) -> Result<Self, BuildError> {
+        self.client_certificate_with(identity, reqwest::Client::builder())
+    }
+    /// As [`Self::client_certificate`], on your reqwest settings (proxy, root
+    /// certificates, timeouts) for the certificate calls.
+    pub fn client_certificate_with(
+        mut self,
+        identity: ClientIdentity,
+        http: reqwest::ClientBuilder,
+    ) -> Result<Self, BuildError> {
+        let error = |reason: String| BuildError {
+            platform: P::NAME,
+            reason,
+        };
+        let identity = identity.to_reqwest().map_err(|e| error(e.to_string()))?;
+        let client = http
+            .use_rustls_tls()
+            .identity(identity)
+            .build()
+            .map_err(|e| error(format!("the client certificate's TLS client: {e}")))?;
+        self.cert_http = Some(client);
+        Ok(self)
     }
     /// How calls answered "system busy" are retried (see [`RetryPolicy`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
@@ -243,6 +273,9 @@ impl<P: Platform> ClientBuilder<P> {
             self.timeout,
         )
         .with_limits(self.limits);
+        if let Some(cert_http) = self.cert_http.take() {
+            transport = transport.with_cert_http(cert_http);
+        }
         for (name, production) in P::HOSTS.named {
             let url = match self.hosts.iter().find(|(n, _)| n == name) {
                 Some((_, url)) => url.clone(),

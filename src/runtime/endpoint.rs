@@ -71,6 +71,8 @@ pub trait Endpoint: Serialize + Send + Sync {
     const HOST: Option<&'static str> = None;
     const AUTH: Auth;
     const BODY: BodyKind;
+    /// Does the call need the client certificate (mutual TLS)?
+    const CLIENT_CERT: bool = false;
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.

@@ -16,6 +16,7 @@ mod endpoint;
 pub mod envelopes;
 mod error;
 pub mod execute;
+mod identity;
 mod media;
 pub mod money;
 mod platform;
@@ -40,6 +41,7 @@ pub use endpoint::{
 pub use envelopes::{Envelope, EnvelopeStyle};
 pub use error::Error;
 pub use execute::{fetch_token, lifetime, IssuesToken, TokenText};
+pub use identity::{ClientIdentity, IdentityError};
 pub use media::{FileUpload, Media, Multipart, MultipartValue};
 pub use platform::{Credentials, Hosts, Platform, TokenMode};
 pub use retry::RetryPolicy;

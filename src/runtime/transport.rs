@@ -36,6 +36,8 @@ pub struct Transport {
     hosts: Vec<(String, String)>,
     timeout: Duration,
     limits: BodyLimits,
+    /// The client presenting the client certificate, for endpoints that need it.
+    cert_http: Option<reqwest::Client>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -47,6 +49,7 @@ impl std::fmt::Debug for Transport {
         }
         d.field("timeout", &self.timeout)
             .field("limits", &self.limits)
+            .field("client_certificate", &self.cert_http.is_some())
             .finish()
     }
 }
@@ -100,7 +103,15 @@ impl Transport {
             hosts: Vec::new(),
             timeout,
             limits: BodyLimits::default(),
+            cert_http: None,
         }
+    }
+
+    /// Sends the endpoints that need the client certificate with `http` (a client
+    /// built with the certificate's identity).
+    pub fn with_cert_http(mut self, http: reqwest::Client) -> Self {
+        self.cert_http = Some(http);
+        self
     }
 
     /// Sets the largest bodies read (see [`BodyLimits`]).
@@ -194,9 +205,18 @@ impl Transport {
             query.append(&mut body_extras);
         }
         request.write_query(&mut query);
+        let http =
+            match (E::CLIENT_CERT, &self.cert_http) {
+                (false, _) => &self.http,
+                (true, Some(cert_http)) => cert_http,
+                (true, None) => return Err(encode_error::<E>(
+                    "this call needs the client certificate (ClientBuilder::client_certificate)"
+                        .into(),
+                )),
+            };
         let builder = match E::METHOD {
-            HttpMethod::Get => self.http.get(url),
-            HttpMethod::Post => self.http.post(url),
+            HttpMethod::Get => http.get(url),
+            HttpMethod::Post => http.post(url),
         };
         let builder = if query.is_empty() {
             builder

@@ -492,7 +492,7 @@ impl Simulator {
             .platforms
             .iter()
             .enumerate()
-            .filter(|(_, p)| platform.map_or(true, |want| want == p.name))
+            .filter(|(_, p)| platform.is_none_or(|want| want == p.name))
             .flat_map(|(pi, p)| {
                 p.endpoints
                     .iter()

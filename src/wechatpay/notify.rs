@@ -136,7 +136,7 @@ impl Client {
             Some(t) => SignType::from_wire(Some(t))
                 .ok_or_else(|| NotifyError::UnknownSignType(bounded_message(t.to_owned())))?,
         };
-        if text(&fields, "sign").map_or(true, str::is_empty) {
+        if text(&fields, "sign").is_none_or(str::is_empty) {
             return Err(NotifyError::MissingSign);
         }
         self.signer()

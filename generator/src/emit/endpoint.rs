@@ -61,6 +61,14 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         Some(h) => quote!(const HOST: Option<&'static str> = Some(#h);),
         None => quote!(),
     };
+    // Emitted only where true, as `HOST`, so other endpoints' output is unchanged.
+    let client_cert = if ep.client_cert {
+        quote!(
+            const CLIENT_CERT: bool = true;
+        )
+    } else {
+        quote!()
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -73,6 +81,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const METHOD: #rt::HttpMethod = #method;
             const PATH: &'static str = #path;
             #host
+            #client_cert
             const AUTH: #rt::Auth = #auth;
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;

@@ -54,6 +54,7 @@ pub fn endpoint(
     let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
     Endpoint {
         indexed_lists: Vec::new(),
+        client_cert: e.client_cert,
         full_name: names::endpoint_full_name(group, &e.name),
         method_name: names::endpoint_method(&e.name),
         request_type: names::request_type(&e.name),
