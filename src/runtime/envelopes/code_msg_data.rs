@@ -11,7 +11,8 @@
 //!    have the platform's code type (text where the docs' codes are integers);
 //! 5. `data` is decoded by the endpoint's response type.
 
-use super::{api_error, decode_error, nested_payload, status_error, unwrapped, Decoder, Envelope};
+use super::{api_error, decode_error, nested_payload, status_error, unreadable, unwrapped};
+use super::{Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse};
 use serde_json::{Map, Value};
@@ -105,14 +106,7 @@ impl Decoder for CodeMsgData {
         let raw = &raw;
         let map: Map<String, Value> = match serde_json::from_slice(&raw.body) {
             Ok(m) => m,
-            Err(_) if !raw.is_success() => return Err(status_error(E::NAME, raw)),
-            Err(e) => {
-                return Err(decode_error(
-                    E::NAME,
-                    raw,
-                    format!("expected a JSON object: {e}"),
-                ))
-            }
+            Err(e) => return Err(unreadable::<E>(raw, "a JSON object", e)),
         };
         if S::VERIFIES_ANSWERS && matches!(E::AUTH, Auth::Sign { .. }) {
             if let Err(e) = signer.verify(&map) {

@@ -1,7 +1,7 @@
 //! `errcode`: the status travels next to the payload (`{errcode, errmsg, …fields}`,
 //! WeChat; either spelling of the status fields).
 
-use super::{api_error, decode_error, read_status, status_error, unwrapped};
+use super::{api_error, decode_error, read_status, status_error, unreadable, unwrapped};
 use super::{Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::{Endpoint, Error, RawResponse, Response};
@@ -27,14 +27,7 @@ impl Decoder for Errcode {
             Ok(_) => status,
             Err(_) => match read_status(envelope, &raw.body) {
                 Ok(s) => s,
-                Err(_) if !raw.is_success() => return Err(status_error(E::NAME, &raw)),
-                Err(e) => {
-                    return Err(decode_error(
-                        E::NAME,
-                        &raw,
-                        format!("expected a JSON object: {e}"),
-                    ))
-                }
+                Err(e) => return Err(unreadable::<E>(&raw, "a JSON object", e)),
             },
         };
         if let Some((code, message)) = status.error_code(envelope) {

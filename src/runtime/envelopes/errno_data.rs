@@ -3,7 +3,8 @@
 //! the token endpoint, and their two error spellings (`{errno, error, error_description}`
 //! and OAuth2.0's `{error, error_description}`).
 
-use super::{api_error, decode_error, nested_payload, status_error, unwrapped, Decoder, Envelope};
+use super::{api_error, decode_error, nested_payload, status_error, unreadable, unwrapped};
+use super::{Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::{bounded_message, Code, Endpoint, Error, RawResponse};
 use serde_json::{Map, Value};
@@ -112,15 +113,8 @@ impl Decoder for ErrnoData {
         let raw = &raw;
         let value: Value = match serde_json::from_slice(&raw.body) {
             Ok(v @ Value::Object(_)) => v,
-            _ if !raw.is_success() => return Err(status_error(E::NAME, raw)),
-            Ok(_) => return Err(decode_error(E::NAME, raw, "expected a JSON object".into())),
-            Err(e) => {
-                return Err(decode_error(
-                    E::NAME,
-                    raw,
-                    format!("expected a JSON object: {e}"),
-                ))
-            }
+            Ok(_) => return Err(unreadable::<E>(raw, "a JSON object", "another JSON value")),
+            Err(e) => return Err(unreadable::<E>(raw, "a JSON object", e)),
         };
         let Value::Object(map) = &value else {
             return Err(decode_error(E::NAME, raw, "expected a JSON object".into()));

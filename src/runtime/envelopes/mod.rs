@@ -80,6 +80,20 @@ pub fn decode_error<E>(endpoint: &'static str, raw: &RawResponse, reason: String
     }
 }
 
+/// An answer the envelope cannot read: the HTTP failure when the status is one (the
+/// body is then rarely the platform's), else a decode error saying what was expected.
+pub fn unreadable<E: Endpoint>(
+    raw: &RawResponse,
+    expected: &str,
+    error: impl std::fmt::Display,
+) -> Error<E::Error> {
+    if raw.is_success() {
+        decode_error(E::NAME, raw, format!("expected {expected}: {error}"))
+    } else {
+        status_error(E::NAME, raw)
+    }
+}
+
 /// A non-success HTTP status, keeping the start of the body.
 pub fn status_error<E>(endpoint: &'static str, raw: &RawResponse) -> Error<E> {
     Error::Status {

@@ -10,7 +10,7 @@
 //!    (`ORDERPAID`, `SYSTEMERROR`…) and `err_code_des`;
 //! 5. the fields are decoded by the endpoint's response type, numbers parsed from text.
 
-use super::{api_error, as_it_came, decode_error, status_error, Decoder, Envelope};
+use super::{api_error, as_it_came, decode_error, status_error, unreadable, Decoder, Envelope};
 use crate::runtime::signers::Signer;
 use crate::runtime::xml::parse_flat;
 use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse, Response};
@@ -34,14 +34,7 @@ impl Decoder for WechatpayXml {
         let raw = &raw;
         let fields = match parse_flat(&raw.body) {
             Ok(fields) => fields,
-            Err(_) if !raw.is_success() => return Err(status_error(E::NAME, raw)),
-            Err(e) => {
-                return Err(decode_error(
-                    E::NAME,
-                    raw,
-                    format!("expected a flat XML body: {e}"),
-                ))
-            }
+            Err(e) => return Err(unreadable::<E>(raw, "a flat XML body", e)),
         };
         let text = |name: Option<&str>| {
             let name = name?;
