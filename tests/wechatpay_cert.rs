@@ -284,3 +284,79 @@ async fn a_refund_without_a_certificate_is_refused_before_sending() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// A fund-flow bill in the documented column layout (written for this test; no public
+/// sample with a known key exists).
+const FUNDFLOW: &str = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号\n`2019-07-25 08:35:41,`4200000123201907251234567890,`1234567890123456789,`退款,`退款,`支出,`1.42,`100.58,`system,`缺货,`REFUND123\n`2019-07-25 09:00:00,`4200000123201907251234567891,`1234567890123456790,`交易,`交易,`收入,`6.00,`106.58,`system,`,`\n资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额\n`2,`1,`6.00,`1,`1.42\n";
+
+#[tokio::test]
+async fn fund_flow_is_downloaded_over_mutual_tls_always_signed_with_hmac() {
+    let (url, seen) = mutual_tls_server(FUNDFLOW.to_owned()).await;
+    let pay = Client::builder(APP_ID, MCH_ID, KEY)
+        .base_url(&url)
+        .sign_type(SignType::Md5) // the client's default; the endpoint forces HMAC
+        .client_certificate_with(pem_identity(), trusting_the_test_ca())
+        .unwrap()
+        .build();
+    let flow = pay
+        .download_fundflow(DownloadFundflowRequest::new("20190725", AccountType::Basic))
+        .await
+        .unwrap();
+    assert_eq!(flow.rows.len(), 2);
+    assert_eq!(
+        (
+            flow.rows[0].direction.as_str(),
+            flow.rows[0].amount,
+            flow.rows[0].balance
+        ),
+        ("支出", 142, 10058)
+    );
+    assert_eq!(flow.rows[1].amount, 600);
+    let s = &flow.summary;
+    assert_eq!(
+        (
+            s.total_records,
+            s.income_records,
+            s.income,
+            s.expense_records,
+            s.expense
+        ),
+        (2, 1, 600, 1, 142)
+    );
+
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen[0].client_cert);
+    let body = &seen[0].body;
+    assert!(
+        body.contains("<sign_type><![CDATA[HMAC-SHA256]]></sign_type>"),
+        "{body}"
+    );
+    // The sign, recomputed by hand with HMAC-SHA256 over the fields sent.
+    let mut reader = quick_xml::Reader::from_reader(body.as_bytes());
+    let (mut fields, mut name) = (BTreeMap::new(), String::new());
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) => {
+                name = String::from_utf8(e.name().as_ref().to_vec()).unwrap()
+            }
+            quick_xml::events::Event::CData(c) => {
+                fields.insert(name.clone(), String::from_utf8(c.to_vec()).unwrap());
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let canonical: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| *k != "sign" && !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
+    mac.update(format!("{}&key={KEY}", canonical.join("&")).as_bytes());
+    assert_eq!(
+        fields["sign"],
+        hex::encode_upper(mac.finalize().into_bytes())
+    );
+    assert_eq!(fields["account_type"], "Basic");
+}

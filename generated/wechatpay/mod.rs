@@ -552,4 +552,27 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         constants: <pay::RefundRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+    crate::runtime::EndpointInfo {
+        name: "pay.downloadFundflow",
+        method: crate::runtime::HttpMethod::Post,
+        path: "/pay/downloadfundflow",
+        needs_access_token: false,
+        response: crate::runtime::ResponseKind::Binary,
+        example: None,
+        required: &["bill_date", "account_type"],
+        errors: &[
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+                "系统超时或系统异常,请用相同参数再次调用",
+            ),
+        ],
+        auth: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::AUTH,
+        host: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::HOST,
+        constants: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
 ];

@@ -225,6 +225,8 @@ pub struct Endpoint {
     pub indexed_lists: Vec<IndexedList>,
     /// The call needs the client certificate.
     pub client_cert: bool,
+    /// The sign scheme's variant the call must use.
+    pub sign_variant: Option<String>,
     pub full_name: String,
     pub method_name: String,
     pub request_type: String,

@@ -309,6 +309,10 @@ pub struct EndpointSpec {
     /// The call needs the client certificate (mutual TLS: WeChat Pay refunds).
     #[serde(default)]
     pub client_cert: bool,
+    /// A variant of the platform's sign scheme the docs force for this call
+    /// (`HMAC-SHA256` for WeChat Pay's fund flow).
+    #[serde(default)]
+    pub sign_variant: Option<String>,
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
     #[serde(default)]

@@ -73,6 +73,9 @@ pub trait Endpoint: Serialize + Send + Sync {
     const BODY: BodyKind;
     /// Does the call need the client certificate (mutual TLS)?
     const CLIENT_CERT: bool = false;
+    /// The variant of the platform's sign scheme this call must use, where the docs
+    /// force one (WeChat Pay's fund flow: `HMAC-SHA256`).
+    const SIGN_VARIANT: Option<&'static str> = None;
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.

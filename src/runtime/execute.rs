@@ -45,18 +45,32 @@ where
         endpoint: E::NAME,
         source,
     })?;
+    let variant;
+    let signer = match E::SIGN_VARIANT {
+        None => &core.signer,
+        Some(name) => {
+            variant = core
+                .signer
+                .with_variant(name)
+                .ok_or_else(|| Error::Encode {
+                    endpoint: E::NAME,
+                    reason: format!("the sign scheme has no variant `{name}`"),
+                })?;
+            &variant
+        }
+    };
     let started = Instant::now();
     let mut busy_retries = 0u32;
     let mut token_refreshed = false;
     loop {
         let token = token::<E>(&options, tokens).await?;
-        let extras = extras(core, &request, token.value())?;
+        let extras = extras(core, signer, &request, token.value())?;
         let builder = core.transport.build(&request, extras)?;
         let raw = core
             .transport
             .send::<E::Error>(E::NAME, builder, options.timeout, limit::<E>(core))
             .await?;
-        let outcome = P::Decoder::decode::<E, P::Signer>(&P::ENVELOPE, raw, &core.signer);
+        let outcome = P::Decoder::decode::<E, P::Signer>(&P::ENVELOPE, raw, signer);
         let Err(Error::Api { source: api, .. }) = &outcome else {
             return outcome;
         };
@@ -117,6 +131,7 @@ async fn token<E: Endpoint>(
 /// The auth parameters endpoint `E` needs, under the wire names its schema gives.
 fn extras<P: Platform, E: Endpoint>(
     core: &Core<P>,
+    signer: &P::Signer,
     request: &E,
     token: Option<&str>,
 ) -> Result<Extras, Error<E::Error>> {
@@ -166,8 +181,8 @@ fn extras<P: Platform, E: Endpoint>(
                     ))
                 }
             };
-            core.signer.prepare(&mut fields);
-            let sign = core.signer.sign(&fields).map_err(encode)?;
+            signer.prepare(&mut fields);
+            let sign = signer.sign(&fields).map_err(encode)?;
             fields.insert(field.to_owned(), Value::String(sign));
             extras.assembled = Some(fields);
         }

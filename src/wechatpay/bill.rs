@@ -9,6 +9,31 @@ use crate::runtime::money::{yuan_to_fen, MoneyError};
 use crate::runtime::{BodySnippet, Error};
 use std::io::Read;
 
+/// The value under the first of `names` that the columns have.
+pub(super) fn lookup<'a>(
+    columns: &[String],
+    values: &'a [String],
+    names: &[&str],
+) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|n| columns.iter().position(|c| c == n))
+        .and_then(|i| values.get(i))
+        .map(String::as_str)
+}
+
+/// The amount in fen under the first of `names`, if the columns have one.
+pub(super) fn fen_at(
+    columns: &[String],
+    values: &[String],
+    names: &[&str],
+    line: usize,
+) -> Result<Option<i64>, BillError> {
+    lookup(columns, values, names)
+        .map(|v| yuan_to_fen(v).map_err(|e: MoneyError| err(line, e.to_string())))
+        .transpose()
+}
+
 /// Largest bill text accepted after decompression (a gzip bomb stops here).
 const MAX_BILL_BYTES: u64 = 256 << 20;
 
@@ -77,41 +102,19 @@ pub struct BillError {
 impl Bill {
     /// Parses a bill from the bytes `downloadbill` answered (gzip or text).
     pub fn parse(bytes: &[u8]) -> Result<Bill, BillError> {
-        let text = bill_text(bytes)?;
-        let lines: Vec<&str> = text
-            .lines()
-            .map(|l| l.trim_end_matches('\r'))
-            .filter(|l| !l.trim().is_empty())
-            .collect();
-        let [header, body @ ..] = lines.as_slice() else {
-            return Err(err(1, "the bill is empty"));
-        };
-        let columns = header_fields(header);
-        let data_end = body
-            .iter()
-            .position(|l| !l.starts_with('`'))
-            .unwrap_or(body.len());
-        let rows = body[..data_end]
+        let table = Table::parse(bytes)?;
+        let rows = table
+            .rows
             .iter()
             .enumerate()
-            .map(|(i, line)| row(&columns, line, i + 2))
+            .map(|(i, values)| row(&table.columns, values, i + 2))
             .collect::<Result<Vec<_>, _>>()?;
-        let summary_at = data_end + 2;
-        let (Some(summary_header), Some(summary_values)) =
-            (body.get(data_end), body.get(data_end + 1))
-        else {
-            return Err(err(summary_at, "the summary lines are missing"));
-        };
-        let summary = summary(
-            &header_fields(summary_header),
-            &values(summary_values),
-            summary_at + 1,
-        )?;
+        let summary = summary(&table.summary_columns, &table.summary, table.summary_line)?;
         Ok(Bill {
-            columns,
+            columns: table.columns,
             rows,
             summary,
-            text,
+            text: table.text,
         })
     }
 
@@ -145,7 +148,75 @@ impl Client {
     }
 }
 
-fn err(line: usize, reason: impl Into<String>) -> BillError {
+/// What every WeChat Pay bill is: a header, backtick-prefixed value lines, a summary
+/// header and a summary line — split, with each line's values counted against its
+/// header.
+pub(super) struct Table {
+    pub(super) columns: Vec<String>,
+    pub(super) rows: Vec<Vec<String>>,
+    pub(super) summary_columns: Vec<String>,
+    pub(super) summary: Vec<String>,
+    /// Line number of the summary values (for errors).
+    pub(super) summary_line: usize,
+    pub(super) text: String,
+}
+
+impl Table {
+    pub(super) fn parse(bytes: &[u8]) -> Result<Table, BillError> {
+        let text = bill_text(bytes)?;
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let [header, body @ ..] = lines.as_slice() else {
+            return Err(err(1, "the bill is empty"));
+        };
+        let columns = header_fields(header);
+        let data_end = body
+            .iter()
+            .position(|l| !l.starts_with('`'))
+            .unwrap_or(body.len());
+        let mut rows = Vec::with_capacity(data_end);
+        for (i, line) in body[..data_end].iter().enumerate() {
+            let values = values(line);
+            if values.len() != columns.len() {
+                return Err(err(
+                    i + 2,
+                    format!("{} values for {} columns", values.len(), columns.len()),
+                ));
+            }
+            rows.push(values);
+        }
+        let summary_line = data_end + 3;
+        let (Some(summary_header), Some(summary_values)) =
+            (body.get(data_end), body.get(data_end + 1))
+        else {
+            return Err(err(summary_line - 1, "the summary lines are missing"));
+        };
+        let (summary_columns, summary) = (header_fields(summary_header), values(summary_values));
+        if summary_columns.len() != summary.len() {
+            return Err(err(
+                summary_line,
+                format!(
+                    "{} summary values for {} columns",
+                    summary.len(),
+                    summary_columns.len()
+                ),
+            ));
+        }
+        Ok(Table {
+            columns,
+            rows,
+            summary_columns,
+            summary,
+            summary_line,
+            text,
+        })
+    }
+}
+
+pub(super) fn err(line: usize, reason: impl Into<String>) -> BillError {
     BillError {
         line,
         reason: reason.into(),
@@ -190,14 +261,8 @@ fn values(line: &str) -> Vec<String> {
         .collect()
 }
 
-fn row(columns: &[String], line: &str, number: usize) -> Result<BillRow, BillError> {
-    let values = values(line);
-    if values.len() != columns.len() {
-        return Err(err(
-            number,
-            format!("{} values for {} columns", values.len(), columns.len()),
-        ));
-    }
+fn row(columns: &[String], values: &[String], number: usize) -> Result<BillRow, BillError> {
+    let values = values.to_vec();
     let get = |names: &[&str]| {
         names
             .iter()

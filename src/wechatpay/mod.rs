@@ -34,11 +34,13 @@ mod api;
 pub use api::*;
 
 mod bill;
+mod fundflow;
 mod notify;
 mod params;
 
 pub use crate::runtime::signers::SignType;
 pub use bill::{Bill, BillError, BillRow, BillSummary};
+pub use fundflow::{FundFlow, FundFlowRow, FundFlowSummary};
 pub use notify::{reply_fail, reply_success, NotifyError, PaymentNotification, RefundNotification};
 pub use params::{AppPayParams, MiniProgramPayParams};
 

@@ -69,6 +69,10 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     } else {
         quote!()
     };
+    let sign_variant = match &ep.sign_variant {
+        Some(v) => quote!(const SIGN_VARIANT: Option<&'static str> = Some(#v);),
+        None => quote!(),
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -82,6 +86,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const PATH: &'static str = #path;
             #host
             #client_cert
+            #sign_variant
             const AUTH: #rt::Auth = #auth;
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;

@@ -34,6 +34,7 @@ pub fn endpoint(
     let method = convert::method(e.method);
     let body = body(e, method, path, r);
     let auth = auth(e, ctx, body, path, r);
+    sign_variant(e, &auth, path, r);
     let default_location = if body == BodyKind::None {
         Location::Query
     } else {
@@ -55,6 +56,7 @@ pub fn endpoint(
     Endpoint {
         indexed_lists: Vec::new(),
         client_cert: e.client_cert,
+        sign_variant: e.sign_variant.clone(),
         full_name: names::endpoint_full_name(group, &e.name),
         method_name: names::endpoint_method(&e.name),
         request_type: names::request_type(&e.name),
@@ -272,5 +274,27 @@ fn check_not_sent_already(
                 format!("field `{name}` is already sent as {what}; remove it from `request`"),
             );
         }
+    }
+}
+
+/// A forced sign variant needs a sign auth whose scheme has that variant.
+fn sign_variant(e: &EndpointSpec, auth: &Auth, path: &str, r: &mut Reporter) {
+    let Some(variant) = &e.sign_variant else {
+        return;
+    };
+    let p = format!("{path}.sign_variant");
+    let Auth::Sign { scheme, .. } = auth else {
+        r.error(&p, "a sign variant needs an auth of kind sign");
+        return;
+    };
+    let known = super::wiring::sign_variants(scheme);
+    if !known.contains(&variant.as_str()) {
+        r.error(
+            &p,
+            format!(
+                "sign scheme `{scheme}` has no variant `{variant}` (known: {})",
+                known.join(", ")
+            ),
+        );
     }
 }

@@ -16,8 +16,12 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::WechatpayXml, "WechatpayXml"),
 ];
 
-/// Sign schemes with a signer in `miniapp::runtime::signers`.
-const SIGNERS: &[(&str, &str)] = &[("jucai_md5", "JucaiMd5"), ("wechatpay_v2", "WechatPayV2")];
+/// Sign schemes with a signer in `miniapp::runtime::signers`, and the variants an
+/// endpoint may force (`sign_variant:`).
+const SIGNERS: &[(&str, &str, &[&str])] = &[
+    ("jucai_md5", "JucaiMd5", &[]),
+    ("wechatpay_v2", "WechatPayV2", &["MD5", "HMAC-SHA256"]),
+];
 
 pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
     ir::Wiring {
@@ -64,8 +68,8 @@ fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<String> {
             continue;
         };
         let path = format!("auth.{name}.scheme");
-        let Some((_, signer)) = SIGNERS.iter().find(|(s, _)| *s == scheme) else {
-            let known: Vec<&str> = SIGNERS.iter().map(|(s, _)| *s).collect();
+        let Some((_, signer, _)) = SIGNERS.iter().find(|(s, _, _)| *s == scheme) else {
+            let known: Vec<&str> = SIGNERS.iter().map(|(s, _, _)| *s).collect();
             r.error(
                 &path,
                 format!(
@@ -248,4 +252,12 @@ fn token_mode(
         token_wire: tokens.token.clone(),
         expires_wire: tokens.expires_in.clone(),
     })
+}
+
+/// The variants an endpoint may force (`sign_variant:`) with sign scheme `scheme`.
+pub fn sign_variants(scheme: &str) -> &'static [&'static str] {
+    SIGNERS
+        .iter()
+        .find(|(s, _, _)| *s == scheme)
+        .map_or(&[][..], |(_, _, v)| *v)
 }

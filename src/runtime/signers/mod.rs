@@ -22,6 +22,12 @@ pub trait Signer: Sized + Send + Sync + 'static {
 
     /// Parses keys once; a malformed key is an error here, not at the first call.
     fn new(credentials: &Credentials, options: &Self::Options) -> Result<Self, BuildError>;
+    /// The signer for one of the scheme's variants, which the schema may force per
+    /// endpoint (`sign_variant: HMAC-SHA256` for WeChat Pay's fund flow); `None` when
+    /// the scheme has no such variant.
+    fn with_variant(&self, _variant: &str) -> Option<Self> {
+        None
+    }
     /// Adds the fields the scheme puts in every signed body (WeChat Pay: `appid`,
     /// `mch_id`, a fresh `nonce_str`, `sign_type`), before the body is signed.
     fn prepare(&self, _fields: &mut Map<String, Value>) {}

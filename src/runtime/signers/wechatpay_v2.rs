@@ -51,6 +51,7 @@ pub struct WechatPayV2Options {
 }
 
 /// Signs with the merchant's API key (the client's secret).
+#[derive(Clone)]
 pub struct WechatPayV2 {
     app_id: String,
     merchant_id: String,
@@ -140,6 +141,13 @@ impl Signer for WechatPayV2 {
     const VERIFIES_ANSWERS: bool = true;
     fn new(credentials: &Credentials, options: &WechatPayV2Options) -> Result<Self, BuildError> {
         Ok(Self::create(credentials, options))
+    }
+    fn with_variant(&self, variant: &str) -> Option<Self> {
+        let sign_type = SignType::from_wire(Some(variant))?;
+        Some(WechatPayV2 {
+            sign_type,
+            ..self.clone()
+        })
     }
     fn prepare(&self, fields: &mut Map<String, Value>) {
         fields.insert("appid".into(), self.app_id.clone().into());
