@@ -203,6 +203,11 @@ impl crate::runtime::Response for GetDailyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -293,6 +298,11 @@ impl crate::runtime::Response for GetWeeklyRetainResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -385,6 +395,11 @@ impl crate::runtime::Response for GetMonthlyRetainResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -464,6 +479,11 @@ impl crate::runtime::Response for GetDailySummaryResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -545,6 +565,11 @@ impl crate::runtime::Response for GetDailyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -625,6 +650,11 @@ impl crate::runtime::Response for GetWeeklyVisitTrendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -704,6 +734,11 @@ impl crate::runtime::Response for GetMonthlyVisitTrendResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -796,6 +831,11 @@ impl crate::runtime::Response for GetUserPortraitResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -881,6 +921,11 @@ impl crate::runtime::Response for GetVisitDistributionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -965,6 +1010,11 @@ impl crate::runtime::Response for GetVisitPageResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())

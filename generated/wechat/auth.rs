@@ -116,6 +116,11 @@ impl crate::runtime::Response for Code2SessionResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -284,6 +289,11 @@ impl crate::runtime::Response for GetAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -466,6 +476,11 @@ impl crate::runtime::Response for GetStableAccessTokenResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -696,6 +711,11 @@ impl crate::runtime::Response for GetPaidUnionIdResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())

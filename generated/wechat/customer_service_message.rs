@@ -166,6 +166,11 @@ impl crate::runtime::Response for SendResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -402,6 +407,11 @@ impl crate::runtime::Response for SetTypingResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -630,6 +640,11 @@ impl crate::runtime::Response for UploadTempMediaResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())

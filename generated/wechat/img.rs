@@ -124,6 +124,11 @@ impl crate::runtime::Response for AiCropResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -244,6 +249,11 @@ impl crate::runtime::Response for ScanQrCodeResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -358,6 +368,11 @@ impl crate::runtime::Response for SuperresolutionResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())

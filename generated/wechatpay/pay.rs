@@ -344,6 +344,11 @@ impl crate::runtime::Response for UnifiedOrderResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -769,6 +774,11 @@ impl crate::runtime::Response for OrderQueryResponse {
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
     }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
+    }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
     }
@@ -941,6 +951,11 @@ impl crate::runtime::Response for CloseOrderResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
@@ -1315,6 +1330,11 @@ impl crate::runtime::Response for RefundQueryResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_indexed_text_fields(
@@ -1746,6 +1766,11 @@ impl crate::runtime::Response for RefundResponse {
         payload: &[u8],
     ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
         crate::runtime::decode_json(payload)
+    }
+    fn from_value(
+        value: &crate::runtime::__private::serde_json::Value,
+    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
+        crate::runtime::__private::serde::Deserialize::deserialize(value)
     }
     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
         crate::runtime::decode_indexed_text_fields(

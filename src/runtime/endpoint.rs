@@ -105,6 +105,11 @@ pub trait Response: Sized + Send + 'static {
     /// Decodes a payload that carries the envelope's status fields beside its own
     /// (`errcode` style), reading both in one pass where the type allows. The default
     /// reads the body twice; generated types override it.
+    /// Decodes a payload already parsed (envelopes that nest it in `data`), without
+    /// printing and parsing it again where the type allows. The default does that.
+    fn from_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        Self::from_json(&serde_json::to_vec(value)?)
+    }
     /// Decodes the payload from text fields (the children of a flat XML body, as
     /// WeChat Pay answers). Generated types parse numbers where their fields are numbers.
     fn from_text_fields(_fields: &[(String, String)]) -> Result<Self, String> {

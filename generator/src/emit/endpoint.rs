@@ -347,6 +347,11 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                     fn from_json(payload: &[u8]) -> Result<Self, #rt::__private::serde_json::Error> {
                         #rt::decode_json(payload)
                     }
+                    fn from_value(
+                        value: &#rt::__private::serde_json::Value,
+                    ) -> Result<Self, #rt::__private::serde_json::Error> {
+                        #rt::__private::serde::Deserialize::deserialize(value)
+                    }
                     fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
                         #from_text_fields
                     }

@@ -172,16 +172,7 @@ pub fn nested_payload<E: Endpoint>(
     raw: &RawResponse,
     value: &serde_json::Value,
 ) -> Result<E::Response, Error<E::Error>> {
-    let bytes = serde_json::to_vec(value).map_err(|e| decode_error(E::NAME, raw, e.to_string()))?;
-    payload::<E>(raw, &bytes)
-}
-
-/// Decodes a success payload with the endpoint's response type.
-pub fn payload<E: Endpoint>(
-    raw: &RawResponse,
-    bytes: &[u8],
-) -> Result<E::Response, Error<E::Error>> {
-    <E::Response as Response>::from_json(bytes)
+    <E::Response as Response>::from_value(value)
         .map_err(|e| decode_error(E::NAME, raw, e.to_string()))
 }
 
