@@ -110,31 +110,7 @@ pub struct Jscode2SessionKeyResponse {
     #[serde(alias = "sessionKey")]
     pub session_key: crate::runtime::Secret<String>,
 }
-impl crate::runtime::Response for Jscode2SessionKeyResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for Jscode2SessionKeyResponse {}
 /// Errors of `auth.jscode2SessionKey` ([`Jscode2SessionKeyRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -276,31 +252,7 @@ pub struct GetAccessTokenResponse {
     #[serde(default)]
     pub scope: Option<String>,
 }
-impl crate::runtime::Response for GetAccessTokenResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetAccessTokenResponse {}
 /// Errors of `auth.getAccessToken`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type GetAccessTokenError = super::CommonError;
 impl crate::runtime::Endpoint for GetAccessTokenRequest {
@@ -346,31 +298,7 @@ pub struct GetUnionidResponse {
     /// Wire name `unionid`.
     pub unionid: String,
 }
-impl crate::runtime::Response for GetUnionidResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetUnionidResponse {}
 /// Errors of `auth.getUnionid` ([`GetUnionidRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -187,31 +187,7 @@ pub struct Auth2OpenIdResponse {
     #[serde(rename = "termId", default)]
     pub term_id: Option<String>,
 }
-impl crate::runtime::Response for Auth2OpenIdResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for Auth2OpenIdResponse {}
 /// Errors of `auth.auth2OpenId`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type Auth2OpenIdError = super::CommonError;
 impl crate::runtime::Endpoint for Auth2OpenIdRequest {

@@ -196,31 +196,7 @@ pub struct GetDailyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::Response for GetDailyRetainResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetDailyRetainResponse {}
 /// Errors of `analysis.getDailyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyRetainError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetDailyRetainRequest {
@@ -292,31 +268,7 @@ pub struct GetWeeklyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::Response for GetWeeklyRetainResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetWeeklyRetainResponse {}
 /// Errors of `analysis.getWeeklyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetWeeklyRetainError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetWeeklyRetainRequest {
@@ -388,31 +340,7 @@ pub struct GetMonthlyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::Response for GetMonthlyRetainResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetMonthlyRetainResponse {}
 /// Errors of `analysis.getMonthlyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetMonthlyRetainError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetMonthlyRetainRequest {
@@ -473,31 +401,7 @@ pub struct GetDailySummaryResponse {
     /// Wire name `list`.
     pub list: Vec<DailySummaryItem>,
 }
-impl crate::runtime::Response for GetDailySummaryResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetDailySummaryResponse {}
 /// Errors of `analysis.getDailySummary`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailySummaryError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetDailySummaryRequest {
@@ -558,31 +462,7 @@ pub struct GetDailyVisitTrendResponse {
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::Response for GetDailyVisitTrendResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetDailyVisitTrendResponse {}
 /// Errors of `analysis.getDailyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyVisitTrendError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetDailyVisitTrendRequest {
@@ -643,31 +523,7 @@ pub struct GetWeeklyVisitTrendResponse {
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::Response for GetWeeklyVisitTrendResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetWeeklyVisitTrendResponse {}
 /// Errors of `analysis.getWeeklyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetWeeklyVisitTrendError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetWeeklyVisitTrendRequest {
@@ -728,31 +584,7 @@ pub struct GetMonthlyVisitTrendResponse {
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::Response for GetMonthlyVisitTrendResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetMonthlyVisitTrendResponse {}
 /// Errors of `analysis.getMonthlyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetMonthlyVisitTrendError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetMonthlyVisitTrendRequest {
@@ -824,31 +656,7 @@ pub struct GetUserPortraitResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: PortraitDistribution,
 }
-impl crate::runtime::Response for GetUserPortraitResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetUserPortraitResponse {}
 /// Errors of `analysis.getUserPortrait`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetUserPortraitError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetUserPortraitRequest {
@@ -914,31 +722,7 @@ pub struct GetVisitDistributionResponse {
     /// Wire name `list`.
     pub list: Vec<Distribution>,
 }
-impl crate::runtime::Response for GetVisitDistributionResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetVisitDistributionResponse {}
 /// Errors of `analysis.getVisitDistribution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetVisitDistributionError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetVisitDistributionRequest {
@@ -1004,31 +788,7 @@ pub struct GetVisitPageResponse {
     /// Wire name `list`.
     pub list: Vec<PageVisit>,
 }
-impl crate::runtime::Response for GetVisitPageResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetVisitPageResponse {}
 /// Errors of `analysis.getVisitPage`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetVisitPageError = super::CommonTokenError;
 impl crate::runtime::Endpoint for GetVisitPageRequest {

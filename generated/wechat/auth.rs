@@ -109,31 +109,7 @@ pub struct Code2SessionResponse {
     #[serde(default)]
     pub unionid: Option<String>,
 }
-impl crate::runtime::Response for Code2SessionResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for Code2SessionResponse {}
 /// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -283,31 +259,7 @@ pub struct GetAccessTokenResponse {
     #[serde(alias = "expiresIn")]
     pub expires_in: u32,
 }
-impl crate::runtime::Response for GetAccessTokenResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetAccessTokenResponse {}
 /// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -470,31 +422,7 @@ pub struct GetStableAccessTokenResponse {
     #[serde(alias = "expiresIn")]
     pub expires_in: u32,
 }
-impl crate::runtime::Response for GetStableAccessTokenResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetStableAccessTokenResponse {}
 /// Errors of `auth.getStableAccessToken` ([`GetStableAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -705,31 +633,7 @@ pub struct GetPaidUnionIdResponse {
     /// Wire name `unionid`.
     pub unionid: String,
 }
-impl crate::runtime::Response for GetPaidUnionIdResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for GetPaidUnionIdResponse {}
 /// Errors of `auth.getPaidUnionId` ([`GetPaidUnionIdRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

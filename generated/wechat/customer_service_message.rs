@@ -159,31 +159,7 @@ impl SendMessage {
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct SendResponse {}
-impl crate::runtime::Response for SendResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for SendResponse {}
 /// Errors of `customerServiceMessage.send` ([`SendRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -400,31 +376,7 @@ impl SetTypingRequest {
 #[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
 #[serde(crate = "crate::runtime::__private::serde")]
 pub struct SetTypingResponse {}
-impl crate::runtime::Response for SetTypingResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for SetTypingResponse {}
 /// Errors of `customerServiceMessage.setTyping` ([`SetTypingRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -634,31 +586,7 @@ pub struct UploadTempMediaResponse {
     #[serde(alias = "createdAt")]
     pub created_at: u64,
 }
-impl crate::runtime::Response for UploadTempMediaResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for UploadTempMediaResponse {}
 /// Errors of `customerServiceMessage.uploadTempMedia` ([`UploadTempMediaRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

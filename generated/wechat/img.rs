@@ -117,31 +117,7 @@ pub struct AiCropResponse {
     #[serde(alias = "imgSize")]
     pub img_size: ImageSize,
 }
-impl crate::runtime::Response for AiCropResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for AiCropResponse {}
 /// Errors of `img.aiCrop`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type AiCropError = super::CommonTokenError;
 impl crate::runtime::Endpoint for AiCropRequest {
@@ -242,31 +218,7 @@ pub struct ScanQrCodeResponse {
     #[serde(alias = "imgSize")]
     pub img_size: ImageSize,
 }
-impl crate::runtime::Response for ScanQrCodeResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for ScanQrCodeResponse {}
 /// Errors of `img.scanQRCode`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type ScanQrCodeError = super::CommonTokenError;
 impl crate::runtime::Endpoint for ScanQrCodeRequest {
@@ -362,31 +314,7 @@ pub struct SuperresolutionResponse {
     #[serde(alias = "mediaId")]
     pub media_id: String,
 }
-impl crate::runtime::Response for SuperresolutionResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for SuperresolutionResponse {}
 /// Errors of `img.superresolution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type SuperresolutionError = super::CommonTokenError;
 impl crate::runtime::Endpoint for SuperresolutionRequest {

@@ -337,31 +337,7 @@ pub struct UnifiedOrderResponse {
     #[serde(alias = "deviceInfo", default)]
     pub device_info: Option<String>,
 }
-impl crate::runtime::Response for UnifiedOrderResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for UnifiedOrderResponse {}
 /// Errors of `pay.unifiedOrder` ([`UnifiedOrderRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -767,31 +743,7 @@ pub struct OrderQueryResponse {
     #[serde(alias = "deviceInfo", default)]
     pub device_info: Option<String>,
 }
-impl crate::runtime::Response for OrderQueryResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for OrderQueryResponse {}
 /// Errors of `pay.orderQuery` ([`OrderQueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -945,31 +897,7 @@ pub struct CloseOrderResponse {
     #[serde(alias = "resultMsg", default)]
     pub result_msg: Option<String>,
 }
-impl crate::runtime::Response for CloseOrderResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_text_fields(fields).map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
-}
+impl crate::runtime::StructuredResponse for CloseOrderResponse {}
 /// Errors of `pay.closeOrder` ([`CloseOrderRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1324,64 +1252,38 @@ pub struct RefundQueryResponse {
     #[serde(default)]
     pub refunds: Option<Vec<RefundItem>>,
 }
-impl crate::runtime::Response for RefundQueryResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_indexed_text_fields(
-                fields,
-                &[
-                    crate::runtime::IndexedList {
-                        field: "refunds",
-                        count: "refund_count",
-                        item_fields: &[
-                            "out_refund_no",
-                            "refund_id",
-                            "refund_channel",
-                            "refund_fee",
-                            "settlement_refund_fee",
-                            "coupon_refund_fee",
-                            "coupon_refund_count",
-                            "refund_status",
-                            "refund_account",
-                            "refund_recv_accout",
-                            "refund_success_time",
-                        ],
-                        nested: &[
-                            crate::runtime::IndexedList {
-                                field: "coupons",
-                                count: "coupon_refund_count",
-                                item_fields: &[
-                                    "coupon_type",
-                                    "coupon_refund_id",
-                                    "coupon_refund_fee",
-                                ],
-                                nested: &[],
-                            },
-                        ],
-                    },
-                ],
-            )
-            .map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
+impl crate::runtime::StructuredResponse for RefundQueryResponse {
+    const INDEXED_LISTS: &'static [crate::runtime::IndexedList] = &[
+        crate::runtime::IndexedList {
+            field: "refunds",
+            count: "refund_count",
+            item_fields: &[
+                "out_refund_no",
+                "refund_id",
+                "refund_channel",
+                "refund_fee",
+                "settlement_refund_fee",
+                "coupon_refund_fee",
+                "coupon_refund_count",
+                "refund_status",
+                "refund_account",
+                "refund_recv_accout",
+                "refund_success_time",
+            ],
+            nested: &[
+                crate::runtime::IndexedList {
+                    field: "coupons",
+                    count: "coupon_refund_count",
+                    item_fields: &[
+                        "coupon_type",
+                        "coupon_refund_id",
+                        "coupon_refund_fee",
+                    ],
+                    nested: &[],
+                },
+            ],
+        },
+    ];
 }
 /// Errors of `pay.refundQuery` ([`RefundQueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1760,45 +1662,15 @@ pub struct RefundResponse {
     #[serde(default)]
     pub coupons: Option<Vec<RefundedCoupon>>,
 }
-impl crate::runtime::Response for RefundResponse {
-    const KIND: crate::runtime::ResponseKind = crate::runtime::ResponseKind::Json;
-    fn from_json(
-        payload: &[u8],
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::decode_json(payload)
-    }
-    fn from_value(
-        value: &crate::runtime::__private::serde_json::Value,
-    ) -> Result<Self, crate::runtime::__private::serde_json::Error> {
-        crate::runtime::__private::serde::Deserialize::deserialize(value)
-    }
-    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-        crate::runtime::decode_indexed_text_fields(
-                fields,
-                &[
-                    crate::runtime::IndexedList {
-                        field: "coupons",
-                        count: "coupon_refund_count",
-                        item_fields: &[
-                            "coupon_type",
-                            "coupon_refund_id",
-                            "coupon_refund_fee",
-                        ],
-                        nested: &[],
-                    },
-                ],
-            )
-            .map_err(|e| e.to_string())
-    }
-    fn from_json_with_status(
-        payload: &[u8],
-        envelope: &crate::runtime::Envelope,
-    ) -> (
-        Result<Self, crate::runtime::__private::serde_json::Error>,
-        crate::runtime::envelopes::Status,
-    ) {
-        crate::runtime::envelopes::decode_with_status(envelope, payload)
-    }
+impl crate::runtime::StructuredResponse for RefundResponse {
+    const INDEXED_LISTS: &'static [crate::runtime::IndexedList] = &[
+        crate::runtime::IndexedList {
+            field: "coupons",
+            count: "coupon_refund_count",
+            item_fields: &["coupon_type", "coupon_refund_id", "coupon_refund_fee"],
+            nested: &[],
+        },
+    ];
 }
 /// Errors of `pay.refund` ([`RefundRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]

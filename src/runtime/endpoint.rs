@@ -2,7 +2,8 @@
 //! implements [`Endpoint`], every generated response type [`Response`], every generated
 //! error enum [`ApiError`].
 
-use super::envelopes::{read_status, Envelope, Status};
+use super::envelopes::{decode_with_status, read_status, Envelope, Status};
+use super::text_fields::{decode_indexed_text_fields, IndexedList};
 use super::{Code, CodeType, Media, Multipart, ValidationError};
 use serde::Serialize;
 
@@ -102,9 +103,6 @@ pub trait Response: Sized + Send + 'static {
     const KIND: ResponseKind;
     /// Decodes the payload (already stripped of the platform's envelope where it wraps).
     fn from_json(payload: &[u8]) -> Result<Self, serde_json::Error>;
-    /// Decodes a payload that carries the envelope's status fields beside its own
-    /// (`errcode` style), reading both in one pass where the type allows. The default
-    /// reads the body twice; generated types override it.
     /// Decodes a payload already parsed (envelopes that nest it in `data`), without
     /// printing and parsing it again where the type allows. The default does that.
     fn from_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
@@ -115,6 +113,9 @@ pub trait Response: Sized + Send + 'static {
     fn from_text_fields(_fields: &[(String, String)]) -> Result<Self, String> {
         Err("this response type is not read from text fields".into())
     }
+    /// Decodes a payload that carries the envelope's status fields beside its own
+    /// (`errcode` style), reading both in one pass where the type allows. The default
+    /// reads the body twice.
     fn from_json_with_status(
         payload: &[u8],
         envelope: &Envelope,
@@ -125,6 +126,33 @@ pub trait Response: Sized + Send + 'static {
     /// Builds the response from a binary body (only for `ResponseKind::Binary`).
     fn from_media(_media: Media) -> Option<Self> {
         None
+    }
+}
+
+/// A response with fields, decoded with serde: every generated JSON (or XML) response.
+/// Its [`Response`] methods come from the blanket impl below, so generated code states
+/// only what differs — the lists its answers spread over numbered fields, if any.
+pub trait StructuredResponse: serde::de::DeserializeOwned + Send + 'static {
+    /// Lists the answers spread over numbered fields (the schema's `indexed:`).
+    const INDEXED_LISTS: &'static [IndexedList] = &[];
+}
+
+impl<T: StructuredResponse> Response for T {
+    const KIND: ResponseKind = ResponseKind::Json;
+    fn from_json(payload: &[u8]) -> Result<Self, serde_json::Error> {
+        decode_json(payload)
+    }
+    fn from_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        T::deserialize(value)
+    }
+    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
+        decode_indexed_text_fields(fields, T::INDEXED_LISTS).map_err(|e| e.to_string())
+    }
+    fn from_json_with_status(
+        payload: &[u8],
+        envelope: &Envelope,
+    ) -> (Result<Self, serde_json::Error>, Status) {
+        decode_with_status(envelope, payload)
     }
 }
 

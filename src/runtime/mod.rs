@@ -35,8 +35,8 @@ pub use client::{Client, ClientBuilder, Core};
 pub use code::{Code, CodeType};
 pub use endpoint::{
     bounded_message, decode_json, ApiError, Auth, BodyKind, Endpoint, EndpointInfo, FromCode,
-    FromErrcode, HttpMethod, Query, Response, ResponseKind, TokenFields, UnknownValue,
-    MESSAGE_LIMIT,
+    FromErrcode, HttpMethod, Query, Response, ResponseKind, StructuredResponse, TokenFields,
+    UnknownValue, MESSAGE_LIMIT,
 };
 pub use envelopes::{Envelope, EnvelopeStyle};
 pub use error::Error;

@@ -315,14 +315,11 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             quote!(#d pub type #name = String;)
         }
         ResponseKind::Json => {
-            let from_text_fields = if ep.indexed_lists.is_empty() {
-                quote!(#rt::decode_text_fields(fields).map_err(|e| e.to_string()))
+            let indexed = if ep.indexed_lists.is_empty() {
+                quote!()
             } else {
                 let lists = ep.indexed_lists.iter().map(|l| indexed_list(l, ctx));
-                quote! {
-                    #rt::decode_indexed_text_fields(fields, &[#(#lists),*])
-                        .map_err(|e| e.to_string())
-                }
+                quote!(const INDEXED_LISTS: &'static [#rt::IndexedList] = &[#(#lists),*];)
             };
             let never = |_: &Field| false;
             let s = structs::emit(
@@ -342,25 +339,8 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             );
             quote! {
                 #s
-                impl #rt::Response for #name {
-                    const KIND: #rt::ResponseKind = #rt::ResponseKind::Json;
-                    fn from_json(payload: &[u8]) -> Result<Self, #rt::__private::serde_json::Error> {
-                        #rt::decode_json(payload)
-                    }
-                    fn from_value(
-                        value: &#rt::__private::serde_json::Value,
-                    ) -> Result<Self, #rt::__private::serde_json::Error> {
-                        #rt::__private::serde::Deserialize::deserialize(value)
-                    }
-                    fn from_text_fields(fields: &[(String, String)]) -> Result<Self, String> {
-                        #from_text_fields
-                    }
-                    fn from_json_with_status(
-                        payload: &[u8],
-                        envelope: &#rt::Envelope,
-                    ) -> (Result<Self, #rt::__private::serde_json::Error>, #rt::envelopes::Status) {
-                        #rt::envelopes::decode_with_status(envelope, payload)
-                    }
+                impl #rt::StructuredResponse for #name {
+                    #indexed
                 }
             }
         }
