@@ -18,7 +18,8 @@ fn md5_hex(text: &str) -> String {
     hex::encode(Md5::digest(text.as_bytes()))
 }
 
-/// Sorted `k=v` of the non-empty fields but `sign`, `&key=KEY`, MD5, lowercase hex;
+/// Sorted `k=v` of the non-empty fields but `sign`, then `key=KEY`, joined with `&`, MD5,
+/// lowercase hex;
 /// objects as compact JSON (serde_json's map is sorted).
 fn sign_of(fields: &Map<String, Value>, key: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -34,7 +35,8 @@ fn sign_of(fields: &Map<String, Value>, key: &str) -> String {
         };
         parts.push(format!("{k}={text}"));
     }
-    md5_hex(&format!("{}&key={key}", parts.join("&")))
+    parts.push(format!("key={key}")); // an empty body signs `key=KEY` alone
+    md5_hex(&parts.join("&"))
 }
 
 fn signed(mut answer: Value) -> Value {
@@ -227,6 +229,60 @@ async fn the_named_host_is_routed_from_the_schema() {
         .unwrap()
         .rows;
     assert_eq!(rows, 4);
+}
+
+/// The sandbox's own key, wired from the schema's `sandbox_key` alone: fetched once with
+/// the production key (its answer unsigned), then signing requests and verifying answers.
+#[tokio::test]
+async fn a_sandbox_client_signs_with_the_key_its_schema_says_to_fetch() {
+    const SANDBOX_KEY: &str = "sandbox-key-42";
+    let server = MockServer::start().await;
+    let key_answer =
+        json!({"code": "SUCCESS", "msg": "ok", "data": {"key": SANDBOX_KEY, "result_code": "OK"}});
+    Mock::given(method("POST"))
+        .and(path("/sandbox/key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(key_answer))
+        .mount(&server)
+        .await;
+    let mut answer =
+        json!({"code": "SUCCESS", "msg": "ok", "data": {"prepay_id": "p", "result_code": "OK"}});
+    let sign = sign_of(answer.as_object().unwrap(), SANDBOX_KEY);
+    answer["sign"] = Value::String(sign);
+    Mock::given(method("POST"))
+        .and(path("/order/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+
+    let sandbox = Client::builder("M100", KEY)
+        .sandbox()
+        .base_url(server.uri())
+        .build();
+    for n in ["T1", "T2"] {
+        let order = CreateOrderRequest::new(n, 1);
+        assert_eq!(
+            sandbox.pay().create_order(order).await.unwrap().prepay_id,
+            "p"
+        );
+    }
+    let requests = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/sandbox/key", "/order/create", "/order/create"]);
+    let asked = body_of(&requests[0]);
+    assert_eq!(asked["sign"], sign_of(&asked, KEY));
+    for r in &requests[1..] {
+        let sent = body_of(r);
+        assert_eq!(sent["sign"], sign_of(&sent, SANDBOX_KEY));
+    }
+
+    // The production client neither asks nor accepts the sandbox's signs.
+    let err = client(&server)
+        .pay()
+        .create_order(CreateOrderRequest::new("T3", 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
 
 #[test]

@@ -9,53 +9,18 @@ use miniapp::wechatpay::{Client, SignType};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const APP_ID: &str = "wx2421b1c4370ec43b";
-const MCH_ID: &str = "10000100";
-const KEY: &str = "192006250b4c09247ec02edce69f6a2d";
+mod wechatpay_support;
+use wechatpay_support::*;
 
-fn md5_upper(text: &str) -> String {
-    use md5::{Digest, Md5};
-    hex::encode_upper(Md5::digest(text.as_bytes()))
-}
-
-fn hmac_upper(text: &str, key: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(text.as_bytes());
-    hex::encode_upper(mac.finalize().into_bytes())
-}
-
-/// The v2 sign, by hand: non-empty fields but `sign`, sorted, `&key=`, digest, upper hex.
 fn sign_of(fields: &BTreeMap<String, String>, sign_type: SignType) -> String {
-    let canonical: Vec<String> = fields
-        .iter()
-        .filter(|(k, v)| *k != "sign" && !v.is_empty())
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let text = format!("{}&key={KEY}", canonical.join("&"));
-    match sign_type {
-        SignType::Md5 => md5_upper(&text),
-        _ => hmac_upper(&text, KEY),
-    }
+    sign_with_key(fields, sign_type, KEY)
 }
 
 /// A flat XML answer, signed unless `sign_type` is `None`.
 fn answer(pairs: &[(&str, &str)], sign_type: Option<SignType>) -> String {
-    let mut fields: BTreeMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    if let Some(t) = sign_type {
-        let sign = sign_of(&fields, t);
-        fields.insert("sign".into(), sign);
-    }
-    let mut xml = String::from("<xml>");
-    for (k, v) in &fields {
-        xml.push_str(&format!("<{k}><![CDATA[{v}]]></{k}>"));
-    }
-    xml + "</xml>"
+    xml_with_key(pairs, sign_type, KEY)
 }
 
 fn ok_answer(extra: &[(&str, &str)], sign_type: SignType) -> String {
@@ -120,26 +85,6 @@ fn order() -> UnifiedOrderRequest {
     .openid("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
 }
 
-/// The fields of a request body, parsed here with quick-xml independently of the SDK.
-fn sent_fields(request: &Request) -> BTreeMap<String, String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(&request.body[..]);
-    let (mut fields, mut name) = (BTreeMap::new(), None::<String>);
-    loop {
-        match reader.read_event().unwrap() {
-            Event::Start(e) if e.name().as_ref() != b"xml" => {
-                name = Some(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
-            }
-            Event::CData(c) => {
-                let text = String::from_utf8(c.to_vec()).unwrap();
-                fields.insert(name.clone().unwrap(), text);
-            }
-            Event::Eof => return fields,
-            _ => {}
-        }
-    }
-}
-
 #[tokio::test]
 async fn unified_order_sends_exact_signed_xml_and_decodes_the_signed_answer() {
     let server = answering(
@@ -163,7 +108,7 @@ async fn unified_order_sends_exact_signed_xml_and_decodes_the_signed_answer() {
         request.headers.get("content-type").unwrap(),
         "text/xml; charset=utf-8"
     );
-    let sent = sent_fields(request);
+    let sent = sent_fields(&request.body);
     let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -207,7 +152,7 @@ async fn hmac_sha256_signs_both_ways() {
         pay.pay().unified_order(order()).await.unwrap().prepay_id,
         "p1"
     );
-    let sent = sent_fields(&server.received_requests().await.unwrap()[0]);
+    let sent = sent_fields(&server.received_requests().await.unwrap()[0].body);
     assert_eq!(sent["sign_type"], "HMAC-SHA256");
     assert_eq!(sent["sign"], sign_of(&sent, SignType::HmacSha256));
     // An MD5-signed answer does not verify for an HMAC client.
@@ -412,7 +357,7 @@ async fn order_query_parses_amounts_as_integers() {
         (r.total_fee, r.cash_fee, r.coupon_count),
         (Some(101), Some(100), Some(1))
     );
-    let sent = sent_fields(&server.received_requests().await.unwrap()[0]);
+    let sent = sent_fields(&server.received_requests().await.unwrap()[0].body);
     assert_eq!(sent["transaction_id"], "1008450740201411110005820873");
     assert!(!sent.contains_key("out_trade_no"));
 

@@ -3,6 +3,8 @@
 
 /// 支付(下单、查询、关单) (`pay`)
 pub mod pay;
+/// 仿真测试系统 (`sandbox`)
+pub mod sandbox;
 /// 微信支付 V2 API(小程序支付) — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Wechatpay;
@@ -16,6 +18,12 @@ impl crate::runtime::Platform for Wechatpay {
     const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
     const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[];
+    /// 仿真测试系统以自己的验签密钥签名:以 `sandbox()` 构建的客户端在第一次签名调用前,
+    /// 用正式 API 密钥签名调用 `getsignkey` 取得 `sandbox_signkey`,之后的请求与应答都以它签名、验签。
+    const SANDBOX_KEY: Option<crate::runtime::SandboxKey<Self>> = Some(crate::runtime::SandboxKey {
+        endpoint: "sandbox.getSignKey",
+        fetch: crate::runtime::fetch_sandbox_key::<Self, sandbox::GetSignKeyRequest>,
+    });
     type Decoder = crate::runtime::envelopes::WechatpayXml;
     type Signer = crate::runtime::signers::WechatPayV2;
 }
@@ -55,6 +63,14 @@ impl Client {
         self.credentials().merchant_id()
     }
 }
+impl crate::runtime::IssuesSandboxKey for sandbox::GetSignKeyRequest {
+    fn key_request() -> Self {
+        Self::default()
+    }
+    fn into_key(response: Self::Response) -> String {
+        crate::runtime::TokenText::into_text(response.sandbox_signkey)
+    }
+}
 /// 微信支付 V2 API(小程序支付)
 ///
 /// 微信支付 V2:所有接口 POST XML `<xml>`,请求以商户 API 密钥签名(MD5 或 HMAC-SHA256),
@@ -69,6 +85,10 @@ impl Client {
     /// 支付(下单、查询、关单) (`pay`)
     pub fn pay(&self) -> pay::Pay<'_> {
         pay::Pay::new(self)
+    }
+    /// 仿真测试系统 (`sandbox`)
+    pub fn sandbox(&self) -> sandbox::Sandbox<'_> {
+        sandbox::Sandbox::new(self)
     }
 }
 /// The platform's common error codes, for endpoints whose docs list no codes of their own. Codes not listed here are kept in `Other`.
@@ -573,6 +593,29 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         auth: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::AUTH,
         host: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::HOST,
         constants: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
+    crate::runtime::EndpointInfo {
+        name: "sandbox.getSignKey",
+        method: crate::runtime::HttpMethod::Post,
+        path: "/pay/getsignkey",
+        needs_access_token: false,
+        response: crate::runtime::ResponseKind::Json,
+        example: None,
+        required: &[],
+        errors: &[
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+                "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+            ),
+            (
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+                "系统超时或系统异常,请用相同参数再次调用",
+            ),
+        ],
+        auth: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::AUTH,
+        host: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::HOST,
+        constants: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

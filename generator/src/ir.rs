@@ -34,6 +34,18 @@ pub struct Wiring {
     pub credentials: Vec<Credential>,
     /// Token modes; the first is the default. Empty: no access tokens.
     pub token_modes: Vec<TokenMode>,
+    /// The endpoint issuing the sandbox's signing key, if the sandbox has one.
+    pub sandbox_key: Option<SandboxKey>,
+}
+
+/// The endpoint that issues the sandbox's signing key, and the field holding it.
+#[derive(Debug)]
+pub struct SandboxKey {
+    pub endpoint: String,
+    pub doc: String,
+    pub group_module: String,
+    pub request_type: String,
+    pub key_field: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +239,10 @@ pub struct Endpoint {
     pub client_cert: bool,
     /// The sign scheme's variant the call must use.
     pub sign_variant: Option<String>,
+    /// The only common fields of the sign scheme this call's body carries.
+    pub sign_common_fields: Option<Vec<String>>,
+    /// Whether a signed call's answer carries a signature to verify.
+    pub answer_signed: bool,
     pub full_name: String,
     pub method_name: String,
     pub request_type: String,

@@ -26,6 +26,23 @@ pub struct PlatformSpec {
     /// How the platform issues access tokens; absent when it has none.
     #[serde(default)]
     pub tokens: Option<TokensSpec>,
+    /// Where the sandbox's signing key comes from, when the sandbox signs with a key of
+    /// its own (WeChat Pay's `getsignkey`).
+    #[serde(default)]
+    pub sandbox_key: Option<SandboxKeySpec>,
+}
+
+/// The sandbox's signing key: the `field` of `endpoint`'s answer, fetched once (with the
+/// production key) by a client built for the sandbox.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxKeySpec {
+    /// `group.docName` of the endpoint that issues it.
+    pub endpoint: String,
+    /// Response field holding the key.
+    pub field: String,
+    #[serde(default)]
+    pub doc: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -313,6 +330,14 @@ pub struct EndpointSpec {
     /// (`HMAC-SHA256` for WeChat Pay's fund flow).
     #[serde(default)]
     pub sign_variant: Option<String>,
+    /// The sign scheme's common fields this call's body carries, where the docs list
+    /// fewer than the scheme adds to every body (WeChat Pay's `getsignkey`: `mch_id`,
+    /// `nonce_str`); absent: all of them.
+    #[serde(default)]
+    pub sign_common_fields: Option<Vec<String>>,
+    /// `false` where the docs' answer carries no signature although the call is signed.
+    #[serde(default)]
+    pub answer_signed: Option<bool>,
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
     #[serde(default)]

@@ -20,6 +20,12 @@ pub struct Core<P: Platform> {
     pub transport: Transport,
     pub retry: RetryPolicy,
     pub signer: P::Signer,
+    /// The settings `signer` was built with, to build the sandbox's signer alike.
+    pub signer_options: <P::Signer as Signer>::Options,
+    /// On a sandbox client of a platform whose sandbox has its own key
+    /// ([`Platform::SANDBOX_KEY`]): the signer with that key, made at the first signed
+    /// call. A failed fetch leaves it empty, so the next call asks again.
+    pub sandbox_signer: Option<tokio::sync::OnceCell<P::Signer>>,
 }
 
 /// A client of platform `P`: credentials, transport, token source, retry policy,
@@ -148,7 +154,9 @@ impl<P: Platform> ClientBuilder<P> {
         self
     }
     /// Talks to the platform's sandbox (every host), where the schema names one. A
-    /// [`Self::base_url`] still wins.
+    /// [`Self::base_url`] still wins for where requests go; where the sandbox signs with
+    /// a key of its own ([`Platform::SANDBOX_KEY`], WeChat Pay), the client fetches it
+    /// once, at its first signed call, and signs with it from then on.
     pub fn sandbox(mut self) -> Self {
         self.sandbox = true;
         self
@@ -298,6 +306,9 @@ impl<P: Platform> ClientBuilder<P> {
             credentials: self.credentials.clone(),
             retry: self.retry,
             signer,
+            signer_options: self.signer_options.clone(),
+            sandbox_signer: (self.sandbox && P::SANDBOX_KEY.is_some())
+                .then(tokio::sync::OnceCell::new),
         });
         let tokens = match self.token_source.take() {
             Some(source) => source,

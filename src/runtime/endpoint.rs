@@ -77,6 +77,13 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// The variant of the platform's sign scheme this call must use, where the docs
     /// force one (WeChat Pay's fund flow: `HMAC-SHA256`).
     const SIGN_VARIANT: Option<&'static str> = None;
+    /// The only common fields of the sign scheme this call's body carries, where the
+    /// docs list fewer than the scheme adds (WeChat Pay's sandbox key: `mch_id`,
+    /// `nonce_str`); `None`: all of them.
+    const SIGN_COMMON_FIELDS: Option<&'static [&'static str]> = None;
+    /// Does the answer of a signed call carry a signature to verify? `false` only where
+    /// the docs' answer has none (WeChat Pay's sandbox key).
+    const ANSWER_SIGNED: bool = true;
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.

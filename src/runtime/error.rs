@@ -71,6 +71,13 @@ pub enum Error<E> {
         #[source]
         source: TokenError,
     },
+    /// The client talks to the sandbox, whose signing key could not be had (the key
+    /// endpoint failed: `reason` says how); nothing was sent. The next call asks again.
+    #[error("{endpoint}: no sandbox signing key: {reason}")]
+    SandboxKey {
+        endpoint: &'static str,
+        reason: String,
+    },
     /// The platform refused the call with a documented (or unknown) error code.
     #[error("{endpoint}: {source}")]
     Api {
@@ -117,6 +124,7 @@ impl<E> Error<E> {
             | Error::Status { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::Token { endpoint, .. }
+            | Error::SandboxKey { endpoint, .. }
             | Error::Api { endpoint, .. } => endpoint,
         }
     }

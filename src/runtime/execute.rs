@@ -7,6 +7,7 @@ use super::signers::Signer;
 use super::transport::form_text;
 use super::{
     ApiError, Auth, BodyKind, CallOptions, Core, Endpoint, Error, Extras, Platform, Response,
+    Secret,
 };
 use crate::token::{AccessToken, BoxFuture, TokenError, TokenSource};
 use serde_json::Value;
@@ -45,17 +46,15 @@ where
         endpoint: E::NAME,
         source,
     })?;
+    let base = call_signer::<P, E>(core).await?;
     let variant;
     let signer = match E::SIGN_VARIANT {
-        None => &core.signer,
+        None => base,
         Some(name) => {
-            variant = core
-                .signer
-                .with_variant(name)
-                .ok_or_else(|| Error::Encode {
-                    endpoint: E::NAME,
-                    reason: format!("the sign scheme has no variant `{name}`"),
-                })?;
+            variant = base.with_variant(name).ok_or_else(|| Error::Encode {
+                endpoint: E::NAME,
+                reason: format!("the sign scheme has no variant `{name}`"),
+            })?;
             &variant
         }
     };
@@ -93,6 +92,34 @@ where
         }
         return outcome;
     }
+}
+
+/// The signer of this call: the sandbox's (fetched at the first signed call) on a
+/// sandbox client whose platform has a sandbox key, else the client's own. The key's
+/// endpoint itself is signed with the production key, as the docs require.
+async fn call_signer<P: Platform, E: Endpoint>(
+    core: &Core<P>,
+) -> Result<&P::Signer, Error<E::Error>> {
+    let (Some(cell), Some(key)) = (&core.sandbox_signer, P::SANDBOX_KEY) else {
+        return Ok(&core.signer);
+    };
+    if !matches!(E::AUTH, Auth::Sign { .. }) || E::NAME == key.endpoint {
+        return Ok(&core.signer);
+    }
+    let failed = |reason: String| Error::SandboxKey {
+        endpoint: E::NAME,
+        reason,
+    };
+    cell.get_or_try_init(|| async {
+        let secret = (key.fetch)(core).await.map_err(failed)?;
+        if secret.expose().is_empty() {
+            return Err(failed(format!("{} answered an empty key", key.endpoint)));
+        }
+        tracing::info!(endpoint = key.endpoint, "fetched the sandbox signing key");
+        let credentials = core.credentials.clone().with_secret(secret.into_inner());
+        P::Signer::new(&credentials, &core.signer_options).map_err(|e| failed(e.to_string()))
+    })
+    .await
 }
 
 fn limit<E: Endpoint>(core: &Core<impl Platform>) -> usize {
@@ -181,7 +208,15 @@ fn extras<P: Platform, E: Endpoint>(
                     ))
                 }
             };
-            signer.prepare(&mut fields);
+            match E::SIGN_COMMON_FIELDS {
+                None => signer.prepare(&mut fields),
+                Some(keep) => {
+                    let mut common = serde_json::Map::new();
+                    signer.prepare(&mut common);
+                    common.retain(|name, _| keep.contains(&name.as_str()));
+                    fields.extend(common);
+                }
+            }
             let sign = signer.sign(&fields).map_err(encode)?;
             fields.insert(field.to_owned(), Value::String(sign));
             extras.assembled = Some(fields);
@@ -218,6 +253,29 @@ where
             }),
             Err(other) => Err(TokenError::Upstream(other.to_string())),
         }
+    })
+}
+
+/// Implemented (by generated code) for the endpoint the schema's `sandbox_key` names.
+pub trait IssuesSandboxKey: Endpoint {
+    /// The request that asks for the key (it has no required input).
+    fn key_request() -> Self;
+    /// The key, from the endpoint's answer.
+    fn into_key(response: Self::Response) -> String;
+}
+
+/// Fetches the sandbox's signing key with endpoint `E`, signed with the production key;
+/// the generated [`SandboxKey`](super::SandboxKey) points here.
+pub fn fetch_sandbox_key<P, E>(core: &Core<P>) -> BoxFuture<'_, Result<Secret<String>, String>>
+where
+    P: Platform,
+    E: IssuesSandboxKey,
+{
+    Box::pin(async move {
+        execute(core, None, E::key_request(), CallOptions::default())
+            .await
+            .map(|response| Secret::new(E::into_key(response)))
+            .map_err(|e| e.to_string())
     })
 }
 

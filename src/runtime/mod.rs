@@ -40,10 +40,12 @@ pub use endpoint::{
 };
 pub use envelopes::{Envelope, EnvelopeStyle};
 pub use error::Error;
-pub use execute::{fetch_token, lifetime, IssuesToken, TokenText};
+pub use execute::{
+    fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
+};
 pub use identity::{ClientIdentity, IdentityError};
 pub use media::{FileUpload, Media, Multipart, MultipartValue};
-pub use platform::{Credentials, Hosts, Platform, TokenMode};
+pub use platform::{Credentials, Hosts, Platform, SandboxKey, TokenMode};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signers::BuildError;

@@ -20,6 +20,9 @@ pub trait Platform: Sized + Send + Sync + 'static {
     const ENDPOINTS: &'static [EndpointInfo];
     /// How it issues access tokens (the schema's `tokens`); empty when it has none.
     const TOKEN_MODES: &'static [TokenMode<Self>];
+    /// Where a client built for the sandbox gets the sandbox's own signing key (the
+    /// schema's `sandbox_key`); `None` when the sandbox signs with the production key.
+    const SANDBOX_KEY: Option<SandboxKey<Self>> = None;
     /// The decoder the schema's `envelope.style` names.
     type Decoder: Decoder;
     /// The request signer and response verifier the schema's sign scheme names
@@ -53,6 +56,29 @@ impl<P: Platform> std::fmt::Debug for TokenMode<P> {
         f.debug_struct("TokenMode")
             .field("name", &self.name)
             .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The endpoint that issues the sandbox's signing key. A client built with
+/// [`sandbox`](super::ClientBuilder::sandbox) calls it once, signed with the production
+/// key, before its first signed call, and signs every other call with the key it
+/// answered.
+pub struct SandboxKey<P: Platform> {
+    /// `group.docName` of the endpoint, e.g. `pay.getSignKey`.
+    pub endpoint: &'static str,
+    /// Calls it through the client's own transport and retry rules.
+    pub fetch: FetchSandboxKey<P>,
+}
+
+/// Fetches a sandbox key through a client's core; `Err` says why it could not.
+pub type FetchSandboxKey<P> =
+    for<'a> fn(&'a Core<P>) -> BoxFuture<'a, Result<Secret<String>, String>>;
+
+impl<P: Platform> std::fmt::Debug for SandboxKey<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxKey")
+            .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -91,6 +117,11 @@ impl Credentials {
     }
     pub fn secret(&self) -> &Secret<String> {
         &self.secret
+    }
+    /// The same app with another secret (the sandbox's signing key).
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Secret::new(secret.into());
+        self
     }
 }
 

@@ -73,6 +73,19 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         Some(v) => quote!(const SIGN_VARIANT: Option<&'static str> = Some(#v);),
         None => quote!(),
     };
+    let sign_common_fields = match &ep.sign_common_fields {
+        Some(fields) => {
+            quote!(const SIGN_COMMON_FIELDS: Option<&'static [&'static str]> = Some(&[#(#fields),*]);)
+        }
+        None => quote!(),
+    };
+    let answer_signed = if ep.answer_signed {
+        quote!()
+    } else {
+        quote!(
+            const ANSWER_SIGNED: bool = false;
+        )
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -87,6 +100,8 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             #host
             #client_cert
             #sign_variant
+            #sign_common_fields
+            #answer_signed
             const AUTH: #rt::Auth = #auth;
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;

@@ -4,7 +4,7 @@
 //! token endpoints.
 
 use super::util::*;
-use crate::ir::{CredentialKind, Platform, TokenMode};
+use crate::ir::{CredentialKind, Platform, SandboxKey, TokenMode};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -58,6 +58,11 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         }
     };
     let issues = w.token_modes.iter().map(|m| issues_token(m, ctx));
+    // Emitted only where the schema has one, so other platforms' output is unchanged.
+    let (sandbox_key, issues_sandbox_key) = match &w.sandbox_key {
+        Some(k) => sandbox_key(k, ctx),
+        None => (quote!(), quote!()),
+    };
     quote! {
         #marker_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +78,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
             const ENVELOPE: #rt::Envelope = ENVELOPE;
             const ENDPOINTS: &'static [#rt::EndpointInfo] = ENDPOINTS;
             const TOKEN_MODES: &'static [#rt::TokenMode<Self>] = &[#(#modes),*];
+            #sandbox_key
             type Decoder = #rt::envelopes::#decoder;
             type Signer = #signer;
         }
@@ -87,7 +93,37 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         #builder_methods
 
         #(#issues)*
+
+        #issues_sandbox_key
     }
+}
+
+/// The `SANDBOX_KEY` constant and the `IssuesSandboxKey` impl of its endpoint.
+fn sandbox_key(k: &SandboxKey, ctx: &Ctx) -> (TokenStream, TokenStream) {
+    let rt = &ctx.rt;
+    let module = ident(&k.group_module);
+    let request = ident(&k.request_type);
+    let field = ident(&k.key_field);
+    let endpoint = &k.endpoint;
+    let d = doc(&k.doc);
+    let constant = quote! {
+        #d
+        const SANDBOX_KEY: Option<#rt::SandboxKey<Self>> = Some(#rt::SandboxKey {
+            endpoint: #endpoint,
+            fetch: #rt::fetch_sandbox_key::<Self, #module::#request>,
+        });
+    };
+    let issues = quote! {
+        impl #rt::IssuesSandboxKey for #module::#request {
+            fn key_request() -> Self {
+                Self::default()
+            }
+            fn into_key(response: Self::Response) -> String {
+                #rt::TokenText::into_text(response.#field)
+            }
+        }
+    };
+    (constant, issues)
 }
 
 fn token_mode(m: &TokenMode, ctx: &Ctx) -> TokenStream {

@@ -35,6 +35,13 @@ pub fn endpoint(
     let body = body(e, method, path, r);
     let auth = auth(e, ctx, body, path, r);
     sign_variant(e, &auth, path, r);
+    sign_common_fields(e, &auth, path, r);
+    if e.answer_signed.is_some() && !matches!(auth, Auth::Sign { .. }) {
+        r.error(
+            format!("{path}.answer_signed"),
+            "only a call with a sign auth has a signed answer to speak of",
+        );
+    }
     let default_location = if body == BodyKind::None {
         Location::Query
     } else {
@@ -57,6 +64,8 @@ pub fn endpoint(
         indexed_lists: Vec::new(),
         client_cert: e.client_cert,
         sign_variant: e.sign_variant.clone(),
+        sign_common_fields: e.sign_common_fields.clone(),
+        answer_signed: e.answer_signed.unwrap_or(true),
         full_name: names::endpoint_full_name(group, &e.name),
         method_name: names::endpoint_method(&e.name),
         request_type: names::request_type(&e.name),
@@ -296,5 +305,35 @@ fn sign_variant(e: &EndpointSpec, auth: &Auth, path: &str, r: &mut Reporter) {
                 known.join(", ")
             ),
         );
+    }
+}
+
+/// A restricted set of common fields names only fields the scheme adds, each once.
+fn sign_common_fields(e: &EndpointSpec, auth: &Auth, path: &str, r: &mut Reporter) {
+    let Some(listed) = &e.sign_common_fields else {
+        return;
+    };
+    let p = format!("{path}.sign_common_fields");
+    let Auth::Sign { scheme, .. } = auth else {
+        r.error(&p, "common sign fields need an auth of kind sign");
+        return;
+    };
+    let known = super::wiring::sign_common_fields(scheme);
+    for (i, name) in listed.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            r.error(
+                format!("{p}[{i}]"),
+                format!(
+                    "sign scheme `{scheme}` adds no field `{name}` (it adds: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        } else if listed[..i].contains(name) {
+            r.error(format!("{p}[{i}]"), format!("`{name}` is listed twice"));
+        }
     }
 }

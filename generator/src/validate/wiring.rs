@@ -16,12 +16,36 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::WechatpayXml, "WechatpayXml"),
 ];
 
-/// Sign schemes with a signer in `miniapp::runtime::signers`, and the variants an
-/// endpoint may force (`sign_variant:`).
-const SIGNERS: &[(&str, &str, &[&str])] = &[
-    ("jucai_md5", "JucaiMd5", &[]),
-    ("wechatpay_v2", "WechatPayV2", &["MD5", "HMAC-SHA256"]),
+/// A sign scheme with a signer in `miniapp::runtime::signers`.
+struct SignerWiring {
+    scheme: &'static str,
+    /// The runtime type.
+    signer: &'static str,
+    /// The variants an endpoint may force (`sign_variant:`).
+    variants: &'static [&'static str],
+    /// The fields the signer adds to every body (`Signer::prepare`), which an endpoint
+    /// may restrict (`sign_common_fields:`).
+    common_fields: &'static [&'static str],
+}
+
+const SIGNERS: &[SignerWiring] = &[
+    SignerWiring {
+        scheme: "jucai_md5",
+        signer: "JucaiMd5",
+        variants: &[],
+        common_fields: &[],
+    },
+    SignerWiring {
+        scheme: "wechatpay_v2",
+        signer: "WechatPayV2",
+        variants: &["MD5", "HMAC-SHA256"],
+        common_fields: &["appid", "mch_id", "nonce_str", "sign_type"],
+    },
 ];
+
+fn signer_wiring(scheme: &str) -> Option<&'static SignerWiring> {
+    SIGNERS.iter().find(|s| s.scheme == scheme)
+}
 
 pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
     ir::Wiring {
@@ -31,7 +55,78 @@ pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wi
         signer: signer(spec, r),
         credentials: credentials(spec, r),
         token_modes: token_modes(spec, groups, r),
+        sandbox_key: sandbox_key(spec, groups, r),
     }
+}
+
+/// The endpoint `group.docName` names, with its group.
+fn find_endpoint<'g>(
+    groups: &'g [Group],
+    full_name: &str,
+) -> Option<(&'g Group, &'g ir::Endpoint)> {
+    groups.iter().find_map(|g| {
+        g.endpoints
+            .iter()
+            .find(|ep| ep.full_name == full_name)
+            .map(|ep| (g, ep))
+    })
+}
+
+/// The sandbox key's endpoint: a signed call without required input, answering the key
+/// as a required text field, on a platform that has a sandbox.
+fn sandbox_key(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> Option<ir::SandboxKey> {
+    let key = spec.sandbox_key.as_ref()?;
+    if spec.hosts.sandbox.is_none() {
+        r.error(
+            "sandbox_key",
+            "a sandbox key needs a sandbox host (`hosts.sandbox`)",
+        );
+    }
+    let endpoint = key.endpoint.as_str();
+    let Some((group, ep)) = find_endpoint(groups, endpoint) else {
+        r.error(
+            "sandbox_key.endpoint",
+            format!("no endpoint `{endpoint}` (write `group.docName`, e.g. `pay.getSignKey`)"),
+        );
+        return None;
+    };
+    if !matches!(ep.auth, Auth::Sign { .. }) {
+        r.error(
+            "sandbox_key.endpoint",
+            format!("`{endpoint}` must be signed: the sandbox issues its key to the holder of the production key"),
+        );
+    }
+    if ep.has_required_input() {
+        r.error(
+            "sandbox_key.endpoint",
+            format!("`{endpoint}` has required request fields; the runtime calls it with none"),
+        );
+    }
+    let field = &key.field;
+    let key_field = match ep.response.iter().find(|f| f.wire == *field) {
+        Some(f) if f.required && f.ty == ir::Ty::String => f.ident.clone(),
+        Some(_) => {
+            r.error(
+                "sandbox_key.field",
+                format!("`{field}` of `{endpoint}` must be a required string"),
+            );
+            return None;
+        }
+        None => {
+            r.error(
+                "sandbox_key.field",
+                format!("`{endpoint}` has no response field `{field}`"),
+            );
+            return None;
+        }
+    };
+    Some(ir::SandboxKey {
+        endpoint: endpoint.to_owned(),
+        doc: key.doc.as_deref().unwrap_or("").trim().to_owned(),
+        group_module: group.module.clone(),
+        request_type: ep.request_type.clone(),
+        key_field,
+    })
 }
 
 fn decoder(spec: &PlatformSpec, r: &mut Reporter) -> String {
@@ -68,8 +163,8 @@ fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<String> {
             continue;
         };
         let path = format!("auth.{name}.scheme");
-        let Some((_, signer, _)) = SIGNERS.iter().find(|(s, _, _)| *s == scheme) else {
-            let known: Vec<&str> = SIGNERS.iter().map(|(s, _, _)| *s).collect();
+        let Some(SignerWiring { signer, .. }) = signer_wiring(scheme) else {
+            let known: Vec<&str> = SIGNERS.iter().map(|s| s.scheme).collect();
             r.error(
                 &path,
                 format!(
@@ -186,13 +281,7 @@ fn token_mode(
     path: &str,
     r: &mut Reporter,
 ) -> Option<ir::TokenMode> {
-    let found = groups.iter().find_map(|g| {
-        g.endpoints
-            .iter()
-            .find(|ep| ep.full_name == endpoint)
-            .map(|ep| (g, ep))
-    });
-    let Some((group, ep)) = found else {
+    let Some((group, ep)) = find_endpoint(groups, endpoint) else {
         r.error(
             path,
             format!("no endpoint `{endpoint}` (write `group.docName`, e.g. `auth.getAccessToken`)"),
@@ -256,8 +345,10 @@ fn token_mode(
 
 /// The variants an endpoint may force (`sign_variant:`) with sign scheme `scheme`.
 pub fn sign_variants(scheme: &str) -> &'static [&'static str] {
-    SIGNERS
-        .iter()
-        .find(|(s, _, _)| *s == scheme)
-        .map_or(&[][..], |(_, _, v)| *v)
+    signer_wiring(scheme).map_or(&[][..], |s| s.variants)
+}
+
+/// The fields sign scheme `scheme` adds to every body.
+pub fn sign_common_fields(scheme: &str) -> &'static [&'static str] {
+    signer_wiring(scheme).map_or(&[][..], |s| s.common_fields)
 }

@@ -108,7 +108,7 @@ impl Decoder for CodeMsgData {
             Ok(m) => m,
             Err(e) => return Err(unreadable::<E>(raw, "a JSON object", e)),
         };
-        if S::VERIFIES_ANSWERS && matches!(E::AUTH, Auth::Sign { .. }) {
+        if S::VERIFIES_ANSWERS && E::ANSWER_SIGNED && matches!(E::AUTH, Auth::Sign { .. }) {
             if let Err(e) = signer.verify(&map) {
                 return Err(decode_error(
                     E::NAME,

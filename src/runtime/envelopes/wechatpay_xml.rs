@@ -58,7 +58,7 @@ impl Decoder for WechatpayXml {
             }
             return Err(api_error::<E>(raw, Code::from(return_code), message));
         }
-        if S::VERIFIES_ANSWERS && matches!(E::AUTH, Auth::Sign { .. }) {
+        if S::VERIFIES_ANSWERS && E::ANSWER_SIGNED && matches!(E::AUTH, Auth::Sign { .. }) {
             if let Err(e) = signer.verify_text(&fields) {
                 return Err(decode_error(
                     E::NAME,

@@ -29,7 +29,9 @@ pub trait Signer: Sized + Send + Sync + 'static {
         None
     }
     /// Adds the fields the scheme puts in every signed body (WeChat Pay: `appid`,
-    /// `mch_id`, a fresh `nonce_str`, `sign_type`), before the body is signed.
+    /// `mch_id`, a fresh `nonce_str`, `sign_type`), before the body is signed. Must not
+    /// depend on the body's own fields: an endpoint that carries only some of them
+    /// (`Endpoint::SIGN_COMMON_FIELDS`) gets them from an empty map.
     fn prepare(&self, _fields: &mut Map<String, Value>) {}
     /// The signature of a request body (every field that will be sent, but the sign).
     fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
