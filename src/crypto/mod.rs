@@ -6,5 +6,6 @@
 //! aggregator. Both modules are pure functions over their inputs (no I/O, no logging),
 //! never put keys into error messages, and return errors instead of panicking on any input.
 
+pub mod rsa;
 pub mod sign;
 pub mod wxbiz;
