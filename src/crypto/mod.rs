@@ -3,7 +3,8 @@
 //! with the user's `session_key` and checks its watermark against the app id, and
 //! [`sign`] holds, in one place, the "sorted `key=value&…&key=KEY`, then digest" signing
 //! family used by WeChat Pay v2 (MD5 / HMAC-SHA256) and, unconfirmed, by the Jucai
-//! aggregator. Both modules are pure functions over their inputs (no I/O, no logging),
+//! aggregator; [`rsa`] is RSA2 (SHA256withRSA) over keys in the forms merchants hold
+//! them, for Alipay. The modules are pure functions over their inputs (no I/O, no logging),
 //! never put keys into error messages, and return errors instead of panicking on any input.
 
 pub mod rsa;

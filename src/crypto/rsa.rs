@@ -291,6 +291,38 @@ mod tests {
         );
     }
 
+    /// An answer signed over the raw text of its `_response` member, `\/` escapes and
+    /// all: it verifies on the bytes cut from the body and not on re-serialised JSON.
+    #[test]
+    fn answers_verify_over_the_raw_member_text_only() {
+        use crate::runtime::raw_json::member;
+        let cases = [
+            (
+                "B.resp_escaped.body",
+                "B.resp_escaped.alipay_public_key.pem",
+                "alipay_offline_material_image_upload_response",
+            ),
+            (
+                "A.resp.trade_query",
+                "A.alipay_public_key.pem",
+                "alipay_trade_query_response",
+            ),
+        ];
+        for (body, key, name) in cases {
+            let (body, key) = (vector(body), PublicKey::parse(&vector(key)).unwrap());
+            let content = member(&body, name).unwrap().unwrap();
+            let sign: String =
+                serde_json::from_str(member(&body, "sign").unwrap().unwrap()).unwrap();
+            assert!(key.verify(content.as_bytes(), &sign).is_ok(), "{name}");
+            let value: serde_json::Value = serde_json::from_str(content).unwrap();
+            let reserialised = serde_json::to_string(&value).unwrap();
+            assert!(
+                key.verify(reserialised.as_bytes(), &sign).is_err(),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn malformed_keys_are_clear_errors_without_key_material() {
         let private = vector("A.app_private_key.bare_pkcs1");

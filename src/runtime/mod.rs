@@ -20,6 +20,7 @@ mod identity;
 mod media;
 pub mod money;
 mod platform;
+pub mod raw_json;
 mod retry;
 mod secret;
 pub mod signers;
