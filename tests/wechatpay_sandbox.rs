@@ -57,6 +57,20 @@ async fn mount(server: &MockServer, route: &str, body: String, times: Option<u64
     mock.mount(server).await;
 }
 
+/// A server that issues `issued_key` and answers order queries with `answer`.
+async fn sandbox_server(issued_key: &str, answer: String) -> MockServer {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "/sandboxnew/pay/getsignkey",
+        key_answer(issued_key),
+        None,
+    )
+    .await;
+    mount(&server, "/sandboxnew/pay/orderquery", answer, None).await;
+    server
+}
+
 /// A sandbox client whose requests go to `<server>/sandboxnew`, as the sandbox host's.
 fn sandbox_client(server: &MockServer, sign_type: SignType) -> Client {
     Client::builder(APP_ID, MCH_ID, KEY)
@@ -77,16 +91,7 @@ fn query() -> OrderQueryRequest {
 
 #[tokio::test]
 async fn the_key_is_fetched_once_with_the_production_key_and_signs_everything_after() {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "/sandboxnew/pay/getsignkey",
-        key_answer(SANDBOX_KEY),
-        None,
-    )
-    .await;
-    let answer = order_answer(SignType::Md5, SANDBOX_KEY);
-    mount(&server, "/sandboxnew/pay/orderquery", answer, None).await;
+    let server = sandbox_server(SANDBOX_KEY, order_answer(SignType::Md5, SANDBOX_KEY)).await;
 
     let pay = sandbox_client(&server, SignType::Md5);
     // Concurrent first calls share one fetch.
@@ -128,16 +133,7 @@ async fn the_key_is_fetched_once_with_the_production_key_and_signs_everything_af
 
 #[tokio::test]
 async fn an_hmac_client_asks_for_the_key_in_md5_then_signs_hmac_with_it() {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "/sandboxnew/pay/getsignkey",
-        key_answer(SANDBOX_KEY),
-        None,
-    )
-    .await;
-    let answer = order_answer(SignType::HmacSha256, SANDBOX_KEY);
-    mount(&server, "/sandboxnew/pay/orderquery", answer, None).await;
+    let server = sandbox_server(SANDBOX_KEY, order_answer(SignType::HmacSha256, SANDBOX_KEY)).await;
 
     let pay = sandbox_client(&server, SignType::HmacSha256);
     pay.pay().order_query(query()).await.unwrap();
@@ -190,38 +186,34 @@ async fn a_refused_key_fails_the_call_unsent_and_the_next_call_asks_again() {
     );
 }
 
-#[tokio::test]
-async fn an_empty_key_is_refused() {
-    let server = MockServer::start().await;
-    mount(&server, "/sandboxnew/pay/getsignkey", key_answer(""), None).await;
+type QueryError = Error<miniapp::wechatpay::pay::OrderQueryError>;
+
+/// The error of a first sandbox query when the sandbox issues `issued_key` and signs its
+/// order answers with `answer_key`.
+async fn first_query_refused(issued_key: &str, answer_key: &str) -> (MockServer, QueryError) {
+    let server = sandbox_server(issued_key, order_answer(SignType::Md5, answer_key)).await;
     let err = sandbox_client(&server, SignType::Md5)
         .pay()
         .order_query(query())
         .await
         .unwrap_err();
+    (server, err)
+}
+
+#[tokio::test]
+async fn an_empty_key_is_refused() {
+    let (server, err) = first_query_refused("", SANDBOX_KEY).await;
     assert!(
         matches!(&err, Error::SandboxKey { reason, .. } if reason.contains("empty")),
         "{err:?}"
     );
+    let sent = received(&server, "/sandboxnew/pay/orderquery").await;
+    assert!(sent.is_empty());
 }
 
 #[tokio::test]
 async fn answers_signed_with_the_production_key_are_refused_in_the_sandbox() {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "/sandboxnew/pay/getsignkey",
-        key_answer(SANDBOX_KEY),
-        None,
-    )
-    .await;
-    let answer = order_answer(SignType::Md5, KEY);
-    mount(&server, "/sandboxnew/pay/orderquery", answer, None).await;
-    let err = sandbox_client(&server, SignType::Md5)
-        .pay()
-        .order_query(query())
-        .await
-        .unwrap_err();
+    let (_, err) = first_query_refused(SANDBOX_KEY, KEY).await;
     assert!(
         matches!(&err, Error::Decode { reason, .. } if reason.contains("signature rejected")),
         "{err:?}"
