@@ -941,6 +941,9 @@ async fn the_builtin_platforms_share_no_path() {
         if cfg!(feature = "jucai") {
             names.push("jucai");
         }
+        if cfg!(feature = "wechatpay") {
+            names.push("wechatpay");
+        }
         assert_eq!(sim.platforms(), names);
         let mut routes: Vec<_> = sim
             .endpoints()

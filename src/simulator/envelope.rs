@@ -7,22 +7,67 @@
 //! | `errcode` (WeChat) | the payload itself (`{errcode:0,…}` when the docs' example has it) | `{errcode, errmsg}` |
 //! | `errno_data` (Baidu) | `{errno:0, errmsg, request_id, data:{payload}}` | `{errno, errmsg, request_id}` |
 //! | `code_msg_data` (Jucai) | `{code:200, msg, data:{returnCode:"000000", returnMsg, …payload}, sign}` | business code → `data.returnCode`; an HTTP-like code (100–599) → top-level `code` |
+//! | `wechatpay_xml` (WeChat Pay) | `<xml>` of `return_code SUCCESS`, `return_msg OK`, `result_code SUCCESS`, …payload, `sign` | `FAIL` → `return_code FAIL` + `return_msg`, unsigned; any other code → `result_code FAIL`, `err_code`, `err_code_des`, signed |
+//!
+//! The values are built as JSON objects whatever the wire; [`to_xml`] writes a
+//! `wechatpay_xml` answer's object as its flat `<xml>` body.
 //!
 //! An example that already carries the envelope (its object has the envelope's `code`
 //! key) is sent as it is, so schema authors may transcribe the docs' examples either way.
 
+use crate::runtime::xml::write_flat;
 use crate::runtime::{Code, Envelope, EnvelopeStyle};
 use serde_json::{Map, Value};
 
 /// The message sent with a success code where the envelope has one.
 const OK_MESSAGE: &str = "success";
 
+/// `wechatpay_xml`: the value both status fields take on failure. As `return_code` it
+/// means the call itself failed (bad sign, bad XML), so a code equal to it is a
+/// communication-level refusal; every other code is a business one (`err_code`).
+const XML_FAIL: &str = "FAIL";
+/// `wechatpay_xml`: the `return_msg` of a call that went through.
+const XML_OK_MESSAGE: &str = "OK";
+
 /// Can the simulator speak this envelope style?
 pub(crate) fn supported(style: EnvelopeStyle) -> bool {
     matches!(
         style,
-        EnvelopeStyle::Errcode | EnvelopeStyle::ErrnoData | EnvelopeStyle::CodeMsgData
+        EnvelopeStyle::Errcode
+            | EnvelopeStyle::ErrnoData
+            | EnvelopeStyle::CodeMsgData
+            | EnvelopeStyle::WechatpayXml
     )
+}
+
+/// Does this answer carry a sign? Every answer does, except `wechatpay_xml` refusals at
+/// the communication level: WeChat Pay signs nothing it could not authenticate.
+pub(crate) fn is_signed(env: &Envelope, answer: &Value) -> bool {
+    env.style != EnvelopeStyle::WechatpayXml
+        || answer
+            .get(env.code)
+            .and_then(Value::as_str)
+            .is_some_and(|code| env.is_success(&Code::from(code)))
+}
+
+/// A `wechatpay_xml` answer's object as its flat `<xml>` body: texts as they are,
+/// numbers and booleans as their JSON text, nulls left out.
+pub(crate) fn to_xml(answer: &Value) -> String {
+    let Some(map) = answer.as_object() else {
+        return write_flat([]);
+    };
+    let texts: Vec<(&str, String)> = map
+        .iter()
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Value::Null => return None,
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Some((k.as_str(), text))
+        })
+        .collect();
+    write_flat(texts.iter().map(|(k, v)| (*k, v.as_str())))
 }
 
 /// The first success code of the envelope as JSON (a number when it parses as one).
@@ -75,6 +120,16 @@ pub(crate) fn success(env: &Envelope, payload: Value, request_id: &str) -> Value
             out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
             Value::Object(out)
         }
+        EnvelopeStyle::WechatpayXml if !already_wrapped => {
+            let mut out = into_map(payload);
+            let ok = env.success.first().copied().unwrap_or("SUCCESS");
+            out.insert(env.code.into(), ok.into());
+            out.insert(env.message.into(), XML_OK_MESSAGE.into());
+            if let Some(result) = env.result {
+                out.insert(result.into(), ok.into());
+            }
+            Value::Object(out)
+        }
         // errcode: the payload travels next to the (optional) status fields.
         _ => payload,
     }
@@ -109,6 +164,24 @@ pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &s
             out.insert(env.code.into(), json_code(code));
             out.insert(env.message.into(), message.into());
             out.insert(env.data.unwrap_or("data").into(), Value::Null);
+        }
+        EnvelopeStyle::WechatpayXml if *code != XML_FAIL => {
+            let ok = env.success.first().copied().unwrap_or("SUCCESS");
+            out.insert(env.code.into(), ok.into());
+            out.insert(env.message.into(), XML_OK_MESSAGE.into());
+            out.insert(env.result.unwrap_or("result_code").into(), XML_FAIL.into());
+            out.insert(
+                env.business_code.unwrap_or("err_code").into(),
+                code.to_string().into(),
+            );
+            out.insert(
+                env.business_message.unwrap_or("err_code_des").into(),
+                message.into(),
+            );
+        }
+        EnvelopeStyle::WechatpayXml => {
+            out.insert(env.code.into(), XML_FAIL.into());
+            out.insert(env.message.into(), message.into());
         }
         _ => {
             out.insert(env.code.into(), json_code(code));
@@ -156,6 +229,51 @@ mod tests {
     use serde_json::json;
 
     use crate::runtime::envelopes::test_envelopes::{BAIDU, JUCAI, WX as NONE};
+
+    const PAY: Envelope = Envelope {
+        style: EnvelopeStyle::WechatpayXml,
+        code: "return_code",
+        message: "return_msg",
+        code_alias: None,
+        message_alias: None,
+        success: &["SUCCESS"],
+        data: None,
+        request_id: None,
+        business_code: Some("err_code"),
+        business_message: Some("err_code_des"),
+        business_success: &[],
+        result: Some("result_code"),
+        sub_code: None,
+        sub_message: None,
+    };
+
+    #[test]
+    fn wechatpay_xml_style() {
+        let ok = success(&PAY, json!({"prepay_id": "wx1"}), "r");
+        assert_eq!(
+            ok,
+            json!({"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS", "prepay_id": "wx1"})
+        );
+        assert!(is_signed(&PAY, &ok));
+        let business = failure(&PAY, &Code::from("ORDERPAID"), "订单已支付", "r");
+        assert_eq!(
+            business,
+            json!({"return_code": "SUCCESS", "return_msg": "OK", "result_code": "FAIL", "err_code": "ORDERPAID", "err_code_des": "订单已支付"})
+        );
+        assert!(is_signed(&PAY, &business));
+        let refused = failure(&PAY, &Code::from("FAIL"), "签名错误", "r");
+        assert_eq!(
+            refused,
+            json!({"return_code": "FAIL", "return_msg": "签名错误"})
+        );
+        assert!(!is_signed(&PAY, &refused));
+        assert!(is_signed(&JUCAI, &json!({"code": 401})));
+        let xml = to_xml(&json!({"a": "x]]>y", "n": 1, "gone": null}));
+        assert_eq!(
+            crate::runtime::xml::parse_flat(xml.as_bytes()).unwrap(),
+            vec![("a".into(), "x]]>y".into()), ("n".into(), "1".into())]
+        );
+    }
 
     #[test]
     fn errcode_style() {

@@ -6,7 +6,9 @@
 //! data: the docs' example response in the platform's envelope, a real PNG for image
 //! endpoints, and the documented error codes for what it checks — the app's id and
 //! secret on token and session calls, the access token (issued by its own token
-//! endpoints), required fields. Tests steer it through the [`Simulator`] handle.
+//! endpoints), request signs, required fields. WeChat Pay (feature `wechatpay`) answers
+//! from a merchant's state instead: orders, refunds, notifications and bills, see
+//! [`wechatpay`]. Tests steer it through the [`Simulator`] handle.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,7 +35,7 @@
 //!   Baidu's endpoints (`/baidu/oauth/2.0/token`, …). Give it to a client as its base URL
 //!   and it never depends on what else is registered; the tour does this.
 //! * [`Simulator::base_url`] — the root — serves every path that one platform alone has
-//!   (all of them today: WeChat, Baidu and Jucai share no path).
+//!   (all of them today: WeChat, Baidu, Jucai and WeChat Pay share no path).
 //!
 //! Why a path prefix, not one server per platform or the `Host` header: every client
 //! already takes a base URL with a path (it appends the endpoint's path), one handle
@@ -63,8 +65,12 @@ pub mod platform;
 mod png;
 mod request;
 mod server;
+#[cfg(feature = "wechatpay")]
+pub mod wechatpay;
 
-pub use platform::{AccessTokenRule, Bare, CredentialCheck, Platform, SignRule, VerifySign};
+pub use platform::{
+    AccessTokenRule, Bare, CredentialCheck, Platform, SignFields, SignRule, VerifySign,
+};
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
 
@@ -82,6 +88,8 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_APP_ID: &str = "wx-demo-appid";
 /// Secret the simulator accepts unless told otherwise.
 pub const DEFAULT_SECRET: &str = "demo-secret";
+/// Merchant id (WeChat Pay's `mch_id`) the simulator accepts unless told otherwise.
+pub const DEFAULT_MERCHANT_ID: &str = "1900000109";
 /// Lifetime of the tokens it issues unless told otherwise (`expires_in` 7200).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 
@@ -93,6 +101,7 @@ pub struct SimulatorBuilder {
     secret: String,
     per_platform: HashMap<String, (String, String)>,
     sign_keys: HashMap<String, String>,
+    merchant_id: String,
     token_lifetime: Duration,
 }
 
@@ -105,6 +114,7 @@ impl fmt::Debug for SimulatorBuilder {
             )
             .field("only", &self.only)
             .field("app_id", &self.app_id)
+            .field("merchant_id", &self.merchant_id)
             .field("token_lifetime", &self.token_lifetime)
             .finish_non_exhaustive()
     }
@@ -119,6 +129,7 @@ impl Default for SimulatorBuilder {
             secret: DEFAULT_SECRET.to_owned(),
             per_platform: HashMap::new(),
             sign_keys: HashMap::new(),
+            merchant_id: DEFAULT_MERCHANT_ID.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
         }
     }
@@ -147,10 +158,16 @@ impl SimulatorBuilder {
             .insert(platform.to_owned(), (app_id.into(), secret.into()));
         self
     }
-    /// The key that signs one platform's answers (Jucai's merchant key); default: that
-    /// platform's secret.
+    /// The key that checks one platform's request signs and signs its answers (Jucai's
+    /// merchant key, WeChat Pay's API key); default: that platform's secret.
     pub fn sign_key(mut self, platform: &str, key: impl Into<String>) -> Self {
         self.sign_keys.insert(platform.to_owned(), key.into());
+        self
+    }
+    /// The merchant id that platforms with merchants accept (WeChat Pay's `mch_id`;
+    /// default [`DEFAULT_MERCHANT_ID`]).
+    pub fn merchant_id(mut self, merchant_id: impl Into<String>) -> Self {
+        self.merchant_id = merchant_id.into();
         self
     }
     /// Lifetime of issued tokens (default 2 h). The answer's `expires_in` is this in
@@ -245,6 +262,7 @@ impl SimulatorBuilder {
             routes,
             credentials,
             sign_keys,
+            merchant_id: self.merchant_id,
             token_lifetime: self.token_lifetime,
             state: Mutex::new(State::default()),
         });
@@ -339,6 +357,11 @@ impl Simulator {
             .iter()
             .position(|p| p.name == platform)?;
         Some(self.shared.credentials[p].0.as_str())
+    }
+
+    /// The merchant id platforms with merchants accept (WeChat Pay's `mch_id`).
+    pub fn merchant_id(&self) -> &str {
+        &self.shared.merchant_id
     }
 
     /// Every endpoint served: `(platform, endpoint info)`.
@@ -459,7 +482,8 @@ impl Simulator {
     }
 
     /// Forgets the request log, pending failures and delays. Issued tokens stay valid
-    /// (clients keep their cached tokens); see [`Simulator::expire_tokens`].
+    /// (clients keep their cached tokens; see [`Simulator::expire_tokens`]), and so do
+    /// a merchant's orders and refunds.
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         state.log.clear();

@@ -20,11 +20,18 @@
 //! }
 //! ```
 //!
-//! Baidu's and Jucai's rules sit in `*_with` functions over any endpoint table, so that
-//! tests can register a subset. The envelope renderers for `errcode`, `errno_data` and
-//! `code_msg_data` are in `src/simulator/envelope.rs`.
+//! Baidu's, Jucai's and WeChat Pay's rules sit in `*_with` functions over any endpoint
+//! table, so that tests can register a subset (or an endpoint the schema does not have
+//! yet). The envelope renderers for `errcode`, `errno_data`, `code_msg_data` and
+//! `wechatpay_xml` are in `src/simulator/envelope.rs`.
+//!
+//! A platform whose answers depend on what happened before (WeChat Pay: an order is
+//! placed, paid, refunded) also has a `serve` hook: once a request has passed every
+//! generic check, the hook answers it from the platform's own state (see
+//! `src/simulator/wechatpay/`).
 
-use crate::runtime::signers::InfallibleSigner;
+use super::server::{Desk, Reply};
+use crate::runtime::signers::{InfallibleSigner, Signer};
 use crate::runtime::{Auth, Code, Credentials, EndpointInfo, Envelope};
 use serde_json::{Map, Value};
 
@@ -52,7 +59,14 @@ pub struct Platform {
     /// Endpoints that answer outside the envelope (Baidu's session and OAuth token
     /// endpoints return their data bare).
     pub bare: &'static [Bare],
+    /// Answers from the platform's own state (WeChat Pay's orders), after the generic
+    /// checks; `None` from the hook, or no hook: the docs' example.
+    pub(crate) serve: Option<Serve>,
 }
+
+/// Answers a request that passed every generic check from the platform's own state;
+/// `None`: the generic answer.
+pub(crate) type Serve = fn(&mut Desk<'_>) -> Option<Reply>;
 
 /// An endpoint whose success is the docs' example as it is, without the platform's
 /// envelope, and whose failures may have their own shape.
@@ -88,6 +102,7 @@ impl Platform {
             bad_body: (Code::Int(47001), "data format error"),
             sign: None,
             bare: &[],
+            serve: None,
         }
     }
     pub fn credentials(mut self, checks: &'static [CredentialCheck]) -> Self {
@@ -112,6 +127,12 @@ impl Platform {
     }
     pub fn bare(mut self, endpoints: &'static [Bare]) -> Self {
         self.bare = endpoints;
+        self
+    }
+    // Only stateful platforms (WeChat Pay) register a hook.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub(crate) fn serve(mut self, serve: Serve) -> Self {
+        self.serve = Some(serve);
         self
     }
 }
@@ -167,55 +188,167 @@ impl AccessTokenRule {
     };
 }
 
-/// Checks a request's signature: its body fields and the key; `Err(reason)` on rejection.
-pub type VerifySign = fn(&Map<String, Value>, &str) -> Result<(), String>;
+/// Signs fields with a key in a variant of the scheme (`None`: its default); `None` when
+/// the scheme has no such variant.
+pub type SignFields = fn(&Map<String, Value>, &str, Option<&str>) -> Option<String>;
 
-/// A signature added to every JSON answer, and checked on every signed request, with
-/// the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
+/// Checks a request's signature: its body fields, the key and the variant the request
+/// names; `Err(reason)` on rejection.
+pub type VerifySign = fn(&Map<String, Value>, &str, Option<&str>) -> Result<(), String>;
+
+/// A signature added to every answer (for `wechatpay_xml`, all but communication-level
+/// refusals), and checked on every request to a signed endpoint, with the key given to [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key).
 /// The field is the schema's (`auth: {kind: sign, field}`); [`SignRule::of`] takes the
-/// algorithm from the runtime's signer that the schema's scheme names.
+/// algorithm from the runtime's signer that the schema's scheme names, and from what that
+/// signer adds to every request, the fields naming the app, the merchant and a nonce.
 #[derive(Debug, Clone)]
 pub struct SignRule {
     /// Field holding the signature, in answers and in requests.
     pub field: &'static str,
-    /// Computes the signature of the answer's top-level fields with the key.
-    pub sign: fn(&Map<String, Value>, &str) -> String,
-    /// Checks the signature of a request's body fields (JSON object or form) with the
-    /// key; `Err` holds the reason, sent back in the answer's text. `None`: requests are
-    /// not checked.
+    /// Computes the signature of the answer's top-level fields with the key, in the
+    /// variant the request named.
+    pub sign: SignFields,
+    /// Checks the signature of a request's body fields (JSON object, form or XML) with
+    /// the key; `Err` holds the reason. `None`: requests are not checked.
     pub verify: Option<VerifySign>,
     /// Code and text answered when [`SignRule::verify`] rejects a request.
     pub bad_sign: (Code, &'static str),
+    /// Adds the reason of a rejection to `bad_sign`'s text (a diagnosis of this
+    /// simulator's). `false` keeps the platform's exact text, which clients may compare.
+    pub explain: bool,
+    /// Request field naming the scheme's variant (WeChat Pay's `sign_type`): the request
+    /// is checked, and its answer signed, in that variant.
+    pub variant_field: Option<String>,
+    /// Request field naming the app (WeChat Pay's `appid`): a request naming another app
+    /// is refused with `wrong_identity`; every signed answer carries the app id.
+    pub app_id_field: Option<String>,
+    /// Request field naming the merchant (WeChat Pay's `mch_id`): required, and checked
+    /// against [`SimulatorBuilder::merchant_id`](super::SimulatorBuilder::merchant_id);
+    /// every signed answer carries it.
+    pub merchant_field: Option<String>,
+    /// Field of a fresh random text in every signed answer (WeChat Pay's `nonce_str`), so
+    /// that no two answers sign the same text.
+    pub nonce_field: Option<String>,
+    /// Code and text answered to a request for another app or merchant.
+    pub wrong_identity: (Code, &'static str),
 }
 
 impl SignRule {
     /// The rule of platform `P`: its schema's sign field and its signer's algorithm
-    /// (with default options), answering `bad_sign` to a request whose sign fails.
-    /// `None` for a platform without a sign scheme.
+    /// (with default options), answering `bad_sign` to a request whose sign fails (and
+    /// to one for another app or merchant). `None` for a platform without a sign scheme.
     pub fn of<P>(bad_sign: (Code, &'static str)) -> Option<SignRule>
     where
         P: crate::runtime::Platform,
         P::Signer: InfallibleSigner,
     {
-        fn signer<S: InfallibleSigner>(key: &str) -> S {
-            S::create(&Credentials::new("", key), &Default::default())
-        }
-        fn sign<S: InfallibleSigner>(fields: &Map<String, Value>, key: &str) -> String {
-            signer::<S>(key).sign(fields).unwrap_or_default()
-        }
-        fn verify<S: InfallibleSigner>(
-            fields: &Map<String, Value>,
-            key: &str,
-        ) -> Result<(), String> {
-            signer::<S>(key).verify(fields)
-        }
         let field = sign_field::<P>()?;
+        let common = CommonFields::of::<P::Signer>();
         Some(SignRule {
             field,
             sign: sign::<P::Signer>,
             verify: Some(verify::<P::Signer>),
-            bad_sign,
+            bad_sign: bad_sign.clone(),
+            explain: true,
+            variant_field: None,
+            app_id_field: common.app_id,
+            merchant_field: common.merchant,
+            nonce_field: common.nonce,
+            wrong_identity: bad_sign,
         })
+    }
+
+    /// Reads each request's variant of the scheme from the field in which `P`'s signer
+    /// names `known` (a variant the schema forces somewhere, e.g. `HMAC-SHA256`), if the
+    /// signer has that variant and names it in a field.
+    pub fn variant_from_request<P>(mut self, known: &str) -> Self
+    where
+        P: crate::runtime::Platform,
+        P::Signer: InfallibleSigner,
+    {
+        let Some(signer) = probe_signer::<P::Signer>().with_variant(known) else {
+            return self;
+        };
+        let mut fields = Map::new();
+        signer.prepare(&mut fields);
+        self.variant_field = fields
+            .iter()
+            .find(|(_, v)| v.as_str() == Some(known))
+            .map(|(k, _)| k.clone());
+        self
+    }
+}
+
+fn probe_signer<S: InfallibleSigner>() -> S {
+    let credentials = Credentials::new(PROBE_APP_ID, "probe-key").with_merchant_id(PROBE_MERCHANT);
+    S::create(&credentials, &Default::default())
+}
+
+/// Recognisable credentials for [`CommonFields::of`].
+const PROBE_APP_ID: &str = "\u{1}probe app id";
+const PROBE_MERCHANT: &str = "\u{1}probe merchant id";
+
+/// The fields a signer adds to every request it signs. Found by letting the runtime's
+/// signer prepare two bodies with recognisable credentials, so that the simulator does
+/// not restate the scheme: the field holding the app id, the merchant id, and the one
+/// that differs between the two bodies (a nonce).
+struct CommonFields {
+    app_id: Option<String>,
+    merchant: Option<String>,
+    nonce: Option<String>,
+}
+
+impl CommonFields {
+    fn of<S: InfallibleSigner>() -> CommonFields {
+        let signer = probe_signer::<S>();
+        let (mut first, mut second) = (Map::new(), Map::new());
+        signer.prepare(&mut first);
+        signer.prepare(&mut second);
+        let holding = |value: &str| {
+            first
+                .iter()
+                .find(|(_, v)| v.as_str() == Some(value))
+                .map(|(k, _)| k.clone())
+        };
+        CommonFields {
+            app_id: holding(PROBE_APP_ID),
+            merchant: holding(PROBE_MERCHANT),
+            nonce: first
+                .iter()
+                .find(|(k, v)| second.get(k.as_str()) != Some(v))
+                .map(|(k, _)| k.clone()),
+        }
+    }
+}
+
+/// The signer of `S` for `key` in `variant` (`None`: the default one).
+fn signer_for<S: InfallibleSigner>(key: &str, variant: Option<&str>) -> Option<S> {
+    let signer = S::create(&Credentials::new("", key), &Default::default());
+    match variant {
+        None => Some(signer),
+        Some(name) => signer.with_variant(name),
+    }
+}
+
+fn sign<S: InfallibleSigner>(
+    fields: &Map<String, Value>,
+    key: &str,
+    variant: Option<&str>,
+) -> Option<String> {
+    signer_for::<S>(key, variant)?.sign(fields).ok()
+}
+
+fn verify<S: InfallibleSigner>(
+    fields: &Map<String, Value>,
+    key: &str,
+    variant: Option<&str>,
+) -> Result<(), String> {
+    match signer_for::<S>(key, variant) {
+        Some(signer) => signer.verify(fields),
+        None => Err(format!(
+            "the sign scheme has no variant {:?}",
+            variant.unwrap_or_default()
+        )),
     }
 }
 
@@ -242,6 +375,8 @@ pub fn builtin() -> Vec<Platform> {
     platforms.push(baidu());
     #[cfg(feature = "jucai")]
     platforms.push(jucai());
+    #[cfg(feature = "wechatpay")]
+    platforms.push(wechatpay());
     platforms
 }
 
@@ -416,5 +551,105 @@ pub fn jucai_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
     match SignRule::of::<crate::jucai::Jucai>((Code::Int(401), "签名错误")) {
         Some(rule) => platform.sign(rule),
         None => platform,
+    }
+}
+
+/// WeChat Pay v2 (`api.mch.weixin.qq.com`): the generated
+/// `crate::wechatpay::{ENDPOINTS, ENVELOPE}` with [`wechatpay_with`]'s rules.
+///
+/// The client is `miniapp::wechatpay::Client::builder(app_id, mch_id, key)` with
+/// `.base_url(sim.url("wechatpay"))`: the app id of
+/// [`SimulatorBuilder::app_id`](super::SimulatorBuilder::app_id) (or `credentials`),
+/// the merchant id of [`SimulatorBuilder::merchant_id`](super::SimulatorBuilder::merchant_id)
+/// and the API key of [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("wechatpay", key)`
+/// (default: the shared secret).
+#[cfg(feature = "wechatpay")]
+pub fn wechatpay() -> Platform {
+    wechatpay_with(crate::wechatpay::ENDPOINTS, crate::wechatpay::ENVELOPE)
+}
+
+/// WeChat Pay's wire rules (`schema/wechatpay/`) over an endpoint table — `wechatpay()`
+/// (feature `wechatpay`) passes the generated one.
+///
+/// * XML both ways. A body that is not a flat XML document (a DOCTYPE among them)
+///   answers `return_code FAIL`, `XML格式错误`; a missing required field `FAIL`,
+///   `缺少参数: …`.
+/// * Every request's `sign` is checked with the API key in the request's own `sign_type`
+///   (MD5 by default, or HMAC-SHA256); a missing or wrong sign, or another `sign_type`,
+///   answers `return_code FAIL`, `return_msg 签名错误`, unsigned, as WeChat Pay does. A
+///   request naming another `mch_id` (or another `appid`) answers `FAIL`,
+///   `appid和mch_id不匹配`; one without `mch_id` too. One without `appid` is served (the
+///   sandbox key request has none).
+/// * Every other answer is signed with the key and `sign_type` the request used and
+///   carries `appid`, `mch_id` and a fresh `nonce_str`; business refusals are
+///   `result_code FAIL` with `err_code` and `err_code_des`.
+/// * Orders, refunds, bills and the sandbox key come from the merchant's state: see
+///   [`simulator::wechatpay`](super::wechatpay).
+///
+/// Served over plain HTTP, the simulator cannot ask for the merchant's client
+/// certificate: refunds and fund-flow bills are answered whether or not the client
+/// presents one (the client still needs one configured to send those calls).
+#[cfg(feature = "wechatpay")]
+pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+    use crate::runtime::{Endpoint, Platform as _};
+    use crate::wechatpay::{pay::DownloadFundflowRequest, Wechatpay};
+    const FAIL: &str = "FAIL";
+    let platform = Platform::new(Wechatpay::NAME, endpoints, envelope)
+        .missing_field(FAIL, "缺少参数")
+        .bad_body(FAIL, "XML格式错误")
+        .serve(super::wechatpay::serve);
+    let Some(mut rule) = SignRule::of::<Wechatpay>((Code::from(FAIL), "签名错误")) else {
+        return platform;
+    };
+    // The fund flow's forced variant names the field every request carries its own in.
+    if let Some(variant) = DownloadFundflowRequest::SIGN_VARIANT {
+        rule = rule.variant_from_request::<Wechatpay>(variant);
+    }
+    rule.explain = false;
+    rule.wrong_identity = (Code::from(FAIL), "appid和mch_id不匹配");
+    platform.sign(rule)
+}
+
+#[cfg(all(test, feature = "wechatpay", feature = "jucai"))]
+mod tests {
+    use super::*;
+
+    /// The fields of WeChat Pay's common request part come from its signer, not from a
+    /// list here; Jucai's signer adds none.
+    #[test]
+    fn sign_rules_learn_the_common_fields_from_the_signer() {
+        let pay = wechatpay().sign.unwrap();
+        assert_eq!(pay.field, "sign");
+        assert_eq!(pay.app_id_field.as_deref(), Some("appid"));
+        assert_eq!(pay.merchant_field.as_deref(), Some("mch_id"));
+        assert_eq!(pay.nonce_field.as_deref(), Some("nonce_str"));
+        assert_eq!(pay.variant_field.as_deref(), Some("sign_type"));
+        assert!(!pay.explain);
+        let jucai = jucai().sign.unwrap();
+        let none = [
+            &jucai.app_id_field,
+            &jucai.merchant_field,
+            &jucai.nonce_field,
+            &jucai.variant_field,
+        ];
+        assert!(none.iter().all(|f| f.is_none()) && jucai.explain);
+    }
+
+    /// Variants sign and verify in kind; a variant the scheme lacks is refused.
+    #[test]
+    fn variants_sign_and_verify_in_kind() {
+        let rule = wechatpay().sign.unwrap();
+        let mut fields = Map::new();
+        fields.insert("out_trade_no".into(), "1".into());
+        let hmac = (rule.sign)(&fields, "k", Some("HMAC-SHA256")).unwrap();
+        let md5 = (rule.sign)(&fields, "k", None).unwrap();
+        assert_eq!((hmac.len(), md5.len()), (64, 32));
+        assert_eq!((rule.sign)(&fields, "k", Some("SHA1")), None);
+        fields.insert("sign".into(), hmac.into());
+        let verify = rule.verify.unwrap();
+        assert!(verify(&fields, "k", Some("HMAC-SHA256")).is_ok());
+        assert!(verify(&fields, "k", None).is_err());
+        assert!(verify(&fields, "other", Some("HMAC-SHA256")).is_err());
+        assert!(verify(&fields, "k", Some("SHA1")).is_err());
     }
 }

@@ -1,8 +1,9 @@
-//! What arrived: the parsed request (fields from the query, a JSON or form body, or
-//! multipart parts) and the redacted record kept for [`Simulator::requests`].
+//! What arrived: the parsed request (fields from the query, a JSON, form or flat XML
+//! body, or multipart parts) and the redacted record kept for [`Simulator::requests`].
 //!
 //! [`Simulator::requests`]: super::Simulator::requests
 
+use crate::runtime::xml::{parse_flat, write_flat};
 use crate::runtime::Code;
 use serde_json::Value;
 use std::fmt;
@@ -77,7 +78,8 @@ impl RecordedRequest {
             .join("&")
     }
 
-    /// The body with secret values masked (JSON and form bodies), or a size for others.
+    /// The body with secret values masked (JSON, form and flat XML bodies), or a size for
+    /// others.
     pub fn redacted_body(&self) -> Option<String> {
         if !self.parts.is_empty() {
             return Some(format!(
@@ -110,6 +112,14 @@ impl RecordedRequest {
                     })
                     .collect();
                 return serde_urlencoded::to_string(masked).ok();
+            }
+        }
+        if looks_like_xml(text) {
+            if let Ok(fields) = parse_flat(text.as_bytes()) {
+                return Some(write_flat(fields.iter().map(|(k, v)| {
+                    let v = if is_redacted(k) { MASK } else { v.as_str() };
+                    (k.as_str(), v)
+                })));
             }
         }
         // Unknown text: it could hold anything, so show only its size.
@@ -175,8 +185,11 @@ pub(crate) struct Incoming {
     pub body_text: Option<String>,
     /// The body as a JSON object, when it is one.
     pub json: Option<serde_json::Map<String, Value>>,
-    /// A body that claims to be JSON (or looks like it) but does not parse as an object.
-    pub bad_json: bool,
+    /// The children of a flat XML body (WeChat Pay), in document order.
+    pub xml: Option<Vec<(String, String)>>,
+    /// Why a body that claims to be JSON or XML (or looks like it) was not read: not a
+    /// JSON object, or not a flat XML document (a DOCTYPE among the reasons).
+    pub bad_body: Option<String>,
     pub form: Vec<(String, String)>,
     /// Multipart parts: name and, for text parts, the value.
     pub parts: Vec<(String, Option<String>)>,
@@ -206,10 +219,23 @@ impl Incoming {
             match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(map)) => incoming.json = Some(map),
                 _ if body.iter().all(u8::is_ascii_whitespace) && !ct.contains("json") => {}
-                _ => incoming.bad_json = true,
+                _ => incoming.bad_body = Some("the body is not a JSON object".into()),
+            }
+        } else if ct.contains("xml") || looks_like_xml(text) {
+            match parse_flat(body) {
+                Ok(fields) => incoming.xml = Some(fields),
+                Err(e) => incoming.bad_body = Some(format!("the body is not flat XML: {e}")),
             }
         }
         incoming
+    }
+
+    fn xml_value(&self, name: &str) -> Option<&str> {
+        self.xml
+            .as_deref()?
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Is a field of this name present anywhere (query, body, parts)?
@@ -217,6 +243,7 @@ impl Incoming {
         self.query.iter().any(|(k, _)| k == name)
             || self.json.as_ref().is_some_and(|m| m.contains_key(name))
             || self.form.iter().any(|(k, _)| k == name)
+            || self.xml_value(name).is_some()
             || self.parts.iter().any(|(k, _)| k == name)
     }
 
@@ -239,6 +266,7 @@ impl Incoming {
                     })
             })
             .or_else(|| find(&self.form))
+            .or_else(|| self.xml_value(name).map(str::to_owned))
             .or_else(|| {
                 self.parts
                     .iter()
@@ -247,17 +275,18 @@ impl Incoming {
             })
     }
 
-    /// The body's fields (a JSON object as it is, form pairs as strings): what a
-    /// request sign covers.
+    /// The body's fields (a JSON object as it is, form pairs and XML elements as
+    /// strings): what a request sign covers.
     pub fn body_fields(&self) -> serde_json::Map<String, Value> {
-        match &self.json {
-            Some(map) => map.clone(),
-            None => self
-                .form
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                .collect(),
+        if let Some(map) = &self.json {
+            return map.clone();
         }
+        self.xml
+            .as_deref()
+            .unwrap_or(&self.form)
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect()
     }
 
     /// Is the field set to true (`true`, `1`)?
@@ -265,6 +294,13 @@ impl Incoming {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
     }
+}
+
+/// Does the text start like an XML document (after a byte-order mark and whitespace)?
+fn looks_like_xml(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
 }
 
 /// The `boundary=` parameter of a multipart content type.
@@ -388,9 +424,30 @@ mod tests {
 
     #[test]
     fn flags_bad_json() {
-        assert!(Incoming::parse(None, Some("application/json"), b"{nope").bad_json);
-        assert!(Incoming::parse(None, Some("application/json"), b"[1]").bad_json);
-        assert!(!Incoming::parse(None, None, b"").bad_json);
+        let bad = |ct, body: &[u8]| Incoming::parse(None, ct, body).bad_body.is_some();
+        assert!(bad(Some("application/json"), b"{nope"));
+        assert!(bad(Some("application/json"), b"[1]"));
+        assert!(!bad(None, b""));
+    }
+
+    #[test]
+    fn reads_flat_xml_and_refuses_a_doctype() {
+        let body = b"<xml><appid><![CDATA[wx1]]></appid><total_fee>1</total_fee></xml>";
+        for ct in [Some("text/xml; charset=utf-8"), None] {
+            let i = Incoming::parse(None, ct, body);
+            assert_eq!(i.get("appid").as_deref(), Some("wx1"));
+            assert!(i.has("total_fee") && !i.has("sign"));
+            assert_eq!(i.body_fields()["total_fee"], "1");
+        }
+        let xxe = br#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><a>&e;</a></xml>"#;
+        let refused = Incoming::parse(None, Some("text/xml"), xxe);
+        assert!(refused.bad_body.as_deref().unwrap().contains("DOCTYPE"));
+        assert!(refused.xml.is_none());
+        let empty = Incoming::parse(None, Some("application/xml"), b"");
+        assert!(
+            empty.bad_body.is_some(),
+            "an empty XML body is not a document"
+        );
     }
 
     #[test]
@@ -425,6 +482,16 @@ mod tests {
         let shown = form.to_string();
         assert!(
             !shown.contains("SK-VALUE") && !shown.contains("=CS"),
+            "{shown}"
+        );
+        let xml = RecordedRequest {
+            content_type: Some("text/xml".into()),
+            body_text: Some("<xml><mch_id>1</mch_id><secret>XML-SECRET</secret></xml>".into()),
+            ..form
+        };
+        let shown = format!("{xml:?}");
+        assert!(
+            !shown.contains("XML-SECRET") && shown.contains("mch_id"),
             "{shown}"
         );
     }

@@ -6,21 +6,30 @@
 //!
 //! Order of checks for a matched endpoint: a failure forced with `fail_next`; the
 //! app's credentials (endpoints with a [`CredentialCheck`]); the access token
-//! (`needs_access_token`); a JSON body that does not parse; the request's sign
-//! (platforms with a [`SignRule`](super::platform::SignRule) that verifies); required
-//! fields; then the docs' example (a fresh token on token endpoints, a PNG on binary
-//! endpoints). Nothing here panics: every failure becomes an answer.
+//! (`needs_access_token`); a JSON or XML body that does not parse; on signed endpoints
+//! of platforms with a [`SignRule`](super::platform::SignRule), the app and merchant the
+//! request names, then its sign; required fields; then the platform's own state (its
+//! `serve` hook, WeChat Pay's orders), else the docs' example (a fresh token on token
+//! endpoints, a PNG on binary endpoints). Nothing here panics: every failure becomes an
+//! answer.
+//!
+//! Answers are signed the way the request was: with the key it verified with (the
+//! platform's sign key, or its alternate key once issued) and the variant it named.
 
 use super::envelope;
 use super::platform::{Bare, CredentialCheck, Platform};
 use super::png::demo_png;
 use super::request::{Incoming, RecordedRequest};
-use crate::runtime::{Auth, Code, EndpointInfo, HttpMethod, ResponseKind, TokenFields};
+use crate::runtime::{
+    Auth, Code, EndpointInfo, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
+};
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use bytes::Bytes;
+use rand::distributions::{Alphanumeric, DistString};
+use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -41,6 +50,8 @@ pub(crate) struct Shared {
     pub credentials: Vec<(String, String)>,
     /// Per platform: the key that signs answers (platforms with a `SignRule`).
     pub sign_keys: Vec<String>,
+    /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
+    pub merchant_id: String,
     pub token_lifetime: Duration,
     pub state: Mutex<State>,
 }
@@ -55,6 +66,22 @@ pub(crate) struct State {
     /// Current stable token per token endpoint.
     pub stable: HashMap<Key, String>,
     pub serial: u64,
+    /// Per platform: a key accepted besides its sign key, once the platform has issued
+    /// it (WeChat Pay's sandbox key).
+    pub alternate_keys: HashMap<usize, String>,
+    /// WeChat Pay's merchant: its orders and refunds.
+    #[cfg(feature = "wechatpay")]
+    pub pay: super::wechatpay::Ledger,
+}
+
+/// How a request was signed, so that its answer (and what follows from it, such as
+/// a payment notification) is signed the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Signing {
+    /// With the platform's alternate key (WeChat Pay's sandbox key), not its sign key.
+    pub alternate: bool,
+    /// The variant the request named (WeChat Pay's `sign_type`), if any.
+    pub variant: Option<String>,
 }
 
 pub(crate) struct Issued {
@@ -69,8 +96,54 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn info(&self, (p, e): Key) -> &EndpointInfo {
+    pub fn info(&self, (p, e): Key) -> &'static EndpointInfo {
         &self.platforms[p].endpoints[e]
+    }
+
+    /// The key of platform `p` that `signing` names. An alternate key that was never
+    /// issued falls back to the sign key.
+    pub fn signing_key<'a>(&'a self, state: &'a State, p: usize, signing: &Signing) -> &'a str {
+        let alternate = signing
+            .alternate
+            .then(|| state.alternate_keys.get(&p))
+            .flatten();
+        alternate.map_or(self.sign_keys[p].as_str(), String::as_str)
+    }
+
+    /// The answer's fields signed as `signing` says, with the fields every signed answer
+    /// of the platform carries (its app id, merchant id and a fresh nonce), if the
+    /// platform signs and the answer is one it signs.
+    pub fn sign(&self, state: &State, p: usize, signing: &Signing, mut value: Value) -> Value {
+        let platform = &self.platforms[p];
+        let Some(rule) = &platform.sign else {
+            return value;
+        };
+        if !envelope::is_signed(&platform.envelope, &value) {
+            return value;
+        }
+        let Value::Object(map) = &mut value else {
+            return value;
+        };
+        let nonce = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+        let stamped = [
+            (&rule.app_id_field, self.credentials[p].0.as_str()),
+            (&rule.merchant_field, self.merchant_id.as_str()),
+            (&rule.nonce_field, nonce.as_str()),
+        ];
+        for (field, value) in stamped {
+            if let Some(field) = field {
+                map.entry(field.as_str()).or_insert_with(|| value.into());
+            }
+        }
+        map.remove(rule.field);
+        let key = self.signing_key(state, p, signing);
+        // A variant the scheme lacks (a refused request's, or one answered by
+        // `fail_next` before its sign was looked at) signs in the default.
+        let signature = (rule.sign)(map, key, signing.variant.as_deref())
+            .or_else(|| (rule.sign)(map, key, None))
+            .unwrap_or_default();
+        map.insert(rule.field.into(), signature.into());
+        value
     }
 
     /// The endpoint for `method path`: a path one platform serves, else `/<platform>`
@@ -121,17 +194,69 @@ pub(crate) enum Route {
 
 /// What to send back.
 enum Answer {
-    /// A JSON body in the platform's envelope, with the code it carries.
-    Json {
-        value: Value,
-        code: Code,
+    /// A body in the platform's envelope (JSON, or flat XML for `wechatpay_xml`), with
+    /// the code it carries.
+    Enveloped { value: Value, code: Code, xml: bool },
+    /// A binary body (a PNG, a bill).
+    Bytes {
+        content_type: &'static str,
+        bytes: Bytes,
     },
-    Png,
     /// No endpoint here.
-    NoRoute {
-        status: StatusCode,
-        value: Value,
-    },
+    NoRoute { status: StatusCode, value: Value },
+}
+
+/// What a platform's `serve` hook answers. (Unused when no platform with state, only
+/// WeChat Pay today, is compiled in.)
+#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+pub(crate) enum Reply {
+    /// Success: the payload in the platform's envelope, signed.
+    Done(Map<String, Value>),
+    /// A refusal: the code (the envelope decides at which level) and the text.
+    Refused(Code, String),
+    /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
+    /// refusal with its own fields).
+    Exact(Map<String, Value>),
+    /// A binary body with its content type (a bill).
+    Bytes(&'static str, Vec<u8>),
+}
+
+/// What a `serve` hook works with: the request, how it was signed, and the state.
+#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+pub(crate) struct Desk<'a> {
+    pub shared: &'a Shared,
+    pub state: &'a mut State,
+    /// The platform's index.
+    pub platform: usize,
+    pub info: &'static EndpointInfo,
+    pub incoming: &'a Incoming,
+    pub signing: &'a Signing,
+}
+
+#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+impl Desk<'_> {
+    /// A request field, when present and not empty (an empty value counts as absent, as
+    /// it does in a sign).
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.incoming.get(name).filter(|v| !v.is_empty())
+    }
+    /// The app id the platform accepts.
+    pub fn app_id(&self) -> &str {
+        &self.shared.credentials[self.platform].0
+    }
+    pub fn merchant_id(&self) -> &str {
+        &self.shared.merchant_id
+    }
+    /// The platform's sign key (not the alternate one).
+    pub fn sign_key(&self) -> &str {
+        &self.shared.sign_keys[self.platform]
+    }
+    /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
+    pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
+        let code = Code::from(code);
+        let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();
+        Reply::Refused(code, text)
+    }
 }
 
 pub(crate) async fn handle(
@@ -169,8 +294,8 @@ pub(crate) async fn handle(
             Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
-            Answer::Json { code, .. } => (200, Some(code.clone())),
-            Answer::Png => (200, None),
+            Answer::Enveloped { code, .. } => (200, Some(code.clone())),
+            Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
         state.log.push(RecordedRequest {
@@ -193,16 +318,24 @@ pub(crate) async fn handle(
         tokio::time::sleep(delay).await;
     }
     match answer {
-        Answer::Json { value, .. } => json_response(StatusCode::OK, &value),
-        Answer::Png => {
-            let mut response = Response::new(Body::from(demo_png()));
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            response
-        }
+        Answer::Enveloped {
+            value, xml: true, ..
+        } => typed(envelope::to_xml(&value), "text/xml; charset=utf-8"),
+        Answer::Enveloped { value, .. } => json_response(StatusCode::OK, &value),
+        Answer::Bytes {
+            content_type,
+            bytes,
+        } => typed(bytes, content_type),
         Answer::NoRoute { status, value } => json_response(status, &value),
     }
+}
+
+fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
@@ -269,20 +402,169 @@ pub(crate) fn method_name(m: HttpMethod) -> &'static str {
     }
 }
 
+/// One matched request on its way to an answer.
+struct Call<'a> {
+    shared: &'a Shared,
+    key: Key,
+    incoming: &'a Incoming,
+    request_id: String,
+    signing: Signing,
+}
+
+impl Call<'_> {
+    fn platform(&self) -> &Platform {
+        &self.shared.platforms[self.key.0]
+    }
+    fn info(&self) -> &'static EndpointInfo {
+        self.shared.info(self.key)
+    }
+
+    /// A refusal with the endpoint's doc text for `code`, else `fallback`.
+    fn fail(&self, state: &State, code: Code, fallback: &str) -> Answer {
+        let text = doc_text(self.info(), &code).unwrap_or(fallback);
+        self.failure(state, code, text)
+    }
+
+    /// A refusal with the platform's `(code, text)` and the simulator's diagnosis.
+    fn refuse(&self, state: &State, (code, text): (Code, &str), why: &str) -> Answer {
+        self.failure(state, code, &format!("{text}: {why} (miniapp simulator)"))
+    }
+
+    fn failure(&self, state: &State, code: Code, text: &str) -> Answer {
+        let env = &self.platform().envelope;
+        let value = match bare(self.shared, self.key).and_then(|b| b.failure) {
+            Some(render) => render(&code, text),
+            None => envelope::failure(env, &code, text, &self.request_id),
+        };
+        self.enveloped(state, value, code)
+    }
+
+    fn success(&self, state: &State, payload: Value) -> Answer {
+        let env = &self.platform().envelope;
+        let code = envelope::code_of(env.success.first().copied().unwrap_or("0"));
+        let value = if bare(self.shared, self.key).is_some() {
+            payload
+        } else if payload.is_null() && env.style == EnvelopeStyle::Errcode {
+            let mut ok = Map::new();
+            ok.insert(env.code.into(), 0.into());
+            ok.insert(env.message.into(), "ok".into());
+            Value::Object(ok)
+        } else {
+            envelope::success(env, payload, &self.request_id)
+        };
+        self.enveloped(state, value, code)
+    }
+
+    fn enveloped(&self, state: &State, value: Value, code: Code) -> Answer {
+        let value = self.shared.sign(state, self.key.0, &self.signing, value);
+        self.unsigned(value, code)
+    }
+
+    fn unsigned(&self, value: Value, code: Code) -> Answer {
+        let xml = self.platform().envelope.style == EnvelopeStyle::WechatpayXml;
+        Answer::Enveloped { value, code, xml }
+    }
+
+    fn reply(&self, state: &State, reply: Reply) -> Answer {
+        match reply {
+            Reply::Done(payload) => self.success(state, Value::Object(payload)),
+            Reply::Refused(code, text) => self.failure(state, code, &text),
+            Reply::Exact(answer) => {
+                let env = &self.platform().envelope;
+                let code = answer
+                    .get(env.code)
+                    .and_then(Value::as_str)
+                    .map_or_else(|| Code::from(""), Code::from);
+                self.unsigned(Value::Object(answer), code)
+            }
+            Reply::Bytes(content_type, bytes) => Answer::Bytes {
+                content_type,
+                bytes: bytes.into(),
+            },
+        }
+    }
+
+    /// On a signed endpoint of a platform whose requests name the app and the merchant:
+    /// a request for another one is refused. The app id may be absent (WeChat Pay's
+    /// sandbox key request has none); the merchant may not.
+    fn check_identity(&self, state: &State) -> Option<Answer> {
+        let rule = self.platform().sign.as_ref()?;
+        if !matches!(self.info().auth, Auth::Sign { .. }) {
+            return None;
+        }
+        let (app_id, _) = &self.shared.credentials[self.key.0];
+        let checks = [
+            (&rule.app_id_field, app_id.as_str(), false),
+            (&rule.merchant_field, self.shared.merchant_id.as_str(), true),
+        ];
+        for (field, expected, required) in checks {
+            let Some(field) = field else { continue };
+            match self.incoming.get(field) {
+                Some(value) if value == expected => {}
+                None if !required => {}
+                value => {
+                    let why = format!("{field} {value:?} is not this simulator's");
+                    tracing::debug!(endpoint = self.info().name, %why, "request refused");
+                    let (code, text) = rule.wrong_identity.clone();
+                    return Some(self.failure(state, code, text));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// How a request was signed, and why its sign is refused if it is: its variant, and
+/// which of the platform's keys it verifies with. Unsigned endpoints and platforms that
+/// do not check signs pass.
+fn check_sign(
+    shared: &Shared,
+    state: &State,
+    key: Key,
+    incoming: &Incoming,
+) -> (Signing, Option<String>) {
+    let platform = &shared.platforms[key.0];
+    let Some(rule) = &platform.sign else {
+        return (Signing::default(), None);
+    };
+    let mut signing = Signing {
+        alternate: false,
+        variant: rule.variant_field.as_deref().and_then(|f| incoming.get(f)),
+    };
+    let (Some(verify), Auth::Sign { .. }) = (rule.verify, shared.info(key).auth) else {
+        return (signing, None);
+    };
+    let fields = incoming.body_fields();
+    let variant = signing.variant.as_deref();
+    let Err(reason) = verify(&fields, &shared.sign_keys[key.0], variant) else {
+        return (signing, None);
+    };
+    match state.alternate_keys.get(&key.0) {
+        Some(alternate) if verify(&fields, alternate, variant).is_ok() => {
+            signing.alternate = true;
+            (signing, None)
+        }
+        _ => (signing, Some(reason)),
+    }
+}
+
 /// The answer of a matched endpoint.
 fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> Answer {
     state.serial += 1;
-    let request_id = format!("sim-{:08x}", state.serial);
-    let platform = &shared.platforms[key.0];
-    let info = shared.info(key);
-    let fail = |code: Code, fallback: &str| -> Answer {
-        let text = doc_text(info, &code).unwrap_or(fallback);
-        failure(shared, key, code, text, &request_id)
+    let (signing, bad_sign) = check_sign(shared, state, key, incoming);
+    let call = Call {
+        shared,
+        key,
+        incoming,
+        request_id: format!("sim-{:08x}", state.serial),
+        signing,
     };
+    let platform = call.platform();
+    let info = call.info();
 
     // 1. A failure forced by the test.
     if let Some(code) = take_failure(state, key) {
-        return fail(code, "simulated failure");
+        return call.fail(state, code, "simulated failure");
     }
 
     // 2. The app's credentials, under the wire names of the endpoint's schema auth.
@@ -297,11 +579,11 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         let missing = platform.missing_field.clone();
         if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
             let (code, text) = check.map_or(missing, |c| c.wrong_app_id.clone());
-            return fail(code, text);
+            return call.fail(state, code, text);
         }
         if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
             let (code, text) = check.map_or(missing, |c| c.wrong_secret.clone());
-            return fail(code, text);
+            return call.fail(state, code, text);
         }
     }
     // The schema's constants must have their values.
@@ -315,70 +597,54 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
                 .map_or(platform.missing_field.clone(), |(_, code, text)| {
                     (code.clone(), *text)
                 });
-            return fail(code, text);
+            return call.fail(state, code, text);
         }
     }
 
     // 3. The access token, under the parameter name of the endpoint's schema auth.
-    if let Auth::AccessToken { name: param } = info.auth {
-        let rule = &platform.access_token;
-        let now = Instant::now();
-        match incoming.get(param) {
-            None => return fail(rule.missing.clone(), "access_token missing"),
-            Some(token) => match state.tokens.get(&token) {
-                Some(t) if t.platform == key.0 && !t.revoked && t.expires_at > now => {}
-                Some(t) if t.platform == key.0 && !t.revoked => {
-                    return fail(rule.expired.clone(), "access_token expired")
-                }
-                _ => {
-                    return fail(
-                        rule.invalid.clone(),
-                        "invalid credential, access_token is invalid",
-                    )
-                }
-            },
-        }
+    if let Some(answer) = check_token(&call, state) {
+        return answer;
     }
 
-    // 4. The body and the required fields.
-    if incoming.bad_json {
-        let (code, text) = platform.bad_body.clone();
-        return failure(
-            shared,
-            key,
-            code,
-            &format!("{text}: the body is not a JSON object (miniapp simulator)"),
-            &request_id,
-        );
+    // 4. The body, who the request is for and its sign, the required fields.
+    if let Some(reason) = &incoming.bad_body {
+        return call.refuse(state, platform.bad_body.clone(), reason);
     }
-    if let Some(rule) = &platform.sign {
-        if let Some(verify) = rule.verify {
-            if let Err(reason) = verify(&incoming.body_fields(), &shared.sign_keys[key.0]) {
-                let (code, text) = rule.bad_sign.clone();
-                return failure(
-                    shared,
-                    key,
-                    code,
-                    &format!("{text}: {reason} (miniapp simulator)"),
-                    &request_id,
-                );
-            }
-        }
+    if let Some(answer) = call.check_identity(state) {
+        return answer;
+    }
+    if let (Some(reason), Some(rule)) = (bad_sign, &platform.sign) {
+        tracing::debug!(endpoint = info.name, %reason, "request sign refused");
+        let (code, text) = rule.bad_sign.clone();
+        return match rule.explain {
+            true => call.refuse(state, (code, text), &reason),
+            false => call.failure(state, code, text),
+        };
     }
     if let Some(missing) = info.required.iter().find(|f| !incoming.has(f)) {
-        let (code, text) = platform.missing_field.clone();
-        return failure(
-            shared,
-            key,
-            code,
-            &format!("{text}: required field `{missing}` is missing (miniapp simulator)"),
-            &request_id,
-        );
+        let why = format!("required field `{missing}` is missing");
+        return call.refuse(state, platform.missing_field.clone(), &why);
     }
 
-    // 5. Success.
+    // 5. Success: from the platform's state, else the docs' example.
+    if let Some(serve) = platform.serve {
+        let mut desk = Desk {
+            shared,
+            state: &mut *state,
+            platform: key.0,
+            info,
+            incoming,
+            signing: &call.signing,
+        };
+        if let Some(reply) = serve(&mut desk) {
+            return call.reply(state, reply);
+        }
+    }
     if info.response == ResponseKind::Binary {
-        return Answer::Png;
+        return Answer::Bytes {
+            content_type: "image/png",
+            bytes: Bytes::from_static(demo_png()),
+        };
     }
     let mut payload = info
         .example
@@ -395,10 +661,33 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             payload,
         );
     }
-    success(shared, key, payload, &request_id)
+    call.success(state, payload)
 }
 
-fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {
+/// The access token of an endpoint that needs one: missing, unknown or expired answers
+/// the platform's code.
+fn check_token(call: &Call<'_>, state: &State) -> Option<Answer> {
+    let Auth::AccessToken { name: param } = call.info().auth else {
+        return None;
+    };
+    let rule = &call.platform().access_token;
+    let Some(token) = call.incoming.get(param) else {
+        return Some(call.fail(state, rule.missing.clone(), "access_token missing"));
+    };
+    match state.tokens.get(&token) {
+        Some(t) if t.platform == call.key.0 && !t.revoked && t.expires_at > Instant::now() => None,
+        Some(t) if t.platform == call.key.0 && !t.revoked => {
+            Some(call.fail(state, rule.expired.clone(), "access_token expired"))
+        }
+        _ => Some(call.fail(
+            state,
+            rule.invalid.clone(),
+            "invalid credential, access_token is invalid",
+        )),
+    }
+}
+
+pub(crate) fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {
     info.errors.iter().find(|(c, _)| c == code).map(|(_, t)| *t)
 }
 
@@ -485,44 +774,4 @@ fn bare(shared: &Shared, key: Key) -> Option<&Bare> {
         .bare
         .iter()
         .find(|b| b.endpoint == name)
-}
-
-fn success(shared: &Shared, key: Key, payload: Value, request_id: &str) -> Answer {
-    let env = &shared.platforms[key.0].envelope;
-    let code = envelope::code_of(env.success.first().copied().unwrap_or("0"));
-    let value = if bare(shared, key).is_some() {
-        payload
-    } else if payload.is_null() && env.style == crate::runtime::EnvelopeStyle::Errcode {
-        let mut ok = serde_json::Map::new();
-        ok.insert(env.code.into(), 0.into());
-        ok.insert(env.message.into(), "ok".into());
-        Value::Object(ok)
-    } else {
-        envelope::success(env, payload, request_id)
-    };
-    Answer::Json {
-        value: sign(shared, key.0, value),
-        code,
-    }
-}
-
-fn failure(shared: &Shared, key: Key, code: Code, text: &str, request_id: &str) -> Answer {
-    let env = &shared.platforms[key.0].envelope;
-    let value = match bare(shared, key).and_then(|b| b.failure) {
-        Some(render) => render(&code, text),
-        None => envelope::failure(env, &code, text, request_id),
-    };
-    Answer::Json {
-        value: sign(shared, key.0, value),
-        code,
-    }
-}
-
-fn sign(shared: &Shared, platform: usize, mut value: Value) -> Value {
-    if let (Some(rule), Value::Object(map)) = (&shared.platforms[platform].sign, &mut value) {
-        map.remove(rule.field);
-        let signature = (rule.sign)(map, &shared.sign_keys[platform]);
-        map.insert(rule.field.into(), signature.into());
-    }
-    value
 }

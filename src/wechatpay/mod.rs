@@ -41,6 +41,8 @@ mod params;
 pub use crate::runtime::signers::SignType;
 pub use bill::{Bill, BillError, BillRow, BillSummary};
 pub use fundflow::{FundFlow, FundFlowRow, FundFlowSummary};
+#[cfg(feature = "simulator")]
+pub(crate) use notify::encrypt_req_info;
 pub use notify::{reply_fail, reply_success, NotifyError, PaymentNotification, RefundNotification};
 pub use params::{AppPayParams, MiniProgramPayParams};
 

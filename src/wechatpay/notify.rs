@@ -8,6 +8,8 @@ use crate::runtime::xml::{parse_flat, write_flat};
 use crate::runtime::{bounded_message, decode_text_fields, Secret};
 use aes::Aes256;
 use base64::Engine;
+#[cfg(feature = "simulator")]
+use ecb::cipher::BlockEncryptMut;
 use ecb::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyInit};
 use md5::{Digest, Md5};
 use serde::Deserialize;
@@ -197,13 +199,29 @@ fn text<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// base64 → AES-256-ECB with PKCS#7, keyed with the 32 ASCII bytes of md5(key) in
-/// lowercase hex.
+/// The AES-256 key of `req_info`: the 32 ASCII bytes of md5(API key) in lowercase hex.
+fn req_info_key(key: &str) -> String {
+    hex::encode(Md5::digest(key.as_bytes()))
+}
+
+/// `req_info` as WeChat Pay writes it (the simulator's refund notifications): AES-256-ECB
+/// with PKCS#7 under [`req_info_key`], then base64 — what [`decrypt_req_info`] undoes.
+#[cfg(feature = "simulator")]
+pub(crate) fn encrypt_req_info(plain: &[u8], key: &str) -> String {
+    let aes_key = req_info_key(key);
+    // 32 bytes by construction (hex of a 16-byte digest): the key length always fits.
+    let ciphertext = ecb::Encryptor::<Aes256>::new_from_slice(aes_key.as_bytes())
+        .map(|cipher| cipher.encrypt_padded_vec_mut::<Pkcs7>(plain))
+        .unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(ciphertext)
+}
+
+/// base64 → AES-256-ECB with PKCS#7, keyed with [`req_info_key`].
 fn decrypt_req_info(req_info: &str, key: &Secret<String>) -> Result<Vec<u8>, NotifyError> {
     let ciphertext = base64::engine::general_purpose::STANDARD
         .decode(req_info.trim())
         .map_err(|e| NotifyError::Decrypt(format!("not base64: {e}")))?;
-    let aes_key = hex::encode(Md5::digest(key.expose().as_bytes()));
+    let aes_key = req_info_key(key.expose());
     let cipher = ecb::Decryptor::<Aes256>::new_from_slice(aes_key.as_bytes())
         .map_err(|e| NotifyError::Decrypt(e.to_string()))?;
     cipher
