@@ -13,9 +13,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use miniapp::runtime::xml::parse_flat;
-use miniapp::runtime::{Auth, ClientIdentity, EndpointInfo, Error, HttpMethod, ResponseKind};
+use miniapp::runtime::{ClientIdentity, Error};
 use miniapp::simulator::wechatpay::{RefundOutcome, SteerError};
-use miniapp::simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
+use miniapp::simulator::{Simulator, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
 use miniapp::wechatpay::pay::*;
 use miniapp::wechatpay::{
     reply_fail, reply_success, Client, PaymentNotification, RefundNotification, SignType,
@@ -23,7 +23,7 @@ use miniapp::wechatpay::{
 use miniapp::RetryPolicy;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -788,48 +788,10 @@ async fn orders_are_placed_once_and_refunds_stay_within_what_was_paid() {
 
 // --- The sandbox key ---------------------------------------------------------------------
 
-/// The generated endpoints plus the sandbox key endpoint, as the schema will describe it.
-static WITH_SIGN_KEY: LazyLock<Vec<EndpointInfo>> = LazyLock::new(|| {
-    let mut endpoints = miniapp::wechatpay::ENDPOINTS.to_vec();
-    if !endpoints.iter().any(|e| e.name == "pay.getSignKey") {
-        endpoints.push(EndpointInfo {
-            name: "pay.getSignKey",
-            method: HttpMethod::Post,
-            path: "/pay/getsignkey",
-            needs_access_token: false,
-            response: ResponseKind::Json,
-            example: None,
-            required: &[],
-            errors: &[],
-            auth: Auth::Sign {
-                scheme: "wechatpay_v2",
-                field: "sign",
-            },
-            host: None,
-            constants: &[],
-            issues_token: None,
-        });
-    }
-    endpoints
-});
-
-async fn sandbox_sim() -> Simulator {
-    Simulator::builder()
-        .platform(platform::wechatpay_with(
-            WITH_SIGN_KEY.as_slice(),
-            miniapp::wechatpay::ENVELOPE,
-        ))
-        .only(&["wechatpay"])
-        .sign_key("wechatpay", KEY)
-        .start()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_sandbox_key_is_accepted_once_issued() {
     bounded(async {
-        let sim = sandbox_sim().await;
+        let sim = sim().await;
         let request = xml(&{
             let mut f = fields(&[("mch_id", DEFAULT_MERCHANT_ID), ("nonce_str", "n1")]);
             let sign = sign_of(&f, KEY, "MD5");
@@ -850,7 +812,7 @@ async fn the_sandbox_key_is_accepted_once_issued() {
         assert_eq!(repeated["sandbox_signkey"], key, "the same key every time");
 
         // A simulator that has not issued it takes it for a wrong key.
-        let fresh = sandbox_sim().await;
+        let fresh = self::sim().await;
         let early = client_with(&fresh, &key, SignType::Md5);
         assert_eq!(code(early.pay().order_query(by_no("SIM-S")).await), "FAIL");
 
@@ -869,6 +831,32 @@ async fn the_sandbox_key_is_accepted_once_issued() {
         let paid = production.pay().order_query(by_no("SIM-S")).await.unwrap();
         assert_eq!(paid.trade_state, TradeState::Success);
         assert!(!format!("{sim:?}").contains(&key));
+    })
+    .await;
+}
+
+/// A client built with `.sandbox()` fetches the simulator's sandbox key by itself, once,
+/// and everything after is signed, answered and notified with it.
+#[tokio::test]
+async fn a_sandbox_client_fetches_the_key_and_pays_with_it() {
+    bounded(async {
+        let sim = sim().await;
+        let sandbox = Client::builder(DEFAULT_APP_ID, DEFAULT_MERCHANT_ID, KEY)
+            .sandbox()
+            .base_url(sim.url("wechatpay"))
+            .build();
+        let (shop, seen) = merchant(sandbox.clone()).await;
+        for n in ["SIM-SB1", "SIM-SB2"] {
+            let placed = sandbox
+                .pay()
+                .unified_order(order(n, 9, &format!("{shop}/pay")));
+            placed.await.unwrap();
+        }
+        assert_eq!(sim.count("sandbox.getSignKey"), 1);
+        assert!(sim.pay_order("SIM-SB1").await.unwrap().acknowledged);
+        assert!(matches!(&seen.lock().unwrap()[..], [Seen::Paid(_)]));
+        let paid = sandbox.pay().order_query(by_no("SIM-SB1")).await.unwrap();
+        assert_eq!(paid.trade_state, TradeState::Success);
     })
     .await;
 }

@@ -240,3 +240,39 @@ fn the_sandbox_key_endpoint_is_the_schemas() {
     let key = miniapp::wechatpay::Wechatpay::SANDBOX_KEY.expect("schema sandbox_key");
     assert_eq!(key.endpoint, "sandbox.getSignKey");
 }
+
+/// A process that only verifies notifications fetches the key up front; notifications
+/// of the sandbox (signed with its key) then verify, and the production key's do not.
+#[tokio::test]
+async fn ensure_sandbox_key_lets_a_notify_only_process_verify() {
+    let server = sandbox_server(SANDBOX_KEY, order_answer(SignType::Md5, SANDBOX_KEY)).await;
+    let pay = sandbox_client(&server, SignType::Md5);
+    pay.ensure_sandbox_key().await.unwrap();
+    pay.ensure_sandbox_key().await.unwrap();
+    assert_eq!(
+        received(&server, "/sandboxnew/pay/getsignkey").await.len(),
+        1
+    );
+    let notification = |key: &str| {
+        let pairs = [
+            ("return_code", "SUCCESS"),
+            ("appid", APP_ID),
+            ("mch_id", MCH_ID),
+            ("nonce_str", "n"),
+            ("result_code", "SUCCESS"),
+            ("openid", "o"),
+            ("trade_type", "JSAPI"),
+            ("total_fee", "1"),
+            ("cash_fee", "1"),
+            ("transaction_id", "4200"),
+            ("out_trade_no", "1415659990"),
+            ("time_end", "20261122120000"),
+        ];
+        xml_with_key(&pairs, Some(SignType::Md5), key)
+    };
+    let paid = pay.verify_payment_notification(notification(SANDBOX_KEY).as_bytes());
+    assert_eq!(paid.unwrap().total_fee, 1);
+    assert!(pay
+        .verify_payment_notification(notification(KEY).as_bytes())
+        .is_err());
+}

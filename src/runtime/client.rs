@@ -72,9 +72,24 @@ impl<P: Platform> Client<P> {
     pub fn base_url(&self) -> &str {
         self.core.transport.base_url()
     }
-    /// The request signer, for platforms that sign.
+    /// The signer requests are signed and answers (and notifications) verified with:
+    /// on a sandbox client whose sandbox has its own key, the sandbox's once it was
+    /// fetched (see [`Client::ensure_sandbox_key`]); else the client's own.
     pub fn signer(&self) -> &P::Signer {
-        &self.core.signer
+        let sandbox = self.core.sandbox_signer.as_ref().and_then(|s| s.get());
+        sandbox.unwrap_or(&self.core.signer)
+    }
+    /// On a sandbox client whose sandbox has its own signing key, fetches it now unless
+    /// a call already did — so that a process that verifies notifications without having
+    /// made a call signs and verifies with the right key. Nothing to do on other clients.
+    pub async fn ensure_sandbox_key(&self) -> Result<(), BuildError> {
+        super::execute::sandbox_signer(&self.core)
+            .await
+            .map(|_| ())
+            .map_err(|reason| BuildError {
+                platform: P::NAME,
+                reason: format!("no sandbox signing key: {reason}"),
+            })
     }
 }
 

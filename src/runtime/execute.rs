@@ -100,26 +100,38 @@ where
 async fn call_signer<P: Platform, E: Endpoint>(
     core: &Core<P>,
 ) -> Result<&P::Signer, Error<E::Error>> {
-    let (Some(cell), Some(key)) = (&core.sandbox_signer, P::SANDBOX_KEY) else {
-        return Ok(&core.signer);
-    };
-    if !matches!(E::AUTH, Auth::Sign { .. }) || E::NAME == key.endpoint {
+    let own_key_call = P::SANDBOX_KEY.is_some_and(|key| key.endpoint == E::NAME);
+    if !matches!(E::AUTH, Auth::Sign { .. }) || own_key_call {
         return Ok(&core.signer);
     }
-    let failed = |reason: String| Error::SandboxKey {
-        endpoint: E::NAME,
-        reason,
+    match sandbox_signer(core).await {
+        Ok(signer) => Ok(signer.unwrap_or(&core.signer)),
+        Err(reason) => Err(Error::SandboxKey {
+            endpoint: E::NAME,
+            reason,
+        }),
+    }
+}
+
+/// On a sandbox client whose platform has a sandbox key: the signer with that key,
+/// fetched now unless it was before. `Ok(None)` on every other client.
+pub(crate) async fn sandbox_signer<P: Platform>(
+    core: &Core<P>,
+) -> Result<Option<&P::Signer>, String> {
+    let (Some(cell), Some(key)) = (&core.sandbox_signer, P::SANDBOX_KEY) else {
+        return Ok(None);
     };
     cell.get_or_try_init(|| async {
-        let secret = (key.fetch)(core).await.map_err(failed)?;
+        let secret = (key.fetch)(core).await?;
         if secret.expose().is_empty() {
-            return Err(failed(format!("{} answered an empty key", key.endpoint)));
+            return Err(format!("{} answered an empty key", key.endpoint));
         }
         tracing::info!(endpoint = key.endpoint, "fetched the sandbox signing key");
         let credentials = core.credentials.clone().with_secret(secret.into_inner());
-        P::Signer::new(&credentials, &core.signer_options).map_err(|e| failed(e.to_string()))
+        P::Signer::new(&credentials, &core.signer_options).map_err(|e| e.to_string())
     })
     .await
+    .map(Some)
 }
 
 fn limit<E: Endpoint>(core: &Core<impl Platform>) -> usize {

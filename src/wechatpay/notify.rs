@@ -158,7 +158,7 @@ impl Client {
         let fields = self.checked_fields(body)?;
         let req_info = text(&fields, "req_info")
             .ok_or_else(|| NotifyError::Malformed("no req_info".into()))?;
-        let plain = decrypt_req_info(req_info, self.credentials().secret())?;
+        let plain = decrypt_req_info(req_info, self.signer().key())?;
         let inner = parse_flat(&plain).map_err(|e| NotifyError::Decrypt(e.to_string()))?;
         decode_text_fields(&inner).map_err(|e| NotifyError::Decode(e.to_string()))
     }

@@ -74,6 +74,10 @@ impl WechatPayV2 {
     pub fn sign_type(&self) -> SignType {
         self.sign_type
     }
+    /// The key it signs with (the API key, or the sandbox's).
+    pub(crate) fn key(&self) -> &Secret<String> {
+        &self.key
+    }
     /// The sign of `fields` with this key and `sign_type`.
     pub fn sign_with(&self, fields: &Map<String, Value>, sign_type: SignType) -> String {
         sign::sign(

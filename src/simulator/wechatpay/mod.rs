@@ -29,7 +29,7 @@
 //! * `downloadFundflow` (signed with HMAC-SHA256 only, as the schema forces): the basic
 //!   account's bookings of the day — payments in, successful refunds out, with the
 //!   running balance — in the format `miniapp::wechatpay::FundFlow` reads.
-//! * `pay.getSignKey` (the sandbox key), when the endpoint table has it: a key derived
+//! * `sandbox.getSignKey` (the sandbox key): a key derived
 //!   from the merchant id and API key, answered unsigned; from then on requests signed
 //!   with it are accepted too, and answered (and notified) with it.
 //!
@@ -82,10 +82,6 @@ use crate::runtime::Platform as _;
 use crate::wechatpay::pay::{RefundStatus, TradeState, TradeType};
 use crate::wechatpay::Wechatpay;
 use serde_json::{Map, Value};
-
-/// The sandbox key endpoint's name. The schema may not have it yet: it is answered
-/// when the endpoint table has it, looked up by this name.
-pub const SIGN_KEY_ENDPOINT: &str = "pay.getSignKey";
 
 /// An order the merchant placed, as it stands. Times are Beijing time,
 /// `yyyyMMddHHmmss`; amounts are fen.
@@ -205,6 +201,7 @@ fn handler(name: &str) -> Option<Handler> {
         CloseOrderRequest, DownloadBillRequest, DownloadFundflowRequest, OrderQueryRequest,
         RefundQueryRequest, RefundRequest, UnifiedOrderRequest,
     };
+    use crate::wechatpay::sandbox::GetSignKeyRequest;
     let table: [(&str, Handler); 8] = [
         (UnifiedOrderRequest::NAME, trade::unified_order),
         (OrderQueryRequest::NAME, trade::order_query),
@@ -213,7 +210,7 @@ fn handler(name: &str) -> Option<Handler> {
         (RefundQueryRequest::NAME, refund::refund_query),
         (DownloadBillRequest::NAME, bills::download_bill),
         (DownloadFundflowRequest::NAME, bills::download_fundflow),
-        (SIGN_KEY_ENDPOINT, sign_key),
+        (GetSignKeyRequest::NAME, sign_key),
     ];
     table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
@@ -225,7 +222,7 @@ pub(crate) fn serve(desk: &mut Desk<'_>) -> Option<Reply> {
     Some(handler(desk).unwrap_or_else(|refusal| refusal))
 }
 
-/// `pay.getSignKey`: the sandbox key, derived from the merchant id and API key so that
+/// `sandbox.getSignKey`: the sandbox key, derived from the merchant id and API key so that
 /// it is the same on every call (and every run). Answered unsigned, as WeChat Pay does;
 /// from now on the platform accepts it as its alternate key.
 fn sign_key(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
