@@ -8,7 +8,10 @@
 //! token, code2Session, getPaidUnionId, a forced errcode, a constraint caught before
 //! sending), calls one endpoint of every other WeChat group, then Baidu (token,
 //! jscode2sessionkey, getunionid, a forced errno) and Jucai (a signed auth2OpenId, a
-//! wrong merchant key), prints the simulator's request log (secrets redacted) and shows
+//! wrong merchant key) and WeChat Pay (an order, its `wx.requestPayment` parameters, a
+//! simulated payment whose signed notification a real notify endpoint verifies, query,
+//! a refund through the client-certificate client, its encrypted notification
+//! decrypted, refund query, the day's bill parsed), prints the simulator's request log (secrets redacted) and shows
 //! how to point the clients at the real APIs. Each platform has its own function below.
 //!
 //! One simulator serves every platform on one port; the WeChat client uses its root
@@ -36,6 +39,10 @@ const BAIDU_APP_KEY: &str = "baidu-demo-appkey";
 const BAIDU_SECRET: &str = "baidu-demo-secret";
 /// The Jucai merchant key: signs requests (client) and answers (simulator).
 const MERCHANT_KEY: &str = "jucai-demo-merchant-key";
+/// WeChat Pay merchant id and API key (the simulator's default merchant).
+#[cfg(feature = "wechatpay")]
+const MCH_ID: &str = miniapp::simulator::DEFAULT_MERCHANT_ID;
+const PAY_KEY: &str = "wechatpay-demo-api-key-000000000";
 
 #[tokio::main]
 async fn main() -> Result {
@@ -44,6 +51,7 @@ async fn main() -> Result {
         .secret(SECRET)
         .credentials("baidu", BAIDU_APP_KEY, BAIDU_SECRET)
         .sign_key("jucai", MERCHANT_KEY)
+        .sign_key("wechatpay", PAY_KEY)
         .start()
         .await?;
     println!(
@@ -57,6 +65,7 @@ async fn main() -> Result {
     wechat(&mut tour).await?;
     baidu(&mut tour).await?;
     jucai(&mut tour).await?;
+    wechatpay(&mut tour).await?;
 
     request_log(&sim);
     real_api();
@@ -362,6 +371,223 @@ async fn jucai(_tour: &mut Tour<'_>) -> Result {
     Ok(())
 }
 
+/// WeChat Pay v2: an order, the mini program's payment parameters, a simulated payment
+/// whose notification the backend verifies, query, a refund with the merchant
+/// certificate, its encrypted notification decrypted, and the day's bill.
+#[cfg(feature = "wechatpay")]
+async fn wechatpay(tour: &mut Tour<'_>) -> Result {
+    use miniapp::runtime::ClientIdentity;
+    use miniapp::simulator::wechatpay::RefundOutcome;
+    use miniapp::wechatpay::pay::{
+        DownloadBillRequest, OrderQueryOrder, OrderQueryRequest, RefundOrder, RefundQueryBy,
+        RefundQueryRequest, RefundRequest, TradeType, UnifiedOrderRequest,
+    };
+    let url = tour.sim.url("wechatpay");
+    println!("\n=== WeChat Pay v2 (miniapp::wechatpay) at {url} ===");
+    // A test certificate (tests/fixtures/wechatpay_cert); yours is the merchant
+    // platform's apiclient_cert.p12. The simulator speaks plain HTTP and cannot check
+    // it, but the client refuses to send a refund without one.
+    let identity = ClientIdentity::from_pem(
+        include_bytes!("../tests/fixtures/wechatpay_cert/apiclient_cert.pem"),
+        include_bytes!("../tests/fixtures/wechatpay_cert/apiclient_key.pem"),
+    )?;
+    let pay = miniapp::wechatpay::Client::builder(APP_ID, MCH_ID, PAY_KEY)
+        .base_url(url)
+        .client_certificate(identity)?
+        .build();
+    let backend = notify::Backend::start(pay.clone()).await?;
+    let out_trade_no = "tour-20261122-0001";
+
+    tour.step("1. pay.unifiedOrder: signed XML out, signed XML back (verified before use)");
+    let order = UnifiedOrderRequest::new(
+        "miniapp tour — 1 cup of tea",
+        out_trade_no,
+        1200, // fen: ¥12.00
+        "127.0.0.1",
+        backend.paid_url(),
+        TradeType::Jsapi,
+    )
+    .openid(OPENID);
+    let order = pay.pay().unified_order(order).await?;
+    tour.got(format_args!("prepay_id {}", order.prepay_id));
+
+    tour.step("2. the mini program's wx.requestPayment parameters, signed by the backend");
+    let params = pay.mini_program_pay_params(&order.prepay_id);
+    println!(
+        "    json  {}",
+        shorten(&serde_json::to_string(&params)?, 110)
+    );
+
+    tour.step("3. the user pays (simulated): a signed notification reaches the backend");
+    let notified = tour.sim.pay_order(out_trade_no).await?;
+    let paid = backend
+        .payments()
+        .pop()
+        .ok_or("no payment notification arrived")?;
+    println!(
+        "    notify POST {} → verified: {} paid {} fen, transaction {}; acknowledged: {}",
+        notified.url, paid.out_trade_no, paid.total_fee, paid.transaction_id, notified.acknowledged
+    );
+
+    tour.step("4. pay.orderQuery");
+    let by_number = OrderQueryRequest::new(OrderQueryOrder::out_trade_no(out_trade_no));
+    let state = pay.pay().order_query(by_number).await?;
+    tour.got(format_args!(
+        "trade_state {:?}, total_fee {} fen",
+        state.trade_state,
+        state.total_fee.unwrap_or_default()
+    ));
+
+    tour.step("5. pay.refund (secapi: sent through the client-certificate TLS client)");
+    let refund = RefundRequest::new(
+        "tour-refund-1",
+        1200,
+        200,
+        RefundOrder::out_trade_no(out_trade_no),
+    )
+    .notify_url(backend.refunded_url());
+    let refund = pay.pay().refund(refund).await?;
+    tour.got(format_args!(
+        "refund_id {}, refund_fee {} fen",
+        refund.refund_id, refund.refund_fee
+    ));
+
+    tour.step("6. the refund succeeds (simulated): its notification is decrypted (AES-256-ECB)");
+    let notified = tour
+        .sim
+        .settle_refund("tour-refund-1", RefundOutcome::Success)
+        .await?;
+    let refunded = backend
+        .refunds()
+        .pop()
+        .ok_or("no refund notification arrived")?;
+    println!(
+        "    notify POST {} → decrypted: {} {} fen {}; acknowledged: {}",
+        notified.url,
+        refunded.out_refund_no,
+        refunded.refund_fee,
+        refunded.refund_status,
+        notified.acknowledged
+    );
+
+    tour.step("7. pay.refundQuery: numbered fields gathered into refunds");
+    let query = RefundQueryRequest::new(RefundQueryBy::out_trade_no(out_trade_no));
+    let refunds = pay.pay().refund_query(query).await?;
+    for r in refunds.refunds.iter().flatten() {
+        tour.got(format_args!(
+            "{} {} fen {:?}",
+            r.out_refund_no, r.refund_fee, r.refund_status
+        ));
+    }
+
+    tour.step("8. pay.downloadBill: today's bill, parsed (backticks stripped, amounts in fen)");
+    let day = paid.time_end.get(..8).unwrap_or_default().to_owned();
+    let bill = pay.download_bill(DownloadBillRequest::new(day)).await?;
+    for row in &bill.rows {
+        let amount = match row.refund_fee {
+            Some(refunded) if row.trade_state == "REFUND" => format!("refunded {refunded} fen"),
+            _ => format!("paid {} fen", row.settlement_total_fee),
+        };
+        tour.got(format_args!(
+            "{} {} {} {amount}",
+            row.trade_time, row.out_trade_no, row.trade_state
+        ));
+    }
+    backend.stop();
+    Ok(())
+}
+
+#[cfg(not(feature = "wechatpay"))]
+async fn wechatpay(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== WeChat Pay: not in this build (feature `wechatpay`) ===");
+    Ok(())
+}
+
+/// The merchant backend's notify endpoints for the tour: real HTTP on 127.0.0.1, each
+/// notification verified (payment) or decrypted (refund) with the client before it is
+/// acknowledged; a bad one is answered FAIL with the reason.
+#[cfg(feature = "wechatpay")]
+mod notify {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::routing::post;
+    use axum::Router;
+    use miniapp::wechatpay::{
+        reply_fail, reply_success, Client, PaymentNotification, RefundNotification,
+    };
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Received {
+        payments: Vec<PaymentNotification>,
+        refunds: Vec<RefundNotification>,
+    }
+
+    type Shared = (Client, Arc<Mutex<Received>>);
+
+    pub struct Backend {
+        url: String,
+        received: Arc<Mutex<Received>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Backend {
+        pub async fn start(pay: Client) -> std::io::Result<Backend> {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let received = Arc::new(Mutex::new(Received::default()));
+            let app = Router::new()
+                .route("/pay/paid", post(paid))
+                .route("/pay/refunded", post(refunded))
+                .with_state((pay, received.clone()));
+            let task = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Ok(Backend {
+                url,
+                received,
+                task,
+            })
+        }
+        pub fn paid_url(&self) -> String {
+            format!("{}/pay/paid", self.url)
+        }
+        pub fn refunded_url(&self) -> String {
+            format!("{}/pay/refunded", self.url)
+        }
+        pub fn payments(&self) -> Vec<PaymentNotification> {
+            self.received.lock().unwrap().payments.clone()
+        }
+        pub fn refunds(&self) -> Vec<RefundNotification> {
+            self.received.lock().unwrap().refunds.clone()
+        }
+        pub fn stop(self) {
+            self.task.abort();
+        }
+    }
+
+    async fn paid(State((pay, received)): State<Shared>, body: Bytes) -> String {
+        match pay.verify_payment_notification(&body) {
+            Ok(n) => {
+                // A real backend commits the order here, then acknowledges.
+                received.lock().unwrap().payments.push(n);
+                reply_success()
+            }
+            Err(e) => reply_fail(&e.to_string()),
+        }
+    }
+
+    async fn refunded(State((pay, received)): State<Shared>, body: Bytes) -> String {
+        match pay.decrypt_refund_notification(&body) {
+            Ok(n) => {
+                received.lock().unwrap().refunds.push(n);
+                reply_success()
+            }
+            Err(e) => reply_fail(&e.to_string()),
+        }
+    }
+}
+
 /// At most `max` characters, with `…` where it was cut (the full line is in the log).
 fn shorten(line: &str, max: usize) -> String {
     if line.chars().count() <= max {
@@ -405,6 +631,11 @@ fn real_api() {
     #[cfg(feature = "jucai")]
     println!(
         "    let jc = miniapp::jucai::Client::new(gateway_url, merchant_key); // your gateway"
+    );
+    #[cfg(feature = "wechatpay")]
+    println!(
+        "    let pay = miniapp::wechatpay::Client::builder(app_id, mch_id, api_key)\n\
+         \x20       .client_certificate(ClientIdentity::from_pkcs12(&p12, mch_id)?)?.build(); // api.mch.weixin.qq.com"
     );
     println!();
 }

@@ -75,6 +75,7 @@ impl WechatPayV2 {
         self.sign_type
     }
     /// The key it signs with (the API key, or the sandbox's).
+    #[cfg(feature = "wechatpay")]
     pub(crate) fn key(&self) -> &Secret<String> {
         &self.key
     }
