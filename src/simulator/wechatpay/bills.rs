@@ -7,6 +7,7 @@
 use super::ledger::{Ledger, OrderEntry, RefundEntry};
 use super::trade::{bad_request, need, BANK};
 use super::{clock, Order, Refund};
+use crate::runtime::money::fen_to_yuan as yuan;
 use crate::runtime::Endpoint;
 use crate::simulator::server::{Desk, Reply};
 use crate::wechatpay::pay::{AccountType, BillType, DownloadFundflowRequest, RefundStatus};
@@ -477,12 +478,6 @@ fn fund_flow_summary(day: &[&Booking]) -> Vec<String> {
 }
 
 /// Fen as yuan with two decimals.
-fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", fen / 100, fen % 100)
-}
-
 /// 0.00001-yuan units as yuan with five decimals (fees are finer than a fen).
 fn fee(units: i64) -> String {
     let sign = if units < 0 { "-" } else { "" };
