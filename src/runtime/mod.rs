@@ -8,6 +8,7 @@
 //! * [`envelopes`] (decoders by `envelope.style`) and [`signers`] (by sign scheme);
 //! * the HTTP [`Transport`], errors, secrets and constraint checks.
 
+pub mod beijing_time;
 mod body;
 mod call;
 mod client;
