@@ -103,12 +103,7 @@ impl Bill {
     /// Parses a bill from the bytes `downloadbill` answered (gzip or text).
     pub fn parse(bytes: &[u8]) -> Result<Bill, BillError> {
         let table = Table::parse(bytes)?;
-        let rows = table
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, values)| row(&table.columns, values, i + 2))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = table.map_rows(row)?;
         let summary = summary(&table.summary_columns, &table.summary, table.summary_line)?;
         Ok(Bill {
             columns: table.columns,
@@ -139,12 +134,17 @@ impl Client {
         request: DownloadBillRequest,
     ) -> Result<Bill, Error<pay::DownloadBillError>> {
         let media = self.pay().download_bill(request).await?;
-        Bill::parse(&media.bytes).map_err(|e| Error::Decode {
-            endpoint: "pay.downloadBill",
-            status: 200,
-            reason: e.to_string(),
-            body: BodySnippet::new(&media.bytes),
-        })
+        Bill::parse(&media.bytes).map_err(|e| unparsable("pay.downloadBill", &media.bytes, e))
+    }
+}
+
+/// A downloaded bill that does not parse: a decode error with the start of its text.
+pub(super) fn unparsable<E>(endpoint: &'static str, bytes: &[u8], e: BillError) -> Error<E> {
+    Error::Decode {
+        endpoint,
+        status: 200,
+        reason: e.to_string(),
+        body: BodySnippet::new(bytes),
     }
 }
 
@@ -162,6 +162,17 @@ pub(super) struct Table {
 }
 
 impl Table {
+    /// Each value line through `row`, with its line number (the header is line 1).
+    pub(super) fn map_rows<R>(
+        &self,
+        row: impl Fn(&[String], &[String], usize) -> Result<R, BillError>,
+    ) -> Result<Vec<R>, BillError> {
+        let lines = self.rows.iter().enumerate();
+        lines
+            .map(|(i, values)| row(&self.columns, values, i + 2))
+            .collect()
+    }
+
     pub(super) fn parse(bytes: &[u8]) -> Result<Table, BillError> {
         let text = bill_text(bytes)?;
         let lines: Vec<&str> = text

@@ -4,7 +4,7 @@
 use super::bill::{err, fen_at, lookup, BillError, Table};
 use super::pay::DownloadFundflowRequest;
 use super::{pay, Client};
-use crate::runtime::{BodySnippet, Error};
+use crate::runtime::Error;
 
 /// A parsed fund-flow bill, with the text it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +58,7 @@ impl FundFlow {
     /// Parses a fund-flow bill from the bytes `downloadfundflow` answered (gzip or text).
     pub fn parse(bytes: &[u8]) -> Result<FundFlow, BillError> {
         let table = Table::parse(bytes)?;
-        let rows = table
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, values)| row(&table.columns, values, i + 2))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = table.map_rows(row)?;
         let (names, values, line) = (&table.summary_columns, &table.summary, table.summary_line);
         let count = |name: &str| -> Result<u64, BillError> {
             lookup(names, values, &[name])
@@ -131,11 +126,7 @@ impl Client {
         request: DownloadFundflowRequest,
     ) -> Result<FundFlow, Error<pay::DownloadFundflowError>> {
         let media = self.pay().download_fundflow(request).await?;
-        FundFlow::parse(&media.bytes).map_err(|e| Error::Decode {
-            endpoint: "pay.downloadFundflow",
-            status: 200,
-            reason: e.to_string(),
-            body: BodySnippet::new(&media.bytes),
-        })
+        FundFlow::parse(&media.bytes)
+            .map_err(|e| super::bill::unparsable("pay.downloadFundflow", &media.bytes, e))
     }
 }
