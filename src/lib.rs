@@ -10,6 +10,8 @@ pub mod token;
 #[cfg(feature = "wechat")]
 pub mod wechat;
 
+#[cfg(feature = "alipay")]
+pub mod alipay;
 #[cfg(feature = "baidu")]
 pub mod baidu;
 #[cfg(feature = "jucai")]

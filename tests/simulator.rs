@@ -732,6 +732,7 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
     result: None,
     sub_code: None,
     sub_message: None,
+    operation: None,
 };
 
 #[tokio::test]

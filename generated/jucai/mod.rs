@@ -143,6 +143,7 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     result: None,
     sub_code: None,
     sub_message: None,
+    operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[

@@ -196,6 +196,7 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     result: Some("result_code"),
     sub_code: None,
     sub_message: None,
+    operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[

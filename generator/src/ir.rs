@@ -31,6 +31,9 @@ pub struct Wiring {
     pub decoder: String,
     /// The runtime signer the platform's sign scheme names (`JucaiMd5`).
     pub signer: Option<String>,
+    /// Does building the signer parse keys that may be malformed? Then `Client::new`
+    /// returns a `Result`.
+    pub signer_fallible: bool,
     pub credentials: Vec<Credential>,
     /// Token modes; the first is the default. Empty: no access tokens.
     pub token_modes: Vec<TokenMode>,
@@ -54,6 +57,7 @@ pub enum CredentialKind {
     MerchantId,
     Secret,
     BaseUrl,
+    PlatformKey,
 }
 
 #[derive(Debug)]
@@ -105,6 +109,8 @@ pub struct Envelope {
     pub result: Option<String>,
     pub sub_code: Option<String>,
     pub sub_message: Option<String>,
+    /// The request parameter naming the operation (Alipay's `method`).
+    pub operation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +249,12 @@ pub struct Endpoint {
     pub sign_common_fields: Option<Vec<String>>,
     /// Whether a signed call's answer carries a signature to verify.
     pub answer_signed: bool,
+    /// The form field the request's fields travel in as one JSON text (`biz_content`).
+    pub pack_into: Option<String>,
+    /// Wire names of the request fields that stay top-level on a packed endpoint.
+    pub unpacked: Vec<String>,
+    /// Only signed, never sent by the server: no client method.
+    pub signed_only: bool,
     pub full_name: String,
     pub method_name: String,
     pub request_type: String,
@@ -294,6 +306,8 @@ pub enum Ty {
     U32,
     U64,
     F64,
+    /// Money: integer fen in Rust, a yuan decimal text on the wire (`"0.01"`).
+    MoneyYuan,
     File,
     Json,
     List(Box<Ty>),
@@ -303,10 +317,13 @@ pub enum Ty {
 
 impl Ty {
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64)
+        matches!(
+            self,
+            Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::MoneyYuan
+        )
     }
     pub fn is_integer(&self) -> bool {
-        matches!(self, Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64)
+        matches!(self, Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::MoneyYuan)
     }
 }
 
@@ -342,6 +359,8 @@ pub struct Field {
     pub default: Option<Scalar>,
     pub location: Location,
     pub secret: bool,
+    /// On an endpoint with `pack_into`: travels inside the packed JSON (default).
+    pub packed: bool,
     /// The field holding the length of an indexed list (`refund_count`).
     pub indexed: Option<String>,
     pub checks: Vec<Check>,

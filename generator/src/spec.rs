@@ -56,6 +56,9 @@ pub enum CredentialKind {
     Secret,
     /// The base URL, for platforms without a fixed public host (Jucai's gateway).
     BaseUrl,
+    /// The platform's own public key (or its certificate), which verifies its answers
+    /// and notifications (Alipay's 支付宝公钥): `Credentials::platform_key`.
+    PlatformKey,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +155,10 @@ pub struct EnvelopeSpec {
     pub sub_code: Option<String>,
     #[serde(default)]
     pub sub_message: Option<String>,
+    /// The request parameter (an endpoint constant) naming the operation, where one
+    /// gateway path serves every call (Alipay's `method`).
+    #[serde(default)]
+    pub operation: Option<String>,
 }
 
 /// An error code as the docs write it: WeChat and Baidu use integers, Jucai, WeChat Pay
@@ -338,6 +345,14 @@ pub struct EndpointSpec {
     /// `false` where the docs' answer carries no signature although the call is signed.
     #[serde(default)]
     pub answer_signed: Option<bool>,
+    /// The form field the request's fields travel in, as one JSON text (Alipay's
+    /// `biz_content`); fields with `packed: false` stay top-level parameters.
+    #[serde(default)]
+    pub pack_into: Option<String>,
+    /// The request is only signed, never sent by the server (Alipay's App order string):
+    /// no client method is generated.
+    #[serde(default)]
+    pub signed_only: bool,
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
     #[serde(default)]
@@ -377,6 +392,9 @@ pub struct FieldSpec {
     pub location: Option<Location>,
     #[serde(default)]
     pub secret: bool,
+    /// `false`: a top-level parameter of an endpoint with `pack_into` (default: packed).
+    #[serde(default)]
+    pub packed: Option<bool>,
     /// A list the wire spreads over indexed fields (`refund_fee_0`, `refund_fee_1`, …):
     /// the name of the field holding its length.
     #[serde(default)]

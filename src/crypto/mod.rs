@@ -7,6 +7,7 @@
 //! them, for Alipay. The modules are pure functions over their inputs (no I/O, no logging),
 //! never put keys into error messages, and return errors instead of panicking on any input.
 
+pub mod cert_sn;
 pub mod rsa;
 pub mod sign;
 pub mod wxbiz;

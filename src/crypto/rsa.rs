@@ -17,7 +17,7 @@ use std::fmt;
 pub struct KeyError(String);
 
 impl KeyError {
-    fn new(reason: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
         KeyError(reason.into())
     }
 }
@@ -29,6 +29,15 @@ pub enum VerifyError {
     NotBase64,
     #[error("the signature does not match")]
     Mismatch,
+}
+
+/// How a private key is encoded (the seed's `keyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// `PrivateKeyInfo` (`BEGIN PRIVATE KEY`), what Java tools write: the seed's `PKCS8`.
+    Pkcs8,
+    /// `RSAPrivateKey` (`BEGIN RSA PRIVATE KEY`): the seed's `PKCS1`.
+    Pkcs1,
 }
 
 /// An RSA private key, parsed once, that signs with SHA256withRSA.
@@ -65,6 +74,36 @@ impl PrivateKey {
         parsed
             .map(PrivateKey)
             .map_err(|e| KeyError::new(format!("not an RSA private key (PKCS#8 or PKCS#1): {e}")))
+    }
+
+    /// A key that must be in `format` (the seed's `keyType`): a bare base64 key is read
+    /// as that structure only, and a PEM whose label names the other one is refused.
+    pub fn parse_as(text: &str, format: KeyFormat) -> Result<PrivateKey, KeyError> {
+        let (label, der) = decode_text(text, "private key")?;
+        let expected = match format {
+            KeyFormat::Pkcs8 => "PRIVATE KEY",
+            KeyFormat::Pkcs1 => "RSA PRIVATE KEY",
+        };
+        match label.as_deref() {
+            Some(l) if l != expected => {
+                return Err(KeyError::new(format!(
+                    "the private key is a PEM `{l}`, but {format:?} (`{expected}`) was configured"
+                )))
+            }
+            _ => {}
+        }
+        let parsed = match format {
+            KeyFormat::Pkcs8 => RsaKeyPair::from_pkcs8(&der),
+            KeyFormat::Pkcs1 => RsaKeyPair::from_der(&der),
+        };
+        parsed
+            .map(PrivateKey)
+            .map_err(|e| KeyError::new(format!("not an RSA private key in {format:?}: {e}")))
+    }
+
+    /// The matching public key (to check that a certificate is this key's).
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.0.public().as_ref().to_vec())
     }
 
     /// Key size in bits.
@@ -182,7 +221,7 @@ fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
 
 /// The DER inside a PEM block (with its label) or a bare base64 text. Lenient about line
 /// widths and whitespace, because keys are pasted from consoles and config files.
-fn decode_text(text: &str, what: &str) -> Result<(Option<String>, Vec<u8>), KeyError> {
+pub(crate) fn decode_text(text: &str, what: &str) -> Result<(Option<String>, Vec<u8>), KeyError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(KeyError::new(format!("the {what} is empty")));

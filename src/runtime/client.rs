@@ -93,6 +93,21 @@ impl<P: Platform> Client<P> {
     }
 }
 
+impl<P: Platform> Client<P> {
+    /// The body of a signed request exactly as it would be sent — its fields, the sign
+    /// scheme's common fields and the sign — without sending it: for requests that the
+    /// server only signs and a client-side SDK sends (Alipay's App order string).
+    pub async fn sign_only<E>(
+        &self,
+        request: &E,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Error<E::Error>>
+    where
+        E: Endpoint<Platform = P>,
+    {
+        super::execute::sign_only(&self.core, request).await
+    }
+}
+
 impl<P, E> Execute<E> for Client<P>
 where
     P: Platform,

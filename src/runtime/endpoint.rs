@@ -84,6 +84,12 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// Does the answer of a signed call carry a signature to verify? `false` only where
     /// the docs' answer has none (WeChat Pay's sandbox key).
     const ANSWER_SIGNED: bool = true;
+    /// The form field the request's fields travel in, as one JSON text (Alipay's
+    /// `biz_content`); `None`: each field is a parameter of its own.
+    const PACK_INTO: Option<&'static str> = None;
+    /// On a packed endpoint, the wire names of the fields that stay top-level
+    /// parameters (`notify_url`).
+    const UNPACKED: &'static [&'static str] = &[];
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.

@@ -94,6 +94,31 @@ where
     }
 }
 
+/// The body of a signed call of endpoint `E`, validated and signed as [`execute`] would
+/// send it, but not sent: what a platform's client-side SDK takes where the server only
+/// signs (Alipay's App order string).
+pub async fn sign_only<P, E>(
+    core: &Core<P>,
+    request: &E,
+) -> Result<serde_json::Map<String, Value>, Error<E::Error>>
+where
+    P: Platform,
+    E: Endpoint,
+{
+    request.validate().map_err(|source| Error::Invalid {
+        endpoint: E::NAME,
+        source,
+    })?;
+    let Auth::Sign { field, .. } = E::AUTH else {
+        return Err(Error::Encode {
+            endpoint: E::NAME,
+            reason: "only calls with a sign auth can be signed".into(),
+        });
+    };
+    let signer = call_signer::<P, E>(core).await?;
+    signed_body(core, signer, request, field)
+}
+
 /// The signer of this call: the sandbox's (fetched at the first signed call) on a
 /// sandbox client whose platform has a sandbox key, else the client's own. The key's
 /// endpoint itself is signed with the production key, as the docs require.
@@ -201,41 +226,78 @@ fn extras<P: Platform, E: Endpoint>(
             }
         }
         Auth::Sign { field, .. } => {
-            let encode = |reason: String| Error::Encode {
-                endpoint: E::NAME,
-                reason,
-            };
-            let mut fields = match E::BODY {
-                BodyKind::Json => core.transport.json_fields(request, Vec::new())?,
-                // Forms and XML send every value as text: sign exactly that text.
-                BodyKind::Form | BodyKind::Xml => core
-                    .transport
-                    .json_fields(request, Vec::new())?
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::String(form_text(&v))))
-                    .collect(),
-                _ => {
-                    return Err(encode(
-                        "sign schemes sign JSON, form and XML bodies only".into(),
-                    ))
-                }
-            };
-            match E::SIGN_COMMON_FIELDS {
-                None => signer.prepare(&mut fields),
-                Some(keep) => {
-                    let mut common = serde_json::Map::new();
-                    signer.prepare(&mut common);
-                    common.retain(|name, _| keep.contains(&name.as_str()));
-                    fields.extend(common);
-                }
-            }
-            let sign = signer.sign(&fields).map_err(encode)?;
-            fields.insert(field.to_owned(), Value::String(sign));
-            extras.assembled = Some(fields);
+            extras.assembled = Some(signed_body(core, signer, request, field)?);
         }
         Auth::None => {}
     }
+    if E::PACK_INTO.is_some() && extras.assembled.is_none() {
+        let mut fields = body_fields(core, request)?;
+        for (name, value) in extras.body.drain(..) {
+            fields.insert(name.to_owned(), Value::String(value));
+        }
+        extras.assembled = Some(fields);
+    }
     Ok(extras)
+}
+
+/// The body of a signed call exactly as it is sent: its fields (packed where the
+/// endpoint packs them), the sign scheme's common fields, and the sign under `field`.
+pub(crate) fn signed_body<P: Platform, E: Endpoint>(
+    core: &Core<P>,
+    signer: &P::Signer,
+    request: &E,
+    field: &str,
+) -> Result<serde_json::Map<String, Value>, Error<E::Error>> {
+    let mut fields = body_fields(core, request)?;
+    match E::SIGN_COMMON_FIELDS {
+        None => signer.prepare(&mut fields),
+        Some(keep) => {
+            let mut common = serde_json::Map::new();
+            signer.prepare(&mut common);
+            common.retain(|name, _| keep.contains(&name.as_str()));
+            fields.extend(common);
+        }
+    }
+    let sign = signer.sign(&fields).map_err(|reason| Error::Encode {
+        endpoint: E::NAME,
+        reason,
+    })?;
+    fields.insert(field.to_owned(), Value::String(sign));
+    Ok(fields)
+}
+
+/// The body fields of `request` with its constants: packed into one JSON text where
+/// the endpoint says so (`Endpoint::PACK_INTO`), and as text for forms and XML, which
+/// send every value as text (a signature covers exactly that text).
+fn body_fields<P: Platform, E: Endpoint>(
+    core: &Core<P>,
+    request: &E,
+) -> Result<serde_json::Map<String, Value>, Error<E::Error>> {
+    let encode = |reason: String| Error::Encode {
+        endpoint: E::NAME,
+        reason,
+    };
+    let mut fields = core.transport.json_fields(request, Vec::new())?;
+    if let Some(into) = E::PACK_INTO {
+        let (top, packed): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
+            fields.into_iter().partition(|(name, _)| {
+                E::UNPACKED.contains(&name.as_str())
+                    || E::CONSTANTS.iter().any(|(constant, _)| constant == name)
+            });
+        fields = top;
+        let text = serde_json::to_string(&packed).map_err(|e| encode(e.to_string()))?;
+        fields.insert(into.to_owned(), Value::String(text));
+    }
+    match E::BODY {
+        BodyKind::Json => Ok(fields),
+        BodyKind::Form | BodyKind::Xml => Ok(fields
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(form_text(&v))))
+            .collect()),
+        _ => Err(encode(
+            "sign schemes and packed fields need JSON, form or XML bodies".into(),
+        )),
+    }
 }
 
 /// Implemented (by generated code) for the endpoints the schema's `tokens` names.

@@ -52,7 +52,7 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signers::BuildError;
 pub use text_fields::{decode_indexed_text_fields, decode_text_fields, IndexedList};
-pub use transport::{BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
+pub use transport::{form_text, BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
 
 /// What generated code reaches through the runtime, so that it needs no direct

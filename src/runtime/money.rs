@@ -58,6 +58,87 @@ pub fn fen_to_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Serde adapters for amounts that travel as yuan text (`#[serde(with = "…")]`),
+/// which generated types use for the schema's `money_yuan` fields: an `i64` of fen is
+/// written as `"0.01"` and read from `"0.01"` (or a JSON number, by its exact text).
+pub mod serde {
+    use super::{fen_to_yuan, yuan_to_fen};
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::Serializer;
+    use std::fmt;
+
+    /// One amount.
+    pub mod yuan {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(fen: &i64, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&fen_to_yuan(*fen))
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+            d.deserialize_any(Amount)
+        }
+    }
+
+    /// An optional amount (absent or `null` is `None`).
+    pub mod yuan_opt {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(fen: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+            match fen {
+                Some(fen) => s.serialize_str(&fen_to_yuan(*fen)),
+                None => s.serialize_none(),
+            }
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+            d.deserialize_option(Optional)
+        }
+    }
+
+    struct Amount;
+
+    impl Visitor<'_> for Amount {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an amount in yuan with at most 2 decimals")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<i64, E> {
+            yuan_to_fen(text).map_err(E::custom)
+        }
+        fn visit_u64<E: de::Error>(self, yuan: u64) -> Result<i64, E> {
+            self.visit_str(&yuan.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, yuan: i64) -> Result<i64, E> {
+            self.visit_str(&yuan.to_string())
+        }
+        // A JSON number such as 0.01: its shortest text is what the platform wrote, so
+        // the exact conversion applies to it (and refuses 0.001 as it would "0.001").
+        fn visit_f64<E: de::Error>(self, yuan: f64) -> Result<i64, E> {
+            if !yuan.is_finite() {
+                return Err(E::custom("an amount must be a finite number"));
+            }
+            self.visit_str(&yuan.to_string())
+        }
+    }
+
+    struct Optional;
+
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an optional amount in yuan")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Amount).map(Some)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +163,42 @@ mod tests {
         }
         assert_eq!(fen_to_yuan(1), "0.01");
         assert_eq!(fen_to_yuan(-150), "-1.50");
+    }
+
+    #[derive(::serde::Serialize, ::serde::Deserialize, Debug, PartialEq)]
+    struct Order {
+        #[serde(with = "super::serde::yuan")]
+        total: i64,
+        #[serde(
+            with = "super::serde::yuan_opt",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        refund: Option<i64>,
+    }
+
+    #[test]
+    fn serde_speaks_yuan_text_and_keeps_fen() {
+        let order = Order {
+            total: 10001,
+            refund: Some(1),
+        };
+        let text = serde_json::to_string(&order).unwrap();
+        assert_eq!(text, r#"{"total":"100.01","refund":"0.01"}"#);
+        assert_eq!(serde_json::from_str::<Order>(&text).unwrap(), order);
+        let numbers: Order = serde_json::from_str(r#"{"total":88.88,"refund":null}"#).unwrap();
+        assert_eq!((numbers.total, numbers.refund), (8888, None));
+        let absent: Order = serde_json::from_str(r#"{"total":"0.01"}"#).unwrap();
+        assert_eq!(absent.refund, None);
+        for bad in [
+            r#"{"total":"0.001"}"#,
+            r#"{"total":0.001}"#,
+            r#"{"total":"abc"}"#,
+            r#"{"total":true}"#,
+        ] {
+            let e = serde_json::from_str::<Order>(bad).unwrap_err().to_string();
+            assert!(e.contains("yuan"), "{bad}: {e}");
+        }
     }
 
     #[test]

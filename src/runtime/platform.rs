@@ -87,12 +87,14 @@ impl<P: Platform> std::fmt::Debug for SandboxKey<P> {
 ///
 /// `app_id` is empty for platforms that have none (Jucai signs with a merchant key
 /// only); `merchant_id` is WeChat Pay's `mch_id`; `secret` is the app secret or the
-/// signing key.
+/// signing key; `platform_key` the platform's public key (or certificate) that verifies
+/// its answers, where it signs them asymmetrically (Alipay).
 #[derive(Clone)]
 pub struct Credentials {
     app_id: String,
     merchant_id: String,
     secret: Secret<String>,
+    platform_key: String,
 }
 
 impl Credentials {
@@ -101,7 +103,18 @@ impl Credentials {
             app_id: app_id.into(),
             merchant_id: String::new(),
             secret: Secret::new(secret.into()),
+            platform_key: String::new(),
         }
+    }
+    /// With the platform's public key or certificate (Alipay's 支付宝公钥), for
+    /// platforms whose answers are signed with a key of their own.
+    pub fn with_platform_key(mut self, key: impl Into<String>) -> Self {
+        self.platform_key = key.into();
+        self
+    }
+    /// The platform's public key or certificate text (empty on platforms without one).
+    pub fn platform_key(&self) -> &str {
+        &self.platform_key
     }
     /// With a merchant id (WeChat Pay `mch_id`), for platforms that have one.
     pub fn with_merchant_id(mut self, merchant_id: impl Into<String>) -> Self {
@@ -131,6 +144,7 @@ impl std::fmt::Debug for Credentials {
             .field("app_id", &self.app_id)
             .field("merchant_id", &self.merchant_id)
             .field("secret", &self.secret)
+            .field("platform_key", &(!self.platform_key.is_empty()))
             .finish()
     }
 }

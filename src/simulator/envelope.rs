@@ -245,6 +245,7 @@ mod tests {
         result: Some("result_code"),
         sub_code: None,
         sub_message: None,
+        operation: None,
     };
 
     #[test]

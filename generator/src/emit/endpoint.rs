@@ -86,6 +86,16 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const ANSWER_SIGNED: bool = false;
         )
     };
+    let packing = match &ep.pack_into {
+        Some(into) => {
+            let unpacked = ep.unpacked.iter().map(String::as_str);
+            quote! {
+                const PACK_INTO: Option<&'static str> = Some(#into);
+                const UNPACKED: &'static [&'static str] = &[#(#unpacked),*];
+            }
+        }
+        None => quote!(),
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -102,6 +112,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             #sign_variant
             #sign_common_fields
             #answer_signed
+            #packing
             const AUTH: #rt::Auth = #auth;
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;

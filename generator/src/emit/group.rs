@@ -20,7 +20,12 @@ pub fn group_file(group: &Group, ctx: &Ctx) -> Result<String, String> {
     }
     handle_doc.push_str(&sources_doc(&group.sources));
     let handle_doc = doc(&handle_doc);
-    let methods = group.endpoints.iter().map(|ep| handle_method(ep, ctx));
+    // A signed-only request is never sent by the server: it has no client method.
+    let methods = group
+        .endpoints
+        .iter()
+        .filter(|ep| !ep.signed_only)
+        .map(|ep| handle_method(ep, ctx));
     let enums = group.enums.iter().map(|e| enums::emit(e, ctx));
     let structs = group
         .structs

@@ -31,6 +31,7 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         .groups
         .iter()
         .flat_map(|g| g.endpoints.iter().map(move |ep| (g, ep)))
+        .filter(|(_, ep)| !ep.signed_only)
         .map(|(g, ep)| endpoint_info(platform, &g.module, ep, ctx));
     let mut title = platform.title.clone();
     if let Some(d) = &platform.doc {
@@ -195,6 +196,7 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
         opt(&e.sub_message),
     );
     let (success, business_success) = (codes(&e.success), codes(&e.business_success));
+    let operation = opt(&e.operation);
     quote! {
         #rt::Envelope {
             style: #rt::EnvelopeStyle::#style,
@@ -211,6 +213,7 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
             result: #result,
             sub_code: #sub_code,
             sub_message: #sub_message,
+            operation: #operation,
         }
     }
 }

@@ -187,10 +187,12 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
     };
     let base_url = of(CredentialKind::BaseUrl).map(|b| quote!(.base_url(#b)));
     let merchant_id = of(CredentialKind::MerchantId).map(|m| quote!(.with_merchant_id(#m)));
+    let platform_key = of(CredentialKind::PlatformKey).map(|k| quote!(.with_platform_key(#k)));
     let accessors = creds.iter().filter_map(|c| {
         let getter = match c.kind {
             CredentialKind::AppId => quote!(app_id),
             CredentialKind::MerchantId => quote!(merchant_id),
+            CredentialKind::PlatformKey => quote!(platform_key),
             CredentialKind::Secret | CredentialKind::BaseUrl => return None,
         };
         let (a, d) = (ident(&c.ident), doc(&c.doc));
@@ -210,15 +212,30 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
         },
         rt = quote!(#rt).to_string().replace(' ', "")
     ));
-    quote! {
-        impl Client {
+    // A signer that parses keys can refuse them: then `new` says so instead of panicking.
+    let new = if platform.wiring.signer_fallible {
+        quote! {
+            #new_doc
+            ///
+            /// Keys are parsed here, once: a malformed one is an error now, not at a call.
+            pub fn new(#(#args: impl Into<String>),*) -> Result<Client, #rt::BuildError> {
+                Self::builder(#(#args),*).try_build()
+            }
+        }
+    } else {
+        quote! {
             #new_doc
             pub fn new(#(#args: impl Into<String>),*) -> Client {
                 Self::builder(#(#args),*).build()
             }
+        }
+    };
+    quote! {
+        impl Client {
+            #new
             /// Like [`Client::new`], with options: see [`ClientBuilder`]'s methods.
             pub fn builder(#(#args: impl Into<String>),*) -> ClientBuilder {
-                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret) #merchant_id) #base_url
+                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret) #merchant_id #platform_key) #base_url
             }
             #(#accessors)*
         }

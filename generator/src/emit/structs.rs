@@ -62,6 +62,9 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
                 attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             }
         }
+        if let Some(with) = money_serde(&f.ty, optional, ctx) {
+            attrs.push(quote!(with = #with));
+        }
         let attrs = if attrs.is_empty() {
             quote!()
         } else {
@@ -90,6 +93,18 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
         }
         #ctor
     }
+}
+
+/// Money is integer fen in Rust and yuan text on the wire: the runtime's exact
+/// conversion both ways, for one amount, an optional one or a list of them.
+fn money_serde(ty: &Ty, optional: bool, ctx: &Ctx) -> Option<String> {
+    let module = match (ty, optional) {
+        (Ty::MoneyYuan, false) => "yuan",
+        (Ty::MoneyYuan, true) => "yuan_opt",
+        _ => return None,
+    };
+    let rt = ctx.rt.to_string().replace(' ', "");
+    Some(format!("{rt}::money::serde::{module}"))
 }
 
 fn serde_path(ctx: &Ctx) -> TokenStream {

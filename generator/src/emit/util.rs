@@ -56,7 +56,7 @@ pub fn ty_tokens(ty: &Ty, ctx: &Ctx) -> TokenStream {
         Ty::String => quote!(String),
         Ty::Bool => quote!(bool),
         Ty::I32 => quote!(i32),
-        Ty::I64 => quote!(i64),
+        Ty::I64 | Ty::MoneyYuan => quote!(i64),
         Ty::U32 => quote!(u32),
         Ty::U64 => quote!(u64),
         Ty::F64 => quote!(f64),
@@ -129,7 +129,7 @@ pub fn int_literal(x: f64, ty: &Ty) -> TokenStream {
             let l = Literal::i32_suffixed(x.clamp(i32::MIN as f64, i32::MAX as f64) as i32);
             quote!(#l)
         }
-        Ty::I64 => {
+        Ty::I64 | Ty::MoneyYuan => {
             let l = Literal::i64_suffixed(x.clamp(i64::MIN as f64, i64::MAX as f64) as i64);
             quote!(#l)
         }

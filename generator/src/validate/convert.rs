@@ -32,6 +32,7 @@ pub fn envelope(e: &spec::EnvelopeSpec) -> ir::Envelope {
         result: e.result.clone(),
         sub_code: e.sub_code.clone(),
         sub_message: e.sub_message.clone(),
+        operation: e.operation.clone(),
     }
 }
 

@@ -56,6 +56,14 @@ pub fn endpoint(
         r,
     );
     check_placement(&all_request, body, path, r);
+    let unpacked = packing(e, body, &all_request, path, r);
+    operation(e, envelope, path, r);
+    if e.signed_only && !matches!(auth, Auth::Sign { .. }) {
+        r.error(
+            format!("{path}.signed_only"),
+            "only a call with a sign auth can be signed without being sent",
+        );
+    }
     check_not_sent_already(e, &auth, &all_request, path, r);
     let (request, alternatives) = alternatives(e, all_request, body, path, r);
     let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
@@ -66,6 +74,9 @@ pub fn endpoint(
         sign_variant: e.sign_variant.clone(),
         sign_common_fields: e.sign_common_fields.clone(),
         answer_signed: e.answer_signed.unwrap_or(true),
+        pack_into: e.pack_into.clone(),
+        unpacked,
+        signed_only: e.signed_only,
         full_name: names::endpoint_full_name(group, &e.name),
         method_name: names::endpoint_method(&e.name),
         request_type: names::request_type(&e.name),
@@ -211,12 +222,87 @@ fn auth(
     auth
 }
 
+/// The wire names of the fields that stay top-level on an endpoint whose fields travel
+/// packed in one form field (`pack_into`); such an endpoint has a form body.
+fn packing(
+    e: &EndpointSpec,
+    body: BodyKind,
+    request: &[Field],
+    path: &str,
+    r: &mut Reporter,
+) -> Vec<String> {
+    let Some(into) = &e.pack_into else {
+        for (i, f) in e.request.iter().enumerate() {
+            if f.packed.is_some() {
+                r.error(
+                    format!("{path}.request[{i}].packed"),
+                    "`packed` applies to endpoints with `pack_into`",
+                );
+            }
+        }
+        return Vec::new();
+    };
+    if body != BodyKind::Form {
+        r.error(
+            format!("{path}.pack_into"),
+            "packed fields travel in a form field: the endpoint needs `body: form`",
+        );
+    }
+    if names::snake(into) != *into {
+        r.error(
+            format!("{path}.pack_into"),
+            format!("`{into}` is not a snake_case wire name"),
+        );
+    }
+    if request.iter().any(|f| f.wire == *into) || e.constants.contains_key(into) {
+        r.error(
+            format!("{path}.pack_into"),
+            format!("`{into}` is also a request field or constant"),
+        );
+    }
+    for (i, f) in request.iter().enumerate() {
+        if !f.packed && f.location == Location::Query {
+            r.error(
+                format!("{path}.request[{i}].packed"),
+                "a query parameter is never packed; drop `packed`",
+            );
+        }
+    }
+    request
+        .iter()
+        .filter(|f| !f.packed)
+        .map(|f| f.wire.clone())
+        .collect()
+}
+
+/// Where one gateway path serves every call, each endpoint names its operation in the
+/// constant the envelope names (`operation: method`).
+fn operation(e: &EndpointSpec, envelope: &EnvelopeSpec, path: &str, r: &mut Reporter) {
+    let Some(param) = &envelope.operation else {
+        return;
+    };
+    if !e.constants.contains_key(param) {
+        r.error(
+            format!("{path}.constants"),
+            format!("the platform names each call in the constant `{param}` (its envelope's `operation`); this endpoint has none"),
+        );
+    }
+}
+
 /// Can each request field be sent where it is placed?
 fn check_placement(request: &[Field], body: BodyKind, path: &str, r: &mut Reporter) {
     let scalar = |ty: &Ty| {
         matches!(
             ty,
-            Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Enum(_)
+            Ty::String
+                | Ty::Bool
+                | Ty::I32
+                | Ty::I64
+                | Ty::U32
+                | Ty::U64
+                | Ty::F64
+                | Ty::MoneyYuan
+                | Ty::Enum(_)
         )
     };
     for f in request {

@@ -51,6 +51,18 @@ pub fn fields(
         if ty == Ty::File && side != Side::Request {
             r.error(format!("{p}.type"), "`file` is for uploads (request fields); binary responses use `response.kind: binary`");
         }
+        if matches!(&ty, Ty::List(inner) if **inner == Ty::MoneyYuan) {
+            r.error(
+                format!("{p}.type"),
+                "a list of amounts is not supported; wrap each amount in a type",
+            );
+        }
+        if side != Side::Request && f.packed.is_some() {
+            r.error(
+                format!("{p}.packed"),
+                "`packed` applies to request fields only",
+            );
+        }
         if f.secret && ty != Ty::String {
             r.error(format!("{p}.secret"), "only string fields can be secret");
         }
@@ -77,6 +89,7 @@ pub fn fields(
             default,
             location,
             secret: f.secret,
+            packed: f.packed.unwrap_or(true),
             indexed: f.indexed.clone(),
             checks,
             doc: f.doc.trim().to_owned(),

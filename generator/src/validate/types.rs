@@ -26,13 +26,24 @@ pub fn parse_type(raw: &str, scope: &TypeScope) -> Result<Ty, String> {
         "u32" => Ty::U32,
         "u64" => Ty::U64,
         "f64" => Ty::F64,
+        "money_yuan" => Ty::MoneyYuan,
         "file" => Ty::File,
         "json" => Ty::Json,
         name if scope.structs.contains_key(name) => Ty::Struct(name.to_owned()),
         name if scope.enums.contains_key(name) => Ty::Enum(name.to_owned()),
         other => {
             let mut known: Vec<&str> = vec![
-                "string", "bool", "i32", "i64", "u32", "u64", "f64", "file", "json", "list<T>",
+                "string",
+                "bool",
+                "i32",
+                "i64",
+                "u32",
+                "u64",
+                "f64",
+                "money_yuan",
+                "file",
+                "json",
+                "list<T>",
             ];
             known.extend(scope.structs.keys().map(String::as_str));
             known.extend(scope.enums.keys().map(String::as_str));

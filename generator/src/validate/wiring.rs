@@ -14,6 +14,7 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::ErrnoData, "ErrnoData"),
     (EnvelopeStyle::CodeMsgData, "CodeMsgData"),
     (EnvelopeStyle::WechatpayXml, "WechatpayXml"),
+    (EnvelopeStyle::Alipay, "Alipay"),
 ];
 
 /// A sign scheme with a signer in `miniapp::runtime::signers`.
@@ -26,6 +27,8 @@ struct SignerWiring {
     /// The fields the signer adds to every body (`Signer::prepare`), which an endpoint
     /// may restrict (`sign_common_fields:`).
     common_fields: &'static [&'static str],
+    /// Building it parses keys that may be malformed (no `InfallibleSigner`).
+    fallible: bool,
 }
 
 const SIGNERS: &[SignerWiring] = &[
@@ -34,12 +37,30 @@ const SIGNERS: &[SignerWiring] = &[
         signer: "JucaiMd5",
         variants: &[],
         common_fields: &[],
+        fallible: false,
     },
     SignerWiring {
         scheme: "wechatpay_v2",
         signer: "WechatPayV2",
         variants: &["MD5", "HMAC-SHA256"],
         common_fields: &["appid", "mch_id", "nonce_str", "sign_type"],
+        fallible: false,
+    },
+    SignerWiring {
+        scheme: "alipay_rsa2",
+        signer: "AlipayRsa2",
+        variants: &[],
+        common_fields: &[
+            "app_id",
+            "format",
+            "charset",
+            "sign_type",
+            "timestamp",
+            "version",
+            "app_cert_sn",
+            "alipay_root_cert_sn",
+        ],
+        fallible: true,
     },
 ];
 
@@ -48,11 +69,13 @@ fn signer_wiring(scheme: &str) -> Option<&'static SignerWiring> {
 }
 
 pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
+    let signer = signer(spec, r);
     ir::Wiring {
         marker: names::upper_camel(&spec.platform),
         string_codes: spec.envelope.code_type == spec::CodeType::String,
         decoder: decoder(spec, r),
-        signer: signer(spec, r),
+        signer_fallible: signer.is_some_and(|s| s.fallible),
+        signer: signer.map(|s| s.signer.to_owned()),
         credentials: credentials(spec, r),
         token_modes: token_modes(spec, groups, r),
         sandbox_key: sandbox_key(spec, groups, r),
@@ -130,6 +153,13 @@ fn sandbox_key(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> Optio
 }
 
 fn decoder(spec: &PlatformSpec, r: &mut Reporter) -> String {
+    // One gateway path for every call: the answer is found by the operation's name.
+    if spec.envelope.style == EnvelopeStyle::Alipay && spec.envelope.operation.is_none() {
+        r.error(
+            "envelope.operation",
+            "style `alipay` finds each answer under `<operation>_response`: name the request parameter holding the operation (`operation: method`)",
+        );
+    }
     match DECODERS
         .iter()
         .find(|(style, _)| *style == spec.envelope.style)
@@ -156,14 +186,14 @@ fn style_name(style: EnvelopeStyle) -> String {
 }
 
 /// One signer per platform: every `kind: sign` auth must name the same known scheme.
-fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<String> {
-    let mut chosen: Option<(&str, String)> = None;
+fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<&'static SignerWiring> {
+    let mut chosen: Option<&'static SignerWiring> = None;
     for (name, auth) in &spec.auth {
         let (spec::AuthKindSpec::Sign, Some(scheme)) = (auth.kind, auth.scheme.as_deref()) else {
             continue;
         };
         let path = format!("auth.{name}.scheme");
-        let Some(SignerWiring { signer, .. }) = signer_wiring(scheme) else {
+        let Some(wiring) = signer_wiring(scheme) else {
             let known: Vec<&str> = SIGNERS.iter().map(|s| s.scheme).collect();
             r.error(
                 &path,
@@ -174,15 +204,18 @@ fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<String> {
             );
             continue;
         };
-        match &chosen {
-            Some((other, _)) if *other != scheme => r.error(
+        match chosen {
+            Some(other) if other.scheme != scheme => r.error(
                 &path,
-                format!("a platform has one sign scheme; `{other}` is already used"),
+                format!(
+                    "a platform has one sign scheme; `{}` is already used",
+                    other.scheme
+                ),
             ),
-            _ => chosen = Some((scheme, (*signer).to_owned())),
+            _ => chosen = Some(wiring),
         }
     }
-    chosen.map(|(_, signer)| signer)
+    chosen
 }
 
 fn credentials(spec: &PlatformSpec, r: &mut Reporter) -> Vec<ir::Credential> {
@@ -215,6 +248,7 @@ fn credentials(spec: &PlatformSpec, r: &mut Reporter) -> Vec<ir::Credential> {
             spec::CredentialKind::MerchantId => ir::CredentialKind::MerchantId,
             spec::CredentialKind::Secret => ir::CredentialKind::Secret,
             spec::CredentialKind::BaseUrl => ir::CredentialKind::BaseUrl,
+            spec::CredentialKind::PlatformKey => ir::CredentialKind::PlatformKey,
         };
         if out.iter().any(|o| o.kind == kind) {
             r.error(

@@ -3,12 +3,14 @@
 //! they read come from the platform's generated [`Envelope`]. The generator refuses a
 //! style that has no decoder here.
 
+mod alipay;
 mod code_msg_data;
 mod errcode;
 mod errno_data;
 mod status;
 mod wechatpay_xml;
 
+pub use alipay::Alipay;
 pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;
@@ -39,6 +41,9 @@ pub struct Envelope {
     pub result: Option<&'static str>,
     pub sub_code: Option<&'static str>,
     pub sub_message: Option<&'static str>,
+    /// The request parameter (an endpoint constant) naming the operation, where one
+    /// gateway path serves every call (Alipay's `method`).
+    pub operation: Option<&'static str>,
 }
 
 impl Envelope {
@@ -197,6 +202,7 @@ pub(crate) mod test_envelopes {
         result: None,
         sub_code: None,
         sub_message: None,
+        operation: None,
     };
     pub const BAIDU: Envelope = Envelope {
         style: EnvelopeStyle::ErrnoData,

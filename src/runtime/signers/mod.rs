@@ -2,9 +2,11 @@
 //! (`auth.<name>.scheme`). The generator refuses a scheme that has no implementation
 //! here, and a platform's generated module names the type (`type Signer = JucaiMd5`).
 
+mod alipay_rsa2;
 mod jucai_md5;
 mod wechatpay_v2;
 
+pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode};
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
 pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
 
@@ -37,6 +39,17 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
     /// Checks an answer's signature; `Err` says why it was rejected.
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
+    /// Checks a signature over the exact bytes of an answer (Alipay signs the raw text
+    /// of one JSON member); `key_id` is the answer's name for the key it was signed
+    /// with, where it carries one (`alipay_cert_sn`).
+    fn verify_raw(
+        &self,
+        _content: &[u8],
+        _signature: &str,
+        _key_id: Option<&str>,
+    ) -> Result<(), String> {
+        Err("this sign scheme does not sign the raw text of answers".into())
+    }
     /// Checks the signature of an answer made of text fields (flat XML). The default
     /// builds the map [`Signer::verify`] takes; a text-native scheme checks in place.
     fn verify_text(&self, answer: &[(String, String)]) -> Result<(), String> {

@@ -1,0 +1,192 @@
+//! `alipay`: `{"<operation>_response": {code, msg, sub_code, sub_msg, …fields}, "sign":
+//! "…"}`, where the operation is the endpoint's constant the envelope names
+//! (`operation: method`, dots turned into underscores) and a gateway refusal sits under
+//! `error_response`. Order of checks, each failing closed:
+//! 1. the body is one JSON object with exactly one answer member (duplicates are
+//!    refused: which copy was signed?) — else [`Error::Status`] for a non-2xx status, or
+//!    [`Error::Decode`];
+//! 2. on signed endpoints the signature is checked over the **exact text** of that
+//!    member as it came on the wire (never re-serialised JSON), with the answer's
+//!    `alipay_cert_sn` in certificate mode — before anything in it is trusted. A success
+//!    without a valid signature is an [`Error::Decode`]; so is a failure whose signature
+//!    is present but wrong. A failure without one (the gateway cannot always sign its
+//!    refusals) is reported as the failure it says it is;
+//! 3. `code` other than `10000` is an [`Error::Api`]: the `sub_code` when the endpoint's
+//!    table documents it (`ACQ.TRADE_NOT_EXIST`), else the public `code` (`40004`) with
+//!    the sub code and its message kept in the message;
+//! 4. the member's fields are decoded by the endpoint's response type.
+
+use super::{api_error, decode_error, unreadable, Decoder, Envelope};
+use crate::runtime::raw_json::members;
+use crate::runtime::signers::Signer;
+use crate::runtime::{Auth, Code, Endpoint, Error, Platform, RawResponse, Response};
+use serde_json::{Map, Value};
+
+/// The `alipay` decoder.
+#[derive(Debug, Clone, Copy)]
+pub struct Alipay;
+
+/// The member holding a gateway refusal instead of the operation's answer.
+const ERROR_MEMBER: &str = "error_response";
+/// The member naming the certificate an answer was signed with (certificate mode).
+const CERT_MEMBER: &str = "alipay_cert_sn";
+
+impl Decoder for Alipay {
+    fn decode<E: Endpoint, S: Signer>(
+        envelope: &Envelope,
+        raw: RawResponse,
+        signer: &S,
+    ) -> Result<E::Response, Error<E::Error>> {
+        let raw = &raw;
+        let Ok(body) = std::str::from_utf8(&raw.body) else {
+            return Err(unreadable::<E>(raw, "a UTF-8 JSON object", "invalid UTF-8"));
+        };
+        let all = match members(body) {
+            Ok(all) => all,
+            Err(e) => return Err(unreadable::<E>(raw, "a JSON object", e)),
+        };
+        let expected = answer_member::<E>(envelope);
+        let only = |name: &str| -> Result<Option<&str>, Error<E::Error>> {
+            let mut found = all.iter().filter(|(k, _)| k == name).map(|(_, v)| *v);
+            let first = found.next();
+            if found.next().is_some() {
+                return Err(decode_error(
+                    E::NAME,
+                    raw,
+                    format!("the answer has `{name}` twice"),
+                ));
+            }
+            Ok(first)
+        };
+        let content = match (only(&expected)?, only(ERROR_MEMBER)?) {
+            (Some(content), _) | (None, Some(content)) => content,
+            (None, None) => {
+                return Err(unreadable::<E>(
+                    raw,
+                    &format!("an object with `{expected}`"),
+                    format!("neither `{expected}` nor `{ERROR_MEMBER}` is there"),
+                ))
+            }
+        };
+        let status = match serde_json::from_str::<Map<String, Value>>(content) {
+            Ok(fields) => Status::read(envelope, &fields),
+            Err(e) => {
+                return Err(unreadable::<E>(
+                    raw,
+                    &format!("`{expected}` to be an object"),
+                    e,
+                ))
+            }
+        };
+        let signed = S::VERIFIES_ANSWERS && E::ANSWER_SIGNED;
+        if let (true, Auth::Sign { field, .. }) = (signed, E::AUTH) {
+            let signature = match only(field)? {
+                Some(text) => serde_json::from_str::<Option<String>>(text).unwrap_or(None),
+                None => None,
+            }
+            .filter(|s| !s.is_empty());
+            let key_id = match only(CERT_MEMBER)? {
+                Some(text) => serde_json::from_str::<Option<String>>(text).unwrap_or(None),
+                None => None,
+            };
+            let success = status.is_success(envelope);
+            match signature {
+                None if success => {
+                    return Err(decode_error(
+                        E::NAME,
+                        raw,
+                        "the answer carries no signature; nothing in it was trusted".into(),
+                    ))
+                }
+                None => {}
+                Some(signature) => {
+                    if let Err(e) =
+                        signer.verify_raw(content.as_bytes(), &signature, key_id.as_deref())
+                    {
+                        return Err(decode_error(
+                            E::NAME,
+                            raw,
+                            format!("response signature rejected, nothing in the answer was trusted: {e}"),
+                        ));
+                    }
+                }
+            }
+        }
+        match status.failure::<E>(envelope, raw) {
+            Some(error) => Err(error),
+            None => <E::Response as Response>::from_json(content.as_bytes())
+                .map_err(|e| decode_error(E::NAME, raw, e.to_string())),
+        }
+    }
+}
+
+/// `alipay.trade.query` → `alipay_trade_query_response`.
+fn answer_member<E: Endpoint>(envelope: &Envelope) -> String {
+    let operation = envelope
+        .operation
+        .and_then(|param| E::CONSTANTS.iter().find(|(k, _)| *k == param))
+        .map_or(E::NAME, |(_, v)| v);
+    format!("{}_response", operation.replace('.', "_"))
+}
+
+/// The status fields of an answer member, under the envelope's wire names.
+struct Status {
+    code: Option<Code>,
+    message: String,
+    sub_code: Option<String>,
+    sub_message: String,
+}
+
+impl Status {
+    fn read(envelope: &Envelope, fields: &Map<String, Value>) -> Status {
+        let text = |name: Option<&str>| match name.and_then(|n| fields.get(n)) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        Status {
+            code: text(Some(envelope.code)).map(Code::from),
+            message: text(Some(envelope.message)).unwrap_or_default(),
+            sub_code: text(envelope.sub_code).filter(|s| !s.is_empty()),
+            sub_message: text(envelope.sub_message).unwrap_or_default(),
+        }
+    }
+
+    fn is_success(&self, envelope: &Envelope) -> bool {
+        self.code.as_ref().is_some_and(|c| envelope.is_success(c))
+    }
+
+    /// The endpoint's error, unless the answer is a success. An answer without a
+    /// `code` does not say it succeeded, so it is not trusted as a success either.
+    fn failure<E: Endpoint>(
+        self,
+        envelope: &Envelope,
+        raw: &RawResponse,
+    ) -> Option<Error<E::Error>> {
+        if self.is_success(envelope) {
+            return None;
+        }
+        let Some(code) = self.code else {
+            return Some(decode_error(
+                E::NAME,
+                raw,
+                format!("the answer has no `{}`", envelope.code),
+            ));
+        };
+        let documented = |sub: &str| {
+            <E::Platform as Platform>::ENDPOINTS
+                .iter()
+                .find(|info| info.name == E::NAME)
+                .is_some_and(|info| info.errors.iter().any(|(code, _)| *code == sub))
+        };
+        Some(match self.sub_code {
+            Some(sub) if documented(&sub) => api_error::<E>(raw, Code::from(sub), self.sub_message),
+            Some(sub) => api_error::<E>(
+                raw,
+                code,
+                format!("{}; sub_code {sub}: {}", self.message, self.sub_message),
+            ),
+            None => api_error::<E>(raw, code, self.message),
+        })
+    }
+}
