@@ -40,6 +40,15 @@ pub enum KeyFormat {
     Pkcs1,
 }
 
+impl fmt::Display for KeyFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyFormat::Pkcs8 => "PKCS#8",
+            KeyFormat::Pkcs1 => "PKCS#1",
+        })
+    }
+}
+
 /// An RSA private key, parsed once, that signs with SHA256withRSA.
 pub struct PrivateKey(RsaKeyPair);
 
@@ -87,7 +96,7 @@ impl PrivateKey {
         match label.as_deref() {
             Some(l) if l != expected => {
                 return Err(KeyError::new(format!(
-                    "the private key is a PEM `{l}`, but {format:?} (`{expected}`) was configured"
+                    "the private key is a PEM `{l}`, but {format} (`{expected}`) was configured"
                 )))
             }
             _ => {}
@@ -98,7 +107,7 @@ impl PrivateKey {
         };
         parsed
             .map(PrivateKey)
-            .map_err(|e| KeyError::new(format!("not an RSA private key in {format:?}: {e}")))
+            .map_err(|e| KeyError::new(format!("not an RSA private key in {format}: {e}")))
     }
 
     /// The matching public key (to check that a certificate is this key's).
@@ -360,6 +369,23 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// The seed's `keyType`: a key read as the configured encoding only, bare or PEM.
+    #[test]
+    fn a_configured_key_format_is_enforced() {
+        let pkcs1 = vector("B.app_private_key.bare_pkcs1");
+        let pkcs8 = vector("B.app_private_key.bare_pkcs8");
+        let public = PublicKey::parse(&vector("B.app_public_key.pem_oneline")).unwrap();
+        for (text, format) in [(&pkcs1, KeyFormat::Pkcs1), (&pkcs8, KeyFormat::Pkcs8)] {
+            let key = PrivateKey::parse_as(text, format).unwrap();
+            assert_eq!(key.public_key(), public, "{format}");
+        }
+        let e = PrivateKey::parse_as(&pkcs1, KeyFormat::Pkcs8).unwrap_err();
+        assert!(e.to_string().contains("in PKCS#8"), "{e}");
+        let pem = vector("B.app_private_key.pem_pkcs8");
+        let e = PrivateKey::parse_as(&pem, KeyFormat::Pkcs1).unwrap_err();
+        assert!(e.to_string().contains("but PKCS#1"), "{e}");
     }
 
     #[test]
