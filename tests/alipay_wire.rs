@@ -710,3 +710,31 @@ mod certificate_mode {
         }
     }
 }
+
+/// The docs type `expires_in` as text ("3600") and answers carry numbers: both decode.
+#[tokio::test]
+async fn refresh_token_reads_lifetimes_written_as_numbers_or_text() {
+    let server = answering(success(
+        "alipay_system_oauth_token_response",
+        r#""user_id":"2088102150477652","access_token":"a2","expires_in":"3600","re_expires_in":7200,"refresh_token":"r2""#,
+    ))
+    .await;
+    let tokens = client(&server)
+        .auth()
+        .refresh_token(RefreshTokenRequest::new(
+            "20120823ac6ffdsdf2d84e7384bf983531473993",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (tokens.expires_in, tokens.re_expires_in),
+        (Some(3600), Some(7200))
+    );
+    let form = &sent(&server).await[0];
+    assert_eq!(form["grant_type"], "refresh_token");
+    assert_eq!(
+        form["refresh_token"],
+        "20120823ac6ffdsdf2d84e7384bf983531473993"
+    );
+    assert!(signed_by_app(form));
+}

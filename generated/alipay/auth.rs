@@ -97,7 +97,11 @@ pub struct Code2SessionResponse {
     /// 访问令牌的有效时间,单位是秒
     ///
     /// Wire name `expires_in`; cloud-call name `expiresIn`.
-    #[serde(alias = "expiresIn", default)]
+    #[serde(
+        alias = "expiresIn",
+        default,
+        deserialize_with = "crate::runtime::lenient::int_opt"
+    )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
     ///
@@ -107,7 +111,11 @@ pub struct Code2SessionResponse {
     /// 刷新令牌的有效时间,单位是秒
     ///
     /// Wire name `re_expires_in`; cloud-call name `reExpiresIn`.
-    #[serde(alias = "reExpiresIn", default)]
+    #[serde(
+        alias = "reExpiresIn",
+        default,
+        deserialize_with = "crate::runtime::lenient::int_opt"
+    )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
     ///
@@ -385,7 +393,11 @@ pub struct RefreshTokenResponse {
     /// 访问令牌的有效时间,单位是秒
     ///
     /// Wire name `expires_in`; cloud-call name `expiresIn`.
-    #[serde(alias = "expiresIn", default)]
+    #[serde(
+        alias = "expiresIn",
+        default,
+        deserialize_with = "crate::runtime::lenient::int_opt"
+    )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
     ///
@@ -395,7 +407,11 @@ pub struct RefreshTokenResponse {
     /// 刷新令牌的有效时间,单位是秒
     ///
     /// Wire name `re_expires_in`; cloud-call name `reExpiresIn`.
-    #[serde(alias = "reExpiresIn", default)]
+    #[serde(
+        alias = "reExpiresIn",
+        default,
+        deserialize_with = "crate::runtime::lenient::int_opt"
+    )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
     ///

@@ -111,6 +111,8 @@ pub struct Envelope {
     pub sub_message: Option<String>,
     /// The request parameter naming the operation (Alipay's `method`).
     pub operation: Option<String>,
+    /// Integer answer fields also accept decimal text.
+    pub numbers_as_text: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,6 +67,7 @@ pub fn generate(schema_dir: &Path, options: &Options) -> Result<Generated, Diagn
         marker: String::new(),
         string_codes: false,
         code_name: String::new(),
+        numbers_as_text: false,
     };
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();

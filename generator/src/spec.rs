@@ -159,6 +159,10 @@ pub struct EnvelopeSpec {
     /// gateway path serves every call (Alipay's `method`).
     #[serde(default)]
     pub operation: Option<String>,
+    /// Integer answer fields also accept decimal text (`"3600"`), for platforms whose
+    /// docs type numbers as strings.
+    #[serde(default)]
+    pub numbers_as_text: bool,
 }
 
 /// An error code as the docs write it: WeChat and Baidu use integers, Jucai, WeChat Pay

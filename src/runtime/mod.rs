@@ -18,6 +18,7 @@ pub mod envelopes;
 mod error;
 pub mod execute;
 mod identity;
+pub mod lenient;
 mod media;
 pub mod money;
 mod platform;

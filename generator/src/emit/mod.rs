@@ -40,6 +40,7 @@ pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, Strin
         marker: platform.wiring.marker.clone(),
         string_codes: platform.wiring.string_codes,
         code_name: platform.envelope.code.clone(),
+        numbers_as_text: platform.envelope.numbers_as_text,
         ..ctx.clone()
     };
     let mut files = BTreeMap::new();

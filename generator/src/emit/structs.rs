@@ -64,6 +64,16 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
         }
         if let Some(with) = money_serde(&f.ty, optional, ctx) {
             attrs.push(quote!(with = #with));
+        } else if de && ctx.numbers_as_text && f.ty.is_integer() {
+            let with = runtime_path(
+                ctx,
+                if optional {
+                    "lenient::int_opt"
+                } else {
+                    "lenient::int"
+                },
+            );
+            attrs.push(quote!(deserialize_with = #with));
         }
         let attrs = if attrs.is_empty() {
             quote!()
@@ -103,8 +113,13 @@ fn money_serde(ty: &Ty, optional: bool, ctx: &Ctx) -> Option<String> {
         (Ty::MoneyYuan, true) => "yuan_opt",
         _ => return None,
     };
+    Some(runtime_path(ctx, &format!("money::serde::{module}")))
+}
+
+/// `crate::runtime::<item>` as the string a serde attribute takes.
+fn runtime_path(ctx: &Ctx, item: &str) -> String {
     let rt = ctx.rt.to_string().replace(' ', "");
-    Some(format!("{rt}::money::serde::{module}"))
+    format!("{rt}::{item}")
 }
 
 fn serde_path(ctx: &Ctx) -> TokenStream {

@@ -15,6 +15,8 @@ pub struct Ctx {
     pub string_codes: bool,
     /// The wire name of the platform's code (`errcode`), for docs and `Display`.
     pub code_name: String,
+    /// Integer answer fields also accept decimal text (the envelope's `numbers_as_text`).
+    pub numbers_as_text: bool,
 }
 
 impl Ctx {

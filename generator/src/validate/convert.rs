@@ -33,6 +33,7 @@ pub fn envelope(e: &spec::EnvelopeSpec) -> ir::Envelope {
         sub_code: e.sub_code.clone(),
         sub_message: e.sub_message.clone(),
         operation: e.operation.clone(),
+        numbers_as_text: e.numbers_as_text,
     }
 }
 
