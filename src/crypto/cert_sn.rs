@@ -106,14 +106,7 @@ fn decimal(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vector(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/alipay_vectors/{name}.txt",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).unwrap()
-    }
+    use crate::crypto::test_vector as vector;
 
     /// The serial-number names an SDK suite signs with, from the sandbox certificates
     /// it ships (the app's, Alipay's chain, and the root file of four certificates of

@@ -4,10 +4,21 @@
 //! [`sign`] holds, in one place, the "sorted `key=value&…&key=KEY`, then digest" signing
 //! family used by WeChat Pay v2 (MD5 / HMAC-SHA256) and, unconfirmed, by the Jucai
 //! aggregator; [`rsa`] is RSA2 (SHA256withRSA) over keys in the forms merchants hold
-//! them, for Alipay. The modules are pure functions over their inputs (no I/O, no logging),
-//! never put keys into error messages, and return errors instead of panicking on any input.
+//! them, for Alipay, and [`cert_sn`] names certificates as Alipay's certificate mode
+//! does. The modules are pure functions over their inputs (no I/O, no logging), never
+//! put keys into error messages, and return errors instead of panicking on any input.
 
 pub mod cert_sn;
 pub mod rsa;
 pub mod sign;
 pub mod wxbiz;
+
+/// A public SDK-suite test vector from `tests/fixtures/alipay_vectors/`.
+#[cfg(test)]
+pub(crate) fn test_vector(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/alipay_vectors/{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}

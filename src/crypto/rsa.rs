@@ -261,14 +261,7 @@ pub(crate) fn decode_text(text: &str, what: &str) -> Result<(Option<String>, Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vector(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/alipay_vectors/{name}.txt",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).unwrap()
-    }
+    use crate::crypto::test_vector as vector;
 
     /// A request's string to sign, signed with the app key as bare PKCS#1 base64 and as
     /// PEM: the SDK-suite value (PKCS#1 v1.5 is deterministic).
