@@ -20,7 +20,7 @@ use super::{api_error, decode_error, unreadable, Decoder, Envelope};
 use crate::runtime::raw_json::members;
 use crate::runtime::signers::Signer;
 use crate::runtime::{Auth, Code, Endpoint, Error, Platform, RawResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The `alipay` decoder.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +68,8 @@ impl Decoder for Alipay {
                 ))
             }
         };
-        let status = match serde_json::from_str::<Map<String, Value>>(content) {
+        // Only the status members are parsed here; the payload is decoded once, below.
+        let status = match members(content) {
             Ok(fields) => Status::read(envelope, &fields),
             Err(e) => {
                 return Err(unreadable::<E>(
@@ -138,11 +139,14 @@ struct Status {
 }
 
 impl Status {
-    fn read(envelope: &Envelope, fields: &Map<String, Value>) -> Status {
-        let text = |name: Option<&str>| match name.and_then(|n| fields.get(n)) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
+    fn read(envelope: &Envelope, fields: &[(String, &str)]) -> Status {
+        let text = |name: Option<&str>| {
+            let raw = fields.iter().find(|(k, _)| Some(k.as_str()) == name)?.1;
+            match serde_json::from_str::<Value>(raw).ok()? {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
         };
         Status {
             code: text(Some(envelope.code)).map(Code::from),
