@@ -8,6 +8,11 @@
 //! | `errno_data` (Baidu) | `{errno:0, errmsg, request_id, data:{payload}}` | `{errno, errmsg, request_id}` |
 //! | `code_msg_data` (Jucai) | `{code:200, msg, data:{returnCode:"000000", returnMsg, …payload}, sign}` | business code → `data.returnCode`; an HTTP-like code (100–599) → top-level `code` |
 //! | `wechatpay_xml` (WeChat Pay) | `<xml>` of `return_code SUCCESS`, `return_msg OK`, `result_code SUCCESS`, …payload, `sign` | `FAIL` → `return_code FAIL` + `return_msg`, unsigned; any other code → `result_code FAIL`, `err_code`, `err_code_des`, signed |
+//! | `alipay` (Alipay) | the answer member's object: `{code:"10000", msg:"Success", …payload}` | a public code (`"20000"`, `"40004"`) → `code` with its fixed `msg` (and the sub code the docs name for it, if any); a sub code (`ACQ.TRADE_NOT_EXIST`, `isv.invalid-signature`) → `sub_code` + `sub_msg` under the public code its prefix means |
+//!
+//! An `alipay` answer is that object only: the platform's seal hook puts it under its
+//! member (`<method>_response` or `error_response`) and signs its exact text (see
+//! `src/simulator/alipay/`).
 //!
 //! The values are built as JSON objects whatever the wire; [`to_xml`] writes a
 //! `wechatpay_xml` answer's object as its flat `<xml>` body.
@@ -37,6 +42,7 @@ pub(crate) fn supported(style: EnvelopeStyle) -> bool {
             | EnvelopeStyle::ErrnoData
             | EnvelopeStyle::CodeMsgData
             | EnvelopeStyle::WechatpayXml
+            | EnvelopeStyle::Alipay
     )
 }
 
@@ -130,6 +136,13 @@ pub(crate) fn success(env: &Envelope, payload: Value, request_id: &str) -> Value
             }
             Value::Object(out)
         }
+        EnvelopeStyle::Alipay if !already_wrapped => {
+            let mut out = into_map(payload);
+            let ok = env.success.first().copied().unwrap_or(ALIPAY_SUCCESS);
+            out.insert(env.code.into(), ok.into());
+            out.insert(env.message.into(), alipay_message(ok).into());
+            Value::Object(out)
+        }
         // errcode: the payload travels next to the (optional) status fields.
         _ => payload,
     }
@@ -183,6 +196,15 @@ pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &s
             out.insert(env.code.into(), XML_FAIL.into());
             out.insert(env.message.into(), message.into());
         }
+        EnvelopeStyle::Alipay => {
+            let (public, sub) = alipay_codes(code);
+            out.insert(env.code.into(), public.clone().into());
+            out.insert(env.message.into(), alipay_message(&public).into());
+            if let Some(sub) = sub {
+                out.insert(env.sub_code.unwrap_or("sub_code").into(), sub.into());
+                out.insert(env.sub_message.unwrap_or("sub_msg").into(), message.into());
+            }
+        }
         _ => {
             out.insert(env.code.into(), json_code(code));
             out.insert(env.message.into(), message.into());
@@ -192,6 +214,75 @@ pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &s
         }
     }
     Value::Object(out)
+}
+
+/// Alipay's success code.
+const ALIPAY_SUCCESS: &str = "10000";
+
+/// Alipay's public codes: their fixed `msg`, and the sub code the docs name for a
+/// refusal with that code alone (a forced `fail_next(e, "20000", …)`), if any.
+const ALIPAY_PUBLIC: &[(&str, &str, Option<&str>)] = &[
+    ("10000", "Success", None),
+    (
+        "20000",
+        "Service Currently Unavailable",
+        Some("isp.unknow-error"),
+    ),
+    (
+        "20001",
+        "Insufficient Token Permissions",
+        Some("aop.invalid-auth-token"),
+    ),
+    ("40001", "Missing Required Arguments", None),
+    ("40002", "Invalid Arguments", None),
+    ("40004", "Business Failed", None),
+    (
+        "40006",
+        "Insufficient Permissions",
+        Some("isv.insufficient-isv-permissions"),
+    ),
+];
+
+/// The fixed `msg` of an Alipay public code.
+fn alipay_message(public: &str) -> &'static str {
+    ALIPAY_PUBLIC
+        .iter()
+        .find(|(code, _, _)| *code == public)
+        .map_or("Failed", |(_, message, _)| message)
+}
+
+/// An Alipay refusal's `(code, sub_code)`: a public code (all digits) with the sub code
+/// the docs name for it, or a sub code under the public code its prefix stands for —
+/// `isp.*` 20000, `aop.*` 20000 (its token codes 20001), `isv.missing-*` 40001,
+/// `isv.insufficient-*` 40006, other `isv.*` 40002, anything else (`ACQ.*`) 40004.
+pub(crate) fn alipay_codes(code: &Code) -> (String, Option<String>) {
+    let text = code.to_string();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let sub = ALIPAY_PUBLIC
+            .iter()
+            .find(|(c, _, _)| *c == text)
+            .and_then(|(_, _, sub)| *sub);
+        return (text, sub.map(str::to_owned));
+    }
+    const TOKEN: &[&str] = &[
+        "aop.invalid-auth-token",
+        "aop.auth-token-time-out",
+        "aop.invalid-app-auth-token",
+    ];
+    let public = if TOKEN.contains(&text.as_str()) {
+        "20001"
+    } else if text.starts_with("isp.") || text.starts_with("aop.") {
+        "20000"
+    } else if text.starts_with("isv.missing-") {
+        "40001"
+    } else if text.starts_with("isv.insufficient-") {
+        "40006"
+    } else if text.starts_with("isv.") {
+        "40002"
+    } else {
+        "40004"
+    };
+    (public.to_owned(), Some(text))
 }
 
 /// A code as the wire carries it: a JSON number or a JSON string.
@@ -274,6 +365,67 @@ mod tests {
             crate::runtime::xml::parse_flat(xml.as_bytes()).unwrap(),
             vec![("a".into(), "x]]>y".into()), ("n".into(), "1".into())]
         );
+    }
+
+    const ALIPAY: Envelope = Envelope {
+        style: EnvelopeStyle::Alipay,
+        code: "code",
+        message: "msg",
+        code_alias: None,
+        message_alias: None,
+        success: &["10000"],
+        data: None,
+        request_id: None,
+        business_code: None,
+        business_message: None,
+        business_success: &[],
+        result: None,
+        sub_code: Some("sub_code"),
+        sub_message: Some("sub_msg"),
+        operation: Some("method"),
+    };
+
+    #[test]
+    fn alipay_style() {
+        let ok = success(&ALIPAY, json!({"trade_no": "1"}), "r");
+        assert_eq!(
+            ok,
+            json!({"code": "10000", "msg": "Success", "trade_no": "1"})
+        );
+        let business = failure(
+            &ALIPAY,
+            &Code::from("ACQ.TRADE_NOT_EXIST"),
+            "交易不存在",
+            "r",
+        );
+        assert_eq!(
+            business,
+            json!({"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在"})
+        );
+        let sign = failure(
+            &ALIPAY,
+            &Code::from("isv.invalid-signature"),
+            "验签出错",
+            "r",
+        );
+        assert_eq!(sign["code"], "40002");
+        assert_eq!(sign["msg"], "Invalid Arguments");
+        let missing = failure(
+            &ALIPAY,
+            &Code::from("isv.missing-method"),
+            "缺少方法名参数",
+            "r",
+        );
+        assert_eq!(missing["code"], "40001");
+        let busy = failure(&ALIPAY, &Code::Int(20000), "服务暂不可用", "r");
+        assert_eq!(
+            busy,
+            json!({"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error", "sub_msg": "服务暂不可用"})
+        );
+        let token = failure(&ALIPAY, &Code::from("aop.auth-token-time-out"), "x", "r");
+        assert_eq!(token["code"], "20001");
+        let bare = failure(&ALIPAY, &Code::from("40004"), "x", "r");
+        assert_eq!(bare, json!({"code": "40004", "msg": "Business Failed"}));
     }
 
     #[test]

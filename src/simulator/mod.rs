@@ -8,7 +8,9 @@
 //! secret on token and session calls, the access token (issued by its own token
 //! endpoints), request signs, required fields. WeChat Pay (feature `wechatpay`) answers
 //! from a merchant's state instead: orders, refunds, notifications and bills, see
-//! [`wechatpay`]. Tests steer it through the [`Simulator`] handle.
+//! [`wechatpay`]; so does Alipay (feature `alipay`): logins, trades, refunds and
+//! RSA2-signed notifications, see [`alipay`]. Tests steer it through the [`Simulator`]
+//! handle.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,7 +37,7 @@
 //!   Baidu's endpoints (`/baidu/oauth/2.0/token`, …). Give it to a client as its base URL
 //!   and it never depends on what else is registered; the tour does this.
 //! * [`Simulator::base_url`] — the root — serves every path that one platform alone has
-//!   (all of them today: WeChat, Baidu, Jucai and WeChat Pay share no path).
+//!   (all of them today: WeChat, Baidu, Jucai, WeChat Pay and Alipay share no path).
 //!
 //! Why a path prefix, not one server per platform or the `Host` header: every client
 //! already takes a base URL with a path (it appends the endpoint's path), one handle
@@ -43,9 +45,12 @@
 //! and `*.localhost` host names do not resolve everywhere. Should two platforms ever
 //! share a method + path, the simulator still starts: the root answers that path with
 //! HTTP 409 naming the prefixed URLs, and each prefix serves its own. (Two endpoints
-//! of *one* platform on the same method + path are a schema error:
-//! [`SimulatorBuilder::start`] refuses them.) A simulator of a single platform remains
-//! a [`SimulatorBuilder::only`] away:
+//! of *one* platform on the same method + path are a schema error —
+//! [`SimulatorBuilder::start`] refuses them — unless the platform's envelope names an
+//! operation parameter: Alipay serves every endpoint on `POST /gateway.do` and routes
+//! each request by its `method` (and `grant_type`), the endpoint's constants, which
+//! must then tell its endpoints apart.) A simulator of a single platform remains a
+//! [`SimulatorBuilder::only`] away:
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -60,6 +65,10 @@
 //!
 //! New platforms register in [`platform::builtin`] (see the [`platform`] module).
 
+#[cfg(feature = "alipay")]
+pub mod alipay;
+#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+mod delivery;
 mod envelope;
 pub mod platform;
 mod png;
@@ -88,6 +97,9 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_APP_ID: &str = "wx-demo-appid";
 /// Secret the simulator accepts unless told otherwise.
 pub const DEFAULT_SECRET: &str = "demo-secret";
+/// App id the simulator's Alipay accepts unless told otherwise (Alipay app ids are
+/// 16 digits; set another with [`SimulatorBuilder::credentials`]`("alipay", id, "")`).
+pub const DEFAULT_ALIPAY_APP_ID: &str = "2021000000000001";
 /// Merchant id (WeChat Pay's `mch_id`) the simulator accepts unless told otherwise.
 pub const DEFAULT_MERCHANT_ID: &str = "1900000109";
 /// Lifetime of the tokens it issues unless told otherwise (`expires_in` 7200).
@@ -122,13 +134,25 @@ impl fmt::Debug for SimulatorBuilder {
 
 impl Default for SimulatorBuilder {
     fn default() -> Self {
+        #[allow(unused_mut)]
+        let (mut per_platform, mut sign_keys) = (HashMap::new(), HashMap::new());
+        // Alipay has an app id of its own kind and checks signs with the app's public
+        // key, not a shared secret.
+        #[cfg(feature = "alipay")]
+        {
+            per_platform.insert(
+                "alipay".to_owned(),
+                (DEFAULT_ALIPAY_APP_ID.to_owned(), String::new()),
+            );
+            sign_keys.insert("alipay".to_owned(), alipay::APP_PUBLIC_KEY.to_owned());
+        }
         SimulatorBuilder {
             platforms: platform::builtin(),
             only: None,
             app_id: DEFAULT_APP_ID.to_owned(),
             secret: DEFAULT_SECRET.to_owned(),
-            per_platform: HashMap::new(),
-            sign_keys: HashMap::new(),
+            per_platform,
+            sign_keys,
             merchant_id: DEFAULT_MERCHANT_ID.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
         }
@@ -136,12 +160,13 @@ impl Default for SimulatorBuilder {
 }
 
 impl SimulatorBuilder {
-    /// The app id every platform accepts (default [`DEFAULT_APP_ID`]).
+    /// The app id every platform accepts (default [`DEFAULT_APP_ID`]) — but Alipay,
+    /// which keeps [`DEFAULT_ALIPAY_APP_ID`] unless given [`SimulatorBuilder::credentials`].
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = app_id.into();
         self
     }
-    /// The secret every platform accepts (default [`DEFAULT_SECRET`]).
+    /// The secret every platform accepts (default [`DEFAULT_SECRET`]; Alipay has none).
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
         self.secret = secret.into();
         self
@@ -159,7 +184,10 @@ impl SimulatorBuilder {
         self
     }
     /// The key that checks one platform's request signs and signs its answers (Jucai's
-    /// merchant key, WeChat Pay's API key); default: that platform's secret.
+    /// merchant key, WeChat Pay's API key); default: that platform's secret. For Alipay,
+    /// the app's public key (PEM or bare base64) that request signs are checked with;
+    /// default [`alipay::APP_PUBLIC_KEY`] (answers are signed with the simulator's own
+    /// Alipay key either way).
     pub fn sign_key(mut self, platform: &str, key: impl Into<String>) -> Self {
         self.sign_keys.insert(platform.to_owned(), key.into());
         self
@@ -191,8 +219,10 @@ impl SimulatorBuilder {
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
     /// Fails with `InvalidInput` when one platform serves the same method + path twice
-    /// (platforms sharing a path are fine: see [Platforms and paths](self#platforms-and-paths)),
-    /// and with `Unsupported` when a platform's envelope style cannot be simulated yet.
+    /// (platforms sharing a path are fine: see [Platforms and paths](self#platforms-and-paths);
+    /// a platform routed by an operation parameter may, when the endpoints' constants
+    /// differ and each names its operation), and with `Unsupported` when a platform's
+    /// envelope style cannot be simulated yet.
     pub async fn start(self) -> std::io::Result<Simulator> {
         use std::io::{Error, ErrorKind};
         let platforms: Vec<Platform> = match &self.only {
@@ -214,7 +244,9 @@ impl SimulatorBuilder {
         };
         let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
         for (p, platform) in platforms.iter().enumerate() {
-            if !envelope::supported(platform.envelope.style) {
+            let sealed = platform.envelope.style != crate::runtime::EnvelopeStyle::Alipay
+                || platform.seal.is_some();
+            if !envelope::supported(platform.envelope.style) || !sealed {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
                     format!(
@@ -223,14 +255,37 @@ impl SimulatorBuilder {
                     ),
                 ));
             }
+            let operation = platform.envelope.operation;
             for (e, info) in platform.endpoints.iter().enumerate() {
                 let method = server::method_name(info.method);
+                if let Some(param) = operation {
+                    if !info.constants.iter().any(|(name, _)| *name == param) {
+                        return Err(Error::new(
+                            ErrorKind::InvalidInput,
+                            format!(
+                                "simulator: endpoint {} of platform `{}` has no `{param}` constant, \
+                                 which the platform's requests are routed by",
+                                info.name, platform.name,
+                            ),
+                        ));
+                    }
+                }
                 let served = routes.entry((method, info.path)).or_default();
-                if let Some(&(_, f)) = served.iter().find(|(q, _)| *q == p) {
+                let clash = served.iter().find(|&&(q, f)| {
+                    q == p
+                        && (operation.is_none()
+                            || same_constants(platform.endpoints[f].constants, info.constants))
+                });
+                if let Some(&(_, f)) = clash {
+                    let with = if operation.is_some() {
+                        " with the same constants"
+                    } else {
+                        ""
+                    };
                     return Err(Error::new(
                         ErrorKind::InvalidInput,
                         format!(
-                            "simulator: platform `{}` serves {method} {} twice ({} and {})",
+                            "simulator: platform `{}` serves {method} {} twice{with} ({} and {})",
                             platform.name, info.path, platform.endpoints[f].name, info.name,
                         ),
                     ));
@@ -289,6 +344,11 @@ impl SimulatorBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Do two endpoints have the same fixed parameters (in any order)?
+fn same_constants(a: &[(&str, &str)], b: &[(&str, &str)]) -> bool {
+    a.len() == b.len() && a.iter().all(|pair| b.contains(pair))
 }
 
 /// A running simulator. Dropping it stops the server (gracefully: requests in flight
@@ -483,7 +543,7 @@ impl Simulator {
 
     /// Forgets the request log, pending failures and delays. Issued tokens stay valid
     /// (clients keep their cached tokens; see [`Simulator::expire_tokens`]), and so do
-    /// a merchant's orders and refunds.
+    /// a merchant's orders, trades and refunds.
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         state.log.clear();

@@ -59,10 +59,26 @@ pub struct Platform {
     /// Endpoints that answer outside the envelope (Baidu's session and OAuth token
     /// endpoints return their data bare).
     pub bare: &'static [Bare],
+    /// The request field that carries the business fields as one JSON text (Alipay's
+    /// `biz_content`, the generated `Endpoint::PACK_INTO`): required fields are looked
+    /// for in it too.
+    pub packed_into: Option<&'static str>,
+    /// Code and text answered when a request to a gateway path names no operation
+    /// (platforms whose envelope has an `operation` parameter).
+    pub missing_operation: (Code, &'static str),
+    /// Code and text answered when the operation a request names is no endpoint's.
+    pub unknown_operation: (Code, &'static str),
     /// Answers from the platform's own state (WeChat Pay's orders), after the generic
     /// checks; `None` from the hook, or no hook: the docs' example.
     pub(crate) serve: Option<Serve>,
+    /// Writes the body of every answer (`alipay` envelopes: the answer member, signed).
+    pub(crate) seal: Option<Seal>,
 }
+
+/// Writes an answer's body from the envelope's object (`envelope::success` or
+/// `failure`), for the endpoint it answers (`None`: a refusal before any endpoint was
+/// found, e.g. no operation named).
+pub(crate) type Seal = fn(&Envelope, Option<&'static EndpointInfo>, &Value) -> String;
 
 /// Answers a request that passed every generic check from the platform's own state;
 /// `None`: the generic answer.
@@ -102,7 +118,11 @@ impl Platform {
             bad_body: (Code::Int(47001), "data format error"),
             sign: None,
             bare: &[],
+            packed_into: None,
+            missing_operation: (Code::Int(47001), "data format error"),
+            unknown_operation: (Code::Int(47001), "data format error"),
             serve: None,
+            seal: None,
         }
     }
     pub fn credentials(mut self, checks: &'static [CredentialCheck]) -> Self {
@@ -129,10 +149,29 @@ impl Platform {
         self.bare = endpoints;
         self
     }
-    // Only stateful platforms (WeChat Pay) register a hook.
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub fn packed_into(mut self, field: Option<&'static str>) -> Self {
+        self.packed_into = field;
+        self
+    }
+    /// The refusals of a gateway path: no operation named, and an unknown one.
+    pub fn operation_refusals(
+        mut self,
+        missing: (Code, &'static str),
+        unknown: (Code, &'static str),
+    ) -> Self {
+        self.missing_operation = missing;
+        self.unknown_operation = unknown;
+        self
+    }
+    // Only stateful platforms (WeChat Pay, Alipay) register a hook.
+    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
     pub(crate) fn serve(mut self, serve: Serve) -> Self {
         self.serve = Some(serve);
+        self
+    }
+    #[cfg_attr(not(feature = "alipay"), allow(dead_code))]
+    pub(crate) fn seal(mut self, seal: Seal) -> Self {
+        self.seal = Some(seal);
         self
     }
 }
@@ -377,6 +416,8 @@ pub fn builtin() -> Vec<Platform> {
     platforms.push(jucai());
     #[cfg(feature = "wechatpay")]
     platforms.push(wechatpay());
+    #[cfg(feature = "alipay")]
+    platforms.push(alipay());
     platforms
 }
 
@@ -608,6 +649,99 @@ pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) ->
     rule.explain = false;
     rule.wrong_identity = (Code::from(FAIL), "appid和mch_id不匹配");
     platform.sign(rule)
+}
+
+/// Alipay open platform (`openapi.alipay.com/gateway.do`): the generated
+/// `crate::alipay::{ENDPOINTS, ENVELOPE}` with [`alipay_with`]'s rules.
+///
+/// The client is
+/// `miniapp::alipay::Client::builder(DEFAULT_ALIPAY_APP_ID, APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY)`
+/// with `.base_url(sim.url("alipay"))` (constants of [`simulator::alipay`](super::alipay),
+/// test keys only). Another app id: [`SimulatorBuilder::credentials`](super::SimulatorBuilder::credentials)`("alipay", app_id, "")`;
+/// another app key pair: give its public key (PEM or bare base64) to
+/// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("alipay", key)`.
+#[cfg(feature = "alipay")]
+pub fn alipay() -> Platform {
+    alipay_with(crate::alipay::ENDPOINTS, crate::alipay::ENVELOPE)
+}
+
+/// Alipay's wire rules (`schema/alipay/`) over an endpoint table — `alipay()` (feature
+/// `alipay`) passes the generated one.
+///
+/// * One gateway, `POST /gateway.do` with a form body; the endpoint is the one whose
+///   constants the request carries (`method`, and `grant_type` for the two
+///   `alipay.system.oauth.token` endpoints). No `method`: 40001 `isv.missing-method`;
+///   one that no endpoint has: 40002 `isv.invalid-method`; a `grant_type` neither
+///   endpoint has: `isv.grant-type-invalid`.
+/// * Every request's `sign` is checked: RSA2 over every other non-empty parameter,
+///   sorted, raw values, with the app's public key (the simulator's sign key for
+///   `alipay`; default [`APP_PUBLIC_KEY`](super::alipay::APP_PUBLIC_KEY)). A missing or
+///   wrong sign, or a `sign_type` other than RSA2: 40002 `isv.invalid-signature`; another
+///   `app_id`: 40002 `isv.invalid-app-id`.
+/// * Every answer is `{"<method>_response": {code, msg, …}, "sign": …}` signed over the
+///   member's exact text with the simulator's Alipay key (whose public half is
+///   [`ALIPAY_PUBLIC_KEY`](super::alipay::ALIPAY_PUBLIC_KEY)); refusals of the gateway
+///   (sign, app id, method, timestamp) and every refusal of `alipay.system.oauth.token`
+///   sit under `error_response`, signed the same way. A missing required business
+///   field: 40004 `ACQ.INVALID_PARAMETER`.
+/// * Trades, refunds and logins come from the merchant's state: see
+///   [`simulator::alipay`](super::alipay).
+#[cfg(feature = "alipay")]
+pub fn alipay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+    use crate::alipay::{trade::CreateRequest, Alipay};
+    use crate::runtime::{Endpoint, Platform as _};
+    use std::borrow::Cow;
+    const GRANT: &[(&str, Code, &str)] = &[(
+        "grant_type",
+        Code::Str(Cow::Borrowed("isv.grant-type-invalid")),
+        "grant_type参数不正确",
+    )];
+    const fn oauth(endpoint: &'static str) -> CredentialCheck {
+        CredentialCheck {
+            endpoint,
+            wrong_app_id: (
+                Code::Str(Cow::Borrowed("isv.invalid-app-id")),
+                "无效的AppID参数",
+            ),
+            wrong_secret: (
+                Code::Str(Cow::Borrowed("isv.invalid-signature")),
+                "验签出错",
+            ),
+            wrong_constant: GRANT,
+            stable_unless: None,
+        }
+    }
+    const CHECKS: &[CredentialCheck] = &[oauth("auth.code2Session"), oauth("auth.refreshToken")];
+    const INVALID: &str = "ACQ.INVALID_PARAMETER";
+    let platform = Platform::new(Alipay::NAME, endpoints, envelope)
+        .credentials(CHECKS)
+        .missing_field(INVALID, "参数无效")
+        .bad_body(INVALID, "参数无效")
+        .packed_into(CreateRequest::PACK_INTO)
+        .operation_refusals(
+            (Code::from("isv.missing-method"), "缺少方法名参数"),
+            (Code::from("isv.invalid-method"), "不存在的方法名"),
+        )
+        .serve(super::alipay::serve)
+        .seal(super::alipay::seal);
+    let Some(field) = sign_field::<Alipay>() else {
+        return platform;
+    };
+    platform.sign(SignRule {
+        field,
+        sign: super::alipay::sign_fields,
+        verify: Some(super::alipay::verify_request),
+        bad_sign: (
+            Code::from("isv.invalid-signature"),
+            "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配",
+        ),
+        explain: true,
+        variant_field: None,
+        app_id_field: super::alipay::app_id_field(),
+        merchant_field: None,
+        nonce_field: None,
+        wrong_identity: (Code::from("isv.invalid-app-id"), "无效的AppID参数"),
+    })
 }
 
 #[cfg(all(test, feature = "wechatpay", feature = "jucai"))]

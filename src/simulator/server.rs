@@ -2,7 +2,9 @@
 //! endpoint of a registered platform and decides the answer from the schema's data.
 //!
 //! Routing: `METHOD /path` served by exactly one platform, else
-//! `METHOD /<platform>/path` for that platform's endpoint (see [`Shared::route`]).
+//! `METHOD /<platform>/path` for that platform's endpoint (see [`Shared::route`]). On a
+//! platform whose envelope names an operation parameter (Alipay's `method`) several
+//! endpoints share a path, and the request's constants pick one.
 //!
 //! Order of checks for a matched endpoint: a failure forced with `fail_next`; the
 //! app's credentials (endpoints with a [`CredentialCheck`]); the access token
@@ -11,7 +13,8 @@
 //! request names, then its sign; required fields; then the platform's own state (its
 //! `serve` hook, WeChat Pay's orders), else the docs' example (a fresh token on token
 //! endpoints, a PNG on binary endpoints). Nothing here panics: every failure becomes an
-//! answer.
+//! answer. Required fields are also looked for in the platform's packed field (Alipay's
+//! `biz_content`), and a platform with a seal hook writes its answers' bodies itself.
 //!
 //! Answers are signed the way the request was: with the key it verified with (the
 //! platform's sign key, or its alternate key once issued) and the variant it named.
@@ -43,8 +46,9 @@ pub(crate) type Key = (usize, usize);
 /// Everything the handler and the control API share.
 pub(crate) struct Shared {
     pub platforms: Vec<Platform>,
-    /// (`GET`/`POST`, path) → the endpoints serving it, one per platform at most (more
-    /// than one: ambiguous without the platform's prefix).
+    /// (`GET`/`POST`, path) → the endpoints serving it: one per platform at most, except
+    /// on platforms routed by an operation parameter (endpoints of more than one
+    /// platform: ambiguous without the platform's prefix).
     pub routes: HashMap<(&'static str, &'static str), Vec<Key>>,
     /// Per platform: app id and secret.
     pub credentials: Vec<(String, String)>,
@@ -72,6 +76,9 @@ pub(crate) struct State {
     /// WeChat Pay's merchant: its orders and refunds.
     #[cfg(feature = "wechatpay")]
     pub pay: super::wechatpay::Ledger,
+    /// Alipay's merchant and users: trades, refunds, auth codes and refresh tokens.
+    #[cfg(feature = "alipay")]
+    pub alipay: super::alipay::Books,
 }
 
 /// How a request was signed, so that its answer (and what follows from it, such as
@@ -147,22 +154,63 @@ impl Shared {
     }
 
     /// The endpoint for `method path`: a path one platform serves, else `/<platform>`
-    /// followed by a path of that platform.
-    pub fn route(&self, method: &str, path: &str) -> Route {
+    /// followed by a path of that platform; among the endpoints of a platform routed by
+    /// an operation parameter, the one whose constants the request carries.
+    pub fn route(&self, method: &str, path: &str, incoming: &Incoming) -> Route {
         let at_root = self.routes.get(&(method, path)).map(Vec::as_slice);
-        if let Some([key]) = at_root {
-            return Route::Found(*key);
+        if let Some(keys @ [(p, _), ..]) = at_root {
+            if keys.iter().all(|(q, _)| q == p) {
+                return self.pick(keys, incoming);
+            }
         }
         if let Some((p, rest)) = self.split_prefix(path) {
             if let Some(keys) = self.routes.get(&(method, rest)) {
-                if let Some(key) = keys.iter().find(|(q, _)| *q == p) {
-                    return Route::Found(*key);
+                let mine: Vec<Key> = keys.iter().filter(|(q, _)| *q == p).copied().collect();
+                if !mine.is_empty() {
+                    return self.pick(&mine, incoming);
                 }
             }
         }
         match at_root {
             Some(keys) if keys.len() > 1 => Route::Ambiguous(keys.to_vec()),
             _ => Route::None,
+        }
+    }
+
+    /// One of a platform's endpoints on a path (`keys`, never empty): the only one, or
+    /// on a platform routed by an operation parameter, the one whose constants the
+    /// request all carries, else the first one of the operation it names (whose other
+    /// constants are then refused as wrong), else a refusal.
+    fn pick(&self, keys: &[Key], incoming: &Incoming) -> Route {
+        let Some(&first) = keys.first() else {
+            return Route::None;
+        };
+        let platform = &self.platforms[first.0];
+        let Some(param) = platform.envelope.operation else {
+            return Route::Found(first);
+        };
+        let Some(operation) = incoming.get(param).filter(|v| !v.is_empty()) else {
+            return Route::Refused(first.0, platform.missing_operation.clone());
+        };
+        let carries = |key: &&Key| {
+            self.info(**key)
+                .constants
+                .iter()
+                .all(|(name, value)| incoming.get(name).as_deref() == Some(*value))
+        };
+        let names = |key: &&Key| {
+            self.info(**key)
+                .constants
+                .iter()
+                .any(|(name, value)| *name == param && *value == operation)
+        };
+        match keys
+            .iter()
+            .find(carries)
+            .or_else(|| keys.iter().find(names))
+        {
+            Some(key) => Route::Found(*key),
+            None => Route::Refused(first.0, platform.unknown_operation.clone()),
         }
     }
 
@@ -189,6 +237,8 @@ pub(crate) enum Route {
     Found(Key),
     /// Several platforms serve this method + path at the root.
     Ambiguous(Vec<Key>),
+    /// A platform's gateway path, but the request names none of its operations.
+    Refused(usize, (Code, &'static str)),
     None,
 }
 
@@ -197,6 +247,9 @@ enum Answer {
     /// A body in the platform's envelope (JSON, or flat XML for `wechatpay_xml`), with
     /// the code it carries.
     Enveloped { value: Value, code: Code, xml: bool },
+    /// A JSON body written by the platform's seal hook (Alipay's signed member), with
+    /// the code it carries.
+    Sealed { body: String, code: Code },
     /// A binary body (a PNG, a bill).
     Bytes {
         content_type: &'static str,
@@ -206,9 +259,9 @@ enum Answer {
     NoRoute { status: StatusCode, value: Value },
 }
 
-/// What a platform's `serve` hook answers. (Unused when no platform with state, only
-/// WeChat Pay today, is compiled in.)
-#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+/// What a platform's `serve` hook answers. (Unused when no platform with state, WeChat
+/// Pay or Alipay, is compiled in.)
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
 pub(crate) enum Reply {
     /// Success: the payload in the platform's envelope, signed.
     Done(Map<String, Value>),
@@ -216,13 +269,15 @@ pub(crate) enum Reply {
     Refused(Code, String),
     /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
     /// refusal with its own fields).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     Exact(Map<String, Value>),
     /// A binary body with its content type (a bill).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     Bytes(&'static str, Vec<u8>),
 }
 
 /// What a `serve` hook works with: the request, how it was signed, and the state.
-#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
 pub(crate) struct Desk<'a> {
     pub shared: &'a Shared,
     pub state: &'a mut State,
@@ -230,10 +285,11 @@ pub(crate) struct Desk<'a> {
     pub platform: usize,
     pub info: &'static EndpointInfo,
     pub incoming: &'a Incoming,
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub signing: &'a Signing,
 }
 
-#[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
 impl Desk<'_> {
     /// A request field, when present and not empty (an empty value counts as absent, as
     /// it does in a sign).
@@ -244,14 +300,17 @@ impl Desk<'_> {
     pub fn app_id(&self) -> &str {
         &self.shared.credentials[self.platform].0
     }
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn merchant_id(&self) -> &str {
         &self.shared.merchant_id
     }
     /// The platform's sign key (not the alternate one).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn sign_key(&self) -> &str {
         &self.shared.sign_keys[self.platform]
     }
     /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
         let code = Code::from(code);
         let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();
@@ -280,10 +339,11 @@ pub(crate) async fn handle(
         }
     };
     let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
-    let route = shared.route(parts.method.as_str(), &path);
-    let key = match route {
-        Route::Found(key) => Some(key),
-        _ => None,
+    let route = shared.route(parts.method.as_str(), &path, &incoming);
+    let (platform, key) = match route {
+        Route::Found(key) => (Some(key.0), Some(key)),
+        Route::Refused(p, _) => (Some(p), None),
+        _ => (None, None),
     };
 
     let (answer, delay) = {
@@ -291,15 +351,18 @@ pub(crate) async fn handle(
         let answer = match route {
             Route::Found(key) => decide(&shared, &mut state, key, &incoming),
             Route::Ambiguous(keys) => ambiguous(&shared, &parts.method, &path, &keys),
+            Route::Refused(p, (code, text)) => refused(&shared, p, code, text),
             Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
-            Answer::Enveloped { code, .. } => (200, Some(code.clone())),
+            Answer::Enveloped { code, .. } | Answer::Sealed { code, .. } => {
+                (200, Some(code.clone()))
+            }
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
         state.log.push(RecordedRequest {
-            platform: key.map(|(p, _)| shared.platforms[p].name),
+            platform: platform.map(|p| shared.platforms[p].name),
             endpoint: key.map(|k| shared.info(k).name),
             method: parts.method.to_string(),
             path,
@@ -322,6 +385,7 @@ pub(crate) async fn handle(
             value, xml: true, ..
         } => typed(envelope::to_xml(&value), "text/xml; charset=utf-8"),
         Answer::Enveloped { value, .. } => json_response(StatusCode::OK, &value),
+        Answer::Sealed { body, .. } => typed(body, "application/json; charset=utf-8"),
         Answer::Bytes {
             content_type,
             bytes,
@@ -347,12 +411,32 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
     response
 }
 
+/// A request to a platform's gateway path that names none of its operations, answered
+/// in the platform's envelope.
+fn refused(shared: &Shared, p: usize, code: Code, text: &str) -> Answer {
+    let platform = &shared.platforms[p];
+    let env = &platform.envelope;
+    let value = envelope::failure(env, &code, text, "");
+    match platform.seal {
+        Some(seal) => Answer::Sealed {
+            body: seal(env, None, &value),
+            code,
+        },
+        None => Answer::Enveloped {
+            value,
+            code,
+            xml: env.style == EnvelopeStyle::WechatpayXml,
+        },
+    }
+}
+
 /// A path several platforms serve, asked for without a platform prefix.
 fn ambiguous(shared: &Shared, method: &Method, path: &str, keys: &[Key]) -> Answer {
-    let names: Vec<&str> = keys
+    let mut names: Vec<&str> = keys
         .iter()
         .map(|&(p, _)| shared.platforms[p].name)
         .collect();
+    names.dedup();
     let prefixed: Vec<String> = names.iter().map(|n| format!("/{n}{path}")).collect();
     Answer::NoRoute {
         status: StatusCode::CONFLICT,
@@ -456,6 +540,11 @@ impl Call<'_> {
     }
 
     fn enveloped(&self, state: &State, value: Value, code: Code) -> Answer {
+        let platform = self.platform();
+        if let Some(seal) = platform.seal {
+            let body = seal(&platform.envelope, Some(self.info()), &value);
+            return Answer::Sealed { body, code };
+        }
         let value = self.shared.sign(state, self.key.0, &self.signing, value);
         self.unsigned(value, code)
     }
@@ -621,7 +710,13 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             false => call.failure(state, code, text),
         };
     }
-    if let Some(missing) = info.required.iter().find(|f| !incoming.has(f)) {
+    let packed = platform
+        .packed_into
+        .and_then(|field| incoming.get(field))
+        .and_then(|text| serde_json::from_str::<Map<String, Value>>(&text).ok());
+    let present =
+        |f: &&&str| incoming.has(f) || packed.as_ref().is_some_and(|m| m.contains_key(**f));
+    if let Some(missing) = info.required.iter().find(|f| !present(f)) {
         let why = format!("required field `{missing}` is missing");
         return call.refuse(state, platform.missing_field.clone(), &why);
     }

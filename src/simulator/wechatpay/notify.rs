@@ -6,16 +6,11 @@ use super::refund::notification_details;
 use super::trade::BANK;
 use super::{call_fields, Notified};
 use crate::runtime::xml::{parse_flat, write_flat};
+use crate::simulator::delivery::post;
 use crate::simulator::envelope::to_xml;
 use crate::simulator::server::{Shared, State};
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{Map, Value};
-use std::time::Duration;
-
-/// How long the merchant has to answer a notification.
-const TIMEOUT: Duration = Duration::from_secs(5);
-/// How much of the merchant's reply is kept.
-const REPLY_LIMIT: usize = 64 * 1024;
 /// The payer of an order placed without an `openid` (NATIVE, MWEB, APP: WeChat Pay
 /// learns it when the user pays).
 const PAYER_OPENID: &str = "oSimPayer0000000000000000000";
@@ -104,10 +99,9 @@ fn ok(shared: &Shared, p: usize) -> &'static str {
     envelope.success.first().copied().unwrap_or("SUCCESS")
 }
 
-/// POSTs a notification and reports the merchant's reply. Sent directly (no proxy):
-/// notify URLs of tests are loopback addresses.
+/// POSTs a notification and reports the merchant's reply.
 pub(super) async fn deliver(url: String, sent: String) -> Notified {
-    match post(&url, &sent).await {
+    match post(&url, "text/xml; charset=utf-8", &sent).await {
         Ok((status, reply)) => Notified {
             acknowledged: (200..300).contains(&status) && acknowledges(&reply),
             url,
@@ -123,35 +117,6 @@ pub(super) async fn deliver(url: String, sent: String) -> Notified {
             acknowledged: false,
         },
     }
-}
-
-async fn post(url: &str, body: &str) -> Result<(u16, String), String> {
-    let http = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .no_proxy()
-        .build()
-        .map_err(|e| format!("no HTTP client: {e}"))?;
-    let mut response = http
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-        .body(body.to_owned())
-        .send()
-        .await
-        .map_err(|e| format!("not delivered: {e}"))?;
-    let status = response.status().as_u16();
-    let mut reply = Vec::new();
-    while reply.len() < REPLY_LIMIT {
-        let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("reply unreadable: {e}"))?
-        else {
-            break;
-        };
-        let room = REPLY_LIMIT - reply.len();
-        reply.extend_from_slice(&chunk[..chunk.len().min(room)]);
-    }
-    Ok((status, String::from_utf8_lossy(&reply).into_owned()))
 }
 
 /// Is the reply WeChat Pay's acknowledgement, `<xml>` with `return_code` SUCCESS?
