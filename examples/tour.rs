@@ -11,7 +11,9 @@
 //! wrong merchant key) and WeChat Pay (an order, its `wx.requestPayment` parameters, a
 //! simulated payment whose signed notification a real notify endpoint verifies, query,
 //! a refund through the client-certificate client, its encrypted notification
-//! decrypted, refund query, the day's bill parsed), prints the simulator's request log (secrets redacted) and shows
+//! decrypted, refund query, the day's bill parsed) and Alipay (a login code to a user,
+//! a trade for `my.tradePay`, a simulated payment whose RSA2-signed notification a real
+//! notify endpoint verifies, query, refund, refund query, the App order string), prints the simulator's request log (secrets redacted) and shows
 //! how to point the clients at the real APIs. Each platform has its own function below.
 //!
 //! One simulator serves every platform on one port; the WeChat client uses its root
@@ -66,6 +68,7 @@ async fn main() -> Result {
     baidu(&mut tour).await?;
     jucai(&mut tour).await?;
     wechatpay(&mut tour).await?;
+    alipay(&mut tour).await?;
 
     request_log(&sim);
     real_api();
@@ -158,8 +161,8 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         .await?;
     tour.got(format_args!("unionid {}", by_order.unionid));
 
-    tour.step("4. a documented errcode: sim.fail_next(\"auth.code2Session\", 40029, 1)");
-    tour.sim.fail_next("auth.code2Session", 40029, 1);
+    tour.step("4. a documented errcode: sim.fail_next(\"wechat:auth.code2Session\", 40029, 1)");
+    tour.sim.fail_next("wechat:auth.code2Session", 40029, 1);
     match wx
         .auth()
         .code2_session(Code2SessionRequest::new("expired-code"))
@@ -503,6 +506,182 @@ async fn wechatpay(_tour: &mut Tour<'_>) -> Result {
     Ok(())
 }
 
+/// Alipay: a login, then one purchase from trade to refund, every answer verified.
+#[cfg(feature = "alipay")]
+async fn alipay(tour: &mut Tour<'_>) -> Result {
+    use miniapp::alipay::auth::Code2SessionRequest;
+    use miniapp::alipay::trade::{
+        AppPayRequest, CreateRequest, QueryOrder, QueryRequest, RefundOrder, RefundQueryOrder,
+        RefundQueryRequest, RefundRequest,
+    };
+    use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+    use miniapp::simulator::DEFAULT_ALIPAY_APP_ID;
+    let url = tour.sim.url("alipay");
+    println!("\n=== Alipay (miniapp::alipay) at {url} ===");
+    // The simulator's test key pair (public; yours come from the Alipay console). Keys
+    // are parsed here: a malformed one is an error now, not at the first call.
+    let ali =
+        miniapp::alipay::Client::builder(DEFAULT_ALIPAY_APP_ID, APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY)
+            .base_url(url)
+            .try_build()?;
+    let backend = alipay_notify::Backend::start(ali.clone()).await?;
+    let out_trade_no = "tour_alipay_20261204_0001";
+
+    tour.step("1. auth.code2Session (alipay.system.oauth.token): my.getAuthCode's code → the user");
+    let user = ali
+        .auth()
+        .code2_session(Code2SessionRequest::new("tour-auth-code"))
+        .await?;
+    tour.got(format_args!(
+        "user_id {}, open_id {}, access_token {:?} (redacted), expires_in {} s",
+        user.user_id.as_deref().unwrap_or("-"),
+        user.open_id.as_deref().unwrap_or("-"),
+        user.access_token,
+        user.expires_in.unwrap_or_default()
+    ));
+
+    tour.step("2. trade.create: a signed form, biz_content packed, ¥0.99 sent as \"0.99\"; the answer verified over its raw text");
+    let order = CreateRequest::new(out_trade_no, 99, "miniapp tour — 1 cup of tea")
+        .buyer_open_id(user.open_id.clone().unwrap_or_default())
+        .notify_url(backend.url());
+    let trade = ali.trade().create(order).await?;
+    tour.got(format_args!(
+        "trade_no {} → the mini program calls my.tradePay({{ tradeNO }})",
+        trade.trade_no
+    ));
+
+    tour.step("3. the user pays (simulated): an RSA2-signed notification reaches the backend");
+    let notified = tour
+        .sim
+        .pay_alipay_trade(out_trade_no)
+        .await?
+        .ok_or("the trade has no notify_url")?;
+    let paid = backend
+        .notifications()
+        .pop()
+        .ok_or("no notification arrived")?;
+    println!(
+        "    notify POST {} → verified: {} {:?} {} fen (notify_id {}); acknowledged: {}",
+        notified.url,
+        paid.out_trade_no,
+        paid.trade_status,
+        paid.total_amount.unwrap_or_default(),
+        paid.notify_id,
+        notified.acknowledged
+    );
+
+    tour.step("4. trade.query");
+    let state = ali
+        .trade()
+        .query(QueryRequest::new(QueryOrder::out_trade_no(out_trade_no)))
+        .await?;
+    tour.got(format_args!(
+        "trade_status {:?}, total_amount {} fen",
+        state.trade_status, state.total_amount
+    ));
+
+    tour.step("5. trade.refund: a partial refund with its own request number (safe to retry)");
+    let refund = RefundRequest::new(33, RefundOrder::out_trade_no(out_trade_no))
+        .out_request_no("tour-alipay-refund-1")
+        .refund_reason("tour");
+    let refund = ali.trade().refund(refund).await?;
+    tour.got(format_args!(
+        "fund_change {:?}, refund_fee {} fen (refunded so far)",
+        refund.fund_change.as_deref().unwrap_or("-"),
+        refund.refund_fee
+    ));
+
+    tour.step("6. trade.refundQuery (alipay.trade.fastpay.refund.query)");
+    let query = RefundQueryRequest::new(
+        "tour-alipay-refund-1",
+        RefundQueryOrder::out_trade_no(out_trade_no),
+    );
+    let refunded = ali.trade().refund_query(query).await?;
+    tour.got(format_args!(
+        "refund_status {:?}, refund_amount {} fen",
+        refunded.refund_status,
+        refunded.refund_amount.unwrap_or_default()
+    ));
+
+    tour.step("7. the App payment's order string (alipay.trade.app.pay): signed, nothing sent");
+    let app_order = ali
+        .app_pay_order_string(&AppPayRequest::new("tour_alipay_app_0001", 99, "tea"))
+        .await?;
+    let checked = tour.sim.verify_alipay_order_string(&app_order).is_ok();
+    println!(
+        "    order {} (the simulator verifies it: {checked})",
+        shorten(&app_order, 90)
+    );
+    backend.stop();
+    Ok(())
+}
+
+#[cfg(not(feature = "alipay"))]
+async fn alipay(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== Alipay: not in this build (feature `alipay`) ===");
+    Ok(())
+}
+
+/// The merchant backend's Alipay notify endpoint for the tour: real HTTP on 127.0.0.1;
+/// each notification is verified with the client before it is acknowledged with
+/// `success`; a bad one is answered `fail` (Alipay sends it again).
+#[cfg(feature = "alipay")]
+mod alipay_notify {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::routing::post;
+    use axum::Router;
+    use miniapp::alipay::{reply_fail, reply_success, Client, TradeNotification};
+    use std::sync::{Arc, Mutex};
+
+    type Shared = (Client, Arc<Mutex<Vec<TradeNotification>>>);
+
+    pub struct Backend {
+        url: String,
+        received: Arc<Mutex<Vec<TradeNotification>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Backend {
+        pub async fn start(ali: Client) -> std::io::Result<Backend> {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}/alipay/notify", listener.local_addr()?);
+            let received = Arc::new(Mutex::new(Vec::new()));
+            let app = Router::new()
+                .route("/alipay/notify", post(notified))
+                .with_state((ali, received.clone()));
+            let task = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Ok(Backend {
+                url,
+                received,
+                task,
+            })
+        }
+        pub fn url(&self) -> String {
+            self.url.clone()
+        }
+        pub fn notifications(&self) -> Vec<TradeNotification> {
+            self.received.lock().unwrap().clone()
+        }
+        pub fn stop(self) {
+            self.task.abort();
+        }
+    }
+
+    async fn notified(State((ali, received)): State<Shared>, body: Bytes) -> &'static str {
+        match ali.verify_notification(&body) {
+            Ok(n) => {
+                // A real backend commits the order here, then acknowledges.
+                received.lock().unwrap().push(n);
+                reply_success()
+            }
+            Err(_) => reply_fail(),
+        }
+    }
+}
+
 /// The merchant backend's notify endpoints for the tour: real HTTP on 127.0.0.1, each
 /// notification verified (payment) or decrypted (refund) with the client before it is
 /// acknowledged; a bad one is answered FAIL with the reason.
@@ -636,6 +815,11 @@ fn real_api() {
     println!(
         "    let pay = miniapp::wechatpay::Client::builder(app_id, mch_id, api_key)\n\
          \x20       .client_certificate(ClientIdentity::from_pkcs12(&p12, mch_id)?)?.build(); // api.mch.weixin.qq.com"
+    );
+    #[cfg(feature = "alipay")]
+    println!(
+        "    let ali = miniapp::alipay::Client::new(app_id, app_private_key, alipay_public_key)?; // openapi.alipay.com\n\
+         \x20   // certificate mode: Client::builder(app_id, key, alipay_cert).certificates(app_cert, root_cert).try_build()?"
     );
     println!();
 }
