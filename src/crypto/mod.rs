@@ -8,13 +8,15 @@
 //! does. The modules are pure functions over their inputs (no I/O, no logging), never
 //! put keys into error messages, and return errors instead of panicking on any input.
 
+#[cfg(feature = "rsa2")]
 pub mod cert_sn;
+#[cfg(feature = "rsa2")]
 pub mod rsa;
 pub mod sign;
 pub mod wxbiz;
 
 /// A public SDK-suite test vector from `tests/fixtures/alipay_vectors/`.
-#[cfg(test)]
+#[cfg(all(test, feature = "rsa2"))]
 pub(crate) fn test_vector(name: &str) -> String {
     let path = format!(
         "{}/tests/fixtures/alipay_vectors/{name}.txt",

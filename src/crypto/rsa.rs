@@ -2,13 +2,15 @@
 //! as merchants hold them: a private key in PKCS#8 or PKCS#1, a public key as
 //! SubjectPublicKeyInfo or PKCS#1, each as PEM (any line width, one line too) or as bare
 //! base64, and public keys also inside an X.509 certificate. Keys are parsed once;
-//! signing and verifying go through `ring` (constant time). Errors never echo key bytes.
+//! signing and verifying go through `aws-lc-rs` (AWS-LC, constant time), which keeps a
+//! public key parsed between verifies (ring re-parses it on every call; see
+//! BENCHMARKS.md). Errors never echo key bytes.
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, KeyPair, ParsedPublicKey, RsaKeyPair};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use der::Decode;
-use ring::rand::SystemRandom;
-use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
 use std::fmt;
 
 /// Why a key could not be used.
@@ -83,6 +85,7 @@ impl PrivateKey {
         parsed
             .map(PrivateKey)
             .map_err(|e| KeyError::new(format!("not an RSA private key (PKCS#8 or PKCS#1): {e}")))
+            .and_then(PrivateKey::sized)
     }
 
     /// A key that must be in `format` (the seed's `keyType`): a bare base64 key is read
@@ -108,21 +111,33 @@ impl PrivateKey {
         parsed
             .map(PrivateKey)
             .map_err(|e| KeyError::new(format!("not an RSA private key in {format}: {e}")))
+            .and_then(PrivateKey::sized)
     }
 
-    /// The matching public key (to check that a certificate is this key's).
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.public().as_ref().to_vec())
+    /// The matching public key (to check that a certificate is this key's); `Err` when
+    /// the key is outside RSA2's sizes.
+    pub fn public_key(&self) -> Result<PublicKey, KeyError> {
+        PublicKey::from_pkcs1(self.0.public_key().as_ref().to_vec())
+    }
+
+    /// RSA2 keys have 2048 to 8192 bits.
+    fn sized(self) -> Result<PrivateKey, KeyError> {
+        match self.bits() {
+            2048..=8192 => Ok(self),
+            bits => Err(KeyError::new(format!(
+                "an RSA2 key has 2048 to 8192 bits; this one has {bits}"
+            ))),
+        }
     }
 
     /// Key size in bits.
     pub fn bits(&self) -> usize {
-        self.0.public().modulus_len() * 8
+        self.0.public_modulus_len() * 8
     }
 
     /// The SHA256withRSA signature of `message`, standard base64.
     pub fn sign(&self, message: &[u8]) -> Result<String, KeyError> {
-        let mut signature = vec![0; self.0.public().modulus_len()];
+        let mut signature = vec![0; self.0.public_modulus_len()];
         self.0
             .sign(
                 &signature::RSA_PKCS1_SHA256,
@@ -135,13 +150,25 @@ impl PrivateKey {
     }
 }
 
-/// An RSA public key (the PKCS#1 `RSAPublicKey` ring verifies with).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PublicKey(Vec<u8>);
+/// An RSA public key: its PKCS#1 `RSAPublicKey` DER (what two keys are compared by)
+/// and the key parsed once for verifying.
+#[derive(Clone)]
+pub struct PublicKey {
+    der: Vec<u8>,
+    parsed: ParsedPublicKey,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for PublicKey {}
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({} bytes)", self.0.len())
+        write!(f, "PublicKey({} bytes)", self.der.len())
     }
 }
 
@@ -192,8 +219,8 @@ impl PublicKey {
     }
 
     fn from_pkcs1(der: Vec<u8>) -> Result<PublicKey, KeyError> {
-        // ring checks the key itself only when verifying; a size check up front turns a
-        // wrong paste into an error at build time rather than "signature mismatch".
+        // The size is checked here, with a message of its own, so that a wrong paste is
+        // an error at build time rather than "signature mismatch".
         let bits = rsa_modulus_bits(&der)
             .ok_or_else(|| KeyError::new("not an RSA public key (PKCS#1 RSAPublicKey)"))?;
         if !(2048..=8192).contains(&bits) {
@@ -201,7 +228,9 @@ impl PublicKey {
                 "an RSA2 key has 2048 to 8192 bits; this one has {bits}"
             )));
         }
-        Ok(PublicKey(der))
+        let parsed = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &der)
+            .map_err(|_| KeyError::new("not a usable RSA public key"))?;
+        Ok(PublicKey { der, parsed })
     }
 
     /// Checks a base64 SHA256withRSA `signature` of `message`.
@@ -209,8 +238,8 @@ impl PublicKey {
         let signature = STANDARD
             .decode(signature.trim())
             .map_err(|_| VerifyError::NotBase64)?;
-        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &self.0)
-            .verify(message, &signature)
+        self.parsed
+            .verify_sig(message, &signature)
             .map_err(|_| VerifyError::Mismatch)
     }
 }
@@ -364,6 +393,19 @@ mod tests {
         }
     }
 
+    /// A key too small for RSA2 is refused when it is parsed, not at the first sign.
+    #[test]
+    fn a_1024_bit_private_key_is_refused() {
+        let e = PrivateKey::parse(SMALL_KEY).unwrap_err().to_string();
+        assert!(
+            e.contains("1024") || e.contains("not an RSA private key"),
+            "{e}"
+        );
+    }
+
+    /// Generated for this test with `openssl genrsa 1024`; too small to use anywhere.
+    const SMALL_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAMWopB5RL9BkYlZK\nsrwnI4FhBSWlCAPW72A+KD4PlHzsoqHksaTli/AKR4DfpWAOiGs/V9XHOKSLsvO3\nYO8jBr+igcB2/URiLRORZ9rWoNTpj1wz/6NnENCBr6nccMnP/TwqlSD7W5iW74RC\npBOjUpGPUrSx4kHdiheahfLJV/+PAgMBAAECgYBAQKnZERsx6u/sjSu87hwkmp1J\nt3P7i4sVBh+ezQG/+kyDxAvbRqNOzIih5BGmQBMoidbLr49CLgdmIl5oXkJ6xnYR\n9JH6eIu+UtNsbpN3h66IXfiREnMZ3kY6ZeR1ATGLCiF+dTweFhuOxevg1LWI3wZC\nwTNYdpacnMAEuF8JgQJBAPKjFSUfSkl+XzKW9xcp0m+olz/YFoZx8O/j7pCp30Sg\nv4TSivfzVVxcC7GsTw3EbqRn9y0oA4kajimcCdnYiwcCQQDQi2nrDfVbCPx8mJCq\nacQlCj3VeiOsLayBvZeU2ephXnRunzPIEBHKRh894LYPqajGZawHZNusytLxGTB0\nBN05AkA8EONLLVPWndIzU+wXb+MIgVPwGi55WfurZ2HHrkX3V1QSLYz5lOOs2ZyL\nf3ySi+5YBOTL6Pv3FPvckSRfKZxBAkAR/dUXeE7Qmcfen/LrINDROT74ad8l/ZLC\nZq7rIpm76MA2wvleqzQ9tSsA1aAfXc23wBHFWYgyMhVcw4WQnNLRAkBxKW5eDYUN\nl3dM38vqXIfO8SYXy/16KaP5HdWo1F4ySKPzdmZHKujGfTfXO9nJQ0H0juwYxcig\nSEAMdavUt6r8\n-----END PRIVATE KEY-----\n";
+
     /// The seed's `keyType`: a key read as the configured encoding only, bare or PEM.
     #[test]
     fn a_configured_key_format_is_enforced() {
@@ -372,7 +414,7 @@ mod tests {
         let public = PublicKey::parse(&vector("B.app_public_key.pem_oneline")).unwrap();
         for (text, format) in [(&pkcs1, KeyFormat::Pkcs1), (&pkcs8, KeyFormat::Pkcs8)] {
             let key = PrivateKey::parse_as(text, format).unwrap();
-            assert_eq!(key.public_key(), public, "{format}");
+            assert_eq!(key.public_key().unwrap(), public, "{format}");
         }
         let e = PrivateKey::parse_as(&pkcs1, KeyFormat::Pkcs8).unwrap_err();
         assert!(e.to_string().contains("in PKCS#8"), "{e}");

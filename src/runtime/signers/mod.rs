@@ -2,10 +2,12 @@
 //! (`auth.<name>.scheme`). The generator refuses a scheme that has no implementation
 //! here, and a platform's generated module names the type (`type Signer = JucaiMd5`).
 
+#[cfg(feature = "rsa2")]
 mod alipay_rsa2;
 mod jucai_md5;
 mod wechatpay_v2;
 
+#[cfg(feature = "rsa2")]
 pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode};
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
 pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
