@@ -16,6 +16,8 @@ pub mod alipay;
 pub mod baidu;
 #[cfg(feature = "jucai")]
 pub mod jucai;
+#[cfg(feature = "payment")]
+pub mod payment;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
 
