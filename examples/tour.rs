@@ -13,7 +13,10 @@
 //! a refund through the client-certificate client, its encrypted notification
 //! decrypted, refund query, the day's bill parsed) and Alipay (a login code to a user,
 //! a trade for `my.tradePay`, a simulated payment whose RSA2-signed notification a real
-//! notify endpoint verifies, query, refund, refund query, the App order string), prints the simulator's request log (secrets redacted) and shows
+//! notify endpoint verifies, query, refund, refund query, the App order string), then
+//! the seed's payment facade (`miniapp::payment`: one purchase → payment →
+//! notification → refund → refund notification story per provider through one API),
+//! prints the simulator's request log (secrets redacted) and shows
 //! how to point the clients at the real APIs. Each platform has its own function below.
 //!
 //! One simulator serves every platform on one port; the WeChat client uses its root
@@ -69,6 +72,7 @@ async fn main() -> Result {
     jucai(&mut tour).await?;
     wechatpay(&mut tour).await?;
     alipay(&mut tour).await?;
+    payment(&mut tour).await?;
 
     request_log(&sim);
     real_api();
@@ -620,6 +624,236 @@ async fn alipay(tour: &mut Tour<'_>) -> Result {
 async fn alipay(_tour: &mut Tour<'_>) -> Result {
     println!("\n=== Alipay: not in this build (feature `alipay`) ===");
     Ok(())
+}
+
+/// The seed's payment facade: the same purchase → payment → notification → refund →
+/// refund notification story, told once per provider through one API.
+#[cfg(feature = "payment")]
+async fn payment(tour: &mut Tour<'_>) -> Result {
+    use miniapp::payment::{
+        ClientType, Notification, OrderInfoRequest, OrderRef, Payment, RefundQueryRequest,
+        RefundRequest,
+    };
+    use miniapp::runtime::ClientIdentity;
+    use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+    use miniapp::simulator::wechatpay::RefundOutcome;
+    use miniapp::simulator::DEFAULT_ALIPAY_APP_ID;
+
+    println!("\n=== One payment API over both providers (miniapp::payment) ===");
+    // The seed's settings: WeChat Pay takes `pfx` (the merchant's PKCS#12, password =
+    // mchId) with `.pfx(bytes)`; the tour's test certificate is PEM, so it builds the
+    // WeChat Pay client itself and wraps it.
+    let identity = ClientIdentity::from_pem(
+        include_bytes!("../tests/fixtures/wechatpay_cert/apiclient_cert.pem"),
+        include_bytes!("../tests/fixtures/wechatpay_cert/apiclient_key.pem"),
+    )?;
+    let wechat = miniapp::wechatpay::Client::builder(APP_ID, MCH_ID, PAY_KEY)
+        .base_url(tour.sim.url("wechatpay"))
+        .client_certificate(identity)?
+        .build();
+    let providers = [
+        (
+            Payment::from_wechatpay(wechat).with_client_type(ClientType::MpWeixin),
+            "tour-facade-wx-1",
+            "tour-facade-wx-r1",
+        ),
+        (
+            Payment::alipay(DEFAULT_ALIPAY_APP_ID, APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY)
+                .client_type(ClientType::MpAlipay)
+                .base_url(tour.sim.url("alipay"))
+                .build()?,
+            "tour_facade_ali_1",
+            "tour_facade_ali_r1",
+        ),
+    ];
+    for (pay, out_trade_no, out_refund_no) in providers {
+        let provider = pay.provider();
+        let pay = std::sync::Arc::new(pay);
+        let backend = facade_notify::Backend::start(pay.clone()).await?;
+        println!("\n--- {provider} ---");
+
+        tour.step("1. getOrderInfo: the order placed, the paying client's orderInfo back");
+        let order = OrderInfoRequest::new(out_trade_no, 990, backend.url())
+            .body("miniapp tour — 1 cup of tea") // WeChat Pay's goods description
+            .subject("miniapp tour — 1 cup of tea") // Alipay's order title
+            .openid(match provider {
+                miniapp::payment::Provider::WechatPay => OPENID,
+                _ => "2088102177846880",
+            });
+        let order_info = pay.get_order_info(order).await?;
+        tour.got(format_args!(
+            "orderInfo {}",
+            shorten(&serde_json::to_string(&order_info)?, 100)
+        ));
+
+        tour.step("2. the user pays (simulated); the notify endpoint verifies the raw request");
+        let acknowledged = match provider {
+            miniapp::payment::Provider::WechatPay => {
+                tour.sim.pay_order(out_trade_no).await?.acknowledged
+            }
+            _ => tour
+                .sim
+                .pay_alipay_trade(out_trade_no)
+                .await?
+                .is_some_and(|n| n.acknowledged),
+        };
+        match backend.received().last() {
+            Some(Notification::Payment(n)) => println!(
+                "    notify verified: {} {} fen {} ({}); acknowledged after commit: {acknowledged}",
+                n.out_trade_no, n.total_fee, n.trade_state, n.provider_state
+            ),
+            other => return Err(format!("expected a payment notification, got {other:?}").into()),
+        }
+
+        tour.step("3. orderQuery");
+        let state = pay
+            .order_query(OrderRef::out_trade_no(out_trade_no))
+            .await?;
+        tour.got(shorten(&serde_json::to_string(&state)?, 110));
+
+        tour.step("4. refund 3.30 of 9.90");
+        let refund = RefundRequest::new(OrderRef::out_trade_no(out_trade_no), 330)
+            .out_refund_no(out_refund_no)
+            .total_fee(990);
+        let refund = match provider {
+            miniapp::payment::Provider::WechatPay => refund.notify_url(backend.url()),
+            _ => refund, // Alipay notifies refunds at the trade's notify_url
+        };
+        let refunded = pay.refund(refund).await?;
+        tour.got(shorten(&serde_json::to_string(&refunded)?, 110));
+
+        tour.step("5. the refund's notification (simulated) reaches the same endpoint");
+        let acknowledged = match provider {
+            miniapp::payment::Provider::WechatPay => {
+                tour.sim
+                    .settle_refund(out_refund_no, RefundOutcome::Success)
+                    .await?
+                    .acknowledged
+            }
+            _ => {
+                tour.sim
+                    .notify_alipay_refund(out_trade_no, out_refund_no)
+                    .await?
+                    .acknowledged
+            }
+        };
+        match backend.received().last() {
+            Some(Notification::Refund(n)) => println!(
+                "    notify verified: refund {} of {}: {} fen {}; acknowledged: {acknowledged}",
+                n.out_refund_no.as_deref().unwrap_or("-"),
+                n.out_trade_no,
+                n.refund_fee,
+                n.refund_status
+            ),
+            other => return Err(format!("expected a refund notification, got {other:?}").into()),
+        }
+
+        tour.step("6. refundQuery");
+        let query = RefundQueryRequest::out_refund_no(out_refund_no)
+            .of_order(OrderRef::out_trade_no(out_trade_no));
+        let found = pay.refund_query(query).await?;
+        tour.got(format_args!(
+            "{}",
+            shorten(&serde_json::to_string(&found)?, 110)
+        ));
+
+        tour.step("7. a call this provider does not have fails typed, before sending");
+        let e = match provider {
+            miniapp::payment::Provider::WechatPay => pay
+                .cancel_order(OrderRef::out_trade_no(out_trade_no))
+                .await
+                .map(|_| ())
+                .unwrap_err(),
+            _ => pay
+                .download_bill("20261206", None)
+                .await
+                .map(|_| ())
+                .unwrap_err(),
+        };
+        tour.got(format_args!("error: {e}"));
+        backend.stop();
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "payment"))]
+async fn payment(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== miniapp::payment: not in this build (feature `payment`) ===");
+    Ok(())
+}
+
+/// The facade's notify endpoint for the tour: one URL for both kinds, the raw request
+/// verified with `verify_notify`, then (a real backend commits here) the provider's
+/// own acknowledgement sent back.
+#[cfg(feature = "payment")]
+mod facade_notify {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+    use axum::routing::post;
+    use axum::Router;
+    use miniapp::payment::{Notification, NotifyRequest, Payment};
+    use std::sync::{Arc, Mutex};
+
+    type Shared = (Arc<Payment>, Arc<Mutex<Vec<Notification>>>);
+
+    pub struct Backend {
+        url: String,
+        received: Arc<Mutex<Vec<Notification>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Backend {
+        pub async fn start(pay: Arc<Payment>) -> std::io::Result<Backend> {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}/payment/notify", listener.local_addr()?);
+            let received = Arc::new(Mutex::new(Vec::new()));
+            let app = Router::new()
+                .route("/payment/notify", post(notified))
+                .with_state((pay, received.clone()));
+            let task = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Ok(Backend {
+                url,
+                received,
+                task,
+            })
+        }
+        pub fn url(&self) -> String {
+            self.url.clone()
+        }
+        pub fn received(&self) -> Vec<Notification> {
+            self.received.lock().unwrap().clone()
+        }
+        pub fn stop(self) {
+            self.task.abort();
+        }
+    }
+
+    async fn notified(
+        State((pay, received)): State<Shared>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (StatusCode, HeaderMap, String) {
+        let reply = match pay.verify_notify(NotifyRequest::new(&headers, &body)) {
+            Ok(verified) => {
+                received.lock().unwrap().push(verified.notification);
+                verified.reply
+            }
+            Err(e) => pay.reply_fail(&e.to_string()),
+        };
+        let mut out = HeaderMap::new();
+        out.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(reply.content_type),
+        );
+        (
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
+            out,
+            reply.body,
+        )
+    }
 }
 
 /// The merchant backend's Alipay notify endpoint for the tour: real HTTP on 127.0.0.1;
