@@ -393,3 +393,40 @@ pub(super) fn reply_fail() -> NotifyReply {
         body: ali::reply_fail().to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alipay_states_map_to_the_seed_words() {
+        let cases = [
+            (TradeStatus::WaitBuyerPay, "USERPAYING"),
+            (TradeStatus::TradeSuccess, "SUCCESS"),
+            (TradeStatus::TradeClosed, "CLOSED"),
+            (TradeStatus::TradeFinished, "FINISHED"),
+            (TradeStatus::Other("TRADE_PENDING".into()), "TRADE_PENDING"),
+        ];
+        for (status, word) in cases {
+            assert_eq!(unified(&status).as_str(), word, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn payment_times_become_the_seed_spelling_or_stay_as_sent() {
+        assert_eq!(compact_time("2024-01-02 03:04:05".into()), "20240102030405");
+        assert_eq!(compact_time("20240102030405".into()), "20240102030405");
+        assert_eq!(compact_time("yesterday".into()), "yesterday");
+        assert_eq!(compact_time("2024-01-02".into()), "2024-01-02");
+    }
+
+    #[test]
+    fn user_ids_and_open_ids_are_told_apart() {
+        assert!(is_user_id("2088102177846880"));
+        assert!(!is_user_id("208810217784688")); // 15 digits
+        assert!(!is_user_id("1088102177846880"));
+        assert!(!is_user_id(
+            "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5"
+        ));
+    }
+}

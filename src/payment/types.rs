@@ -553,3 +553,49 @@ pub struct Statement<T> {
     #[serde(skip)]
     pub parsed: T,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trade_states_round_trip_through_their_words() {
+        for word in [
+            "SUCCESS",
+            "REFUND",
+            "NOTPAY",
+            "CLOSED",
+            "REVOKED",
+            "USERPAYING",
+            "PAYERROR",
+            "FINISHED",
+            "SOMETHING_NEW",
+        ] {
+            let state = TradeState::from_word(word);
+            assert_eq!(state.as_str(), word);
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(serde_json::from_str::<TradeState>(&json).unwrap(), state);
+        }
+        assert!(TradeState::Refund.is_paid() && !TradeState::NotPay.is_paid());
+    }
+
+    #[test]
+    fn requests_read_the_seed_camel_case() {
+        let r: OrderInfoRequest = serde_json::from_str(
+            r#"{"openid":"o1","body":"b","outTradeNo":"T1","totalFee":1,"notifyUrl":"https://n","clientType":"app-plus"}"#,
+        )
+        .unwrap();
+        assert_eq!((r.out_trade_no.as_str(), r.total_fee), ("T1", 1));
+        assert_eq!(r.client_type, Some(ClientType::AppPlus));
+        let e = serde_json::from_str::<OrderInfoRequest>(
+            r#"{"outTradeNo":"T1","totalFee":0.01,"notifyUrl":"n"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("expected i64"),
+            "fen are integers: {e}"
+        );
+        assert_eq!("mp-alipay".parse::<ClientType>(), Ok(ClientType::MpAlipay));
+        assert!("h5".parse::<ClientType>().is_err());
+    }
+}
