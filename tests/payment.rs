@@ -404,6 +404,13 @@ async fn wechat_pay_notifications_are_refused_with_the_reason() {
         .unwrap();
         assert!(sim.pay_order("FACADE-WX-9").await.unwrap().acknowledged);
         let genuine = last(&log);
+        let mut whole = http::Request::new(genuine.body.clone());
+        *whole.headers_mut() = genuine.headers.clone();
+        let verified = pay
+            .verify_payment_notify(NotifyRequest::from_http(&whole))
+            .unwrap();
+        assert_eq!(verified.notification.total_fee, 990);
+        assert!(verified.reply.body.contains("SUCCESS"));
 
         // The amount changed in transit: the sign no longer verifies.
         let tampered = String::from_utf8(genuine.body.to_vec())

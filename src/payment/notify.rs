@@ -21,6 +21,15 @@ impl<'a> NotifyRequest<'a> {
         NotifyRequest { headers, body }
     }
 
+    /// From a whole request whose body has been read (`http::Request<Bytes>`, what
+    /// axum's `Request` becomes after `axum::body::to_bytes`, hyper's, …).
+    pub fn from_http<B: AsRef<[u8]>>(request: &'a http::Request<B>) -> Self {
+        NotifyRequest {
+            headers: request.headers(),
+            body: request.body().as_ref(),
+        }
+    }
+
     /// The media type, lower case, without parameters.
     pub(super) fn media_type(&self) -> Option<String> {
         let value = self.headers.get(CONTENT_TYPE)?.to_str().ok()?;
