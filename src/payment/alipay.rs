@@ -52,18 +52,7 @@ pub(super) fn client(
     if let Some(format) = settings.key_type {
         builder = builder.key_format(format);
     }
-    if settings.sandbox {
-        builder = builder.sandbox();
-    }
-    if let Some(timeout) = settings.timeout {
-        builder = builder.timeout(timeout);
-    }
-    if let Some(url) = base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(http) = http {
-        builder = builder.http_client(http);
-    }
+    builder = super::common_settings(builder, settings, base_url, http);
     if let Some(hook) = hook {
         builder = hook(builder);
     }

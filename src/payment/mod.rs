@@ -254,6 +254,28 @@ impl PaymentBuilder {
     }
 }
 
+/// The settings both providers' clients take alike.
+fn common_settings<P: crate::runtime::Platform>(
+    mut builder: crate::runtime::ClientBuilder<P>,
+    settings: &PaymentSettings,
+    base_url: Option<String>,
+    http: Option<reqwest::Client>,
+) -> crate::runtime::ClientBuilder<P> {
+    if settings.sandbox {
+        builder = builder.sandbox();
+    }
+    if let Some(timeout) = settings.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(url) = base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    builder
+}
+
 enum Backend {
     WechatPay(crate::wechatpay::Client),
     Alipay(crate::alipay::Client),
