@@ -64,7 +64,16 @@
 //! ```
 //!
 //! New platforms register in [`platform::builtin`] (see the [`platform`] module).
+//!
+//! # Steering over HTTP
+//!
+//! The handle's steering is also served on the simulator's port, under the reserved
+//! prefix `/_admin/` (the [`admin`] API: health, the request log, forced failures,
+//! delays, token expiry, paying orders and settling refunds), and the
+//! `miniapp-simulator` binary runs the simulator as a standalone server on a fixed
+//! port, so that a backend in any language can test against it.
 
+pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
@@ -230,14 +239,16 @@ impl SimulatorBuilder {
     }
 
     /// Binds the address of [`SimulatorBuilder::bind`] (default `127.0.0.1:0`) and starts
-    /// serving on the current tokio runtime.
+    /// serving on the current tokio runtime: the platforms, and the [admin API](admin)
+    /// under [`admin::PREFIX`].
     ///
     /// Fails with `InvalidInput` when one platform serves the same method + path twice
     /// (platforms sharing a path are fine: see [Platforms and paths](self#platforms-and-paths);
     /// a platform routed by an operation parameter may, when the endpoints' constants
-    /// differ and each names its operation); with `Unsupported` when a platform's
-    /// envelope style cannot be simulated yet; and with the bind's error when the
-    /// address cannot be bound.
+    /// differ and each names its operation), or a platform would be served under the
+    /// admin prefix (a platform named `_admin`, a path starting `/_admin/`); with
+    /// `Unsupported` when a platform's envelope style cannot be simulated yet; and with
+    /// the bind's error when the address cannot be bound.
     pub async fn start(self) -> std::io::Result<Simulator> {
         use std::io::{Error, ErrorKind};
         let platforms: Vec<Platform> = match &self.only {
@@ -259,6 +270,9 @@ impl SimulatorBuilder {
         };
         let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
         for (p, platform) in platforms.iter().enumerate() {
+            if let Some(clash) = admin::collision(platform) {
+                return Err(Error::new(ErrorKind::InvalidInput, clash));
+            }
             let sealed = platform.envelope.style != crate::runtime::EnvelopeStyle::Alipay
                 || platform.seal.is_some();
             if !envelope::supported(platform.envelope.style) || !sealed {
@@ -339,7 +353,11 @@ impl SimulatorBuilder {
 
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
+        // The admin API steers through a handle of its own (the same state, no server
+        // to stop), so it calls exactly what a Rust test calls.
+        let admin = admin::router(Arc::new(Simulator::view(shared.clone(), addr)));
         let app = axum::Router::new()
+            .nest(admin::PREFIX, admin)
             .fallback(server::handle)
             .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -400,6 +418,17 @@ pub struct UnknownEndpoint {
 }
 
 impl Simulator {
+    /// A handle on a running simulator's state that owns no server: dropping it stops
+    /// nothing (the admin API's).
+    fn view(shared: Arc<Shared>, addr: SocketAddr) -> Simulator {
+        Simulator {
+            shared,
+            addr,
+            stop: None,
+            task: None,
+        }
+    }
+
     /// Starts a simulator of every compiled-in platform with the defaults
     /// ([`DEFAULT_APP_ID`], [`DEFAULT_SECRET`], 7200 s tokens).
     pub async fn start() -> std::io::Result<Simulator> {
