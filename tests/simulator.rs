@@ -968,6 +968,77 @@ async fn the_builtin_platforms_share_no_path() {
     .await;
 }
 
+#[tokio::test]
+async fn the_admin_prefix_is_reserved() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let reserved = |path: &str| path == "/_admin" || path.starts_with("/_admin/");
+        assert!(sim.endpoints().iter().all(|(_, e)| !reserved(e.path)));
+        assert!(sim.platforms().iter().all(|p| *p != "_admin"));
+        // The admin API answers on a simulator started from Rust too, and is no platform
+        // request: the log stays empty.
+        let (status, health) = raw_json(
+            reqwest::get(format!("{}/_admin/health", sim.base_url()))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(health["base_url"], sim.base_url());
+        assert!(sim.requests().is_empty());
+        let err = sim.try_fail_next("auth.code2Sesion", 40029, 1).unwrap_err();
+        assert_eq!(err.name, "auth.code2Sesion");
+
+        // A platform that would be served under the prefix is refused, by its name (its
+        // own prefix) or by a path.
+        static UNDER: &[EndpointInfo] = &[EndpointInfo {
+            name: "auth.token",
+            method: HttpMethod::Get,
+            path: "/_admin/health",
+            needs_access_token: false,
+            response: ResponseKind::Json,
+            example: None,
+            required: &[],
+            errors: &[],
+            auth: Auth::None,
+            host: None,
+            constants: &[],
+            issues_token: None,
+        }];
+        static BESIDE: &[EndpointInfo] = &[EndpointInfo {
+            path: "/_adminx/health",
+            ..UNDER[0]
+        }];
+        for (name, endpoints, why) in [
+            ("_admin", BESIDE, "no platform can be named `_admin`"),
+            ("shadow", UNDER, "is at /_admin/health, under /_admin/"),
+        ] {
+            let err = Simulator::builder()
+                .platform(miniapp::simulator::Platform::new(
+                    name,
+                    endpoints,
+                    BAIDU_ENVELOPE,
+                ))
+                .start()
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains(why), "{err}");
+        }
+        // A path that merely starts with the same letters is no collision.
+        Simulator::builder()
+            .platform(miniapp::simulator::Platform::new(
+                "beside",
+                BESIDE,
+                BAIDU_ENVELOPE,
+            ))
+            .start()
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
 // --- Baidu: the real client ---------------------------------------------------------
 
 #[cfg(feature = "baidu")]

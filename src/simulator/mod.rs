@@ -64,7 +64,16 @@
 //! ```
 //!
 //! New platforms register in [`platform::builtin`] (see the [`platform`] module).
+//!
+//! # Steering over HTTP
+//!
+//! The handle's steering is also served on the simulator's port, under the reserved
+//! prefix `/_admin/` (the [`admin`] API: health, the request log, forced failures,
+//! delays, token expiry, paying orders and settling refunds), and the
+//! `miniapp-simulator` binary runs the simulator as a standalone server on a fixed
+//! port, so that a backend in any language can test against it.
 
+pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
@@ -76,6 +85,8 @@ mod request;
 mod server;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
+#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+mod wire_text;
 
 pub use platform::{
     AccessTokenRule, Bare, CredentialCheck, Platform, SignFields, SignRule, VerifySign,
@@ -87,7 +98,7 @@ use crate::runtime::Code;
 use server::{Key, Shared, State};
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -115,6 +126,7 @@ pub struct SimulatorBuilder {
     sign_keys: HashMap<String, String>,
     merchant_id: String,
     token_lifetime: Duration,
+    bind: SocketAddr,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -128,6 +140,7 @@ impl fmt::Debug for SimulatorBuilder {
             .field("app_id", &self.app_id)
             .field("merchant_id", &self.merchant_id)
             .field("token_lifetime", &self.token_lifetime)
+            .field("bind", &self.bind)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +168,7 @@ impl Default for SimulatorBuilder {
             sign_keys,
             merchant_id: DEFAULT_MERCHANT_ID.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
 }
@@ -209,6 +223,14 @@ impl SimulatorBuilder {
         self.only = Some(names.iter().map(|n| (*n).to_owned()).collect());
         self
     }
+    /// The address to listen on (default `127.0.0.1:0`: loopback, a free port). A fixed
+    /// port lets programs in other languages find the simulator (see the
+    /// `miniapp-simulator` binary); `0.0.0.0` exposes it to the network, which the
+    /// simulator, checking nothing but test credentials, is not made for.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
     /// Registers a platform (replacing a built-in one of the same name).
     pub fn platform(mut self, platform: Platform) -> Self {
         self.platforms.retain(|p| p.name != platform.name);
@@ -216,13 +238,17 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
+    /// Binds the address of [`SimulatorBuilder::bind`] (default `127.0.0.1:0`) and starts
+    /// serving on the current tokio runtime: the platforms, and the [admin API](admin)
+    /// under [`admin::PREFIX`].
     ///
     /// Fails with `InvalidInput` when one platform serves the same method + path twice
     /// (platforms sharing a path are fine: see [Platforms and paths](self#platforms-and-paths);
     /// a platform routed by an operation parameter may, when the endpoints' constants
-    /// differ and each names its operation), and with `Unsupported` when a platform's
-    /// envelope style cannot be simulated yet.
+    /// differ and each names its operation), or a platform would be served under the
+    /// admin prefix (a platform named `_admin`, a path starting `/_admin/`); with
+    /// `Unsupported` when a platform's envelope style cannot be simulated yet; and with
+    /// the bind's error when the address cannot be bound.
     pub async fn start(self) -> std::io::Result<Simulator> {
         use std::io::{Error, ErrorKind};
         let platforms: Vec<Platform> = match &self.only {
@@ -244,6 +270,9 @@ impl SimulatorBuilder {
         };
         let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
         for (p, platform) in platforms.iter().enumerate() {
+            if let Some(clash) = admin::collision(platform) {
+                return Err(Error::new(ErrorKind::InvalidInput, clash));
+            }
             let sealed = platform.envelope.style != crate::runtime::EnvelopeStyle::Alipay
                 || platform.seal.is_some();
             if !envelope::supported(platform.envelope.style) || !sealed {
@@ -322,9 +351,13 @@ impl SimulatorBuilder {
             state: Mutex::new(State::default()),
         });
 
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
+        // The admin API steers through a handle of its own (the same state, no server
+        // to stop), so it calls exactly what a Rust test calls.
+        let admin = admin::router(Arc::new(Simulator::view(shared.clone(), addr)));
         let app = axum::Router::new()
+            .nest(admin::PREFIX, admin)
             .fallback(server::handle)
             .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -369,7 +402,33 @@ impl fmt::Debug for Simulator {
     }
 }
 
+/// A name given to [`Simulator::try_fail_next`] (and the other calls naming an
+/// endpoint) that no served endpoint has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "simulator: no endpoint named `{name}` (platforms: {platforms:?}; names look like \
+     `auth.code2Session` or `wechat:auth.code2Session`)"
+)]
+#[non_exhaustive]
+pub struct UnknownEndpoint {
+    /// The name as given.
+    pub name: String,
+    /// The platforms served.
+    pub platforms: Vec<&'static str>,
+}
+
 impl Simulator {
+    /// A handle on a running simulator's state that owns no server: dropping it stops
+    /// nothing (the admin API's).
+    fn view(shared: Arc<Shared>, addr: SocketAddr) -> Simulator {
+        Simulator {
+            shared,
+            addr,
+            stop: None,
+            task: None,
+        }
+    }
+
     /// Starts a simulator of every compiled-in platform with the defaults
     /// ([`DEFAULT_APP_ID`], [`DEFAULT_SECRET`], 7200 s tokens).
     pub async fn start() -> std::io::Result<Simulator> {
@@ -442,12 +501,26 @@ impl Simulator {
     /// has it) or qualified with the platform (`"wechat:auth.code2Session"`).
     ///
     /// # Panics
-    /// When no served endpoint has that name (a typo would otherwise pass silently).
+    /// When no served endpoint has that name (a typo would otherwise pass silently);
+    /// [`Simulator::try_fail_next`] returns the error instead.
     pub fn fail_next(&self, endpoint: &str, code: impl Into<Code>, times: usize) {
+        if let Err(e) = self.try_fail_next(endpoint, code, times) {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Simulator::fail_next`], with an unknown endpoint an error rather than a panic
+    /// (for names that come from outside the program, as the admin API's do).
+    pub fn try_fail_next(
+        &self,
+        endpoint: &str,
+        code: impl Into<Code>,
+        times: usize,
+    ) -> Result<(), UnknownEndpoint> {
         let code = code.into();
-        let keys = self.resolve(endpoint);
+        let keys = self.try_resolve(endpoint)?;
         if times == 0 {
-            return;
+            return Ok(());
         }
         let mut state = self.shared.lock();
         for key in keys {
@@ -457,15 +530,24 @@ impl Simulator {
                 .or_default()
                 .push_back((code.clone(), times));
         }
+        Ok(())
     }
 
     /// Every answer of `endpoint` waits `delay` first (zero removes the delay), for
     /// timeout demos and tests. The request is recorded when it arrives.
     ///
     /// # Panics
-    /// When no served endpoint has that name.
+    /// When no served endpoint has that name; [`Simulator::try_set_delay`] returns the
+    /// error instead.
     pub fn set_delay(&self, endpoint: &str, delay: Duration) {
-        let keys = self.resolve(endpoint);
+        if let Err(e) = self.try_set_delay(endpoint, delay) {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Simulator::set_delay`], with an unknown endpoint an error rather than a panic.
+    pub fn try_set_delay(&self, endpoint: &str, delay: Duration) -> Result<(), UnknownEndpoint> {
+        let keys = self.try_resolve(endpoint)?;
         let mut state = self.shared.lock();
         for key in keys {
             if delay.is_zero() {
@@ -474,6 +556,7 @@ impl Simulator {
                 state.delays.insert(key, delay);
             }
         }
+        Ok(())
     }
 
     /// Every request received so far (including unknown paths), oldest first. Their
@@ -487,8 +570,20 @@ impl Simulator {
     /// # Panics
     /// When no served endpoint has that name.
     pub fn count(&self, endpoint: &str) -> usize {
-        let keys = self.resolve(endpoint);
-        let names: Vec<(&str, &str)> = keys
+        match self.endpoint_names(endpoint) {
+            Ok(names) => self.logged_for(&names),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The `(platform, endpoint)` names an endpoint name (as in
+    /// [`Simulator::fail_next`]) stands for.
+    fn endpoint_names(
+        &self,
+        endpoint: &str,
+    ) -> Result<Vec<(&'static str, &'static str)>, UnknownEndpoint> {
+        let keys = self.try_resolve(endpoint)?;
+        Ok(keys
             .iter()
             .map(|&(p, e)| {
                 (
@@ -496,8 +591,7 @@ impl Simulator {
                     self.shared.platforms[p].endpoints[e].name,
                 )
             })
-            .collect();
-        self.logged_for(&names)
+            .collect())
     }
 
     /// How many requests reached a token-issuing endpoint (any platform), whatever
@@ -566,7 +660,7 @@ impl Simulator {
         }
     }
 
-    fn resolve(&self, endpoint: &str) -> Vec<Key> {
+    fn try_resolve(&self, endpoint: &str) -> Result<Vec<Key>, UnknownEndpoint> {
         let (platform, name) = match endpoint.split_once(':') {
             Some((p, n)) => (Some(p), n),
             None => (None, endpoint),
@@ -585,13 +679,13 @@ impl Simulator {
                     .map(move |(ei, _)| (pi, ei))
             })
             .collect();
-        assert!(
-            !keys.is_empty(),
-            "simulator: no endpoint named `{endpoint}` (platforms: {:?}; names look like \
-             `auth.code2Session` or `wechat:auth.code2Session`)",
-            self.platforms()
-        );
-        keys
+        if keys.is_empty() {
+            return Err(UnknownEndpoint {
+                name: endpoint.to_owned(),
+                platforms: self.platforms(),
+            });
+        }
+        Ok(keys)
     }
 }
 

@@ -26,9 +26,24 @@ fn is_redacted(name: &str) -> bool {
 
 /// One request the simulator received, as it arrived.
 ///
-/// The fields hold the raw values (tests may check what was sent); `Debug` and
-/// `Display` replace the values of `secret`, `sk`, `client_secret`, `access_token`,
-/// `refresh_token` and `session_key` with `***`, in the query and in JSON or form bodies.
+/// The fields hold the raw values (tests may check what was sent); `Debug`, `Display`
+/// and `Serialize` replace the values of `secret`, `sk`, `client_secret`,
+/// `access_token`, `refresh_token` and `session_key` with `***`, in the query and in
+/// JSON, form or XML bodies.
+///
+/// As JSON (what the admin API's `GET /_admin/requests` lists), always these members:
+///
+/// ```json
+/// {"platform": "wechat", "endpoint": "auth.code2Session", "method": "GET",
+///  "path": "/sns/jscode2session",
+///  "query": [["appid", "wx-demo-appid"], ["secret", "***"], ["js_code", "c"]],
+///  "content_type": null, "body": null, "body_len": 0, "parts": [],
+///  "status": 200, "code": 0}
+/// ```
+///
+/// `platform`, `endpoint` and `code` are `null` when no endpoint matched (`code` also
+/// for a binary answer); `code` is a number or a string, as the platform's codes are;
+/// `body` is the redacted body text, or a size for a body that is not text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// The platform whose endpoint matched, if one did.
@@ -157,6 +172,34 @@ impl fmt::Debug for RecordedRequest {
             .field("status", &self.status)
             .field("code", &self.code)
             .finish()
+    }
+}
+
+/// The redacted record (see the type's docs for the shape).
+impl serde::Serialize for RecordedRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(k, v)| {
+                let v = if is_redacted(k) { MASK } else { v.as_str() };
+                (k.as_str(), v)
+            })
+            .collect();
+        let mut out = serializer.serialize_struct("RecordedRequest", 11)?;
+        out.serialize_field("platform", &self.platform)?;
+        out.serialize_field("endpoint", &self.endpoint)?;
+        out.serialize_field("method", &self.method)?;
+        out.serialize_field("path", &self.path)?;
+        out.serialize_field("query", &query)?;
+        out.serialize_field("content_type", &self.content_type)?;
+        out.serialize_field("body", &self.redacted_body())?;
+        out.serialize_field("body_len", &self.body_len)?;
+        out.serialize_field("parts", &self.parts)?;
+        out.serialize_field("status", &self.status)?;
+        out.serialize_field("code", &self.code)?;
+        out.end()
     }
 }
 

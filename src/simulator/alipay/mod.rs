@@ -97,9 +97,10 @@ pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
 pub use super::DEFAULT_ALIPAY_APP_ID;
 
 use super::server::{doc_text, Desk, Reply};
-use super::Simulator;
+use super::{wire_text, Simulator};
 use crate::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use crate::runtime::{beijing_time, Code, Platform as _};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
 
@@ -133,12 +134,14 @@ const ACCESS_TOKEN_LIFETIME: i64 = 1_296_000;
 const REFRESH_TOKEN_LIFETIME: i64 = 2_592_000;
 
 /// A trade the merchant created, as it stands. Times are Beijing time,
-/// `yyyy-MM-dd HH:mm:ss`; amounts are fen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `yyyy-MM-dd HH:mm:ss`; amounts are fen (integers in JSON too, not Alipay's yuan
+/// text; enums as their wire text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Trade {
     pub out_trade_no: String,
     pub trade_no: String,
+    #[serde(serialize_with = "wire_text::serialize")]
     pub trade_status: TradeStatus,
     pub total_amount: i64,
     pub subject: String,
@@ -161,12 +164,14 @@ pub struct Trade {
     /// Fen refunded so far (refunds and a cancel's refund).
     pub refunded: i64,
     /// What a cancel did to it, once cancelled.
+    #[serde(serialize_with = "wire_text::option")]
     pub cancel_action: Option<CancelAction>,
 }
 
 /// A refund the merchant asked for (it succeeded at once). Times are Beijing time,
-/// `yyyy-MM-dd HH:mm:ss`; amounts are fen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `yyyy-MM-dd HH:mm:ss`; amounts are fen (integers in JSON too; enums as their wire
+/// text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Refund {
     pub out_trade_no: String,
@@ -177,12 +182,13 @@ pub struct Refund {
     /// The trade's amount.
     pub total_amount: i64,
     pub refund_reason: Option<String>,
+    #[serde(serialize_with = "wire_text::serialize")]
     pub refund_status: RefundStatus,
     pub gmt_refund: String,
 }
 
 /// A notification the simulator sent, and what the merchant answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Notified {
     /// Where it was POSTed.
@@ -494,7 +500,7 @@ impl Simulator {
         }
     }
 
-    fn alipay_index(&self) -> Result<usize, SteerError> {
+    pub(crate) fn alipay_index(&self) -> Result<usize, SteerError> {
         self.shared
             .platforms
             .iter()

@@ -77,15 +77,16 @@ mod trade;
 pub(crate) use ledger::Ledger;
 
 use super::server::{Desk, Reply, Shared};
-use super::Simulator;
+use super::{wire_text, Simulator};
 use crate::runtime::Platform as _;
 use crate::wechatpay::pay::{RefundStatus, TradeState, TradeType};
 use crate::wechatpay::Wechatpay;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// An order the merchant placed, as it stands. Times are Beijing time,
-/// `yyyyMMddHHmmss`; amounts are fen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `yyyyMMddHHmmss`; amounts are fen (integers in JSON too; enums as their wire text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Order {
     pub out_trade_no: String,
@@ -93,6 +94,7 @@ pub struct Order {
     /// WeChat Pay's order number, once paid.
     pub transaction_id: Option<String>,
     pub trade_type: TradeType,
+    #[serde(serialize_with = "wire_text::serialize")]
     pub trade_state: TradeState,
     pub body: String,
     pub attach: Option<String>,
@@ -114,8 +116,8 @@ pub struct Order {
 }
 
 /// A refund the merchant asked for, as it stands. Times are Beijing time,
-/// `yyyyMMddHHmmss`; amounts are fen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `yyyyMMddHHmmss`; amounts are fen (integers in JSON too; enums as their wire text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Refund {
     pub out_refund_no: String,
@@ -125,6 +127,7 @@ pub struct Refund {
     /// The order's amount.
     pub total_fee: i64,
     pub refund_fee: i64,
+    #[serde(serialize_with = "wire_text::serialize")]
     pub refund_status: RefundStatus,
     pub refund_desc: Option<String>,
     /// Where its notification goes; `None`: the order's `notify_url`.
@@ -156,7 +159,7 @@ impl RefundOutcome {
 }
 
 /// A notification the simulator sent, and what the merchant answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Notified {
     /// Where it was POSTed.
@@ -352,7 +355,7 @@ impl Simulator {
         state.pay.refund(out_refund_no).map(|e| e.refund.clone())
     }
 
-    fn wechatpay_index(&self) -> Result<usize, SteerError> {
+    pub(crate) fn wechatpay_index(&self) -> Result<usize, SteerError> {
         self.shared
             .platforms
             .iter()

@@ -1,0 +1,73 @@
+//! What admin handlers answer when they refuse, and how they read bodies: every
+//! refusal is `{"error": "…"}` with its 4xx status, never axum's plain-text rejections.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::fmt::Display;
+
+/// Largest admin body read (they are a few members).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// An admin call refused: its status and why.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    status: StatusCode,
+    error: String,
+}
+
+impl Refusal {
+    pub(super) fn bad(error: impl Display) -> Refusal {
+        Refusal::with(StatusCode::BAD_REQUEST, error)
+    }
+    pub(super) fn not_found(error: impl Display) -> Refusal {
+        Refusal::with(StatusCode::NOT_FOUND, error)
+    }
+    /// A state change the state does not allow.
+    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+    pub(super) fn conflict(error: impl Display) -> Refusal {
+        Refusal::with(StatusCode::CONFLICT, error)
+    }
+    pub(super) fn wrong_method(error: impl Display) -> Refusal {
+        Refusal::with(StatusCode::METHOD_NOT_ALLOWED, error)
+    }
+    fn with(status: StatusCode, error: impl Display) -> Refusal {
+        Refusal {
+            status,
+            error: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.error }))).into_response()
+    }
+}
+
+/// The body as JSON of type `T`, whatever its `Content-Type` (`curl -d` sends a form
+/// type).
+pub(super) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Refusal> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|e| {
+        Refusal::with(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body unreadable (at most {BODY_LIMIT} bytes): {e}"),
+        )
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Refusal::bad("a JSON body is required"));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| Refusal::bad(format!("body: {e}")))
+}
+
+/// A path parameter, or why the path was unreadable (bad percent-encoding).
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+pub(super) fn path<T>(
+    path: Result<axum::extract::Path<T>, axum::extract::rejection::PathRejection>,
+) -> Result<T, Refusal> {
+    path.map(|p| p.0)
+        .map_err(|e| Refusal::bad(format!("path: {}", e.body_text())))
+}

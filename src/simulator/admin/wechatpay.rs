@@ -1,0 +1,90 @@
+//! The WeChat Pay admin routes: the merchant's orders and refunds, paying an order and
+//! settling a refund (each POSTs its notification and answers what the merchant said).
+
+use super::reply::{json_body, path, Refusal};
+use super::{only, Sim};
+use crate::simulator::wechatpay::{Notified, Order, Refund, RefundOutcome, SteerError};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
+    router
+        .route("/wechatpay/orders", only(get(orders)))
+        .route("/wechatpay/orders/:out_trade_no", only(get(order)))
+        .route("/wechatpay/orders/:out_trade_no/pay", only(post(pay)))
+        .route("/wechatpay/refunds", only(get(refunds)))
+        .route("/wechatpay/refunds/:out_refund_no", only(get(refund)))
+        .route(
+            "/wechatpay/refunds/:out_refund_no/settle",
+            only(post(settle)),
+        )
+}
+
+type Named = Result<Path<String>, PathRejection>;
+
+async fn orders(State(sim): State<Sim>) -> Json<Value> {
+    Json(json!({ "orders": sim.orders() }))
+}
+
+async fn order(State(sim): State<Sim>, no: Named) -> Result<Json<Order>, Refusal> {
+    let no = path(no)?;
+    sim.order(&no)
+        .map(Json)
+        .ok_or_else(|| refused(SteerError::UnknownOrder(no)))
+}
+
+async fn pay(State(sim): State<Sim>, no: Named) -> Result<Json<Notified>, Refusal> {
+    let no = path(no)?;
+    sim.pay_order(&no).await.map(Json).map_err(refused)
+}
+
+async fn refunds(State(sim): State<Sim>) -> Json<Value> {
+    Json(json!({ "refunds": sim.refunds() }))
+}
+
+async fn refund(State(sim): State<Sim>, no: Named) -> Result<Json<Refund>, Refusal> {
+    let no = path(no)?;
+    sim.refund(&no)
+        .map(Json)
+        .ok_or_else(|| refused(SteerError::UnknownRefund(no)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settle {
+    outcome: String,
+}
+
+async fn settle(State(sim): State<Sim>, no: Named, body: Body) -> Result<Json<Notified>, Refusal> {
+    let no = path(no)?;
+    let Settle { outcome } = json_body(body).await?;
+    // The refund statuses a settled refund has on the wire.
+    let outcome = match outcome.as_str() {
+        "SUCCESS" => RefundOutcome::Success,
+        "CHANGE" => RefundOutcome::Failed,
+        "REFUNDCLOSE" => RefundOutcome::Closed,
+        other => {
+            return Err(Refusal::bad(format!(
+                "outcome {other:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"
+            )))
+        }
+    };
+    sim.settle_refund(&no, outcome)
+        .await
+        .map(Json)
+        .map_err(refused)
+}
+
+fn refused(e: SteerError) -> Refusal {
+    match e {
+        SteerError::UnknownOrder(_) | SteerError::UnknownRefund(_) | SteerError::NotServed => {
+            Refusal::not_found(e)
+        }
+        SteerError::NotPayable { .. } | SteerError::Settled { .. } => Refusal::conflict(e),
+    }
+}
