@@ -1387,3 +1387,18 @@ mod jucai {
         .await;
     }
 }
+
+/// A bounded log keeps the latest requests, the oldest dropped first.
+#[tokio::test]
+async fn a_log_limit_keeps_the_latest_requests() {
+    let sim = Simulator::builder().log_limit(2).start().await.unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for n in 1..=3 {
+        http.get(format!("{}/nowhere/{n}", sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/nowhere/2", "/nowhere/3"]);
+}

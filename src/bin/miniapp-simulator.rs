@@ -17,6 +17,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 const DEFAULT_PORT: u16 = 8900;
+/// Requests the log keeps by default: a server that runs for days must not grow
+/// without bound, and tests read the latest requests.
+const DEFAULT_LOG_LIMIT: usize = 10_000;
 
 const USAGE: &str = "\
 miniapp-simulator: a local simulator of the mini-program platforms' servers
@@ -33,6 +36,7 @@ Options:
   --merchant-id ID      WeChat Pay mch_id accepted (default 1900000109)
   --only NAME[,NAME]    serve only these platforms (wechat, baidu, jucai, wechatpay,
                         alipay: those compiled in)
+  --log-limit N         requests the log keeps, the latest (default 10000)
   -h, --help            print this and exit
 
 The admin API is under /_admin/ (GET /_admin/health to start); its routes are listed
@@ -40,13 +44,14 @@ in the docs of miniapp::simulator::admin and in the README.
 ";
 
 /// The flags that take a value.
-const FLAGS: [&str; 6] = [
+const FLAGS: [&str; 7] = [
     "--port",
     "--host",
     "--app-id",
     "--secret",
     "--merchant-id",
     "--only",
+    "--log-limit",
 ];
 
 /// What the flags asked for.
@@ -58,6 +63,7 @@ struct Options {
     secret: Option<String>,
     merchant_id: Option<String>,
     only: Option<Vec<String>>,
+    log_limit: Option<usize>,
     help: bool,
 }
 
@@ -118,6 +124,14 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, String> {
                 }
                 set(&mut options.only, names, &flag)?;
             }
+            "--log-limit" => {
+                let limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--log-limit {value}: not a positive number"))?;
+                set(&mut options.log_limit, limit, &flag)?;
+            }
             _ => return Err(format!("unknown option `{flag}`")),
         }
     }
@@ -160,7 +174,9 @@ fn main() -> ExitCode {
 async fn run(options: Options) -> ExitCode {
     let host = options.host.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let addr = SocketAddr::new(host, options.port.unwrap_or(DEFAULT_PORT));
-    let mut builder = Simulator::builder().bind(addr);
+    let mut builder = Simulator::builder()
+        .bind(addr)
+        .log_limit(options.log_limit.unwrap_or(DEFAULT_LOG_LIMIT));
     if let Some(app_id) = &options.app_id {
         builder = builder.app_id(app_id);
     }
@@ -193,6 +209,13 @@ async fn run(options: Options) -> ExitCode {
     let _ = out.write_all(summary(&sim, options.secret.is_some()).as_bytes());
     let _ = out.flush();
     drop(out);
+    if !host.is_loopback() {
+        // The simulator checks only test credentials and its admin API has no
+        // authentication: anyone who can reach the port can steer it.
+        eprintln!(
+            "miniapp-simulator: warning: listening on {host}, not loopback; anyone who can reach this port can use the admin API"
+        );
+    }
 
     stop_signal().await;
     eprintln!("miniapp-simulator: stopping");
@@ -325,5 +348,7 @@ mod tests {
         refused(&["--verbose=1"], "unknown option `--verbose`");
         refused(&["8900"], "unexpected argument `8900`");
         refused(&["--port", "1", "--port", "2"], "--port given twice");
+        refused(&["--log-limit", "0"], "not a positive number");
+        assert_eq!(args(&["--log-limit=5"]).unwrap().log_limit, Some(5));
     }
 }

@@ -127,6 +127,7 @@ pub struct SimulatorBuilder {
     merchant_id: String,
     token_lifetime: Duration,
     bind: SocketAddr,
+    log_limit: Option<usize>,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -169,6 +170,7 @@ impl Default for SimulatorBuilder {
             merchant_id: DEFAULT_MERCHANT_ID.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            log_limit: None,
         }
     }
 }
@@ -229,6 +231,14 @@ impl SimulatorBuilder {
     /// simulator, checking nothing but test credentials, is not made for.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
+        self
+    }
+    /// Keeps only the latest `limit` requests in the log (default: all of them). A
+    /// long-running simulator (the `miniapp-simulator` binary keeps 10,000) would
+    /// otherwise grow without bound; counts ([`Simulator::count`]) then cover the
+    /// requests still kept.
+    pub fn log_limit(mut self, limit: usize) -> Self {
+        self.log_limit = Some(limit.max(1));
         self
     }
     /// Registers a platform (replacing a built-in one of the same name).
@@ -348,6 +358,7 @@ impl SimulatorBuilder {
             sign_keys,
             merchant_id: self.merchant_id,
             token_lifetime: self.token_lifetime,
+            log_limit: self.log_limit,
             state: Mutex::new(State::default()),
         });
 
@@ -562,7 +573,7 @@ impl Simulator {
     /// Every request received so far (including unknown paths), oldest first. Their
     /// `Debug`/`Display` redact secrets and tokens.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.iter().cloned().collect()
     }
 
     /// How many requests `endpoint` received (the name as in [`Simulator::fail_next`]).

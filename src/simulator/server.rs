@@ -57,12 +57,14 @@ pub(crate) struct Shared {
     /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
     pub merchant_id: String,
     pub token_lifetime: Duration,
+    /// Most requests the log keeps (the oldest go first); `None`: all.
+    pub log_limit: Option<usize>,
     pub state: Mutex<State>,
 }
 
 #[derive(Default)]
 pub(crate) struct State {
-    pub log: Vec<RecordedRequest>,
+    pub log: VecDeque<RecordedRequest>,
     /// Forced failures per endpoint: (code, calls left), oldest first.
     pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
     pub delays: HashMap<Key, Duration>,
@@ -361,7 +363,12 @@ pub(crate) async fn handle(
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
-        state.log.push(RecordedRequest {
+        if let Some(limit) = shared.log_limit {
+            while state.log.len() >= limit {
+                state.log.pop_front();
+            }
+        }
+        state.log.push_back(RecordedRequest {
             platform: platform.map(|p| shared.platforms[p].name),
             endpoint: key.map(|k| shared.info(k).name),
             method: parts.method.to_string(),
