@@ -318,7 +318,9 @@ pub struct CloseResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundRequest {
-    /// The order refunded.
+    /// The order refunded (`outTradeNo` or `transactionId` beside the other fields,
+    /// as the seed writes it).
+    #[serde(flatten)]
     pub order: OrderRef,
     /// The merchant's refund number (WeChat Pay: required; Alipay: needed for partial
     /// refunds, else the order number stands for it). Asking again with the same number
@@ -400,8 +402,9 @@ pub struct RefundResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundQueryRequest {
-    /// The order (WeChat Pay: one of the four; Alipay: required).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order (WeChat Pay: one of the four; Alipay: required), `outTradeNo` or
+    /// `transactionId` beside the other fields.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderRef>,
     /// The merchant's refund number (Alipay: the order number when the refund had
     /// none).
@@ -596,6 +599,29 @@ mod tests {
             "fen are integers: {e}"
         );
         assert_eq!("mp-alipay".parse::<ClientType>(), Ok(ClientType::MpAlipay));
+
+        // The seed's refund call: the order's number beside the amounts.
+        let seed = r#"{"outTradeNo":"T1","outRefundNo":"R1","totalFee":1,"refundFee":1}"#;
+        let refund: RefundRequest = serde_json::from_str(seed).unwrap();
+        assert_eq!(
+            refund,
+            RefundRequest::new(OrderRef::out_trade_no("T1"), 1)
+                .out_refund_no("R1")
+                .total_fee(1)
+        );
+        let back: serde_json::Value = serde_json::to_value(&refund).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(seed).unwrap()
+        );
+        let query: RefundQueryRequest =
+            serde_json::from_str(r#"{"transactionId":"42","outRefundNo":"R1"}"#).unwrap();
+        assert_eq!(
+            query,
+            RefundQueryRequest::out_refund_no("R1").of_order(OrderRef::transaction_id("42"))
+        );
+        let by_refund: RefundQueryRequest = serde_json::from_str(r#"{"refundId":"50"}"#).unwrap();
+        assert_eq!(by_refund, RefundQueryRequest::refund_id("50"));
         assert!("h5".parse::<ClientType>().is_err());
     }
 }
