@@ -1,6 +1,7 @@
 //! Answers a runaway or hostile upstream might send: bodies larger than the client
 //! accepts (announced or streamed without a length) and huge server messages. Real
 //! servers on 127.0.0.1.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{ApiError, Error, MESSAGE_LIMIT};
 use miniapp::wechat::auth::Code2SessionRequest;

@@ -3,6 +3,7 @@
 //! the camelCase (cloud call / uniCloud) form, the common errcodes with the runtime's
 //! token-refresh and busy-retry rules, date checks made before sending, and the key
 //! lookup enums of `getVisitDistribution`.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{Error, RetryPolicy};
 use miniapp::wechat::analysis::*;

@@ -1,6 +1,7 @@
 //! Wire tests of the WeChat `auth` group against a real HTTP server on 127.0.0.1:
 //! exact requests, the docs' example responses, every documented errcode, the
 //! camelCase (cloud call / uniCloud) form, and the distinct transport failures.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{Error, RetryPolicy};
 use miniapp::wechat::auth::*;

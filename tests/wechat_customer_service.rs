@@ -2,6 +2,7 @@
 //! 127.0.0.1: the exact JSON of each message type, every documented errcode, no retry
 //! of the non-idempotent send, the multipart upload (parsed here part by part), and the
 //! binary-or-JSON-error download.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{Error, FileUpload, RetryPolicy};
 use miniapp::wechat::customer_service_message::*;

@@ -2,6 +2,7 @@
 //! endpoint by URL (`img_url` in the query, no file part) and by upload (a multipart
 //! part named `img`, parsed here), the seed's and the schema's example responses in
 //! both spellings, and errcodes with the runtime's retry rules.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{FileUpload, RetryPolicy};
 use miniapp::wechat::img::*;

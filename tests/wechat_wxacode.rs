@@ -2,6 +2,7 @@
 //! the exact JSON bodies (defaults left to the server unless set), the PNG coming back
 //! as `Media`, JSON errors mapped whatever their content type, and the documented
 //! constraints checked before anything is sent.
+#![cfg(feature = "wechat")]
 
 use miniapp::runtime::{Error, RetryPolicy};
 use miniapp::wechat::wxacode::*;

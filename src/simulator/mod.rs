@@ -13,6 +13,7 @@
 //! handle.
 //!
 //! ```no_run
+//! # #[cfg(feature = "wechat")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use miniapp::simulator::Simulator;
 //! use miniapp::wechat::{auth::Code2SessionRequest, Client};
@@ -53,6 +54,7 @@
 //! [`SimulatorBuilder::only`] away:
 //!
 //! ```no_run
+//! # #[cfg(feature = "wechat")]
 //! # async fn demo() -> std::io::Result<()> {
 //! # use miniapp::simulator::Simulator;
 //! let sim = Simulator::start().await?;
