@@ -52,7 +52,11 @@ impl fmt::Display for KeyFormat {
 }
 
 /// An RSA private key, parsed once, that signs with SHA256withRSA.
-pub struct PrivateKey(RsaKeyPair);
+pub struct PrivateKey {
+    pair: RsaKeyPair,
+    /// Its public half, parsed with the key: the size check of RSA2 happens there, once.
+    public: PublicKey,
+}
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -83,9 +87,8 @@ impl PrivateKey {
             None => pkcs8().or_else(|_| pkcs1()),
         };
         parsed
-            .map(PrivateKey)
             .map_err(|e| KeyError::new(format!("not an RSA private key (PKCS#8 or PKCS#1): {e}")))
-            .and_then(PrivateKey::sized)
+            .and_then(PrivateKey::from_pair)
     }
 
     /// A key that must be in `format` (the seed's `keyType`): a bare base64 key is read
@@ -109,36 +112,30 @@ impl PrivateKey {
             KeyFormat::Pkcs1 => RsaKeyPair::from_der(&der),
         };
         parsed
-            .map(PrivateKey)
             .map_err(|e| KeyError::new(format!("not an RSA private key in {format}: {e}")))
-            .and_then(PrivateKey::sized)
+            .and_then(PrivateKey::from_pair)
     }
 
-    /// The matching public key (to check that a certificate is this key's); `Err` when
-    /// the key is outside RSA2's sizes.
-    pub fn public_key(&self) -> Result<PublicKey, KeyError> {
-        PublicKey::from_pkcs1(self.0.public_key().as_ref().to_vec())
+    /// A parsed pair whose public half is within RSA2's sizes.
+    fn from_pair(pair: RsaKeyPair) -> Result<PrivateKey, KeyError> {
+        let public = PublicKey::from_pkcs1(pair.public_key().as_ref().to_vec())?;
+        Ok(PrivateKey { pair, public })
     }
 
-    /// RSA2 keys have 2048 to 8192 bits.
-    fn sized(self) -> Result<PrivateKey, KeyError> {
-        match self.bits() {
-            2048..=8192 => Ok(self),
-            bits => Err(KeyError::new(format!(
-                "an RSA2 key has 2048 to 8192 bits; this one has {bits}"
-            ))),
-        }
+    /// The matching public key (to check that a certificate is this key's).
+    pub fn public_key(&self) -> PublicKey {
+        self.public.clone()
     }
 
     /// Key size in bits.
     pub fn bits(&self) -> usize {
-        self.0.public_modulus_len() * 8
+        self.pair.public_modulus_len() * 8
     }
 
     /// The SHA256withRSA signature of `message`, standard base64.
     pub fn sign(&self, message: &[u8]) -> Result<String, KeyError> {
-        let mut signature = vec![0; self.0.public_modulus_len()];
-        self.0
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
             .sign(
                 &signature::RSA_PKCS1_SHA256,
                 &SystemRandom::new(),
@@ -414,7 +411,7 @@ mod tests {
         let public = PublicKey::parse(&vector("B.app_public_key.pem_oneline")).unwrap();
         for (text, format) in [(&pkcs1, KeyFormat::Pkcs1), (&pkcs8, KeyFormat::Pkcs8)] {
             let key = PrivateKey::parse_as(text, format).unwrap();
-            assert_eq!(key.public_key().unwrap(), public, "{format}");
+            assert_eq!(key.public_key(), public, "{format}");
         }
         let e = PrivateKey::parse_as(&pkcs1, KeyFormat::Pkcs8).unwrap_err();
         assert!(e.to_string().contains("in PKCS#8"), "{e}");

@@ -232,7 +232,7 @@ fn cert_names(
     let app = first(&mode.app_cert, "the app certificate")?;
     let app_key =
         PublicKey::parse(&mode.app_cert).map_err(|e| format!("the app certificate's key: {e}"))?;
-    if Ok(app_key) != key.public_key() {
+    if app_key != key.public_key() {
         return Err("the app certificate is not the private key's (upload the key's CSR, use the certificate issued for it)".into());
     }
     let alipay = first(alipay_cert, "the Alipay public key certificate (certificate mode takes the certificate, not the bare key)")?;

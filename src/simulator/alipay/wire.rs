@@ -174,15 +174,12 @@ mod tests {
         let app = PrivateKey::parse(APP_PRIVATE_KEY).unwrap();
         let alipay = PrivateKey::parse(ALIPAY_PRIVATE_KEY).unwrap();
         assert_eq!((app.bits(), alipay.bits()), (2048, 2048));
+        assert_eq!(app.public_key(), PublicKey::parse(APP_PUBLIC_KEY).unwrap());
         assert_eq!(
-            app.public_key().unwrap(),
-            PublicKey::parse(APP_PUBLIC_KEY).unwrap()
-        );
-        assert_eq!(
-            alipay.public_key().unwrap(),
+            alipay.public_key(),
             PublicKey::parse(ALIPAY_PUBLIC_KEY).unwrap()
         );
-        assert_ne!(app.public_key().unwrap(), alipay.public_key().unwrap());
+        assert_ne!(app.public_key(), alipay.public_key());
         for pem in [APP_PRIVATE_KEY, ALIPAY_PRIVATE_KEY] {
             assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "PKCS#8");
         }
