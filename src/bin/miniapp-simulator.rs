@@ -190,6 +190,7 @@ async fn run(options: Options) -> ExitCode {
         let names: Vec<&str> = only.iter().map(String::as_str).collect();
         builder = builder.only(&names);
     }
+    let signals = StopSignals::watch();
     let sim = match builder.start().await {
         Ok(sim) => sim,
         // An unknown `--only` platform: the flags are wrong, not the machine.
@@ -217,7 +218,7 @@ async fn run(options: Options) -> ExitCode {
         );
     }
 
-    stop_signal().await;
+    signals.stopped().await;
     eprintln!("miniapp-simulator: stopping");
     sim.shutdown().await;
     ExitCode::SUCCESS
@@ -270,33 +271,54 @@ fn summary(sim: &Simulator, custom_secret: bool) -> String {
     text
 }
 
-/// Returns on SIGINT (Ctrl-C) or, on Unix, SIGTERM. When no handler can be installed
-/// the server runs until killed: stopping at once would be worse.
-async fn stop_signal() {
-    let interrupt = async {
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM, watched from the moment this is made: the
+/// handlers must be in place before the listening line goes out, or a script that
+/// signals as soon as it reads the line kills the process instead of stopping it.
+struct StopSignals {
+    #[cfg(unix)]
+    watched: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn watch() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let watched = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("miniapp-simulator: cannot watch for SIGINT/SIGTERM: {e}");
+                    None
+                }
+            };
+            StopSignals { watched }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// Returns on the first signal. When no handler could be installed the server runs
+    /// until killed: stopping at once would be worse.
+    async fn stopped(self) {
+        #[cfg(unix)]
+        match self.watched {
+            Some((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
         if let Err(e) = tokio::signal::ctrl_c().await {
             eprintln!("miniapp-simulator: cannot watch for Ctrl-C: {e}");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(e) => {
-                eprintln!("miniapp-simulator: cannot watch for SIGTERM: {e}");
-                interrupt.await;
-            }
-        }
     }
-    #[cfg(not(unix))]
-    interrupt.await;
 }
 
 #[cfg(test)]

@@ -630,10 +630,7 @@ impl Simulator {
             .lock()
             .log
             .iter()
-            .filter(|r| match (r.platform, r.endpoint) {
-                (Some(p), Some(e)) => names.contains(&(p, e)),
-                _ => false,
-            })
+            .filter(|r| r.reached(names))
             .count()
     }
 

@@ -24,6 +24,15 @@ fn is_redacted(name: &str) -> bool {
     REDACTED.iter().any(|r| r.eq_ignore_ascii_case(name))
 }
 
+/// The value shown for the field `name`: [`MASK`] for secrets.
+fn shown<'a>(name: &str, value: &'a str) -> &'a str {
+    if is_redacted(name) {
+        MASK
+    } else {
+        value
+    }
+}
+
 /// One request the simulator received, as it arrived.
 ///
 /// The fields hold the raw values (tests may check what was sent); `Debug`, `Display`
@@ -81,14 +90,23 @@ impl RecordedRequest {
         serde_json::from_str(self.body_text.as_deref()?).ok()
     }
 
+    /// Did it reach one of these `(platform, endpoint)` names?
+    pub(crate) fn reached(&self, names: &[(&str, &str)]) -> bool {
+        match (self.platform, self.endpoint) {
+            (Some(p), Some(e)) => names.contains(&(p, e)),
+            _ => false,
+        }
+    }
+
+    /// The query's pairs, secrets masked.
+    fn redacted_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.query.iter().map(|(k, v)| (k.as_str(), shown(k, v)))
+    }
+
     /// The query string with secret values masked.
     pub fn redacted_query(&self) -> String {
-        self.query
-            .iter()
-            .map(|(k, v)| {
-                let v = if is_redacted(k) { MASK } else { v.as_str() };
-                format!("{k}={v}")
-            })
+        self.redacted_pairs()
+            .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -122,7 +140,7 @@ impl RecordedRequest {
                 let masked: Vec<(String, String)> = pairs
                     .into_iter()
                     .map(|(k, v)| {
-                        let v = if is_redacted(&k) { MASK.to_owned() } else { v };
+                        let v = shown(&k, &v).to_owned();
                         (k, v)
                     })
                     .collect();
@@ -131,10 +149,9 @@ impl RecordedRequest {
         }
         if looks_like_xml(text) {
             if let Ok(fields) = parse_flat(text.as_bytes()) {
-                return Some(write_flat(fields.iter().map(|(k, v)| {
-                    let v = if is_redacted(k) { MASK } else { v.as_str() };
-                    (k.as_str(), v)
-                })));
+                return Some(write_flat(
+                    fields.iter().map(|(k, v)| (k.as_str(), shown(k, v))),
+                ));
             }
         }
         // Unknown text: it could hold anything, so show only its size.
@@ -179,14 +196,7 @@ impl fmt::Debug for RecordedRequest {
 impl serde::Serialize for RecordedRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let query: Vec<(&str, &str)> = self
-            .query
-            .iter()
-            .map(|(k, v)| {
-                let v = if is_redacted(k) { MASK } else { v.as_str() };
-                (k.as_str(), v)
-            })
-            .collect();
+        let query: Vec<(&str, &str)> = self.redacted_pairs().collect();
         let mut out = serializer.serialize_struct("RecordedRequest", 11)?;
         out.serialize_field("platform", &self.platform)?;
         out.serialize_field("endpoint", &self.endpoint)?;

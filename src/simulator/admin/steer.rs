@@ -52,10 +52,7 @@ pub(super) async fn requests(
     let mut log = sim.requests();
     if let Some(endpoint) = &filter.endpoint {
         let names = sim.endpoint_names(endpoint).map_err(Refusal::bad)?;
-        log.retain(|r| match (r.platform, r.endpoint) {
-            (Some(p), Some(e)) => names.contains(&(p, e)),
-            _ => false,
-        });
+        log.retain(|r| r.reached(&names));
     }
     Ok(Json(json!({ "count": log.len(), "requests": log })))
 }

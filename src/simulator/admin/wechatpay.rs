@@ -63,17 +63,11 @@ struct Settle {
 async fn settle(State(sim): State<Sim>, no: Named, body: Body) -> Result<Json<Notified>, Refusal> {
     let no = path(no)?;
     let Settle { outcome } = json_body(body).await?;
-    // The refund statuses a settled refund has on the wire.
-    let outcome = match outcome.as_str() {
-        "SUCCESS" => RefundOutcome::Success,
-        "CHANGE" => RefundOutcome::Failed,
-        "REFUNDCLOSE" => RefundOutcome::Closed,
-        other => {
-            return Err(Refusal::bad(format!(
-                "outcome {other:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"
-            )))
-        }
-    };
+    let outcome = RefundOutcome::from_wire(&outcome).ok_or_else(|| {
+        Refusal::bad(format!(
+            "outcome {outcome:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"
+        ))
+    })?;
     sim.settle_refund(&no, outcome)
         .await
         .map(Json)

@@ -156,6 +156,13 @@ impl RefundOutcome {
             RefundOutcome::Closed => RefundStatus::RefundClose,
         }
     }
+
+    /// The outcome whose refund status is `wire` (`SUCCESS`, `CHANGE`, `REFUNDCLOSE`).
+    pub fn from_wire(wire: &str) -> Option<RefundOutcome> {
+        [Self::Success, Self::Failed, Self::Closed]
+            .into_iter()
+            .find(|o| o.status().as_str() == wire)
+    }
 }
 
 /// A notification the simulator sent, and what the merchant answered.
