@@ -12,11 +12,9 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, Response, StatusCode};
 use axum::routing::post;
-use miniapp::payment::{
-    ClientType, NotifyReply, NotifyRequest, OrderInfoRequest, Payment, PaymentNotify,
-};
+use miniapp::payment::{ClientType, NotifyRequest, OrderInfoRequest, Payment, PaymentNotify};
 use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
 use miniapp::simulator::{Simulator, DEFAULT_ALIPAY_APP_ID, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
 use std::collections::HashMap;
@@ -98,39 +96,33 @@ struct Shop {
     applied: Mutex<Vec<String>>,
 }
 
-fn respond(reply: NotifyReply) -> (StatusCode, HeaderMap, String) {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(reply.content_type),
-    );
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-    (status, headers, reply.body)
-}
-
 /// `POST /notify/{provider}`: verify, commit, then acknowledge.
 async fn notify(
     State(shop): State<Arc<Shop>>,
     Path(provider): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, HeaderMap, String) {
+) -> Response<String> {
     let pay = match provider.as_str() {
         "wechatpay" => &shop.wechatpay,
         "alipay" => &shop.alipay,
-        _ => return (StatusCode::NOT_FOUND, HeaderMap::new(), String::new()),
+        _ => {
+            let mut missing = Response::new(String::new());
+            *missing.status_mut() = StatusCode::NOT_FOUND;
+            return missing;
+        }
     };
     let verified = match pay.verify_payment_notify(NotifyRequest::new(&headers, &body)) {
         Ok(v) => v,
         Err(e) => {
             println!("  [{provider}] refused: {e}");
-            return respond(pay.reply_fail("verification failed"));
+            return pay.reply_fail("verification failed").into_http();
         }
     };
     let paid = &verified.notification;
     if !paid.trade_state.is_paid() {
         // Not a payment (a failure, a closed trade): nothing to record, acknowledge.
-        return respond(verified.reply);
+        return verified.reply.into_http();
     }
     match shop.orders.commit_payment(paid) {
         Ok(outcome) => {
@@ -141,14 +133,14 @@ async fn notify(
             if outcome == Committed::Applied {
                 shop.applied.lock().unwrap().push(paid.out_trade_no.clone());
             }
-            respond(verified.reply)
+            verified.reply.into_http()
         }
         Err(reason) => {
             println!(
                 "  [{provider}] {}: not committed ({reason}) → not acknowledged",
                 paid.out_trade_no
             );
-            respond(pay.reply_fail(&reason))
+            pay.reply_fail(&reason).into_http()
         }
     }
 }

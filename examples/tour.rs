@@ -789,7 +789,7 @@ async fn payment(_tour: &mut Tour<'_>) -> Result {
 mod facade_notify {
     use axum::body::Bytes;
     use axum::extract::State;
-    use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+    use axum::http::HeaderMap;
     use axum::routing::post;
     use axum::Router;
     use miniapp::payment::{Notification, NotifyRequest, Payment};
@@ -835,7 +835,7 @@ mod facade_notify {
         State((pay, received)): State<Shared>,
         headers: HeaderMap,
         body: Bytes,
-    ) -> (StatusCode, HeaderMap, String) {
+    ) -> http::Response<String> {
         let reply = match pay.verify_notify(NotifyRequest::new(&headers, &body)) {
             Ok(verified) => {
                 received.lock().unwrap().push(verified.notification);
@@ -843,16 +843,7 @@ mod facade_notify {
             }
             Err(e) => pay.reply_fail(&e.to_string()),
         };
-        let mut out = HeaderMap::new();
-        out.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(reply.content_type),
-        );
-        (
-            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
-            out,
-            reply.body,
-        )
+        reply.into_http()
     }
 }
 

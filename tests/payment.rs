@@ -8,7 +8,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::routing::post;
 use miniapp::payment::{
     ClientType, Notification, NotifyError, NotifyRequest, OrderInfo, OrderInfoRequest, OrderRef,
@@ -57,7 +57,7 @@ async fn merchant(pay: Arc<Payment>) -> (String, Log) {
         State((pay, log)): State<(Arc<Payment>, Log)>,
         headers: HeaderMap,
         body: Bytes,
-    ) -> (StatusCode, HeaderMap, String) {
+    ) -> http::Response<String> {
         let (verified, reply) = match pay.verify_notify(NotifyRequest::new(&headers, &body)) {
             Ok(v) => (Ok(v.notification), v.reply),
             Err(e) => (Err(e.to_string()), pay.reply_fail("refused")),
@@ -67,12 +67,7 @@ async fn merchant(pay: Arc<Payment>) -> (String, Log) {
             body,
             verified,
         });
-        let mut out = HeaderMap::new();
-        out.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(reply.content_type),
-        );
-        (StatusCode::from_u16(reply.status).unwrap(), out, reply.body)
+        reply.into_http()
     }
     let log: Log = Arc::default();
     let app = axum::Router::new()

@@ -52,11 +52,7 @@ pub(super) fn client(
     if let Some(format) = settings.key_type {
         builder = builder.key_format(format);
     }
-    builder = super::common_settings(builder, settings, base_url, http);
-    if let Some(hook) = hook {
-        builder = hook(builder);
-    }
-    builder.try_build().map_err(|e| fail(e.to_string()))
+    super::finish(builder, ALI, settings, base_url, http, hook)
 }
 
 /// Alipay user ids are 16 digits starting 2088 (`buyer_id`); anything else is the
@@ -142,10 +138,7 @@ pub(super) async fn order_query(
     c: &Client,
     order: OrderRef,
 ) -> Result<OrderQueryResult, PaymentError> {
-    let by = match order {
-        OrderRef::OutTradeNo(no) => QueryOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => QueryOrder::trade_no(id),
-    };
+    let by = order.choose(QueryOrder::out_trade_no, QueryOrder::trade_no);
     let r = c
         .trade()
         .query(QueryRequest::new(by))
@@ -167,10 +160,7 @@ pub(super) async fn order_query(
 }
 
 pub(super) async fn close_order(c: &Client, order: OrderRef) -> Result<CloseResult, PaymentError> {
-    let by = match order {
-        OrderRef::OutTradeNo(no) => CloseOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => CloseOrder::trade_no(id),
-    };
+    let by = order.choose(CloseOrder::out_trade_no, CloseOrder::trade_no);
     let r = c
         .trade()
         .close(CloseRequest::new(by))
@@ -187,10 +177,7 @@ pub(super) async fn close_order(c: &Client, order: OrderRef) -> Result<CloseResu
 }
 
 pub(super) async fn cancel_order(c: &Client, order: OrderRef) -> Result<CloseResult, PaymentError> {
-    let by = match order {
-        OrderRef::OutTradeNo(no) => CancelOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => CancelOrder::trade_no(id),
-    };
+    let by = order.choose(CancelOrder::out_trade_no, CancelOrder::trade_no);
     let r = c
         .trade()
         .cancel(CancelRequest::new(by))
@@ -227,10 +214,9 @@ pub(super) async fn refund(c: &Client, r: RefundRequest) -> Result<RefundResult,
         .out_refund_no
         .clone()
         .or_else(|| r.order.as_out_trade_no().map(str::to_owned));
-    let order = match r.order {
-        OrderRef::OutTradeNo(no) => RefundOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => RefundOrder::trade_no(id),
-    };
+    let order = r
+        .order
+        .choose(RefundOrder::out_trade_no, RefundOrder::trade_no);
     let mut request = ali::trade::RefundRequest::new(r.refund_fee, order);
     if let Some(no) = r.out_refund_no {
         request = request.out_request_no(no);
@@ -288,10 +274,7 @@ pub(super) async fn refund_query(
                 "outRefundNo is required when the order is named by transactionId",
             )
         })?;
-    let by = match order {
-        OrderRef::OutTradeNo(no) => RefundQueryOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => RefundQueryOrder::trade_no(id),
-    };
+    let by = order.choose(RefundQueryOrder::out_trade_no, RefundQueryOrder::trade_no);
     let found = c
         .trade()
         .refund_query(ali::trade::RefundQueryRequest::new(

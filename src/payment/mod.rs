@@ -136,9 +136,11 @@ impl fmt::Debug for PaymentSettings {
     }
 }
 
-type WechatHook =
-    Box<dyn FnOnce(crate::wechatpay::ClientBuilder) -> crate::wechatpay::ClientBuilder>;
-type AlipayHook = Box<dyn FnOnce(crate::alipay::ClientBuilder) -> crate::alipay::ClientBuilder>;
+/// The caller's own settings of a provider's client.
+type Hook<P> =
+    Box<dyn FnOnce(crate::runtime::ClientBuilder<P>) -> crate::runtime::ClientBuilder<P>>;
+type WechatHook = Hook<crate::wechatpay::Wechatpay>;
+type AlipayHook = Hook<crate::alipay::Alipay>;
 
 /// Builds a [`Payment`]; see [`Payment::wechat`] and [`Payment::alipay`].
 pub struct PaymentBuilder {
@@ -254,13 +256,16 @@ impl PaymentBuilder {
     }
 }
 
-/// The settings both providers' clients take alike.
-fn common_settings<P: crate::runtime::Platform>(
+/// The settings both providers' clients take alike, the caller's own settings last,
+/// then the client built (keys and certificates checked now).
+fn finish<P: crate::runtime::Platform>(
     mut builder: crate::runtime::ClientBuilder<P>,
+    provider: Provider,
     settings: &PaymentSettings,
     base_url: Option<String>,
     http: Option<reqwest::Client>,
-) -> crate::runtime::ClientBuilder<P> {
+    hook: Option<Hook<P>>,
+) -> Result<crate::runtime::Client<P>, PaymentError> {
     if settings.sandbox {
         builder = builder.sandbox();
     }
@@ -273,7 +278,13 @@ fn common_settings<P: crate::runtime::Platform>(
     if let Some(http) = http {
         builder = builder.http_client(http);
     }
-    builder
+    if let Some(hook) = hook {
+        builder = hook(builder);
+    }
+    builder.try_build().map_err(|e| PaymentError::Settings {
+        provider,
+        reason: e.to_string(),
+    })
 }
 
 enum Backend {
@@ -281,8 +292,8 @@ enum Backend {
     Alipay(crate::alipay::Client),
 }
 
-/// One provider's payments behind the seed's ten calls. Cheap to clone? No: build one
-/// per provider and share it (`Arc`), as the underlying clients pool connections.
+/// One provider's payments behind the seed's ten calls. Build one per provider and
+/// share it (`Arc`): the client underneath pools connections.
 pub struct Payment {
     backend: Backend,
     client_type: Option<ClientType>,
@@ -480,17 +491,10 @@ impl Payment {
         &self,
         request: NotifyRequest<'_>,
     ) -> Result<Verified<PaymentNotify>, NotifyError> {
-        let verified = self.verify_notify(request)?;
-        match verified.notification {
-            Notification::Payment(n) => Ok(Verified {
-                notification: n,
-                reply: verified.reply,
-            }),
-            Notification::Refund(_) => Err(NotifyError::WrongKind {
-                expected: "payment",
-                got: "refund",
-            }),
-        }
+        self.verify_notify(request)?.narrow("payment", |n| match n {
+            Notification::Payment(n) => Some(n),
+            Notification::Refund(_) => None,
+        })
     }
 
     /// `verifyRefundNotify`: a refund notification, verified (WeChat Pay: decrypted),
@@ -499,17 +503,10 @@ impl Payment {
         &self,
         request: NotifyRequest<'_>,
     ) -> Result<Verified<RefundNotify>, NotifyError> {
-        let verified = self.verify_notify(request)?;
-        match verified.notification {
-            Notification::Refund(n) => Ok(Verified {
-                notification: n,
-                reply: verified.reply,
-            }),
-            Notification::Payment(_) => Err(NotifyError::WrongKind {
-                expected: "refund",
-                got: "payment",
-            }),
-        }
+        self.verify_notify(request)?.narrow("refund", |n| match n {
+            Notification::Refund(n) => Some(n),
+            Notification::Payment(_) => None,
+        })
     }
 
     /// Either kind of notification, for a URL that receives both.

@@ -46,12 +46,46 @@ pub struct NotifyReply {
     pub body: String,
 }
 
+impl NotifyReply {
+    /// As an `http::Response`, which axum, hyper and most Rust web frameworks send as
+    /// it is.
+    pub fn into_http(self) -> http::Response<String> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() =
+            http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::OK);
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            http::HeaderValue::from_static(self.content_type),
+        );
+        response
+    }
+}
+
 /// A verified notification and the reply that acknowledges it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified<T> {
     pub notification: T,
     /// Send it after the notification's effect is committed, not before.
     pub reply: NotifyReply,
+}
+
+impl Verified<Notification> {
+    /// The notification if it is of the `expected` kind (`pick` returns it), else
+    /// [`NotifyError::WrongKind`].
+    pub(super) fn narrow<T>(
+        self,
+        expected: &'static str,
+        pick: impl FnOnce(Notification) -> Option<T>,
+    ) -> Result<Verified<T>, NotifyError> {
+        let got = self.notification.kind();
+        match pick(self.notification) {
+            Some(notification) => Ok(Verified {
+                notification,
+                reply: self.reply,
+            }),
+            None => Err(NotifyError::WrongKind { expected, got }),
+        }
+    }
 }
 
 /// A payment notification (the seed's `verifyPaymentNotify` result).
@@ -120,6 +154,16 @@ pub struct RefundNotify {
 pub enum Notification {
     Payment(PaymentNotify),
     Refund(RefundNotify),
+}
+
+impl Notification {
+    /// `payment` or `refund`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notification::Payment(_) => "payment",
+            Notification::Refund(_) => "refund",
+        }
+    }
 }
 
 /// Why a notification was refused. Answer it with [`Payment::reply_fail`](super::Payment::reply_fail)

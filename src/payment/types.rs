@@ -27,6 +27,18 @@ impl OrderRef {
     pub fn transaction_id(id: impl Into<String>) -> Self {
         OrderRef::TransactionId(id.into())
     }
+    /// The provider's spelling of this choice (each generated request has its own
+    /// "out_trade_no or the provider's number" type).
+    pub(super) fn choose<T>(
+        self,
+        by_out_trade_no: impl FnOnce(String) -> T,
+        by_provider_no: impl FnOnce(String) -> T,
+    ) -> T {
+        match self {
+            OrderRef::OutTradeNo(no) => by_out_trade_no(no),
+            OrderRef::TransactionId(id) => by_provider_no(id),
+        }
+    }
     /// The merchant's order number, when that is what names the order.
     pub fn as_out_trade_no(&self) -> Option<&str> {
         match self {

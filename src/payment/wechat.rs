@@ -4,12 +4,13 @@ use super::notify::{Notification, NotifyError, NotifyReply, NotifyRequest, Payme
 use super::notify::{RefundNotify, Verified};
 use super::types::*;
 use super::{PaymentError, PaymentSettings, Provider, WechatHook};
-use crate::runtime::ClientIdentity;
+use crate::runtime::{ApiError, ClientIdentity};
 use crate::wechatpay::pay::{
-    AccountType, BillType, CloseOrderRequest, DownloadBillRequest, DownloadFundflowRequest,
-    OrderQueryOrder, OrderQueryRequest, RefundOrder, RefundQueryBy, TradeType, UnifiedOrderRequest,
+    AccountType, BillType, CloseOrderRequest, DownloadBillError, DownloadBillRequest,
+    DownloadFundflowError, DownloadFundflowRequest, OrderQueryOrder, OrderQueryRequest,
+    RefundOrder, RefundQueryBy, TradeType, UnifiedOrderRequest,
 };
-use crate::wechatpay::{self as wx, Bill, Client, FundFlow, SignType};
+use crate::wechatpay::{self as wx, unparsable, Bill, BillError, Client, FundFlow, SignType};
 
 const WX: Provider = Provider::WechatPay;
 
@@ -51,11 +52,7 @@ pub(super) fn client(
             .client_certificate(identity)
             .map_err(|e| fail(format!("pfx: {e}")))?;
     }
-    builder = super::common_settings(builder, settings, base_url, http);
-    if let Some(hook) = hook {
-        builder = hook(builder);
-    }
-    builder.try_build().map_err(|e| fail(e.to_string()))
+    super::finish(builder, WX, settings, base_url, http, hook)
 }
 
 pub(super) async fn order_info(
@@ -105,10 +102,10 @@ pub(super) async fn order_query(
     c: &Client,
     order: OrderRef,
 ) -> Result<OrderQueryResult, PaymentError> {
-    let by = match order {
-        OrderRef::OutTradeNo(no) => OrderQueryOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => OrderQueryOrder::transaction_id(id),
-    };
+    let by = order.choose(
+        OrderQueryOrder::out_trade_no,
+        OrderQueryOrder::transaction_id,
+    );
     let r = c
         .pay()
         .order_query(OrderQueryRequest::new(by))
@@ -160,10 +157,9 @@ pub(super) async fn refund(c: &Client, r: RefundRequest) -> Result<RefundResult,
     let total_fee = r.total_fee.ok_or_else(|| {
         PaymentError::invalid(WX, call, "totalFee (the order's amount) is required")
     })?;
-    let order = match r.order {
-        OrderRef::OutTradeNo(no) => RefundOrder::out_trade_no(no),
-        OrderRef::TransactionId(id) => RefundOrder::transaction_id(id),
-    };
+    let order = r
+        .order
+        .choose(RefundOrder::out_trade_no, RefundOrder::transaction_id);
     let mut request = wx::pay::RefundRequest::new(out_refund_no, total_fee, r.refund_fee, order);
     if let Some(currency) = r.refund_fee_type {
         request = request.refund_fee_type(currency);
@@ -280,11 +276,7 @@ pub(super) async fn download_bill(
         .download_bill(request)
         .await
         .map_err(|e| PaymentError::from_call(WX, call, e))?;
-    let parsed = Bill::parse(&media.bytes).map_err(|e| statement_error(call, e))?;
-    Ok(Statement {
-        content: String::from_utf8_lossy(&media.bytes).into_owned(),
-        parsed,
-    })
+    statement::<_, DownloadBillError>(call, "pay.downloadBill", &media.bytes, Bill::parse)
 }
 
 pub(super) async fn download_fundflow(
@@ -304,19 +296,28 @@ pub(super) async fn download_fundflow(
         .download_fundflow(DownloadFundflowRequest::new(bill_date, account))
         .await
         .map_err(|e| PaymentError::from_call(WX, call, e))?;
-    let parsed = FundFlow::parse(&media.bytes).map_err(|e| statement_error(call, e))?;
-    Ok(Statement {
-        content: String::from_utf8_lossy(&media.bytes).into_owned(),
-        parsed,
-    })
+    statement::<_, DownloadFundflowError>(
+        call,
+        "pay.downloadFundflow",
+        &media.bytes,
+        FundFlow::parse,
+    )
 }
 
-fn statement_error(call: &'static str, e: crate::wechatpay::BillError) -> PaymentError {
-    PaymentError::Call {
-        provider: WX,
-        call,
-        source: Box::new(e),
-    }
+/// The statement's text and its parse; a text that does not parse fails as the
+/// client's own `download_bill` reports it (a decode error keeping the body's start).
+fn statement<T, E: ApiError>(
+    call: &'static str,
+    endpoint: &'static str,
+    bytes: &[u8],
+    parse: fn(&[u8]) -> Result<T, BillError>,
+) -> Result<Statement<T>, PaymentError> {
+    let parsed = parse(bytes)
+        .map_err(|e| PaymentError::from_call(WX, call, unparsable::<E>(endpoint, bytes, e)))?;
+    Ok(Statement {
+        content: String::from_utf8_lossy(bytes).into_owned(),
+        parsed,
+    })
 }
 
 /// WeChat Pay posts XML; a refund notification is told apart by its encrypted

@@ -139,7 +139,7 @@ impl Client {
 }
 
 /// A downloaded bill that does not parse: a decode error with the start of its text.
-pub(super) fn unparsable<E>(endpoint: &'static str, bytes: &[u8], e: BillError) -> Error<E> {
+pub(crate) fn unparsable<E>(endpoint: &'static str, bytes: &[u8], e: BillError) -> Error<E> {
     Error::Decode {
         endpoint,
         status: 200,

@@ -39,6 +39,8 @@ mod notify;
 mod params;
 
 pub use crate::runtime::signers::SignType;
+#[cfg(feature = "payment")]
+pub(crate) use bill::unparsable;
 pub use bill::{Bill, BillError, BillRow, BillSummary};
 pub use fundflow::{FundFlow, FundFlowRow, FundFlowSummary};
 #[cfg(feature = "simulator")]
