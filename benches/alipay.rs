@@ -63,11 +63,7 @@ fn answer_check(c: &mut Criterion) {
         vector("fz.app_public_key.pem"),
     )
     .unwrap();
-    let raw = RawResponse {
-        status: 200,
-        content_type: Some("text/html;charset=utf-8".into()),
-        body: body.clone().into(),
-    };
+    let raw = RawResponse::new(200, Some("text/html;charset=utf-8"), body.clone());
     let text = std::str::from_utf8(&body).unwrap();
     let mut g = c.benchmark_group("alipay_answer_2kb");
     g.bench_function("raw_scan", |b| {

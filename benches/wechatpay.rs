@@ -107,11 +107,11 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("sdk_decoder", |b| {
         b.iter(|| {
-            let raw = RawResponse {
-                status: 200,
-                content_type: Some("text/plain".into()),
-                body: bytes::Bytes::copy_from_slice(black_box(&body)),
-            };
+            let raw = RawResponse::new(
+                200,
+                Some("text/plain"),
+                bytes::Bytes::copy_from_slice(black_box(&body)),
+            );
             black_box(
                 WechatpayXml::decode::<OrderQueryRequest, WechatPayV2>(&ENVELOPE, raw, &signer)
                     .unwrap(),

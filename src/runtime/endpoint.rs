@@ -94,6 +94,9 @@ pub trait Endpoint: Serialize + Send + Sync {
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.
     const CONSTANTS: &'static [(&'static str, &'static str)];
+    /// The endpoint's documented error codes with their doc text (its code table, the
+    /// platform's common codes included), as its error enum knows them.
+    const ERRORS: &'static [(Code, &'static str)] = &[];
     /// The platform the endpoint belongs to (its client is `Client<Self::Platform>`).
     type Platform: super::Platform;
     type Response: Response;
@@ -102,6 +105,12 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// Checks the documented constraints; nothing is sent when this fails.
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
+    }
+    /// Appends the path to `url`: [`Self::PATH`], or — where the path has parameters
+    /// (`/v3/pay/transactions/id/{transaction_id}`) — the path with the request's fields
+    /// in their places, each percent-encoded as one segment.
+    fn write_path(&self, url: &mut String) {
+        url.push_str(Self::PATH);
     }
     /// Appends the fields that travel in the query string.
     fn write_query(&self, _query: &mut Query) {}

@@ -41,6 +41,17 @@ pub enum Error<E> {
         endpoint: &'static str,
         after: Duration,
     },
+    /// The server answered with a redirect, or (with a user's own HTTP client that
+    /// follows them) the answer came from another host than the one asked. The platforms
+    /// never redirect API calls, so nothing in the answer is trusted; a redirect is
+    /// followed only where the user allowed it (`ClientBuilder::follow_redirects`).
+    /// `location` is where it pointed, without its query.
+    #[error("{endpoint}: redirected (HTTP {status}) to {}; redirects are not followed", location.as_deref().unwrap_or("an unnamed location"))]
+    Redirect {
+        endpoint: &'static str,
+        status: u16,
+        location: Option<String>,
+    },
     /// The server answered with a non-success HTTP status.
     #[error("{endpoint}: HTTP {status}: {body}")]
     Status {
@@ -108,6 +119,7 @@ impl<E> Error<E> {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Status { status, .. }
+            | Error::Redirect { status, .. }
             | Error::Decode { status, .. }
             | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
@@ -122,6 +134,7 @@ impl<E> Error<E> {
             | Error::Transport { endpoint, .. }
             | Error::Timeout { endpoint, .. }
             | Error::Status { endpoint, .. }
+            | Error::Redirect { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::Token { endpoint, .. }
             | Error::SandboxKey { endpoint, .. }

@@ -1,14 +1,11 @@
-//! The call loop every platform shares: validate, authenticate (token, app secret or
-//! sign), send, decode with the platform's envelope; refresh the token once on a
+//! The call loop every platform shares: validate → encode (auth, constants, sign) →
+//! send → decode with the platform's envelope → retry: refresh the token once on a
 //! token-invalid answer, retry idempotent calls on "busy" within the retry policy.
 
+use super::encode::{encode, signed_fields};
 use super::envelopes::Decoder;
 use super::signers::Signer;
-use super::transport::form_text;
-use super::{
-    ApiError, Auth, BodyKind, CallOptions, Core, Endpoint, Error, Extras, Platform, Response,
-    Secret,
-};
+use super::{ApiError, Auth, CallOptions, Core, Endpoint, Error, Platform, Response, Secret};
 use crate::token::{AccessToken, BoxFuture, TokenError, TokenSource};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -63,11 +60,10 @@ where
     let mut token_refreshed = false;
     loop {
         let token = token::<E>(&options, tokens).await?;
-        let extras = extras(core, signer, &request, token.value())?;
-        let builder = core.transport.build(&request, extras)?;
+        let wire = encode(core, signer, &request, token.value())?;
         let raw = core
             .transport
-            .send::<E::Error>(E::NAME, builder, options.timeout, limit::<E>(core))
+            .send::<E::Error>(wire, options.timeout, limit::<E>(core))
             .await?;
         let outcome = P::Decoder::decode::<E, P::Signer>(&P::ENVELOPE, raw, signer);
         let Err(Error::Api { source: api, .. }) = &outcome else {
@@ -109,14 +105,14 @@ where
         endpoint: E::NAME,
         source,
     })?;
-    let Auth::Sign { field, .. } = E::AUTH else {
+    if !matches!(E::AUTH, Auth::Sign { .. }) {
         return Err(Error::Encode {
             endpoint: E::NAME,
             reason: "only calls with a sign auth can be signed".into(),
         });
-    };
+    }
     let signer = call_signer::<P, E>(core).await?;
-    signed_body(core, signer, request, field)
+    signed_fields(signer, request)
 }
 
 /// The signer of this call: the sandbox's (fetched at the first signed call) on a
@@ -190,114 +186,6 @@ async fn token<E: Endpoint>(
             endpoint: E::NAME,
             source,
         })
-}
-
-/// The auth parameters endpoint `E` needs, under the wire names its schema gives.
-fn extras<P: Platform, E: Endpoint>(
-    core: &Core<P>,
-    signer: &P::Signer,
-    request: &E,
-    token: Option<&str>,
-) -> Result<Extras, Error<E::Error>> {
-    // Room for the auth pair, the constants and the fields, so the query never regrows.
-    let mut extras = Extras {
-        query: Vec::with_capacity(8),
-        ..Extras::default()
-    };
-    match E::AUTH {
-        Auth::AccessToken { name } => {
-            if let Some(t) = token {
-                extras.query.push((name, t.to_owned()));
-            }
-        }
-        Auth::AppSecret {
-            app_id,
-            secret,
-            in_body,
-        } => {
-            let pairs = [
-                (app_id, core.credentials.app_id().to_owned()),
-                (secret, core.credentials.secret().expose().clone()),
-            ];
-            if in_body {
-                extras.body.extend(pairs);
-            } else {
-                extras.query.extend(pairs);
-            }
-        }
-        Auth::Sign { field, .. } => {
-            extras.assembled = Some(signed_body(core, signer, request, field)?);
-        }
-        Auth::None => {}
-    }
-    if E::PACK_INTO.is_some() && extras.assembled.is_none() {
-        let mut fields = body_fields(core, request)?;
-        for (name, value) in extras.body.drain(..) {
-            fields.insert(name.to_owned(), Value::String(value));
-        }
-        extras.assembled = Some(fields);
-    }
-    Ok(extras)
-}
-
-/// The body of a signed call exactly as it is sent: its fields (packed where the
-/// endpoint packs them), the sign scheme's common fields, and the sign under `field`.
-pub(crate) fn signed_body<P: Platform, E: Endpoint>(
-    core: &Core<P>,
-    signer: &P::Signer,
-    request: &E,
-    field: &str,
-) -> Result<serde_json::Map<String, Value>, Error<E::Error>> {
-    let mut fields = body_fields(core, request)?;
-    match E::SIGN_COMMON_FIELDS {
-        None => signer.prepare(&mut fields),
-        Some(keep) => {
-            let mut common = serde_json::Map::new();
-            signer.prepare(&mut common);
-            common.retain(|name, _| keep.contains(&name.as_str()));
-            fields.extend(common);
-        }
-    }
-    let sign = signer.sign(&fields).map_err(|reason| Error::Encode {
-        endpoint: E::NAME,
-        reason,
-    })?;
-    fields.insert(field.to_owned(), Value::String(sign));
-    Ok(fields)
-}
-
-/// The body fields of `request` with its constants: packed into one JSON text where
-/// the endpoint says so (`Endpoint::PACK_INTO`), and as text for forms and XML, which
-/// send every value as text (a signature covers exactly that text).
-fn body_fields<P: Platform, E: Endpoint>(
-    core: &Core<P>,
-    request: &E,
-) -> Result<serde_json::Map<String, Value>, Error<E::Error>> {
-    let encode = |reason: String| Error::Encode {
-        endpoint: E::NAME,
-        reason,
-    };
-    let mut fields = core.transport.json_fields(request, Vec::new())?;
-    if let Some(into) = E::PACK_INTO {
-        let (top, packed): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
-            fields.into_iter().partition(|(name, _)| {
-                E::UNPACKED.contains(&name.as_str())
-                    || E::CONSTANTS.iter().any(|(constant, _)| constant == name)
-            });
-        fields = top;
-        let text = serde_json::to_string(&packed).map_err(|e| encode(e.to_string()))?;
-        fields.insert(into.to_owned(), Value::String(text));
-    }
-    match E::BODY {
-        BodyKind::Json => Ok(fields),
-        BodyKind::Form | BodyKind::Xml => Ok(fields
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(form_text(&v))))
-            .collect()),
-        _ => Err(encode(
-            "sign schemes and packed fields need JSON, form or XML bodies".into(),
-        )),
-    }
 }
 
 /// Implemented (by generated code) for the endpoints the schema's `tokens` names.

@@ -13,6 +13,7 @@ mod body;
 mod call;
 mod client;
 mod code;
+mod encode;
 mod endpoint;
 pub mod envelopes;
 mod error;
@@ -29,6 +30,7 @@ pub mod signers;
 mod text_fields;
 mod transport;
 pub mod validate;
+mod wire;
 pub mod xml;
 
 pub use crate::token::AccessToken;
@@ -36,6 +38,7 @@ pub use body::{BodySnippet, BODY_SNIPPET_LIMIT};
 pub use call::{Call, CallOptions, Execute};
 pub use client::{Client, ClientBuilder, Core};
 pub use code::{Code, CodeType};
+pub use encode::{form_text, push_path_segment};
 pub use endpoint::{
     bounded_message, decode_json, ApiError, Auth, BodyKind, Endpoint, EndpointInfo, FromCode,
     FromErrcode, HttpMethod, Query, Response, ResponseKind, StructuredResponse, TokenFields,
@@ -53,8 +56,9 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signers::BuildError;
 pub use text_fields::{decode_indexed_text_fields, decode_text_fields, IndexedList};
-pub use transport::{form_text, BodyLimits, Extras, RawResponse, Transport, DEFAULT_TIMEOUT};
+pub use transport::{BodyLimits, Transport, DEFAULT_TIMEOUT};
 pub use validate::ValidationError;
+pub use wire::{RawResponse, WireBody, WireRequest};
 
 /// What generated code reaches through the runtime, so that it needs no direct
 /// dependency of its own. Not a public API.

@@ -1,7 +1,10 @@
-//! HTTP on reqwest + rustls: building a request from an [`Endpoint`] and reading the
-//! whole answer within the call's timeout. Platform modules add auth and decoding.
+//! HTTP on reqwest + rustls: sends a [`WireRequest`] as it is and reads the whole answer
+//! within the call's timeout and size limit. Redirects are not followed unless the user
+//! asked for them: the platforms never redirect API calls, and a redirect would carry a
+//! signed body or a secret to another host.
 
-use super::{BodyKind, BodySnippet, Endpoint, Error, HttpMethod, MultipartValue, Query};
+use super::wire::{RawResponse, WireBody, WireRequest};
+use super::{Error, HttpMethod, MultipartValue};
 use bytes::Bytes;
 use std::time::Duration;
 
@@ -38,6 +41,8 @@ pub struct Transport {
     limits: BodyLimits,
     /// The client presenting the client certificate, for endpoints that need it.
     cert_http: Option<reqwest::Client>,
+    /// The user allowed redirects (`ClientBuilder::follow_redirects`).
+    follow_redirects: bool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -50,6 +55,7 @@ impl std::fmt::Debug for Transport {
         d.field("timeout", &self.timeout)
             .field("limits", &self.limits)
             .field("client_certificate", &self.cert_http.is_some())
+            .field("follow_redirects", &self.follow_redirects)
             .finish()
     }
 }
@@ -61,40 +67,6 @@ fn trim_slashes(mut url: String) -> String {
     url
 }
 
-/// A complete HTTP answer.
-#[derive(Debug, Clone)]
-pub struct RawResponse {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Bytes,
-}
-
-impl RawResponse {
-    pub fn snippet(&self) -> BodySnippet {
-        BodySnippet::new(&self.body)
-    }
-    /// A 2xx status.
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-    pub fn is_json(&self) -> bool {
-        self.content_type
-            .as_deref()
-            .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/json"))
-    }
-}
-
-/// Extra wire parameters the platform adds to a call (auth, constants).
-#[derive(Debug, Default)]
-pub struct Extras {
-    pub query: Query,
-    /// Merged into a JSON or form body.
-    pub body: Vec<(&'static str, String)>,
-    /// The whole JSON or form body, already assembled (a signed body must be sent
-    /// exactly as it was signed).
-    pub assembled: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
 impl Transport {
     pub fn new(http: reqwest::Client, base_url: impl Into<String>, timeout: Duration) -> Self {
         Transport {
@@ -104,6 +76,7 @@ impl Transport {
             timeout,
             limits: BodyLimits::default(),
             cert_http: None,
+            follow_redirects: false,
         }
     }
 
@@ -143,12 +116,26 @@ impl Transport {
             .map(|(_, url)| url.as_str())
     }
 
-    /// A reqwest client with rustls and sane defaults, for when the user gives none.
+    /// A reqwest client with rustls that follows no redirect (the platforms never
+    /// redirect an API call; a redirect is reported as [`Error::Redirect`]).
     pub fn default_http() -> reqwest::Client {
+        Self::http_following(reqwest::redirect::Policy::none())
+    }
+
+    /// A reqwest client with rustls and the given redirect policy.
+    pub fn http_following(policy: reqwest::redirect::Policy) -> reqwest::Client {
         reqwest::Client::builder()
             .use_rustls_tls()
+            .redirect(policy)
             .build()
             .unwrap_or_else(|_| reqwest::Client::new())
+    }
+
+    /// Accepts answers that come from another host than the one asked, as a user's own
+    /// HTTP client with a redirect policy may deliver them.
+    pub fn with_redirects_allowed(mut self) -> Self {
+        self.follow_redirects = true;
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -161,178 +148,25 @@ impl Transport {
         &self.http
     }
 
-    /// The JSON body fields of `request` as they will be sent: the request, its
-    /// endpoint's constants and `extra` fields, as one object.
-    pub fn json_fields<E: Endpoint>(
-        &self,
-        request: &E,
-        extra: Vec<(&'static str, String)>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, Error<E::Error>> {
-        use serde_json::Value;
-        let mut map = match serde_json::to_value(request) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(encode_error::<E>("the request is not a JSON object".into())),
-            Err(e) => return Err(encode_error::<E>(e.to_string())),
-        };
-        let constants = E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned()));
-        for (k, v) in constants.chain(extra) {
-            map.insert(k.to_owned(), Value::String(v));
-        }
-        Ok(map)
-    }
-
-    /// Builds the HTTP request for `request` plus the platform's `extras`.
-    pub fn build<E: Endpoint>(
-        &self,
-        request: &E,
-        extras: Extras,
-    ) -> Result<reqwest::RequestBuilder, Error<E::Error>> {
-        let base = match E::HOST {
-            None => self.base_url.as_str(),
-            Some(name) => self.host_url(name).ok_or_else(|| {
-                encode_error::<E>(format!(
-                    "no base URL is configured for host `{name}` (Transport::with_host)"
-                ))
-            })?,
-        };
-        let mut url = String::with_capacity(base.len() + E::PATH.len());
-        url.push_str(base);
-        url.push_str(E::PATH);
-        let mut query = extras.query;
-        let mut body_extras = extras.body;
-        if E::BODY == BodyKind::None {
-            query.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
-            query.append(&mut body_extras);
-        }
-        request.write_query(&mut query);
-        let http =
-            match (E::CLIENT_CERT, &self.cert_http) {
-                (false, _) => &self.http,
-                (true, Some(cert_http)) => cert_http,
-                (true, None) => return Err(encode_error::<E>(
-                    "this call needs the client certificate (ClientBuilder::client_certificate)"
-                        .into(),
-                )),
-            };
-        let builder = match E::METHOD {
-            HttpMethod::Get => http.get(url),
-            HttpMethod::Post => http.post(url),
-        };
-        let builder = if query.is_empty() {
-            builder
-        } else {
-            builder.query(&query)
-        };
-        Ok(match E::BODY {
-            BodyKind::None => builder,
-            BodyKind::Json => {
-                let body = match extras.assembled {
-                    Some(map) => serde_json::to_vec(&map),
-                    None if body_extras.is_empty() && E::CONSTANTS.is_empty() => {
-                        serde_json::to_vec(request)
-                    }
-                    None => serde_json::to_vec(&self.json_fields(request, body_extras)?),
-                }
-                .map_err(|e| encode_error::<E>(e.to_string()))?;
-                builder
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body)
-            }
-            BodyKind::Form => {
-                body_extras.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
-                let mut form = match &extras.assembled {
-                    Some(map) => {
-                        body_extras.clear();
-                        serde_urlencoded::to_string(
-                            map.iter()
-                                .map(|(k, v)| (k, form_text(v)))
-                                .collect::<Vec<_>>(),
-                        )
-                    }
-                    None => serde_urlencoded::to_string(request),
-                }
-                .map_err(|e| encode_error::<E>(e.to_string()))?;
-                if !body_extras.is_empty() {
-                    let extra = serde_urlencoded::to_string(&body_extras)
-                        .map_err(|e| encode_error::<E>(e.to_string()))?;
-                    if !form.is_empty() {
-                        form.push('&');
-                    }
-                    form.push_str(&extra);
-                }
-                builder
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(form)
-            }
-            BodyKind::Multipart => {
-                body_extras.extend(E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned())));
-                let parts = request.multipart().parts;
-                // A choice that travels in the query (img_url instead of an upload)
-                // leaves nothing for the body: send none rather than an empty multipart.
-                if parts.is_empty() && body_extras.is_empty() {
-                    return Ok(builder);
-                }
-                let mut form = reqwest::multipart::Form::new();
-                for (k, v) in body_extras {
-                    form = form.text(k, v);
-                }
-                for (name, value) in parts {
-                    form = match value {
-                        MultipartValue::Text(text) => form.text(name, text),
-                        MultipartValue::File(file) => {
-                            let len = file.bytes.len() as u64;
-                            let part =
-                                reqwest::multipart::Part::stream_with_length(file.bytes, len)
-                                    .file_name(file.file_name)
-                                    .mime_str(&file.content_type)
-                                    .map_err(|e| {
-                                        encode_error::<E>(format!("content type of `{name}`: {e}"))
-                                    })?;
-                            form.part(name, part)
-                        }
-                    };
-                }
-                builder.multipart(form)
-            }
-            BodyKind::Xml => {
-                let fields = match extras.assembled {
-                    Some(map) => map,
-                    None => self.json_fields(request, body_extras)?,
-                };
-                let text: Vec<(String, String)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), form_text(v)))
-                    .collect();
-                let body =
-                    super::xml::write_flat(text.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                builder
-                    .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-                    .body(body)
-            }
-        })
-    }
-
-    /// Sends and reads the whole body within `timeout` (the client's when `None`),
-    /// refusing a body larger than `limit` bytes.
+    /// Sends `wire` and reads the whole answer within `timeout` (the client's when
+    /// `None`), refusing a body larger than `limit` bytes and, unless redirects were
+    /// allowed, any redirect.
     pub async fn send<Err>(
         &self,
-        endpoint: &'static str,
-        builder: reqwest::RequestBuilder,
+        wire: WireRequest,
         timeout: Option<Duration>,
         limit: usize,
     ) -> Result<RawResponse, Error<Err>> {
+        let endpoint = wire.endpoint;
         let after = timeout.unwrap_or(self.timeout);
+        let (http, request) = self.request(wire)?;
+        let requested = Origin::of(request.url());
         let exchange = async {
-            let mut response = builder.send().await?;
+            let mut response = http.execute(request).await?;
             let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            if let Some(error) = self.redirect(endpoint, &response, &requested) {
+                return Ok(Err(error));
+            }
             let too_large = Ok(Err(Error::BodyTooLarge {
                 endpoint,
                 status,
@@ -341,6 +175,7 @@ impl Transport {
             if response.content_length().is_some_and(|n| n > limit as u64) {
                 return too_large;
             }
+            let headers = std::mem::take(response.headers_mut());
             let body = match response.content_length() {
                 // The common case: the length is announced and within the limit.
                 Some(_) => response.bytes().await?,
@@ -361,7 +196,7 @@ impl Transport {
             }
             Ok::<_, reqwest::Error>(Ok(RawResponse {
                 status,
-                content_type,
+                headers,
                 body,
             }))
         };
@@ -376,19 +211,119 @@ impl Transport {
             Ok(Ok(outcome)) => outcome,
         }
     }
-}
 
-/// A form field's text: strings as they are, anything else as its JSON text.
-pub fn form_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+    /// The reqwest request for `wire`, and the client that must send it.
+    fn request<Err>(
+        &self,
+        wire: WireRequest,
+    ) -> Result<(&reqwest::Client, reqwest::Request), Error<Err>> {
+        let endpoint = wire.endpoint;
+        let http =
+            match (wire.client_cert, &self.cert_http) {
+                (false, _) => &self.http,
+                (true, Some(cert_http)) => cert_http,
+                (true, None) => return Err(Error::Encode {
+                    endpoint,
+                    reason:
+                        "this call needs the client certificate (ClientBuilder::client_certificate)"
+                            .into(),
+                }),
+            };
+        let method = match wire.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+        };
+        let mut builder = http.request(method, wire.url()).headers(wire.headers);
+        builder = match wire.body {
+            WireBody::None => builder,
+            WireBody::Bytes {
+                content_type,
+                bytes,
+            } => builder
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes),
+            WireBody::Multipart(parts) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (name, value) in parts.parts {
+                    form = match value {
+                        MultipartValue::Text(text) => form.text(name, text),
+                        MultipartValue::File(file) => {
+                            let len = file.bytes.len() as u64;
+                            let part =
+                                reqwest::multipart::Part::stream_with_length(file.bytes, len)
+                                    .file_name(file.file_name)
+                                    .mime_str(&file.content_type)
+                                    .map_err(|e| Error::Encode {
+                                        endpoint,
+                                        reason: format!("content type of `{name}`: {e}"),
+                                    })?;
+                            form.part(name, part)
+                        }
+                    };
+                }
+                builder.multipart(form)
+            }
+        };
+        let request = builder.build().map_err(|e| Error::Encode {
+            endpoint,
+            reason: format!("not a valid HTTP request: {}", e.without_url()),
+        })?;
+        Ok((http, request))
+    }
+
+    /// A redirect answer, or an answer that came from another host than the one asked
+    /// (a user's own HTTP client followed a redirect), unless redirects were allowed.
+    fn redirect<Err>(
+        &self,
+        endpoint: &'static str,
+        response: &reqwest::Response,
+        requested: &Origin,
+    ) -> Option<Error<Err>> {
+        let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|to| response.url().join(to).ok());
+            return Some(Error::Redirect {
+                endpoint,
+                status: status.as_u16(),
+                location: location.map(|url| without_query(&url)),
+            });
+        }
+        if !self.follow_redirects && Origin::of(response.url()) != *requested {
+            return Some(Error::Redirect {
+                endpoint,
+                status: status.as_u16(),
+                location: Some(without_query(response.url())),
+            });
+        }
+        None
     }
 }
 
-fn encode_error<E: Endpoint>(reason: String) -> Error<E::Error> {
-    Error::Encode {
-        endpoint: E::NAME,
-        reason,
+/// Scheme, host and port of a URL.
+#[derive(PartialEq, Eq)]
+struct Origin(String, Option<String>, Option<u16>);
+
+impl Origin {
+    fn of(url: &reqwest::Url) -> Origin {
+        Origin(
+            url.scheme().to_owned(),
+            url.host_str().map(str::to_owned),
+            url.port_or_known_default(),
+        )
     }
+}
+
+/// A URL without its query and fragment (which may carry secrets): where a redirect
+/// pointed, for the error.
+fn without_query(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.set_username("").ok();
+    url.set_password(None).ok();
+    url.to_string()
 }

@@ -160,9 +160,9 @@ pub fn as_it_came<E: Endpoint>(raw: &RawResponse) -> Option<Result<E::Response, 
     }
     let media = Media {
         content_type: raw
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".to_owned()),
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
         bytes: raw.body.clone(),
     };
     Some(

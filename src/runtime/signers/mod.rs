@@ -12,6 +12,7 @@ pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode}
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
 pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
 
+use super::wire::WireRequest;
 use super::Credentials;
 use serde_json::{Map, Value};
 
@@ -39,6 +40,12 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn prepare(&self, _fields: &mut Map<String, Value>) {}
     /// The signature of a request body (every field that will be sent, but the sign).
     fn sign(&self, fields: &Map<String, Value>) -> Result<String, String>;
+    /// Completes a signed request once it is encoded, seeing all of it: method, path
+    /// with query, headers and body bytes (a scheme that signs those adds its
+    /// `Authorization` header here). Schemes that sign body fields do nothing.
+    fn sign_request(&self, _request: &mut WireRequest) -> Result<(), String> {
+        Ok(())
+    }
     /// Checks an answer's signature; `Err` says why it was rejected.
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
     /// Checks a signature over the exact bytes of an answer (Alipay signs the raw text
