@@ -230,3 +230,56 @@ fn md5_hex(text: &str) -> String {
     use md5::{Digest, Md5};
     hex::encode(Md5::digest(text.as_bytes()))
 }
+
+#[tokio::test]
+async fn path_parameters_are_percent_encoded_segments_and_negative_amounts_only_where_marked() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ledger/2026%2F12%20%E8%AE%A2%3F%23/lines/7"))
+        .and(query_param("access_token", "T"))
+        .and(query_param("currency", "CNY"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"change":"-1.50","balance":"98.50"}"#),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let line = c
+        .demo_group()
+        .get_ledger_line(GetLedgerLineRequest::new("2026/12 订?#", 7).currency("CNY"))
+        .access_token("T")
+        .await
+        .unwrap();
+    assert_eq!((line.change, line.balance), (-150, 9850));
+
+    // An amount the docs never make negative is refused with a sign.
+    let negative_balance = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"change":"1.00","balance":"-1.00"}"#),
+        )
+        .mount(&negative_balance)
+        .await;
+    let err = client(&negative_balance)
+        .demo_group()
+        .get_ledger_line(GetLedgerLineRequest::new("e1", 1))
+        .access_token("T")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+
+    // `.` and `..` would climb the path whatever the encoding: refused, nothing sent.
+    for bad in ["..", ".", ""] {
+        let err = c
+            .demo_group()
+            .get_ledger_line(GetLedgerLineRequest::new(bad, 1))
+            .access_token("T")
+            .await
+            .unwrap_err();
+        match err {
+            Error::Invalid { source, .. } => assert_eq!(source.field, "entry_id"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

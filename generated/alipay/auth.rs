@@ -336,6 +336,70 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
         ("grant_type", "authorization_code"),
         ("method", "alipay.system.oauth.token"),
     ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
+            "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
+            "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
+            "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
+            "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
+            "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
+            "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isp.unknow-error")),
+            "未知错误:重试,或联系支付宝客服",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isv.code-invalid")),
+            "授权码(auth_code)错误、状态不对或过期:使用有效的auth_code重新执行令牌换取,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+            ),
+            "grant_type参数不正确:grant_type必须是authorization_code、refresh_token二者之一,若传入authorization_code为code换取令牌,若传入refresh_token为刷新令牌",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
+            ),
+            "刷新令牌(refresh_token)错误或状态不对:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
+            ),
+            "刷新令牌(refresh_token)过期:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
+            ),
+            "刷新出来的令牌无效:使用返回的刷新令牌再次刷新",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
+            ),
+            "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
+        ),
+    ];
     type Platform = super::Alipay;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
@@ -631,6 +695,70 @@ impl crate::runtime::Endpoint for RefreshTokenRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "refresh_token"),
         ("method", "alipay.system.oauth.token"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
+            "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
+            "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
+            "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
+            "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
+            "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
+            "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isp.unknow-error")),
+            "未知错误:重试,或联系支付宝客服",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isv.code-invalid")),
+            "授权码(auth_code)错误、状态不对或过期:使用有效的auth_code重新执行令牌换取,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+            ),
+            "grant_type参数不正确:grant_type必须是authorization_code、refresh_token二者之一,若传入authorization_code为code换取令牌,若传入refresh_token为刷新令牌",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
+            ),
+            "刷新令牌(refresh_token)错误或状态不对:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
+            ),
+            "刷新令牌(refresh_token)过期:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
+            ),
+            "刷新出来的令牌无效:使用返回的刷新令牌再次刷新",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
+            ),
+            "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
+        ),
     ];
     type Platform = super::Alipay;
     type Response = RefreshTokenResponse;

@@ -236,976 +236,112 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
     crate::runtime::EndpointInfo {
-        name: "auth.code2Session",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <auth::Code2SessionRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::Code2SessionRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::Code2SessionRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &["code"],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isp.unknow-error"),
-                ),
-                "未知错误:重试,或联系支付宝客服",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.code-invalid"),
-                ),
-                "授权码(auth_code)错误、状态不对或过期:使用有效的auth_code重新执行令牌换取,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
-                ),
-                "grant_type参数不正确:grant_type必须是authorization_code、refresh_token二者之一,若传入authorization_code为code换取令牌,若传入refresh_token为刷新令牌",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
-                ),
-                "刷新令牌(refresh_token)错误或状态不对:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
-                ),
-                "刷新令牌(refresh_token)过期:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
-                ),
-                "刷新出来的令牌无效:使用返回的刷新令牌再次刷新",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
-                ),
-                "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
-            ),
-        ],
+        errors: <auth::Code2SessionRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::Code2SessionRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::Code2SessionRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::Code2SessionRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "auth.refreshToken",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &["refresh_token"],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isp.unknow-error"),
-                ),
-                "未知错误:重试,或联系支付宝客服",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.code-invalid"),
-                ),
-                "授权码(auth_code)错误、状态不对或过期:使用有效的auth_code重新执行令牌换取,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
-                ),
-                "grant_type参数不正确:grant_type必须是authorization_code、refresh_token二者之一,若传入authorization_code为code换取令牌,若传入refresh_token为刷新令牌",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
-                ),
-                "刷新令牌(refresh_token)错误或状态不对:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
-                ),
-                "刷新令牌(refresh_token)过期:使用有效的refresh_token重新执行令牌刷新,或引导用户重新授权",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
-                ),
-                "刷新出来的令牌无效:使用返回的刷新令牌再次刷新",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
-                ),
-                "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
-            ),
-        ],
+        errors: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.create",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::CreateRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::CreateRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::CreateRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &["out_trade_no", "total_amount", "subject"],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ACCESS_FORBIDDEN"),
-                ),
-                "无权限使用接口:联系支付宝小二进行签约",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.BEYOND_PER_RECEIPT_SINGLE_RESTRICTION",
-                    ),
-                ),
-                "订单金额超过单笔限额",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.BUYER_ENABLE_STATUS_FORBID"),
-                ),
-                "买家状态非法:用户联系支付宝小二,确认买家状态为什么非法",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.BUYER_NOT_EXIST"),
-                ),
-                "买家不存在",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.BUYER_SELLER_EQUAL"),
-                ),
-                "买卖家不能相同:更换买家重新付款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.CONTEXT_INCONSISTENT"),
-                ),
-                "交易信息被篡改:更换商家订单号后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.CUSTOMER_VALIDATE_ERROR"),
-                ),
-                "客户校验出错",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.DEFAULT_SETTLE_RULE_NOT_EXIST"),
-                ),
-                "默认结算条款不存在",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT"),
-                ),
-                "买家未通过人行认证:让用户联系支付宝小二并更换其它付款方式",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ERROR_SELLER_CERTIFY_LEVEL_LIMIT"),
-                ),
-                "卖家未通过人行认证",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.EXIST_FORBIDDEN_WORD"),
-                ),
-                "订单信息中包含违禁词:修改订单信息后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ILLEGAL_ARGUMENT"),
-                ),
-                "参数错误",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:检查请求参数,修改后重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_RECEIVE_ACCOUNT"),
-                ),
-                "收款账户不支持",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_STORE_ID"),
-                ),
-                "商户门店编号无效",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_DAY_LIMIT"),
-                ),
-                "超过单日累计收款额度",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_SINGLE_LIMIT"),
-                ),
-                "超过单笔收款限额",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_SUSPEND_LIMIT"),
-                ),
-                "商户暂停收款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.NOT_SUPPORT_PAYMENT_INST"),
-                ),
-                "不支持的钱包版本",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.NOW_TIME_AFTER_EXPIRE_TIME_ERROR"),
-                ),
-                "当前时间已超过允许支付的时间",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.OPEN_ID_NOT_TINY_APP"),
-                ),
-                "请求的应用id非小程序应用类型",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.PARTNER_ERROR"),
-                ),
-                "应用APP_ID填写错误:联系支付宝小二,确认APP_ID的状态",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.PAYER_UNMATCHED"),
-                ),
-                "付款人不匹配",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.PLATFORM_BUSINESS_ACQUIRE_MODE_MUST_MERCHANT_ID",
-                    ),
-                ),
-                "二级商户编码为空",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.SECONDARY_MERCHANT_ALIPAY_ACCOUNT_INVALID",
-                    ),
-                ),
-                "二级商户账户异常",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.SECONDARY_MERCHANT_CARD_ALIAS_NO_INVALID",
-                    ),
-                ),
-                "二级商户银行卡编号错误",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_ID_BLANK"),
-                ),
-                "二级商户编号错误",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_ID_INVALID"),
-                ),
-                "二级商户不存在",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.SECONDARY_MERCHANT_ISV_PUNISH_INDIRECT",
-                    ),
-                ),
-                "商户状态异常",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_NOT_MATCH"),
-                ),
-                "二级商户信息不匹配",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_STATUS_ERROR"),
-                ),
-                "商户状态异常",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SELLER_BEEN_BLOCKED"),
-                ),
-                "商家账号被冻结:联系支付宝小二,解冻账号",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SELLER_NOT_EXIST"),
-                ),
-                "卖家不存在",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.STORE_INFO_INVALID"),
-                ),
-                "门店信息错误",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SUB_GOODS_SIZE_MAX_COUNT"),
-                ),
-                "子商品明细超长",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SUB_MERCHANT_CREATE_FAIL"),
-                ),
-                "二级商户创建失败:检查上送的二级商户信息是否有效",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SUB_MERCHANT_TYPE_INVALID"),
-                ),
-                "二级商户类型非法:检查上传的二级商户类型是否有效",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "接口返回错误:请立即调用查询订单API,查询当前订单的状态,并根据订单状态决定下一步的操作",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TOTAL_FEE_EXCEED"),
-                ),
-                "订单总金额超过限额:修改订单金额再发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_BUYER_NOT_MATCH"),
-                ),
-                "交易买家不匹配:更换商家订单号后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE"),
-                ),
-                "交易已经关闭:更换商家订单号后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_SUCCESS"),
-                ),
-                "交易已被支付:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_SETTLE_ERROR"),
-                ),
-                "交易结算异常",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.USER_LOGONID_DUP"),
-                ),
-                "用户账号重复",
-            ),
-        ],
+        errors: <trade::CreateRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::CreateRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::CreateRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::CreateRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.query",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::QueryRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::QueryRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::QueryRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:检查请求参数,修改后重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "系统错误:重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
-                ),
-                "查询的交易不存在:检查传入的交易号是否正确,修改后重新发起请求",
-            ),
-        ],
+        errors: <trade::QueryRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::QueryRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::QueryRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::QueryRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.close",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::CloseRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::CloseRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::CloseRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:检查请求参数,修改后重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_ILLEGAL_STATUS"),
-                ),
-                "交易状态异常:确认交易状态,非待支付状态下不支持关单操作",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_STATUS_INVALID"),
-                ),
-                "交易状态异常:确认交易状态,非待支付状态下不支持关单操作",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "系统异常:重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
-                ),
-                "交易不存在:检查传入的交易号和外部订单号是否正确,修改后再重新发起",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_STATUS_ERROR"),
-                ),
-                "交易状态不合法:检查当前交易的状态是不是等待买家付款,只有等待买家付款状态下才能发起交易关闭",
-            ),
-        ],
+        errors: <trade::CloseRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::CloseRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::CloseRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::CloseRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.cancel",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::CancelRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::CancelRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::CancelRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.CANCEL_NOT_ALLOWED"),
-                ),
-                "交易不允许撤销:该笔交易不支持撤销",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:请求参数有错,重新检查请求后,再调用撤销",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_BEEN_FREEZEN"),
-                ),
-                "当前交易被冻结,不允许进行撤销:联系支付宝小二,确认该笔交易的具体情况",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_REFUND_FEE_ERR"),
-                ),
-                "退款金额无效:请确认交易是否已经发起过退款,已经退款场景下不能再发起撤销",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SELLER_BALANCE_NOT_ENOUGH"),
-                ),
-                "商户的支付宝账户中无足够的资金进行撤销:商户支付宝账户充值后重新发起撤销即可",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "系统异常:请过一段时间后进行重试(表中另有一行 AQC.SYSTEM_ERROR 系统错误,请使用相同的参数再次调用)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_CANCEL_TIME_OUT"),
-                ),
-                "超过撤销时间范围:交易超过了撤销的时间范围,可使用退款接口发起交易退款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_FINISHED"),
-                ),
-                "交易已经完结:交易已完结状态下不允许退款",
-            ),
-        ],
+        errors: <trade::CancelRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::CancelRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::CancelRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::CancelRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.refund",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::RefundRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::RefundRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::RefundRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &["refund_amount"],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR"),
-                ),
-                "退分账金额超限:请调整退分账金额后重试",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.BUYER_ENABLE_STATUS_FORBID"),
-                ),
-                "买家状态异常:联系支付宝小二确认买家状态异常原因,或者可联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.BUYER_ERROR")),
-                "买家状态异常。联系支付宝小二确认买家状态异常原因,或者可联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.BUYER_NOT_EXIST"),
-                ),
-                "买家不存在:买家已经注销账号,建议联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.CURRENCY_NOT_SUPPORT"),
-                ),
-                "退款币种不支持:请确认传入的退款币种是否正确",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.CUSTOMER_VALIDATE_ERROR"),
-                ),
-                "账户已注销或者被冻结:请查询账户状态:1. 如果账户已注销,请线下处理;2. 如果账户已冻结,请联系支付宝小二确认冻结原因",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.DISCORDANT_REPEAT_REQUEST"),
-                ),
-                "请求信息不一致:退款请求号对应的退款已经执行成功,且本次请求的退款金额与之前请求的金额不一致,请检查传入的退款金额是否正确。或者通过退款查询接口获取退款执行结果",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.ENTERPRISE_PAY_BIZ_ERROR"),
-                ),
-                "因公付业务异常:如果提示「当前交易不含企业出资」,请确认交易是否包含企业出资,如果不包含则接口入参不能指定enterprise_pay_info参数,如果确认包含则联系支付宝核实。如果提示「无效企业退款金额」,请检查指定的企业退款金额是否超过当前交易企业支付的金额。其它情况,请联系支付宝小二",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:请根据接口返回的错误信息,检查请求参数,修改后重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.NOT_ALLOW_PARTIAL_REFUND"),
-                ),
-                "不支持部分退款:由于交易使用了特定的优惠券等场景,该笔交易不支持部分退款,请对交易进行全额退款或者联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.ONLINE_TRADE_VOUCHER_NOT_ALLOW_REFUND",
-                    ),
-                ),
-                "交易不允许退款:此交易中核销了购买的代金券,不允许进行退款,可联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.OVERDRAFT_AGREEMENT_NOT_MATCH"),
-                ),
-                "垫资退款接口传入模式和签约配置不一致:请检查垫资退款合约中的出资方式,修改合约或接口传参后重试",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.OVERDRAFT_ASSIGN_ACCOUNT_INVALID"),
-                ),
-                "垫资退款出资账号和商户信息不一致:垫资退款出资账号必须为商户名下支付宝账号,请更换出资账号后重试",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_BEEN_FREEZEN"),
-                ),
-                "请求退款的交易被冻结:联系支付宝小二,确认该笔交易的具体情况",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_REFUND_FEE_ERR"),
-                ),
-                "退款金额无效:同一笔交易累计请求的退款金额不能大于交易总金额,请检查退款请求的金额是否正确",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_STATUS_INVALID"),
-                ),
-                "交易状态异常:查询交易,确认交易是否是支付成功状态,是的话可联系支付宝小二确认交易状态",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REFUNDALLOC_UNAUTH_LIMIT"),
-                ),
-                "分账接收方未开启分账回退,退分账失败:由于分账接收方未开启分账回退,退分账暂时无法调用,请联系分账接收方在 支付宝商家平台 > 资金管理 > 资金服务 > 分账接收 设置中,开启分账回退授权 后再发起调用",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REFUND_ACCOUNT_NOT_EXIST"),
-                ),
-                "退款出资账号不存在或账号异常:检查退款出资账号状态,账号正常后重试",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"),
-                ),
-                "退款金额超限:1、请检查退款金额是否正确,请求的退款金额不能大于交易总金额;2、如果不是全额退款,退款请求号必填,请检查是否传入了退款请求号",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REFUND_CHARGE_ERROR"),
-                ),
-                "退收费异常:请过一段时间后再重试发起退款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.REFUND_FEE_ERROR"),
-                ),
-                "交易退款金额有误:请检查传入的退款金额是否正确",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed(
-                        "ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST",
-                    ),
-                ),
-                "退分账收入方账户不存在:请确认收入方账号是否正确,更换账号后重新发起",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SELLER_BALANCE_NOT_ENOUGH"),
-                ),
-                "卖家余额不足:商户支付宝账户充值后重新发起退款即可",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "系统错误:接口返回系统错误情况下,当前请求的退款可能成功也可能失败。1、请使用相同的参数再次重试调用,需要保证退款请求号和退款金额不能变更。如果前一次退款请求已经处理成功,接口会幂等返回成功;如果前一次退款请求没有成功,接口会重试执行退款操作;2、或者通过退款查询接口查询退款执行结果,发起退款查询接口需要保证间隔退款请求大于5秒以上",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE"),
-                ),
-                "交易已关闭:该交易已关闭,不能再进行退款,请确认请求退款的交易是否未支付或者已完成退款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_FINISHED"),
-                ),
-                "交易已完结:该交易已完结(已超过退款期限),不允许进行退款(即使重试也无法成功),建议联系买家进行线下退款处理",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_ALLOW_REFUND"),
-                ),
-                "当前交易不允许退款:检查当前交易的状态是否为交易成功状态以及签约的退款属性是否允许退款,确认后,重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
-                ),
-                "交易不存在:检查请求中的交易号和商户订单号是否正确,确认后重新发起",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_SETTLE_ERROR"),
-                ),
-                "交易结算异常:请检查传入的退结算项信息是否正确,如果正确请联系支付宝小二",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.TRADE_STATUS_ERROR"),
-                ),
-                "交易状态非法:查询交易,确认交易是否已经付款",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.USER_NOT_MATCH_ERR"),
-                ),
-                "交易用户不匹配:请联系支付宝小二处理",
-            ),
-        ],
+        errors: <trade::RefundRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::RefundRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::RefundRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::RefundRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "trade.refundQuery",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/gateway.do",
+        name: <trade::RefundQueryRequest as crate::runtime::Endpoint>::NAME,
+        method: <trade::RefundQueryRequest as crate::runtime::Endpoint>::METHOD,
+        path: <trade::RefundQueryRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: None,
         required: &["out_request_no"],
-        errors: &[
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
-                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
-                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
-                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
-                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
-                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
-                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
-                ),
-                "参数无效:检查请求参数,修改后重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(
-                    std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"),
-                ),
-                "系统错误:重新发起请求",
-            ),
-            (
-                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("TRADE_NOT_EXIST")),
-                "查询退款的交易不存在:确认交易号是否为正确的支付宝交易号,修改后重新查询",
-            ),
-        ],
+        errors: <trade::RefundQueryRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <trade::RefundQueryRequest as crate::runtime::Endpoint>::AUTH,
         host: <trade::RefundQueryRequest as crate::runtime::Endpoint>::HOST,
         constants: <trade::RefundQueryRequest as crate::runtime::Endpoint>::CONSTANTS,

@@ -194,6 +194,12 @@ impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(10010100i64),
+            "parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description)",
+        ),
+    ];
     type Platform = super::Baidu;
     type Response = Jscode2SessionKeyResponse;
     type Error = Jscode2SessionKeyError;
@@ -270,6 +276,7 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
         ("grant_type", "client_credentials"),
         ("scope", "smartapp_snsapi_base"),
     ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[];
     type Platform = super::Baidu;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
@@ -394,6 +401,14 @@ impl crate::runtime::Endpoint for GetUnionidRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (crate::runtime::Code::Int(1i64), "异常返回"),
+        (
+            crate::runtime::Code::Int(400i64),
+            "参数错误,请检查 openid 是否传递正确",
+        ),
+        (crate::runtime::Code::Int(10010500i64), "服务端内部异常,请稍候重试"),
+    ];
     type Platform = super::Baidu;
     type Response = GetUnionidResponse;
     type Error = GetUnionidError;

@@ -168,37 +168,32 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
     crate::runtime::EndpointInfo {
-        name: "auth.jscode2SessionKey",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/oauth/jscode2sessionkey",
+        name: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: Some(
             "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
         ),
         required: &["code"],
-        errors: &[
-            (
-                crate::runtime::Code::Int(10010100i64),
-                "parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description)",
-            ),
-        ],
+        errors: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::runtime::EndpointInfo {
-        name: "auth.getAccessToken",
-        method: crate::runtime::HttpMethod::Get,
-        path: "/oauth/2.0/token",
+        name: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: Some(
             "{\"access_token\":\"1.a6b7dbd428f731035f771b8d15063f61.86400.1292922000-2346678-124328\",\"expires_in\":2592000,\"refresh_token\":\"2.385d55f8615fdfd9edb7c4b5ebdc3e39.604800.1293440400-2346678-124328\",\"scope\":\"smartapp_snsapi_base\"}",
         ),
         required: &[],
-        errors: &[],
+        errors: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
@@ -208,26 +203,16 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
         }),
     },
     crate::runtime::EndpointInfo {
-        name: "auth.getUnionid",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/rest/2.0/smartapp/getunionid",
+        name: <auth::GetUnionidRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::GetUnionidRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::GetUnionidRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: true,
         response: crate::runtime::ResponseKind::Json,
         example: Some(
             "{\"data\":{\"unionid\":\"St6PVMkgMDeh92Uq2EWfx6H\"},\"errmsg\":\"succ\",\"errno\":0,\"request_id\":\"2321772211\",\"timestamp\":1563886782}",
         ),
         required: &["openid"],
-        errors: &[
-            (crate::runtime::Code::Int(1i64), "异常返回"),
-            (
-                crate::runtime::Code::Int(400i64),
-                "参数错误,请检查 openid 是否传递正确",
-            ),
-            (
-                crate::runtime::Code::Int(10010500i64),
-                "服务端内部异常,请稍候重试",
-            ),
-        ],
+        errors: <auth::GetUnionidRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::GetUnionidRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::GetUnionidRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::GetUnionidRequest as crate::runtime::Endpoint>::CONSTANTS,

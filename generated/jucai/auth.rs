@@ -201,6 +201,7 @@ impl crate::runtime::Endpoint for Auth2OpenIdRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[];
     type Platform = super::Jucai;
     type Response = Auth2OpenIdResponse;
     type Error = Auth2OpenIdError;

@@ -148,9 +148,9 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
     crate::runtime::EndpointInfo {
-        name: "auth.auth2OpenId",
-        method: crate::runtime::HttpMethod::Post,
-        path: "/pay/api/1.0/auth2OpenId",
+        name: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::NAME,
+        method: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::METHOD,
+        path: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::runtime::ResponseKind::Json,
         example: Some(
@@ -165,7 +165,7 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
             "authCode",
             "clientIp",
         ],
-        errors: &[],
+        errors: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::ERRORS,
         auth: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::AUTH,
         host: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::HOST,
         constants: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::CONSTANTS,

@@ -209,6 +209,23 @@ impl crate::runtime::Endpoint for GetDailyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetDailyRetainResponse;
     type Error = GetDailyRetainError;
@@ -281,6 +298,23 @@ impl crate::runtime::Endpoint for GetWeeklyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetWeeklyRetainResponse;
     type Error = GetWeeklyRetainError;
@@ -353,6 +387,23 @@ impl crate::runtime::Endpoint for GetMonthlyRetainRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetMonthlyRetainResponse;
     type Error = GetMonthlyRetainError;
@@ -414,6 +465,23 @@ impl crate::runtime::Endpoint for GetDailySummaryRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetDailySummaryResponse;
     type Error = GetDailySummaryError;
@@ -475,6 +543,23 @@ impl crate::runtime::Endpoint for GetDailyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetDailyVisitTrendResponse;
     type Error = GetDailyVisitTrendError;
@@ -536,6 +621,23 @@ impl crate::runtime::Endpoint for GetWeeklyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetWeeklyVisitTrendResponse;
     type Error = GetWeeklyVisitTrendError;
@@ -597,6 +699,23 @@ impl crate::runtime::Endpoint for GetMonthlyVisitTrendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetMonthlyVisitTrendResponse;
     type Error = GetMonthlyVisitTrendError;
@@ -669,6 +788,23 @@ impl crate::runtime::Endpoint for GetUserPortraitRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetUserPortraitResponse;
     type Error = GetUserPortraitError;
@@ -735,6 +871,23 @@ impl crate::runtime::Endpoint for GetVisitDistributionRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetVisitDistributionResponse;
     type Error = GetVisitDistributionError;
@@ -801,6 +954,23 @@ impl crate::runtime::Endpoint for GetVisitPageRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetVisitPageResponse;
     type Error = GetVisitPageError;

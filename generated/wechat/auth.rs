@@ -215,6 +215,18 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "authorization_code"),
     ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (crate::runtime::Code::Int(40029i64), "code 无效"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (crate::runtime::Code::Int(45011i64), "频率限制,每个用户每分钟100次"),
+    ];
     type Platform = super::Wechat;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
@@ -376,6 +388,28 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "AppSecret 错误或者 AppSecret 不属于这个小程序,请开发者确认 AppSecret 的正确性",
+        ),
+        (
+            crate::runtime::Code::Int(40002i64),
+            "请确保 grant_type 字段值为 client_credential",
+        ),
+        (
+            crate::runtime::Code::Int(40013i64),
+            "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写",
+        ),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
     ];
     type Platform = super::Wechat;
     type Response = GetAccessTokenResponse;
@@ -555,6 +589,32 @@ impl crate::runtime::Endpoint for GetStableAccessTokenRequest {
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40002i64),
+            "请确保 grant_type 字段值为 client_credential",
+        ),
+        (
+            crate::runtime::Code::Int(40013i64),
+            "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写",
+        ),
+        (
+            crate::runtime::Code::Int(40125i64),
+            "不合法的 AppSecret,请开发者确认 AppSecret 的正确性",
+        ),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "强制刷新次数已达每日上限(20 次),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(45011i64),
+            "强制刷新过于频繁,两次强制刷新需间隔 30 秒",
+        ),
     ];
     type Platform = super::Wechat;
     type Response = GetStableAccessTokenResponse;
@@ -796,6 +856,26 @@ impl crate::runtime::Endpoint for GetPaidUnionIdRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40003i64), "openid 错误"),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (crate::runtime::Code::Int(89002i64), "没有绑定开放平台帐号"),
+        (crate::runtime::Code::Int(89300i64), "订单无效"),
+    ];
     type Platform = super::Wechat;
     type Response = GetPaidUnionIdResponse;
     type Error = GetPaidUnionIdError;

@@ -346,6 +346,34 @@ impl crate::runtime::Endpoint for SendRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40002i64), "不合法的凭证类型"),
+        (
+            crate::runtime::Code::Int(40003i64),
+            "不合法的 OpenID,请开发者确认 OpenID 是否是其他小程序的 OpenID",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (crate::runtime::Code::Int(45015i64), "回复时间超过限制"),
+        (crate::runtime::Code::Int(45047i64), "客服接口下行条数超过上限"),
+        (
+            crate::runtime::Code::Int(48001i64),
+            "API 功能未授权,请确认小程序已获得该接口",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = SendResponse;
     type Error = SendError;
@@ -541,6 +569,29 @@ impl crate::runtime::Endpoint for SetTypingRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (crate::runtime::Code::Int(45072i64), "command字段取值不对"),
+        (
+            crate::runtime::Code::Int(45080i64),
+            "下发输入状态,需要之前30秒内跟用户有过消息交互",
+        ),
+        (crate::runtime::Code::Int(45081i64), "已经在输入状态,不可重复下发"),
+    ];
     type Platform = super::Wechat;
     type Response = SetTypingResponse;
     type Error = SetTypingError;
@@ -733,6 +784,24 @@ impl crate::runtime::Endpoint for UploadTempMediaRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40004i64), "无效媒体文件类型"),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = UploadTempMediaResponse;
     type Error = UploadTempMediaError;
@@ -910,6 +979,24 @@ impl crate::runtime::Endpoint for GetTempMediaRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40007i64), "无效媒体文件 ID"),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = GetTempMediaResponse;
     type Error = GetTempMediaError;

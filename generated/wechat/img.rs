@@ -130,6 +130,23 @@ impl crate::runtime::Endpoint for AiCropRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = AiCropResponse;
     type Error = AiCropError;
@@ -231,6 +248,23 @@ impl crate::runtime::Endpoint for ScanQrCodeRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = ScanQrCodeResponse;
     type Error = ScanQrCodeError;
@@ -327,6 +361,23 @@ impl crate::runtime::Endpoint for SuperresolutionRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+    ];
     type Platform = super::Wechat;
     type Response = SuperresolutionResponse;
     type Error = SuperresolutionError;

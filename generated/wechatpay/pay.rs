@@ -536,6 +536,78 @@ impl crate::runtime::Endpoint for UnifiedOrderRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("APPID_MCHID_NOT_MATCH"),
+            ),
+            "appid 和 mch_id 不匹配",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST")),
+            "APPID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("INVALID_REQUEST")),
+            "参数错误:参数格式有误或者未按规则上传,订单重入时要求参数值与原请求一致",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("LACK_PARAMS")),
+            "缺少参数,请检查参数是否齐全",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST")),
+            "MCHID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOAUTH")),
+            "商户无此接口权限,请商户前往申请此接口权限",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH")),
+            "余额不足,用户帐号余额不足",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOT_UTF8")),
+            "编码格式错误,请使用 UTF-8 编码格式",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED")),
+            "订单已关闭,当前订单已关闭,请重新下单",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID")),
+            "商户订单已支付,无需重复操作",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("OUT_TRADE_NO_USED")),
+            "商户订单号重复,同一笔交易不能多次提交",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("POST_DATA_EMPTY")),
+            "post 数据为空",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD")),
+            "请使用 post 方法",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+            "签名错误,参数签名结果不正确",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR")),
+            "XML 格式错误",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = UnifiedOrderResponse;
     type Error = UnifiedOrderError;
@@ -848,6 +920,20 @@ impl crate::runtime::Endpoint for OrderQueryRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST")),
+            "此交易订单号不存在,请检查订单号或确认交易是否已发起",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = OrderQueryResponse;
     type Error = OrderQueryError;
@@ -1026,6 +1112,36 @@ impl crate::runtime::Endpoint for CloseOrderRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED")),
+            "订单已关闭,无需继续调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID")),
+            "订单已支付,不能发起关单,请当作已支付的正常交易",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD")),
+            "请使用 post 方法",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+            "签名错误,参数签名结果不正确",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR")),
+            "XML 格式错误",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = CloseOrderResponse;
     type Error = CloseOrderError;
@@ -1101,6 +1217,16 @@ impl crate::runtime::Endpoint for DownloadBillRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = DownloadBillResponse;
     type Error = DownloadBillError;
@@ -1441,6 +1567,54 @@ impl crate::runtime::Endpoint for RefundQueryRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST")),
+            "APPID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FREQUENCY_LIMITED")),
+            "频率限制:请降低请求频率",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+            ),
+            "无效 transaction_id",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST")),
+            "MCHID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR")),
+            "参数错误",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REFUNDNOTEXIST")),
+            "退款订单查询失败:订单号错误或订单状态不正确",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD")),
+            "请使用 post 方法",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+            "签名错误",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR")),
+            "XML 格式错误",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = RefundQueryResponse;
     type Error = RefundQueryError;
@@ -1903,6 +2077,94 @@ impl crate::runtime::Endpoint for RefundRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST")),
+            "APPID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("BIZERR_NEED_RETRY")),
+            "退款业务流程错误,需要商户触发重试来解决:请不要更换商户退款单号,请使用相同参数再次调用 API",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("CERT_ERROR")),
+            "证书校验错误:请检查证书是否正确,证书是否过期或作废",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ERROR")),
+            "业务错误:申请退款业务发生错误,见 err_code_des",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FREQUENCY_LIMITED")),
+            "频率限制:2 个月之前的订单申请退款有频率限制",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("INVALID_REQ_TOO_MUCH"),
+            ),
+            "无效请求过多,请检查业务是否正常",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+            ),
+            "无效 transaction_id",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST")),
+            "MCHID 不存在",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOAUTH")),
+            "异常 IP 请求不予受理:请求 IP 不在白名单中",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH")),
+            "余额不足:商户可用退款余额不足",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDER_NOT_READY")),
+            "订单处理中,暂时无法退款,请稍后再试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR")),
+            "参数错误",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REFUND_FEE_MISMATCH")),
+            "订单金额或退款金额与之前请求不一致,请核实后再试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD")),
+            "请使用 post 方法",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR")),
+            "签名错误",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("TRADE_OVERDUE")),
+            "订单已经超过退款期限",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("USER_ACCOUNT_ABNORMAL"),
+            ),
+            "退款请求失败:用户帐号注销",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR")),
+            "XML 格式错误",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = RefundResponse;
     type Error = RefundError;
@@ -2004,6 +2266,16 @@ impl crate::runtime::Endpoint for DownloadFundflowRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = DownloadFundflowResponse;
     type Error = DownloadFundflowError;

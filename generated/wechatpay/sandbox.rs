@@ -77,6 +77,16 @@ impl crate::runtime::Endpoint for GetSignKeyRequest {
     const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR")),
+            "系统超时或系统异常,请用相同参数再次调用",
+        ),
+    ];
     type Platform = super::Wechatpay;
     type Response = GetSignKeyResponse;
     type Error = GetSignKeyError;

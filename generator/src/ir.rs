@@ -161,6 +161,8 @@ pub enum BodyKind {
 pub enum Location {
     Query,
     Body,
+    /// `{name}` in the endpoint's path, percent-encoded as one segment.
+    Path,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -348,6 +350,9 @@ pub enum Check {
     CharLen(usize, usize),
     Range(f64, f64),
     Charset(String),
+    /// A path parameter: not empty, not `.` or `..` (percent-encoding keeps every other
+    /// value inside its segment).
+    PathSegment,
 }
 
 #[derive(Debug, Clone)]
@@ -365,6 +370,8 @@ pub struct Field {
     pub packed: bool,
     /// The field holding the length of an indexed list (`refund_count`).
     pub indexed: Option<String>,
+    /// A `money_yuan` amount the docs allow to be negative.
+    pub may_be_negative: bool,
     pub checks: Vec<Check>,
     pub doc: String,
 }

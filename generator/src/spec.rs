@@ -196,6 +196,8 @@ pub enum AuthKindSpec {
 pub enum Location {
     Query,
     Body,
+    /// A path parameter: `{name}` in the endpoint's `path`.
+    Path,
 }
 
 #[derive(Debug, Deserialize)]
@@ -403,6 +405,9 @@ pub struct FieldSpec {
     /// the name of the field holding its length.
     #[serde(default)]
     pub indexed: Option<String>,
+    /// A `money_yuan` amount whose docs say it can be negative (read with a sign).
+    #[serde(default)]
+    pub may_be_negative: bool,
     #[serde(default)]
     pub constraints: Option<Constraints>,
     pub doc: String,

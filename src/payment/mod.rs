@@ -137,8 +137,9 @@ impl fmt::Debug for PaymentSettings {
 }
 
 /// The caller's own settings of a provider's client.
-type Hook<P> =
-    Box<dyn FnOnce(crate::runtime::ClientBuilder<P>) -> crate::runtime::ClientBuilder<P>>;
+type Hook<P> = Box<
+    dyn FnOnce(crate::runtime::ClientBuilder<P>) -> crate::runtime::ClientBuilder<P> + Send + Sync,
+>;
 type WechatHook = Hook<crate::wechatpay::Wechatpay>;
 type AlipayHook = Hook<crate::alipay::Alipay>;
 
@@ -217,7 +218,10 @@ impl PaymentBuilder {
     /// Any other setting of the WeChat Pay client (retry policy, PEM certificate, …).
     pub fn configure_wechatpay(
         mut self,
-        f: impl FnOnce(crate::wechatpay::ClientBuilder) -> crate::wechatpay::ClientBuilder + 'static,
+        f: impl FnOnce(crate::wechatpay::ClientBuilder) -> crate::wechatpay::ClientBuilder
+            + Send
+            + Sync
+            + 'static,
     ) -> Self {
         self.wechat_hook = Some(Box::new(f));
         self
@@ -225,7 +229,10 @@ impl PaymentBuilder {
     /// Any other setting of the Alipay client (certificate mode, retry policy, …).
     pub fn configure_alipay(
         mut self,
-        f: impl FnOnce(crate::alipay::ClientBuilder) -> crate::alipay::ClientBuilder + 'static,
+        f: impl FnOnce(crate::alipay::ClientBuilder) -> crate::alipay::ClientBuilder
+            + Send
+            + Sync
+            + 'static,
     ) -> Self {
         self.alipay_hook = Some(Box::new(f));
         self
@@ -376,13 +383,21 @@ impl Payment {
         }
     }
     /// The WeChat Pay client underneath, for its calls the facade does not cover.
-    pub fn wechatpay(&self) -> Option<&crate::wechatpay::Client> {
+    pub fn wechatpay_client(&self) -> Option<&crate::wechatpay::Client> {
         match &self.backend {
             Backend::WechatPay(c) => Some(c),
             Backend::Alipay(_) => None,
         }
     }
-    /// The Alipay client underneath.
+    /// The WeChat Pay client underneath.
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `wechatpay_client`, like `alipay_client`"
+    )]
+    pub fn wechatpay(&self) -> Option<&crate::wechatpay::Client> {
+        self.wechatpay_client()
+    }
+    /// The Alipay client underneath, for its calls the facade does not cover.
     pub fn alipay_client(&self) -> Option<&crate::alipay::Client> {
         match &self.backend {
             Backend::Alipay(c) => Some(c),

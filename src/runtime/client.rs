@@ -122,6 +122,11 @@ where
     }
 }
 
+/// The user's adjustment of the token manager (`Send + Sync`, so that a builder can be
+/// held across an `.await` in a spawned task).
+type ConfigureTokens =
+    Box<dyn FnOnce(TokenManagerBuilder) -> TokenManagerBuilder + Send + Sync + 'static>;
+
 /// Builds a [`Client`]. Every platform has the same settings; token settings only
 /// matter on platforms whose schema describes access tokens.
 pub struct ClientBuilder<P: Platform> {
@@ -137,7 +142,8 @@ pub struct ClientBuilder<P: Platform> {
     token_mode: usize,
     token_source: Option<Arc<dyn TokenSource>>,
     token_store: Option<Arc<dyn TokenStore>>,
-    configure_tokens: Option<Box<dyn FnOnce(TokenManagerBuilder) -> TokenManagerBuilder>>,
+    configure_tokens: Option<ConfigureTokens>,
+    redirects: Option<reqwest::redirect::Policy>,
     signer_options: <P::Signer as Signer>::Options,
 }
 
@@ -173,6 +179,7 @@ impl<P: Platform> ClientBuilder<P> {
             token_source: None,
             token_store: None,
             configure_tokens: None,
+            redirects: None,
             signer_options: Default::default(),
         }
     }
@@ -215,7 +222,11 @@ impl<P: Platform> ClientBuilder<P> {
         self.limits.media = limit;
         self
     }
-    /// Uses this reqwest client (connection pool, proxy, TLS settings).
+    /// Uses this reqwest client (connection pool, proxy, TLS settings). Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: the client refuses an answer that
+    /// comes from another host than the one asked ([`Error::Redirect`]) unless
+    /// [`Self::follow_redirects`] is set, but by then a redirect-following client has
+    /// already sent the request there.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -240,11 +251,22 @@ impl<P: Platform> ClientBuilder<P> {
         let identity = identity.to_reqwest().map_err(|e| error(e.to_string()))?;
         let client = http
             .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
             .identity(identity)
             .build()
             .map_err(|e| error(format!("the client certificate's TLS client: {e}")))?;
         self.cert_http = Some(client);
         Ok(self)
+    }
+    /// Follows redirects by `policy`. By default none is: the platforms never redirect
+    /// an API call, and a redirect followed would carry a signed body, an app secret or
+    /// an access token to wherever it points; a redirect answer is an
+    /// [`Error::Redirect`]. With your own [`Self::http_client`], its policy applies and
+    /// this only allows answers from other hosts. Calls with the client certificate
+    /// never follow redirects.
+    pub fn follow_redirects(mut self, policy: reqwest::redirect::Policy) -> Self {
+        self.redirects = Some(policy);
+        self
     }
     /// How calls answered "system busy" are retried (see [`RetryPolicy`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
@@ -268,7 +290,7 @@ impl<P: Platform> ClientBuilder<P> {
     /// Adjusts the built-in token manager (refresh margin, lock lease, timeout, fallback).
     pub fn configure_token_manager(
         mut self,
-        configure: impl FnOnce(TokenManagerBuilder) -> TokenManagerBuilder + 'static,
+        configure: impl FnOnce(TokenManagerBuilder) -> TokenManagerBuilder + Send + Sync + 'static,
     ) -> Self {
         self.configure_tokens = Some(Box::new(configure));
         self
@@ -305,12 +327,17 @@ impl<P: Platform> ClientBuilder<P> {
         // One explicit base (base_url or sandbox) covers every host, so that a test
         // server or the sandbox never leaks a call to a production host.
         let covers_all = self.base_url.is_some() || sandbox.is_some();
-        let mut transport = Transport::new(
-            self.http.take().unwrap_or_else(Transport::default_http),
-            base.clone(),
-            self.timeout,
-        )
-        .with_limits(self.limits);
+        let follows = self.redirects.is_some();
+        let http = match (self.http.take(), self.redirects.take()) {
+            (Some(http), _) => http,
+            (None, Some(policy)) => Transport::http_following(policy),
+            (None, None) => Transport::default_http(),
+        };
+        let mut transport =
+            Transport::new(http, base.clone(), self.timeout).with_limits(self.limits);
+        if follows {
+            transport = transport.with_redirects_allowed();
+        }
         if let Some(cert_http) = self.cert_http.take() {
             transport = transport.with_cert_http(cert_http);
         }

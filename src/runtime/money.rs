@@ -20,35 +20,47 @@ impl fmt::Display for MoneyError {
 
 impl std::error::Error for MoneyError {}
 
-/// `"6.00"` → 600, `"0.01"` → 1, `"100"` → 10000, `"-1.5"` → -150; extra decimals must be
-/// zeros (`"0.010"` → 1); anything else (`"0.001"`, `"1e2"`, `""`, `"¥1"`) is an error.
+/// An amount as the docs write it: `"6.00"` → 600, `"0.01"` → 1, `"100"` → 10000,
+/// `"5.7"` → 570. Only ASCII digits with at most two decimals: no sign, no spaces, no
+/// exponent, no grouping (`"-1.00"`, `" 1.00"`, `"0.001"`, `"0.010"`, `"1e2"`, `""`,
+/// `"¥1"`, `"1,000.00"` are errors, never rounded). Amounts whose docs allow a negative
+/// value are read with [`signed_yuan_to_fen`].
 pub fn yuan_to_fen(text: &str) -> Result<i64, MoneyError> {
+    unsigned(text, text)
+}
+
+/// As [`yuan_to_fen`], with an optional leading `-` (`"-1.50"` → -150), for the amounts
+/// whose docs say they can be negative.
+pub fn signed_yuan_to_fen(text: &str) -> Result<i64, MoneyError> {
+    match text.strip_prefix('-') {
+        Some(rest) => unsigned(rest, text).map(|fen| -fen),
+        None => unsigned(text, text),
+    }
+}
+
+fn unsigned(digits: &str, text: &str) -> Result<i64, MoneyError> {
     let bad = || MoneyError(text.chars().take(64).collect());
-    let trimmed = text.trim();
-    let (negative, digits) = match trimmed.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, trimmed),
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((_, "")) => return Err(bad()),
+        Some((whole, fraction)) => (whole, fraction),
+        None => (digits, ""),
     };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 {
         return Err(bad());
     }
-    if digits.contains('.') && fraction.is_empty() {
-        return Err(bad());
-    }
-    let (cents, rest) = fraction.split_at(fraction.len().min(2));
-    if rest.bytes().any(|b| b != b'0') {
-        return Err(bad());
-    }
-    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| bad())?;
-    let fen = whole
+    let cents = match fraction.as_bytes() {
+        [] => 0,
+        [tens] => i64::from(tens - b'0') * 10,
+        [tens, ones] => i64::from(tens - b'0') * 10 + i64::from(ones - b'0'),
+        _ => return Err(bad()),
+    };
+    whole
         .parse::<i64>()
         .ok()
         .and_then(|y| y.checked_mul(100))
         .and_then(|f| f.checked_add(cents))
-        .ok_or_else(bad)?;
-    Ok(if negative { -fen } else { fen })
+        .ok_or_else(bad)
 }
 
 /// 1 → `"0.01"`, 10000 → `"100.00"`, -150 → `"-1.50"`.
@@ -61,8 +73,9 @@ pub fn fen_to_yuan(fen: i64) -> String {
 /// Serde adapters for amounts that travel as yuan text (`#[serde(with = "…")]`),
 /// which generated types use for the schema's `money_yuan` fields: an `i64` of fen is
 /// written as `"0.01"` and read from `"0.01"` (or a JSON number, by its exact text).
+/// `signed_yuan` / `signed_yuan_opt` also read a negative amount (`may_be_negative`).
 pub mod serde {
-    use super::{fen_to_yuan, yuan_to_fen};
+    use super::{fen_to_yuan, signed_yuan_to_fen, yuan_to_fen};
     use serde::de::{self, Deserializer, Visitor};
     use serde::Serializer;
     use std::fmt;
@@ -75,7 +88,27 @@ pub mod serde {
             s.serialize_str(&fen_to_yuan(*fen))
         }
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-            d.deserialize_any(Amount)
+            d.deserialize_any(Amount { signed: false })
+        }
+    }
+
+    /// One amount that may be negative.
+    pub mod signed_yuan {
+        use super::*;
+
+        pub use super::yuan::serialize;
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+            d.deserialize_any(Amount { signed: true })
+        }
+    }
+
+    /// An optional amount that may be negative.
+    pub mod signed_yuan_opt {
+        use super::*;
+
+        pub use super::yuan_opt::serialize;
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+            d.deserialize_option(Optional { signed: true })
         }
     }
 
@@ -90,11 +123,13 @@ pub mod serde {
             }
         }
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-            d.deserialize_option(Optional)
+            d.deserialize_option(Optional { signed: false })
         }
     }
 
-    struct Amount;
+    struct Amount {
+        signed: bool,
+    }
 
     impl Visitor<'_> for Amount {
         type Value = i64;
@@ -102,7 +137,11 @@ pub mod serde {
             f.write_str("an amount in yuan with at most 2 decimals")
         }
         fn visit_str<E: de::Error>(self, text: &str) -> Result<i64, E> {
-            yuan_to_fen(text).map_err(E::custom)
+            match self.signed {
+                true => signed_yuan_to_fen(text),
+                false => yuan_to_fen(text),
+            }
+            .map_err(E::custom)
         }
         fn visit_u64<E: de::Error>(self, yuan: u64) -> Result<i64, E> {
             self.visit_str(&yuan.to_string())
@@ -120,7 +159,9 @@ pub mod serde {
         }
     }
 
-    struct Optional;
+    struct Optional {
+        signed: bool,
+    }
 
     impl<'de> Visitor<'de> for Optional {
         type Value = Option<i64>;
@@ -134,7 +175,10 @@ pub mod serde {
             Ok(None)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Amount).map(Some)
+            d.deserialize_any(Amount {
+                signed: self.signed,
+            })
+            .map(Some)
         }
     }
 }
@@ -152,15 +196,20 @@ mod tests {
             ("5.76", 576),
             ("0.0", 0),
             ("100", 10000),
-            ("0.010", 1),
-            ("-0.02", -2),
-            (" 1.5 ", 150),
+            ("5.7", 570),
+            ("007.50", 750),
         ] {
             assert_eq!(yuan_to_fen(text), Ok(fen), "{text}");
+            assert_eq!(signed_yuan_to_fen(text), Ok(fen), "{text}");
         }
-        for fen in [0, 1, 99, 100, 10000, -150, i64::MAX / 1000] {
+        for fen in [0, 1, 99, 100, 10000, i64::MAX / 1000] {
             assert_eq!(yuan_to_fen(&fen_to_yuan(fen)), Ok(fen));
         }
+        for fen in [-1, -150, -i64::MAX / 1000] {
+            assert_eq!(signed_yuan_to_fen(&fen_to_yuan(fen)), Ok(fen));
+            assert!(yuan_to_fen(&fen_to_yuan(fen)).is_err());
+        }
+        assert_eq!(signed_yuan_to_fen("-0.02"), Ok(-2));
         assert_eq!(fen_to_yuan(1), "0.01");
         assert_eq!(fen_to_yuan(-150), "-1.50");
     }
@@ -193,12 +242,44 @@ mod tests {
         for bad in [
             r#"{"total":"0.001"}"#,
             r#"{"total":0.001}"#,
+            r#"{"total":"-0.01"}"#,
+            r#"{"total":-1}"#,
+            r#"{"total":1e300}"#,
             r#"{"total":"abc"}"#,
             r#"{"total":true}"#,
         ] {
             let e = serde_json::from_str::<Order>(bad).unwrap_err().to_string();
             assert!(e.contains("yuan"), "{bad}: {e}");
         }
+    }
+
+    #[derive(::serde::Deserialize, Debug, PartialEq)]
+    struct Adjustment {
+        #[serde(with = "super::serde::signed_yuan")]
+        change: i64,
+        #[serde(with = "super::serde::signed_yuan_opt", default)]
+        fee: Option<i64>,
+    }
+
+    #[test]
+    fn amounts_marked_may_be_negative_read_a_sign() {
+        let a: Adjustment = serde_json::from_str(r#"{"change":"-1.50","fee":"-0.01"}"#).unwrap();
+        assert_eq!(
+            a,
+            Adjustment {
+                change: -150,
+                fee: Some(-1)
+            }
+        );
+        let a: Adjustment = serde_json::from_str(r#"{"change":-2.5}"#).unwrap();
+        assert_eq!(
+            a,
+            Adjustment {
+                change: -250,
+                fee: None
+            }
+        );
+        assert!(serde_json::from_str::<Adjustment>(r#"{"change":"- 1"}"#).is_err());
     }
 
     #[test]
@@ -215,8 +296,24 @@ mod tests {
             "--1",
             "1.2.3",
             "99999999999999999999",
+            "92233720368547758.08",
+            "-1.00",
+            "+1.00",
+            " 1.00",
+            "1.00 ",
+            "1 .00",
+            "0.010",
+            "1.５0",
+            "١.٠٠",
+            "NaN",
+            "inf",
+            "0x10",
+            "1_000",
         ] {
             assert!(yuan_to_fen(bad).is_err(), "{bad}");
+        }
+        for bad in ["--1", "- 1", "-", "-.5", "-1.", " -1.00", "-+1"] {
+            assert!(signed_yuan_to_fen(bad).is_err(), "{bad}");
         }
     }
 }

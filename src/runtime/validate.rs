@@ -103,6 +103,19 @@ pub fn charset(
     Ok(())
 }
 
+/// A path parameter's value: not empty, and not `.` or `..`, which a server would read
+/// as "this segment" or "the one above" whatever the encoding.
+pub fn path_segment(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    match value {
+        "" => fail(field, "is a path parameter and must not be empty".into()),
+        "." | ".." => fail(
+            field,
+            format!("is a path parameter and cannot be {value:?}"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn in_class(c: char, class: &str) -> bool {
     let chars: Vec<char> = class.chars().collect();
     let mut i = 0;
@@ -142,6 +155,19 @@ mod tests {
         assert!(byte_len("path", &"页".repeat(43), 1, 128).is_err()); // 129 bytes
         assert!(char_len("scene", &"页".repeat(32), 1, 32).is_ok());
         assert!(char_len("mchOrderNo", "abcd", 5, 30).is_err());
+    }
+
+    #[test]
+    fn path_segments_are_never_empty_or_dots() {
+        assert!(path_segment("transaction_id", "4200000985202103031441826014").is_ok());
+        assert!(
+            path_segment("out_trade_no", "a/b").is_ok(),
+            "encoded, not refused"
+        );
+        for bad in ["", ".", ".."] {
+            let e = path_segment("out_trade_no", bad).unwrap_err();
+            assert_eq!(e.field, "out_trade_no");
+        }
     }
 
     #[test]

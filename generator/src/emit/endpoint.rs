@@ -96,10 +96,16 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         }
         None => quote!(),
     };
+    let codes = ep
+        .errors
+        .iter()
+        .map(|e| super::errors::code_value(&e.code, ctx));
+    let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
     let write_query = write_query(ep, ctx);
+    let write_path = write_path(ep, ctx);
     let multipart = multipart(ep, ctx);
     let marker = ident(&ctx.marker);
     quote! {
@@ -117,10 +123,12 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const BODY: #rt::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
+            const ERRORS: &'static [(#rt::Code, &'static str)] = &[#((#codes, #descriptions)),*];
             type Platform = super::#marker;
             type Response = #resp;
             type Error = #err;
             #validate
+            #write_path
             #write_query
             #multipart
         }
@@ -172,7 +180,7 @@ fn validate_fn(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> T
 }
 
 fn skipped(ep: &Endpoint, f: &Field) -> bool {
-    f.location == Location::Query || matches!(ep.body, BodyKind::None | BodyKind::Multipart)
+    f.location != Location::Body || matches!(ep.body, BodyKind::None | BodyKind::Multipart)
 }
 
 fn alt_in_body(ep: &Endpoint, a: &Alternative) -> bool {
@@ -429,6 +437,41 @@ fn field_pushes(ep: &Endpoint, wanted: Location, target: &str, ctx: &Ctx) -> Vec
     }
     let _ = ctx;
     out
+}
+
+/// `fn write_path` for a path with parameters: the literal pieces, and each parameter's
+/// value percent-encoded as one segment by the runtime.
+fn write_path(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let rt = &ctx.rt;
+    if !ep.request.iter().any(|f| f.location == Location::Path) {
+        return quote!();
+    }
+    let mut stmts = Vec::new();
+    let mut rest = ep.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let literal = &rest[..open];
+        if !literal.is_empty() {
+            stmts.push(quote!(url.push_str(#literal);));
+        }
+        let close = open + rest[open..].find('}').unwrap_or(rest.len() - open);
+        let name = &rest[open + 1..close];
+        if let Some(f) = ep.request.iter().find(|f| f.wire == name) {
+            let fname = ident(&f.ident);
+            stmts.push(match f.ty {
+                Ty::String => quote!(#rt::push_path_segment(url, &self.#fname);),
+                _ => quote!(#rt::push_path_segment(url, &self.#fname.to_string());),
+            });
+        }
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        stmts.push(quote!(url.push_str(#rest);));
+    }
+    quote! {
+        fn write_path(&self, url: &mut String) {
+            #(#stmts)*
+        }
+    }
 }
 
 fn write_query(ep: &Endpoint, ctx: &Ctx) -> TokenStream {

@@ -3,7 +3,7 @@
 
 use super::errors;
 use super::util::*;
-use crate::ir::{Auth, CodeValue, Endpoint, EnvelopeStyle, HttpMethod, Platform, ResponseKind};
+use crate::ir::{Auth, CodeValue, Endpoint, EnvelopeStyle, Platform, ResponseKind};
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -86,12 +86,6 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
                 quote!(Some(#rt::TokenFields { token: #token, expires_in: #expires }))
             },
         );
-    let name = &ep.full_name;
-    let path = &ep.path;
-    let method = match ep.method {
-        HttpMethod::Get => quote!(#rt::HttpMethod::Get),
-        HttpMethod::Post => quote!(#rt::HttpMethod::Post),
-    };
     let kind = match ep.response_kind {
         ResponseKind::Json => quote!(#rt::ResponseKind::Json),
         ResponseKind::Binary => quote!(#rt::ResponseKind::Binary),
@@ -106,22 +100,17 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
         .iter()
         .filter(|f| f.required)
         .map(|f| f.wire.as_str());
-    let codes = ep
-        .errors
-        .iter()
-        .map(|e| super::errors::code_value(&e.code, ctx));
-    let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
     let token = matches!(ep.auth, Auth::AccessToken { .. });
     quote! {
         #rt::EndpointInfo {
-            name: #name,
-            method: #method,
-            path: #path,
+            name: #request::NAME,
+            method: #request::METHOD,
+            path: #request::PATH,
             needs_access_token: #token,
             response: #kind,
             example: #example,
             required: &[#(#required),*],
-            errors: &[#((#codes, #descriptions)),*],
+            errors: #request::ERRORS,
             auth: #request::AUTH,
             host: #request::HOST,
             constants: #request::CONSTANTS,

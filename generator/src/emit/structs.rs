@@ -62,7 +62,7 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
                 attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             }
         }
-        if let Some(with) = money_serde(&f.ty, optional, ctx) {
+        if let Some(with) = money_serde(f, optional, ctx) {
             attrs.push(quote!(with = #with));
         } else if de && ctx.numbers_as_text && f.ty.is_integer() {
             let with = runtime_path(
@@ -107,10 +107,12 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
 
 /// Money is integer fen in Rust and yuan text on the wire: the runtime's exact
 /// conversion both ways, for one amount, an optional one or a list of them.
-fn money_serde(ty: &Ty, optional: bool, ctx: &Ctx) -> Option<String> {
-    let module = match (ty, optional) {
-        (Ty::MoneyYuan, false) => "yuan",
-        (Ty::MoneyYuan, true) => "yuan_opt",
+fn money_serde(f: &Field, optional: bool, ctx: &Ctx) -> Option<String> {
+    let module = match (&f.ty, optional, f.may_be_negative) {
+        (Ty::MoneyYuan, false, false) => "yuan",
+        (Ty::MoneyYuan, true, false) => "yuan_opt",
+        (Ty::MoneyYuan, false, true) => "signed_yuan",
+        (Ty::MoneyYuan, true, true) => "signed_yuan_opt",
         _ => return None,
     };
     Some(runtime_path(ctx, &format!("money::serde::{module}")))
@@ -232,6 +234,7 @@ pub fn checks(
                     quote!(#rt::validate::range(#wire, *v, #lo, #hi)?;)
                 }
                 Check::Charset(class) => quote!(#rt::validate::charset(#wire, v, #class)?;),
+                Check::PathSegment => quote!(#rt::validate::path_segment(#wire, v)?;),
             };
             stmts.push(s);
         }

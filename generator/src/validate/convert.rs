@@ -75,6 +75,7 @@ pub fn location(l: spec::Location) -> ir::Location {
     match l {
         spec::Location::Query => ir::Location::Query,
         spec::Location::Body => ir::Location::Body,
+        spec::Location::Path => ir::Location::Path,
     }
 }
 

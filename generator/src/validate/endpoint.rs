@@ -10,7 +10,7 @@ use super::platform::PlatformContext;
 use super::sources::sources;
 use super::types::TypeScope;
 use super::Reporter;
-use crate::ir::{Auth, BodyKind, Endpoint, Field, HttpMethod, Location, ResponseKind, Ty};
+use crate::ir::{Auth, BodyKind, Check, Endpoint, Field, HttpMethod, Location, ResponseKind, Ty};
 use crate::names;
 use crate::spec::{EndpointSpec, EnvelopeSpec};
 
@@ -24,6 +24,7 @@ pub fn endpoint(
     r: &mut Reporter,
 ) -> Endpoint {
     let sources = sources(&e.source, &format!("{path}.source"), r);
+    let placeholders = path_template(&e.path, path, r);
     if !e.path.starts_with('/') || e.path.contains(['?', '#', ' ']) {
         r.error(
             format!("{path}.path"),
@@ -47,7 +48,7 @@ pub fn endpoint(
     } else {
         Location::Body
     };
-    let all_request = fields(
+    let mut all_request = fields(
         &e.request,
         &format!("{path}.request"),
         Side::Request,
@@ -56,6 +57,12 @@ pub fn endpoint(
         r,
     );
     check_placement(&all_request, body, path, r);
+    path_parameters(&placeholders, &all_request, path, r);
+    for f in all_request.iter_mut() {
+        if f.location == Location::Path && f.ty == Ty::String {
+            f.checks.push(Check::PathSegment);
+        }
+    }
     let unpacked = packing(e, body, &all_request, path, r);
     operation(e, envelope, path, r);
     if e.signed_only && !matches!(auth, Auth::Sign { .. }) {
@@ -66,6 +73,17 @@ pub fn endpoint(
     }
     check_not_sent_already(e, &auth, &all_request, path, r);
     let (request, alternatives) = alternatives(e, all_request, body, path, r);
+    if alternatives
+        .iter()
+        .flat_map(|a| &a.variants)
+        .flat_map(|v| &v.fields)
+        .any(|f| f.location == Location::Path)
+    {
+        r.error(
+            format!("{path}.alternatives"),
+            "a path parameter is always sent: it cannot be part of an alternative",
+        );
+    }
     let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
     let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
     Endpoint {
@@ -286,6 +304,85 @@ fn operation(e: &EndpointSpec, envelope: &EnvelopeSpec, path: &str, r: &mut Repo
             format!("{path}.constants"),
             format!("the platform names each call in the constant `{param}` (its envelope's `operation`); this endpoint has none"),
         );
+    }
+}
+
+/// The names of the `{name}` parameters of a path, in order; a brace that does not
+/// open or close a well-formed parameter is an error.
+fn path_template(template: &str, path: &str, r: &mut Reporter) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let name = close.map(|c| &after[..c]);
+        match (rest.as_bytes()[open], name) {
+            (b'{', Some(name)) if !name.is_empty() && names::snake(name) == name => {
+                if found.iter().any(|n| n == name) {
+                    r.error(
+                        format!("{path}.path"),
+                        format!("path parameter `{{{name}}}` appears twice"),
+                    );
+                }
+                found.push(name.to_owned());
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                r.error(
+                    format!("{path}.path"),
+                    format!(
+                        "`{template}`: a path parameter is `{{snake_case_name}}`, naming a request field `in: path`"
+                    ),
+                );
+                return found;
+            }
+        }
+    }
+    found
+}
+
+/// Every `{name}` of the path is a required scalar request field `in: path`, and every
+/// such field has its place in the path.
+fn path_parameters(placeholders: &[String], request: &[Field], path: &str, r: &mut Reporter) {
+    for name in placeholders {
+        match request.iter().find(|f| f.wire == *name) {
+            Some(f) if f.location == Location::Path => {}
+            Some(_) => r.error(
+                format!("{path}.request"),
+                format!("field `{name}` fills the path parameter `{{{name}}}`: mark it `in: path`"),
+            ),
+            None => r.error(
+                format!("{path}.path"),
+                format!("path parameter `{{{name}}}` has no request field `{name}` (`in: path`)"),
+            ),
+        }
+    }
+    for (i, f) in request.iter().enumerate() {
+        if f.location != Location::Path {
+            continue;
+        }
+        let p = format!("{path}.request[{i}]");
+        if !placeholders.contains(&f.wire) {
+            r.error(
+                &p,
+                format!(
+                    "field `{}` is `in: path` but the path has no `{{{}}}`",
+                    f.wire, f.wire
+                ),
+            );
+        }
+        if !f.required {
+            r.error(
+                &p,
+                "a path parameter is always sent: mark it `required: true`",
+            );
+        }
+        if f.secret {
+            r.error(&p, "a secret never travels in a URL path");
+        }
+        if !matches!(f.ty, Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64) {
+            r.error(&p, "a path parameter is a string or an integer");
+        }
     }
 }
 

@@ -63,6 +63,12 @@ pub fn fields(
                 "`packed` applies to request fields only",
             );
         }
+        if f.may_be_negative && ty != Ty::MoneyYuan {
+            r.error(
+                format!("{p}.may_be_negative"),
+                "only `money_yuan` amounts are read with a sign; integer types already are",
+            );
+        }
         if f.secret && ty != Ty::String {
             r.error(format!("{p}.secret"), "only string fields can be secret");
         }
@@ -91,6 +97,7 @@ pub fn fields(
             secret: f.secret,
             packed: f.packed.unwrap_or(true),
             indexed: f.indexed.clone(),
+            may_be_negative: f.may_be_negative,
             checks,
             doc: f.doc.trim().to_owned(),
         });

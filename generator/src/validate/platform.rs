@@ -151,6 +151,12 @@ fn auth_kind(a: &AuthSpec, path: &str, r: &mut Reporter) -> Auth {
             String::new()
         })
     };
+    if a.location == Some(Location::Path) {
+        r.error(
+            format!("{path}.in"),
+            "credentials travel in the query or the body, never in the path",
+        );
+    }
     match a.kind {
         AuthKindSpec::AccessToken => {
             extra(r, "app_id", a.app_id.is_some());

@@ -19,7 +19,7 @@
 use super::{api_error, decode_error, unreadable, Decoder, Envelope};
 use crate::runtime::raw_json::members;
 use crate::runtime::signers::Signer;
-use crate::runtime::{Auth, Code, Endpoint, Error, Platform, RawResponse, Response};
+use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse, Response};
 use serde_json::Value;
 
 /// The `alipay` decoder.
@@ -177,12 +177,7 @@ impl Status {
                 format!("the answer has no `{}`", envelope.code),
             ));
         };
-        let documented = |sub: &str| {
-            <E::Platform as Platform>::ENDPOINTS
-                .iter()
-                .find(|info| info.name == E::NAME)
-                .is_some_and(|info| info.errors.iter().any(|(code, _)| *code == sub))
-        };
+        let documented = |sub: &str| E::ERRORS.iter().any(|(code, _)| *code == sub);
         Some(match self.sub_code {
             Some(sub) if documented(&sub) => api_error::<E>(raw, Code::from(sub), self.sub_message),
             Some(sub) => api_error::<E>(
