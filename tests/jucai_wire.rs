@@ -226,7 +226,10 @@ async fn uppercase_hex_is_configurable_both_ways() {
         .build();
     let e = jc.auth().auth2_open_id(request()).await.unwrap_err();
     match e {
-        Error::Decode { reason, .. } => assert!(reason.contains("hex case"), "{reason}"),
+        Error::Decode { reason, .. } => {
+            assert!(reason.contains("hex case"), "{reason}");
+            assert!(reason.contains(".hex_case(HexCase::Lower)"), "{reason}");
+        }
         other => panic!("expected a sign rejection, got {other:?}"),
     }
 }

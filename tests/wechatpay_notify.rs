@@ -291,3 +291,57 @@ fn app_pay_params_are_signed_as_the_app_sdk_wants() {
     assert_eq!(json["package"], "Sign=WXPay");
     assert_eq!(json["partnerid"], MCH_ID);
 }
+
+/// Each refusal names WeChat Pay's own cause: no other platform's settings, no blame on
+/// the key for a message that was cut on the way.
+#[test]
+fn refusals_name_the_cause_in_wechat_pays_terms() {
+    let mut fields = paid_fields();
+    let lower = md5_upper(&string_to_sign(&fields)).to_ascii_lowercase();
+    fields.insert("sign", lower);
+    let err = client()
+        .verify_payment_notification(&xml(&fields))
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, NotifyError::BadSign(_)), "{err:?}");
+    assert!(text.contains("upper-case"), "{text}");
+    for wrong in ["HexCase", "Jucai", "jucai", "configure"] {
+        assert!(!text.contains(wrong), "{text}");
+    }
+
+    let mut tampered = paid_fields();
+    tampered.insert("sign", md5_upper(&string_to_sign(&paid_fields())));
+    tampered.insert("total_fee", "100".into());
+    let text = client()
+        .verify_payment_notification(&xml(&tampered))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("mismatch") && !text.contains("Jucai"),
+        "{text}"
+    );
+
+    // A `req_info` cut short is not whole AES blocks: corrupted, whatever the key.
+    let start = WECHATPY_REFUND.find("<req_info><![CDATA[").unwrap() + 19;
+    let end = WECHATPY_REFUND[start..].find("]]>").unwrap() + start;
+    let full = &WECHATPY_REFUND[start..end];
+    let cut = WECHATPY_REFUND.replace(full, &full[..full.len() - 8]);
+    let c = Client::new(
+        "wx4f4bc4dec97d474b",
+        "12345678",
+        "OF4Ne3znh8KqL0V4NqmALQa0uXMYKcEk",
+    );
+    let text = c
+        .decrypt_refund_notification(cut.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("truncated or corrupted `req_info`"), "{text}");
+    assert!(!text.contains("API key"), "{text}");
+    // Whole blocks under another key are the key's fault (or corruption).
+    let wrong_key = Client::new("wx4f4bc4dec97d474b", "12345678", "not-the-key");
+    let text = wrong_key
+        .decrypt_refund_notification(WECHATPY_REFUND.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("API key"), "{text}");
+}

@@ -46,14 +46,12 @@ pub enum SignError {
     #[error("the message's `sign` is not a string")]
     NotAString,
     /// The signature does not match the recomputed one.
-    #[error(
-        "signature mismatch: the message was altered or the key is wrong (for Jucai, the \
-         sign scheme itself is unconfirmed; see crypto::sign::jucai_sign)"
-    )]
+    #[error("signature mismatch: the message was altered or the key is wrong")]
     Mismatch,
-    /// The signature matches except for hex case: the configured [`HexCase`] is wrong.
-    /// Rejected anyway so that the configuration gets fixed rather than silently tolerated.
-    #[error("signature differs only in hex case: configure HexCase::{0:?}")]
+    /// The signature matches except for hex case (it is in the case held here). Rejected
+    /// anyway: the sender or the configured case does not follow the scheme, and that
+    /// gets fixed rather than silently tolerated.
+    #[error("the signature differs only in hex case (it is {0:?}-case hex)")]
     WrongCase(HexCase),
 }
 

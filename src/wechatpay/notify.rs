@@ -221,6 +221,14 @@ fn decrypt_req_info(req_info: &str, key: &Secret<String>) -> Result<Vec<u8>, Not
     let ciphertext = base64::engine::general_purpose::STANDARD
         .decode(req_info.trim())
         .map_err(|e| NotifyError::Decrypt(format!("not base64: {e}")))?;
+    // AES works on 16-byte blocks: any other length was cut or mangled on the way, which
+    // says nothing about the key.
+    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        return Err(NotifyError::Decrypt(format!(
+            "truncated or corrupted `req_info`: {} bytes of ciphertext, not whole 16-byte AES blocks",
+            ciphertext.len()
+        )));
+    }
     let aes_key = req_info_key(key.expose());
     let cipher = ecb::Decryptor::<Aes256>::new_from_slice(aes_key.as_bytes())
         .map_err(|e| NotifyError::Decrypt(e.to_string()))?;
@@ -228,7 +236,9 @@ fn decrypt_req_info(req_info: &str, key: &Secret<String>) -> Result<Vec<u8>, Not
         .decrypt_padded_vec_mut::<Pkcs7>(&ciphertext)
         .map_err(|_| {
             NotifyError::Decrypt(
-                "bad padding: the API key is not the one it was encrypted with".into(),
+                "bad padding: the API key is not the one it was encrypted with, or `req_info` \
+                 was corrupted"
+                    .into(),
             )
         })
 }

@@ -2,7 +2,7 @@
 //! algorithm lives in [`crate::crypto::sign::jucai_sign`], the one place to change.
 
 use super::{BuildError, InfallibleSigner, Signer};
-use crate::crypto::sign::{jucai_sign, jucai_verify, HexCase};
+use crate::crypto::sign::{jucai_sign, jucai_verify, HexCase, SignError};
 use crate::runtime::{Credentials, Secret};
 use serde_json::{Map, Value};
 
@@ -44,7 +44,15 @@ impl Signer for JucaiMd5 {
         Ok(jucai_sign(fields, self.key.expose(), self.case))
     }
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String> {
-        jucai_verify(answer, self.key.expose(), self.case).map_err(|e| e.to_string())
+        jucai_verify(answer, self.key.expose(), self.case).map_err(|e| match e {
+            SignError::WrongCase(found) => {
+                format!("{e}: build the client with `.hex_case(HexCase::{found:?})`")
+            }
+            SignError::Mismatch => format!(
+                "{e} (the Jucai sign scheme itself is unconfirmed; see crypto::sign::jucai_sign)"
+            ),
+            other => other.to_string(),
+        })
     }
 }
 

@@ -105,7 +105,7 @@ impl WechatPayV2 {
             HexCase::Upper,
             received,
         )
-        .map_err(|e| e.to_string())
+        .map_err(explain)
     }
 
     /// Checks `fields`' own `sign` with `sign_type` (constant time).
@@ -125,7 +125,21 @@ impl WechatPayV2 {
             HexCase::Upper,
             received,
         )
-        .map_err(|e| e.to_string())
+        .map_err(explain)
+    }
+}
+
+/// Why a WeChat Pay sign was refused, in WeChat Pay's terms.
+fn explain(error: sign::SignError) -> String {
+    match error {
+        sign::SignError::WrongCase(_) => format!(
+            "{error}: WeChat Pay signs are upper-case hex, so the sender does not follow the \
+             signing rules (签名算法)"
+        ),
+        sign::SignError::Mismatch => {
+            format!("{error} (or the sign_type is not the one the message was signed with)")
+        }
+        other => other.to_string(),
     }
 }
 
