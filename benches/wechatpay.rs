@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use md5::{Digest, Md5};
-use miniapp::runtime::envelopes::{Decoder, WechatpayXml};
+use miniapp::runtime::envelopes::{Decoder, WechatPayXml};
 use miniapp::runtime::signers::{InfallibleSigner, Signer, WechatPayV2, WechatPayV2Options};
 use miniapp::runtime::{Credentials, RawResponse};
 use miniapp::wechatpay::pay::OrderQueryRequest;
@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
                 bytes::Bytes::copy_from_slice(black_box(&body)),
             );
             black_box(
-                WechatpayXml::decode::<OrderQueryRequest, WechatPayV2>(&ENVELOPE, raw, &signer)
+                WechatPayXml::decode::<OrderQueryRequest, WechatPayV2>(&ENVELOPE, raw, &signer)
                     .unwrap(),
             )
         })

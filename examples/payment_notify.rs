@@ -202,7 +202,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     shop.orders.down.store(true, Ordering::SeqCst);
-    let first = sim.pay_order("NOTIFY-WX-1").await?;
+    let first = sim.pay_wechatpay_order("NOTIFY-WX-1").await?;
     assert!(
         !first.acknowledged,
         "acknowledged before the commit: {first:?}"

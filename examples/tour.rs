@@ -14,7 +14,7 @@
 //! decrypted, refund query, the day's bill parsed) and Alipay (a login code to a user,
 //! a trade for `my.tradePay`, a simulated payment whose RSA2-signed notification a real
 //! notify endpoint verifies, query, refund, refund query, the App order string), then
-//! the seed's payment facade (`miniapp::payment`: one purchase → payment →
+//! the payment API modelled on uniCloud's (`miniapp::payment`: one purchase → payment →
 //! notification → refund → refund notification story per provider through one API),
 //! prints the simulator's request log (secrets redacted) and shows
 //! how to point the clients at the real APIs. Each platform has its own function below.
@@ -426,7 +426,7 @@ async fn wechatpay(tour: &mut Tour<'_>) -> Result {
     );
 
     tour.step("3. the user pays (simulated): a signed notification reaches the backend");
-    let notified = tour.sim.pay_order(out_trade_no).await?;
+    let notified = tour.sim.pay_wechatpay_order(out_trade_no).await?;
     let paid = backend
         .payments()
         .pop()
@@ -462,7 +462,7 @@ async fn wechatpay(tour: &mut Tour<'_>) -> Result {
     tour.step("6. the refund succeeds (simulated): its notification is decrypted (AES-256-ECB)");
     let notified = tour
         .sim
-        .settle_refund("tour-refund-1", RefundOutcome::Success)
+        .settle_wechatpay_refund("tour-refund-1", RefundOutcome::Success)
         .await?;
     let refunded = backend
         .refunds()
@@ -626,7 +626,7 @@ async fn alipay(_tour: &mut Tour<'_>) -> Result {
     Ok(())
 }
 
-/// The seed's payment facade: the same purchase → payment → notification → refund →
+/// The payment API modelled on uniCloud's (`miniapp::payment`): the same purchase → payment → notification → refund →
 /// refund notification story, told once per provider through one API.
 #[cfg(feature = "payment")]
 async fn payment(tour: &mut Tour<'_>) -> Result {
@@ -640,7 +640,7 @@ async fn payment(tour: &mut Tour<'_>) -> Result {
     use miniapp::simulator::DEFAULT_ALIPAY_APP_ID;
 
     println!("\n=== One payment API over both providers (miniapp::payment) ===");
-    // The seed's settings: WeChat Pay takes `pfx` (the merchant's PKCS#12, password =
+    // uniCloud's settings: WeChat Pay takes `pfx` (the merchant's PKCS#12, password =
     // mchId) with `.pfx(bytes)`; the tour's test certificate is PEM, so it builds the
     // WeChat Pay client itself and wraps it.
     let identity = ClientIdentity::from_pem(
@@ -689,7 +689,10 @@ async fn payment(tour: &mut Tour<'_>) -> Result {
         tour.step("2. the user pays (simulated); the notify endpoint verifies the raw request");
         let acknowledged = match provider {
             miniapp::payment::Provider::WechatPay => {
-                tour.sim.pay_order(out_trade_no).await?.acknowledged
+                tour.sim
+                    .pay_wechatpay_order(out_trade_no)
+                    .await?
+                    .acknowledged
             }
             _ => tour
                 .sim
@@ -726,7 +729,7 @@ async fn payment(tour: &mut Tour<'_>) -> Result {
         let acknowledged = match provider {
             miniapp::payment::Provider::WechatPay => {
                 tour.sim
-                    .settle_refund(out_refund_no, RefundOutcome::Success)
+                    .settle_wechatpay_refund(out_refund_no, RefundOutcome::Success)
                     .await?
                     .acknowledged
             }

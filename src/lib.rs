@@ -30,3 +30,32 @@ pub mod fixtures {
 }
 
 pub use runtime::{Error, Media, RetryPolicy, Secret};
+
+/// What generated code (and the simulator) needs from the runtime and users do not:
+/// the endpoint and platform contract, the encode step, envelope decoders, sign
+/// schemes, constraint checks, and serde as the runtime depends on it. Not a public
+/// API: it changes whenever the generator does.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle};
+    pub use crate::runtime::execute::{
+        fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
+    };
+    pub use crate::runtime::signers::{InfallibleSigner, Signer};
+    pub use crate::runtime::{beijing_time, lenient, raw_json, validate, xml};
+    pub use crate::runtime::{
+        bounded_message, decode_indexed_text_fields, decode_json, decode_text_fields, form_text,
+        push_path_segment, Auth, BodyKind, BodyLimits, CallOptions, CodeType, Core, Endpoint,
+        EndpointInfo, Execute, FromCode, Hosts, HttpMethod, IndexedList, Multipart, MultipartValue,
+        Platform, Query, RawResponse, Response, ResponseKind, SandboxKey, StructuredResponse,
+        TokenFields, TokenMode, Transport, WireBody, WireRequest,
+    };
+    pub use crate::token::AccessToken;
+    pub use serde;
+    pub use serde_json;
+
+    /// Serde adapters of amounts in yuan text (the schema's `money_yuan`).
+    pub mod money {
+        pub use crate::runtime::money::serde::{signed_yuan, signed_yuan_opt, yuan, yuan_opt};
+    }
+}

@@ -154,7 +154,7 @@ async fn jscode2sessionkey_goes_to_the_spapi_host_and_the_rest_to_openapi() {
         .base_url(openapi.uri())
         .host_url("spapi", spapi.uri())
         .build();
-    assert_eq!(bd.transport().host_url("spapi"), Some(spapi.uri().as_str()));
+    assert_eq!(bd.host_url("spapi"), Some(spapi.uri().as_str()));
     bd.auth()
         .jscode2_session_key(Jscode2SessionKeyRequest::new("c"))
         .await
@@ -172,9 +172,9 @@ async fn jscode2sessionkey_goes_to_the_spapi_host_and_the_rest_to_openapi() {
 #[test]
 fn default_hosts_are_the_documented_ones() {
     let bd = Client::new(APP_KEY, APP_SECRET);
-    assert_eq!(bd.transport().base_url(), "https://openapi.baidu.com");
+    assert_eq!(bd.base_url(), "https://openapi.baidu.com");
     assert_eq!(
-        bd.transport().host_url("spapi"),
+        bd.host_url("spapi"),
         Some("https://spapi.baidu.com")
     );
     assert_eq!(

@@ -290,7 +290,7 @@ fn hosts_and_sandbox_come_from_the_schema() {
     let production = Client::new("M100", KEY);
     assert_eq!(production.base_url(), "https://gateway.example.com");
     assert_eq!(
-        production.transport().host_url("files"),
+        production.host_url("files"),
         Some("https://files.example.com")
     );
     assert_eq!(production.merchant_id(), "M100");
@@ -298,7 +298,7 @@ fn hosts_and_sandbox_come_from_the_schema() {
     let sandbox = Client::builder("M100", KEY).sandbox().build();
     assert_eq!(sandbox.base_url(), "https://sandbox.example.com");
     assert_eq!(
-        sandbox.transport().host_url("files"),
+        sandbox.host_url("files"),
         Some("https://sandbox.example.com")
     );
     assert!(!format!("{sandbox:?}").contains(KEY));

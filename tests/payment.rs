@@ -126,7 +126,7 @@ async fn wechat_pay_purchase_payment_refund_and_bills() {
         let OrderInfo::WechatMiniProgram(params) = &info else {
             panic!("{info:?}")
         };
-        let order = sim.order(no).unwrap();
+        let order = sim.wechatpay_order(no).unwrap();
         assert_eq!(params.package, format!("prepay_id={}", order.prepay_id));
         assert_eq!(order.total_fee, 1200);
         assert_eq!(
@@ -178,7 +178,10 @@ async fn wechat_pay_purchase_payment_refund_and_bills() {
             (app.partnerid.as_str(), app.package.as_str()),
             (MCH_ID, "Sign=WXPay")
         );
-        assert_eq!(app.prepayid, sim.order("FACADE-WX-APP").unwrap().prepay_id);
+        assert_eq!(
+            app.prepayid,
+            sim.wechatpay_order("FACADE-WX-APP").unwrap().prepay_id
+        );
 
         // What the provider needs is checked before anything is sent.
         let sent = sim.requests().len();
@@ -206,7 +209,7 @@ async fn wechat_pay_purchase_payment_refund_and_bills() {
         );
 
         // Paid: the notification arrives, verifies from the raw request, is acknowledged.
-        let notified = sim.pay_order(no).await.unwrap();
+        let notified = sim.pay_wechatpay_order(no).await.unwrap();
         assert!(notified.acknowledged, "{notified:?}");
         let received = last(&log);
         let Ok(Notification::Payment(paid)) = &received.verified else {
@@ -295,7 +298,7 @@ async fn wechat_pay_purchase_payment_refund_and_bills() {
 
         // The refund settles: the encrypted notification reaches the same server.
         let settled = sim
-            .settle_refund("FACADE-WX-R1", RefundOutcome::Success)
+            .settle_wechatpay_refund("FACADE-WX-R1", RefundOutcome::Success)
             .await
             .unwrap();
         assert!(settled.acknowledged, "{settled:?}");
@@ -324,7 +327,7 @@ async fn wechat_pay_purchase_payment_refund_and_bills() {
         assert_eq!(query.refund_list.unwrap()[0].refund_status, "SUCCESS");
 
         // The day's bill and fund flow, as text and parsed.
-        let date = &sim.order(no).unwrap().time_end.unwrap()[..8];
+        let date = &sim.wechatpay_order(no).unwrap().time_end.unwrap()[..8];
         let bill = pay.download_bill(date, None).await.unwrap();
         assert!(bill.content.contains(no), "{}", bill.content);
         assert!(bill.parsed.rows.iter().any(|r| r.out_trade_no == no));
@@ -397,7 +400,12 @@ async fn wechat_pay_notifications_are_refused_with_the_reason() {
         )
         .await
         .unwrap();
-        assert!(sim.pay_order("FACADE-WX-9").await.unwrap().acknowledged);
+        assert!(
+            sim.pay_wechatpay_order("FACADE-WX-9")
+                .await
+                .unwrap()
+                .acknowledged
+        );
         let genuine = last(&log);
         let mut whole = http::Request::new(genuine.body.clone());
         *whole.headers_mut() = genuine.headers.clone();

@@ -554,7 +554,7 @@ async fn wrong_secret_is_refused_with_the_documented_code() {
             .code2_session(Code2SessionRequest::new("c"))
             .await
             .unwrap_err();
-        assert_eq!(err.api().map(|e| e.code()), Some(40125));
+        assert_eq!(err.api().map(|e| e.code()), Some(Code::Int(40125)));
         // Nothing secret in the log.
         let shown = format!("{:?}", sim.requests());
         assert!(!shown.contains("not-the-secret") && !shown.contains(DEFAULT_SECRET));
@@ -1213,7 +1213,11 @@ mod baidu {
                 .jscode2_session_key(Jscode2SessionKeyRequest::new("c"))
                 .await
                 .unwrap_err();
-            assert_eq!(err.api().map(|e| e.code()), Some(10010100), "{err}");
+            assert_eq!(
+                err.api().map(|e| e.code()),
+                Some(Code::Int(10010100)),
+                "{err}"
+            );
 
             // A token the simulator never issued (a WeChat one, say): errno 110.
             let err = client(&sim, APP_SECRET)
@@ -1222,7 +1226,7 @@ mod baidu {
                 .access_token("made-up")
                 .await
                 .unwrap_err();
-            assert_eq!(err.api().map(|e| e.code()), Some(110), "{err}");
+            assert_eq!(err.api().map(|e| e.code()), Some(Code::Int(110)), "{err}");
             let shown = format!("{:?}", sim.requests());
             assert!(!shown.contains("not-the-secret") && !shown.contains(APP_SECRET));
         })
@@ -1370,7 +1374,11 @@ mod jucai {
             sim.fail_next("jucai:auth.auth2OpenId", 500, 1);
             for expected in [100001, 500] {
                 let err = jc.auth().auth2_open_id(request()).await.unwrap_err();
-                assert_eq!(err.api().map(|e| e.code()), Some(expected), "{err}");
+                assert_eq!(
+                    err.api().map(|e| e.code()),
+                    Some(Code::Int(expected)),
+                    "{err}"
+                );
                 assert_eq!(err.endpoint(), "auth.auth2OpenId");
             }
             jc.auth().auth2_open_id(request()).await.unwrap();

@@ -16,7 +16,7 @@ use miniapp::alipay::{reply_fail, reply_success, Client, TradeNotification};
 use miniapp::crypto::rsa::PublicKey;
 use miniapp::runtime::raw_json::member;
 use miniapp::simulator::alipay::{
-    SteerError, ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY, INVALID_AUTH_CODE,
+    AlipaySteerError, ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY, INVALID_AUTH_CODE,
     SIMULATED_BUYER_ID,
 };
 use miniapp::simulator::{Simulator, DEFAULT_ALIPAY_APP_ID};
@@ -248,7 +248,7 @@ async fn a_trade_is_paid_notified_refunded_in_parts_and_closed() {
         assert!(paid.fund_bill_list.unwrap().contains("88.88"));
         assert_eq!(
             sim.pay_alipay_trade("order_1").await.unwrap_err(),
-            SteerError::NotPayable {
+            AlipaySteerError::NotPayable {
                 out_trade_no: "order_1".into(),
                 status: "TRADE_SUCCESS".into()
             }
@@ -345,7 +345,7 @@ async fn a_trade_is_paid_notified_refunded_in_parts_and_closed() {
         assert!(refunded.gmt_refund.is_some());
         assert_eq!(
             sim.notify_alipay_refund("order_1", "r7").await.unwrap_err(),
-            SteerError::UnknownRefund {
+            AlipaySteerError::UnknownRefund {
                 out_trade_no: "order_1".into(),
                 out_request_no: "r7".into()
             }
@@ -482,7 +482,7 @@ async fn cancel_close_and_finish_rules() {
         create("finished").await.unwrap();
         assert_eq!(
             sim.finish_alipay_trade("finished").unwrap_err(),
-            SteerError::NotFinishable {
+            AlipaySteerError::NotFinishable {
                 out_trade_no: "finished".into(),
                 status: "WAIT_BUYER_PAY".into()
             }
@@ -569,7 +569,7 @@ async fn unknown_trades_answer_their_typed_codes() {
         );
         assert_eq!(
             sim.pay_alipay_trade("nope").await.unwrap_err(),
-            SteerError::UnknownTrade("nope".into())
+            AlipaySteerError::UnknownTrade("nope".into())
         );
     })
     .await;

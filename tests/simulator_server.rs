@@ -241,7 +241,11 @@ async fn health_log_failures_and_tokens_over_http() {
             .code2_session(Code2SessionRequest::new("code-2"))
             .await
             .unwrap_err();
-        assert_eq!(err.api().map(|e| e.code()), Some(40029), "{err}");
+        assert_eq!(
+            err.api().map(|e| e.code()),
+            Some(miniapp::runtime::Code::Int(40029)),
+            "{err}"
+        );
         wx.auth()
             .code2_session(Code2SessionRequest::new("code-3"))
             .await

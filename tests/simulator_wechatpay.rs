@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::routing::post;
 use miniapp::runtime::xml::parse_flat;
 use miniapp::runtime::{ClientIdentity, Error};
-use miniapp::simulator::wechatpay::{RefundOutcome, SteerError};
+use miniapp::simulator::wechatpay::{RefundOutcome, WechatPaySteerError};
 use miniapp::simulator::{Simulator, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
 use miniapp::wechatpay::pay::*;
 use miniapp::wechatpay::{
@@ -264,7 +264,7 @@ async fn an_order_is_paid_refunded_billed_and_booked() {
         assert_eq!(unpaid.total_fee, Some(888));
 
         // Paid: the merchant verifies the signed notification with its client.
-        let notified = sim.pay_order("SIM-1001").await.unwrap();
+        let notified = sim.pay_wechatpay_order("SIM-1001").await.unwrap();
         assert!(notified.acknowledged, "{notified:?}");
         assert_eq!(
             (notified.status, notified.url.as_str()),
@@ -297,7 +297,7 @@ async fn an_order_is_paid_refunded_billed_and_booked() {
         );
         let time_end = paid.time_end.clone().unwrap();
         assert_eq!(
-            sim.order("SIM-1001").unwrap().time_end,
+            sim.wechatpay_order("SIM-1001").unwrap().time_end,
             Some(time_end.clone())
         );
         let err = pay
@@ -333,7 +333,7 @@ async fn an_order_is_paid_refunded_billed_and_booked() {
         assert_eq!(refunding.trade_state, TradeState::Refund);
 
         let settled = sim
-            .settle_refund("SIM-R-1", RefundOutcome::Success)
+            .settle_wechatpay_refund("SIM-R-1", RefundOutcome::Success)
             .await
             .unwrap();
         assert!(settled.acknowledged, "{settled:?}");
@@ -365,11 +365,11 @@ async fn an_order_is_paid_refunded_billed_and_booked() {
             Some("支付用户的零钱")
         );
         assert!(refunds[0].refund_success_time.is_some());
-        assert_eq!(sim.order("SIM-1001").unwrap().refunded_fee, 300);
+        assert_eq!(sim.wechatpay_order("SIM-1001").unwrap().refunded_fee, 300);
 
         // The day's bill has the payment (and the refund, unless midnight came between).
         let date = &time_end[..8];
-        let refund_day = sim.refund("SIM-R-1").unwrap().requested_at[..8].to_owned();
+        let refund_day = sim.wechatpay_refund("SIM-R-1").unwrap().requested_at[..8].to_owned();
         let bill = pay
             .download_bill(DownloadBillRequest::new(date))
             .await
@@ -515,7 +515,7 @@ async fn request_signs_are_checked_and_answers_signed_in_kind() {
             Some(OrderQueryError::Other { code, message }) => {
                 panic!("unexpected {code} {message}")
             }
-            Some(e) => assert_eq!((e.code(), e.message()), ("FAIL", "签名错误")),
+            Some(e) => assert_eq!((e.code(), e.message()), ("FAIL".into(), "签名错误")),
             None => panic!("not an API error"),
         }
         let shown = format!("{sim:?} {:?}", sim.requests());
@@ -541,7 +541,7 @@ async fn an_hmac_sha256_client_is_answered_and_notified_in_hmac_sha256() {
             .body_text
             .unwrap()
             .contains("<sign_type><![CDATA[HMAC-SHA256]]></sign_type>"));
-        let notified = sim.pay_order("SIM-H-1").await.unwrap();
+        let notified = sim.pay_wechatpay_order("SIM-H-1").await.unwrap();
         assert!(notified.acknowledged, "{notified:?}");
         let sent: BTreeMap<_, _> = parse_flat(notified.sent.as_bytes())
             .unwrap()
@@ -557,7 +557,7 @@ async fn an_hmac_sha256_client_is_answered_and_notified_in_hmac_sha256() {
             .unified_order(order("SIM-H-2", 2, &format!("{picky}/refund")))
             .await
             .unwrap();
-        let refused = sim.pay_order("SIM-H-2").await.unwrap();
+        let refused = sim.pay_wechatpay_order("SIM-H-2").await.unwrap();
         assert!(
             !refused.acknowledged && refused.status == Some(200),
             "{refused:?}"
@@ -568,7 +568,7 @@ async fn an_hmac_sha256_client_is_answered_and_notified_in_hmac_sha256() {
             [Seen::Rejected(reason)] if reason.contains("req_info")
         ));
         assert_eq!(
-            sim.order("SIM-H-2").unwrap().trade_state,
+            sim.wechatpay_order("SIM-H-2").unwrap().trade_state,
             TradeState::Success
         );
         // Nobody listening: no status.
@@ -576,7 +576,7 @@ async fn an_hmac_sha256_client_is_answered_and_notified_in_hmac_sha256() {
             .unified_order(order("SIM-H-3", 3, "http://127.0.0.1:9/closed"))
             .await
             .unwrap();
-        let lost = sim.pay_order("SIM-H-3").await.unwrap();
+        let lost = sim.pay_wechatpay_order("SIM-H-3").await.unwrap();
         assert!(lost.status.is_none() && !lost.acknowledged, "{lost:?}");
     })
     .await;
@@ -660,19 +660,21 @@ async fn unknown_orders_and_refunds_are_refused() {
         let refunded = pay.pay().refund(refund("SIM-R-X", "SIM-NOPE", 1, 1)).await;
         assert_eq!(code(refunded), "ORDERNOTEXIST");
         assert_eq!(
-            sim.pay_order("SIM-NOPE").await.unwrap_err(),
-            SteerError::UnknownOrder("SIM-NOPE".into())
+            sim.pay_wechatpay_order("SIM-NOPE").await.unwrap_err(),
+            WechatPaySteerError::UnknownOrder("SIM-NOPE".into())
         );
-        let settle = sim.settle_refund("SIM-R-X", RefundOutcome::Success).await;
+        let settle = sim
+            .settle_wechatpay_refund("SIM-R-X", RefundOutcome::Success)
+            .await;
         assert_eq!(
             settle.unwrap_err(),
-            SteerError::UnknownRefund("SIM-R-X".into())
+            WechatPaySteerError::UnknownRefund("SIM-R-X".into())
         );
         let bill = pay
             .download_bill(DownloadBillRequest::new("20200101"))
             .await;
         match bill.unwrap_err().into_api() {
-            Some(e) => assert_eq!((e.code(), e.message()), ("FAIL", "No Bill Exist")),
+            Some(e) => assert_eq!((e.code(), e.message()), ("FAIL".into(), "No Bill Exist")),
             None => panic!("not an API error"),
         }
     })
@@ -733,7 +735,7 @@ async fn orders_are_placed_once_and_refunds_stay_within_what_was_paid() {
             .refund(refund("SIM-R-0", "SIM-O-1", 100, 10))
             .await;
         assert_eq!(code(unpaid), "ERROR");
-        sim.pay_order("SIM-O-1").await.unwrap();
+        sim.pay_wechatpay_order("SIM-O-1").await.unwrap();
         let r1 = pay
             .pay()
             .refund(refund("SIM-R-1", "SIM-O-1", 100, 60))
@@ -765,23 +767,29 @@ async fn orders_are_placed_once_and_refunds_stay_within_what_was_paid() {
         ));
         // A refund the bank refused gives its amount back.
         let failed = sim
-            .settle_refund("SIM-R-1", RefundOutcome::Failed)
+            .settle_wechatpay_refund("SIM-R-1", RefundOutcome::Failed)
             .await
             .unwrap();
         assert!(!failed.acknowledged);
         assert_eq!(
-            sim.refund("SIM-R-1").unwrap().refund_status,
+            sim.wechatpay_refund("SIM-R-1").unwrap().refund_status,
             RefundStatus::Change
         );
-        let again = sim.settle_refund("SIM-R-1", RefundOutcome::Success).await;
-        assert!(matches!(again, Err(SteerError::Settled { .. })));
+        let again = sim
+            .settle_wechatpay_refund("SIM-R-1", RefundOutcome::Success)
+            .await;
+        assert!(matches!(again, Err(WechatPaySteerError::Settled { .. })));
         pay.pay()
             .refund(refund("SIM-R-2", "SIM-O-1", 100, 100))
             .await
             .unwrap();
-        let statuses: Vec<_> = sim.refunds().into_iter().map(|r| r.refund_status).collect();
+        let statuses: Vec<_> = sim
+            .wechatpay_refunds()
+            .into_iter()
+            .map(|r| r.refund_status)
+            .collect();
         assert_eq!(statuses, [RefundStatus::Change, RefundStatus::Processing]);
-        assert_eq!(sim.orders().len(), 2);
+        assert_eq!(sim.wechatpay_orders().len(), 2);
     })
     .await;
 }
@@ -824,7 +832,7 @@ async fn the_sandbox_key_is_accepted_once_issued() {
             .unified_order(order("SIM-S", 7, &format!("{shop}/pay")))
             .await
             .unwrap();
-        assert!(sim.pay_order("SIM-S").await.unwrap().acknowledged);
+        assert!(sim.pay_wechatpay_order("SIM-S").await.unwrap().acknowledged);
         assert!(matches!(&seen.lock().unwrap()[..], [Seen::Paid(_)]));
         // The production key still works.
         let production = client(&sim);
@@ -853,7 +861,12 @@ async fn a_sandbox_client_fetches_the_key_and_pays_with_it() {
             placed.await.unwrap();
         }
         assert_eq!(sim.count("sandbox.getSignKey"), 1);
-        assert!(sim.pay_order("SIM-SB1").await.unwrap().acknowledged);
+        assert!(
+            sim.pay_wechatpay_order("SIM-SB1")
+                .await
+                .unwrap()
+                .acknowledged
+        );
         assert!(matches!(&seen.lock().unwrap()[..], [Seen::Paid(_)]));
         let paid = sandbox.pay().order_query(by_no("SIM-SB1")).await.unwrap();
         assert_eq!(paid.trade_state, TradeState::Success);

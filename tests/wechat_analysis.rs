@@ -740,7 +740,7 @@ async fn every_common_errcode_maps_to_its_variant() {
         assert!(is_variant(api), "{code} mapped to {api:?}");
         assert_eq!(
             (api.code(), api.message()),
-            (code, format!("msg {code}").as_str())
+            (code.into(), format!("msg {code}").as_str())
         );
         assert!(err.to_string().contains(api.description()), "{err}");
     }

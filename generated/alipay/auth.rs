@@ -56,8 +56,8 @@ impl<'a> Auth<'a> {
 /// Request of `auth.code2Session`: 换取授权访问令牌:用 my.getAuthCode 获取的授权码 code 换取 user_id / open_id 与 access_token
 ///
 /// **Unconfirmed:** The docs type expires_in and re_expires_in as String (example "3600"); live answers are believed to carry JSON numbers, so both spellings should decode as the i64 declared here. Failures of this method (e.g. isv.code-invalid with code 40002) are reported under `error_response` rather than `alipay_system_oauth_token_response`, signed the same way. The error table is the one published for the method (shared by both grant types); older pages name `isv.invalid-app-id` where the current one names `isv.unmatched-app-id`.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionRequest {
     /// 授权码,用户对应用授权后得到。本参数在 grant_type 为 authorization_code 时必填
     ///
@@ -71,8 +71,8 @@ impl Code2SessionRequest {
     }
 }
 /// Response of `auth.code2Session`: 换取授权访问令牌:用 my.getAuthCode 获取的授权码 code 换取 user_id / open_id 与 access_token
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionResponse {
     /// 支付宝用户的唯一标识。以2088开头的16位数字。新应用开启 open_id 后不再返回,以 open_id 代替
     ///
@@ -100,7 +100,7 @@ pub struct Code2SessionResponse {
     #[serde(
         alias = "expiresIn",
         default,
-        deserialize_with = "crate::runtime::lenient::int_opt"
+        deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
@@ -114,7 +114,7 @@ pub struct Code2SessionResponse {
     #[serde(
         alias = "reExpiresIn",
         default,
-        deserialize_with = "crate::runtime::lenient::int_opt"
+        deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
@@ -128,7 +128,7 @@ pub struct Code2SessionResponse {
     #[serde(alias = "authTokenType", default)]
     pub auth_token_type: Option<String>,
 }
-impl crate::runtime::StructuredResponse for Code2SessionResponse {}
+impl crate::__private::StructuredResponse for Code2SessionResponse {}
 /// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -167,23 +167,62 @@ pub enum Code2SessionError {
     Other { code: String, message: String },
 }
 impl Code2SessionError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::UnknownError { .. } => "isp.unknow-error",
-            Self::CodeInvalid { .. } => "isv.code-invalid",
-            Self::GrantTypeInvalid { .. } => "isv.grant-type-invalid",
-            Self::RefreshTokenInvalid { .. } => "isv.refresh-token-invalid",
-            Self::RefreshTokenTimeOut { .. } => "isv.refresh-token-time-out",
-            Self::RefreshedTokenInvalid { .. } => "isv.refreshed-token-invalid",
-            Self::UnmatchedAppId { .. } => "isv.unmatched-app-id",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::UnknownError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isp.unknow-error"))
+            }
+            Self::CodeInvalid { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isv.code-invalid"))
+            }
+            Self::GrantTypeInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+                )
+            }
+            Self::RefreshTokenInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
+                )
+            }
+            Self::RefreshTokenTimeOut { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
+                )
+            }
+            Self::RefreshedTokenInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
+                )
+            }
+            Self::UnmatchedAppId { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -265,7 +304,7 @@ impl std::fmt::Display for Code2SessionError {
 impl std::error::Error for Code2SessionError {}
 impl crate::runtime::ApiError for Code2SessionError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        Code2SessionError::code(self)
     }
     fn message(&self) -> &str {
         Code2SessionError::message(self)
@@ -277,7 +316,7 @@ impl crate::runtime::ApiError for Code2SessionError {
         false
     }
 }
-impl crate::runtime::FromCode for Code2SessionError {
+impl crate::__private::FromCode for Code2SessionError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -322,15 +361,15 @@ impl crate::runtime::FromCode for Code2SessionError {
         }
     }
 }
-impl crate::runtime::Endpoint for Code2SessionRequest {
+impl crate::__private::Endpoint for Code2SessionRequest {
     const NAME: &'static str = "auth.code2Session";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "authorization_code"),
@@ -406,7 +445,7 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.code;
-            crate::runtime::validate::char_len("code", v, 1usize, 40usize)?;
+            crate::__private::validate::char_len("code", v, 1usize, 40usize)?;
         }
         Ok(())
     }
@@ -414,8 +453,8 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
 /// Request of `auth.refreshToken`: 刷新授权访问令牌:用上次换取令牌时得到的 refresh_token 换取新的 access_token
 ///
 /// **Unconfirmed:** The docs type expires_in and re_expires_in as String (example "3600"); live answers are believed to carry JSON numbers, so both spellings should decode as the i64 declared here. Failures of this method are reported under `error_response` rather than `alipay_system_oauth_token_response`, signed the same way.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefreshTokenRequest {
     /// 刷新令牌,上次换取访问令牌时得到。本参数在 grant_type 为 refresh_token 时必填
     ///
@@ -431,8 +470,8 @@ impl RefreshTokenRequest {
     }
 }
 /// Response of `auth.refreshToken`: 刷新授权访问令牌:用上次换取令牌时得到的 refresh_token 换取新的 access_token
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefreshTokenResponse {
     /// 支付宝用户的唯一标识。以2088开头的16位数字。新应用开启 open_id 后不再返回,以 open_id 代替
     ///
@@ -460,7 +499,7 @@ pub struct RefreshTokenResponse {
     #[serde(
         alias = "expiresIn",
         default,
-        deserialize_with = "crate::runtime::lenient::int_opt"
+        deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
@@ -474,7 +513,7 @@ pub struct RefreshTokenResponse {
     #[serde(
         alias = "reExpiresIn",
         default,
-        deserialize_with = "crate::runtime::lenient::int_opt"
+        deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
@@ -488,7 +527,7 @@ pub struct RefreshTokenResponse {
     #[serde(alias = "authTokenType", default)]
     pub auth_token_type: Option<String>,
 }
-impl crate::runtime::StructuredResponse for RefreshTokenResponse {}
+impl crate::__private::StructuredResponse for RefreshTokenResponse {}
 /// Errors of `auth.refreshToken` ([`RefreshTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -527,23 +566,62 @@ pub enum RefreshTokenError {
     Other { code: String, message: String },
 }
 impl RefreshTokenError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::UnknownError { .. } => "isp.unknow-error",
-            Self::CodeInvalid { .. } => "isv.code-invalid",
-            Self::GrantTypeInvalid { .. } => "isv.grant-type-invalid",
-            Self::RefreshTokenInvalid { .. } => "isv.refresh-token-invalid",
-            Self::RefreshTokenTimeOut { .. } => "isv.refresh-token-time-out",
-            Self::RefreshedTokenInvalid { .. } => "isv.refreshed-token-invalid",
-            Self::UnmatchedAppId { .. } => "isv.unmatched-app-id",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::UnknownError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isp.unknow-error"))
+            }
+            Self::CodeInvalid { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("isv.code-invalid"))
+            }
+            Self::GrantTypeInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+                )
+            }
+            Self::RefreshTokenInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refresh-token-invalid"),
+                )
+            }
+            Self::RefreshTokenTimeOut { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refresh-token-time-out"),
+                )
+            }
+            Self::RefreshedTokenInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.refreshed-token-invalid"),
+                )
+            }
+            Self::UnmatchedAppId { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("isv.unmatched-app-id"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -625,7 +703,7 @@ impl std::fmt::Display for RefreshTokenError {
 impl std::error::Error for RefreshTokenError {}
 impl crate::runtime::ApiError for RefreshTokenError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        RefreshTokenError::code(self)
     }
     fn message(&self) -> &str {
         RefreshTokenError::message(self)
@@ -637,7 +715,7 @@ impl crate::runtime::ApiError for RefreshTokenError {
         false
     }
 }
-impl crate::runtime::FromCode for RefreshTokenError {
+impl crate::__private::FromCode for RefreshTokenError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -682,15 +760,15 @@ impl crate::runtime::FromCode for RefreshTokenError {
         }
     }
 }
-impl crate::runtime::Endpoint for RefreshTokenRequest {
+impl crate::__private::Endpoint for RefreshTokenRequest {
     const NAME: &'static str = "auth.refreshToken";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "refresh_token"),
@@ -767,7 +845,7 @@ impl crate::runtime::Endpoint for RefreshTokenRequest {
         {
             let v = &self.refresh_token;
             let v = v.expose();
-            crate::runtime::validate::char_len("refresh_token", v, 1usize, 40usize)?;
+            crate::__private::validate::char_len("refresh_token", v, 1usize, 40usize)?;
         }
         Ok(())
     }

@@ -8,17 +8,17 @@ pub mod trade;
 /// 支付宝开放平台 API(小程序) — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Alipay;
-impl crate::runtime::Platform for Alipay {
+impl crate::__private::Platform for Alipay {
     const NAME: &'static str = "alipay";
-    const HOSTS: crate::runtime::Hosts = crate::runtime::Hosts {
+    const HOSTS: crate::__private::Hosts = crate::__private::Hosts {
         production: PRODUCTION_HOST,
         sandbox: SANDBOX_HOST,
         named: &[],
     };
-    const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
-    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
-    const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[];
-    type Decoder = crate::runtime::envelopes::Alipay;
+    const ENVELOPE: crate::__private::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
+    const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
+    type Decoder = crate::__private::envelopes::Alipay;
     type Signer = crate::runtime::signers::AlipayRsa2;
 }
 /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
@@ -108,16 +108,31 @@ pub enum CommonError {
     Other { code: String, message: String },
 }
 impl CommonError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -173,7 +188,7 @@ impl std::fmt::Display for CommonError {
 impl std::error::Error for CommonError {}
 impl crate::runtime::ApiError for CommonError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CommonError::code(self)
     }
     fn message(&self) -> &str {
         CommonError::message(self)
@@ -185,7 +200,7 @@ impl crate::runtime::ApiError for CommonError {
         false
     }
 }
-impl crate::runtime::FromCode for CommonError {
+impl crate::__private::FromCode for CommonError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -216,8 +231,8 @@ pub const PRODUCTION_HOST: &str = "https://openapi.alipay.com";
 /// The platform's sandbox host, where it has one.
 pub const SANDBOX_HOST: Option<&str> = Some("https://openapi-sandbox.dl.alipaydev.com");
 /// How this platform reports success and failure (the schema's `envelope`).
-pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
-    style: crate::runtime::EnvelopeStyle::Alipay,
+pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
+    style: crate::__private::EnvelopeStyle::Alipay,
     code: "code",
     message: "msg",
     code_alias: None,
@@ -234,117 +249,117 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     operation: Some("method"),
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
-pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
-    crate::runtime::EndpointInfo {
-        name: <auth::Code2SessionRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::Code2SessionRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::Code2SessionRequest as crate::runtime::Endpoint>::PATH,
+pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
+    crate::__private::EndpointInfo {
+        name: <auth::Code2SessionRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::Code2SessionRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::Code2SessionRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["code"],
-        errors: <auth::Code2SessionRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::Code2SessionRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::Code2SessionRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::Code2SessionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::Code2SessionRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::Code2SessionRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::RefreshTokenRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::RefreshTokenRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::RefreshTokenRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["refresh_token"],
-        errors: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::RefreshTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::RefreshTokenRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::RefreshTokenRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::RefreshTokenRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::RefreshTokenRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::CreateRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::CreateRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::CreateRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::CreateRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::CreateRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::CreateRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["out_trade_no", "total_amount", "subject"],
-        errors: <trade::CreateRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::CreateRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::CreateRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::CreateRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::CreateRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::CreateRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::CreateRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::CreateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::QueryRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::QueryRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::QueryRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::QueryRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::QueryRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::QueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <trade::QueryRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::QueryRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::QueryRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::QueryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::QueryRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::QueryRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::QueryRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::CloseRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::CloseRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::CloseRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::CloseRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::CloseRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::CloseRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <trade::CloseRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::CloseRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::CloseRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::CloseRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::CloseRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::CloseRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::CloseRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::CloseRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::CancelRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::CancelRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::CancelRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::CancelRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::CancelRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::CancelRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <trade::CancelRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::CancelRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::CancelRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::CancelRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::CancelRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::CancelRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::CancelRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::CancelRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::RefundRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::RefundRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::RefundRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::RefundRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::RefundRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::RefundRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["refund_amount"],
-        errors: <trade::RefundRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::RefundRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::RefundRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::RefundRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::RefundRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::RefundRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::RefundRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <trade::RefundQueryRequest as crate::runtime::Endpoint>::NAME,
-        method: <trade::RefundQueryRequest as crate::runtime::Endpoint>::METHOD,
-        path: <trade::RefundQueryRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <trade::RefundQueryRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::RefundQueryRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::RefundQueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["out_request_no"],
-        errors: <trade::RefundQueryRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <trade::RefundQueryRequest as crate::runtime::Endpoint>::AUTH,
-        host: <trade::RefundQueryRequest as crate::runtime::Endpoint>::HOST,
-        constants: <trade::RefundQueryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <trade::RefundQueryRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <trade::RefundQueryRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::RefundQueryRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

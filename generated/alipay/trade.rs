@@ -125,8 +125,8 @@ impl<'a> Trade<'a> {
 /// Request of `trade.create`: 统一收单交易创建接口:创建交易,返回 trade_no 供小程序 my.tradePay 调起支付
 ///
 /// **Unconfirmed:** The first 16 errors (ACQ.SYSTEM_ERROR … ACQ.SUB_MERCHANT_TYPE_INVALID) carry the 错误描述 and 解决方案 of the published alipay.trade.create table; the remaining codes, from ACQ.SECONDARY_MERCHANT_STATUS_ERROR on, are listed with their 错误描述 only, as the current mini-program page's table, whose 解决方案 texts could not be confirmed. Whether the mini-program page marks product_code (JSAPI_PAY) and op_app_id 必选 could not be confirmed; they are optional here. Length limits: total_amount and the two discount amounts are price(11) on the current page (price(9) on older ones).
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CreateRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
@@ -140,7 +140,7 @@ pub struct CreateRequest {
     /// 订单总金额。单位为元,精确到小数点后两位,取值范围:[0.01,100000000](本 SDK 中为分)。如果同时传入了【可打折金额】、【不可打折金额】和【订单总金额】,则必须满足如下条件:【订单总金额】=【可打折金额】+【不可打折金额】
     ///
     /// Wire name `total_amount`; cloud-call name `totalAmount`.
-    #[serde(with = "crate::runtime::money::serde::yuan")]
+    #[serde(with = "crate::__private::money::yuan")]
     pub total_amount: i64,
     /// 订单标题。注意:不可使用特殊字符,如 /,=,& 等
     ///
@@ -191,7 +191,7 @@ pub struct CreateRequest {
     /// Wire name `discountable_amount`; cloud-call name `discountableAmount`.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub discountable_amount: Option<i64>,
     /// 不可打折金额。不参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果订单金额全部参与优惠计算,则【可打折金额】和【不可打折金额】都无需传入
@@ -199,7 +199,7 @@ pub struct CreateRequest {
     /// Wire name `undiscountable_amount`; cloud-call name `undiscountableAmount`.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub undiscountable_amount: Option<i64>,
     /// 订单包含的商品列表信息,json格式
@@ -361,8 +361,8 @@ impl CreateRequest {
     }
 }
 /// Response of `trade.create`: 统一收单交易创建接口:创建交易,返回 trade_no 供小程序 my.tradePay 调起支付
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CreateResponse {
     /// 商户订单号
     ///
@@ -375,7 +375,7 @@ pub struct CreateResponse {
     #[serde(alias = "tradeNo")]
     pub trade_no: String,
 }
-impl crate::runtime::StructuredResponse for CreateResponse {}
+impl crate::__private::StructuredResponse for CreateResponse {}
 /// Errors of `trade.create` ([`CreateRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -488,86 +488,259 @@ pub enum CreateError {
     Other { code: String, message: String },
 }
 impl CreateError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::AccessForbidden { .. } => "ACQ.ACCESS_FORBIDDEN",
-            Self::BeyondPerReceiptSingleRestriction { .. } => {
-                "ACQ.BEYOND_PER_RECEIPT_SINGLE_RESTRICTION"
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
             }
-            Self::BuyerEnableStatusForbid { .. } => "ACQ.BUYER_ENABLE_STATUS_FORBID",
-            Self::BuyerNotExist { .. } => "ACQ.BUYER_NOT_EXIST",
-            Self::BuyerSellerEqual { .. } => "ACQ.BUYER_SELLER_EQUAL",
-            Self::ContextInconsistent { .. } => "ACQ.CONTEXT_INCONSISTENT",
-            Self::CustomerValidateError { .. } => "ACQ.CUSTOMER_VALIDATE_ERROR",
-            Self::DefaultSettleRuleNotExist { .. } => "ACQ.DEFAULT_SETTLE_RULE_NOT_EXIST",
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::AccessForbidden { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ACCESS_FORBIDDEN"),
+                )
+            }
+            Self::BeyondPerReceiptSingleRestriction { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.BEYOND_PER_RECEIPT_SINGLE_RESTRICTION",
+                    ),
+                )
+            }
+            Self::BuyerEnableStatusForbid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_ENABLE_STATUS_FORBID"),
+                )
+            }
+            Self::BuyerNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_NOT_EXIST"),
+                )
+            }
+            Self::BuyerSellerEqual { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_SELLER_EQUAL"),
+                )
+            }
+            Self::ContextInconsistent { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CONTEXT_INCONSISTENT"),
+                )
+            }
+            Self::CustomerValidateError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CUSTOMER_VALIDATE_ERROR"),
+                )
+            }
+            Self::DefaultSettleRuleNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.DEFAULT_SETTLE_RULE_NOT_EXIST"),
+                )
+            }
             Self::ErrorBuyerCertifyLevelLimit { .. } => {
-                "ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT"),
+                )
             }
             Self::ErrorSellerCertifyLevelLimit { .. } => {
-                "ACQ.ERROR_SELLER_CERTIFY_LEVEL_LIMIT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ERROR_SELLER_CERTIFY_LEVEL_LIMIT"),
+                )
             }
-            Self::ExistForbiddenWord { .. } => "ACQ.EXIST_FORBIDDEN_WORD",
-            Self::IllegalArgument { .. } => "ACQ.ILLEGAL_ARGUMENT",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::InvalidReceiveAccount { .. } => "ACQ.INVALID_RECEIVE_ACCOUNT",
-            Self::InvalidStoreId { .. } => "ACQ.INVALID_STORE_ID",
+            Self::ExistForbiddenWord { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.EXIST_FORBIDDEN_WORD"),
+                )
+            }
+            Self::IllegalArgument { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ILLEGAL_ARGUMENT"),
+                )
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::InvalidReceiveAccount { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_RECEIVE_ACCOUNT"),
+                )
+            }
+            Self::InvalidStoreId { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_STORE_ID"),
+                )
+            }
             Self::MerchantPermReceiptDayLimit { .. } => {
-                "ACQ.MERCHANT_PERM_RECEIPT_DAY_LIMIT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_DAY_LIMIT"),
+                )
             }
             Self::MerchantPermReceiptSingleLimit { .. } => {
-                "ACQ.MERCHANT_PERM_RECEIPT_SINGLE_LIMIT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_SINGLE_LIMIT"),
+                )
             }
             Self::MerchantPermReceiptSuspendLimit { .. } => {
-                "ACQ.MERCHANT_PERM_RECEIPT_SUSPEND_LIMIT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.MERCHANT_PERM_RECEIPT_SUSPEND_LIMIT"),
+                )
             }
-            Self::NotSupportPaymentInst { .. } => "ACQ.NOT_SUPPORT_PAYMENT_INST",
+            Self::NotSupportPaymentInst { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.NOT_SUPPORT_PAYMENT_INST"),
+                )
+            }
             Self::NowTimeAfterExpireTimeError { .. } => {
-                "ACQ.NOW_TIME_AFTER_EXPIRE_TIME_ERROR"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.NOW_TIME_AFTER_EXPIRE_TIME_ERROR"),
+                )
             }
-            Self::OpenIdNotTinyApp { .. } => "ACQ.OPEN_ID_NOT_TINY_APP",
-            Self::PartnerError { .. } => "ACQ.PARTNER_ERROR",
-            Self::PayerUnmatched { .. } => "ACQ.PAYER_UNMATCHED",
+            Self::OpenIdNotTinyApp { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.OPEN_ID_NOT_TINY_APP"),
+                )
+            }
+            Self::PartnerError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.PARTNER_ERROR"),
+                )
+            }
+            Self::PayerUnmatched { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.PAYER_UNMATCHED"),
+                )
+            }
             Self::PlatformBusinessAcquireModeMustMerchantId { .. } => {
-                "ACQ.PLATFORM_BUSINESS_ACQUIRE_MODE_MUST_MERCHANT_ID"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.PLATFORM_BUSINESS_ACQUIRE_MODE_MUST_MERCHANT_ID",
+                    ),
+                )
             }
             Self::SecondaryMerchantAlipayAccountInvalid { .. } => {
-                "ACQ.SECONDARY_MERCHANT_ALIPAY_ACCOUNT_INVALID"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.SECONDARY_MERCHANT_ALIPAY_ACCOUNT_INVALID",
+                    ),
+                )
             }
             Self::SecondaryMerchantCardAliasNoInvalid { .. } => {
-                "ACQ.SECONDARY_MERCHANT_CARD_ALIAS_NO_INVALID"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.SECONDARY_MERCHANT_CARD_ALIAS_NO_INVALID",
+                    ),
+                )
             }
-            Self::SecondaryMerchantIdBlank { .. } => "ACQ.SECONDARY_MERCHANT_ID_BLANK",
+            Self::SecondaryMerchantIdBlank { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_ID_BLANK"),
+                )
+            }
             Self::SecondaryMerchantIdInvalid { .. } => {
-                "ACQ.SECONDARY_MERCHANT_ID_INVALID"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_ID_INVALID"),
+                )
             }
             Self::SecondaryMerchantIsvPunishIndirect { .. } => {
-                "ACQ.SECONDARY_MERCHANT_ISV_PUNISH_INDIRECT"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.SECONDARY_MERCHANT_ISV_PUNISH_INDIRECT",
+                    ),
+                )
             }
-            Self::SecondaryMerchantNotMatch { .. } => "ACQ.SECONDARY_MERCHANT_NOT_MATCH",
+            Self::SecondaryMerchantNotMatch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_NOT_MATCH"),
+                )
+            }
             Self::SecondaryMerchantStatusError { .. } => {
-                "ACQ.SECONDARY_MERCHANT_STATUS_ERROR"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SECONDARY_MERCHANT_STATUS_ERROR"),
+                )
             }
-            Self::SellerBeenBlocked { .. } => "ACQ.SELLER_BEEN_BLOCKED",
-            Self::SellerNotExist { .. } => "ACQ.SELLER_NOT_EXIST",
-            Self::StoreInfoInvalid { .. } => "ACQ.STORE_INFO_INVALID",
-            Self::SubGoodsSizeMaxCount { .. } => "ACQ.SUB_GOODS_SIZE_MAX_COUNT",
-            Self::SubMerchantCreateFail { .. } => "ACQ.SUB_MERCHANT_CREATE_FAIL",
-            Self::SubMerchantTypeInvalid { .. } => "ACQ.SUB_MERCHANT_TYPE_INVALID",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TotalFeeExceed { .. } => "ACQ.TOTAL_FEE_EXCEED",
-            Self::TradeBuyerNotMatch { .. } => "ACQ.TRADE_BUYER_NOT_MATCH",
-            Self::TradeHasClose { .. } => "ACQ.TRADE_HAS_CLOSE",
-            Self::TradeHasSuccess { .. } => "ACQ.TRADE_HAS_SUCCESS",
-            Self::TradeSettleError { .. } => "ACQ.TRADE_SETTLE_ERROR",
-            Self::UserLogonIdDup { .. } => "ACQ.USER_LOGONID_DUP",
-            Self::Other { code, .. } => code.as_str(),
+            Self::SellerBeenBlocked { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SELLER_BEEN_BLOCKED"),
+                )
+            }
+            Self::SellerNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SELLER_NOT_EXIST"),
+                )
+            }
+            Self::StoreInfoInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.STORE_INFO_INVALID"),
+                )
+            }
+            Self::SubGoodsSizeMaxCount { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SUB_GOODS_SIZE_MAX_COUNT"),
+                )
+            }
+            Self::SubMerchantCreateFail { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SUB_MERCHANT_CREATE_FAIL"),
+                )
+            }
+            Self::SubMerchantTypeInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SUB_MERCHANT_TYPE_INVALID"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TotalFeeExceed { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TOTAL_FEE_EXCEED"),
+                )
+            }
+            Self::TradeBuyerNotMatch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_BUYER_NOT_MATCH"),
+                )
+            }
+            Self::TradeHasClose { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE"),
+                )
+            }
+            Self::TradeHasSuccess { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_SUCCESS"),
+                )
+            }
+            Self::TradeSettleError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_SETTLE_ERROR"),
+                )
+            }
+            Self::UserLogonIdDup { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.USER_LOGONID_DUP"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -753,7 +926,7 @@ impl std::fmt::Display for CreateError {
 impl std::error::Error for CreateError {}
 impl crate::runtime::ApiError for CreateError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CreateError::code(self)
     }
     fn message(&self) -> &str {
         CreateError::message(self)
@@ -765,7 +938,7 @@ impl crate::runtime::ApiError for CreateError {
         false
     }
 }
-impl crate::runtime::FromCode for CreateError {
+impl crate::__private::FromCode for CreateError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -939,17 +1112,17 @@ impl crate::runtime::FromCode for CreateError {
         }
     }
 }
-impl crate::runtime::Endpoint for CreateRequest {
+impl crate::__private::Endpoint for CreateRequest {
     const NAME: &'static str = "trade.create";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &["notify_url"];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.create"),
@@ -1245,47 +1418,47 @@ impl crate::runtime::Endpoint for CreateRequest {
     type Error = CreateError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         if let Some(v) = &self.notify_url {
-            crate::runtime::validate::char_len("notify_url", v, 0usize, 256usize)?;
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
         }
         {
             let v = &self.out_trade_no;
-            crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
-            crate::runtime::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
         }
         {
             let v = &self.total_amount;
-            crate::runtime::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
+            crate::__private::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
         }
         {
             let v = &self.subject;
-            crate::runtime::validate::char_len("subject", v, 1usize, 256usize)?;
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
         }
         if let Some(v) = &self.product_code {
-            crate::runtime::validate::char_len("product_code", v, 0usize, 64usize)?;
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
         }
         if let Some(v) = &self.op_app_id {
-            crate::runtime::validate::char_len("op_app_id", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len("op_app_id", v, 0usize, 32usize)?;
         }
         if let Some(v) = &self.buyer_id {
-            crate::runtime::validate::char_len("buyer_id", v, 0usize, 28usize)?;
+            crate::__private::validate::char_len("buyer_id", v, 0usize, 28usize)?;
         }
         if let Some(v) = &self.buyer_open_id {
-            crate::runtime::validate::char_len("buyer_open_id", v, 0usize, 128usize)?;
+            crate::__private::validate::char_len("buyer_open_id", v, 0usize, 128usize)?;
         }
         if let Some(v) = &self.seller_id {
-            crate::runtime::validate::char_len("seller_id", v, 0usize, 28usize)?;
+            crate::__private::validate::char_len("seller_id", v, 0usize, 28usize)?;
         }
         if let Some(v) = &self.body {
-            crate::runtime::validate::char_len("body", v, 0usize, 128usize)?;
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
         }
         if let Some(v) = &self.timeout_express {
-            crate::runtime::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
         }
         if let Some(v) = &self.time_expire {
-            crate::runtime::validate::char_len("time_expire", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
         }
         if let Some(v) = &self.discountable_amount {
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "discountable_amount",
                 *v,
                 1i64,
@@ -1293,7 +1466,7 @@ impl crate::runtime::Endpoint for CreateRequest {
             )?;
         }
         if let Some(v) = &self.undiscountable_amount {
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "undiscountable_amount",
                 *v,
                 1i64,
@@ -1301,23 +1474,28 @@ impl crate::runtime::Endpoint for CreateRequest {
             )?;
         }
         if let Some(v) = &self.passback_params {
-            crate::runtime::validate::char_len("passback_params", v, 0usize, 512usize)?;
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
         }
         if let Some(v) = &self.operator_id {
-            crate::runtime::validate::char_len("operator_id", v, 0usize, 28usize)?;
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
         }
         if let Some(v) = &self.store_id {
-            crate::runtime::validate::char_len("store_id", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
         }
         if let Some(v) = &self.terminal_id {
-            crate::runtime::validate::char_len("terminal_id", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len("terminal_id", v, 0usize, 32usize)?;
         }
         Ok(())
     }
 }
 /// Request of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct AppPayRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
@@ -1331,7 +1509,7 @@ pub struct AppPayRequest {
     /// 订单总金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000],金额不能为0(本 SDK 中为分)
     ///
     /// Wire name `total_amount`; cloud-call name `totalAmount`.
-    #[serde(with = "crate::runtime::money::serde::yuan")]
+    #[serde(with = "crate::__private::money::yuan")]
     pub total_amount: i64,
     /// 订单标题。注意:256个字符以内,不可使用特殊字符,如 /,=,& 等
     ///
@@ -1458,23 +1636,23 @@ impl AppPayRequest {
     }
 }
 /// Response of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct AppPayResponse {}
-impl crate::runtime::StructuredResponse for AppPayResponse {}
+impl crate::__private::StructuredResponse for AppPayResponse {}
 /// Errors of `trade.appPay`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type AppPayError = super::CommonError;
-impl crate::runtime::Endpoint for AppPayRequest {
+impl crate::__private::Endpoint for AppPayRequest {
     const NAME: &'static str = "trade.appPay";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &["notify_url"];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.app.pay"),
@@ -1510,45 +1688,55 @@ impl crate::runtime::Endpoint for AppPayRequest {
     type Error = AppPayError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         if let Some(v) = &self.notify_url {
-            crate::runtime::validate::char_len("notify_url", v, 0usize, 256usize)?;
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
         }
         {
             let v = &self.out_trade_no;
-            crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
-            crate::runtime::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
         }
         {
             let v = &self.total_amount;
-            crate::runtime::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
+            crate::__private::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
         }
         {
             let v = &self.subject;
-            crate::runtime::validate::char_len("subject", v, 1usize, 256usize)?;
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
         }
         if let Some(v) = &self.product_code {
-            crate::runtime::validate::char_len("product_code", v, 0usize, 64usize)?;
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
         }
         if let Some(v) = &self.body {
-            crate::runtime::validate::char_len("body", v, 0usize, 128usize)?;
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
         }
         if let Some(v) = &self.time_expire {
-            crate::runtime::validate::char_len("time_expire", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
         }
         if let Some(v) = &self.timeout_express {
-            crate::runtime::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
         }
         if let Some(v) = &self.passback_params {
-            crate::runtime::validate::char_len("passback_params", v, 0usize, 512usize)?;
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
         }
         if let Some(v) = &self.merchant_order_no {
-            crate::runtime::validate::char_len("merchant_order_no", v, 0usize, 32usize)?;
+            crate::__private::validate::char_len(
+                "merchant_order_no",
+                v,
+                0usize,
+                32usize,
+            )?;
         }
         Ok(())
     }
 }
 /// Request of `trade.query`: 统一收单交易查询:按商户订单号或支付宝交易号查询交易状态
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct QueryRequest {
     /// 银行间联模式下有用,其它场景请不要使用;双联通过该参数指定需要查询的交易所属收单机构的pid
     ///
@@ -1587,8 +1775,8 @@ impl QueryRequest {
 /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
 ///
 /// Part of [`QueryRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum QueryOrder {
     /// 按商户订单号查询
@@ -1621,8 +1809,8 @@ impl QueryOrder {
     }
 }
 /// Response of `trade.query`: 统一收单交易查询:按商户订单号或支付宝交易号查询交易状态
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct QueryResponse {
     /// 支付宝交易号。在未生成真实交易时,不返回,需要商户多次调用该接口或支付通知,获取最终的交易号
     ///
@@ -1647,7 +1835,7 @@ pub struct QueryResponse {
     /// 交易的订单金额,单位为元,两位小数(本 SDK 中为分)。该参数的值为支付时传入的total_amount
     ///
     /// Wire name `total_amount`; cloud-call name `totalAmount`.
-    #[serde(alias = "totalAmount", with = "crate::runtime::money::serde::yuan")]
+    #[serde(alias = "totalAmount", with = "crate::__private::money::yuan")]
     pub total_amount: i64,
     /// 标价币种,该参数的值为支付时传入的trans_currency,支持英镑:GBP、港币:HKD、美元:USD、新加坡元:SGD、日元:JPY、加拿大元:CAD、澳元:AUD、欧元:EUR、新西兰元:NZD、韩元:KRW、泰铢:THB、瑞士法郎:CHF、瑞典克朗:SEK、丹麦克朗:DKK、挪威克朗:NOK、马来西亚林吉特:MYR、印尼卢比:IDR、菲律宾比索:PHP、毛里求斯卢比:MUR、以色列新谢克尔:ILS、斯里兰卡卢比:LKR、俄罗斯卢布:RUB、阿联酋迪拉姆:AED、捷克克朗:CZK、南非兰特:ZAR、人民币:CNY、新台币:TWD。当trans_currency 和 settle_currency 不一致时,trans_currency支持人民币:CNY、新台币:TWD
     ///
@@ -1690,17 +1878,13 @@ pub struct QueryResponse {
     #[serde(
         alias = "buyerPayAmount",
         default,
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub buyer_pay_amount: Option<i64>,
     /// 积分支付的金额,单位为元,两位小数(本 SDK 中为分)。该金额代表该笔交易中用户使用积分支付的金额,比如集分宝或者支付宝实时优惠等
     ///
     /// Wire name `point_amount`; cloud-call name `pointAmount`.
-    #[serde(
-        alias = "pointAmount",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "pointAmount", default, with = "crate::__private::money::yuan_opt")]
     pub point_amount: Option<i64>,
     /// 交易中用户支付的可开具发票的金额,单位为元,两位小数(本 SDK 中为分)。该金额代表该笔交易中可以给用户开具发票的金额
     ///
@@ -1708,7 +1892,7 @@ pub struct QueryResponse {
     #[serde(
         alias = "invoiceAmount",
         default,
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub invoice_amount: Option<i64>,
     /// 本次交易打款给卖家的时间(格式 yyyy-MM-dd HH:mm:ss)
@@ -1722,7 +1906,7 @@ pub struct QueryResponse {
     #[serde(
         alias = "receiptAmount",
         default,
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub receipt_amount: Option<i64>,
     /// 商户门店编号
@@ -1766,7 +1950,7 @@ pub struct QueryResponse {
     #[serde(
         alias = "mdiscountAmount",
         default,
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub mdiscount_amount: Option<i64>,
     /// 平台优惠金额。单位:元(本 SDK 中为分)
@@ -1775,7 +1959,7 @@ pub struct QueryResponse {
     #[serde(
         alias = "discountAmount",
         default,
-        with = "crate::runtime::money::serde::yuan_opt"
+        with = "crate::__private::money::yuan_opt"
     )]
     pub discount_amount: Option<i64>,
     /// 交易额外信息,特殊场景下与支付宝约定返回。json格式
@@ -1784,7 +1968,7 @@ pub struct QueryResponse {
     #[serde(alias = "extInfos", default)]
     pub ext_infos: Option<String>,
 }
-impl crate::runtime::StructuredResponse for QueryResponse {}
+impl crate::__private::StructuredResponse for QueryResponse {}
 /// Errors of `trade.query` ([`QueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1815,19 +1999,44 @@ pub enum QueryError {
     Other { code: String, message: String },
 }
 impl QueryError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TradeNotExist { .. } => "ACQ.TRADE_NOT_EXIST",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TradeNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -1893,7 +2102,7 @@ impl std::fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 impl crate::runtime::ApiError for QueryError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        QueryError::code(self)
     }
     fn message(&self) -> &str {
         QueryError::message(self)
@@ -1905,7 +2114,7 @@ impl crate::runtime::ApiError for QueryError {
         false
     }
 }
-impl crate::runtime::FromCode for QueryError {
+impl crate::__private::FromCode for QueryError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -1934,17 +2143,17 @@ impl crate::runtime::FromCode for QueryError {
         }
     }
 }
-impl crate::runtime::Endpoint for QueryRequest {
+impl crate::__private::Endpoint for QueryRequest {
     const NAME: &'static str = "trade.query";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &[];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.query"),
@@ -1994,24 +2203,29 @@ impl crate::runtime::Endpoint for QueryRequest {
     type Error = QueryError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         if let Some(v) = &self.org_pid {
-            crate::runtime::validate::char_len("org_pid", v, 0usize, 16usize)?;
+            crate::__private::validate::char_len("org_pid", v, 0usize, 16usize)?;
         }
         match &self.order {
             QueryOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             QueryOrder::TradeNo { trade_no, .. } => {
                 let v = trade_no;
-                crate::runtime::validate::char_len("trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
         }
         Ok(())
     }
 }
 /// Request of `trade.close`: 统一收单交易关闭接口:关闭未付款的交易
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CloseRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
@@ -2050,8 +2264,8 @@ impl CloseRequest {
 /// 商户订单号与支付宝交易号二选一(同时存在时以 trade_no 为准)
 ///
 /// Part of [`CloseRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum CloseOrder {
     /// 按商户订单号关闭
@@ -2084,8 +2298,8 @@ impl CloseOrder {
     }
 }
 /// Response of `trade.close`: 统一收单交易关闭接口:关闭未付款的交易
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CloseResponse {
     /// 支付宝交易号
     ///
@@ -2098,7 +2312,7 @@ pub struct CloseResponse {
     #[serde(alias = "outTradeNo", default)]
     pub out_trade_no: Option<String>,
 }
-impl crate::runtime::StructuredResponse for CloseResponse {}
+impl crate::__private::StructuredResponse for CloseResponse {}
 /// Errors of `trade.close` ([`CloseRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -2135,22 +2349,59 @@ pub enum CloseError {
     Other { code: String, message: String },
 }
 impl CloseError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::ReasonIllegalStatus { .. } => "ACQ.REASON_ILLEGAL_STATUS",
-            Self::ReasonTradeStatusInvalid { .. } => "ACQ.REASON_TRADE_STATUS_INVALID",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TradeNotExist { .. } => "ACQ.TRADE_NOT_EXIST",
-            Self::TradeStatusError { .. } => "ACQ.TRADE_STATUS_ERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::ReasonIllegalStatus { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_ILLEGAL_STATUS"),
+                )
+            }
+            Self::ReasonTradeStatusInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_STATUS_INVALID"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TradeNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
+                )
+            }
+            Self::TradeStatusError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_STATUS_ERROR"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -2228,7 +2479,7 @@ impl std::fmt::Display for CloseError {
 impl std::error::Error for CloseError {}
 impl crate::runtime::ApiError for CloseError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CloseError::code(self)
     }
     fn message(&self) -> &str {
         CloseError::message(self)
@@ -2240,7 +2491,7 @@ impl crate::runtime::ApiError for CloseError {
         false
     }
 }
-impl crate::runtime::FromCode for CloseError {
+impl crate::__private::FromCode for CloseError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -2280,17 +2531,17 @@ impl crate::runtime::FromCode for CloseError {
         }
     }
 }
-impl crate::runtime::Endpoint for CloseRequest {
+impl crate::__private::Endpoint for CloseRequest {
     const NAME: &'static str = "trade.close";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &["notify_url"];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.close"),
@@ -2358,19 +2609,24 @@ impl crate::runtime::Endpoint for CloseRequest {
     type Error = CloseError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         if let Some(v) = &self.notify_url {
-            crate::runtime::validate::char_len("notify_url", v, 0usize, 256usize)?;
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
         }
         if let Some(v) = &self.operator_id {
-            crate::runtime::validate::char_len("operator_id", v, 0usize, 28usize)?;
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
         }
         match &self.order {
             CloseOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             CloseOrder::TradeNo { trade_no, .. } => {
                 let v = trade_no;
-                crate::runtime::validate::char_len("trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
         }
         Ok(())
@@ -2379,8 +2635,8 @@ impl crate::runtime::Endpoint for CloseRequest {
 /// Request of `trade.cancel`: 统一收单交易撤销接口:支付结果未知或超时时撤销交易(未付款则关闭,已付款则退款)
 ///
 /// **Unconfirmed:** The error table was read from a public mirror of the page; it also lists `AQC.SYSTEM_ERROR` (系统错误,请使用相同的参数再次调用), an evident misspelling of ACQ.SYSTEM_ERROR, which is folded into the ACQ.SYSTEM_ERROR entry here. Whether trade_no and out_trade_no are always present in a successful answer is unconfirmed (older pages mark both 必填; the current one returns trade_no only when the trade was closed or refunded).
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CancelRequest {
     /// 商户订单号与支付宝交易号二选一
     #[serde(flatten)]
@@ -2395,8 +2651,8 @@ impl CancelRequest {
 /// 商户订单号与支付宝交易号二选一
 ///
 /// Part of [`CancelRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum CancelOrder {
     /// 按商户订单号撤销
@@ -2429,8 +2685,8 @@ impl CancelOrder {
     }
 }
 /// Response of `trade.cancel`: 统一收单交易撤销接口:支付结果未知或超时时撤销交易(未付款则关闭,已付款则退款)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CancelResponse {
     /// 支付宝交易号;当发生交易关闭或交易退款时返回
     ///
@@ -2463,7 +2719,7 @@ pub struct CancelResponse {
     #[serde(alias = "refundSettlementId", default)]
     pub refund_settlement_id: Option<String>,
 }
-impl crate::runtime::StructuredResponse for CancelResponse {}
+impl crate::__private::StructuredResponse for CancelResponse {}
 /// Errors of `trade.cancel` ([`CancelRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -2504,24 +2760,69 @@ pub enum CancelError {
     Other { code: String, message: String },
 }
 impl CancelError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::CancelNotAllowed { .. } => "ACQ.CANCEL_NOT_ALLOWED",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::ReasonTradeBeenFreezen { .. } => "ACQ.REASON_TRADE_BEEN_FREEZEN",
-            Self::ReasonTradeRefundFeeErr { .. } => "ACQ.REASON_TRADE_REFUND_FEE_ERR",
-            Self::SellerBalanceNotEnough { .. } => "ACQ.SELLER_BALANCE_NOT_ENOUGH",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TradeCancelTimeOut { .. } => "ACQ.TRADE_CANCEL_TIME_OUT",
-            Self::TradeHasFinished { .. } => "ACQ.TRADE_HAS_FINISHED",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::CancelNotAllowed { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CANCEL_NOT_ALLOWED"),
+                )
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::ReasonTradeBeenFreezen { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_BEEN_FREEZEN"),
+                )
+            }
+            Self::ReasonTradeRefundFeeErr { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_REFUND_FEE_ERR"),
+                )
+            }
+            Self::SellerBalanceNotEnough { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SELLER_BALANCE_NOT_ENOUGH"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TradeCancelTimeOut { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_CANCEL_TIME_OUT"),
+                )
+            }
+            Self::TradeHasFinished { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_FINISHED"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -2609,7 +2910,7 @@ impl std::fmt::Display for CancelError {
 impl std::error::Error for CancelError {}
 impl crate::runtime::ApiError for CancelError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CancelError::code(self)
     }
     fn message(&self) -> &str {
         CancelError::message(self)
@@ -2621,7 +2922,7 @@ impl crate::runtime::ApiError for CancelError {
         false
     }
 }
-impl crate::runtime::FromCode for CancelError {
+impl crate::__private::FromCode for CancelError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -2671,17 +2972,17 @@ impl crate::runtime::FromCode for CancelError {
         }
     }
 }
-impl crate::runtime::Endpoint for CancelRequest {
+impl crate::__private::Endpoint for CancelRequest {
     const NAME: &'static str = "trade.cancel";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &[];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.cancel"),
@@ -2765,11 +3066,16 @@ impl crate::runtime::Endpoint for CancelRequest {
         match &self.order {
             CancelOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             CancelOrder::TradeNo { trade_no, .. } => {
                 let v = trade_no;
-                crate::runtime::validate::char_len("trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
         }
         Ok(())
@@ -2778,13 +3084,13 @@ impl crate::runtime::Endpoint for CancelRequest {
 /// Request of `trade.refund`: 统一收单交易退款接口:按原路退款(部分退款需 out_request_no;以同一 out_request_no 重试只退一次)
 ///
 /// **Unconfirmed:** The current page caps refund_amount as price(16) where older pages say price(9); only the lower bound (0.01 元) is checked here. The page also lists refund_goods_detail and related_settle_confirm_no, not modelled here.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundRequest {
     /// 退款金额。需要退款的金额,该金额不能大于订单金额,单位为元,支持两位小数(本 SDK 中为分)。注:如果正向交易使用了营销,该退款金额包含营销金额,支付宝会按业务规则分配营销和买家自有资金分别退多少,默认优先退买家的自有资金
     ///
     /// Wire name `refund_amount`; cloud-call name `refundAmount`.
-    #[serde(with = "crate::runtime::money::serde::yuan")]
+    #[serde(with = "crate::__private::money::yuan")]
     pub refund_amount: i64,
     /// 退款原因说明。商家自定义,将在会在商户和用户的pc退款账单详情中展示
     ///
@@ -2800,7 +3106,7 @@ pub struct RefundRequest {
     ///
     /// Wire name `refund_royalty_parameters`; cloud-call name `refundRoyaltyParameters`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refund_royalty_parameters: Option<crate::runtime::__private::serde_json::Value>,
+    pub refund_royalty_parameters: Option<crate::__private::serde_json::Value>,
     /// 查询选项。商户通过上送该参数来定制同步需要额外返回的信息字段,数组格式。枚举值:本次退款使用的资金渠道 refund_detail_item_list;银行卡冲退信息 deposit_back_info;本次退款退的券信息 refund_voucher_detail_list
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
@@ -2835,7 +3141,7 @@ impl RefundRequest {
     /// Sets `refund_royalty_parameters`: 退分账明细信息(OpenApiRoyaltyDetailInfoPojo 数组)。注:1.当面付且非直付通模式无需传入退分账明细,系统自动按退款金额与订单金额的比率,从收款方和分账收入方退款,不支持指定退款金额与退款方。2.直付通模式,电脑网站支付,手机 APP 支付,手机网站支付产品,须在退款请求中明确是否退分账,从哪个分账收入方退,退多少分账金额;如不明确,默认从收款方退款,收款方余额不足退款失败。不支持系统按比率退款
     pub fn refund_royalty_parameters(
         mut self,
-        refund_royalty_parameters: crate::runtime::__private::serde_json::Value,
+        refund_royalty_parameters: crate::__private::serde_json::Value,
     ) -> Self {
         self.refund_royalty_parameters = Some(refund_royalty_parameters);
         self
@@ -2849,8 +3155,8 @@ impl RefundRequest {
 /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
 ///
 /// Part of [`RefundRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundOrder {
     /// 按商户订单号退款
@@ -2883,8 +3189,8 @@ impl RefundOrder {
     }
 }
 /// Response of `trade.refund`: 统一收单交易退款接口:按原路退款(部分退款需 out_request_no;以同一 out_request_no 重试只退一次)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundResponse {
     /// 支付宝交易号
     ///
@@ -2909,7 +3215,7 @@ pub struct RefundResponse {
     /// 退款总金额。单位:元(本 SDK 中为分)。指该笔交易累计已经退款成功的金额
     ///
     /// Wire name `refund_fee`; cloud-call name `refundFee`.
-    #[serde(alias = "refundFee", with = "crate::runtime::money::serde::yuan")]
+    #[serde(alias = "refundFee", with = "crate::__private::money::yuan")]
     pub refund_fee: i64,
     /// 退款使用的资金渠道。只有在签约中指定需要返回资金明细,或者入参的query_options中指定时才返回该字段信息
     ///
@@ -2934,14 +3240,10 @@ pub struct RefundResponse {
     /// 本次商户实际退回金额。单位:元(本 SDK 中为分)。说明:如需获取该值,需在入参query_options中传入 refund_detail_item_list
     ///
     /// Wire name `send_back_fee`; cloud-call name `sendBackFee`.
-    #[serde(
-        alias = "sendBackFee",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "sendBackFee", default, with = "crate::__private::money::yuan_opt")]
     pub send_back_fee: Option<i64>,
 }
-impl crate::runtime::StructuredResponse for RefundResponse {}
+impl crate::__private::StructuredResponse for RefundResponse {}
 /// Errors of `trade.refund` ([`RefundRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -3028,55 +3330,186 @@ pub enum RefundError {
     Other { code: String, message: String },
 }
 impl RefundError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::AllocAmountValidateError { .. } => "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR",
-            Self::BuyerEnableStatusForbid { .. } => "ACQ.BUYER_ENABLE_STATUS_FORBID",
-            Self::BuyerError { .. } => "ACQ.BUYER_ERROR",
-            Self::BuyerNotExist { .. } => "ACQ.BUYER_NOT_EXIST",
-            Self::CurrencyNotSupport { .. } => "ACQ.CURRENCY_NOT_SUPPORT",
-            Self::CustomerValidateError { .. } => "ACQ.CUSTOMER_VALIDATE_ERROR",
-            Self::DiscordantRepeatRequest { .. } => "ACQ.DISCORDANT_REPEAT_REQUEST",
-            Self::EnterprisePayBizError { .. } => "ACQ.ENTERPRISE_PAY_BIZ_ERROR",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::NotAllowPartialRefund { .. } => "ACQ.NOT_ALLOW_PARTIAL_REFUND",
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::AllocAmountValidateError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR"),
+                )
+            }
+            Self::BuyerEnableStatusForbid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_ENABLE_STATUS_FORBID"),
+                )
+            }
+            Self::BuyerError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.BUYER_ERROR"))
+            }
+            Self::BuyerNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_NOT_EXIST"),
+                )
+            }
+            Self::CurrencyNotSupport { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CURRENCY_NOT_SUPPORT"),
+                )
+            }
+            Self::CustomerValidateError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CUSTOMER_VALIDATE_ERROR"),
+                )
+            }
+            Self::DiscordantRepeatRequest { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.DISCORDANT_REPEAT_REQUEST"),
+                )
+            }
+            Self::EnterprisePayBizError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ENTERPRISE_PAY_BIZ_ERROR"),
+                )
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::NotAllowPartialRefund { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.NOT_ALLOW_PARTIAL_REFUND"),
+                )
+            }
             Self::OnlineTradeVoucherNotAllowRefund { .. } => {
-                "ACQ.ONLINE_TRADE_VOUCHER_NOT_ALLOW_REFUND"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.ONLINE_TRADE_VOUCHER_NOT_ALLOW_REFUND",
+                    ),
+                )
             }
             Self::OverdraftAgreementNotMatch { .. } => {
-                "ACQ.OVERDRAFT_AGREEMENT_NOT_MATCH"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.OVERDRAFT_AGREEMENT_NOT_MATCH"),
+                )
             }
             Self::OverdraftAssignAccountInvalid { .. } => {
-                "ACQ.OVERDRAFT_ASSIGN_ACCOUNT_INVALID"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.OVERDRAFT_ASSIGN_ACCOUNT_INVALID"),
+                )
             }
-            Self::ReasonTradeBeenFreezen { .. } => "ACQ.REASON_TRADE_BEEN_FREEZEN",
-            Self::ReasonTradeRefundFeeErr { .. } => "ACQ.REASON_TRADE_REFUND_FEE_ERR",
-            Self::ReasonTradeStatusInvalid { .. } => "ACQ.REASON_TRADE_STATUS_INVALID",
-            Self::RefundallocUnauthLimit { .. } => "ACQ.REFUNDALLOC_UNAUTH_LIMIT",
-            Self::RefundAccountNotExist { .. } => "ACQ.REFUND_ACCOUNT_NOT_EXIST",
-            Self::RefundAmtNotEqualTotal { .. } => "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
-            Self::RefundChargeError { .. } => "ACQ.REFUND_CHARGE_ERROR",
-            Self::RefundFeeError { .. } => "ACQ.REFUND_FEE_ERROR",
+            Self::ReasonTradeBeenFreezen { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_BEEN_FREEZEN"),
+                )
+            }
+            Self::ReasonTradeRefundFeeErr { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_REFUND_FEE_ERR"),
+                )
+            }
+            Self::ReasonTradeStatusInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REASON_TRADE_STATUS_INVALID"),
+                )
+            }
+            Self::RefundallocUnauthLimit { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REFUNDALLOC_UNAUTH_LIMIT"),
+                )
+            }
+            Self::RefundAccountNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REFUND_ACCOUNT_NOT_EXIST"),
+                )
+            }
+            Self::RefundAmtNotEqualTotal { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"),
+                )
+            }
+            Self::RefundChargeError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REFUND_CHARGE_ERROR"),
+                )
+            }
+            Self::RefundFeeError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.REFUND_FEE_ERROR"),
+                )
+            }
             Self::RefundRoyaltyPayeeAccountNotExist { .. } => {
-                "ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST"
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed(
+                        "ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST",
+                    ),
+                )
             }
-            Self::SellerBalanceNotEnough { .. } => "ACQ.SELLER_BALANCE_NOT_ENOUGH",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TradeHasClose { .. } => "ACQ.TRADE_HAS_CLOSE",
-            Self::TradeHasFinished { .. } => "ACQ.TRADE_HAS_FINISHED",
-            Self::TradeNotAllowRefund { .. } => "ACQ.TRADE_NOT_ALLOW_REFUND",
-            Self::TradeNotExist { .. } => "ACQ.TRADE_NOT_EXIST",
-            Self::TradeSettleError { .. } => "ACQ.TRADE_SETTLE_ERROR",
-            Self::TradeStatusError { .. } => "ACQ.TRADE_STATUS_ERROR",
-            Self::UserNotMatchErr { .. } => "ACQ.USER_NOT_MATCH_ERR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::SellerBalanceNotEnough { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.SELLER_BALANCE_NOT_ENOUGH"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TradeHasClose { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE"),
+                )
+            }
+            Self::TradeHasFinished { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_FINISHED"),
+                )
+            }
+            Self::TradeNotAllowRefund { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_ALLOW_REFUND"),
+                )
+            }
+            Self::TradeNotExist { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_NOT_EXIST"),
+                )
+            }
+            Self::TradeSettleError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_SETTLE_ERROR"),
+                )
+            }
+            Self::TradeStatusError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_STATUS_ERROR"),
+                )
+            }
+            Self::UserNotMatchErr { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.USER_NOT_MATCH_ERR"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -3256,7 +3689,7 @@ impl std::fmt::Display for RefundError {
 impl std::error::Error for RefundError {}
 impl crate::runtime::ApiError for RefundError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        RefundError::code(self)
     }
     fn message(&self) -> &str {
         RefundError::message(self)
@@ -3268,7 +3701,7 @@ impl crate::runtime::ApiError for RefundError {
         false
     }
 }
-impl crate::runtime::FromCode for RefundError {
+impl crate::__private::FromCode for RefundError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -3401,17 +3834,17 @@ impl crate::runtime::FromCode for RefundError {
         }
     }
 }
-impl crate::runtime::Endpoint for RefundRequest {
+impl crate::__private::Endpoint for RefundRequest {
     const NAME: &'static str = "trade.refund";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &[];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.refund"),
@@ -3624,7 +4057,7 @@ impl crate::runtime::Endpoint for RefundRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.refund_amount;
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "refund_amount",
                 *v,
                 1i64,
@@ -3632,19 +4065,24 @@ impl crate::runtime::Endpoint for RefundRequest {
             )?;
         }
         if let Some(v) = &self.refund_reason {
-            crate::runtime::validate::char_len("refund_reason", v, 0usize, 256usize)?;
+            crate::__private::validate::char_len("refund_reason", v, 0usize, 256usize)?;
         }
         if let Some(v) = &self.out_request_no {
-            crate::runtime::validate::char_len("out_request_no", v, 1usize, 64usize)?;
+            crate::__private::validate::char_len("out_request_no", v, 1usize, 64usize)?;
         }
         match &self.order {
             RefundOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             RefundOrder::TradeNo { trade_no, .. } => {
                 let v = trade_no;
-                crate::runtime::validate::char_len("trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
         }
         Ok(())
@@ -3653,8 +4091,8 @@ impl crate::runtime::Endpoint for RefundRequest {
 /// Request of `trade.refundQuery`: 统一收单交易退款查询:查询通过 alipay.trade.refund 提交的退款请求是否执行成功
 ///
 /// **Unconfirmed:** The error table spells the not-found code `TRADE_NOT_EXIST` without the `ACQ.` prefix; some integrations also handle `ACQ.TRADE_NOT_EXIST` here, which would decode as an unlisted code.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryRequest {
     /// 退款请求号。请求退款接口时,传入的退款请求号,如果在退款请求时未传入,则该值为创建交易时的商户订单号
     ///
@@ -3687,8 +4125,8 @@ impl RefundQueryRequest {
 /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
 ///
 /// Part of [`RefundQueryRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundQueryOrder {
     /// 按商户订单号查询
@@ -3721,8 +4159,8 @@ impl RefundQueryOrder {
     }
 }
 /// Response of `trade.refundQuery`: 统一收单交易退款查询:查询通过 alipay.trade.refund 提交的退款请求是否执行成功
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryResponse {
     /// 支付宝交易号
     ///
@@ -3742,20 +4180,12 @@ pub struct RefundQueryResponse {
     /// 该笔退款所对应的交易的订单金额。单位:元(本 SDK 中为分)
     ///
     /// Wire name `total_amount`; cloud-call name `totalAmount`.
-    #[serde(
-        alias = "totalAmount",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "totalAmount", default, with = "crate::__private::money::yuan_opt")]
     pub total_amount: Option<i64>,
     /// 本次退款请求,对应的退款金额。单位:元(本 SDK 中为分)
     ///
     /// Wire name `refund_amount`; cloud-call name `refundAmount`.
-    #[serde(
-        alias = "refundAmount",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "refundAmount", default, with = "crate::__private::money::yuan_opt")]
     pub refund_amount: Option<i64>,
     /// 退款状态。枚举值:REFUND_SUCCESS 退款处理成功;未返回该字段表示退款请求未收到或者退款失败(为空或为其他值则表示退款未成功)。注:如果退款查询发起时间早于退款时间,或者间隔退款发起时间太短,可能出现退款查询时还没处理成功,后面又处理成功的情况,建议商户在退款发起后间隔10秒以上再发起退款查询请求
     ///
@@ -3780,19 +4210,15 @@ pub struct RefundQueryResponse {
     /// 本次商户实际退回金额;单位:元(本 SDK 中为分)。默认不返回该信息,需要在入参的query_options中指定"refund_detail_item_list"值时才返回该字段信息
     ///
     /// Wire name `send_back_fee`; cloud-call name `sendBackFee`.
-    #[serde(
-        alias = "sendBackFee",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "sendBackFee", default, with = "crate::__private::money::yuan_opt")]
     pub send_back_fee: Option<i64>,
     /// 银行卡冲退信息;默认不返回该信息,需要在入参的query_options中指定"deposit_back_info"值时才返回该字段信息
     ///
     /// Wire name `deposit_back_info`; cloud-call name `depositBackInfo`.
     #[serde(alias = "depositBackInfo", default)]
-    pub deposit_back_info: Option<crate::runtime::__private::serde_json::Value>,
+    pub deposit_back_info: Option<crate::__private::serde_json::Value>,
 }
-impl crate::runtime::StructuredResponse for RefundQueryResponse {}
+impl crate::__private::StructuredResponse for RefundQueryResponse {}
 /// Errors of `trade.refundQuery` ([`RefundQueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -3823,19 +4249,42 @@ pub enum RefundQueryError {
     Other { code: String, message: String },
 }
 impl RefundQueryError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ServiceUnavailable { .. } => "20000",
-            Self::InsufficientTokenPermissions { .. } => "20001",
-            Self::MissingParameter { .. } => "40001",
-            Self::InvalidParameter { .. } => "40002",
-            Self::BusinessFailed { .. } => "40004",
-            Self::InsufficientPermissions { .. } => "40006",
-            Self::ParameterInvalid { .. } => "ACQ.INVALID_PARAMETER",
-            Self::SystemError { .. } => "ACQ.SYSTEM_ERROR",
-            Self::TradeNotExist { .. } => "TRADE_NOT_EXIST",
-            Self::Other { code, .. } => code.as_str(),
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TradeNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("TRADE_NOT_EXIST"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -3901,7 +4350,7 @@ impl std::fmt::Display for RefundQueryError {
 impl std::error::Error for RefundQueryError {}
 impl crate::runtime::ApiError for RefundQueryError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        RefundQueryError::code(self)
     }
     fn message(&self) -> &str {
         RefundQueryError::message(self)
@@ -3913,7 +4362,7 @@ impl crate::runtime::ApiError for RefundQueryError {
         false
     }
 }
-impl crate::runtime::FromCode for RefundQueryError {
+impl crate::__private::FromCode for RefundQueryError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -3942,17 +4391,17 @@ impl crate::runtime::FromCode for RefundQueryError {
         }
     }
 }
-impl crate::runtime::Endpoint for RefundQueryRequest {
+impl crate::__private::Endpoint for RefundQueryRequest {
     const NAME: &'static str = "trade.refundQuery";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/gateway.do";
     const PACK_INTO: Option<&'static str> = Some("biz_content");
     const UNPACKED: &'static [&'static str] = &[];
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "alipay_rsa2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("method", "alipay.trade.fastpay.refund.query"),
@@ -4003,24 +4452,29 @@ impl crate::runtime::Endpoint for RefundQueryRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.out_request_no;
-            crate::runtime::validate::char_len("out_request_no", v, 1usize, 64usize)?;
+            crate::__private::validate::char_len("out_request_no", v, 1usize, 64usize)?;
         }
         match &self.order {
             RefundQueryOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             RefundQueryOrder::TradeNo { trade_no, .. } => {
                 let v = trade_no;
-                crate::runtime::validate::char_len("trade_no", v, 1usize, 64usize)?;
+                crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
         }
         Ok(())
     }
 }
 /// 业务扩展参数
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct ExtendParams {
     /// 系统商编号。该参数作为系统商返佣数据提取的依据,请填写系统商签约协议的PID(最长64个字符)
     ///
@@ -4139,8 +4593,8 @@ impl Default for ExtendParams {
     }
 }
 /// 订单包含的商品列表信息(商品明细)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GoodsDetail {
     /// 商品的编号(最长64个字符),该参数传入支付券上绑定商品goods_id,倘若无支付券需要消费,该字段传入商品最小粒度的商品ID(如:若商品有sku粒度,则传商户sku粒度的ID)
     ///
@@ -4157,7 +4611,7 @@ pub struct GoodsDetail {
     /// 商品单价,单位为元(本 SDK 中为分)
     ///
     /// Wire name `price`.
-    #[serde(with = "crate::runtime::money::serde::yuan")]
+    #[serde(with = "crate::__private::money::yuan")]
     pub price: i64,
     /// 支付宝定义的统一商品编号(最长32个字符)
     ///
@@ -4254,8 +4708,8 @@ impl GoodsDetail {
     }
 }
 /// 交易支付(或退款)使用的资金渠道
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct TradeFundBill {
     /// 交易使用的资金渠道,详见支付渠道列表(如 ALIPAYACCOUNT 支付宝账户、BANKCARD 银行卡、PCREDIT 花呗等)
     ///
@@ -4270,16 +4724,12 @@ pub struct TradeFundBill {
     /// 该支付工具类型所使用的金额(本 SDK 中为分)
     ///
     /// Wire name `amount`.
-    #[serde(with = "crate::runtime::money::serde::yuan")]
+    #[serde(with = "crate::__private::money::yuan")]
     pub amount: i64,
     /// 渠道实际付款金额(本 SDK 中为分)
     ///
     /// Wire name `real_amount`; cloud-call name `realAmount`.
-    #[serde(
-        alias = "realAmount",
-        default,
-        with = "crate::runtime::money::serde::yuan_opt"
-    )]
+    #[serde(alias = "realAmount", default, with = "crate::__private::money::yuan_opt")]
     pub real_amount: Option<i64>,
     /// 渠道所使用的资金类型,目前只在资金渠道(fund_channel)是银行卡渠道(BANKCARD)的情况下才返回该信息(DEBIT_CARD:借记卡,CREDIT_CARD:信用卡,MIXED_CARD:借贷合一卡)
     ///
@@ -4334,11 +4784,11 @@ impl std::str::FromStr for CancelAction {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for CancelAction {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for CancelAction {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -4392,11 +4842,11 @@ impl std::str::FromStr for RefundStatus {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for RefundStatus {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for RefundStatus {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -4471,11 +4921,11 @@ impl std::str::FromStr for TradeStatus {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for TradeStatus {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for TradeStatus {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(

@@ -80,8 +80,8 @@ impl<'a> Auth<'a> {
 /// Request of `auth.jscode2SessionKey`: 用 swan.login 获取的 code 换取用户的 openid 与 Session Key
 ///
 /// **Unconfirmed:** The full errno table of jscode2sessionkey is unconfirmed; only 10010100 (parameter is invalid) is shown in the docs' error example. Errors come as `{errno, error, error_description}` (older docs: OAuth2.0 `{error, error_description}`).
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Jscode2SessionKeyRequest {
     /// 通过 swan.login 获取的 Authorization Code。
     /// 特殊说明:code 中有@符号时,会请求对应的开源宿主,用户身份校验及 SessionKey 生成过程由开源宿主实现。
@@ -96,8 +96,8 @@ impl Jscode2SessionKeyRequest {
     }
 }
 /// Response of `auth.jscode2SessionKey`: 用 swan.login 获取的 code 换取用户的 openid 与 Session Key
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Jscode2SessionKeyResponse {
     /// 用户身份标识,由 appid 和 uid 生成。
     /// 不同用户登录同一个小程序获取到的 openid 不同,同一个用户登录不同小程序获取到的 openid 也不同。
@@ -110,7 +110,7 @@ pub struct Jscode2SessionKeyResponse {
     #[serde(alias = "sessionKey")]
     pub session_key: crate::runtime::Secret<String>,
 }
-impl crate::runtime::StructuredResponse for Jscode2SessionKeyResponse {}
+impl crate::__private::StructuredResponse for Jscode2SessionKeyResponse {}
 /// Errors of `auth.jscode2SessionKey` ([`Jscode2SessionKeyRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -121,11 +121,12 @@ pub enum Jscode2SessionKeyError {
     Other { code: i64, message: String },
 }
 impl Jscode2SessionKeyError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::ParameterInvalid { .. } => 10010100i64,
-            Self::Other { code, .. } => *code,
+            Self::ParameterInvalid { .. } => crate::runtime::Code::Int(10010100i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -160,7 +161,7 @@ impl std::fmt::Display for Jscode2SessionKeyError {
 impl std::error::Error for Jscode2SessionKeyError {}
 impl crate::runtime::ApiError for Jscode2SessionKeyError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        Jscode2SessionKeyError::code(self)
     }
     fn message(&self) -> &str {
         Jscode2SessionKeyError::message(self)
@@ -172,7 +173,7 @@ impl crate::runtime::ApiError for Jscode2SessionKeyError {
         false
     }
 }
-impl crate::runtime::FromCode for Jscode2SessionKeyError {
+impl crate::__private::FromCode for Jscode2SessionKeyError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -181,17 +182,17 @@ impl crate::runtime::FromCode for Jscode2SessionKeyError {
         }
     }
 }
-impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
+impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
     const NAME: &'static str = "auth.jscode2SessionKey";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/oauth/jscode2sessionkey";
     const HOST: Option<&'static str> = Some("spapi");
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AppSecret {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AppSecret {
         app_id: "client_id",
         secret: "sk",
         in_body: true,
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -206,7 +207,7 @@ impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.code;
-            crate::runtime::validate::byte_len(
+            crate::__private::validate::byte_len(
                 "code",
                 v,
                 1usize,
@@ -219,8 +220,8 @@ impl crate::runtime::Endpoint for Jscode2SessionKeyRequest {
 /// Request of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
 ///
 /// **Unconfirmed:** The docs allow GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`error`: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, …) carry string codes and no errno; the client reports them as a decode error naming the OAuth error.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenRequest {}
 impl GetAccessTokenRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
@@ -234,8 +235,8 @@ impl Default for GetAccessTokenRequest {
     }
 }
 /// Response of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenResponse {
     /// 从服务器获取数据必须的令牌,代表当前应用的身份;默认情况下,Access Token 的有效期为一个月,如果 Access Token 过期可以重新获取
     ///
@@ -258,19 +259,19 @@ pub struct GetAccessTokenResponse {
     #[serde(default)]
     pub scope: Option<String>,
 }
-impl crate::runtime::StructuredResponse for GetAccessTokenResponse {}
+impl crate::__private::StructuredResponse for GetAccessTokenResponse {}
 /// Errors of `auth.getAccessToken`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type GetAccessTokenError = super::CommonError;
-impl crate::runtime::Endpoint for GetAccessTokenRequest {
+impl crate::__private::Endpoint for GetAccessTokenRequest {
     const NAME: &'static str = "auth.getAccessToken";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
     const PATH: &'static str = "/oauth/2.0/token";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AppSecret {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AppSecret {
         app_id: "client_id",
         secret: "client_secret",
         in_body: false,
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credentials"),
@@ -282,8 +283,8 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
     type Error = GetAccessTokenError;
 }
 /// Request of `auth.getUnionid`: 获取 unionid(wire name getunionid)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetUnionidRequest {
     /// 用户 openid,需要经过用户登录授权过程获取
     ///
@@ -297,15 +298,15 @@ impl GetUnionidRequest {
     }
 }
 /// Response of `auth.getUnionid`: 获取 unionid(wire name getunionid)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetUnionidResponse {
     /// 小程序用户 + 开发者主体维度 唯一的 id
     ///
     /// Wire name `unionid`.
     pub unionid: String,
 }
-impl crate::runtime::StructuredResponse for GetUnionidResponse {}
+impl crate::__private::StructuredResponse for GetUnionidResponse {}
 /// Errors of `auth.getUnionid` ([`GetUnionidRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -322,13 +323,14 @@ pub enum GetUnionidError {
     Other { code: i64, message: String },
 }
 impl GetUnionidError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::Abnormal { .. } => 1i64,
-            Self::ParameterError { .. } => 400i64,
-            Self::ServerError { .. } => 10010500i64,
-            Self::Other { code, .. } => *code,
+            Self::Abnormal { .. } => crate::runtime::Code::Int(1i64),
+            Self::ParameterError { .. } => crate::runtime::Code::Int(400i64),
+            Self::ServerError { .. } => crate::runtime::Code::Int(10010500i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -368,7 +370,7 @@ impl std::fmt::Display for GetUnionidError {
 impl std::error::Error for GetUnionidError {}
 impl crate::runtime::ApiError for GetUnionidError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        GetUnionidError::code(self)
     }
     fn message(&self) -> &str {
         GetUnionidError::message(self)
@@ -380,7 +382,7 @@ impl crate::runtime::ApiError for GetUnionidError {
         false
     }
 }
-impl crate::runtime::FromCode for GetUnionidError {
+impl crate::__private::FromCode for GetUnionidError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -391,14 +393,14 @@ impl crate::runtime::FromCode for GetUnionidError {
         }
     }
 }
-impl crate::runtime::Endpoint for GetUnionidRequest {
+impl crate::__private::Endpoint for GetUnionidRequest {
     const NAME: &'static str = "auth.getUnionid";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/rest/2.0/smartapp/getunionid";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Form;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -415,7 +417,7 @@ impl crate::runtime::Endpoint for GetUnionidRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.openid;
-            crate::runtime::validate::byte_len(
+            crate::__private::validate::byte_len(
                 "openid",
                 v,
                 1usize,

@@ -6,23 +6,23 @@ pub mod auth;
 /// 百度智能小程序服务端 API — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Baidu;
-impl crate::runtime::Platform for Baidu {
+impl crate::__private::Platform for Baidu {
     const NAME: &'static str = "baidu";
-    const HOSTS: crate::runtime::Hosts = crate::runtime::Hosts {
+    const HOSTS: crate::__private::Hosts = crate::__private::Hosts {
         production: PRODUCTION_HOST,
         sandbox: SANDBOX_HOST,
         named: HOSTS,
     };
-    const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
-    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
-    const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[
-        crate::runtime::TokenMode {
+    const ENVELOPE: crate::__private::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
+    const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[
+        crate::__private::TokenMode {
             name: "default",
             key_prefix: "baidu",
-            fetch: crate::runtime::fetch_token::<Self, auth::GetAccessTokenRequest>,
+            fetch: crate::__private::fetch_token::<Self, auth::GetAccessTokenRequest>,
         },
     ];
-    type Decoder = crate::runtime::envelopes::ErrnoData;
+    type Decoder = crate::__private::envelopes::ErrnoData;
     type Signer = crate::runtime::signers::NoSigner;
 }
 /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
@@ -51,14 +51,14 @@ impl Client {
         self.credentials().app_id()
     }
 }
-impl crate::runtime::IssuesToken for auth::GetAccessTokenRequest {
+impl crate::__private::IssuesToken for auth::GetAccessTokenRequest {
     fn token_request() -> Self {
         Self::default()
     }
-    fn into_token(response: Self::Response) -> crate::runtime::AccessToken {
-        crate::runtime::AccessToken::expiring_in(
-            crate::runtime::TokenText::into_text(response.access_token),
-            crate::runtime::lifetime(response.expires_in),
+    fn into_token(response: Self::Response) -> crate::__private::AccessToken {
+        crate::__private::AccessToken::expiring_in(
+            crate::__private::TokenText::into_text(response.access_token),
+            crate::__private::lifetime(response.expires_in),
         )
     }
 }
@@ -87,10 +87,11 @@ pub enum CommonError {
     Other { code: i64, message: String },
 }
 impl CommonError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::Other { code, .. } => *code,
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -122,7 +123,7 @@ impl std::fmt::Display for CommonError {
 impl std::error::Error for CommonError {}
 impl crate::runtime::ApiError for CommonError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        CommonError::code(self)
     }
     fn message(&self) -> &str {
         CommonError::message(self)
@@ -134,7 +135,7 @@ impl crate::runtime::ApiError for CommonError {
         false
     }
 }
-impl crate::runtime::FromCode for CommonError {
+impl crate::__private::FromCode for CommonError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         Self::Other { code, message }
@@ -148,8 +149,8 @@ pub const SANDBOX_HOST: Option<&str> = None;
 /// sandbox): endpoints with `Endpoint::HOST = Some(name)` are sent there.
 pub const HOSTS: &[(&str, &str)] = &[("spapi", "https://spapi.baidu.com")];
 /// How this platform reports success and failure (the schema's `envelope`).
-pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
-    style: crate::runtime::EnvelopeStyle::ErrnoData,
+pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
+    style: crate::__private::EnvelopeStyle::ErrnoData,
     code: "errno",
     message: "errmsg",
     code_alias: None,
@@ -166,56 +167,56 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
-pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
-    crate::runtime::EndpointInfo {
-        name: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::PATH,
+pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
+    crate::__private::EndpointInfo {
+        name: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
         ),
         required: &["code"],
-        errors: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::Jscode2SessionKeyRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"access_token\":\"1.a6b7dbd428f731035f771b8d15063f61.86400.1292922000-2346678-124328\",\"expires_in\":2592000,\"refresh_token\":\"2.385d55f8615fdfd9edb7c4b5ebdc3e39.604800.1293440400-2346678-124328\",\"scope\":\"smartapp_snsapi_base\"}",
         ),
         required: &[],
-        errors: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
-        issues_token: Some(crate::runtime::TokenFields {
+        errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::__private::TokenFields {
             token: "access_token",
             expires_in: "expires_in",
         }),
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::GetUnionidRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::GetUnionidRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::GetUnionidRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::GetUnionidRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::GetUnionidRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::GetUnionidRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"data\":{\"unionid\":\"St6PVMkgMDeh92Uq2EWfx6H\"},\"errmsg\":\"succ\",\"errno\":0,\"request_id\":\"2321772211\",\"timestamp\":1563886782}",
         ),
         required: &["openid"],
-        errors: <auth::GetUnionidRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::GetUnionidRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::GetUnionidRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::GetUnionidRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::GetUnionidRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::GetUnionidRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::GetUnionidRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::GetUnionidRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

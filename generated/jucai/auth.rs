@@ -39,8 +39,8 @@ impl<'a> Auth<'a> {
 /// **Unconfirmed:** The request/response `sign` algorithm is unconfirmed (not in the public docs; see the platform's `auth.merchant_sign`). The 应答码表 (returnCode values, a separate showdoc page) has not been transcribed, so no returnCode is mapped to a named variant; numeric codes land in `Other`.
 ///
 /// **Signing scheme `jucai_md5` is unconfirmed:** The docs name a 签名生成算法 but do not give it and no public source was found. Assumed (crypto::sign::jucai_sign): top-level fields except `sign` with non-empty values, sorted by key, `k=v&…&key=MERCHANT_KEY`, MD5, hex (lowercase in the docs' examples; configurable). Responses are verified with the same function.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Auth2OpenIdRequest {
     /// 版本号(默认1.0)
     ///
@@ -128,8 +128,8 @@ impl Auth2OpenIdRequest {
     }
 }
 /// Response of `auth.auth2OpenId`: 微信授权码查询 openid / 银联授权码获取 user_id
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Auth2OpenIdResponse {
     /// 业务应答码,000000 为成功(见应答码表)
     ///
@@ -187,18 +187,18 @@ pub struct Auth2OpenIdResponse {
     #[serde(rename = "termId", default)]
     pub term_id: Option<String>,
 }
-impl crate::runtime::StructuredResponse for Auth2OpenIdResponse {}
+impl crate::__private::StructuredResponse for Auth2OpenIdResponse {}
 /// Errors of `auth.auth2OpenId`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type Auth2OpenIdError = super::CommonError;
-impl crate::runtime::Endpoint for Auth2OpenIdRequest {
+impl crate::__private::Endpoint for Auth2OpenIdRequest {
     const NAME: &'static str = "auth.auth2OpenId";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/api/1.0/auth2OpenId";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "jucai_md5",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[];
@@ -208,8 +208,8 @@ impl crate::runtime::Endpoint for Auth2OpenIdRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.mch_order_no;
-            crate::runtime::validate::char_len("mchOrderNo", v, 5usize, 30usize)?;
-            crate::runtime::validate::charset("mchOrderNo", v, "A-Za-z0-9_")?;
+            crate::__private::validate::char_len("mchOrderNo", v, 5usize, 30usize)?;
+            crate::__private::validate::charset("mchOrderNo", v, "A-Za-z0-9_")?;
         }
         Ok(())
     }
@@ -262,8 +262,8 @@ impl std::str::FromStr for WayCode {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for WayCode {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for WayCode {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

@@ -6,17 +6,17 @@ pub mod auth;
 /// 巨彩商服 API(聚合支付) — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Jucai;
-impl crate::runtime::Platform for Jucai {
+impl crate::__private::Platform for Jucai {
     const NAME: &'static str = "jucai";
-    const HOSTS: crate::runtime::Hosts = crate::runtime::Hosts {
+    const HOSTS: crate::__private::Hosts = crate::__private::Hosts {
         production: PRODUCTION_HOST,
         sandbox: SANDBOX_HOST,
         named: &[],
     };
-    const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
-    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
-    const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[];
-    type Decoder = crate::runtime::envelopes::CodeMsgData;
+    const ENVELOPE: crate::__private::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
+    const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
+    type Decoder = crate::__private::envelopes::CodeMsgData;
     type Signer = crate::runtime::signers::JucaiMd5;
 }
 /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
@@ -70,10 +70,11 @@ pub enum CommonError {
     Other { code: i64, message: String },
 }
 impl CommonError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::Other { code, .. } => *code,
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -105,7 +106,7 @@ impl std::fmt::Display for CommonError {
 impl std::error::Error for CommonError {}
 impl crate::runtime::ApiError for CommonError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        CommonError::code(self)
     }
     fn message(&self) -> &str {
         CommonError::message(self)
@@ -117,7 +118,7 @@ impl crate::runtime::ApiError for CommonError {
         false
     }
 }
-impl crate::runtime::FromCode for CommonError {
+impl crate::__private::FromCode for CommonError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         Self::Other { code, message }
@@ -128,8 +129,8 @@ pub const PRODUCTION_HOST: &str = "https://gateway.jucai.invalid";
 /// The platform's sandbox host, where it has one.
 pub const SANDBOX_HOST: Option<&str> = None;
 /// How this platform reports success and failure (the schema's `envelope`).
-pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
-    style: crate::runtime::EnvelopeStyle::CodeMsgData,
+pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
+    style: crate::__private::EnvelopeStyle::CodeMsgData,
     code: "code",
     message: "msg",
     code_alias: None,
@@ -146,13 +147,13 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
-pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
-    crate::runtime::EndpointInfo {
-        name: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::PATH,
+pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
+    crate::__private::EndpointInfo {
+        name: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"code\":200,\"data\":{\"appid\":\"wxfaxxxx\",\"mchNo\":\"MCH_I293975931\",\"mchOrderNo\":null,\"openid\":\"ooIeqs3PCR04Hkvd-xxxx\",\"orgId\":\"ISV_I232767463\",\"randomStr\":\"58H6XIKWXXNUVDVP9IZWX1NAQ8U6HUWD\",\"returnCode\":\"000000\",\"returnMsg\":\"SUCCESS\",\"subAppid\":\"\",\"subOpenid\":\"\",\"termId\":null},\"msg\":\"成功\",\"sign\":\"046d401cda399814f5b5d88cf9bd5e74\"}",
         ),
@@ -165,10 +166,10 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
             "authCode",
             "clientIp",
         ],
-        errors: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::Auth2OpenIdRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

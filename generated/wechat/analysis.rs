@@ -155,8 +155,8 @@ impl<'a> Analysis<'a> {
     }
 }
 /// Request of `analysis.getDailyRetain`: 获取用户访问小程序日留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailyRetainRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -177,8 +177,8 @@ impl GetDailyRetainRequest {
     }
 }
 /// Response of `analysis.getDailyRetain`: 获取用户访问小程序日留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailyRetainResponse {
     /// 日期
     ///
@@ -196,17 +196,17 @@ pub struct GetDailyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::StructuredResponse for GetDailyRetainResponse {}
+impl crate::__private::StructuredResponse for GetDailyRetainResponse {}
 /// Errors of `analysis.getDailyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyRetainError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetDailyRetainRequest {
+impl crate::__private::Endpoint for GetDailyRetainRequest {
     const NAME: &'static str = "analysis.getDailyRetain";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappiddailyretaininfo";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -232,20 +232,20 @@ impl crate::runtime::Endpoint for GetDailyRetainRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getWeeklyRetain`: 获取用户访问小程序周留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyRetainRequest {
     /// 开始日期,格式为 yyyymmdd。beginDate必须为周一
     ///
@@ -266,8 +266,8 @@ impl GetWeeklyRetainRequest {
     }
 }
 /// Response of `analysis.getWeeklyRetain`: 获取用户访问小程序周留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyRetainResponse {
     /// 时间,如:"20170306-20170312"
     ///
@@ -285,17 +285,17 @@ pub struct GetWeeklyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::StructuredResponse for GetWeeklyRetainResponse {}
+impl crate::__private::StructuredResponse for GetWeeklyRetainResponse {}
 /// Errors of `analysis.getWeeklyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetWeeklyRetainError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetWeeklyRetainRequest {
+impl crate::__private::Endpoint for GetWeeklyRetainRequest {
     const NAME: &'static str = "analysis.getWeeklyRetain";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidweeklyretaininfo";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -321,20 +321,20 @@ impl crate::runtime::Endpoint for GetWeeklyRetainRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getMonthlyRetain`: 获取用户访问小程序月留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyRetainRequest {
     /// 开始日期,格式为 yyyymmdd。beginDate必须为月初
     ///
@@ -355,8 +355,8 @@ impl GetMonthlyRetainRequest {
     }
 }
 /// Response of `analysis.getMonthlyRetain`: 获取用户访问小程序月留存
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyRetainResponse {
     /// 时间,如:"201702"
     ///
@@ -374,17 +374,17 @@ pub struct GetMonthlyRetainResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: Vec<RetainItem>,
 }
-impl crate::runtime::StructuredResponse for GetMonthlyRetainResponse {}
+impl crate::__private::StructuredResponse for GetMonthlyRetainResponse {}
 /// Errors of `analysis.getMonthlyRetain`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetMonthlyRetainError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetMonthlyRetainRequest {
+impl crate::__private::Endpoint for GetMonthlyRetainRequest {
     const NAME: &'static str = "analysis.getMonthlyRetain";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidmonthlyretaininfo";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -410,20 +410,20 @@ impl crate::runtime::Endpoint for GetMonthlyRetainRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getDailySummary`: 获取用户访问小程序数据概况
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailySummaryRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -444,25 +444,25 @@ impl GetDailySummaryRequest {
     }
 }
 /// Response of `analysis.getDailySummary`: 获取用户访问小程序数据概况
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailySummaryResponse {
     /// 数据列表
     ///
     /// Wire name `list`.
     pub list: Vec<DailySummaryItem>,
 }
-impl crate::runtime::StructuredResponse for GetDailySummaryResponse {}
+impl crate::__private::StructuredResponse for GetDailySummaryResponse {}
 /// Errors of `analysis.getDailySummary`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailySummaryError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetDailySummaryRequest {
+impl crate::__private::Endpoint for GetDailySummaryRequest {
     const NAME: &'static str = "analysis.getDailySummary";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappiddailysummarytrend";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -488,20 +488,20 @@ impl crate::runtime::Endpoint for GetDailySummaryRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getDailyVisitTrend`: 获取用户访问小程序数据日趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -522,25 +522,25 @@ impl GetDailyVisitTrendRequest {
     }
 }
 /// Response of `analysis.getDailyVisitTrend`: 获取用户访问小程序数据日趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetDailyVisitTrendResponse {
     /// 数据列表
     ///
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::StructuredResponse for GetDailyVisitTrendResponse {}
+impl crate::__private::StructuredResponse for GetDailyVisitTrendResponse {}
 /// Errors of `analysis.getDailyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetDailyVisitTrendError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetDailyVisitTrendRequest {
+impl crate::__private::Endpoint for GetDailyVisitTrendRequest {
     const NAME: &'static str = "analysis.getDailyVisitTrend";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappiddailyvisittrend";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -566,20 +566,20 @@ impl crate::runtime::Endpoint for GetDailyVisitTrendRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getWeeklyVisitTrend`: 获取用户访问小程序数据周趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd。beginDate必须为周一
     ///
@@ -600,25 +600,25 @@ impl GetWeeklyVisitTrendRequest {
     }
 }
 /// Response of `analysis.getWeeklyVisitTrend`: 获取用户访问小程序数据周趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyVisitTrendResponse {
     /// 数据列表
     ///
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::StructuredResponse for GetWeeklyVisitTrendResponse {}
+impl crate::__private::StructuredResponse for GetWeeklyVisitTrendResponse {}
 /// Errors of `analysis.getWeeklyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetWeeklyVisitTrendError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetWeeklyVisitTrendRequest {
+impl crate::__private::Endpoint for GetWeeklyVisitTrendRequest {
     const NAME: &'static str = "analysis.getWeeklyVisitTrend";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidweeklyvisittrend";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -644,20 +644,20 @@ impl crate::runtime::Endpoint for GetWeeklyVisitTrendRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getMonthlyVisitTrend`: 获取用户访问小程序数据月趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd。beginDate必须为月初
     ///
@@ -678,25 +678,25 @@ impl GetMonthlyVisitTrendRequest {
     }
 }
 /// Response of `analysis.getMonthlyVisitTrend`: 获取用户访问小程序数据月趋势
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyVisitTrendResponse {
     /// 数据列表
     ///
     /// Wire name `list`.
     pub list: Vec<VisitTrendItem>,
 }
-impl crate::runtime::StructuredResponse for GetMonthlyVisitTrendResponse {}
+impl crate::__private::StructuredResponse for GetMonthlyVisitTrendResponse {}
 /// Errors of `analysis.getMonthlyVisitTrend`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetMonthlyVisitTrendError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetMonthlyVisitTrendRequest {
+impl crate::__private::Endpoint for GetMonthlyVisitTrendRequest {
     const NAME: &'static str = "analysis.getMonthlyVisitTrend";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidmonthlyvisittrend";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -722,20 +722,20 @@ impl crate::runtime::Endpoint for GetMonthlyVisitTrendRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getUserPortrait`: 获取小程序新增或活跃用户的画像分布数据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetUserPortraitRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -756,8 +756,8 @@ impl GetUserPortraitRequest {
     }
 }
 /// Response of `analysis.getUserPortrait`: 获取小程序新增或活跃用户的画像分布数据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetUserPortraitResponse {
     /// 时间范围,如:"20170611-20170617"
     ///
@@ -775,17 +775,17 @@ pub struct GetUserPortraitResponse {
     #[serde(alias = "visitUv")]
     pub visit_uv: PortraitDistribution,
 }
-impl crate::runtime::StructuredResponse for GetUserPortraitResponse {}
+impl crate::__private::StructuredResponse for GetUserPortraitResponse {}
 /// Errors of `analysis.getUserPortrait`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetUserPortraitError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetUserPortraitRequest {
+impl crate::__private::Endpoint for GetUserPortraitRequest {
     const NAME: &'static str = "analysis.getUserPortrait";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappiduserportrait";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -811,20 +811,20 @@ impl crate::runtime::Endpoint for GetUserPortraitRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getVisitDistribution`: 获取用户小程序访问分布数据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetVisitDistributionRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -845,8 +845,8 @@ impl GetVisitDistributionRequest {
     }
 }
 /// Response of `analysis.getVisitDistribution`: 获取用户小程序访问分布数据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetVisitDistributionResponse {
     /// 日期,格式为 yyyymmdd
     ///
@@ -858,17 +858,17 @@ pub struct GetVisitDistributionResponse {
     /// Wire name `list`.
     pub list: Vec<Distribution>,
 }
-impl crate::runtime::StructuredResponse for GetVisitDistributionResponse {}
+impl crate::__private::StructuredResponse for GetVisitDistributionResponse {}
 /// Errors of `analysis.getVisitDistribution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetVisitDistributionError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetVisitDistributionRequest {
+impl crate::__private::Endpoint for GetVisitDistributionRequest {
     const NAME: &'static str = "analysis.getVisitDistribution";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidvisitdistribution";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -894,20 +894,20 @@ impl crate::runtime::Endpoint for GetVisitDistributionRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// Request of `analysis.getVisitPage`: 访问页面
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetVisitPageRequest {
     /// 开始日期。格式为 yyyymmdd
     ///
@@ -928,8 +928,8 @@ impl GetVisitPageRequest {
     }
 }
 /// Response of `analysis.getVisitPage`: 访问页面
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetVisitPageResponse {
     /// 日期,格式为 yyyymmdd
     ///
@@ -941,17 +941,17 @@ pub struct GetVisitPageResponse {
     /// Wire name `list`.
     pub list: Vec<PageVisit>,
 }
-impl crate::runtime::StructuredResponse for GetVisitPageResponse {}
+impl crate::__private::StructuredResponse for GetVisitPageResponse {}
 /// Errors of `analysis.getVisitPage`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetVisitPageError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetVisitPageRequest {
+impl crate::__private::Endpoint for GetVisitPageRequest {
     const NAME: &'static str = "analysis.getVisitPage";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/datacube/getweanalysisappidvisitpage";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -977,20 +977,20 @@ impl crate::runtime::Endpoint for GetVisitPageRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.begin_date;
-            crate::runtime::validate::char_len("begin_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("begin_date", v, "0-9")?;
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
         }
         {
             let v = &self.end_date;
-            crate::runtime::validate::char_len("end_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("end_date", v, "0-9")?;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// 数据概况列表项
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct DailySummaryItem {
     /// 日期,格式为 yyyymmdd
     ///
@@ -1014,8 +1014,8 @@ pub struct DailySummaryItem {
     pub share_uv: Option<u64>,
 }
 /// 访问分布(list 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Distribution {
     /// 分布类型
     ///
@@ -1028,8 +1028,8 @@ pub struct Distribution {
     pub item_list: Vec<DistributionItem>,
 }
 /// 分布数据项(item_list 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct DistributionItem {
     /// 场景 id,定义在各个 index 下不同,具体参见下方表格(index=access_source_session_cnt 时见 AccessSource,access_staytime_info 时见 StayTimeBucket,access_depth_info 时见 VisitDepthBucket)
     ///
@@ -1046,8 +1046,8 @@ pub struct DistributionItem {
     pub access_source_visit_uv: Option<u64>,
 }
 /// 页面访问数据(list 的元素)。目前只提供按 page_visit_pv 排序的 top200
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct PageVisit {
     /// 页面路径
     ///
@@ -1091,8 +1091,8 @@ pub struct PageVisit {
     pub page_share_uv: Option<u64>,
 }
 /// 用户画像(新用户画像 visit_uv_new / 活跃用户画像 visit_uv)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct PortraitDistribution {
     /// 分布类型
     ///
@@ -1131,8 +1131,8 @@ pub struct PortraitDistribution {
     pub ages: Option<Vec<PortraitItem>>,
 }
 /// 画像分布中的一项属性值(province、city、genders、platforms、devices、ages 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct PortraitItem {
     /// 属性值id(官方示例中 devices 的元素不带 id)
     ///
@@ -1155,8 +1155,8 @@ pub struct PortraitItem {
     pub access_source_visit_uv: Option<u64>,
 }
 /// 留存数据项(新增用户留存 visit_uv_new / 活跃用户留存 visit_uv 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RetainItem {
     /// 标识,0开始,表示当天/当周/当月,1表示1天/1周/1月后。依此类推;日留存 key 取值分别是:0,1,2,3,4,5,6,7,14,30;周留存取值分别是:0,1,2,3,4;月留存取值分别是:0,1
     ///
@@ -1168,8 +1168,8 @@ pub struct RetainItem {
     pub value: u64,
 }
 /// 访问趋势列表项(日趋势、周趋势、月趋势共用;周/月趋势的计数为自然周/自然月内汇总,人数为自然周/自然月内去重)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct VisitTrendItem {
     /// 日期,日趋势格式为 yyyymmdd;周趋势为时间范围,如:"20170306-20170312";月趋势格式为 yyyymm,如:"201702"
     ///
@@ -1508,11 +1508,11 @@ impl std::str::FromStr for DistributionIndex {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for DistributionIndex {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for DistributionIndex {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(

@@ -75,8 +75,8 @@ impl<'a> Auth<'a> {
     }
 }
 /// Request of `auth.code2Session`: 登录凭证校验:用 wx.login 获取的 code 换取 openid、session_key 和 unionid
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionRequest {
     /// uni.login / wx.login 获取的用户 code
     ///
@@ -91,8 +91,8 @@ impl Code2SessionRequest {
     }
 }
 /// Response of `auth.code2Session`: 登录凭证校验:用 wx.login 获取的 code 换取 openid、session_key 和 unionid
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionResponse {
     /// 用户唯一标识
     ///
@@ -109,7 +109,7 @@ pub struct Code2SessionResponse {
     #[serde(default)]
     pub unionid: Option<String>,
 }
-impl crate::runtime::StructuredResponse for Code2SessionResponse {}
+impl crate::__private::StructuredResponse for Code2SessionResponse {}
 /// Errors of `auth.code2Session` ([`Code2SessionRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -128,14 +128,15 @@ pub enum Code2SessionError {
     Other { code: i64, message: String },
 }
 impl Code2SessionError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::InvalidCode { .. } => 40029i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::RateLimited { .. } => 45011i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::InvalidCode { .. } => crate::runtime::Code::Int(40029i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::RateLimited { .. } => crate::runtime::Code::Int(45011i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -177,7 +178,7 @@ impl std::fmt::Display for Code2SessionError {
 impl std::error::Error for Code2SessionError {}
 impl crate::runtime::ApiError for Code2SessionError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        Code2SessionError::code(self)
     }
     fn message(&self) -> &str {
         Code2SessionError::message(self)
@@ -189,7 +190,7 @@ impl crate::runtime::ApiError for Code2SessionError {
         false
     }
 }
-impl crate::runtime::FromCode for Code2SessionError {
+impl crate::__private::FromCode for Code2SessionError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -201,16 +202,16 @@ impl crate::runtime::FromCode for Code2SessionError {
         }
     }
 }
-impl crate::runtime::Endpoint for Code2SessionRequest {
+impl crate::__private::Endpoint for Code2SessionRequest {
     const NAME: &'static str = "auth.code2Session";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
     const PATH: &'static str = "/sns/jscode2session";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AppSecret {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AppSecret {
         app_id: "appid",
         secret: "secret",
         in_body: false,
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "authorization_code"),
@@ -233,17 +234,17 @@ impl crate::runtime::Endpoint for Code2SessionRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.js_code;
-            crate::runtime::validate::byte_len("js_code", v, 1usize, 1024usize)?;
+            crate::__private::validate::byte_len("js_code", v, 1usize, 1024usize)?;
         }
         Ok(())
     }
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         query.push(("js_code", self.js_code.clone()));
     }
 }
 /// Request of `auth.getAccessToken`: 获取小程序全局唯一后台接口调用凭据(access_token)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenRequest {}
 impl GetAccessTokenRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
@@ -257,8 +258,8 @@ impl Default for GetAccessTokenRequest {
     }
 }
 /// Response of `auth.getAccessToken`: 获取小程序全局唯一后台接口调用凭据(access_token)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenResponse {
     /// 获取到的凭证
     ///
@@ -271,7 +272,7 @@ pub struct GetAccessTokenResponse {
     #[serde(alias = "expiresIn")]
     pub expires_in: u32,
 }
-impl crate::runtime::StructuredResponse for GetAccessTokenResponse {}
+impl crate::__private::StructuredResponse for GetAccessTokenResponse {}
 /// Errors of `auth.getAccessToken` ([`GetAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -292,15 +293,16 @@ pub enum GetAccessTokenError {
     Other { code: i64, message: String },
 }
 impl GetAccessTokenError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::InvalidAppSecret { .. } => 40001i64,
-            Self::InvalidGrantType { .. } => 40002i64,
-            Self::InvalidAppId { .. } => 40013i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::InvalidAppSecret { .. } => crate::runtime::Code::Int(40001i64),
+            Self::InvalidGrantType { .. } => crate::runtime::Code::Int(40002i64),
+            Self::InvalidAppId { .. } => crate::runtime::Code::Int(40013i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -350,7 +352,7 @@ impl std::fmt::Display for GetAccessTokenError {
 impl std::error::Error for GetAccessTokenError {}
 impl crate::runtime::ApiError for GetAccessTokenError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        GetAccessTokenError::code(self)
     }
     fn message(&self) -> &str {
         GetAccessTokenError::message(self)
@@ -362,7 +364,7 @@ impl crate::runtime::ApiError for GetAccessTokenError {
         false
     }
 }
-impl crate::runtime::FromCode for GetAccessTokenError {
+impl crate::__private::FromCode for GetAccessTokenError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -375,16 +377,16 @@ impl crate::runtime::FromCode for GetAccessTokenError {
         }
     }
 }
-impl crate::runtime::Endpoint for GetAccessTokenRequest {
+impl crate::__private::Endpoint for GetAccessTokenRequest {
     const NAME: &'static str = "auth.getAccessToken";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
     const PATH: &'static str = "/cgi-bin/token";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AppSecret {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AppSecret {
         app_id: "appid",
         secret: "secret",
         in_body: false,
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
@@ -416,8 +418,8 @@ impl crate::runtime::Endpoint for GetAccessTokenRequest {
     type Error = GetAccessTokenError;
 }
 /// Request of `auth.getStableAccessToken`: 获取稳定版接口调用凭据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetStableAccessTokenRequest {
     /// 默认使用 false。为 true 时强制刷新凭证,会使之前的稳定版凭证失效。
     ///
@@ -442,8 +444,8 @@ impl Default for GetStableAccessTokenRequest {
     }
 }
 /// Response of `auth.getStableAccessToken`: 获取稳定版接口调用凭据
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetStableAccessTokenResponse {
     /// 获取到的凭证
     ///
@@ -456,7 +458,7 @@ pub struct GetStableAccessTokenResponse {
     #[serde(alias = "expiresIn")]
     pub expires_in: u32,
 }
-impl crate::runtime::StructuredResponse for GetStableAccessTokenResponse {}
+impl crate::__private::StructuredResponse for GetStableAccessTokenResponse {}
 /// Errors of `auth.getStableAccessToken` ([`GetStableAccessTokenRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -479,16 +481,17 @@ pub enum GetStableAccessTokenError {
     Other { code: i64, message: String },
 }
 impl GetStableAccessTokenError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::InvalidGrantType { .. } => 40002i64,
-            Self::InvalidAppId { .. } => 40013i64,
-            Self::InvalidAppSecret { .. } => 40125i64,
-            Self::ForceRefreshQuotaReached { .. } => 45009i64,
-            Self::ForceRefreshTooFrequent { .. } => 45011i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::InvalidGrantType { .. } => crate::runtime::Code::Int(40002i64),
+            Self::InvalidAppId { .. } => crate::runtime::Code::Int(40013i64),
+            Self::InvalidAppSecret { .. } => crate::runtime::Code::Int(40125i64),
+            Self::ForceRefreshQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::ForceRefreshTooFrequent { .. } => crate::runtime::Code::Int(45011i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -542,7 +545,7 @@ impl std::fmt::Display for GetStableAccessTokenError {
 impl std::error::Error for GetStableAccessTokenError {}
 impl crate::runtime::ApiError for GetStableAccessTokenError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        GetStableAccessTokenError::code(self)
     }
     fn message(&self) -> &str {
         GetStableAccessTokenError::message(self)
@@ -554,7 +557,7 @@ impl crate::runtime::ApiError for GetStableAccessTokenError {
         false
     }
 }
-impl crate::runtime::FromCode for GetStableAccessTokenError {
+impl crate::__private::FromCode for GetStableAccessTokenError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -576,16 +579,16 @@ impl crate::runtime::FromCode for GetStableAccessTokenError {
         }
     }
 }
-impl crate::runtime::Endpoint for GetStableAccessTokenRequest {
+impl crate::__private::Endpoint for GetStableAccessTokenRequest {
     const NAME: &'static str = "auth.getStableAccessToken";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cgi-bin/stable_token";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AppSecret {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AppSecret {
         app_id: "appid",
         secret: "secret",
         in_body: true,
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credential"),
@@ -621,8 +624,8 @@ impl crate::runtime::Endpoint for GetStableAccessTokenRequest {
     type Error = GetStableAccessTokenError;
 }
 /// Request of `auth.getPaidUnionId`: 用户支付完成后,获取该用户的 UnionId,无需用户授权
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetPaidUnionIdRequest {
     /// 支付用户唯一标识
     ///
@@ -685,15 +688,15 @@ impl GetPaidUnionIdOrder {
     }
 }
 /// Response of `auth.getPaidUnionId`: 用户支付完成后,获取该用户的 UnionId,无需用户授权
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetPaidUnionIdResponse {
     /// 用户唯一标识,调用成功后返回
     ///
     /// Wire name `unionid`.
     pub unionid: String,
 }
-impl crate::runtime::StructuredResponse for GetPaidUnionIdResponse {}
+impl crate::__private::StructuredResponse for GetPaidUnionIdResponse {}
 /// Errors of `auth.getPaidUnionId` ([`GetPaidUnionIdRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -728,19 +731,20 @@ pub enum GetPaidUnionIdError {
     Other { code: i64, message: String },
 }
 impl GetPaidUnionIdError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::InvalidOpenid { .. } => 40003i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::NoOpenPlatformAccount { .. } => 89002i64,
-            Self::InvalidOrder { .. } => 89300i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::InvalidOpenid { .. } => crate::runtime::Code::Int(40003i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::NoOpenPlatformAccount { .. } => crate::runtime::Code::Int(89002i64),
+            Self::InvalidOrder { .. } => crate::runtime::Code::Int(89300i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -794,7 +798,7 @@ impl std::fmt::Display for GetPaidUnionIdError {
 impl std::error::Error for GetPaidUnionIdError {}
 impl crate::runtime::ApiError for GetPaidUnionIdError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        GetPaidUnionIdError::code(self)
     }
     fn message(&self) -> &str {
         GetPaidUnionIdError::message(self)
@@ -809,7 +813,7 @@ impl crate::runtime::ApiError for GetPaidUnionIdError {
         )
     }
 }
-impl crate::runtime::FromCode for GetPaidUnionIdError {
+impl crate::__private::FromCode for GetPaidUnionIdError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -846,14 +850,14 @@ impl crate::runtime::FromCode for GetPaidUnionIdError {
         }
     }
 }
-impl crate::runtime::Endpoint for GetPaidUnionIdRequest {
+impl crate::__private::Endpoint for GetPaidUnionIdRequest {
     const NAME: &'static str = "auth.getPaidUnionId";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
     const PATH: &'static str = "/wxa/getpaidunionid";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -879,7 +883,7 @@ impl crate::runtime::Endpoint for GetPaidUnionIdRequest {
     type Platform = super::Wechat;
     type Response = GetPaidUnionIdResponse;
     type Error = GetPaidUnionIdError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         query.push(("openid", self.openid.clone()));
         match &self.order {
             GetPaidUnionIdOrder::TransactionId { transaction_id } => {

@@ -75,8 +75,8 @@ impl<'a> CustomerServiceMessage<'a> {
     }
 }
 /// Request of `customerServiceMessage.send`: 发送客服消息给用户
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SendRequest {
     /// 用户的 OpenID
     ///
@@ -98,8 +98,8 @@ impl SendRequest {
 /// 消息类型(msgtype)及对应的消息内容,四种任选其一;msgtype 由变体决定
 ///
 /// Part of [`SendRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(tag = "msgtype")]
 pub enum SendMessage {
     /// 文本消息(msgtype="text")
@@ -156,10 +156,10 @@ impl SendMessage {
     }
 }
 /// Response of `customerServiceMessage.send`: 发送客服消息给用户
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SendResponse {}
-impl crate::runtime::StructuredResponse for SendResponse {}
+impl crate::__private::StructuredResponse for SendResponse {}
 /// Errors of `customerServiceMessage.send` ([`SendRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -198,21 +198,22 @@ pub enum SendError {
     Other { code: i64, message: String },
 }
 impl SendError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::InvalidCredentialType { .. } => 40002i64,
-            Self::InvalidOpenid { .. } => 40003i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::ReplyTimeLimitExceeded { .. } => 45015i64,
-            Self::OutboundLimitExceeded { .. } => 45047i64,
-            Self::ApiUnauthorized { .. } => 48001i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::InvalidCredentialType { .. } => crate::runtime::Code::Int(40002i64),
+            Self::InvalidOpenid { .. } => crate::runtime::Code::Int(40003i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::ReplyTimeLimitExceeded { .. } => crate::runtime::Code::Int(45015i64),
+            Self::OutboundLimitExceeded { .. } => crate::runtime::Code::Int(45047i64),
+            Self::ApiUnauthorized { .. } => crate::runtime::Code::Int(48001i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -274,7 +275,7 @@ impl std::fmt::Display for SendError {
 impl std::error::Error for SendError {}
 impl crate::runtime::ApiError for SendError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        SendError::code(self)
     }
     fn message(&self) -> &str {
         SendError::message(self)
@@ -289,7 +290,7 @@ impl crate::runtime::ApiError for SendError {
         )
     }
 }
-impl crate::runtime::FromCode for SendError {
+impl crate::__private::FromCode for SendError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -336,14 +337,14 @@ impl crate::runtime::FromCode for SendError {
         }
     }
 }
-impl crate::runtime::Endpoint for SendRequest {
+impl crate::__private::Endpoint for SendRequest {
     const NAME: &'static str = "customerServiceMessage.send";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cgi-bin/message/custom/send";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -379,8 +380,8 @@ impl crate::runtime::Endpoint for SendRequest {
     type Error = SendError;
 }
 /// Request of `customerServiceMessage.setTyping`: 下发客服当前输入状态给用户
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SetTypingRequest {
     /// 用户的 OpenID
     ///
@@ -401,10 +402,10 @@ impl SetTypingRequest {
     }
 }
 /// Response of `customerServiceMessage.setTyping`: 下发客服当前输入状态给用户
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SetTypingResponse {}
-impl crate::runtime::StructuredResponse for SetTypingResponse {}
+impl crate::__private::StructuredResponse for SetTypingResponse {}
 /// Errors of `customerServiceMessage.setTyping` ([`SetTypingRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -439,19 +440,20 @@ pub enum SetTypingError {
     Other { code: i64, message: String },
 }
 impl SetTypingError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::InvalidCommand { .. } => 45072i64,
-            Self::NoRecentInteraction { .. } => 45080i64,
-            Self::AlreadyTyping { .. } => 45081i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::InvalidCommand { .. } => crate::runtime::Code::Int(45072i64),
+            Self::NoRecentInteraction { .. } => crate::runtime::Code::Int(45080i64),
+            Self::AlreadyTyping { .. } => crate::runtime::Code::Int(45081i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -507,7 +509,7 @@ impl std::fmt::Display for SetTypingError {
 impl std::error::Error for SetTypingError {}
 impl crate::runtime::ApiError for SetTypingError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        SetTypingError::code(self)
     }
     fn message(&self) -> &str {
         SetTypingError::message(self)
@@ -522,7 +524,7 @@ impl crate::runtime::ApiError for SetTypingError {
         )
     }
 }
-impl crate::runtime::FromCode for SetTypingError {
+impl crate::__private::FromCode for SetTypingError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -559,14 +561,14 @@ impl crate::runtime::FromCode for SetTypingError {
         }
     }
 }
-impl crate::runtime::Endpoint for SetTypingRequest {
+impl crate::__private::Endpoint for SetTypingRequest {
     const NAME: &'static str = "customerServiceMessage.setTyping";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cgi-bin/message/custom/typing";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -597,8 +599,8 @@ impl crate::runtime::Endpoint for SetTypingRequest {
     type Error = SetTypingError;
 }
 /// Request of `customerServiceMessage.uploadTempMedia`: 把媒体文件上传到微信服务器
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct UploadTempMediaRequest {
     /// 文件类型
     ///
@@ -618,8 +620,8 @@ impl UploadTempMediaRequest {
     }
 }
 /// Response of `customerServiceMessage.uploadTempMedia`: 把媒体文件上传到微信服务器
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct UploadTempMediaResponse {
     /// 文件类型
     ///
@@ -637,7 +639,7 @@ pub struct UploadTempMediaResponse {
     #[serde(alias = "createdAt")]
     pub created_at: u64,
 }
-impl crate::runtime::StructuredResponse for UploadTempMediaResponse {}
+impl crate::__private::StructuredResponse for UploadTempMediaResponse {}
 /// Errors of `customerServiceMessage.uploadTempMedia` ([`UploadTempMediaRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -668,17 +670,18 @@ pub enum UploadTempMediaError {
     Other { code: i64, message: String },
 }
 impl UploadTempMediaError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::InvalidMediaType { .. } => 40004i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::InvalidMediaType { .. } => crate::runtime::Code::Int(40004i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -728,7 +731,7 @@ impl std::fmt::Display for UploadTempMediaError {
 impl std::error::Error for UploadTempMediaError {}
 impl crate::runtime::ApiError for UploadTempMediaError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        UploadTempMediaError::code(self)
     }
     fn message(&self) -> &str {
         UploadTempMediaError::message(self)
@@ -743,7 +746,7 @@ impl crate::runtime::ApiError for UploadTempMediaError {
         )
     }
 }
-impl crate::runtime::FromCode for UploadTempMediaError {
+impl crate::__private::FromCode for UploadTempMediaError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -774,14 +777,14 @@ impl crate::runtime::FromCode for UploadTempMediaError {
         }
     }
 }
-impl crate::runtime::Endpoint for UploadTempMediaRequest {
+impl crate::__private::Endpoint for UploadTempMediaRequest {
     const NAME: &'static str = "customerServiceMessage.uploadTempMedia";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cgi-bin/media/upload";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Multipart;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -805,19 +808,19 @@ impl crate::runtime::Endpoint for UploadTempMediaRequest {
     type Platform = super::Wechat;
     type Response = UploadTempMediaResponse;
     type Error = UploadTempMediaError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         query.push(("type", self.type_.to_string()));
     }
-    fn multipart(&self) -> crate::runtime::Multipart {
-        use crate::runtime::MultipartValue;
-        let mut parts = crate::runtime::Multipart::default();
+    fn multipart(&self) -> crate::__private::Multipart {
+        use crate::__private::MultipartValue;
+        let mut parts = crate::__private::Multipart::default();
         parts.parts.push(("media", MultipartValue::File(self.media.clone())));
         parts
     }
 }
 /// Request of `customerServiceMessage.getTempMedia`: 获取客服消息内的临时素材
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetTempMediaRequest {
     /// 媒体文件 ID
     ///
@@ -863,17 +866,18 @@ pub enum GetTempMediaError {
     Other { code: i64, message: String },
 }
 impl GetTempMediaError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::InvalidMediaId { .. } => 40007i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::InvalidMediaId { .. } => crate::runtime::Code::Int(40007i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -923,7 +927,7 @@ impl std::fmt::Display for GetTempMediaError {
 impl std::error::Error for GetTempMediaError {}
 impl crate::runtime::ApiError for GetTempMediaError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        GetTempMediaError::code(self)
     }
     fn message(&self) -> &str {
         GetTempMediaError::message(self)
@@ -938,7 +942,7 @@ impl crate::runtime::ApiError for GetTempMediaError {
         )
     }
 }
-impl crate::runtime::FromCode for GetTempMediaError {
+impl crate::__private::FromCode for GetTempMediaError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -969,14 +973,14 @@ impl crate::runtime::FromCode for GetTempMediaError {
         }
     }
 }
-impl crate::runtime::Endpoint for GetTempMediaRequest {
+impl crate::__private::Endpoint for GetTempMediaRequest {
     const NAME: &'static str = "customerServiceMessage.getTempMedia";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Get;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
     const PATH: &'static str = "/cgi-bin/media/get";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::None;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -1000,13 +1004,13 @@ impl crate::runtime::Endpoint for GetTempMediaRequest {
     type Platform = super::Wechat;
     type Response = GetTempMediaResponse;
     type Error = GetTempMediaError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         query.push(("media_id", self.media_id.clone()));
     }
 }
 /// 图片消息(image 的结构),msgtype="image" 时必填
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct ImageMessage {
     /// 发送的图片的媒体ID,通过 新增素材接口 上传图片文件获得。
     ///
@@ -1020,8 +1024,8 @@ impl ImageMessage {
     }
 }
 /// 图文链接(link 的结构),msgtype="link" 时必填
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct LinkMessage {
     /// 消息标题
     ///
@@ -1057,8 +1061,8 @@ impl LinkMessage {
     }
 }
 /// 小程序卡片(miniprogrampage 的结构),msgtype="miniprogrampage" 时必填
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct MiniProgramPageMessage {
     /// 消息标题
     ///
@@ -1088,8 +1092,8 @@ impl MiniProgramPageMessage {
     }
 }
 /// 文本消息(text 的结构),msgtype="text" 时必填
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct TextMessage {
     /// 文本消息内容
     ///
@@ -1144,19 +1148,19 @@ impl std::str::FromStr for MediaType {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for MediaType {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for MediaType {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for MediaType {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for MediaType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -1215,8 +1219,8 @@ impl std::str::FromStr for TypingCommand {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for TypingCommand {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for TypingCommand {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

@@ -58,8 +58,8 @@ impl<'a> Img<'a> {
     }
 }
 /// Request of `img.aiCrop`: 图片智能裁剪
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct AiCropRequest {
     /// 要检测的图片,img_url 与 img 二选一
     #[serde(skip)]
@@ -104,8 +104,8 @@ impl AiCropImage {
     }
 }
 /// Response of `img.aiCrop`: 图片智能裁剪
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct AiCropResponse {
     /// 智能裁剪结果
     ///
@@ -117,17 +117,17 @@ pub struct AiCropResponse {
     #[serde(alias = "imgSize")]
     pub img_size: ImageSize,
 }
-impl crate::runtime::StructuredResponse for AiCropResponse {}
+impl crate::__private::StructuredResponse for AiCropResponse {}
 /// Errors of `img.aiCrop`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type AiCropError = super::CommonTokenError;
-impl crate::runtime::Endpoint for AiCropRequest {
+impl crate::__private::Endpoint for AiCropRequest {
     const NAME: &'static str = "img.aiCrop";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cv/img/aicrop";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -150,7 +150,7 @@ impl crate::runtime::Endpoint for AiCropRequest {
     type Platform = super::Wechat;
     type Response = AiCropResponse;
     type Error = AiCropError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         match &self.image {
             AiCropImage::Url { img_url } => {
                 query.push(("img_url", img_url.clone()));
@@ -160,9 +160,9 @@ impl crate::runtime::Endpoint for AiCropRequest {
             }
         }
     }
-    fn multipart(&self) -> crate::runtime::Multipart {
-        use crate::runtime::MultipartValue;
-        let mut parts = crate::runtime::Multipart::default();
+    fn multipart(&self) -> crate::__private::Multipart {
+        use crate::__private::MultipartValue;
+        let mut parts = crate::__private::Multipart::default();
         match &self.image {
             AiCropImage::Url { img_url } => {
                 let _ = img_url;
@@ -175,8 +175,8 @@ impl crate::runtime::Endpoint for AiCropRequest {
     }
 }
 /// Request of `img.scanQRCode`: 条码/二维码识别
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct ScanQrCodeRequest {
     /// 要检测的图片,img_url 与 img 二选一
     #[serde(skip)]
@@ -221,8 +221,8 @@ impl ScanQrCodeImage {
     }
 }
 /// Response of `img.scanQRCode`: 条码/二维码识别
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct ScanQrCodeResponse {
     /// 识别结果
     ///
@@ -235,17 +235,17 @@ pub struct ScanQrCodeResponse {
     #[serde(alias = "imgSize")]
     pub img_size: ImageSize,
 }
-impl crate::runtime::StructuredResponse for ScanQrCodeResponse {}
+impl crate::__private::StructuredResponse for ScanQrCodeResponse {}
 /// Errors of `img.scanQRCode`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type ScanQrCodeError = super::CommonTokenError;
-impl crate::runtime::Endpoint for ScanQrCodeRequest {
+impl crate::__private::Endpoint for ScanQrCodeRequest {
     const NAME: &'static str = "img.scanQRCode";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cv/img/qrcode";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -268,7 +268,7 @@ impl crate::runtime::Endpoint for ScanQrCodeRequest {
     type Platform = super::Wechat;
     type Response = ScanQrCodeResponse;
     type Error = ScanQrCodeError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         match &self.image {
             ScanQrCodeImage::Url { img_url } => {
                 query.push(("img_url", img_url.clone()));
@@ -278,9 +278,9 @@ impl crate::runtime::Endpoint for ScanQrCodeRequest {
             }
         }
     }
-    fn multipart(&self) -> crate::runtime::Multipart {
-        use crate::runtime::MultipartValue;
-        let mut parts = crate::runtime::Multipart::default();
+    fn multipart(&self) -> crate::__private::Multipart {
+        use crate::__private::MultipartValue;
+        let mut parts = crate::__private::Multipart::default();
         match &self.image {
             ScanQrCodeImage::Url { img_url } => {
                 let _ = img_url;
@@ -293,8 +293,8 @@ impl crate::runtime::Endpoint for ScanQrCodeRequest {
     }
 }
 /// Request of `img.superresolution`: 图片高清化
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SuperresolutionRequest {
     /// 要处理的图片,img_url 与 img 二选一
     #[serde(skip)]
@@ -339,8 +339,8 @@ impl SuperresolutionImage {
     }
 }
 /// Response of `img.superresolution`: 图片高清化
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct SuperresolutionResponse {
     /// 媒体文件Id
     ///
@@ -348,17 +348,17 @@ pub struct SuperresolutionResponse {
     #[serde(alias = "mediaId")]
     pub media_id: String,
 }
-impl crate::runtime::StructuredResponse for SuperresolutionResponse {}
+impl crate::__private::StructuredResponse for SuperresolutionResponse {}
 /// Errors of `img.superresolution`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type SuperresolutionError = super::CommonTokenError;
-impl crate::runtime::Endpoint for SuperresolutionRequest {
+impl crate::__private::Endpoint for SuperresolutionRequest {
     const NAME: &'static str = "img.superresolution";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cv/img/superresolution";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Multipart;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Multipart;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -381,7 +381,7 @@ impl crate::runtime::Endpoint for SuperresolutionRequest {
     type Platform = super::Wechat;
     type Response = SuperresolutionResponse;
     type Error = SuperresolutionError;
-    fn write_query(&self, query: &mut crate::runtime::Query) {
+    fn write_query(&self, query: &mut crate::__private::Query) {
         match &self.image {
             SuperresolutionImage::Url { img_url } => {
                 query.push(("img_url", img_url.clone()));
@@ -391,9 +391,9 @@ impl crate::runtime::Endpoint for SuperresolutionRequest {
             }
         }
     }
-    fn multipart(&self) -> crate::runtime::Multipart {
-        use crate::runtime::MultipartValue;
-        let mut parts = crate::runtime::Multipart::default();
+    fn multipart(&self) -> crate::__private::Multipart {
+        use crate::__private::MultipartValue;
+        let mut parts = crate::__private::Multipart::default();
         match &self.image {
             SuperresolutionImage::Url { img_url } => {
                 let _ = img_url;
@@ -406,8 +406,8 @@ impl crate::runtime::Endpoint for SuperresolutionRequest {
     }
 }
 /// 条码/二维码识别结果(code_results 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CodeResult {
     /// 码的类型,如 QR_CODE、EAN_13、CODE_128
     ///
@@ -425,8 +425,8 @@ pub struct CodeResult {
     pub pos: Option<QrPosition>,
 }
 /// 智能裁剪结果(results 的元素)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CropResult {
     /// 裁剪区域左边界坐标,单位 px
     ///
@@ -450,8 +450,8 @@ pub struct CropResult {
     pub crop_bottom: u32,
 }
 /// 图像尺寸(图片大小)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct ImageSize {
     /// 图像宽度,单位 px
     ///
@@ -463,8 +463,8 @@ pub struct ImageSize {
     pub h: u32,
 }
 /// 坐标点
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct Point {
     /// 横坐标,单位 px
     ///
@@ -476,8 +476,8 @@ pub struct Point {
     pub y: u32,
 }
 /// 二维码在图片中的位置(pos,四个角的坐标);条形码的识别结果不带 pos
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct QrPosition {
     /// 左上角坐标
     ///

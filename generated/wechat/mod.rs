@@ -14,28 +14,31 @@ pub mod wxacode;
 /// 微信小程序服务端 API — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Wechat;
-impl crate::runtime::Platform for Wechat {
+impl crate::__private::Platform for Wechat {
     const NAME: &'static str = "wechat";
-    const HOSTS: crate::runtime::Hosts = crate::runtime::Hosts {
+    const HOSTS: crate::__private::Hosts = crate::__private::Hosts {
         production: PRODUCTION_HOST,
         sandbox: SANDBOX_HOST,
         named: &[],
     };
-    const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
-    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
-    const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[
-        crate::runtime::TokenMode {
+    const ENVELOPE: crate::__private::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
+    const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[
+        crate::__private::TokenMode {
             name: "default",
             key_prefix: "wechat",
-            fetch: crate::runtime::fetch_token::<Self, auth::GetAccessTokenRequest>,
+            fetch: crate::__private::fetch_token::<Self, auth::GetAccessTokenRequest>,
         },
-        crate::runtime::TokenMode {
+        crate::__private::TokenMode {
             name: "stable",
             key_prefix: "wechat-stable",
-            fetch: crate::runtime::fetch_token::<Self, auth::GetStableAccessTokenRequest>,
+            fetch: crate::__private::fetch_token::<
+                Self,
+                auth::GetStableAccessTokenRequest,
+            >,
         },
     ];
-    type Decoder = crate::runtime::envelopes::Errcode;
+    type Decoder = crate::__private::envelopes::Errcode;
     type Signer = crate::runtime::signers::NoSigner;
 }
 /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
@@ -72,25 +75,25 @@ impl ClientBuilder {
         self.with_token_mode(1usize)
     }
 }
-impl crate::runtime::IssuesToken for auth::GetAccessTokenRequest {
+impl crate::__private::IssuesToken for auth::GetAccessTokenRequest {
     fn token_request() -> Self {
         Self::default()
     }
-    fn into_token(response: Self::Response) -> crate::runtime::AccessToken {
-        crate::runtime::AccessToken::expiring_in(
-            crate::runtime::TokenText::into_text(response.access_token),
-            crate::runtime::lifetime(response.expires_in),
+    fn into_token(response: Self::Response) -> crate::__private::AccessToken {
+        crate::__private::AccessToken::expiring_in(
+            crate::__private::TokenText::into_text(response.access_token),
+            crate::__private::lifetime(response.expires_in),
         )
     }
 }
-impl crate::runtime::IssuesToken for auth::GetStableAccessTokenRequest {
+impl crate::__private::IssuesToken for auth::GetStableAccessTokenRequest {
     fn token_request() -> Self {
         Self::default()
     }
-    fn into_token(response: Self::Response) -> crate::runtime::AccessToken {
-        crate::runtime::AccessToken::expiring_in(
-            crate::runtime::TokenText::into_text(response.access_token),
-            crate::runtime::lifetime(response.expires_in),
+    fn into_token(response: Self::Response) -> crate::__private::AccessToken {
+        crate::__private::AccessToken::expiring_in(
+            crate::__private::TokenText::into_text(response.access_token),
+            crate::__private::lifetime(response.expires_in),
         )
     }
 }
@@ -149,16 +152,17 @@ pub enum CommonTokenError {
     Other { code: i64, message: String },
 }
 impl CommonTokenError {
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::SystemBusy { .. } => -1i64,
-            Self::AccessTokenInvalid { .. } => 40001i64,
-            Self::AccessTokenIllegal { .. } => 40014i64,
-            Self::AccessTokenMissing { .. } => 41001i64,
-            Self::AccessTokenExpired { .. } => 42001i64,
-            Self::DailyQuotaReached { .. } => 45009i64,
-            Self::Other { code, .. } => *code,
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
     /// The message the server sent with the code.
@@ -206,7 +210,7 @@ impl std::fmt::Display for CommonTokenError {
 impl std::error::Error for CommonTokenError {}
 impl crate::runtime::ApiError for CommonTokenError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Int(self.code())
+        CommonTokenError::code(self)
     }
     fn message(&self) -> &str {
         CommonTokenError::message(self)
@@ -221,7 +225,7 @@ impl crate::runtime::ApiError for CommonTokenError {
         )
     }
 }
-impl crate::runtime::FromCode for CommonTokenError {
+impl crate::__private::FromCode for CommonTokenError {
     type Code = i64;
     fn from_code(code: i64, message: String) -> Self {
         match code {
@@ -256,8 +260,8 @@ pub const PRODUCTION_HOST: &str = "https://api.weixin.qq.com";
 /// The platform's sandbox host, where it has one.
 pub const SANDBOX_HOST: Option<&str> = None;
 /// How this platform reports success and failure (the schema's `envelope`).
-pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
-    style: crate::runtime::EnvelopeStyle::Errcode,
+pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
+    style: crate::__private::EnvelopeStyle::Errcode,
     code: "errcode",
     message: "errmsg",
     code_alias: Some("errCode"),
@@ -274,379 +278,379 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
-pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::PATH,
+pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
+    crate::__private::EndpointInfo {
+        name: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"ref_date\":\"20170313\",\"visit_uv\":[{\"key\":0,\"value\":55500}],\"visit_uv_new\":[{\"key\":0,\"value\":5464}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetDailyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"ref_date\":\"20170306-20170312\",\"visit_uv\":[{\"key\":0,\"value\":0},{\"key\":1,\"value\":99310}],\"visit_uv_new\":[{\"key\":0,\"value\":0},{\"key\":1,\"value\":16853}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetWeeklyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"ref_date\":\"201702\",\"visit_uv\":[{\"key\":0,\"value\":346249}],\"visit_uv_new\":[{\"key\":0,\"value\":346249}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetMonthlyRetainRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"ref_date\":\"20170313\",\"share_pv\":572,\"share_uv\":383,\"visit_total\":391}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetDailySummaryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"ref_date\":\"20170313\",\"session_cnt\":142549,\"stay_time_session\":62.6569,\"stay_time_uv\":160.9315,\"visit_depth\":1.9838,\"visit_pv\":472351,\"visit_uv\":55500,\"visit_uv_new\":5464}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetDailyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"ref_date\":\"20170306-20170312\",\"session_cnt\":986780,\"stay_time_session\":54.5346,\"stay_time_uv\":284.1399,\"visit_depth\":1.9735,\"visit_pv\":3251840,\"visit_uv\":189405,\"visit_uv_new\":45592}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetWeeklyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"ref_date\":\"201703\",\"session_cnt\":126513,\"stay_time_session\":56.4112,\"stay_time_uv\":358.4523,\"visit_depth\":2.0189,\"visit_pv\":426113,\"visit_uv\":48659,\"visit_uv_new\":6726}]}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetMonthlyVisitTrendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"ref_date\":\"20170306-20170312\",\"visit_uv\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1},{\"id\":2,\"name\":\"18-24岁\",\"value\":6}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":4},{\"id\":1101,\"name\":\"北京\",\"value\":2}],\"devices\":[{\"name\":\"苹果 iPhone 6\",\"value\":3},{\"name\":\"OPPO R9\",\"value\":2}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":4},{\"id\":2,\"name\":\"女\",\"value\":3}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":5},{\"id\":2,\"name\":\"android\",\"value\":2}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":5},{\"id\":11,\"name\":\"北京\",\"value\":2}]},\"visit_uv_new\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":1}],\"devices\":[{\"name\":\"OPPO R9\",\"value\":1}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":1}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":1}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":1}]}}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetUserPortraitRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"index\":\"access_source_session_cnt\",\"item_list\":[{\"access_source_visit_uv\":3,\"key\":10,\"value\":5},{\"access_source_visit_uv\":412,\"key\":8,\"value\":687},{\"access_source_visit_uv\":5361,\"key\":7,\"value\":10740},{\"access_source_visit_uv\":1203,\"key\":6,\"value\":1961},{\"access_source_visit_uv\":389,\"key\":5,\"value\":677},{\"access_source_visit_uv\":401,\"key\":4,\"value\":653},{\"access_source_visit_uv\":702,\"key\":3,\"value\":1120},{\"access_source_visit_uv\":4985,\"key\":2,\"value\":10243},{\"access_source_visit_uv\":87,\"key\":1,\"value\":116}]},{\"index\":\"access_staytime_info\",\"item_list\":[{\"key\":8,\"value\":16329},{\"key\":7,\"value\":1498},{\"key\":6,\"value\":1516},{\"key\":5,\"value\":1217},{\"key\":4,\"value\":1839},{\"key\":3,\"value\":2106},{\"key\":2,\"value\":2389},{\"key\":1,\"value\":2143}]},{\"index\":\"access_depth_info\",\"item_list\":[{\"key\":5,\"value\":217},{\"key\":4,\"value\":3259},{\"key\":3,\"value\":32445},{\"key\":2,\"value\":63542},{\"key\":1,\"value\":43201}]}],\"ref_date\":\"20170306\"}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetVisitDistributionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::NAME,
-        method: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::METHOD,
-        path: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::NAME,
+        method: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::METHOD,
+        path: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"list\":[{\"entrypage_pv\":117922,\"exitpage_pv\":61304,\"page_path\":\"pages/main/main.html\",\"page_share_pv\":180,\"page_share_uv\":166,\"page_staytime_pv\":8.139198,\"page_visit_pv\":213429,\"page_visit_uv\":55423},{\"entrypage_pv\":21101,\"exitpage_pv\":47051,\"page_path\":\"pages/linedetail/linedetail.html\",\"page_share_pv\":47,\"page_share_uv\":42,\"page_staytime_pv\":35.462395,\"page_visit_pv\":155030,\"page_visit_uv\":42195}],\"ref_date\":\"20170306\"}",
         ),
         required: &["begin_date", "end_date"],
-        errors: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::AUTH,
-        host: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::HOST,
-        constants: <analysis::GetVisitPageRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::AUTH,
+        host: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::HOST,
+        constants: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::Code2SessionRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::Code2SessionRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::Code2SessionRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::Code2SessionRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::Code2SessionRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::Code2SessionRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"openid\":\"oGZUI0egBJY1zhBYw2KhdUfwVJJE\",\"session_key\":\"tiihtNczf5v6AKRyjwEUhQ==\",\"unionid\":\"ocMvos6NjeKLIBqg5Mr9QjxrP1FA\"}",
         ),
         required: &["js_code"],
-        errors: <auth::Code2SessionRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::Code2SessionRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::Code2SessionRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::Code2SessionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::Code2SessionRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::Code2SessionRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some("{\"access_token\":\"ACCESS_TOKEN\",\"expires_in\":7200}"),
         required: &[],
-        errors: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::GetAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
-        issues_token: Some(crate::runtime::TokenFields {
+        errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::__private::TokenFields {
             token: "access_token",
             expires_in: "expires_in",
         }),
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some("{\"access_token\":\"STABLE_ACCESS_TOKEN\",\"expires_in\":7200}"),
         required: &[],
-        errors: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::GetStableAccessTokenRequest as crate::runtime::Endpoint>::CONSTANTS,
-        issues_token: Some(crate::runtime::TokenFields {
+        errors: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: Some(crate::__private::TokenFields {
             token: "access_token",
             expires_in: "expires_in",
         }),
     },
-    crate::runtime::EndpointInfo {
-        name: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::NAME,
-        method: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::METHOD,
-        path: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::NAME,
+        method: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::METHOD,
+        path: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"errcode\":0,\"errmsg\":\"ok\",\"unionid\":\"oTmHYjg-tElZ68xxxxxxxxhy1Rgk\"}",
         ),
         required: &["openid"],
-        errors: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::AUTH,
-        host: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::HOST,
-        constants: <auth::GetPaidUnionIdRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::AUTH,
+        host: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::HOST,
+        constants: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <customer_service_message::SendRequest as crate::runtime::Endpoint>::NAME,
-        method: <customer_service_message::SendRequest as crate::runtime::Endpoint>::METHOD,
-        path: <customer_service_message::SendRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <customer_service_message::SendRequest as crate::__private::Endpoint>::NAME,
+        method: <customer_service_message::SendRequest as crate::__private::Endpoint>::METHOD,
+        path: <customer_service_message::SendRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some("{\"errcode\":0,\"errmsg\":\"ok\"}"),
         required: &["touser"],
-        errors: <customer_service_message::SendRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <customer_service_message::SendRequest as crate::runtime::Endpoint>::AUTH,
-        host: <customer_service_message::SendRequest as crate::runtime::Endpoint>::HOST,
-        constants: <customer_service_message::SendRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <customer_service_message::SendRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <customer_service_message::SendRequest as crate::__private::Endpoint>::AUTH,
+        host: <customer_service_message::SendRequest as crate::__private::Endpoint>::HOST,
+        constants: <customer_service_message::SendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::NAME,
-        method: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::METHOD,
-        path: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::NAME,
+        method: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::METHOD,
+        path: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some("{\"errcode\":0,\"errmsg\":\"ok\"}"),
         required: &["touser", "command"],
-        errors: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::AUTH,
-        host: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::HOST,
-        constants: <customer_service_message::SetTypingRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::AUTH,
+        host: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::HOST,
+        constants: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::NAME,
-        method: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::METHOD,
-        path: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::NAME,
+        method: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::METHOD,
+        path: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"created_at\":1577836800,\"media_id\":\"0fCx3Nh6sD0y7c4aXfJ1YdNL2bW0MSFzkLhQ2yrWh2Ymk1E5Mo3uTZl8OlP_V-Nc\",\"type\":\"image\"}",
         ),
         required: &["type", "media"],
-        errors: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::AUTH,
-        host: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::HOST,
-        constants: <customer_service_message::UploadTempMediaRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::AUTH,
+        host: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::HOST,
+        constants: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::NAME,
-        method: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::METHOD,
-        path: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::NAME,
+        method: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::METHOD,
+        path: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["media_id"],
-        errors: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::AUTH,
-        host: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::HOST,
-        constants: <customer_service_message::GetTempMediaRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::AUTH,
+        host: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::HOST,
+        constants: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <img::AiCropRequest as crate::runtime::Endpoint>::NAME,
-        method: <img::AiCropRequest as crate::runtime::Endpoint>::METHOD,
-        path: <img::AiCropRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <img::AiCropRequest as crate::__private::Endpoint>::NAME,
+        method: <img::AiCropRequest as crate::__private::Endpoint>::METHOD,
+        path: <img::AiCropRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"errcode\":0,\"errmsg\":\"ok\",\"img_size\":{\"h\":728,\"w\":966},\"results\":[{\"crop_bottom\":727,\"crop_left\":112,\"crop_right\":839,\"crop_top\":0},{\"crop_bottom\":615,\"crop_left\":0,\"crop_right\":965,\"crop_top\":205}]}",
         ),
         required: &[],
-        errors: <img::AiCropRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <img::AiCropRequest as crate::runtime::Endpoint>::AUTH,
-        host: <img::AiCropRequest as crate::runtime::Endpoint>::HOST,
-        constants: <img::AiCropRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <img::AiCropRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <img::AiCropRequest as crate::__private::Endpoint>::AUTH,
+        host: <img::AiCropRequest as crate::__private::Endpoint>::HOST,
+        constants: <img::AiCropRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::NAME,
-        method: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::METHOD,
-        path: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <img::ScanQrCodeRequest as crate::__private::Endpoint>::NAME,
+        method: <img::ScanQrCodeRequest as crate::__private::Endpoint>::METHOD,
+        path: <img::ScanQrCodeRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"code_results\":[{\"data\":\"http://www.qq.com\",\"pos\":{\"left_bottom\":{\"x\":585,\"y\":618},\"left_top\":{\"x\":585,\"y\":378},\"right_bottom\":{\"x\":828,\"y\":618},\"right_top\":{\"x\":828,\"y\":378}},\"type_name\":\"QR_CODE\"},{\"data\":\"https://mp.weixin.qq.com\",\"pos\":{\"left_bottom\":{\"x\":185,\"y\":353},\"left_top\":{\"x\":185,\"y\":142},\"right_bottom\":{\"x\":396,\"y\":353},\"right_top\":{\"x\":396,\"y\":142}},\"type_name\":\"QR_CODE\"},{\"data\":\"5906789678957\",\"type_name\":\"EAN_13\"},{\"data\":\"50090500019191\",\"type_name\":\"CODE_128\"}],\"errcode\":0,\"errmsg\":\"ok\",\"img_size\":{\"h\":900,\"w\":1000}}",
         ),
         required: &[],
-        errors: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::AUTH,
-        host: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::HOST,
-        constants: <img::ScanQrCodeRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <img::ScanQrCodeRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <img::ScanQrCodeRequest as crate::__private::Endpoint>::AUTH,
+        host: <img::ScanQrCodeRequest as crate::__private::Endpoint>::HOST,
+        constants: <img::ScanQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <img::SuperresolutionRequest as crate::runtime::Endpoint>::NAME,
-        method: <img::SuperresolutionRequest as crate::runtime::Endpoint>::METHOD,
-        path: <img::SuperresolutionRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <img::SuperresolutionRequest as crate::__private::Endpoint>::NAME,
+        method: <img::SuperresolutionRequest as crate::__private::Endpoint>::METHOD,
+        path: <img::SuperresolutionRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: Some(
             "{\"errcode\":0,\"errmsg\":\"ok\",\"media_id\":\"6WXsIXkG7lXuDLspD9xfm5dsvHzb0EFl0li6ySxi92ap8Vl3zZoD9DpOyNudeJGB\"}",
         ),
         required: &[],
-        errors: <img::SuperresolutionRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <img::SuperresolutionRequest as crate::runtime::Endpoint>::AUTH,
-        host: <img::SuperresolutionRequest as crate::runtime::Endpoint>::HOST,
-        constants: <img::SuperresolutionRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <img::SuperresolutionRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <img::SuperresolutionRequest as crate::__private::Endpoint>::AUTH,
+        host: <img::SuperresolutionRequest as crate::__private::Endpoint>::HOST,
+        constants: <img::SuperresolutionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::NAME,
-        method: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::METHOD,
-        path: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::NAME,
+        method: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::METHOD,
+        path: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["path"],
-        errors: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::AUTH,
-        host: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::HOST,
-        constants: <wxacode::CreateQrCodeRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::AUTH,
+        host: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::HOST,
+        constants: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <wxacode::GetRequest as crate::runtime::Endpoint>::NAME,
-        method: <wxacode::GetRequest as crate::runtime::Endpoint>::METHOD,
-        path: <wxacode::GetRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <wxacode::GetRequest as crate::__private::Endpoint>::NAME,
+        method: <wxacode::GetRequest as crate::__private::Endpoint>::METHOD,
+        path: <wxacode::GetRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["path"],
-        errors: <wxacode::GetRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <wxacode::GetRequest as crate::runtime::Endpoint>::AUTH,
-        host: <wxacode::GetRequest as crate::runtime::Endpoint>::HOST,
-        constants: <wxacode::GetRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <wxacode::GetRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <wxacode::GetRequest as crate::__private::Endpoint>::AUTH,
+        host: <wxacode::GetRequest as crate::__private::Endpoint>::HOST,
+        constants: <wxacode::GetRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::NAME,
-        method: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::METHOD,
-        path: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::NAME,
+        method: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::METHOD,
+        path: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["scene"],
-        errors: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::AUTH,
-        host: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::HOST,
-        constants: <wxacode::GetUnlimitedRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::AUTH,
+        host: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::HOST,
+        constants: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

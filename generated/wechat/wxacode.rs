@@ -60,8 +60,8 @@ impl<'a> Wxacode<'a> {
     }
 }
 /// Request of `wxacode.createQRCode`: 获取小程序二维码,适用于需要的码数量较少的业务场景
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CreateQrCodeRequest {
     /// 扫码进入的小程序页面路径,最大长度 128 字节,不能为空。
     ///
@@ -91,14 +91,14 @@ impl CreateQrCodeRequest {
 pub type CreateQrCodeResponse = crate::runtime::Media;
 /// Errors of `wxacode.createQRCode`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type CreateQrCodeError = super::CommonTokenError;
-impl crate::runtime::Endpoint for CreateQrCodeRequest {
+impl crate::__private::Endpoint for CreateQrCodeRequest {
     const NAME: &'static str = "wxacode.createQRCode";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/cgi-bin/wxaapp/createwxaqrcode";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -124,17 +124,17 @@ impl crate::runtime::Endpoint for CreateQrCodeRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.path;
-            crate::runtime::validate::byte_len("path", v, 1usize, 128usize)?;
+            crate::__private::validate::byte_len("path", v, 1usize, 128usize)?;
         }
         if let Some(v) = &self.width {
-            crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
+            crate::__private::validate::range("width", *v, 280u32, 1280u32)?;
         }
         Ok(())
     }
 }
 /// Request of `wxacode.get`: 获取小程序码,适用于需要的码数量较少的业务场景
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetRequest {
     /// 扫码进入的应用页面路径,最大长度 128 字节,不能为空
     ///
@@ -197,14 +197,14 @@ impl GetRequest {
 pub type GetResponse = crate::runtime::Media;
 /// Errors of `wxacode.get`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetRequest {
+impl crate::__private::Endpoint for GetRequest {
     const NAME: &'static str = "wxacode.get";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/wxa/getwxacode";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -230,10 +230,10 @@ impl crate::runtime::Endpoint for GetRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.path;
-            crate::runtime::validate::byte_len("path", v, 1usize, 128usize)?;
+            crate::__private::validate::byte_len("path", v, 1usize, 128usize)?;
         }
         if let Some(v) = &self.width {
-            crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
+            crate::__private::validate::range("width", *v, 280u32, 1280u32)?;
         }
         if let Some(v) = &self.line_color {
             v.validate().map_err(|e| e.within("line_color"))?;
@@ -244,8 +244,8 @@ impl crate::runtime::Endpoint for GetRequest {
 /// Request of `wxacode.getUnlimited`: 获取小程序码,适用于需要的码数量极多的业务场景
 ///
 /// **Unconfirmed:** scene charset: the uniCloud docs print !#><'()*+,/:;=?@-._~ (garbled); the official set !#$&'()*+,/:;=?@-._~ is used. check_path / env_version: newer fields, not listed in the uniCloud docs; their types and defaults (check_path true, env_version release) come from the current official getUnlimited docs.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetUnlimitedRequest {
     /// 最大32个可见字符,只支持数字,大小写英文以及部分特殊字符:!#$&'()*+,/:;=?@-._~,其它字符请自行编码为合法字符(因不支持%,中文无法使用 urlencode 处理,请使用其他编码方式)
     ///
@@ -341,14 +341,14 @@ impl GetUnlimitedRequest {
 pub type GetUnlimitedResponse = crate::runtime::Media;
 /// Errors of `wxacode.getUnlimited`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonTokenError`]).
 pub type GetUnlimitedError = super::CommonTokenError;
-impl crate::runtime::Endpoint for GetUnlimitedRequest {
+impl crate::__private::Endpoint for GetUnlimitedRequest {
     const NAME: &'static str = "wxacode.getUnlimited";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/wxa/getwxacodeunlimit";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::AccessToken {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Json;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Json;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -374,15 +374,15 @@ impl crate::runtime::Endpoint for GetUnlimitedRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.scene;
-            crate::runtime::validate::char_len("scene", v, 0usize, 32usize)?;
-            crate::runtime::validate::charset(
+            crate::__private::validate::char_len("scene", v, 0usize, 32usize)?;
+            crate::__private::validate::charset(
                 "scene",
                 v,
                 "0-9A-Za-z!#$&'()*+,/:;=?@._~-",
             )?;
         }
         if let Some(v) = &self.width {
-            crate::runtime::validate::range("width", *v, 280u32, 1280u32)?;
+            crate::__private::validate::range("width", *v, 280u32, 1280u32)?;
         }
         if let Some(v) = &self.line_color {
             v.validate().map_err(|e| e.within("line_color"))?;
@@ -391,8 +391,8 @@ impl crate::runtime::Endpoint for GetUnlimitedRequest {
     }
 }
 /// 使用 rgb 设置颜色,十进制表示,例如 {"r":0,"g":0,"b":0}
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RgbColor {
     /// 红色分量,十进制 0-255
     ///
@@ -418,15 +418,15 @@ impl RgbColor {
     pub fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.r;
-            crate::runtime::validate::range("r", *v, 0u32, 255u32)?;
+            crate::__private::validate::range("r", *v, 0u32, 255u32)?;
         }
         {
             let v = &self.g;
-            crate::runtime::validate::range("g", *v, 0u32, 255u32)?;
+            crate::__private::validate::range("g", *v, 0u32, 255u32)?;
         }
         {
             let v = &self.b;
-            crate::runtime::validate::range("b", *v, 0u32, 255u32)?;
+            crate::__private::validate::range("b", *v, 0u32, 255u32)?;
         }
         Ok(())
     }
@@ -484,8 +484,8 @@ impl std::str::FromStr for EnvVersion {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for EnvVersion {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for EnvVersion {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

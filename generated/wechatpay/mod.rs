@@ -7,30 +7,30 @@ pub mod pay;
 pub mod sandbox;
 /// 微信支付 V2 API(小程序支付) — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Wechatpay;
-impl crate::runtime::Platform for Wechatpay {
+pub struct WechatPay;
+impl crate::__private::Platform for WechatPay {
     const NAME: &'static str = "wechatpay";
-    const HOSTS: crate::runtime::Hosts = crate::runtime::Hosts {
+    const HOSTS: crate::__private::Hosts = crate::__private::Hosts {
         production: PRODUCTION_HOST,
         sandbox: SANDBOX_HOST,
         named: &[],
     };
-    const ENVELOPE: crate::runtime::Envelope = ENVELOPE;
-    const ENDPOINTS: &'static [crate::runtime::EndpointInfo] = ENDPOINTS;
-    const TOKEN_MODES: &'static [crate::runtime::TokenMode<Self>] = &[];
+    const ENVELOPE: crate::__private::Envelope = ENVELOPE;
+    const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
+    const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
     /// 仿真测试系统以自己的验签密钥签名:以 `sandbox()` 构建的客户端在第一次签名调用前,
     /// 用正式 API 密钥签名调用 `getsignkey` 取得 `sandbox_signkey`,之后的请求与应答都以它签名、验签。
-    const SANDBOX_KEY: Option<crate::runtime::SandboxKey<Self>> = Some(crate::runtime::SandboxKey {
+    const SANDBOX_KEY: Option<crate::__private::SandboxKey<Self>> = Some(crate::__private::SandboxKey {
         endpoint: "sandbox.getSignKey",
-        fetch: crate::runtime::fetch_sandbox_key::<Self, sandbox::GetSignKeyRequest>,
+        fetch: crate::__private::fetch_sandbox_key::<Self, sandbox::GetSignKeyRequest>,
     });
-    type Decoder = crate::runtime::envelopes::WechatpayXml;
+    type Decoder = crate::__private::envelopes::WechatPayXml;
     type Signer = crate::runtime::signers::WechatPayV2;
 }
 /// A client of this platform (see [`Client::new`] and [`Client::builder`]).
-pub type Client = crate::runtime::Client<Wechatpay>;
+pub type Client = crate::runtime::Client<WechatPay>;
 /// Builds a [`Client`]; see [`Client::builder`].
-pub type ClientBuilder = crate::runtime::ClientBuilder<Wechatpay>;
+pub type ClientBuilder = crate::runtime::ClientBuilder<WechatPay>;
 impl Client {
     /// A client with the defaults: production hosts, 5 s timeout, retries per [`crate::runtime::RetryPolicy::default`].
     ///
@@ -63,12 +63,12 @@ impl Client {
         self.credentials().merchant_id()
     }
 }
-impl crate::runtime::IssuesSandboxKey for sandbox::GetSignKeyRequest {
+impl crate::__private::IssuesSandboxKey for sandbox::GetSignKeyRequest {
     fn key_request() -> Self {
         Self::default()
     }
     fn into_key(response: Self::Response) -> String {
-        crate::runtime::TokenText::into_text(response.sandbox_signkey)
+        crate::__private::TokenText::into_text(response.sandbox_signkey)
     }
 }
 /// 微信支付 V2 API(小程序支付)
@@ -105,12 +105,19 @@ pub enum CommonError {
     Other { code: String, message: String },
 }
 impl CommonError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -150,7 +157,7 @@ impl std::fmt::Display for CommonError {
 impl std::error::Error for CommonError {}
 impl crate::runtime::ApiError for CommonError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CommonError::code(self)
     }
     fn message(&self) -> &str {
         CommonError::message(self)
@@ -162,7 +169,7 @@ impl crate::runtime::ApiError for CommonError {
         false
     }
 }
-impl crate::runtime::FromCode for CommonError {
+impl crate::__private::FromCode for CommonError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -181,8 +188,8 @@ pub const PRODUCTION_HOST: &str = "https://api.mch.weixin.qq.com";
 /// The platform's sandbox host, where it has one.
 pub const SANDBOX_HOST: Option<&str> = Some("https://api.mch.weixin.qq.com/sandboxnew");
 /// How this platform reports success and failure (the schema's `envelope`).
-pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
-    style: crate::runtime::EnvelopeStyle::WechatpayXml,
+pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
+    style: crate::__private::EnvelopeStyle::WechatPayXml,
     code: "return_code",
     message: "return_msg",
     code_alias: None,
@@ -199,13 +206,13 @@ pub const ENVELOPE: crate::runtime::Envelope = crate::runtime::Envelope {
     operation: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
-pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
-    crate::runtime::EndpointInfo {
-        name: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::PATH,
+pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
+    crate::__private::EndpointInfo {
+        name: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[
             "body",
@@ -215,108 +222,108 @@ pub const ENDPOINTS: &[crate::runtime::EndpointInfo] = &[
             "notify_url",
             "trade_type",
         ],
-        errors: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::UnifiedOrderRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::OrderQueryRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::OrderQueryRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::OrderQueryRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::OrderQueryRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::OrderQueryRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::OrderQueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <pay::OrderQueryRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::OrderQueryRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::OrderQueryRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::OrderQueryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::OrderQueryRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::OrderQueryRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::OrderQueryRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::OrderQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::CloseOrderRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::CloseOrderRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::CloseOrderRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::CloseOrderRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::CloseOrderRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::CloseOrderRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["out_trade_no"],
-        errors: <pay::CloseOrderRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::CloseOrderRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::CloseOrderRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::CloseOrderRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::CloseOrderRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::CloseOrderRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::CloseOrderRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::CloseOrderRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::DownloadBillRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::DownloadBillRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::DownloadBillRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::DownloadBillRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::DownloadBillRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::DownloadBillRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["bill_date", "bill_type"],
-        errors: <pay::DownloadBillRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::DownloadBillRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::DownloadBillRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::DownloadBillRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::DownloadBillRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::DownloadBillRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::DownloadBillRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::DownloadBillRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::RefundQueryRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::RefundQueryRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::RefundQueryRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::RefundQueryRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::RefundQueryRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::RefundQueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <pay::RefundQueryRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::RefundQueryRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::RefundQueryRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::RefundQueryRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::RefundQueryRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::RefundQueryRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::RefundQueryRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::RefundRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::RefundRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::RefundRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::RefundRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::RefundRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::RefundRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &["out_refund_no", "total_fee", "refund_fee"],
-        errors: <pay::RefundRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::RefundRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::RefundRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::RefundRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::RefundRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::RefundRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::RefundRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::NAME,
-        method: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::METHOD,
-        path: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::NAME,
+        method: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::METHOD,
+        path: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Binary,
+        response: crate::__private::ResponseKind::Binary,
         example: None,
         required: &["bill_date", "account_type"],
-        errors: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::AUTH,
-        host: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::HOST,
-        constants: <pay::DownloadFundflowRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::AUTH,
+        host: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::HOST,
+        constants: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
-    crate::runtime::EndpointInfo {
-        name: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::NAME,
-        method: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::METHOD,
-        path: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::PATH,
+    crate::__private::EndpointInfo {
+        name: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::NAME,
+        method: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::METHOD,
+        path: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
-        response: crate::runtime::ResponseKind::Json,
+        response: crate::__private::ResponseKind::Json,
         example: None,
         required: &[],
-        errors: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::ERRORS,
-        auth: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::AUTH,
-        host: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::HOST,
-        constants: <sandbox::GetSignKeyRequest as crate::runtime::Endpoint>::CONSTANTS,
+        errors: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::ERRORS,
+        auth: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::AUTH,
+        host: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::HOST,
+        constants: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
 ];

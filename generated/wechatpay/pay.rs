@@ -116,8 +116,8 @@ impl<'a> Pay<'a> {
     }
 }
 /// Request of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct UnifiedOrderRequest {
     /// 设备号,自定义参数,可以为终端设备号(门店号或收银设备ID),PC网页或公众号内支付可以传"WEB"
     ///
@@ -308,8 +308,8 @@ impl UnifiedOrderRequest {
     }
 }
 /// Response of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct UnifiedOrderResponse {
     /// 交易类型
     ///
@@ -337,7 +337,7 @@ pub struct UnifiedOrderResponse {
     #[serde(alias = "deviceInfo", default)]
     pub device_info: Option<String>,
 }
-impl crate::runtime::StructuredResponse for UnifiedOrderResponse {}
+impl crate::__private::StructuredResponse for UnifiedOrderResponse {}
 /// Errors of `pay.unifiedOrder` ([`UnifiedOrderRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -382,27 +382,70 @@ pub enum UnifiedOrderError {
     Other { code: String, message: String },
 }
 impl UnifiedOrderError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::AppIdMchIdNotMatch { .. } => "APPID_MCHID_NOT_MATCH",
-            Self::AppIdNotExist { .. } => "APPID_NOT_EXIST",
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::InvalidRequest { .. } => "INVALID_REQUEST",
-            Self::LackParams { .. } => "LACK_PARAMS",
-            Self::MchIdNotExist { .. } => "MCHID_NOT_EXIST",
-            Self::NoAuth { .. } => "NOAUTH",
-            Self::NotEnough { .. } => "NOTENOUGH",
-            Self::NotUtf8 { .. } => "NOT_UTF8",
-            Self::OrderClosed { .. } => "ORDERCLOSED",
-            Self::OrderPaid { .. } => "ORDERPAID",
-            Self::OutTradeNoUsed { .. } => "OUT_TRADE_NO_USED",
-            Self::PostDataEmpty { .. } => "POST_DATA_EMPTY",
-            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
-            Self::SignError { .. } => "SIGNERROR",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::AppIdMchIdNotMatch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("APPID_MCHID_NOT_MATCH"),
+                )
+            }
+            Self::AppIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST"))
+            }
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::InvalidRequest { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("INVALID_REQUEST"))
+            }
+            Self::LackParams { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("LACK_PARAMS"))
+            }
+            Self::MchIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST"))
+            }
+            Self::NoAuth { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOAUTH"))
+            }
+            Self::NotEnough { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH"))
+            }
+            Self::NotUtf8 { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOT_UTF8"))
+            }
+            Self::OrderClosed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED"))
+            }
+            Self::OrderPaid { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID"))
+            }
+            Self::OutTradeNoUsed { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("OUT_TRADE_NO_USED"),
+                )
+            }
+            Self::PostDataEmpty { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("POST_DATA_EMPTY"))
+            }
+            Self::RequirePostMethod { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                )
+            }
+            Self::SignError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::XmlFormatError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -480,7 +523,7 @@ impl std::fmt::Display for UnifiedOrderError {
 impl std::error::Error for UnifiedOrderError {}
 impl crate::runtime::ApiError for UnifiedOrderError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        UnifiedOrderError::code(self)
     }
     fn message(&self) -> &str {
         UnifiedOrderError::message(self)
@@ -492,7 +535,7 @@ impl crate::runtime::ApiError for UnifiedOrderError {
         false
     }
 }
-impl crate::runtime::FromCode for UnifiedOrderError {
+impl crate::__private::FromCode for UnifiedOrderError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -525,15 +568,15 @@ impl crate::runtime::FromCode for UnifiedOrderError {
         }
     }
 }
-impl crate::runtime::Endpoint for UnifiedOrderRequest {
+impl crate::__private::Endpoint for UnifiedOrderRequest {
     const NAME: &'static str = "pay.unifiedOrder";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/unifiedorder";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -608,31 +651,31 @@ impl crate::runtime::Endpoint for UnifiedOrderRequest {
             "XML 格式错误",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = UnifiedOrderResponse;
     type Error = UnifiedOrderError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         if let Some(v) = &self.device_info {
-            crate::runtime::validate::byte_len("device_info", v, 0usize, 32usize)?;
+            crate::__private::validate::byte_len("device_info", v, 0usize, 32usize)?;
         }
         {
             let v = &self.body;
-            crate::runtime::validate::byte_len("body", v, 1usize, 128usize)?;
+            crate::__private::validate::byte_len("body", v, 1usize, 128usize)?;
         }
         if let Some(v) = &self.detail {
-            crate::runtime::validate::byte_len("detail", v, 0usize, 6000usize)?;
+            crate::__private::validate::byte_len("detail", v, 0usize, 6000usize)?;
         }
         if let Some(v) = &self.attach {
-            crate::runtime::validate::byte_len("attach", v, 0usize, 127usize)?;
+            crate::__private::validate::byte_len("attach", v, 0usize, 127usize)?;
         }
         {
             let v = &self.out_trade_no;
-            crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
-            crate::runtime::validate::charset("out_trade_no", v, "0-9a-zA-Z_|*-")?;
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9a-zA-Z_|*-")?;
         }
         {
             let v = &self.total_fee;
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "total_fee",
                 *v,
                 1i64,
@@ -641,38 +684,43 @@ impl crate::runtime::Endpoint for UnifiedOrderRequest {
         }
         {
             let v = &self.spbill_create_ip;
-            crate::runtime::validate::byte_len("spbill_create_ip", v, 1usize, 64usize)?;
+            crate::__private::validate::byte_len(
+                "spbill_create_ip",
+                v,
+                1usize,
+                64usize,
+            )?;
         }
         if let Some(v) = &self.time_start {
-            crate::runtime::validate::byte_len("time_start", v, 14usize, 14usize)?;
-            crate::runtime::validate::charset("time_start", v, "0-9")?;
+            crate::__private::validate::byte_len("time_start", v, 14usize, 14usize)?;
+            crate::__private::validate::charset("time_start", v, "0-9")?;
         }
         if let Some(v) = &self.time_expire {
-            crate::runtime::validate::byte_len("time_expire", v, 14usize, 14usize)?;
-            crate::runtime::validate::charset("time_expire", v, "0-9")?;
+            crate::__private::validate::byte_len("time_expire", v, 14usize, 14usize)?;
+            crate::__private::validate::charset("time_expire", v, "0-9")?;
         }
         if let Some(v) = &self.goods_tag {
-            crate::runtime::validate::byte_len("goods_tag", v, 0usize, 32usize)?;
+            crate::__private::validate::byte_len("goods_tag", v, 0usize, 32usize)?;
         }
         {
             let v = &self.notify_url;
-            crate::runtime::validate::byte_len("notify_url", v, 1usize, 256usize)?;
+            crate::__private::validate::byte_len("notify_url", v, 1usize, 256usize)?;
         }
         if let Some(v) = &self.product_id {
-            crate::runtime::validate::byte_len("product_id", v, 0usize, 32usize)?;
+            crate::__private::validate::byte_len("product_id", v, 0usize, 32usize)?;
         }
         if let Some(v) = &self.openid {
-            crate::runtime::validate::byte_len("openid", v, 0usize, 128usize)?;
+            crate::__private::validate::byte_len("openid", v, 0usize, 128usize)?;
         }
         if let Some(v) = &self.scene_info {
-            crate::runtime::validate::byte_len("scene_info", v, 0usize, 256usize)?;
+            crate::__private::validate::byte_len("scene_info", v, 0usize, 256usize)?;
         }
         Ok(())
     }
 }
 /// Request of `pay.orderQuery`: 查询订单:按微信订单号或商户订单号查询支付状态
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct OrderQueryRequest {
     /// 微信订单号与商户订单号二选一
     #[serde(flatten)]
@@ -687,8 +735,8 @@ impl OrderQueryRequest {
 /// 微信订单号与商户订单号二选一
 ///
 /// Part of [`OrderQueryRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum OrderQueryOrder {
     /// 按微信订单号查询
@@ -721,8 +769,8 @@ impl OrderQueryOrder {
     }
 }
 /// Response of `pay.orderQuery`: 查询订单:按微信订单号或商户订单号查询支付状态
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct OrderQueryResponse {
     /// 商户系统内部订单号
     ///
@@ -815,7 +863,7 @@ pub struct OrderQueryResponse {
     #[serde(alias = "deviceInfo", default)]
     pub device_info: Option<String>,
 }
-impl crate::runtime::StructuredResponse for OrderQueryResponse {}
+impl crate::__private::StructuredResponse for OrderQueryResponse {}
 /// Errors of `pay.orderQuery` ([`OrderQueryRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -832,13 +880,22 @@ pub enum OrderQueryError {
     Other { code: String, message: String },
 }
 impl OrderQueryError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::OrderNotExist { .. } => "ORDERNOTEXIST",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::OrderNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -882,7 +939,7 @@ impl std::fmt::Display for OrderQueryError {
 impl std::error::Error for OrderQueryError {}
 impl crate::runtime::ApiError for OrderQueryError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        OrderQueryError::code(self)
     }
     fn message(&self) -> &str {
         OrderQueryError::message(self)
@@ -894,7 +951,7 @@ impl crate::runtime::ApiError for OrderQueryError {
         false
     }
 }
-impl crate::runtime::FromCode for OrderQueryError {
+impl crate::__private::FromCode for OrderQueryError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -909,15 +966,15 @@ impl crate::runtime::FromCode for OrderQueryError {
         }
     }
 }
-impl crate::runtime::Endpoint for OrderQueryRequest {
+impl crate::__private::Endpoint for OrderQueryRequest {
     const NAME: &'static str = "pay.orderQuery";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/orderquery";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -934,14 +991,14 @@ impl crate::runtime::Endpoint for OrderQueryRequest {
             "系统超时或系统异常,请用相同参数再次调用",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = OrderQueryResponse;
     type Error = OrderQueryError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         match &self.order {
             OrderQueryOrder::TransactionId { transaction_id, .. } => {
                 let v = transaction_id;
-                crate::runtime::validate::byte_len(
+                crate::__private::validate::byte_len(
                     "transaction_id",
                     v,
                     1usize,
@@ -950,15 +1007,20 @@ impl crate::runtime::Endpoint for OrderQueryRequest {
             }
             OrderQueryOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+                crate::__private::validate::byte_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    32usize,
+                )?;
             }
         }
         Ok(())
     }
 }
 /// Request of `pay.closeOrder`: 关闭订单:关闭未支付的订单,以免重复支付
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CloseOrderRequest {
     /// 商户系统内部订单号
     ///
@@ -974,8 +1036,8 @@ impl CloseOrderRequest {
     }
 }
 /// Response of `pay.closeOrder`: 关闭订单:关闭未支付的订单,以免重复支付
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct CloseOrderResponse {
     /// 对业务结果的补充说明
     ///
@@ -983,7 +1045,7 @@ pub struct CloseOrderResponse {
     #[serde(alias = "resultMsg", default)]
     pub result_msg: Option<String>,
 }
-impl crate::runtime::StructuredResponse for CloseOrderResponse {}
+impl crate::__private::StructuredResponse for CloseOrderResponse {}
 /// Errors of `pay.closeOrder` ([`CloseOrderRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1008,17 +1070,36 @@ pub enum CloseOrderError {
     Other { code: String, message: String },
 }
 impl CloseOrderError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::OrderClosed { .. } => "ORDERCLOSED",
-            Self::OrderPaid { .. } => "ORDERPAID",
-            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
-            Self::SignError { .. } => "SIGNERROR",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::OrderClosed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED"))
+            }
+            Self::OrderPaid { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID"))
+            }
+            Self::RequirePostMethod { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                )
+            }
+            Self::SignError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::XmlFormatError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -1070,7 +1151,7 @@ impl std::fmt::Display for CloseOrderError {
 impl std::error::Error for CloseOrderError {}
 impl crate::runtime::ApiError for CloseOrderError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        CloseOrderError::code(self)
     }
     fn message(&self) -> &str {
         CloseOrderError::message(self)
@@ -1082,7 +1163,7 @@ impl crate::runtime::ApiError for CloseOrderError {
         false
     }
 }
-impl crate::runtime::FromCode for CloseOrderError {
+impl crate::__private::FromCode for CloseOrderError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -1101,15 +1182,15 @@ impl crate::runtime::FromCode for CloseOrderError {
         }
     }
 }
-impl crate::runtime::Endpoint for CloseOrderRequest {
+impl crate::__private::Endpoint for CloseOrderRequest {
     const NAME: &'static str = "pay.closeOrder";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/closeorder";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -1142,20 +1223,20 @@ impl crate::runtime::Endpoint for CloseOrderRequest {
             "XML 格式错误",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = CloseOrderResponse;
     type Error = CloseOrderError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.out_trade_no;
-            crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
         }
         Ok(())
     }
 }
 /// Request of `pay.downloadBill`: 下载交易账单:按日期下载对账单(文本,或 gzip)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct DownloadBillRequest {
     /// 下载对账单的日期,格式:20140603
     ///
@@ -1206,15 +1287,15 @@ impl DownloadBillRequest {
 pub type DownloadBillResponse = crate::runtime::Media;
 /// Errors of `pay.downloadBill`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type DownloadBillError = super::CommonError;
-impl crate::runtime::Endpoint for DownloadBillRequest {
+impl crate::__private::Endpoint for DownloadBillRequest {
     const NAME: &'static str = "pay.downloadBill";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/downloadbill";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -1227,24 +1308,24 @@ impl crate::runtime::Endpoint for DownloadBillRequest {
             "系统超时或系统异常,请用相同参数再次调用",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = DownloadBillResponse;
     type Error = DownloadBillError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.bill_date;
-            crate::runtime::validate::byte_len("bill_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("bill_date", v, "0-9")?;
+            crate::__private::validate::byte_len("bill_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("bill_date", v, "0-9")?;
         }
         if let Some(v) = &self.device_info {
-            crate::runtime::validate::byte_len("device_info", v, 0usize, 32usize)?;
+            crate::__private::validate::byte_len("device_info", v, 0usize, 32usize)?;
         }
         Ok(())
     }
 }
 /// Request of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryRequest {
     /// 偏移量:当部分退款次数超过 10 次时可使用,表示返回的查询结果从这个偏移量开始取记录
     ///
@@ -1269,8 +1350,8 @@ impl RefundQueryRequest {
 /// 四选一:微信订单号、商户订单号、商户退款单号、微信退款单号(优先级 refund_id > out_refund_no > transaction_id > out_trade_no)
 ///
 /// Part of [`RefundQueryRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundQueryBy {
     /// 按微信订单号查询
@@ -1329,8 +1410,8 @@ impl RefundQueryBy {
     }
 }
 /// Response of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryResponse {
     /// 微信订单号
     ///
@@ -1378,9 +1459,9 @@ pub struct RefundQueryResponse {
     #[serde(default)]
     pub refunds: Option<Vec<RefundItem>>,
 }
-impl crate::runtime::StructuredResponse for RefundQueryResponse {
-    const INDEXED_LISTS: &'static [crate::runtime::IndexedList] = &[
-        crate::runtime::IndexedList {
+impl crate::__private::StructuredResponse for RefundQueryResponse {
+    const INDEXED_LISTS: &'static [crate::__private::IndexedList] = &[
+        crate::__private::IndexedList {
             field: "refunds",
             count: "refund_count",
             item_fields: &[
@@ -1397,7 +1478,7 @@ impl crate::runtime::StructuredResponse for RefundQueryResponse {
                 "refund_success_time",
             ],
             nested: &[
-                crate::runtime::IndexedList {
+                crate::__private::IndexedList {
                     field: "coupons",
                     count: "coupon_refund_count",
                     item_fields: &[
@@ -1443,21 +1524,52 @@ pub enum RefundQueryError {
     Other { code: String, message: String },
 }
 impl RefundQueryError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::AppIdNotExist { .. } => "APPID_NOT_EXIST",
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED",
-            Self::InvalidTransactionId { .. } => "INVALID_TRANSACTIONID",
-            Self::MchIdNotExist { .. } => "MCHID_NOT_EXIST",
-            Self::ParamError { .. } => "PARAM_ERROR",
-            Self::RefundNotExist { .. } => "REFUNDNOTEXIST",
-            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
-            Self::SignError { .. } => "SIGNERROR",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::AppIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST"))
+            }
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::FrequencyLimited { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("FREQUENCY_LIMITED"),
+                )
+            }
+            Self::InvalidTransactionId { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+                )
+            }
+            Self::MchIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST"))
+            }
+            Self::ParamError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR"))
+            }
+            Self::RefundNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("REFUNDNOTEXIST"))
+            }
+            Self::RequirePostMethod { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                )
+            }
+            Self::SignError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::XmlFormatError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -1517,7 +1629,7 @@ impl std::fmt::Display for RefundQueryError {
 impl std::error::Error for RefundQueryError {}
 impl crate::runtime::ApiError for RefundQueryError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        RefundQueryError::code(self)
     }
     fn message(&self) -> &str {
         RefundQueryError::message(self)
@@ -1529,7 +1641,7 @@ impl crate::runtime::ApiError for RefundQueryError {
         false
     }
 }
-impl crate::runtime::FromCode for RefundQueryError {
+impl crate::__private::FromCode for RefundQueryError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -1556,15 +1668,15 @@ impl crate::runtime::FromCode for RefundQueryError {
         }
     }
 }
-impl crate::runtime::Endpoint for RefundQueryRequest {
+impl crate::__private::Endpoint for RefundQueryRequest {
     const NAME: &'static str = "pay.refundQuery";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/refundquery";
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -1615,14 +1727,14 @@ impl crate::runtime::Endpoint for RefundQueryRequest {
             "XML 格式错误",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = RefundQueryResponse;
     type Error = RefundQueryError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         match &self.by {
             RefundQueryBy::TransactionId { transaction_id, .. } => {
                 let v = transaction_id;
-                crate::runtime::validate::byte_len(
+                crate::__private::validate::byte_len(
                     "transaction_id",
                     v,
                     1usize,
@@ -1631,23 +1743,33 @@ impl crate::runtime::Endpoint for RefundQueryRequest {
             }
             RefundQueryBy::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+                crate::__private::validate::byte_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    32usize,
+                )?;
             }
             RefundQueryBy::OutRefundNo { out_refund_no, .. } => {
                 let v = out_refund_no;
-                crate::runtime::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+                crate::__private::validate::byte_len(
+                    "out_refund_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
             }
             RefundQueryBy::RefundId { refund_id, .. } => {
                 let v = refund_id;
-                crate::runtime::validate::byte_len("refund_id", v, 1usize, 32usize)?;
+                crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
             }
         }
         Ok(())
     }
 }
 /// Request of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundRequest {
     /// 商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@,同一退款单号多次请求只退一笔
     ///
@@ -1728,8 +1850,8 @@ impl RefundRequest {
 /// 微信订单号与商户订单号二选一
 ///
 /// Part of [`RefundRequest`]; exactly one choice is sent.
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundOrder {
     /// 按微信订单号退款
@@ -1762,8 +1884,8 @@ impl RefundOrder {
     }
 }
 /// Response of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundResponse {
     /// 微信订单号
     ///
@@ -1836,9 +1958,9 @@ pub struct RefundResponse {
     #[serde(default)]
     pub coupons: Option<Vec<RefundedCoupon>>,
 }
-impl crate::runtime::StructuredResponse for RefundResponse {
-    const INDEXED_LISTS: &'static [crate::runtime::IndexedList] = &[
-        crate::runtime::IndexedList {
+impl crate::__private::StructuredResponse for RefundResponse {
+    const INDEXED_LISTS: &'static [crate::__private::IndexedList] = &[
+        crate::__private::IndexedList {
             field: "coupons",
             count: "coupon_refund_count",
             item_fields: &["coupon_type", "coupon_refund_id", "coupon_refund_fee"],
@@ -1898,30 +2020,87 @@ pub enum RefundError {
     Other { code: String, message: String },
 }
 impl RefundError {
-    /// The platform's error code.
-    pub fn code(&self) -> &str {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
         match self {
-            Self::AppIdNotExist { .. } => "APPID_NOT_EXIST",
-            Self::BizErrNeedRetry { .. } => "BIZERR_NEED_RETRY",
-            Self::CertError { .. } => "CERT_ERROR",
-            Self::BusinessError { .. } => "ERROR",
-            Self::CommunicationFailure { .. } => "FAIL",
-            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED",
-            Self::InvalidReqTooMuch { .. } => "INVALID_REQ_TOO_MUCH",
-            Self::InvalidTransactionId { .. } => "INVALID_TRANSACTIONID",
-            Self::MchIdNotExist { .. } => "MCHID_NOT_EXIST",
-            Self::NoAuth { .. } => "NOAUTH",
-            Self::NotEnough { .. } => "NOTENOUGH",
-            Self::OrderNotReady { .. } => "ORDER_NOT_READY",
-            Self::ParamError { .. } => "PARAM_ERROR",
-            Self::RefundFeeMismatch { .. } => "REFUND_FEE_MISMATCH",
-            Self::RequirePostMethod { .. } => "REQUIRE_POST_METHOD",
-            Self::SignError { .. } => "SIGNERROR",
-            Self::SystemError { .. } => "SYSTEMERROR",
-            Self::TradeOverdue { .. } => "TRADE_OVERDUE",
-            Self::UserAccountAbnormal { .. } => "USER_ACCOUNT_ABNORMAL",
-            Self::XmlFormatError { .. } => "XML_FORMAT_ERROR",
-            Self::Other { code, .. } => code.as_str(),
+            Self::AppIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("APPID_NOT_EXIST"))
+            }
+            Self::BizErrNeedRetry { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("BIZERR_NEED_RETRY"),
+                )
+            }
+            Self::CertError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("CERT_ERROR"))
+            }
+            Self::BusinessError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ERROR"))
+            }
+            Self::CommunicationFailure { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL"))
+            }
+            Self::FrequencyLimited { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("FREQUENCY_LIMITED"),
+                )
+            }
+            Self::InvalidReqTooMuch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_REQ_TOO_MUCH"),
+                )
+            }
+            Self::InvalidTransactionId { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("INVALID_TRANSACTIONID"),
+                )
+            }
+            Self::MchIdNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("MCHID_NOT_EXIST"))
+            }
+            Self::NoAuth { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOAUTH"))
+            }
+            Self::NotEnough { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH"))
+            }
+            Self::OrderNotReady { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDER_NOT_READY"))
+            }
+            Self::ParamError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("PARAM_ERROR"))
+            }
+            Self::RefundFeeMismatch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REFUND_FEE_MISMATCH"),
+                )
+            }
+            Self::RequirePostMethod { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("REQUIRE_POST_METHOD"),
+                )
+            }
+            Self::SignError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SIGNERROR"))
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("SYSTEMERROR"))
+            }
+            Self::TradeOverdue { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("TRADE_OVERDUE"))
+            }
+            Self::UserAccountAbnormal { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("USER_ACCOUNT_ABNORMAL"),
+                )
+            }
+            Self::XmlFormatError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("XML_FORMAT_ERROR"))
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
         }
     }
     /// The message the server sent with the code.
@@ -2013,7 +2192,7 @@ impl std::fmt::Display for RefundError {
 impl std::error::Error for RefundError {}
 impl crate::runtime::ApiError for RefundError {
     fn code(&self) -> crate::runtime::Code {
-        crate::runtime::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))
+        RefundError::code(self)
     }
     fn message(&self) -> &str {
         RefundError::message(self)
@@ -2025,7 +2204,7 @@ impl crate::runtime::ApiError for RefundError {
         false
     }
 }
-impl crate::runtime::FromCode for RefundError {
+impl crate::__private::FromCode for RefundError {
     type Code = String;
     fn from_code(code: String, message: String) -> Self {
         match code.as_str() {
@@ -2065,16 +2244,16 @@ impl crate::runtime::FromCode for RefundError {
         }
     }
 }
-impl crate::runtime::Endpoint for RefundRequest {
+impl crate::__private::Endpoint for RefundRequest {
     const NAME: &'static str = "pay.refund";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/secapi/pay/refund";
     const CLIENT_CERT: bool = true;
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -2165,18 +2344,18 @@ impl crate::runtime::Endpoint for RefundRequest {
             "XML 格式错误",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = RefundResponse;
     type Error = RefundError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.out_refund_no;
-            crate::runtime::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
-            crate::runtime::validate::charset("out_refund_no", v, "0-9a-zA-Z_|*@-")?;
+            crate::__private::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_refund_no", v, "0-9a-zA-Z_|*@-")?;
         }
         {
             let v = &self.total_fee;
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "total_fee",
                 *v,
                 1i64,
@@ -2185,7 +2364,7 @@ impl crate::runtime::Endpoint for RefundRequest {
         }
         {
             let v = &self.refund_fee;
-            crate::runtime::validate::range(
+            crate::__private::validate::range(
                 "refund_fee",
                 *v,
                 1i64,
@@ -2193,15 +2372,15 @@ impl crate::runtime::Endpoint for RefundRequest {
             )?;
         }
         if let Some(v) = &self.refund_desc {
-            crate::runtime::validate::byte_len("refund_desc", v, 0usize, 80usize)?;
+            crate::__private::validate::byte_len("refund_desc", v, 0usize, 80usize)?;
         }
         if let Some(v) = &self.notify_url {
-            crate::runtime::validate::byte_len("notify_url", v, 0usize, 256usize)?;
+            crate::__private::validate::byte_len("notify_url", v, 0usize, 256usize)?;
         }
         match &self.order {
             RefundOrder::TransactionId { transaction_id, .. } => {
                 let v = transaction_id;
-                crate::runtime::validate::byte_len(
+                crate::__private::validate::byte_len(
                     "transaction_id",
                     v,
                     1usize,
@@ -2210,15 +2389,20 @@ impl crate::runtime::Endpoint for RefundRequest {
             }
             RefundOrder::OutTradeNo { out_trade_no, .. } => {
                 let v = out_trade_no;
-                crate::runtime::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+                crate::__private::validate::byte_len(
+                    "out_trade_no",
+                    v,
+                    1usize,
+                    32usize,
+                )?;
             }
         }
         Ok(())
     }
 }
 /// Request of `pay.downloadFundflow`: 下载资金账单:需要商户证书,只支持 HMAC-SHA256 签名
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct DownloadFundflowRequest {
     /// 资金账单日期,格式:20140603
     ///
@@ -2253,17 +2437,17 @@ impl DownloadFundflowRequest {
 pub type DownloadFundflowResponse = crate::runtime::Media;
 /// Errors of `pay.downloadFundflow`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type DownloadFundflowError = super::CommonError;
-impl crate::runtime::Endpoint for DownloadFundflowRequest {
+impl crate::__private::Endpoint for DownloadFundflowRequest {
     const NAME: &'static str = "pay.downloadFundflow";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/downloadfundflow";
     const CLIENT_CERT: bool = true;
     const SIGN_VARIANT: Option<&'static str> = Some("HMAC-SHA256");
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -2276,21 +2460,21 @@ impl crate::runtime::Endpoint for DownloadFundflowRequest {
             "系统超时或系统异常,请用相同参数再次调用",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = DownloadFundflowResponse;
     type Error = DownloadFundflowError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.bill_date;
-            crate::runtime::validate::byte_len("bill_date", v, 8usize, 8usize)?;
-            crate::runtime::validate::charset("bill_date", v, "0-9")?;
+            crate::__private::validate::byte_len("bill_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("bill_date", v, "0-9")?;
         }
         Ok(())
     }
 }
 /// 一张退款代金券
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundCoupon {
     /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
     ///
@@ -2309,8 +2493,8 @@ pub struct RefundCoupon {
     pub coupon_refund_fee: i64,
 }
 /// 一笔退款(应答中以 _$n 编号的字段)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundItem {
     /// 商户退款单号
     ///
@@ -2374,8 +2558,8 @@ pub struct RefundItem {
     pub refund_success_time: Option<String>,
 }
 /// 本次退款的一张代金券(退款申请应答中以 _$n 编号的字段)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct RefundedCoupon {
     /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
     ///
@@ -2446,8 +2630,8 @@ impl std::str::FromStr for AccountType {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for AccountType {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for AccountType {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -2519,8 +2703,8 @@ impl std::str::FromStr for BillType {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for BillType {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for BillType {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -2589,11 +2773,11 @@ impl std::str::FromStr for RefundChannel {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for RefundChannel {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for RefundChannel {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -2671,11 +2855,11 @@ impl std::str::FromStr for RefundStatus {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for RefundStatus {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for RefundStatus {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -2732,8 +2916,8 @@ impl std::str::FromStr for TarType {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for TarType {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for TarType {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -2820,11 +3004,11 @@ impl std::str::FromStr for TradeState {
         )
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for TradeState {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for TradeState {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(
@@ -2903,19 +3087,19 @@ impl std::str::FromStr for TradeType {
         )
     }
 }
-impl crate::runtime::__private::serde::Serialize for TradeType {
-    fn serialize<S: crate::runtime::__private::serde::Serializer>(
+impl crate::__private::serde::Serialize for TradeType {
+    fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> crate::runtime::__private::serde::Deserialize<'de> for TradeType {
-    fn deserialize<D: crate::runtime::__private::serde::Deserializer<'de>>(
+impl<'de> crate::__private::serde::Deserialize<'de> for TradeType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let s = <String as crate::runtime::__private::serde::Deserialize>::deserialize(
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         Ok(

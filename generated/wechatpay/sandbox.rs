@@ -29,8 +29,8 @@ impl<'a> Sandbox<'a> {
     }
 }
 /// Request of `sandbox.getSignKey`: 获取仿真测试系统的验签密钥(sandbox_signkey)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Serialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetSignKeyRequest {}
 impl GetSignKeyRequest {
     /// Creates the value from its required fields; optional ones are set with the methods below.
@@ -44,8 +44,8 @@ impl Default for GetSignKeyRequest {
     }
 }
 /// Response of `sandbox.getSignKey`: 获取仿真测试系统的验签密钥(sandbox_signkey)
-#[derive(Debug, Clone, PartialEq, crate::runtime::__private::serde::Deserialize)]
-#[serde(crate = "crate::runtime::__private::serde")]
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
 pub struct GetSignKeyResponse {
     /// 微信支付分配的商户号
     ///
@@ -58,23 +58,23 @@ pub struct GetSignKeyResponse {
     #[serde(alias = "sandboxSignkey")]
     pub sandbox_signkey: crate::runtime::Secret<String>,
 }
-impl crate::runtime::StructuredResponse for GetSignKeyResponse {}
+impl crate::__private::StructuredResponse for GetSignKeyResponse {}
 /// Errors of `sandbox.getSignKey`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
 pub type GetSignKeyError = super::CommonError;
-impl crate::runtime::Endpoint for GetSignKeyRequest {
+impl crate::__private::Endpoint for GetSignKeyRequest {
     const NAME: &'static str = "sandbox.getSignKey";
-    const METHOD: crate::runtime::HttpMethod = crate::runtime::HttpMethod::Post;
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
     const PATH: &'static str = "/pay/getsignkey";
     const SIGN_VARIANT: Option<&'static str> = Some("MD5");
     const SIGN_COMMON_FIELDS: Option<&'static [&'static str]> = Some(
         &["mch_id", "nonce_str"],
     );
     const ANSWER_SIGNED: bool = false;
-    const AUTH: crate::runtime::Auth = crate::runtime::Auth::Sign {
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
         scheme: "wechatpay_v2",
         field: "sign",
     };
-    const BODY: crate::runtime::BodyKind = crate::runtime::BodyKind::Xml;
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Xml;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -87,7 +87,7 @@ impl crate::runtime::Endpoint for GetSignKeyRequest {
             "系统超时或系统异常,请用相同参数再次调用",
         ),
     ];
-    type Platform = super::Wechatpay;
+    type Platform = super::WechatPay;
     type Response = GetSignKeyResponse;
     type Error = GetSignKeyError;
 }

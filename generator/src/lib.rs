@@ -26,14 +26,19 @@ use std::path::{Path, PathBuf};
 /// Where the generated code finds the runtime.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Rust path of the runtime module, e.g. `crate::runtime` or `::miniapp::runtime`.
+    /// Rust path of the runtime's public module (the types users name: `Call`,
+    /// `Secret`, `Code`…), e.g. `crate::runtime` or `::miniapp::runtime`.
     pub runtime_path: String,
+    /// Rust path of what generated code needs and users do not (the `Endpoint` and
+    /// `Platform` contract, decoders, checks, serde), e.g. `crate::__private`.
+    pub private_path: String,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             runtime_path: "crate::runtime".to_owned(),
+            private_path: "crate::__private".to_owned(),
         }
     }
 }
@@ -50,20 +55,23 @@ pub struct Generated {
 pub fn generate(schema_dir: &Path, options: &Options) -> Result<Generated, Diagnostics> {
     let schema = read::schema(schema_dir)?;
     let platforms = validate::schema(&schema.platforms)?;
-    let rt: proc_macro2::TokenStream = syn::parse_str::<syn::Path>(&options.runtime_path)
-        .map(|p| quote::quote!(#p))
-        .map_err(|e| {
-            Diagnostics(vec![Diagnostic {
-                file: "<options>".into(),
-                path: "runtime_path".into(),
-                line: None,
-                column: None,
-                message: format!("`{}` is not a Rust path: {e}", options.runtime_path),
-            }])
-        })?;
+    let path = |text: &str, option: &str| {
+        syn::parse_str::<syn::Path>(text)
+            .map(|p| quote::quote!(#p))
+            .map_err(|e| {
+                Diagnostics(vec![Diagnostic {
+                    file: "<options>".into(),
+                    path: option.into(),
+                    line: None,
+                    column: None,
+                    message: format!("`{text}` is not a Rust path: {e}"),
+                }])
+            })
+    };
     let ctx = emit::Ctx {
-        serde_crate: format!("{}::__private::serde", options.runtime_path),
-        rt,
+        serde_crate: format!("{}::serde", options.private_path),
+        rt: path(&options.runtime_path, "runtime_path")?,
+        pv: path(&options.private_path, "private_path")?,
         marker: String::new(),
         string_codes: false,
         code_name: String::new(),

@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct PlatformSpec {
     pub platform: String,
+    /// The marker type's name where the UpperCamelCase of `platform` misspells the
+    /// platform (`wechatpay` → `WechatPay`, not `Wechatpay`): the same letters, cased.
+    #[serde(default)]
+    pub type_name: Option<String>,
     pub title: String,
     #[serde(default)]
     pub doc: Option<String>,

@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Keys: the app private key in PKCS#8 or PKCS#1, PEM or bare base64 (force one with
-//! [`ClientBuilder::key_format`], the seed's `keyType`); Alipay's public key as PEM or
+//! [`ClientBuilder::key_format`], uniCloud's `keyType`); Alipay's public key as PEM or
 //! bare base64 — or, in public-key-certificate mode ([`ClientBuilder::certificates`]),
 //! Alipay's public-key certificate. Everything is parsed when the client is built.
 //!
@@ -45,7 +45,7 @@ pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
 use crate::runtime::form_text;
 
 impl ClientBuilder {
-    /// Reads the app private key as exactly this encoding (the seed's `keyType`:
+    /// Reads the app private key as exactly this encoding (uniCloud's `keyType`:
     /// `PKCS8` or `PKCS1`); by default the PEM label or the key's structure tells.
     pub fn key_format(self, format: KeyFormat) -> Self {
         self.configure_signer(|options| options.key_format = Some(format))

@@ -33,12 +33,12 @@ pub enum VerifyError {
     Mismatch,
 }
 
-/// How a private key is encoded (the seed's `keyType`).
+/// How a private key is encoded (uniCloud's `keyType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFormat {
-    /// `PrivateKeyInfo` (`BEGIN PRIVATE KEY`), what Java tools write: the seed's `PKCS8`.
+    /// `PrivateKeyInfo` (`BEGIN PRIVATE KEY`), what Java tools write: uniCloud's `PKCS8`.
     Pkcs8,
-    /// `RSAPrivateKey` (`BEGIN RSA PRIVATE KEY`): the seed's `PKCS1`.
+    /// `RSAPrivateKey` (`BEGIN RSA PRIVATE KEY`): uniCloud's `PKCS1`.
     Pkcs1,
 }
 
@@ -91,7 +91,7 @@ impl PrivateKey {
             .and_then(PrivateKey::from_pair)
     }
 
-    /// A key that must be in `format` (the seed's `keyType`): a bare base64 key is read
+    /// A key that must be in `format` (uniCloud's `keyType`): a bare base64 key is read
     /// as that structure only, and a PEM whose label names the other one is refused.
     pub fn parse_as(text: &str, format: KeyFormat) -> Result<PrivateKey, KeyError> {
         let (label, der) = decode_text(text, "private key")?;
@@ -403,7 +403,7 @@ mod tests {
     /// Generated for this test with `openssl genrsa 1024`; too small to use anywhere.
     const SMALL_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAMWopB5RL9BkYlZK\nsrwnI4FhBSWlCAPW72A+KD4PlHzsoqHksaTli/AKR4DfpWAOiGs/V9XHOKSLsvO3\nYO8jBr+igcB2/URiLRORZ9rWoNTpj1wz/6NnENCBr6nccMnP/TwqlSD7W5iW74RC\npBOjUpGPUrSx4kHdiheahfLJV/+PAgMBAAECgYBAQKnZERsx6u/sjSu87hwkmp1J\nt3P7i4sVBh+ezQG/+kyDxAvbRqNOzIih5BGmQBMoidbLr49CLgdmIl5oXkJ6xnYR\n9JH6eIu+UtNsbpN3h66IXfiREnMZ3kY6ZeR1ATGLCiF+dTweFhuOxevg1LWI3wZC\nwTNYdpacnMAEuF8JgQJBAPKjFSUfSkl+XzKW9xcp0m+olz/YFoZx8O/j7pCp30Sg\nv4TSivfzVVxcC7GsTw3EbqRn9y0oA4kajimcCdnYiwcCQQDQi2nrDfVbCPx8mJCq\nacQlCj3VeiOsLayBvZeU2ephXnRunzPIEBHKRh894LYPqajGZawHZNusytLxGTB0\nBN05AkA8EONLLVPWndIzU+wXb+MIgVPwGi55WfurZ2HHrkX3V1QSLYz5lOOs2ZyL\nf3ySi+5YBOTL6Pv3FPvckSRfKZxBAkAR/dUXeE7Qmcfen/LrINDROT74ad8l/ZLC\nZq7rIpm76MA2wvleqzQ9tSsA1aAfXc23wBHFWYgyMhVcw4WQnNLRAkBxKW5eDYUN\nl3dM38vqXIfO8SYXy/16KaP5HdWo1F4ySKPzdmZHKujGfTfXO9nJQ0H0juwYxcig\nSEAMdavUt6r8\n-----END PRIVATE KEY-----\n";
 
-    /// The seed's `keyType`: a key read as the configured encoding only, bare or PEM.
+    /// uniCloud's `keyType`: a key read as the configured encoding only, bare or PEM.
     #[test]
     fn a_configured_key_format_is_enforced() {
         let pkcs1 = vector("B.app_private_key.bare_pkcs1");

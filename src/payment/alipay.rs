@@ -112,7 +112,7 @@ pub(super) async fn order_info(
     }
 }
 
-/// The seed's word for an Alipay trade status.
+/// uniCloud's word for an Alipay trade status.
 fn unified(status: &TradeStatus) -> TradeState {
     match status {
         TradeStatus::WaitBuyerPay => TradeState::UserPaying,
@@ -123,7 +123,7 @@ fn unified(status: &TradeStatus) -> TradeState {
     }
 }
 
-/// `yyyy-MM-dd HH:mm:ss` → the seed's `yyyyMMddHHmmss` (both Beijing time); other
+/// `yyyy-MM-dd HH:mm:ss` → uniCloud's `yyyyMMddHHmmss` (both Beijing time); other
 /// text is kept as it came.
 fn compact_time(text: String) -> String {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -371,7 +371,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alipay_states_map_to_the_seed_words() {
+    fn alipay_states_map_to_unicloud_words() {
         let cases = [
             (TradeStatus::WaitBuyerPay, "USERPAYING"),
             (TradeStatus::TradeSuccess, "SUCCESS"),
@@ -385,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn payment_times_become_the_seed_spelling_or_stay_as_sent() {
+    fn payment_times_become_unicloud_spelling_or_stay_as_sent() {
         assert_eq!(compact_time("2024-01-02 03:04:05".into()), "20240102030405");
         assert_eq!(compact_time("20240102030405".into()), "20240102030405");
         assert_eq!(compact_time("yesterday".into()), "yesterday");

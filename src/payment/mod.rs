@@ -1,12 +1,12 @@
-//! One payment API over WeChat Pay v2 and Alipay — the seed's `payment` facade
-//! (uniCloud's `openapi.payment`): `getOrderInfo`, `orderQuery`, `closeOrder`,
+//! One payment API over WeChat Pay v2 and Alipay, modelled on uniCloud's payment API
+//! (`uniCloud.openapi.payment`, the `uni-pay` plugin): `getOrderInfo`, `orderQuery`, `closeOrder`,
 //! `cancelOrder`, `refund`, `refundQuery`, `downloadBill`, `downloadFundflow`,
 //! `verifyPaymentNotify`, `verifyRefundNotify` (feature `payment`).
 //!
 //! A [`Payment`] is built for one provider and runs every call through that provider's
 //! generated client ([`crate::wechatpay::Client`], [`crate::alipay::Client`]): the same
 //! signing, answer verification, retries and typed errors, no second HTTP layer.
-//! Requests and results are in the seed's shape — amounts in integer fen, names in
+//! Requests and results are in uniCloud's shape — amounts in integer fen, names in
 //! camelCase when serialised, states unified ([`TradeState`]) with the provider's own
 //! word kept. A call the provider does not have fails with
 //! [`PaymentError::Unsupported`], before anything is sent.
@@ -87,7 +87,7 @@ impl fmt::Display for Provider {
     }
 }
 
-/// The seed's settings (`appId, mchId, key, pfx, privateKey, keyType,
+/// uniCloud's settings (`appId, mchId, key, pfx, privateKey, keyType,
 /// alipayPublicKey, timeout, signType, sandbox, clientType`), filled by
 /// [`Payment::wechat`] / [`Payment::alipay`] and the builder's setters. Keys never
 /// appear in `Debug`.
@@ -108,7 +108,7 @@ pub struct PaymentSettings {
     /// Alipay's public key (PEM or bare base64) that answers and notifications are
     /// verified with.
     pub alipay_public_key: Option<String>,
-    /// Per exchange (the seed's default: 5000 ms).
+    /// Per exchange (uniCloud's default: 5000 ms).
     pub timeout: Option<Duration>,
     /// WeChat Pay `MD5` (default) or `HMAC-SHA256`; Alipay `RSA2` (the only one).
     pub sign_type: Option<String>,
@@ -140,7 +140,7 @@ impl fmt::Debug for PaymentSettings {
 type Hook<P> = Box<
     dyn FnOnce(crate::runtime::ClientBuilder<P>) -> crate::runtime::ClientBuilder<P> + Send + Sync,
 >;
-type WechatHook = Hook<crate::wechatpay::Wechatpay>;
+type WechatHook = Hook<crate::wechatpay::WechatPay>;
 type AlipayHook = Hook<crate::alipay::Alipay>;
 
 /// Builds a [`Payment`]; see [`Payment::wechat`] and [`Payment::alipay`].
@@ -164,7 +164,7 @@ impl fmt::Debug for PaymentBuilder {
 }
 
 impl PaymentBuilder {
-    /// From settings as a whole (the seed's config object).
+    /// From settings as a whole (uniCloud's config object).
     pub fn from_settings(provider: Provider, settings: PaymentSettings) -> Self {
         PaymentBuilder {
             provider,
@@ -299,7 +299,7 @@ enum Backend {
     Alipay(crate::alipay::Client),
 }
 
-/// One provider's payments behind the seed's ten calls. Build one per provider and
+/// One provider's payments behind uniCloud's ten payment calls. Build one per provider and
 /// share it (`Arc`): the client underneath pools connections.
 pub struct Payment {
     backend: Backend,

@@ -1,5 +1,5 @@
 //! Notifications through the facade: the raw HTTP request in (headers and body, as
-//! the web framework received them), the verified notification out in the seed's
+//! the web framework received them), the verified notification out in uniCloud's
 //! shape, with the reply the provider expects — to be sent only once the merchant has
 //! recorded what the notification says (a provider that gets no acknowledgement sends
 //! the notification again, which is what makes "record, then acknowledge" safe).
@@ -88,7 +88,7 @@ impl Verified<Notification> {
     }
 }
 
-/// A payment notification (the seed's `verifyPaymentNotify` result).
+/// A payment notification (uniCloud's `verifyPaymentNotify` result).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentNotify {
@@ -114,7 +114,7 @@ pub struct PaymentNotify {
     pub provider_state: String,
 }
 
-/// A refund notification (the seed's `verifyRefundNotify` result).
+/// A refund notification (uniCloud's `verifyRefundNotify` result).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundNotify {

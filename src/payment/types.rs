@@ -1,5 +1,5 @@
-//! The facade's requests and results, in the seed's shape: amounts in integer fen,
-//! names in the seed's camelCase (`outTradeNo`, `totalFee`, `transactionId`,
+//! The facade's requests and results, in uniCloud's shape: amounts in integer fen,
+//! names in uniCloud's camelCase (`outTradeNo`, `totalFee`, `transactionId`,
 //! `refundList`, …) so a Rust backend can hand them to a uni-app client unchanged.
 //! Both providers fill the same types; a field one provider does not have is `None`
 //! and left out of the JSON.
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The order a call is about: the merchant's number or the provider's (WeChat's
-/// `transaction_id`, Alipay's `trade_no`). The seed's "outTradeNo 和 transactionId 二选一".
+/// `transaction_id`, Alipay's `trade_no`). uniCloud's "outTradeNo 和 transactionId 二选一".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OrderRef {
@@ -48,7 +48,7 @@ impl OrderRef {
     }
 }
 
-/// The client that will pay: it decides what `getOrderInfo` makes (the seed's
+/// The client that will pay: it decides what `getOrderInfo` makes (uniCloud's
 /// `clientType`, uni-app's platform names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ClientType {
@@ -95,8 +95,8 @@ impl std::str::FromStr for ClientType {
     }
 }
 
-/// An order's state, the same words for both providers (the seed's `tradeState`).
-/// Alipay's states map as the seed documents them: `WAIT_BUYER_PAY` → `USERPAYING`,
+/// An order's state, the same words for both providers (uniCloud's `tradeState`).
+/// Alipay's states map as uniCloud documents them: `WAIT_BUYER_PAY` → `USERPAYING`,
 /// `TRADE_SUCCESS` → `SUCCESS`, `TRADE_CLOSED` → `CLOSED`, `TRADE_FINISHED` →
 /// `FINISHED`. The provider's own word is kept beside it (`providerState`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -123,7 +123,7 @@ pub enum TradeState {
 }
 
 impl TradeState {
-    /// The seed's word: `SUCCESS`, `REFUND`, `NOTPAY`, `CLOSED`, `REVOKED`,
+    /// uniCloud's word: `SUCCESS`, `REFUND`, `NOTPAY`, `CLOSED`, `REVOKED`,
     /// `USERPAYING`, `PAYERROR`, `FINISHED`.
     pub fn as_str(&self) -> &str {
         match self {
@@ -138,7 +138,7 @@ impl TradeState {
             TradeState::Other(s) => s,
         }
     }
-    /// From the seed's word (any other word is kept as [`TradeState::Other`]).
+    /// From uniCloud's word (any other word is kept as [`TradeState::Other`]).
     pub fn from_word(word: &str) -> TradeState {
         match word {
             "SUCCESS" => TradeState::Success,
@@ -254,7 +254,7 @@ impl OrderInfoRequest {
     }
 }
 
-/// What the paying client needs (the seed's `orderInfo`): hand it to
+/// What the paying client needs (uniCloud's `orderInfo`): hand it to
 /// `uni.requestPayment` as it serialises — an object for WeChat Pay, a string for
 /// Alipay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -331,7 +331,7 @@ pub struct CloseResult {
 #[serde(rename_all = "camelCase")]
 pub struct RefundRequest {
     /// The order refunded (`outTradeNo` or `transactionId` beside the other fields,
-    /// as the seed writes it).
+    /// as uniCloud writes it).
     #[serde(flatten)]
     pub order: OrderRef,
     /// The merchant's refund number (WeChat Pay: required; Alipay: needed for partial
@@ -502,7 +502,7 @@ pub struct RefundQueryResult {
     pub refund_royaltys: Option<Vec<RefundRoyalty>>,
 }
 
-/// One refund of a WeChat Pay order (the seed's `refundItem`).
+/// One refund of a WeChat Pay order (uniCloud's `refundItem`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundItem {
@@ -531,7 +531,7 @@ pub struct RefundItem {
     pub coupon_list: Option<Vec<RefundCoupon>>,
 }
 
-/// A coupon given back with a refund (the seed's `couponItem`).
+/// A coupon given back with a refund (uniCloud's `couponItem`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundCoupon {
@@ -542,7 +542,7 @@ pub struct RefundCoupon {
     pub coupon_refund_fee: i64,
 }
 
-/// One channel an Alipay refund went back through (the seed's `refundRoyaltysItem`).
+/// One channel an Alipay refund went back through (uniCloud's `refundRoyaltysItem`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundRoyalty {
@@ -558,7 +558,7 @@ pub struct RefundRoyalty {
     pub fund_type: Option<String>,
 }
 
-/// A downloaded statement (`downloadBill`, `downloadFundflow`): the seed's `content`,
+/// A downloaded statement (`downloadBill`, `downloadFundflow`): uniCloud's `content`,
 /// and the same text parsed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement<T> {
@@ -595,7 +595,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_read_the_seed_camel_case() {
+    fn requests_read_unicloud_camel_case() {
         let r: OrderInfoRequest = serde_json::from_str(
             r#"{"openid":"o1","body":"b","outTradeNo":"T1","totalFee":1,"notifyUrl":"https://n","clientType":"app-plus"}"#,
         )
@@ -612,9 +612,9 @@ mod tests {
         );
         assert_eq!("mp-alipay".parse::<ClientType>(), Ok(ClientType::MpAlipay));
 
-        // The seed's refund call: the order's number beside the amounts.
-        let seed = r#"{"outTradeNo":"T1","outRefundNo":"R1","totalFee":1,"refundFee":1}"#;
-        let refund: RefundRequest = serde_json::from_str(seed).unwrap();
+        // uniCloud's refund call: the order's number beside the amounts.
+        let unicloud = r#"{"outTradeNo":"T1","outRefundNo":"R1","totalFee":1,"refundFee":1}"#;
+        let refund: RefundRequest = serde_json::from_str(unicloud).unwrap();
         assert_eq!(
             refund,
             RefundRequest::new(OrderRef::out_trade_no("T1"), 1)
@@ -624,7 +624,7 @@ mod tests {
         let back: serde_json::Value = serde_json::to_value(&refund).unwrap();
         assert_eq!(
             back,
-            serde_json::from_str::<serde_json::Value>(seed).unwrap()
+            serde_json::from_str::<serde_json::Value>(unicloud).unwrap()
         );
         let query: RefundQueryRequest =
             serde_json::from_str(r#"{"transactionId":"42","outRefundNo":"R1"}"#).unwrap();

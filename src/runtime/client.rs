@@ -65,12 +65,19 @@ impl<P: Platform> Client<P> {
         &self.tokens
     }
     /// The transport (base URL, named hosts, timeout, body limits).
+    #[doc(hidden)]
+    #[deprecated(since = "0.2.0", note = "use `base_url` and `host_url`")]
     pub fn transport(&self) -> &Transport {
         &self.core.transport
     }
     /// The base URL requests go to (production, sandbox, or the one configured).
     pub fn base_url(&self) -> &str {
         self.core.transport.base_url()
+    }
+    /// The base URL of the platform's named host `name` (the schema's `hosts:`, e.g.
+    /// Baidu's `spapi`) that its endpoints are sent to, if the platform has it.
+    pub fn host_url(&self, name: &str) -> Option<&str> {
+        self.core.transport.host_url(name)
     }
     /// The signer requests are signed and answers (and notifications) verified with:
     /// on a sandbox client whose sandbox has its own key, the sandbox's once it was

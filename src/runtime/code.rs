@@ -72,12 +72,30 @@ impl PartialEq<i64> for Code {
     }
 }
 
-impl PartialEq<&str> for Code {
-    fn eq(&self, other: &&str) -> bool {
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
         match self {
             Code::Str(s) => s == other,
             Code::Int(i) => other.trim().parse::<i64>().ok() == Some(*i),
         }
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl PartialEq<Code> for i64 {
+    fn eq(&self, other: &Code) -> bool {
+        other == self
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        other == self
     }
 }
 
@@ -131,6 +149,12 @@ mod tests {
         assert_eq!(Code::from("ORDERPAID"), "ORDERPAID");
         assert_eq!(Code::Int(-1), "-1");
         assert_ne!(Code::from("ORDERPAID"), 0);
+        // Either side, and through references (`PaymentError::code()` gives `&Code`).
+        assert_eq!(40029, Code::Int(40029));
+        assert_eq!("ORDERPAID", Code::from("ORDERPAID"));
+        let code = Code::from("ACQ.TRADE_NOT_EXIST");
+        assert!(Some(&code).is_some_and(|c| c == "ACQ.TRADE_NOT_EXIST"));
+        assert!(Some(&Code::Int(7)).is_some_and(|c| *c == 7));
         assert_eq!(
             Code::from("ACQ.TRADE_HAS_SUCCESS").to_string(),
             "ACQ.TRADE_HAS_SUCCESS"

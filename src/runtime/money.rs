@@ -74,6 +74,8 @@ pub fn fen_to_yuan(fen: i64) -> String {
 /// which generated types use for the schema's `money_yuan` fields: an `i64` of fen is
 /// written as `"0.01"` and read from `"0.01"` (or a JSON number, by its exact text).
 /// `signed_yuan` / `signed_yuan_opt` also read a negative amount (`may_be_negative`).
+/// Generated code reaches them through `miniapp::__private::money`.
+#[doc(hidden)]
 pub mod serde {
     use super::{fen_to_yuan, signed_yuan_to_fen, yuan_to_fen};
     use serde::de::{self, Deserializer, Visitor};

@@ -5,7 +5,7 @@ use super::{BodySnippet, HttpMethod, Multipart};
 use bytes::Bytes;
 use http::HeaderMap;
 
-/// A request exactly as it will be sent: what [`encode`](super::encode) makes from an
+/// A request exactly as it will be sent: what the encode step makes from an
 /// endpoint's request, what a signer may complete (a header-signing scheme adds its
 /// `Authorization` over the method, path with query and body bytes), and what the
 /// transport sends without changing.

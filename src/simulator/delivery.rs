@@ -1,7 +1,55 @@
 //! POSTing a notification to a merchant's `notify_url` (WeChat Pay's and Alipay's), and
 //! reading what the merchant answered.
 
+use serde::Serialize;
 use std::time::Duration;
+
+/// A notification the simulator sent (WeChat Pay's or Alipay's), and what the merchant
+/// answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Notified {
+    /// Where it was POSTed.
+    pub url: String,
+    /// The notification's body as sent (signed; a WeChat Pay refund's details encrypted
+    /// in `req_info`).
+    pub sent: String,
+    /// The HTTP status of the reply; `None` when there was none (connection refused,
+    /// timeout).
+    pub status: Option<u16>,
+    /// The reply's body (at most 64 KiB of it), or why there was none.
+    pub reply: String,
+    /// Did the merchant acknowledge it as the provider requires (a 2xx reply: WeChat
+    /// Pay's `<xml>` with `return_code` `SUCCESS`, Alipay's `success`)? The provider
+    /// would send it again otherwise.
+    pub acknowledged: bool,
+}
+
+/// POSTs a notification and reports the merchant's reply; `acknowledges` reads a 2xx
+/// reply's body as the provider would.
+pub(super) async fn deliver(
+    url: String,
+    content_type: &'static str,
+    sent: String,
+    acknowledges: fn(&str) -> bool,
+) -> Notified {
+    match post(&url, content_type, &sent).await {
+        Ok((status, reply)) => Notified {
+            acknowledged: (200..300).contains(&status) && acknowledges(&reply),
+            url,
+            sent,
+            status: Some(status),
+            reply,
+        },
+        Err(reason) => Notified {
+            url,
+            sent,
+            status: None,
+            reply: reason,
+            acknowledged: false,
+        },
+    }
+}
 
 /// How long the merchant has to answer a notification.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -11,11 +59,7 @@ const REPLY_LIMIT: usize = 64 * 1024;
 /// POSTs `body` as `content_type` and returns the reply's status and (at most 64 KiB
 /// of) its body; `Err` says why there was none. Sent directly (no proxy): notify URLs of
 /// tests are loopback addresses.
-pub(super) async fn post(
-    url: &str,
-    content_type: &'static str,
-    body: &str,
-) -> Result<(u16, String), String> {
+async fn post(url: &str, content_type: &'static str, body: &str) -> Result<(u16, String), String> {
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .no_proxy()

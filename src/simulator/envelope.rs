@@ -41,7 +41,7 @@ pub(crate) fn supported(style: EnvelopeStyle) -> bool {
         EnvelopeStyle::Errcode
             | EnvelopeStyle::ErrnoData
             | EnvelopeStyle::CodeMsgData
-            | EnvelopeStyle::WechatpayXml
+            | EnvelopeStyle::WechatPayXml
             | EnvelopeStyle::Alipay
     )
 }
@@ -49,7 +49,7 @@ pub(crate) fn supported(style: EnvelopeStyle) -> bool {
 /// Does this answer carry a sign? Every answer does, except `wechatpay_xml` refusals at
 /// the communication level: WeChat Pay signs nothing it could not authenticate.
 pub(crate) fn is_signed(env: &Envelope, answer: &Value) -> bool {
-    env.style != EnvelopeStyle::WechatpayXml
+    env.style != EnvelopeStyle::WechatPayXml
         || answer
             .get(env.code)
             .and_then(Value::as_str)
@@ -126,7 +126,7 @@ pub(crate) fn success(env: &Envelope, payload: Value, request_id: &str) -> Value
             out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
             Value::Object(out)
         }
-        EnvelopeStyle::WechatpayXml if !already_wrapped => {
+        EnvelopeStyle::WechatPayXml if !already_wrapped => {
             let mut out = into_map(payload);
             let ok = env.success.first().copied().unwrap_or("SUCCESS");
             out.insert(env.code.into(), ok.into());
@@ -178,7 +178,7 @@ pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &s
             out.insert(env.message.into(), message.into());
             out.insert(env.data.unwrap_or("data").into(), Value::Null);
         }
-        EnvelopeStyle::WechatpayXml if *code != XML_FAIL => {
+        EnvelopeStyle::WechatPayXml if *code != XML_FAIL => {
             let ok = env.success.first().copied().unwrap_or("SUCCESS");
             out.insert(env.code.into(), ok.into());
             out.insert(env.message.into(), XML_OK_MESSAGE.into());
@@ -192,7 +192,7 @@ pub(crate) fn failure(env: &Envelope, code: &Code, message: &str, request_id: &s
                 message.into(),
             );
         }
-        EnvelopeStyle::WechatpayXml => {
+        EnvelopeStyle::WechatPayXml => {
             out.insert(env.code.into(), XML_FAIL.into());
             out.insert(env.message.into(), message.into());
         }
@@ -322,7 +322,7 @@ mod tests {
     use crate::runtime::envelopes::test_envelopes::{BAIDU, JUCAI, WX as NONE};
 
     const PAY: Envelope = Envelope {
-        style: EnvelopeStyle::WechatpayXml,
+        style: EnvelopeStyle::WechatPayXml,
         code: "return_code",
         message: "return_msg",
         code_alias: None,

@@ -633,18 +633,18 @@ pub fn wechatpay() -> Platform {
 #[cfg(feature = "wechatpay")]
 pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     use crate::runtime::{Endpoint, Platform as _};
-    use crate::wechatpay::{pay::DownloadFundflowRequest, Wechatpay};
+    use crate::wechatpay::{pay::DownloadFundflowRequest, WechatPay};
     const FAIL: &str = "FAIL";
-    let platform = Platform::new(Wechatpay::NAME, endpoints, envelope)
+    let platform = Platform::new(WechatPay::NAME, endpoints, envelope)
         .missing_field(FAIL, "缺少参数")
         .bad_body(FAIL, "XML格式错误")
         .serve(super::wechatpay::serve);
-    let Some(mut rule) = SignRule::of::<Wechatpay>((Code::from(FAIL), "签名错误")) else {
+    let Some(mut rule) = SignRule::of::<WechatPay>((Code::from(FAIL), "签名错误")) else {
         return platform;
     };
     // The fund flow's forced variant names the field every request carries its own in.
     if let Some(variant) = DownloadFundflowRequest::SIGN_VARIANT {
-        rule = rule.variant_from_request::<Wechatpay>(variant);
+        rule = rule.variant_from_request::<WechatPay>(variant);
     }
     rule.explain = false;
     rule.wrong_identity = (Code::from(FAIL), "appid和mch_id不匹配");

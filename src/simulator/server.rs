@@ -432,7 +432,7 @@ fn refused(shared: &Shared, p: usize, code: Code, text: &str) -> Answer {
         None => Answer::Enveloped {
             value,
             code,
-            xml: env.style == EnvelopeStyle::WechatpayXml,
+            xml: env.style == EnvelopeStyle::WechatPayXml,
         },
     }
 }
@@ -557,7 +557,7 @@ impl Call<'_> {
     }
 
     fn unsigned(&self, value: Value, code: Code) -> Answer {
-        let xml = self.platform().envelope.style == EnvelopeStyle::WechatpayXml;
+        let xml = self.platform().envelope.style == EnvelopeStyle::WechatPayXml;
         Answer::Enveloped { value, code, xml }
     }
 

@@ -33,6 +33,10 @@ mod api;
 
 pub use api::*;
 
+/// The former spelling of the platform's marker type [`WechatPay`].
+#[deprecated(since = "0.2.0", note = "renamed `WechatPay`")]
+pub type Wechatpay = WechatPay;
+
 mod bill;
 mod fundflow;
 mod notify;

@@ -1,4 +1,4 @@
-//! The signed parameters a client needs to pay a `prepay_id` (the seed's
+//! The signed parameters a client needs to pay a `prepay_id` (uniCloud's
 //! `getOrderInfo`): `wx.requestPayment` / `uni.requestPayment` in a mini program, and
 //! the App SDK. Serialised with exactly the names those APIs take.
 

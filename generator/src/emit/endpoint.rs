@@ -25,6 +25,7 @@ pub fn emit(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Toke
 
 /// `impl Endpoint for <Request>`: everything the runtime needs to send the request.
 fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> TokenStream {
+    let pv = &ctx.pv;
     let rt = &ctx.rt;
     let req = ident(&ep.request_type);
     let resp = ident(&ep.response_type);
@@ -32,27 +33,27 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     let name = &ep.full_name;
     let path = &ep.path;
     let method = match ep.method {
-        HttpMethod::Get => quote!(#rt::HttpMethod::Get),
-        HttpMethod::Post => quote!(#rt::HttpMethod::Post),
+        HttpMethod::Get => quote!(#pv::HttpMethod::Get),
+        HttpMethod::Post => quote!(#pv::HttpMethod::Post),
     };
     let auth = match &ep.auth {
-        Auth::None => quote!(#rt::Auth::None),
-        Auth::AccessToken { name } => quote!(#rt::Auth::AccessToken { name: #name }),
+        Auth::None => quote!(#pv::Auth::None),
+        Auth::AccessToken { name } => quote!(#pv::Auth::AccessToken { name: #name }),
         Auth::AppSecret {
             app_id,
             secret,
             in_body,
-        } => quote!(#rt::Auth::AppSecret { app_id: #app_id, secret: #secret, in_body: #in_body }),
+        } => quote!(#pv::Auth::AppSecret { app_id: #app_id, secret: #secret, in_body: #in_body }),
         Auth::Sign { scheme, field, .. } => {
-            quote!(#rt::Auth::Sign { scheme: #scheme, field: #field })
+            quote!(#pv::Auth::Sign { scheme: #scheme, field: #field })
         }
     };
     let body = match ep.body {
-        BodyKind::None => quote!(#rt::BodyKind::None),
-        BodyKind::Json => quote!(#rt::BodyKind::Json),
-        BodyKind::Form => quote!(#rt::BodyKind::Form),
-        BodyKind::Multipart => quote!(#rt::BodyKind::Multipart),
-        BodyKind::Xml => quote!(#rt::BodyKind::Xml),
+        BodyKind::None => quote!(#pv::BodyKind::None),
+        BodyKind::Json => quote!(#pv::BodyKind::Json),
+        BodyKind::Form => quote!(#pv::BodyKind::Form),
+        BodyKind::Multipart => quote!(#pv::BodyKind::Multipart),
+        BodyKind::Xml => quote!(#pv::BodyKind::Xml),
     };
     let idempotent = ep.idempotent;
     // Emitted only for endpoints off the platform's base URL, so that platforms without
@@ -109,9 +110,9 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     let multipart = multipart(ep, ctx);
     let marker = ident(&ctx.marker);
     quote! {
-        impl #rt::Endpoint for #req {
+        impl #pv::Endpoint for #req {
             const NAME: &'static str = #name;
-            const METHOD: #rt::HttpMethod = #method;
+            const METHOD: #pv::HttpMethod = #method;
             const PATH: &'static str = #path;
             #host
             #client_cert
@@ -119,8 +120,8 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             #sign_common_fields
             #answer_signed
             #packing
-            const AUTH: #rt::Auth = #auth;
-            const BODY: #rt::BodyKind = #body;
+            const AUTH: #pv::Auth = #auth;
+            const BODY: #pv::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
             const ERRORS: &'static [(#rt::Code, &'static str)] = &[#((#codes, #descriptions)),*];
@@ -245,11 +246,11 @@ fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
 }
 
 fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let name = ident(&a.type_name);
     let serialize = alt_in_body(ep, a);
     let derives = if serialize {
-        quote!(#[derive(Debug, Clone, PartialEq, #rt::__private::serde::Serialize)])
+        quote!(#[derive(Debug, Clone, PartialEq, #pv::serde::Serialize)])
     } else {
         quote!(#[derive(Debug, Clone, PartialEq)])
     };
@@ -316,12 +317,12 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
 
 /// An `IndexedList` constant, nested lists included.
 fn indexed_list(list: &IndexedList, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let (field, count) = (&list.field, &list.count);
     let items = &list.item_fields;
     let nested = list.nested.iter().map(|n| indexed_list(n, ctx));
     quote! {
-        #rt::IndexedList {
+        #pv::IndexedList {
             field: #field,
             count: #count,
             item_fields: &[#(#items),*],
@@ -331,6 +332,7 @@ fn indexed_list(list: &IndexedList, ctx: &Ctx) -> TokenStream {
 }
 
 fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let pv = &ctx.pv;
     let rt = &ctx.rt;
     let name = ident(&ep.response_type);
     match ep.response_kind {
@@ -353,7 +355,7 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                 quote!()
             } else {
                 let lists = ep.indexed_lists.iter().map(|l| indexed_list(l, ctx));
-                quote!(const INDEXED_LISTS: &'static [#rt::IndexedList] = &[#(#lists),*];)
+                quote!(const INDEXED_LISTS: &'static [#pv::IndexedList] = &[#(#lists),*];)
             };
             let never = |_: &Field| false;
             let s = structs::emit(
@@ -373,7 +375,7 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             );
             quote! {
                 #s
-                impl #rt::StructuredResponse for #name {
+                impl #pv::StructuredResponse for #name {
                     #indexed
                 }
             }
@@ -442,7 +444,7 @@ fn field_pushes(ep: &Endpoint, wanted: Location, target: &str, ctx: &Ctx) -> Vec
 /// `fn write_path` for a path with parameters: the literal pieces, and each parameter's
 /// value percent-encoded as one segment by the runtime.
 fn write_path(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     if !ep.request.iter().any(|f| f.location == Location::Path) {
         return quote!();
     }
@@ -458,8 +460,8 @@ fn write_path(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         if let Some(f) = ep.request.iter().find(|f| f.wire == name) {
             let fname = ident(&f.ident);
             stmts.push(match f.ty {
-                Ty::String => quote!(#rt::push_path_segment(url, &self.#fname);),
-                _ => quote!(#rt::push_path_segment(url, &self.#fname.to_string());),
+                Ty::String => quote!(#pv::push_path_segment(url, &self.#fname);),
+                _ => quote!(#pv::push_path_segment(url, &self.#fname.to_string());),
             });
         }
         rest = rest.get(close + 1..).unwrap_or("");
@@ -475,28 +477,28 @@ fn write_path(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
 }
 
 fn write_query(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let pushes = field_pushes(ep, Location::Query, "query", ctx);
     if pushes.is_empty() {
         return quote!();
     }
     quote! {
-        fn write_query(&self, query: &mut #rt::Query) {
+        fn write_query(&self, query: &mut #pv::Query) {
             #(#pushes)*
         }
     }
 }
 
 fn multipart(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     if ep.body != BodyKind::Multipart {
         return quote!();
     }
     let pushes = field_pushes(ep, Location::Body, "multipart", ctx);
     quote! {
-        fn multipart(&self) -> #rt::Multipart {
-            use #rt::MultipartValue;
-            let mut parts = #rt::Multipart::default();
+        fn multipart(&self) -> #pv::Multipart {
+            use #pv::MultipartValue;
+            let mut parts = #pv::Multipart::default();
             #(#pushes)*
             parts
         }

@@ -114,15 +114,15 @@ fn string_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
 
 /// `Serialize` unless only responses use the enum; `Deserialize` when a response does.
 fn string_serde_impls(e: &Enum, wires: &[String], ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let name = ident(&e.name);
     let other = ident(names::OTHER_VARIANT);
     let variants = values(e).variants;
     let ser = e.usage.request || !e.usage.response;
     let ser_impl = if ser {
         quote! {
-            impl #rt::__private::serde::Serialize for #name {
-                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            impl #pv::serde::Serialize for #name {
+                fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                     serializer.serialize_str(self.as_str())
                 }
             }
@@ -132,9 +132,9 @@ fn string_serde_impls(e: &Enum, wires: &[String], ctx: &Ctx) -> TokenStream {
     };
     let de_impl = if e.usage.response {
         quote! {
-            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let s = <String as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+            impl<'de> #pv::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #pv::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as #pv::serde::Deserialize>::deserialize(deserializer)?;
                     Ok(match s.as_str() {
                         #(#wires => Self::#variants,)*
                         _ => Self::#other(s),
@@ -231,13 +231,13 @@ fn int_codes(e: &Enum) -> Vec<i64> {
 }
 
 fn int_serde_impls(e: &Enum, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let name = ident(&e.name);
     let other = ident(names::OTHER_VARIANT);
     let ser_impl = if e.usage.request {
         quote! {
-            impl #rt::__private::serde::Serialize for #name {
-                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            impl #pv::serde::Serialize for #name {
+                fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                     serializer.serialize_i64(self.code())
                 }
             }
@@ -247,9 +247,9 @@ fn int_serde_impls(e: &Enum, ctx: &Ctx) -> TokenStream {
     };
     let de_impl = if e.usage.response {
         quote! {
-            impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let code = <i64 as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
+            impl<'de> #pv::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #pv::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let code = <i64 as #pv::serde::Deserialize>::deserialize(deserializer)?;
                     Ok(Self::from_code(code).unwrap_or(Self::#other(code)))
                 }
             }

@@ -45,26 +45,20 @@ pub fn code_value(code: &CodeValue, ctx: &Ctx) -> TokenStream {
 
 /// An error enum with a variant per documented code, `Other` for the rest.
 pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) -> TokenStream {
+    let pv = &ctx.pv;
     let rt = &ctx.rt;
     let name = ident(name);
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.variant)).collect();
     let codes: Vec<TokenStream> = errors.iter().map(|e| code_literal(&e.code)).collect();
-    let (code_type, code_ref, code_of_other, match_on, to_code) = if ctx.string_codes {
+    let code_values: Vec<TokenStream> = errors.iter().map(|e| code_value(&e.code, ctx)).collect();
+    let (code_type, code_of_other, match_on) = if ctx.string_codes {
         (
             quote!(String),
-            quote!(&str),
+            quote!(#rt::Code::Str(std::borrow::Cow::Owned(code.clone()))),
             quote!(code.as_str()),
-            quote!(code.as_str()),
-            quote!(#rt::Code::Str(std::borrow::Cow::Owned(self.code().to_owned()))),
         )
     } else {
-        (
-            quote!(i64),
-            quote!(i64),
-            quote!(*code),
-            quote!(code),
-            quote!(#rt::Code::Int(self.code())),
-        )
+        (quote!(i64), quote!(#rt::Code::Int(*code)), quote!(code))
     };
     // Without documented codes a `match` would have a single binding arm (clippy's
     // `match_single_binding`): build `Other` directly.
@@ -124,10 +118,11 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
             Other { code: #code_type, message: String },
         }
         impl #name {
-            /// The platform's error code.
-            pub fn code(&self) -> #code_ref {
+            /// The platform's error code; compare it with an integer or a string
+            /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+            pub fn code(&self) -> #rt::Code {
                 match self {
-                    #(Self::#variants { .. } => #codes,)*
+                    #(Self::#variants { .. } => #code_values,)*
                     Self::Other { code, .. } => #code_of_other,
                 }
             }
@@ -161,7 +156,7 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
         impl std::error::Error for #name {}
         impl #rt::ApiError for #name {
             fn code(&self) -> #rt::Code {
-                #to_code
+                #name::code(self)
             }
             fn message(&self) -> &str {
                 #name::message(self)
@@ -173,7 +168,7 @@ pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) 
                 #is_token_invalid
             }
         }
-        impl #rt::FromCode for #name {
+        impl #pv::FromCode for #name {
             type Code = #code_type;
             fn from_code(code: #code_type, message: String) -> Self {
                 #from_code_body

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let client = ident(names::CLIENT_TYPE);
     let mods = platform.groups.iter().map(|g| {
         let m = ident(&g.module);
@@ -58,10 +58,10 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         #hosts
 
         /// How this platform reports success and failure (the schema's `envelope`).
-        pub const ENVELOPE: #rt::Envelope = #envelope;
+        pub const ENVELOPE: #pv::Envelope = #envelope;
 
         /// Every endpoint of this platform as the schema describes it (used by the simulator).
-        pub const ENDPOINTS: &[#rt::EndpointInfo] = &[#(#infos),*];
+        pub const ENDPOINTS: &[#pv::EndpointInfo] = &[#(#infos),*];
     };
     super::file_text(tokens, &platform.file)
 }
@@ -69,10 +69,10 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
 /// One entry of `ENDPOINTS`. What the endpoint's `Endpoint` impl already says (auth,
 /// host, constants) is referenced from it rather than written twice.
 fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let request = {
         let (m, r) = (ident(module), ident(&ep.request_type));
-        quote!(<#m::#r as #rt::Endpoint>)
+        quote!(<#m::#r as #pv::Endpoint>)
     };
     let issues_token = platform
         .wiring
@@ -83,13 +83,13 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
             || quote!(None),
             |m| {
                 let (token, expires) = (&m.token_wire, &m.expires_wire);
-                quote!(Some(#rt::TokenFields { token: #token, expires_in: #expires }))
+                quote!(Some(#pv::TokenFields { token: #token, expires_in: #expires }))
             },
         );
     let kind = match ep.response_kind {
-        ResponseKind::Json => quote!(#rt::ResponseKind::Json),
-        ResponseKind::Binary => quote!(#rt::ResponseKind::Binary),
-        ResponseKind::Text => quote!(#rt::ResponseKind::Text),
+        ResponseKind::Json => quote!(#pv::ResponseKind::Json),
+        ResponseKind::Binary => quote!(#pv::ResponseKind::Binary),
+        ResponseKind::Text => quote!(#pv::ResponseKind::Text),
     };
     let example = match &ep.example_json {
         Some(e) => quote!(Some(#e)),
@@ -102,7 +102,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
         .map(|f| f.wire.as_str());
     let token = matches!(ep.auth, Auth::AccessToken { .. });
     quote! {
-        #rt::EndpointInfo {
+        #pv::EndpointInfo {
             name: #request::NAME,
             method: #request::METHOD,
             path: #request::PATH,
@@ -147,13 +147,13 @@ fn hosts(platform: &Platform) -> TokenStream {
 }
 
 fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let e = &platform.envelope;
     let style = match e.style {
         EnvelopeStyle::Errcode => quote!(Errcode),
         EnvelopeStyle::ErrnoData => quote!(ErrnoData),
         EnvelopeStyle::CodeMsgData => quote!(CodeMsgData),
-        EnvelopeStyle::WechatpayXml => quote!(WechatpayXml),
+        EnvelopeStyle::WechatpayXml => quote!(WechatPayXml),
         EnvelopeStyle::Alipay => quote!(Alipay),
     };
     let opt = |v: &Option<String>| match v {
@@ -187,8 +187,8 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
     let (success, business_success) = (codes(&e.success), codes(&e.business_success));
     let operation = opt(&e.operation);
     quote! {
-        #rt::Envelope {
-            style: #rt::EnvelopeStyle::#style,
+        #pv::Envelope {
+            style: #pv::EnvelopeStyle::#style,
             code: #code,
             message: #message,
             code_alias: #code_alias,

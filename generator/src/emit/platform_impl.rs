@@ -9,6 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
+    let pv = &ctx.pv;
     let rt = &ctx.rt;
     let w = &platform.wiring;
     let marker = ident(&w.marker);
@@ -68,18 +69,18 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         pub struct #marker;
 
-        impl #rt::Platform for #marker {
+        impl #pv::Platform for #marker {
             const NAME: &'static str = #name;
-            const HOSTS: #rt::Hosts = #rt::Hosts {
+            const HOSTS: #pv::Hosts = #pv::Hosts {
                 production: PRODUCTION_HOST,
                 sandbox: SANDBOX_HOST,
                 named: #named,
             };
-            const ENVELOPE: #rt::Envelope = ENVELOPE;
-            const ENDPOINTS: &'static [#rt::EndpointInfo] = ENDPOINTS;
-            const TOKEN_MODES: &'static [#rt::TokenMode<Self>] = &[#(#modes),*];
+            const ENVELOPE: #pv::Envelope = ENVELOPE;
+            const ENDPOINTS: &'static [#pv::EndpointInfo] = ENDPOINTS;
+            const TOKEN_MODES: &'static [#pv::TokenMode<Self>] = &[#(#modes),*];
             #sandbox_key
-            type Decoder = #rt::envelopes::#decoder;
+            type Decoder = #pv::envelopes::#decoder;
             type Signer = #signer;
         }
 
@@ -100,7 +101,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
 
 /// The `SANDBOX_KEY` constant and the `IssuesSandboxKey` impl of its endpoint.
 fn sandbox_key(k: &SandboxKey, ctx: &Ctx) -> (TokenStream, TokenStream) {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let module = ident(&k.group_module);
     let request = ident(&k.request_type);
     let field = ident(&k.key_field);
@@ -108,18 +109,18 @@ fn sandbox_key(k: &SandboxKey, ctx: &Ctx) -> (TokenStream, TokenStream) {
     let d = doc(&k.doc);
     let constant = quote! {
         #d
-        const SANDBOX_KEY: Option<#rt::SandboxKey<Self>> = Some(#rt::SandboxKey {
+        const SANDBOX_KEY: Option<#pv::SandboxKey<Self>> = Some(#pv::SandboxKey {
             endpoint: #endpoint,
-            fetch: #rt::fetch_sandbox_key::<Self, #module::#request>,
+            fetch: #pv::fetch_sandbox_key::<Self, #module::#request>,
         });
     };
     let issues = quote! {
-        impl #rt::IssuesSandboxKey for #module::#request {
+        impl #pv::IssuesSandboxKey for #module::#request {
             fn key_request() -> Self {
                 Self::default()
             }
             fn into_key(response: Self::Response) -> String {
-                #rt::TokenText::into_text(response.#field)
+                #pv::TokenText::into_text(response.#field)
             }
         }
     };
@@ -127,34 +128,34 @@ fn sandbox_key(k: &SandboxKey, ctx: &Ctx) -> (TokenStream, TokenStream) {
 }
 
 fn token_mode(m: &TokenMode, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let (name, prefix) = (&m.name, &m.key_prefix);
     let module = ident(&m.group_module);
     let request = ident(&m.request_type);
     quote! {
-        #rt::TokenMode {
+        #pv::TokenMode {
             name: #name,
             key_prefix: #prefix,
-            fetch: #rt::fetch_token::<Self, #module::#request>,
+            fetch: #pv::fetch_token::<Self, #module::#request>,
         }
     }
 }
 
 fn issues_token(m: &TokenMode, ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let module = ident(&m.group_module);
     let request = ident(&m.request_type);
     let token = ident(&m.token_field);
     let expires = ident(&m.expires_field);
     quote! {
-        impl #rt::IssuesToken for #module::#request {
+        impl #pv::IssuesToken for #module::#request {
             fn token_request() -> Self {
                 Self::default()
             }
-            fn into_token(response: Self::Response) -> #rt::AccessToken {
-                #rt::AccessToken::expiring_in(
-                    #rt::TokenText::into_text(response.#token),
-                    #rt::lifetime(response.#expires),
+            fn into_token(response: Self::Response) -> #pv::AccessToken {
+                #pv::AccessToken::expiring_in(
+                    #pv::TokenText::into_text(response.#token),
+                    #pv::lifetime(response.#expires),
                 )
             }
         }

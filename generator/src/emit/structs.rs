@@ -65,7 +65,7 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
         if let Some(with) = money_serde(f, optional, ctx) {
             attrs.push(quote!(with = #with));
         } else if de && ctx.numbers_as_text && f.ty.is_integer() {
-            let with = runtime_path(
+            let with = private_path(
                 ctx,
                 if optional {
                     "lenient::int_opt"
@@ -115,18 +115,18 @@ fn money_serde(f: &Field, optional: bool, ctx: &Ctx) -> Option<String> {
         (Ty::MoneyYuan, true, true) => "signed_yuan_opt",
         _ => return None,
     };
-    Some(runtime_path(ctx, &format!("money::serde::{module}")))
+    Some(private_path(ctx, &format!("money::{module}")))
 }
 
-/// `crate::runtime::<item>` as the string a serde attribute takes.
-fn runtime_path(ctx: &Ctx, item: &str) -> String {
-    let rt = ctx.rt.to_string().replace(' ', "");
-    format!("{rt}::{item}")
+/// `crate::__private::<item>` as the string a serde attribute takes.
+fn private_path(ctx: &Ctx, item: &str) -> String {
+    let pv = ctx.pv.to_string().replace(' ', "");
+    format!("{pv}::{item}")
 }
 
 fn serde_path(ctx: &Ctx) -> TokenStream {
-    let rt = &ctx.rt;
-    quote!(#rt::__private::serde)
+    let pv = &ctx.pv;
+    quote!(#pv::serde)
 }
 
 /// `new(required…)` plus a setter per optional field; `Default` when nothing is required.
@@ -219,7 +219,7 @@ pub fn checks(
     structs_with_checks: &dyn Fn(&str) -> bool,
     ctx: &Ctx,
 ) -> Vec<TokenStream> {
-    let rt = &ctx.rt;
+    let pv = &ctx.pv;
     let mut out = Vec::new();
     for f in fields {
         let fname = ident(&f.ident);
@@ -227,14 +227,14 @@ pub fn checks(
         let mut stmts = Vec::new();
         for c in &f.checks {
             let s = match c {
-                Check::ByteLen(min, max) => quote!(#rt::validate::byte_len(#wire, v, #min, #max)?;),
-                Check::CharLen(min, max) => quote!(#rt::validate::char_len(#wire, v, #min, #max)?;),
+                Check::ByteLen(min, max) => quote!(#pv::validate::byte_len(#wire, v, #min, #max)?;),
+                Check::CharLen(min, max) => quote!(#pv::validate::char_len(#wire, v, #min, #max)?;),
                 Check::Range(min, max) => {
                     let (lo, hi) = (int_literal(*min, &f.ty), int_literal(*max, &f.ty));
-                    quote!(#rt::validate::range(#wire, *v, #lo, #hi)?;)
+                    quote!(#pv::validate::range(#wire, *v, #lo, #hi)?;)
                 }
-                Check::Charset(class) => quote!(#rt::validate::charset(#wire, v, #class)?;),
-                Check::PathSegment => quote!(#rt::validate::path_segment(#wire, v)?;),
+                Check::Charset(class) => quote!(#pv::validate::charset(#wire, v, #class)?;),
+                Check::PathSegment => quote!(#pv::validate::path_segment(#wire, v)?;),
             };
             stmts.push(s);
         }

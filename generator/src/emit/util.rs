@@ -5,8 +5,12 @@ use quote::{format_ident, quote};
 /// Paths the emitted code uses to reach the runtime, and the platform being emitted.
 #[derive(Clone)]
 pub struct Ctx {
-    /// e.g. `crate::runtime`
+    /// The runtime's public types users name (`Call`, `Secret`, `Code`…), e.g.
+    /// `crate::runtime`.
     pub rt: TokenStream,
+    /// The contract between generated code and the runtime, hidden from users' docs,
+    /// e.g. `crate::__private`.
+    pub pv: TokenStream,
     /// The `#[serde(crate = "…")]` value: serde as re-exported by the runtime.
     pub serde_crate: String,
     /// The platform's marker type (`Wechat`), defined in its `mod.rs`.
@@ -53,6 +57,7 @@ pub fn value_type(f: &Field, ctx: &Ctx) -> TokenStream {
 }
 
 pub fn ty_tokens(ty: &Ty, ctx: &Ctx) -> TokenStream {
+    let pv = &ctx.pv;
     let rt = &ctx.rt;
     match ty {
         Ty::String => quote!(String),
@@ -63,7 +68,7 @@ pub fn ty_tokens(ty: &Ty, ctx: &Ctx) -> TokenStream {
         Ty::U64 => quote!(u64),
         Ty::F64 => quote!(f64),
         Ty::File => quote!(#rt::FileUpload),
-        Ty::Json => quote!(#rt::__private::serde_json::Value),
+        Ty::Json => quote!(#pv::serde_json::Value),
         Ty::List(inner) => {
             let inner = ty_tokens(inner, ctx);
             quote!(Vec<#inner>)

@@ -13,7 +13,7 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::Errcode, "Errcode"),
     (EnvelopeStyle::ErrnoData, "ErrnoData"),
     (EnvelopeStyle::CodeMsgData, "CodeMsgData"),
-    (EnvelopeStyle::WechatpayXml, "WechatpayXml"),
+    (EnvelopeStyle::WechatpayXml, "WechatPayXml"),
     (EnvelopeStyle::Alipay, "Alipay"),
 ];
 
@@ -71,7 +71,7 @@ fn signer_wiring(scheme: &str) -> Option<&'static SignerWiring> {
 pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wiring {
     let signer = signer(spec, r);
     ir::Wiring {
-        marker: names::upper_camel(&spec.platform),
+        marker: marker(spec, r),
         string_codes: spec.envelope.code_type == spec::CodeType::String,
         decoder: decoder(spec, r),
         signer_fallible: signer.is_some_and(|s| s.fallible),
@@ -80,6 +80,27 @@ pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wi
         token_modes: token_modes(spec, groups, r),
         sandbox_key: sandbox_key(spec, groups, r),
     }
+}
+
+/// The marker type's name: `type_name` if given (a re-casing of the platform's name,
+/// already UpperCamelCase), else the UpperCamelCase of `platform`.
+fn marker(spec: &PlatformSpec, r: &mut Reporter) -> String {
+    let derived = names::upper_camel(&spec.platform);
+    let Some(given) = &spec.type_name else {
+        return derived;
+    };
+    let letters = |s: &str| s.replace('_', "").to_lowercase();
+    if names::upper_camel(given) != *given || letters(given) != letters(&spec.platform) {
+        r.error(
+            "type_name",
+            format!(
+                "`{given}` must be the platform's name `{}` in UpperCamelCase, only re-cased (e.g. `{derived}`)",
+                spec.platform
+            ),
+        );
+        return derived;
+    }
+    given.clone()
 }
 
 /// The endpoint `group.docName` names, with its group.

@@ -15,7 +15,11 @@ pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;
 pub use status::{decode_with_status, read_status, Status};
-pub use wechatpay_xml::WechatpayXml;
+pub use wechatpay_xml::WechatPayXml;
+
+/// The former spelling of [`WechatPayXml`].
+#[deprecated(since = "0.2.0", note = "renamed `WechatPayXml`")]
+pub type WechatpayXml = WechatPayXml;
 
 use super::signers::Signer;
 use super::{
@@ -60,7 +64,7 @@ pub enum EnvelopeStyle {
     Errcode,
     ErrnoData,
     CodeMsgData,
-    WechatpayXml,
+    WechatPayXml,
     Alipay,
 }
 

@@ -17,9 +17,9 @@ use crate::runtime::{Auth, Code, Endpoint, Error, RawResponse, Response};
 
 /// The `wechatpay_xml` decoder.
 #[derive(Debug, Clone, Copy)]
-pub struct WechatpayXml;
+pub struct WechatPayXml;
 
-impl Decoder for WechatpayXml {
+impl Decoder for WechatPayXml {
     fn decode<E: Endpoint, S: Signer>(
         envelope: &Envelope,
         raw: RawResponse,

@@ -25,7 +25,7 @@ use std::time::SystemTime;
 /// What a client builder may set: the private key's encoding and certificate mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlipayRsa2Options {
-    /// The seed's `keyType`: read the private key as exactly this encoding. `None`
+    /// uniCloud's `keyType`: read the private key as exactly this encoding. `None`
     /// (default): PEM labels and the key's own structure tell.
     pub key_format: Option<KeyFormat>,
     /// Public-key-certificate mode (公钥证书模式); `None`: public-key mode.

@@ -18,6 +18,8 @@ use serde_json::{Map, Value};
 
 /// Signs the bodies of outgoing requests and verifies the answers, for endpoints whose
 /// schema `auth` is a sign scheme. Built once, with the client, from its credentials.
+/// Part of the generator's contract (`miniapp::__private::Signer`).
+#[doc(hidden)]
 pub trait Signer: Sized + Send + Sync + 'static {
     /// What a user may set on the client builder (e.g. the hex case of a sign).
     type Options: Default + Clone + std::fmt::Debug + Send + Sync + 'static;
@@ -72,6 +74,7 @@ pub trait Signer: Sized + Send + Sync + 'static {
 
 /// A signer whose construction cannot fail (no keys to parse), so that
 /// `ClientBuilder::build` needs no `Result`.
+#[doc(hidden)]
 pub trait InfallibleSigner: Signer {
     fn create(credentials: &Credentials, options: &Self::Options) -> Self;
 }

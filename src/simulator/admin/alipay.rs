@@ -4,7 +4,7 @@
 
 use super::reply::{path, Refusal};
 use super::{only, Sim};
-use crate::simulator::alipay::{Notified, SteerError, Trade};
+use crate::simulator::alipay::{AlipaySteerError, Notified, Trade};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -35,7 +35,7 @@ async fn trade(
     let no = path(no)?;
     sim.alipay_trade(&no)
         .map(Json)
-        .ok_or_else(|| refused(SteerError::UnknownTrade(no)))
+        .ok_or_else(|| refused(AlipaySteerError::UnknownTrade(no)))
 }
 
 async fn pay(
@@ -71,20 +71,20 @@ async fn finish(
     sim.finish_alipay_trade(&no).map_err(refused)?;
     sim.alipay_trade(&no)
         .map(Json)
-        .ok_or_else(|| refused(SteerError::UnknownTrade(no)))
+        .ok_or_else(|| refused(AlipaySteerError::UnknownTrade(no)))
 }
 
 async fn refunds(State(sim): State<Sim>) -> Json<Value> {
     Json(json!({ "refunds": sim.alipay_refunds() }))
 }
 
-fn refused(e: SteerError) -> Refusal {
+fn refused(e: AlipaySteerError) -> Refusal {
     match e {
-        SteerError::UnknownTrade(_) | SteerError::UnknownRefund { .. } | SteerError::NotServed => {
-            Refusal::not_found(e)
-        }
-        SteerError::NotPayable { .. }
-        | SteerError::NotFinishable { .. }
-        | SteerError::NoNotifyUrl(_) => Refusal::conflict(e),
+        AlipaySteerError::UnknownTrade(_)
+        | AlipaySteerError::UnknownRefund { .. }
+        | AlipaySteerError::NotServed => Refusal::not_found(e),
+        AlipaySteerError::NotPayable { .. }
+        | AlipaySteerError::NotFinishable { .. }
+        | AlipaySteerError::NoNotifyUrl(_) => Refusal::conflict(e),
     }
 }

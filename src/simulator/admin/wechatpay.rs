@@ -3,7 +3,7 @@
 
 use super::reply::{json_body, path, Refusal};
 use super::{only, Sim};
-use crate::simulator::wechatpay::{Notified, Order, Refund, RefundOutcome, SteerError};
+use crate::simulator::wechatpay::{Notified, Order, Refund, RefundOutcome, WechatPaySteerError};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -28,30 +28,33 @@ pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
 type Named = Result<Path<String>, PathRejection>;
 
 async fn orders(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "orders": sim.orders() }))
+    Json(json!({ "orders": sim.wechatpay_orders() }))
 }
 
 async fn order(State(sim): State<Sim>, no: Named) -> Result<Json<Order>, Refusal> {
     let no = path(no)?;
-    sim.order(&no)
+    sim.wechatpay_order(&no)
         .map(Json)
-        .ok_or_else(|| refused(SteerError::UnknownOrder(no)))
+        .ok_or_else(|| refused(WechatPaySteerError::UnknownOrder(no)))
 }
 
 async fn pay(State(sim): State<Sim>, no: Named) -> Result<Json<Notified>, Refusal> {
     let no = path(no)?;
-    sim.pay_order(&no).await.map(Json).map_err(refused)
+    sim.pay_wechatpay_order(&no)
+        .await
+        .map(Json)
+        .map_err(refused)
 }
 
 async fn refunds(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "refunds": sim.refunds() }))
+    Json(json!({ "refunds": sim.wechatpay_refunds() }))
 }
 
 async fn refund(State(sim): State<Sim>, no: Named) -> Result<Json<Refund>, Refusal> {
     let no = path(no)?;
-    sim.refund(&no)
+    sim.wechatpay_refund(&no)
         .map(Json)
-        .ok_or_else(|| refused(SteerError::UnknownRefund(no)))
+        .ok_or_else(|| refused(WechatPaySteerError::UnknownRefund(no)))
 }
 
 #[derive(Deserialize)]
@@ -68,17 +71,19 @@ async fn settle(State(sim): State<Sim>, no: Named, body: Body) -> Result<Json<No
             "outcome {outcome:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"
         ))
     })?;
-    sim.settle_refund(&no, outcome)
+    sim.settle_wechatpay_refund(&no, outcome)
         .await
         .map(Json)
         .map_err(refused)
 }
 
-fn refused(e: SteerError) -> Refusal {
+fn refused(e: WechatPaySteerError) -> Refusal {
     match e {
-        SteerError::UnknownOrder(_) | SteerError::UnknownRefund(_) | SteerError::NotServed => {
-            Refusal::not_found(e)
+        WechatPaySteerError::UnknownOrder(_)
+        | WechatPaySteerError::UnknownRefund(_)
+        | WechatPaySteerError::NotServed => Refusal::not_found(e),
+        WechatPaySteerError::NotPayable { .. } | WechatPaySteerError::Settled { .. } => {
+            Refusal::conflict(e)
         }
-        SteerError::NotPayable { .. } | SteerError::Settled { .. } => Refusal::conflict(e),
     }
 }

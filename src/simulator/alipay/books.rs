@@ -1,7 +1,7 @@
 //! Alipay's books: the merchant's trades and refunds in the order they came, the users'
 //! auth codes and refresh tokens, and the ids Alipay would give them.
 
-use super::{Refund, SteerError, Trade};
+use super::{AlipaySteerError, Refund, Trade};
 use crate::alipay::trade::TradeStatus;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -118,12 +118,12 @@ impl Books {
     }
 
     /// Marks a `WAIT_BUYER_PAY` trade paid at `now`.
-    pub(super) fn pay(&mut self, out_trade_no: &str, now: &str) -> Result<(), SteerError> {
+    pub(super) fn pay(&mut self, out_trade_no: &str, now: &str) -> Result<(), AlipaySteerError> {
         let trade = self
             .trade_mut(out_trade_no)
-            .ok_or_else(|| SteerError::UnknownTrade(out_trade_no.to_owned()))?;
+            .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
         if trade.trade_status != TradeStatus::WaitBuyerPay {
-            return Err(SteerError::NotPayable {
+            return Err(AlipaySteerError::NotPayable {
                 out_trade_no: out_trade_no.to_owned(),
                 status: trade.trade_status.to_string(),
             });
@@ -134,12 +134,12 @@ impl Books {
     }
 
     /// Ends the refund period of a `TRADE_SUCCESS` trade: `TRADE_FINISHED`.
-    pub(super) fn finish(&mut self, out_trade_no: &str) -> Result<(), SteerError> {
+    pub(super) fn finish(&mut self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
         let trade = self
             .trade_mut(out_trade_no)
-            .ok_or_else(|| SteerError::UnknownTrade(out_trade_no.to_owned()))?;
+            .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
         if trade.trade_status != TradeStatus::TradeSuccess {
-            return Err(SteerError::NotFinishable {
+            return Err(AlipaySteerError::NotFinishable {
                 out_trade_no: out_trade_no.to_owned(),
                 status: trade.trade_status.to_string(),
             });

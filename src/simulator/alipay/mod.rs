@@ -187,28 +187,13 @@ pub struct Refund {
     pub gmt_refund: String,
 }
 
-/// A notification the simulator sent, and what the merchant answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Notified {
-    /// Where it was POSTed.
-    pub url: String,
-    /// The notification's form body (signed).
-    pub sent: String,
-    /// The HTTP status of the reply; `None` when there was none (connection refused,
-    /// timeout).
-    pub status: Option<u16>,
-    /// The reply's body (at most 64 KiB of it), or why there was none.
-    pub reply: String,
-    /// Did the merchant acknowledge it: a 2xx reply whose body is `success`? Alipay
-    /// would send it again otherwise.
-    pub acknowledged: bool,
-}
+#[doc(hidden)]
+pub use super::delivery::Notified;
 
-/// Why a steering call changed nothing.
+/// Why a steering call of the simulated Alipay changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SteerError {
+pub enum AlipaySteerError {
     #[error("the simulator does not serve Alipay")]
     NotServed,
     #[error("no trade has out_trade_no {0:?}")]
@@ -231,6 +216,10 @@ pub enum SteerError {
     #[error("trade {0:?} was created without a notify_url")]
     NoNotifyUrl(String),
 }
+
+/// The former name of [`AlipaySteerError`].
+#[deprecated(since = "0.2.0", note = "renamed `AlipaySteerError`")]
+pub type SteerError = AlipaySteerError;
 
 /// Now, Beijing time, `yyyy-MM-dd HH:mm:ss`.
 fn now() -> String {
@@ -395,7 +384,7 @@ impl Simulator {
     pub async fn pay_alipay_trade(
         &self,
         out_trade_no: &str,
-    ) -> Result<Option<Notified>, SteerError> {
+    ) -> Result<Option<Notified>, AlipaySteerError> {
         let (url, body) = {
             let p = self.alipay_index()?;
             let mut state = self.shared.lock();
@@ -403,7 +392,7 @@ impl Simulator {
             let trade = state
                 .alipay
                 .trade(out_trade_no)
-                .ok_or_else(|| SteerError::UnknownTrade(out_trade_no.to_owned()))?;
+                .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
             let Some(url) = trade.notify_url.clone() else {
                 return Ok(None);
             };
@@ -423,25 +412,25 @@ impl Simulator {
         &self,
         out_trade_no: &str,
         out_request_no: &str,
-    ) -> Result<Notified, SteerError> {
+    ) -> Result<Notified, AlipaySteerError> {
         let (url, body) = {
             let p = self.alipay_index()?;
             let state = self.shared.lock();
             let trade = state
                 .alipay
                 .trade(out_trade_no)
-                .ok_or_else(|| SteerError::UnknownTrade(out_trade_no.to_owned()))?;
+                .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
             let refund = state
                 .alipay
                 .refund(out_trade_no, out_request_no)
-                .ok_or_else(|| SteerError::UnknownRefund {
+                .ok_or_else(|| AlipaySteerError::UnknownRefund {
                     out_trade_no: out_trade_no.to_owned(),
                     out_request_no: out_request_no.to_owned(),
                 })?;
             let url = trade
                 .notify_url
                 .clone()
-                .ok_or_else(|| SteerError::NoNotifyUrl(out_trade_no.to_owned()))?;
+                .ok_or_else(|| AlipaySteerError::NoNotifyUrl(out_trade_no.to_owned()))?;
             let app_id = &self.shared.credentials[p].0;
             (url, notify::body(app_id, trade, Some(refund)))
         };
@@ -450,7 +439,7 @@ impl Simulator {
 
     /// Ends the refund period of a paid trade: `TRADE_SUCCESS` → `TRADE_FINISHED`
     /// (refunds and cancels are refused from then on). Nothing is notified.
-    pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), SteerError> {
+    pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
         self.alipay_index()?;
         self.shared.lock().alipay.finish(out_trade_no)
     }
@@ -500,12 +489,12 @@ impl Simulator {
         }
     }
 
-    pub(crate) fn alipay_index(&self) -> Result<usize, SteerError> {
+    pub(crate) fn alipay_index(&self) -> Result<usize, AlipaySteerError> {
         self.shared
             .platforms
             .iter()
             .position(|p| p.name == crate::alipay::Alipay::NAME && p.serve.is_some())
-            .ok_or(SteerError::NotServed)
+            .ok_or(AlipaySteerError::NotServed)
     }
 }
 

@@ -5,10 +5,10 @@
 use super::books::notify_id;
 use super::trade::FUND_CHANNEL;
 use super::wire::{sign_fields, RSA2, SIGN, SIGN_TYPE};
-use super::{now, Notified, Refund, Trade};
+use super::{now, Refund, Trade};
 use crate::alipay::trade::TradeStatus;
 use crate::runtime::money::fen_to_yuan;
-use crate::simulator::delivery::post;
+use crate::simulator::delivery::{self, Notified};
 use serde_json::{Map, Value};
 
 /// The notification of `trade` as it stands, for app `app_id`; with `refund`, that
@@ -74,20 +74,5 @@ pub(super) fn body(app_id: &str, trade: &Trade, refund: Option<&Refund>) -> Stri
 /// POSTs a notification and reports the merchant's reply.
 pub(super) async fn deliver(url: String, sent: String) -> Notified {
     let form = "application/x-www-form-urlencoded; charset=utf-8";
-    match post(&url, form, &sent).await {
-        Ok((status, reply)) => Notified {
-            acknowledged: (200..300).contains(&status) && reply.trim() == "success",
-            url,
-            sent,
-            status: Some(status),
-            reply,
-        },
-        Err(reason) => Notified {
-            url,
-            sent,
-            status: None,
-            reply: reason,
-            acknowledged: false,
-        },
-    }
+    delivery::deliver(url, form, sent, |reply| reply.trim() == "success").await
 }

@@ -1,7 +1,7 @@
 //! The merchant's books: every order and refund, in the order they came, and the ids
 //! WeChat Pay would give them.
 
-use super::{Order, Refund, SteerError};
+use super::{Order, Refund, WechatPaySteerError};
 use crate::simulator::server::Signing;
 use crate::wechatpay::pay::{RefundStatus, TradeState};
 use rand::distributions::{Alphanumeric, DistString};
@@ -132,14 +132,18 @@ impl Ledger {
     }
 
     /// Marks a `NOTPAY` order paid at `now`.
-    pub(super) fn pay(&mut self, out_trade_no: &str, now: String) -> Result<(), SteerError> {
+    pub(super) fn pay(
+        &mut self,
+        out_trade_no: &str,
+        now: String,
+    ) -> Result<(), WechatPaySteerError> {
         let transaction_id = self.transaction_id(&now);
         let entry = self
             .order_mut(out_trade_no)
-            .ok_or_else(|| SteerError::UnknownOrder(out_trade_no.to_owned()))?;
+            .ok_or_else(|| WechatPaySteerError::UnknownOrder(out_trade_no.to_owned()))?;
         let order = &mut entry.order;
         if order.trade_state != TradeState::NotPay {
-            return Err(SteerError::NotPayable {
+            return Err(WechatPaySteerError::NotPayable {
                 out_trade_no: out_trade_no.to_owned(),
                 state: order.trade_state.to_string(),
             });
@@ -156,15 +160,15 @@ impl Ledger {
         out_refund_no: &str,
         status: RefundStatus,
         now: String,
-    ) -> Result<(), SteerError> {
+    ) -> Result<(), WechatPaySteerError> {
         let entry = self
             .refunds
             .iter_mut()
             .find(|e| e.refund.out_refund_no == out_refund_no)
-            .ok_or_else(|| SteerError::UnknownRefund(out_refund_no.to_owned()))?;
+            .ok_or_else(|| WechatPaySteerError::UnknownRefund(out_refund_no.to_owned()))?;
         let refund = &mut entry.refund;
         if refund.refund_status != RefundStatus::Processing {
-            return Err(SteerError::Settled {
+            return Err(WechatPaySteerError::Settled {
                 out_refund_no: out_refund_no.to_owned(),
                 status: refund.refund_status.to_string(),
             });

@@ -80,7 +80,7 @@ use super::server::{Desk, Reply, Shared};
 use super::{wire_text, Simulator};
 use crate::runtime::Platform as _;
 use crate::wechatpay::pay::{RefundStatus, TradeState, TradeType};
-use crate::wechatpay::Wechatpay;
+use crate::wechatpay::WechatPay;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -165,28 +165,13 @@ impl RefundOutcome {
     }
 }
 
-/// A notification the simulator sent, and what the merchant answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Notified {
-    /// Where it was POSTed.
-    pub url: String,
-    /// The notification's body (signed; a refund's details encrypted in `req_info`).
-    pub sent: String,
-    /// The HTTP status of the reply; `None` when there was none (connection refused,
-    /// timeout).
-    pub status: Option<u16>,
-    /// The reply's body (at most 64 KiB of it), or why there was none.
-    pub reply: String,
-    /// Did the merchant acknowledge it: a 2xx reply whose XML `return_code` is
-    /// `SUCCESS`? WeChat Pay would send it again otherwise.
-    pub acknowledged: bool,
-}
+#[doc(hidden)]
+pub use super::delivery::Notified;
 
-/// Why a steering call changed nothing.
+/// Why a steering call of the simulated WeChat Pay changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SteerError {
+pub enum WechatPaySteerError {
     #[error("the simulator does not serve WeChat Pay")]
     NotServed,
     #[error("no order has out_trade_no {0:?}")]
@@ -201,6 +186,10 @@ pub enum SteerError {
         status: String,
     },
 }
+
+/// The former name of [`WechatPaySteerError`].
+#[deprecated(since = "0.2.0", note = "renamed `WechatPaySteerError`")]
+pub type SteerError = WechatPaySteerError;
 
 type Handler = fn(&mut Desk<'_>) -> Result<Reply, Reply>;
 
@@ -297,7 +286,10 @@ impl Simulator {
     ///
     /// The notification is signed as the order was placed: same key (API or sandbox
     /// key), same `sign_type`.
-    pub async fn pay_order(&self, out_trade_no: &str) -> Result<Notified, SteerError> {
+    pub async fn pay_wechatpay_order(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Notified, WechatPaySteerError> {
         let (url, body) = {
             let p = self.wechatpay_index()?;
             let mut state = self.shared.lock();
@@ -306,7 +298,7 @@ impl Simulator {
             let entry = state
                 .pay
                 .order(out_trade_no)
-                .ok_or_else(|| SteerError::UnknownOrder(out_trade_no.to_owned()))?;
+                .ok_or_else(|| WechatPaySteerError::UnknownOrder(out_trade_no.to_owned()))?;
             let body = notify::payment(&self.shared, state, p, entry);
             (entry.order.notify_url.clone(), body)
         };
@@ -317,11 +309,11 @@ impl Simulator {
     /// refund notification — its details AES-256-ECB encrypted in `req_info` with the
     /// key the refund was asked for with — to the refund's `notify_url`, or the order's
     /// when the refund request had none.
-    pub async fn settle_refund(
+    pub async fn settle_wechatpay_refund(
         &self,
         out_refund_no: &str,
         outcome: RefundOutcome,
-    ) -> Result<Notified, SteerError> {
+    ) -> Result<Notified, WechatPaySteerError> {
         let (url, body) = {
             let p = self.wechatpay_index()?;
             let mut state = self.shared.lock();
@@ -332,7 +324,7 @@ impl Simulator {
             let (entry, order) = state
                 .pay
                 .refund_with_order(out_refund_no)
-                .ok_or_else(|| SteerError::UnknownRefund(out_refund_no.to_owned()))?;
+                .ok_or_else(|| WechatPaySteerError::UnknownRefund(out_refund_no.to_owned()))?;
             let body = notify::refund(&self.shared, state, p, entry);
             let url = entry.refund.notify_url.as_ref();
             (url.unwrap_or(&order.order.notify_url).clone(), body)
@@ -341,32 +333,84 @@ impl Simulator {
     }
 
     /// Every order placed so far, oldest first.
-    pub fn orders(&self) -> Vec<Order> {
+    pub fn wechatpay_orders(&self) -> Vec<Order> {
         self.shared.lock().pay.orders()
     }
 
     /// The order with this `out_trade_no`.
-    pub fn order(&self, out_trade_no: &str) -> Option<Order> {
+    pub fn wechatpay_order(&self, out_trade_no: &str) -> Option<Order> {
         let state = self.shared.lock();
         state.pay.order(out_trade_no).map(|e| state.pay.snapshot(e))
     }
 
     /// Every refund asked for so far, oldest first.
-    pub fn refunds(&self) -> Vec<Refund> {
+    pub fn wechatpay_refunds(&self) -> Vec<Refund> {
         self.shared.lock().pay.refunds()
     }
 
     /// The refund with this `out_refund_no`.
-    pub fn refund(&self, out_refund_no: &str) -> Option<Refund> {
+    pub fn wechatpay_refund(&self, out_refund_no: &str) -> Option<Refund> {
         let state = self.shared.lock();
         state.pay.refund(out_refund_no).map(|e| e.refund.clone())
     }
 
-    pub(crate) fn wechatpay_index(&self) -> Result<usize, SteerError> {
+    pub(crate) fn wechatpay_index(&self) -> Result<usize, WechatPaySteerError> {
         self.shared
             .platforms
             .iter()
-            .position(|p| p.name == Wechatpay::NAME && p.serve.is_some())
-            .ok_or(SteerError::NotServed)
+            .position(|p| p.name == WechatPay::NAME && p.serve.is_some())
+            .ok_or(WechatPaySteerError::NotServed)
+    }
+    /// Former name of [`Simulator::pay_wechatpay_order`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `pay_wechatpay_order`, beside the Alipay calls"
+    )]
+    pub async fn pay_order(&self, out_trade_no: &str) -> Result<Notified, WechatPaySteerError> {
+        self.pay_wechatpay_order(out_trade_no).await
+    }
+    /// Former name of [`Simulator::settle_wechatpay_refund`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `settle_wechatpay_refund`, beside the Alipay calls"
+    )]
+    pub async fn settle_refund(
+        &self,
+        out_refund_no: &str,
+        outcome: RefundOutcome,
+    ) -> Result<Notified, WechatPaySteerError> {
+        self.settle_wechatpay_refund(out_refund_no, outcome).await
+    }
+    /// Former name of [`Simulator::wechatpay_orders`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `wechatpay_orders`, beside the Alipay calls"
+    )]
+    pub fn orders(&self) -> Vec<Order> {
+        self.wechatpay_orders()
+    }
+    /// Former name of [`Simulator::wechatpay_order`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `wechatpay_order`, beside the Alipay calls"
+    )]
+    pub fn order(&self, out_trade_no: &str) -> Option<Order> {
+        self.wechatpay_order(out_trade_no)
+    }
+    /// Former name of [`Simulator::wechatpay_refunds`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `wechatpay_refunds`, beside the Alipay calls"
+    )]
+    pub fn refunds(&self) -> Vec<Refund> {
+        self.wechatpay_refunds()
+    }
+    /// Former name of [`Simulator::wechatpay_refund`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `wechatpay_refund`, beside the Alipay calls"
+    )]
+    pub fn refund(&self, out_refund_no: &str) -> Option<Refund> {
+        self.wechatpay_refund(out_refund_no)
     }
 }

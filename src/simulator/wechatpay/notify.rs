@@ -1,12 +1,12 @@
 //! The notifications WeChat Pay POSTs to a merchant: a payment's (signed like an
 //! answer) and a refund's (its details AES-256-ECB encrypted with the API key).
 
+use super::call_fields;
 use super::ledger::{OrderEntry, RefundEntry};
 use super::refund::notification_details;
 use super::trade::BANK;
-use super::{call_fields, Notified};
 use crate::runtime::xml::{parse_flat, write_flat};
-use crate::simulator::delivery::post;
+use crate::simulator::delivery::{self, Notified};
 use crate::simulator::envelope::to_xml;
 use crate::simulator::server::{Shared, State};
 use rand::distributions::{Alphanumeric, DistString};
@@ -101,22 +101,7 @@ fn ok(shared: &Shared, p: usize) -> &'static str {
 
 /// POSTs a notification and reports the merchant's reply.
 pub(super) async fn deliver(url: String, sent: String) -> Notified {
-    match post(&url, "text/xml; charset=utf-8", &sent).await {
-        Ok((status, reply)) => Notified {
-            acknowledged: (200..300).contains(&status) && acknowledges(&reply),
-            url,
-            sent,
-            status: Some(status),
-            reply,
-        },
-        Err(reason) => Notified {
-            url,
-            sent,
-            status: None,
-            reply: reason,
-            acknowledged: false,
-        },
-    }
+    delivery::deliver(url, "text/xml; charset=utf-8", sent, acknowledges).await
 }
 
 /// Is the reply WeChat Pay's acknowledgement, `<xml>` with `return_code` SUCCESS?
