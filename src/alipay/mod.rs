@@ -41,6 +41,8 @@ mod notify;
 pub use crate::crypto::rsa::KeyFormat;
 pub use crate::runtime::signers::{CertNames, CertificateMode};
 pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
+#[cfg(feature = "payment")]
+pub(crate) use notify::Params;
 
 use crate::runtime::form_text;
 

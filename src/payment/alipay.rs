@@ -314,7 +314,7 @@ pub(super) fn verify_notify(
         }
     }
     let n = c
-        .verify_notification(request.body)
+        .checked_notification(request.body, ali::Params::Drop)
         .map_err(NotifyError::Alipay)?;
     let is_refund = n.refund_fee.is_some() && (n.out_biz_no.is_some() || n.gmt_refund.is_some());
     let notification = if is_refund {

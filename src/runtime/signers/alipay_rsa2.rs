@@ -65,6 +65,15 @@ pub struct CertNames {
     pub alipay_cert_sn: String,
 }
 
+/// Why [`AlipayRsa2::verify_params`] refused a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamsRejected {
+    /// A parameter name appears more than once.
+    Repeated(String),
+    /// No signature, or one that does not verify; says why.
+    Signature(String),
+}
+
 /// Signs with the app's private key, verifies with Alipay's public key.
 #[derive(Clone)]
 pub struct AlipayRsa2 {
@@ -109,6 +118,45 @@ impl AlipayRsa2 {
         self.alipay_key
             .verify(message.as_bytes(), signature)
             .map_err(|e| e.to_string())
+    }
+    /// Checks a notification (or a synchronous return) given as its parameters, decoded
+    /// once and in any order: Alipay's signature in `sign` over every other non-empty
+    /// parameter but `sign_type`, sorted by name, joined as `k=v&…`. A name given twice
+    /// is refused (which copy was signed?).
+    pub fn verify_params<'a>(
+        &self,
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), ParamsRejected> {
+        let mut sorted: Vec<(&str, &str)> = params.into_iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        self.verify_sorted_params(&sorted)
+    }
+
+    /// [`Self::verify_params`] for parameters already sorted by name.
+    pub fn verify_sorted_params(&self, sorted: &[(&str, &str)]) -> Result<(), ParamsRejected> {
+        debug_assert!(sorted.windows(2).all(|w| w[0].0 <= w[1].0));
+        if let Some(twice) = sorted.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(ParamsRejected::Repeated(twice[0].0.to_owned()));
+        }
+        let signature = match sorted.iter().find(|(k, _)| *k == "sign") {
+            Some((_, s)) if !s.is_empty() => *s,
+            _ => return Err(ParamsRejected::Signature("the message carries no `sign`".into())),
+        };
+        let length = sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut message = String::with_capacity(length);
+        for &(k, v) in sorted {
+            if v.is_empty() || k == "sign" || k == "sign_type" {
+                continue;
+            }
+            if !message.is_empty() {
+                message.push('&');
+            }
+            message.push_str(k);
+            message.push('=');
+            message.push_str(v);
+        }
+        self.verify_message(&message, signature)
+            .map_err(ParamsRejected::Signature)
     }
     /// The common parameters at `now`, as [`Signer::prepare`] adds them.
     pub fn common_parameters(&self, now: SystemTime) -> Vec<(&'static str, String)> {

@@ -8,7 +8,7 @@ mod jucai_md5;
 mod wechatpay_v2;
 
 #[cfg(feature = "rsa2")]
-pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode};
+pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode, ParamsRejected};
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
 pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
 
