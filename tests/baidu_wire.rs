@@ -173,10 +173,7 @@ async fn jscode2sessionkey_goes_to_the_spapi_host_and_the_rest_to_openapi() {
 fn default_hosts_are_the_documented_ones() {
     let bd = Client::new(APP_KEY, APP_SECRET);
     assert_eq!(bd.base_url(), "https://openapi.baidu.com");
-    assert_eq!(
-        bd.host_url("spapi"),
-        Some("https://spapi.baidu.com")
-    );
+    assert_eq!(bd.host_url("spapi"), Some("https://spapi.baidu.com"));
     assert_eq!(
         miniapp::baidu::HOSTS,
         &[("spapi", "https://spapi.baidu.com")]

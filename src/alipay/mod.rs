@@ -40,9 +40,9 @@ mod notify;
 
 pub use crate::crypto::rsa::KeyFormat;
 pub use crate::runtime::signers::{CertNames, CertificateMode};
-pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
 #[cfg(feature = "payment")]
 pub(crate) use notify::Params;
+pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
 
 use crate::runtime::form_text;
 

@@ -4,9 +4,9 @@
 //! the notification again (for about 25 hours) until it gets it.
 
 use super::Client;
-use crate::runtime::signers::ParamsRejected;
 use crate::runtime::bounded_message;
 use crate::runtime::money::yuan_to_fen;
+use crate::runtime::signers::ParamsRejected;
 
 /// Why a notification was rejected: reply with anything but `success` (e.g.
 /// [`reply_fail`]) and Alipay will send it again.
@@ -130,10 +130,9 @@ impl Client {
         self.signer()
             .verify_sorted_params(&params)
             .map_err(|e| match e {
-                ParamsRejected::Repeated(name) => NotifyError::Malformed(format!(
-                    "parameter {:?} appears twice",
-                    bounded(&name)
-                )),
+                ParamsRejected::Repeated(name) => {
+                    NotifyError::Malformed(format!("parameter {:?} appears twice", bounded(&name)))
+                }
                 ParamsRejected::Signature(reason) => NotifyError::BadSign(reason),
             })?;
         let app_id = get("app_id").unwrap_or_default();
@@ -207,7 +206,11 @@ fn parse_form(body: &[u8]) -> Result<Form, NotifyError> {
     let not_utf8 = || NotifyError::Malformed("a parameter is not UTF-8 once decoded".into());
     let decoded = String::from_utf8(decoded).map_err(|_| not_utf8())?;
     // A part must be UTF-8 on its own, not only joined to its neighbour.
-    if !bounds.iter().flatten().all(|at| decoded.is_char_boundary(*at)) {
+    if !bounds
+        .iter()
+        .flatten()
+        .all(|at| decoded.is_char_boundary(*at))
+    {
         return Err(not_utf8());
     }
     if bounds.is_empty() {

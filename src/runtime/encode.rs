@@ -80,41 +80,25 @@ pub(crate) fn signed_fields<S: Signer, E: Endpoint>(
     assembled(signer, request, constants.collect())
 }
 
-/// Base URL (the endpoint's named host, if any), path with its parameters, query.
+/// Base URL (the endpoint's named host, if any), path with its parameters, query. The
+/// base was parsed once, with the client; only the path and query are new.
 fn url<P: Platform, E: Endpoint>(
     core: &Core<P>,
     request: &E,
     query: &Query,
 ) -> Result<WireRequest, Error<E::Error>> {
-    let transport = &core.transport;
-    let base = match E::HOST {
-        None => transport.base_url(),
-        Some(name) => transport.host_url(name).ok_or_else(|| {
-            encode_error::<E>(format!(
-                "no base URL is configured for host `{name}` (ClientBuilder::host_url)"
-            ))
-        })?,
-    };
-    let mut url = String::with_capacity(base.len() + E::PATH.len() + 16 * query.len());
-    url.push_str(base);
-    let path_start = origin_len(base);
-    request.write_path(&mut url);
+    let base = core.transport.base(E::HOST).map_err(encode_error::<E>)?;
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    let mut path = String::with_capacity(prefix.len() + E::PATH.len() + 32);
+    path.push_str(prefix);
+    request.write_path(&mut path);
+    url.set_path(&path);
     if !query.is_empty() {
-        url.push('?');
-        let start = url.len();
-        let mut pairs = form_urlencoded::Serializer::for_suffix(url, start);
-        pairs.extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        url = pairs.finish();
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
     }
-    Ok(WireRequest::new(E::NAME, E::METHOD, url, path_start))
-}
-
-/// The length of `scheme://host[:port]` at the start of a base URL.
-fn origin_len(base: &str) -> usize {
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    base[after_scheme..]
-        .find('/')
-        .map_or(base.len(), |i| after_scheme + i)
+    Ok(WireRequest::new(E::NAME, E::METHOD, url))
 }
 
 /// The body by the endpoint's kind; `extra` (auth pairs and constants) beside the
@@ -310,12 +294,5 @@ mod tests {
         let mut path = String::new();
         push_path_segment(&mut path, "4200000985202103031441826014-_.~订");
         assert_eq!(path, "4200000985202103031441826014-_.~%E8%AE%A2");
-    }
-
-    #[test]
-    fn the_origin_ends_where_the_path_starts() {
-        assert_eq!(origin_len("https://api.mch.weixin.qq.com"), 29);
-        assert_eq!(origin_len("http://127.0.0.1:8900/wechatpay"), 21);
-        assert_eq!(origin_len("no-scheme"), 9);
     }
 }

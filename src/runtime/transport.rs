@@ -34,9 +34,9 @@ impl Default for BodyLimits {
 #[derive(Clone)]
 pub struct Transport {
     http: reqwest::Client,
-    base_url: String,
+    base: Base,
     /// Base URLs of the platform's named hosts (endpoints with `Endpoint::HOST`).
-    hosts: Vec<(String, String)>,
+    hosts: Vec<(String, Base)>,
     timeout: Duration,
     limits: BodyLimits,
     /// The client presenting the client certificate, for endpoints that need it.
@@ -48,9 +48,14 @@ pub struct Transport {
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Transport");
-        d.field("base_url", &self.base_url);
+        d.field("base_url", &self.base.text);
         if !self.hosts.is_empty() {
-            d.field("hosts", &self.hosts);
+            let hosts: Vec<(&str, &str)> = self
+                .hosts
+                .iter()
+                .map(|(name, base)| (name.as_str(), base.text.as_str()))
+                .collect();
+            d.field("hosts", &hosts);
         }
         d.field("timeout", &self.timeout)
             .field("limits", &self.limits)
@@ -60,18 +65,36 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-fn trim_slashes(mut url: String) -> String {
-    while url.ends_with('/') {
-        url.pop();
+/// A base URL as given (for display) and parsed once (every call's URL starts from a
+/// copy of it, so no call parses a host again).
+#[derive(Debug, Clone)]
+struct Base {
+    text: String,
+    parsed: Result<reqwest::Url, String>,
+}
+
+impl Base {
+    fn new(text: String) -> Base {
+        let mut text = text;
+        while text.ends_with('/') {
+            text.pop();
+        }
+        let parsed = match reqwest::Url::parse(&text) {
+            Ok(url) if url.cannot_be_a_base() || url.host().is_none() => {
+                Err(format!("`{text}` has no host"))
+            }
+            Ok(url) => Ok(url),
+            Err(e) => Err(format!("`{text}` is not a URL: {e}")),
+        };
+        Base { text, parsed }
     }
-    url
 }
 
 impl Transport {
     pub fn new(http: reqwest::Client, base_url: impl Into<String>, timeout: Duration) -> Self {
         Transport {
             http,
-            base_url: trim_slashes(base_url.into()),
+            base: Base::new(base_url.into()),
             hosts: Vec::new(),
             timeout,
             limits: BodyLimits::default(),
@@ -100,7 +123,7 @@ impl Transport {
     /// an earlier URL for the same name). An endpoint naming a host that was never given
     /// fails without sending anything.
     pub fn with_host(mut self, name: impl Into<String>, base_url: impl Into<String>) -> Self {
-        let (name, url) = (name.into(), trim_slashes(base_url.into()));
+        let (name, url) = (name.into(), Base::new(base_url.into()));
         match self.hosts.iter_mut().find(|(n, _)| *n == name) {
             Some(entry) => entry.1 = url,
             None => self.hosts.push((name, url)),
@@ -113,7 +136,24 @@ impl Transport {
         self.hosts
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, url)| url.as_str())
+            .map(|(_, base)| base.text.as_str())
+    }
+
+    /// The parsed base URL of the platform (`None`) or of one of its named hosts; `Err`
+    /// says why there is none to send to.
+    pub(crate) fn base(&self, host: Option<&str>) -> Result<&reqwest::Url, String> {
+        let base = match host {
+            None => &self.base,
+            Some(name) => match self.hosts.iter().find(|(n, _)| n == name) {
+                Some((_, base)) => base,
+                None => {
+                    return Err(format!(
+                        "no base URL is configured for host `{name}` (ClientBuilder::host_url)"
+                    ))
+                }
+            },
+        };
+        base.parsed.as_ref().map_err(Clone::clone)
     }
 
     /// A reqwest client with rustls that follows no redirect (the platforms never
@@ -139,7 +179,7 @@ impl Transport {
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.base.text
     }
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -233,7 +273,7 @@ impl Transport {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
         };
-        let mut builder = http.request(method, wire.url()).headers(wire.headers);
+        let mut builder = http.request(method, wire.url).headers(wire.headers);
         builder = match wire.body {
             WireBody::None => builder,
             WireBody::Bytes {
@@ -292,7 +332,7 @@ impl Transport {
                 location: location.map(|url| without_query(&url)),
             });
         }
-        if !self.follow_redirects && Origin::of(response.url()) != *requested {
+        if !self.follow_redirects && !requested.is_of(response.url()) {
             return Some(Error::Redirect {
                 endpoint,
                 status: status.as_u16(),
@@ -303,17 +343,22 @@ impl Transport {
     }
 }
 
-/// Scheme, host and port of a URL.
+/// Scheme, host and port of a URL (the host is the one allocation).
 #[derive(PartialEq, Eq)]
-struct Origin(String, Option<String>, Option<u16>);
+struct Origin(bool, Option<String>, Option<u16>);
 
 impl Origin {
     fn of(url: &reqwest::Url) -> Origin {
         Origin(
-            url.scheme().to_owned(),
+            url.scheme() == "https",
             url.host_str().map(str::to_owned),
             url.port_or_known_default(),
         )
+    }
+    fn is_of(&self, url: &reqwest::Url) -> bool {
+        self.0 == (url.scheme() == "https")
+            && self.1.as_deref() == url.host_str()
+            && self.2 == url.port_or_known_default()
     }
 }
 

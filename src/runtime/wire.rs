@@ -15,9 +15,7 @@ pub struct WireRequest {
     pub endpoint: &'static str,
     pub method: HttpMethod,
     /// Base URL, path (its parameters percent-encoded) and query, complete.
-    url: String,
-    /// Where the path starts in `url` (after the base URL's origin).
-    path_start: usize,
+    pub(crate) url: reqwest::Url,
     pub headers: HeaderMap,
     pub body: WireBody,
     /// Must be sent with the client certificate (mutual TLS).
@@ -38,18 +36,12 @@ pub enum WireBody {
 }
 
 impl WireRequest {
-    /// A request to `url`, whose path (and query) starts at byte `path_start`.
-    pub(crate) fn new(
-        endpoint: &'static str,
-        method: HttpMethod,
-        url: String,
-        path_start: usize,
-    ) -> Self {
+    /// A request to `url`.
+    pub(crate) fn new(endpoint: &'static str, method: HttpMethod, url: reqwest::Url) -> Self {
         WireRequest {
             endpoint,
             method,
             url,
-            path_start,
             headers: HeaderMap::new(),
             body: WireBody::None,
             client_cert: false,
@@ -57,12 +49,15 @@ impl WireRequest {
     }
     /// The whole URL, query included (it may hold a secret: never log it).
     pub fn url(&self) -> &str {
-        &self.url
+        self.url.as_str()
     }
     /// The path and query as sent (`/v3/pay/transactions/id/4200…?mchid=…`), what
     /// header-signing schemes sign.
-    pub fn path_and_query(&self) -> &str {
-        &self.url[self.path_start..]
+    pub fn path_and_query(&self) -> String {
+        match self.url.query() {
+            Some(query) => format!("{}?{query}", self.url.path()),
+            None => self.url.path().to_owned(),
+        }
     }
     /// The body's bytes (empty for no body and for multipart, which is encoded when sent).
     pub fn body_bytes(&self) -> &[u8] {

@@ -134,7 +134,7 @@ pub fn api_error<E: Endpoint>(raw: &RawResponse, code: Code, message: String) ->
 
 /// Does the answer start like a JSON object (whatever its content type says)?
 pub fn looks_like_json(raw: &RawResponse) -> bool {
-    raw.is_json() || raw.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    raw.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') || raw.is_json()
 }
 
 /// The answer of a binary or text endpoint that is not a JSON (error) object: the

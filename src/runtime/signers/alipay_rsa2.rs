@@ -140,7 +140,11 @@ impl AlipayRsa2 {
         }
         let signature = match sorted.iter().find(|(k, _)| *k == "sign") {
             Some((_, s)) if !s.is_empty() => *s,
-            _ => return Err(ParamsRejected::Signature("the message carries no `sign`".into())),
+            _ => {
+                return Err(ParamsRejected::Signature(
+                    "the message carries no `sign`".into(),
+                ))
+            }
         };
         let length = sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
         let mut message = String::with_capacity(length);
