@@ -5,12 +5,12 @@
 //! Run: `cargo bench --features alipay --bench alipay` (then `openssl speed rsa2048`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use miniapp::__private::envelopes::{Alipay, Decoder};
+use miniapp::__private::raw_json::member;
+use miniapp::__private::RawResponse;
 use miniapp::alipay::trade::QueryRequest;
 use miniapp::alipay::{Client, ENVELOPE};
 use miniapp::crypto::rsa::{PrivateKey, PublicKey};
-use miniapp::runtime::envelopes::{Alipay, Decoder};
-use miniapp::runtime::raw_json::member;
-use miniapp::runtime::RawResponse;
 use std::hint::black_box;
 
 fn vector(name: &str) -> String {

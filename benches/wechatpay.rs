@@ -5,9 +5,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use md5::{Digest, Md5};
-use miniapp::runtime::envelopes::{Decoder, WechatPayXml};
-use miniapp::runtime::signers::{InfallibleSigner, Signer, WechatPayV2, WechatPayV2Options};
-use miniapp::runtime::{Credentials, RawResponse};
+use miniapp::__private::envelopes::{Decoder, WechatPayXml};
+use miniapp::__private::{InfallibleSigner, RawResponse, Signer};
+use miniapp::runtime::signers::{WechatPayV2, WechatPayV2Options};
+use miniapp::runtime::Credentials;
 use miniapp::wechatpay::pay::OrderQueryRequest;
 use miniapp::wechatpay::{Client, ENVELOPE};
 use quick_xml::events::Event;

@@ -5,9 +5,10 @@
 //! a platform registered with one call.
 #![cfg(all(feature = "simulator", feature = "wechat"))]
 
-use miniapp::runtime::{
-    Auth, Code, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
+use miniapp::__private::{
+    Auth, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
 };
+use miniapp::runtime::Code;
 use miniapp::simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
 use miniapp::token::TokenError;
 use miniapp::wechat::analysis::GetDailyRetainRequest;

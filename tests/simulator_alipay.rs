@@ -10,11 +10,11 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
+use miniapp::__private::raw_json::member;
 use miniapp::alipay::auth::*;
 use miniapp::alipay::trade::*;
 use miniapp::alipay::{reply_fail, reply_success, Client, TradeNotification};
 use miniapp::crypto::rsa::PublicKey;
-use miniapp::runtime::raw_json::member;
 use miniapp::simulator::alipay::{
     AlipaySteerError, ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY, INVALID_AUTH_CODE,
     SIMULATED_BUYER_ID,

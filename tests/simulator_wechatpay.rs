@@ -12,7 +12,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
-use miniapp::runtime::xml::parse_flat;
+use miniapp::__private::xml::parse_flat;
 use miniapp::runtime::{ClientIdentity, Error};
 use miniapp::simulator::wechatpay::{RefundOutcome, WechatPaySteerError};
 use miniapp::simulator::{Simulator, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};

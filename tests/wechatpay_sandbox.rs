@@ -236,7 +236,7 @@ async fn a_production_client_never_asks_for_a_sandbox_key() {
 
 #[test]
 fn the_sandbox_key_endpoint_is_the_schemas() {
-    use miniapp::runtime::Platform;
+    use miniapp::__private::Platform;
     let key = miniapp::wechatpay::WechatPay::SANDBOX_KEY.expect("schema sandbox_key");
     assert_eq!(key.endpoint, "sandbox.getSignKey");
 }

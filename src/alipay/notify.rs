@@ -281,6 +281,7 @@ fn hex(digit: Option<&u8>) -> Option<u8> {
 pub(crate) enum Params {
     Keep,
     /// Only the typed fields are wanted.
+    #[cfg_attr(not(feature = "payment"), allow(dead_code))]
     Drop,
 }
 

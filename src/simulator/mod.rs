@@ -80,6 +80,7 @@ pub mod admin;
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
 mod delivery;
+#[cfg(any(feature = "wechatpay", feature = "alipay"))]
 pub use delivery::Notified;
 mod envelope;
 pub mod platform;
