@@ -111,3 +111,43 @@ impl RawResponse {
             .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/json"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a header-signing scheme signs is read off the request as it will be sent.
+    #[test]
+    fn a_signer_sees_the_path_with_query_and_the_exact_body() {
+        let url = reqwest::Url::parse(
+            "https://api.mch.weixin.qq.com/v3/pay/transactions/id/42%2F0?mchid=1230000109",
+        )
+        .unwrap();
+        let mut wire = WireRequest::new("pay.queryById", HttpMethod::Get, url);
+        assert_eq!(
+            wire.path_and_query(),
+            "/v3/pay/transactions/id/42%2F0?mchid=1230000109"
+        );
+        assert!(wire.body_bytes().is_empty());
+        wire.body = WireBody::Bytes {
+            content_type: "application/json",
+            bytes: Bytes::from_static(br#"{"amount":{"total":1}}"#),
+        };
+        assert_eq!(wire.body_bytes(), br#"{"amount":{"total":1}}"#);
+        let no_query = reqwest::Url::parse("http://127.0.0.1:8900/prefix/v3/certificates").unwrap();
+        let wire = WireRequest::new("certificates", HttpMethod::Get, no_query);
+        assert_eq!(wire.path_and_query(), "/prefix/v3/certificates");
+    }
+
+    #[test]
+    fn answers_read_their_headers() {
+        let raw = RawResponse::new(200, Some("application/json; charset=utf-8"), "{}");
+        assert!(raw.is_json() && raw.is_success());
+        assert_eq!(
+            raw.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        assert_eq!(raw.header("wechatpay-serial"), None);
+        assert!(!RawResponse::new(302, None, "").is_success());
+    }
+}
