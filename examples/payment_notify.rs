@@ -15,8 +15,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Response, StatusCode};
 use axum::routing::post;
 use miniapp::payment::{ClientType, NotifyRequest, OrderInfoRequest, Payment, PaymentNotify};
-use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
-use miniapp::simulator::{Simulator, DEFAULT_ALIPAY_APP_ID, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
+use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+use miniapp_simulator::{Simulator, DEFAULT_ALIPAY_APP_ID, DEFAULT_APP_ID, DEFAULT_MERCHANT_ID};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -169,7 +169,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         wechatpay: Payment::wechat(
             DEFAULT_APP_ID,
             DEFAULT_MERCHANT_ID,
-            miniapp::simulator::DEFAULT_SECRET,
+            miniapp_simulator::DEFAULT_SECRET,
         )
         .client_type(ClientType::MpWeixin)
         .base_url(sim.url("wechatpay"))

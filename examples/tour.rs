@@ -23,7 +23,6 @@
 //! URL, the Baidu and Jucai clients their platform's prefix (`sim.url("baidu")` =
 //! `http://127.0.0.1:<port>/baidu`), which stays unambiguous whatever else is served.
 
-use miniapp::simulator::{RecordedRequest, Simulator, PNG_SIZE};
 use miniapp::wechat::analysis::GetDailyRetainRequest;
 use miniapp::wechat::auth::{
     Code2SessionError, Code2SessionRequest, GetPaidUnionIdOrder, GetPaidUnionIdRequest,
@@ -32,6 +31,7 @@ use miniapp::wechat::customer_service_message::{SendMessage, SendRequest, TextMe
 use miniapp::wechat::img::{ScanQrCodeImage, ScanQrCodeRequest};
 use miniapp::wechat::wxacode::{CreateQrCodeRequest, GetUnlimitedRequest};
 use miniapp::wechat::Client;
+use miniapp_simulator::{RecordedRequest, Simulator, PNG_SIZE};
 use std::error::Error;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
@@ -46,7 +46,7 @@ const BAIDU_SECRET: &str = "baidu-demo-secret";
 const MERCHANT_KEY: &str = "jucai-demo-merchant-key";
 /// WeChat Pay merchant id and API key (the simulator's default merchant).
 #[cfg(feature = "wechatpay")]
-const MCH_ID: &str = miniapp::simulator::DEFAULT_MERCHANT_ID;
+const MCH_ID: &str = miniapp_simulator::DEFAULT_MERCHANT_ID;
 const PAY_KEY: &str = "wechatpay-demo-api-key-000000000";
 
 #[tokio::main]
@@ -384,11 +384,11 @@ async fn jucai(_tour: &mut Tour<'_>) -> Result {
 #[cfg(feature = "wechatpay")]
 async fn wechatpay(tour: &mut Tour<'_>) -> Result {
     use miniapp::runtime::ClientIdentity;
-    use miniapp::simulator::wechatpay::RefundOutcome;
     use miniapp::wechatpay::pay::{
         DownloadBillRequest, OrderQueryOrder, OrderQueryRequest, RefundOrder, RefundQueryBy,
         RefundQueryRequest, RefundRequest, TradeType, UnifiedOrderRequest,
     };
+    use miniapp_simulator::wechatpay::RefundOutcome;
     let url = tour.sim.url("wechatpay");
     println!("\n=== WeChat Pay v2 (miniapp::wechatpay) at {url} ===");
     // A test certificate (tests/fixtures/wechatpay_cert); yours is the merchant
@@ -518,8 +518,8 @@ async fn alipay(tour: &mut Tour<'_>) -> Result {
         AppPayRequest, CreateRequest, QueryOrder, QueryRequest, RefundOrder, RefundQueryOrder,
         RefundQueryRequest, RefundRequest,
     };
-    use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
-    use miniapp::simulator::DEFAULT_ALIPAY_APP_ID;
+    use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+    use miniapp_simulator::DEFAULT_ALIPAY_APP_ID;
     let url = tour.sim.url("alipay");
     println!("\n=== Alipay (miniapp::alipay) at {url} ===");
     // The simulator's test key pair (public; yours come from the Alipay console). Keys
@@ -635,9 +635,9 @@ async fn payment(tour: &mut Tour<'_>) -> Result {
         RefundRequest,
     };
     use miniapp::runtime::ClientIdentity;
-    use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
-    use miniapp::simulator::wechatpay::RefundOutcome;
-    use miniapp::simulator::DEFAULT_ALIPAY_APP_ID;
+    use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+    use miniapp_simulator::wechatpay::RefundOutcome;
+    use miniapp_simulator::DEFAULT_ALIPAY_APP_ID;
 
     println!("\n=== One payment API over both providers (miniapp::payment) ===");
     // uniCloud's settings: WeChat Pay takes `pfx` (the merchant's PKCS#12, password =

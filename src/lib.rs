@@ -3,8 +3,6 @@
 
 pub mod crypto;
 pub mod runtime;
-#[cfg(feature = "simulator")]
-pub mod simulator;
 pub mod token;
 
 #[cfg(feature = "wechat")]
@@ -53,6 +51,12 @@ pub mod __private {
     pub use crate::token::AccessToken;
     pub use serde;
     pub use serde_json;
+
+    /// WeChat Pay v2's encoders beside its decoders (the simulator writes with them).
+    #[cfg(feature = "wechatpay")]
+    pub mod wechatpay {
+        pub use crate::wechatpay::encrypt_req_info;
+    }
 
     /// Serde adapters of amounts in yuan text (the schema's `money_yuan`).
     pub mod money {

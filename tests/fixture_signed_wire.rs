@@ -318,11 +318,11 @@ async fn constraints_are_checked_before_sending() {
 
 /// The same platform served by the simulator, which takes everything from the generated
 /// tables (paths, sign field and algorithm) and speaks string codes.
-#[cfg(feature = "simulator")]
+#[cfg(feature = "full")]
 mod simulated {
     use super::*;
     use miniapp::fixtures::signed::Signed;
-    use miniapp::simulator::{Platform, SignRule, Simulator};
+    use miniapp_simulator::{Platform, SignRule, Simulator};
 
     async fn simulator() -> Simulator {
         let platform = Platform::of::<Signed>()

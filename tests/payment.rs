@@ -4,7 +4,7 @@
 //! refund query, refund notification, close / cancel, bills; the calls a provider does
 //! not have fail typed before anything is sent; refusals keep the provider's code;
 //! tampered or misdirected notifications are refused with the reason.
-#![cfg(all(feature = "payment", feature = "simulator"))]
+#![cfg(feature = "full")]
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,9 +14,9 @@ use miniapp::payment::{
     ClientType, Notification, NotifyError, NotifyRequest, OrderInfo, OrderInfoRequest, OrderRef,
     Payment, PaymentError, Provider, RefundQueryRequest, RefundRequest, TradeState,
 };
-use miniapp::simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
-use miniapp::simulator::wechatpay::RefundOutcome;
-use miniapp::simulator::{Simulator, DEFAULT_ALIPAY_APP_ID, DEFAULT_APP_ID};
+use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+use miniapp_simulator::wechatpay::RefundOutcome;
+use miniapp_simulator::{Simulator, DEFAULT_ALIPAY_APP_ID, DEFAULT_APP_ID};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -47,8 +47,8 @@ pub use crate::runtime::signers::SignType;
 pub(crate) use bill::unparsable;
 pub use bill::{Bill, BillError, BillRow, BillSummary};
 pub use fundflow::{FundFlow, FundFlowRow, FundFlowSummary};
-#[cfg(feature = "simulator")]
-pub(crate) use notify::encrypt_req_info;
+#[doc(hidden)]
+pub use notify::encrypt_req_info;
 pub use notify::{reply_fail, reply_success, NotifyError, PaymentNotification, RefundNotification};
 pub use params::{AppPayParams, MiniProgramPayParams};
 

@@ -8,9 +8,7 @@ use crate::runtime::xml::{parse_flat, write_flat};
 use crate::runtime::{bounded_message, decode_text_fields, Secret};
 use aes::Aes256;
 use base64::Engine;
-#[cfg(feature = "simulator")]
-use ecb::cipher::BlockEncryptMut;
-use ecb::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyInit};
+use ecb::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyInit};
 use md5::{Digest, Md5};
 use serde::Deserialize;
 
@@ -205,9 +203,9 @@ fn req_info_key(key: &str) -> String {
 }
 
 /// `req_info` as WeChat Pay writes it (the simulator's refund notifications): AES-256-ECB
-/// with PKCS#7 under [`req_info_key`], then base64 — what [`decrypt_req_info`] undoes.
-#[cfg(feature = "simulator")]
-pub(crate) fn encrypt_req_info(plain: &[u8], key: &str) -> String {
+/// with PKCS#7 under the MD5 of the API key, then base64: the inverse of the refund
+/// notification's decryption, kept beside it.
+pub fn encrypt_req_info(plain: &[u8], key: &str) -> String {
     let aes_key = req_info_key(key);
     // 32 bytes by construction (hex of a 16-byte digest): the key length always fits.
     let ciphertext = ecb::Encryptor::<Aes256>::new_from_slice(aes_key.as_bytes())

@@ -1,0 +1,52 @@
+//! `alipay.system.oauth.token`: auth codes and refresh tokens exchanged for tokens.
+
+use super::books::User;
+use super::{now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME};
+use crate::server::{Desk, Reply};
+use serde_json::{Map, Value};
+
+/// `grant_type=authorization_code`: a code never exchanged before names its user.
+pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
+    let invalid = |desk: &Desk<'_>| refuse(desk, "isv.code-invalid", "授权码错误、状态不对或过期");
+    let Some(code) = desk.field("code") else {
+        return Err(invalid(desk));
+    };
+    if code == INVALID_AUTH_CODE || !desk.state.alipay.use_code(&code) {
+        return Err(invalid(desk));
+    }
+    let user = User::of_code(&code, desk.app_id());
+    Ok(grant(desk, user))
+}
+
+/// `grant_type=refresh_token`: a refresh token issued and not used yet, for new tokens
+/// of the same user.
+pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
+    let user = desk
+        .field("refresh_token")
+        .and_then(|token| desk.state.alipay.take_grant(&token));
+    match user {
+        Some(user) => Ok(grant(desk, user)),
+        None => Err(refuse(
+            desk,
+            "isv.refresh-token-invalid",
+            "刷新令牌错误或状态不对",
+        )),
+    }
+}
+
+/// Fresh tokens for `user`; the refresh token is recorded for one refresh.
+fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
+    let books = &mut desk.state.alipay;
+    let access_token = books.token("authusrB");
+    let refresh_token = books.token("authusrR");
+    books.grant(refresh_token.clone(), user.clone());
+    let mut out = Map::new();
+    out.insert("user_id".into(), user.user_id.into());
+    out.insert("open_id".into(), user.open_id.into());
+    out.insert("access_token".into(), access_token.into());
+    out.insert("expires_in".into(), Value::from(ACCESS_TOKEN_LIFETIME));
+    out.insert("refresh_token".into(), refresh_token.into());
+    out.insert("re_expires_in".into(), Value::from(REFRESH_TOKEN_LIFETIME));
+    out.insert("auth_start".into(), now().into());
+    Reply::Done(out)
+}

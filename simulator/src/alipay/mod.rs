@@ -1,0 +1,520 @@
+//! Alipay (feature `alipay`): the gateway's wire, the merchant's trades and refunds, the
+//! users' logins, and the steering a test uses to move them on (plain methods on
+//! [`Simulator`] returning plain data).
+//!
+//! Every call is `POST /gateway.do` (a form), routed by its `method` (see
+//! [`platform::alipay_with`](super::platform::alipay_with) for the gateway's checks: the
+//! RSA2 sign with the app's public key, the app id, the method). Answers are
+//! `{"<method>_response": {code, msg, …}, "sign": …}`, signed over the member's exact
+//! text with the simulator's Alipay key; amounts are yuan text (`"88.88"`). Business
+//! fields come from `biz_content`. What the endpoints do:
+//!
+//! * `alipay.system.oauth.token`, `grant_type=authorization_code` (`auth.code2Session`):
+//!   any non-empty auth code is good **once** and names a user derived from its text
+//!   (`user_id` `2088…`, an `open_id` for this app); it answers an `access_token`,
+//!   `expires_in` 1296000, a `refresh_token`, `re_expires_in` 2592000 and `auth_start`.
+//!   A code used before, and [`INVALID_AUTH_CODE`], answer 40002 `isv.code-invalid`.
+//! * `grant_type=refresh_token` (`auth.refreshToken`): a refresh token it issued (good
+//!   once) answers new tokens for the same user; any other `isv.refresh-token-invalid`.
+//!   Refusals of both sit under `error_response`.
+//! * `alipay.trade.create`: a trade `WAIT_BUYER_PAY` with a 28-digit `trade_no`
+//!   (`yyyyMMdd220014…`). `total_amount` must be at least 0.01 yuan; `product_code`
+//!   `JSAPI_PAY` needs `buyer_id` or `buyer_open_id`. The same `out_trade_no` again
+//!   answers the same `trade_no` when every business parameter is the same, else
+//!   `ACQ.CONTEXT_INCONSISTENT`; once paid `ACQ.TRADE_HAS_SUCCESS`, once closed
+//!   `ACQ.TRADE_HAS_CLOSE`.
+//! * `alipay.trade.query` (by `trade_no`, else `out_trade_no`): `trade_status`, the
+//!   amounts (`0.00` until paid), once paid the buyer and `send_pay_date`;
+//!   `fund_bill_list` when `query_options` asks for it. Unknown: `ACQ.TRADE_NOT_EXIST`.
+//! * `alipay.trade.close`: `WAIT_BUYER_PAY` → `TRADE_CLOSED`; any other status
+//!   `ACQ.TRADE_STATUS_ERROR`.
+//! * `alipay.trade.cancel`: an unpaid trade is closed (`action: close`), a paid one is
+//!   refunded in full and closed (`action: refund`), `retry_flag: N`; cancelling again
+//!   answers the same. A trade refunded before: `ACQ.REASON_TRADE_REFUND_FEE_ERR`;
+//!   `TRADE_FINISHED`: `ACQ.TRADE_HAS_FINISHED`; an unknown trade: no `action`, as the
+//!   docs say.
+//! * `alipay.trade.refund`: the trade must be paid (`ACQ.TRADE_STATUS_ERROR`; closed:
+//!   `ACQ.TRADE_HAS_CLOSE`; finished: `ACQ.TRADE_HAS_FINISHED`). More than the trade's
+//!   amount, or a partial refund without `out_request_no`: `ACQ.REFUND_AMT_NOT_EQUAL_TOTAL`;
+//!   more than is left: `ACQ.REASON_TRADE_REFUND_FEE_ERR`. A refund succeeds at once
+//!   (`fund_change: Y`, `refund_fee` the total refunded so far); the same
+//!   `out_request_no` again answers it again (`fund_change: N`), with another amount
+//!   `ACQ.DISCORDANT_REPEAT_REQUEST`. A trade refunded in full is `TRADE_CLOSED`.
+//!   Without `out_request_no` the refund's request number is the `out_trade_no`.
+//! * `alipay.trade.fastpay.refund.query` (by `out_request_no` of a trade):
+//!   `refund_status: REFUND_SUCCESS`, `refund_amount`, `total_amount`; a request number
+//!   the trade never had answers no `refund_status` (as the docs say). Unknown trade:
+//!   `TRADE_NOT_EXIST`, as its table spells it.
+//!
+//! Every request must name an `app_id` (40001 `isv.missing-app-id`) and a `timestamp`
+//! `yyyy-MM-dd HH:mm:ss` (40002 `isv.invalid-timestamp`); a `biz_content` that is not a
+//! JSON object, a missing required field or a bad amount answer `ACQ.INVALID_PARAMETER`.
+//!
+//! Steering: [`Simulator::pay_alipay_trade`] marks a trade paid and POSTs the signed
+//! `trade_status_sync` notification to its `notify_url`; refunds are not notified on
+//! their own — [`Simulator::notify_alipay_refund`] POSTs a refund's notification
+//! (`refund_fee`, `gmt_refund`, `out_biz_no`) when the test wants one;
+//! [`Simulator::finish_alipay_trade`] ends a trade's refund period (`TRADE_FINISHED`);
+//! [`Simulator::alipay_trades`] and [`Simulator::alipay_refunds`] read the state;
+//! [`Simulator::verify_alipay_order_string`] checks an App order string as Alipay would.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use miniapp::alipay::trade::{CreateRequest, QueryOrder, QueryRequest, TradeStatus};
+//! use miniapp::alipay::Client;
+//! use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+//! use miniapp_simulator::{Simulator, DEFAULT_ALIPAY_APP_ID};
+//!
+//! let sim = Simulator::builder().only(&["alipay"]).start().await?;
+//! let ali = Client::builder(DEFAULT_ALIPAY_APP_ID, APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY)
+//!     .base_url(sim.url("alipay"))
+//!     .try_build()?;
+//! let order = CreateRequest::new("order-1", 88_88, "会员充值")
+//!     .notify_url("http://127.0.0.1:8080/alipay/notify");
+//! ali.trade().create(order).await?;
+//! let notified = sim.pay_alipay_trade("order-1").await?; // your notify handler answered
+//! assert!(notified.is_some_and(|n| n.acknowledged));
+//! let query = ali.trade().query(QueryRequest::new(QueryOrder::out_trade_no("order-1"))).await?;
+//! assert_eq!(query.trade_status, TradeStatus::TradeSuccess);
+//! # Ok(()) }
+//! ```
+//!
+//! Not simulated: certificate mode (requests with `app_cert_sn` are checked like any
+//! other; answers carry no `alipay_cert_sn`, so a certificate-mode client, whose Alipay
+//! key is a certificate, cannot be pointed here), parameters sent in the query string
+//! (the sign is checked over the form body), notification retries, trade timeouts
+//! (`timeout_express` never closes a trade), coupons and royalties.
+
+mod auth;
+mod books;
+mod notify;
+mod trade;
+mod wire;
+
+pub(crate) use books::Books;
+pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
+
+pub use super::DEFAULT_ALIPAY_APP_ID;
+
+use super::server::{doc_text, Desk, Reply};
+use super::{wire_text, Simulator};
+use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
+use miniapp::runtime::{beijing_time, Code, Platform as _};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::time::SystemTime;
+
+/// **Test key, never use it in production**: the app private key (PKCS#8 PEM, 2048 bits)
+/// whose public half the simulator checks request signs with by default. It is public
+/// (committed in this repository): anything signed with it proves nothing.
+pub const APP_PRIVATE_KEY: &str = include_str!("keys/app_private_key.pem");
+/// **Test key, never use it in production**: the public half of [`APP_PRIVATE_KEY`]
+/// (SubjectPublicKeyInfo PEM), what the simulator verifies requests with by default
+/// (replace it with [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("alipay", key)`).
+pub const APP_PUBLIC_KEY: &str = include_str!("keys/app_public_key.pem");
+/// **Test key, never use it in production**: the simulator's "Alipay" private key
+/// (PKCS#8 PEM, 2048 bits), which signs every answer and notification. Public, so
+/// tests can forge what the simulator would send.
+pub const ALIPAY_PRIVATE_KEY: &str = include_str!("keys/alipay_private_key.pem");
+/// **Test key, never use it in production**: the public half of [`ALIPAY_PRIVATE_KEY`],
+/// the "Alipay public key" a client pointed at the simulator verifies answers and
+/// notifications with.
+pub const ALIPAY_PUBLIC_KEY: &str = include_str!("keys/alipay_public_key.pem");
+
+/// An auth code that `auth.code2Session` always refuses (`isv.code-invalid`).
+pub const INVALID_AUTH_CODE: &str = "invalid-code";
+/// The buyer of a trade whose create request names none (`buyer_id`).
+pub const SIMULATED_BUYER_ID: &str = "2088102146225135";
+/// The merchant's account (`seller_id`) of a trade whose create request names none.
+pub const SIMULATED_SELLER_ID: &str = "2088102146225100";
+
+/// Lifetime of the access tokens issued (`expires_in`, seconds: 15 days).
+const ACCESS_TOKEN_LIFETIME: i64 = 1_296_000;
+/// Lifetime of the refresh tokens issued (`re_expires_in`, seconds: 30 days).
+const REFRESH_TOKEN_LIFETIME: i64 = 2_592_000;
+
+/// A trade the merchant created, as it stands. Times are Beijing time,
+/// `yyyy-MM-dd HH:mm:ss`; amounts are fen (integers in JSON too, not Alipay's yuan
+/// text; enums as their wire text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Trade {
+    pub out_trade_no: String,
+    pub trade_no: String,
+    #[serde(serialize_with = "wire_text::serialize")]
+    pub trade_status: TradeStatus,
+    pub total_amount: i64,
+    pub subject: String,
+    pub body: Option<String>,
+    pub product_code: Option<String>,
+    /// The buyer: the create request's `buyer_id`, the user of its `buyer_open_id`, or
+    /// [`SIMULATED_BUYER_ID`].
+    pub buyer_id: String,
+    /// The buyer's open id for this app.
+    pub buyer_open_id: String,
+    pub seller_id: String,
+    /// Where its notifications go; `None`: none are sent.
+    pub notify_url: Option<String>,
+    pub passback_params: Option<String>,
+    pub gmt_create: String,
+    /// When it was paid.
+    pub gmt_payment: Option<String>,
+    /// When it was closed (unpaid, cancelled or refunded in full).
+    pub gmt_close: Option<String>,
+    /// Fen refunded so far (refunds and a cancel's refund).
+    pub refunded: i64,
+    /// What a cancel did to it, once cancelled.
+    #[serde(serialize_with = "wire_text::option")]
+    pub cancel_action: Option<CancelAction>,
+}
+
+/// A refund the merchant asked for (it succeeded at once). Times are Beijing time,
+/// `yyyy-MM-dd HH:mm:ss`; amounts are fen (integers in JSON too; enums as their wire
+/// text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Refund {
+    pub out_trade_no: String,
+    pub trade_no: String,
+    /// The refund's request number (its `out_trade_no` when the request named none).
+    pub out_request_no: String,
+    pub refund_amount: i64,
+    /// The trade's amount.
+    pub total_amount: i64,
+    pub refund_reason: Option<String>,
+    #[serde(serialize_with = "wire_text::serialize")]
+    pub refund_status: RefundStatus,
+    pub gmt_refund: String,
+}
+
+#[doc(hidden)]
+pub use super::delivery::Notified;
+
+/// Why a steering call of the simulated Alipay changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AlipaySteerError {
+    #[error("the simulator does not serve Alipay")]
+    NotServed,
+    #[error("no trade has out_trade_no {0:?}")]
+    UnknownTrade(String),
+    #[error("trade {out_trade_no:?} has no refund with out_request_no {out_request_no:?}")]
+    UnknownRefund {
+        out_trade_no: String,
+        out_request_no: String,
+    },
+    #[error("trade {out_trade_no:?} is {status}: only a WAIT_BUYER_PAY trade can be paid")]
+    NotPayable {
+        out_trade_no: String,
+        status: String,
+    },
+    #[error("trade {out_trade_no:?} is {status}: only a TRADE_SUCCESS trade can finish")]
+    NotFinishable {
+        out_trade_no: String,
+        status: String,
+    },
+    #[error("trade {0:?} was created without a notify_url")]
+    NoNotifyUrl(String),
+}
+
+/// The former name of [`AlipaySteerError`].
+#[deprecated(since = "0.2.0", note = "renamed `AlipaySteerError`")]
+pub type SteerError = AlipaySteerError;
+
+/// Now, Beijing time, `yyyy-MM-dd HH:mm:ss`.
+fn now() -> String {
+    beijing_time::dashed(SystemTime::now())
+}
+
+/// The business fields of a request: its `biz_content` object (empty when it has none).
+pub(super) struct Biz(Map<String, Value>);
+
+impl Biz {
+    /// A field as text when present and not empty (numbers as their JSON text).
+    fn text(&self, name: &str) -> Option<String> {
+        match self.0.get(name)? {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    fn need(&self, name: &str) -> Result<String, Reply> {
+        self.text(name)
+            .ok_or_else(|| invalid(&format!("{name}不能为空")))
+    }
+
+    /// An amount in yuan text as fen, at least 0.01, if the field is there.
+    fn amount(&self, name: &str) -> Result<Option<i64>, Reply> {
+        let Some(text) = self.text(name) else {
+            return Ok(None);
+        };
+        match miniapp::runtime::money::yuan_to_fen(&text) {
+            Ok(fen) if fen >= 1 => Ok(Some(fen)),
+            _ => Err(invalid(&format!("{name}金额格式错误"))),
+        }
+    }
+
+    /// Does `query_options` ask for `option`?
+    fn wants(&self, option: &str) -> bool {
+        self.0
+            .get("query_options")
+            .and_then(Value::as_array)
+            .is_some_and(|options| options.iter().any(|o| o.as_str() == Some(option)))
+    }
+
+    /// Every field as text: what creating the same trade again must repeat.
+    fn params(&self) -> std::collections::BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()
+    }
+}
+
+/// `ACQ.INVALID_PARAMETER` with what is wrong.
+fn invalid(what: &str) -> Reply {
+    Reply::Refused("ACQ.INVALID_PARAMETER".into(), format!("参数无效: {what}"))
+}
+
+/// A refusal with `code` and, as `sub_msg`, the description the endpoint's table gives
+/// for it (its text before the remedy), else `fallback`.
+fn refuse(desk: &Desk<'_>, code: &str, fallback: &str) -> Reply {
+    let code = Code::from(code);
+    let text = doc_text(desk.info, &code)
+        .map_or(fallback, |doc| doc.split([':', ':']).next().unwrap_or(doc));
+    Reply::Refused(code, text.to_owned())
+}
+
+type Handler = fn(&mut Desk<'_>, &Biz) -> Result<Reply, Reply>;
+
+/// The handler of an endpoint, by its generated name.
+fn handler(name: &str) -> Option<Handler> {
+    use miniapp::alipay::auth::{Code2SessionRequest, RefreshTokenRequest};
+    use miniapp::alipay::trade::{
+        CancelRequest, CloseRequest, CreateRequest, QueryRequest, RefundQueryRequest, RefundRequest,
+    };
+    use miniapp::runtime::Endpoint;
+    let table: [(&str, Handler); 8] = [
+        (Code2SessionRequest::NAME, auth::code2_session),
+        (RefreshTokenRequest::NAME, auth::refresh_token),
+        (CreateRequest::NAME, trade::create),
+        (QueryRequest::NAME, trade::query),
+        (CloseRequest::NAME, trade::close),
+        (CancelRequest::NAME, trade::cancel),
+        (RefundRequest::NAME, trade::refund),
+        (RefundQueryRequest::NAME, trade::refund_query),
+    ];
+    table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
+
+/// The platform's `serve` hook: the gateway's remaining checks, then the handler of the
+/// endpoint; an endpoint it does not know (a newer schema's) gets the generic answer.
+pub(crate) fn serve(desk: &mut Desk<'_>) -> Option<Reply> {
+    let handler = handler(desk.info.name)?;
+    Some(
+        gateway(desk)
+            .and_then(|biz| handler(desk, &biz))
+            .unwrap_or_else(|refusal| refusal),
+    )
+}
+
+/// What the gateway checks besides the sign and the app id (done generically): that
+/// the request names its app and its time, and that `biz_content` is a JSON object.
+fn gateway(desk: &Desk<'_>) -> Result<Biz, Reply> {
+    let rule = desk.shared.platforms[desk.platform].sign.as_ref();
+    let app_id = rule
+        .and_then(|r| r.app_id_field.as_deref())
+        .unwrap_or("app_id");
+    if desk.field(app_id).is_none() {
+        return Err(Reply::Refused(
+            "isv.missing-app-id".into(),
+            "缺少AppID参数".into(),
+        ));
+    }
+    if !desk.field("timestamp").is_some_and(|t| is_timestamp(&t)) {
+        return Err(Reply::Refused(
+            "isv.invalid-timestamp".into(),
+            "非法的时间戳参数".into(),
+        ));
+    }
+    let packed = desk.shared.platforms[desk.platform].packed_into;
+    match packed.and_then(|field| desk.field(field)) {
+        None => Ok(Biz(Map::new())),
+        Some(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => Ok(Biz(map)),
+            _ => Err(invalid("biz_content不是JSON对象")),
+        },
+    }
+}
+
+/// `yyyy-MM-dd HH:mm:ss`.
+fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Inserts `value` under `name` when there is one.
+fn put_opt(out: &mut Map<String, Value>, name: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        out.insert(name.into(), value.into());
+    }
+}
+
+/// Steering Alipay's merchant (feature `alipay`).
+impl Simulator {
+    /// Marks a `WAIT_BUYER_PAY` trade paid (`TRADE_SUCCESS`, `gmt_payment` now), then,
+    /// when it was created with a `notify_url`, POSTs the signed `trade_status_sync`
+    /// notification there and returns what the merchant answered (`None`: no
+    /// `notify_url`, nothing sent). The trade stays paid whatever the answer (Alipay
+    /// would send the notification again; check [`Notified::acknowledged`]).
+    pub async fn pay_alipay_trade(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Option<Notified>, AlipaySteerError> {
+        let (url, body) = {
+            let p = self.alipay_index()?;
+            let mut state = self.shared.lock();
+            state.alipay.pay(out_trade_no, &now())?;
+            let trade = state
+                .alipay
+                .trade(out_trade_no)
+                .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
+            let Some(url) = trade.notify_url.clone() else {
+                return Ok(None);
+            };
+            (
+                url,
+                notify::body(&self.shared.credentials[p].0, trade, None),
+            )
+        };
+        Ok(Some(notify::deliver(url, body).await))
+    }
+
+    /// POSTs the notification of a refund (refunds are not notified on their own) to
+    /// its trade's `notify_url`: the trade's status (`TRADE_CLOSED` once refunded in
+    /// full), `refund_fee` (the total refunded so far), `gmt_refund` and `out_biz_no`
+    /// (the refund's `out_request_no`). Returns what the merchant answered.
+    pub async fn notify_alipay_refund(
+        &self,
+        out_trade_no: &str,
+        out_request_no: &str,
+    ) -> Result<Notified, AlipaySteerError> {
+        let (url, body) = {
+            let p = self.alipay_index()?;
+            let state = self.shared.lock();
+            let trade = state
+                .alipay
+                .trade(out_trade_no)
+                .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
+            let refund = state
+                .alipay
+                .refund(out_trade_no, out_request_no)
+                .ok_or_else(|| AlipaySteerError::UnknownRefund {
+                    out_trade_no: out_trade_no.to_owned(),
+                    out_request_no: out_request_no.to_owned(),
+                })?;
+            let url = trade
+                .notify_url
+                .clone()
+                .ok_or_else(|| AlipaySteerError::NoNotifyUrl(out_trade_no.to_owned()))?;
+            let app_id = &self.shared.credentials[p].0;
+            (url, notify::body(app_id, trade, Some(refund)))
+        };
+        Ok(notify::deliver(url, body).await)
+    }
+
+    /// Ends the refund period of a paid trade: `TRADE_SUCCESS` → `TRADE_FINISHED`
+    /// (refunds and cancels are refused from then on). Nothing is notified.
+    pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
+        self.alipay_index()?;
+        self.shared.lock().alipay.finish(out_trade_no)
+    }
+
+    /// Every trade created so far, oldest first.
+    pub fn alipay_trades(&self) -> Vec<Trade> {
+        self.shared.lock().alipay.trades().cloned().collect()
+    }
+
+    /// The trade with this `out_trade_no`.
+    pub fn alipay_trade(&self, out_trade_no: &str) -> Option<Trade> {
+        self.shared.lock().alipay.trade(out_trade_no).cloned()
+    }
+
+    /// Every refund so far, oldest first.
+    pub fn alipay_refunds(&self) -> Vec<Refund> {
+        self.shared.lock().alipay.refunds().to_vec()
+    }
+
+    /// The refund of a trade with this `out_request_no`.
+    pub fn alipay_refund(&self, out_trade_no: &str, out_request_no: &str) -> Option<Refund> {
+        let state = self.shared.lock();
+        state.alipay.refund(out_trade_no, out_request_no).cloned()
+    }
+
+    /// Checks an App order string (`miniapp::alipay::Client::app_pay_order_string`) as
+    /// the gateway checks a request: a form, each parameter once, its RSA2 `sign` over
+    /// every other parameter verified with the app public key the simulator checks
+    /// requests with, and the simulator's app id. Returns the parameters, decoded.
+    pub fn verify_alipay_order_string(&self, order: &str) -> Result<Vec<(String, String)>, String> {
+        let p = self.alipay_index().map_err(|e| e.to_string())?;
+        let params: Vec<(String, String)> = serde_urlencoded::from_str(order)
+            .map_err(|e| format!("the order string is not a form: {e}"))?;
+        let mut fields = Map::new();
+        for (name, value) in &params {
+            if fields.insert(name.clone(), value.as_str().into()).is_some() {
+                return Err(format!("parameter {name:?} appears twice"));
+            }
+        }
+        verify_request(&fields, &self.shared.sign_keys[p], None)?;
+        let app_id = &self.shared.credentials[p].0;
+        match fields.get("app_id").and_then(Value::as_str) {
+            Some(id) if id == app_id => Ok(params),
+            other => Err(format!(
+                "app_id {other:?} is not the simulator's {app_id:?}"
+            )),
+        }
+    }
+
+    pub(crate) fn alipay_index(&self) -> Result<usize, AlipaySteerError> {
+        self.shared
+            .platforms
+            .iter()
+            .position(|p| p.name == miniapp::alipay::Alipay::NAME && p.serve.is_some())
+            .ok_or(AlipaySteerError::NotServed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_and_users() {
+        assert!(is_timestamp("2024-12-04 10:00:59"));
+        assert!(!is_timestamp("2024-12-04T10:00:59"));
+        assert!(!is_timestamp("2024-12-04 10:00"));
+        let a = books::User::of_code("code-a", DEFAULT_ALIPAY_APP_ID);
+        assert_eq!(a, books::User::of_code("code-a", DEFAULT_ALIPAY_APP_ID));
+        assert_ne!(a, books::User::of_code("code-b", DEFAULT_ALIPAY_APP_ID));
+        assert!(a.user_id.starts_with("2088") && a.user_id.len() == 16);
+        assert!(a.user_id.bytes().all(|b| b.is_ascii_digit()));
+        let other_app = books::User::with_id(a.user_id.clone(), "2021000000000002");
+        assert_ne!(a.open_id, other_app.open_id, "open ids are per app");
+        let mut books = Books::default();
+        assert_eq!(books.trade_no("20241204"), "2024120422001400000000000001");
+    }
+}

@@ -1,0 +1,366 @@
+//! `alipay.trade.*`: creating, reading, closing, cancelling and refunding trades.
+
+use super::books::{TradeEntry, User};
+use super::{
+    invalid, now, put_opt, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
+};
+use crate::server::{Desk, Reply};
+use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
+use miniapp::runtime::money::fen_to_yuan;
+use serde_json::{json, Map, Value};
+
+/// The product code of mini-program payments, which needs a buyer.
+const JSAPI_PAY: &str = "JSAPI_PAY";
+/// The channel of every simulated payment (the buyer's Alipay balance).
+pub(super) const FUND_CHANNEL: &str = "ALIPAYACCOUNT";
+/// What `retry_flag` always says: the simulator's cancels never need a retry.
+const NO_RETRY: &str = "N";
+/// Zero yuan, the amounts of a trade not paid yet.
+const ZERO: &str = "0.00";
+
+fn yuan(fen: i64) -> Value {
+    fen_to_yuan(fen).into()
+}
+
+/// The buyer's account name as a query shows it (masked, like Alipay's).
+fn logon_id(trade: &Trade) -> String {
+    let chars: Vec<char> = trade.buyer_id.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("sim***@{tail}.example.com")
+}
+
+/// The trade a request names (`trade_no` wins over `out_trade_no`); `missing`: the code
+/// of an unknown one.
+fn named<'a>(desk: &'a Desk<'_>, biz: &Biz, missing: &str) -> Result<&'a Trade, Reply> {
+    let (trade_no, out_trade_no) = (biz.text("trade_no"), biz.text("out_trade_no"));
+    if trade_no.is_none() && out_trade_no.is_none() {
+        return Err(invalid("trade_no和out_trade_no不能同时为空"));
+    }
+    desk.state
+        .alipay
+        .named(trade_no.as_deref(), out_trade_no.as_deref())
+        .ok_or_else(|| refuse(desk, missing, "交易不存在"))
+}
+
+pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let out_trade_no = biz.need("out_trade_no")?;
+    let mut params = biz.params();
+    if let Some(url) = desk.field("notify_url") {
+        params.insert("notify_url".into(), url);
+    }
+    if let Some(entry) = desk.state.alipay.entry(&out_trade_no) {
+        return again(desk, entry, &params);
+    }
+    let total_amount = biz
+        .amount("total_amount")?
+        .ok_or_else(|| invalid("total_amount不能为空"))?;
+    let subject = biz.need("subject")?;
+    let product_code = biz.text("product_code");
+    let (buyer_id, buyer_open_id) = (biz.text("buyer_id"), biz.text("buyer_open_id"));
+    if product_code.as_deref() == Some(JSAPI_PAY) && buyer_id.is_none() && buyer_open_id.is_none() {
+        return Err(invalid("buyer_id和buyer_open_id不能同时为空"));
+    }
+    let app_id = desk.app_id().to_owned();
+    let buyer = match (buyer_id, buyer_open_id) {
+        (Some(id), open_id) => {
+            let mut user = User::with_id(id, &app_id);
+            if let Some(open_id) = open_id {
+                user.open_id = open_id;
+            }
+            user
+        }
+        (None, Some(open_id)) => {
+            // The user this app knows by that open id, if the simulator issued it.
+            let known = desk
+                .state
+                .alipay
+                .trades()
+                .find(|t| t.buyer_open_id == open_id);
+            let user_id = known.map_or(SIMULATED_BUYER_ID.to_owned(), |t| t.buyer_id.clone());
+            User { user_id, open_id }
+        }
+        (None, None) => User::with_id(SIMULATED_BUYER_ID.to_owned(), &app_id),
+    };
+    let gmt_create = now();
+    let day: String = gmt_create
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(8)
+        .collect();
+    let trade = Trade {
+        trade_no: desk.state.alipay.trade_no(&day),
+        out_trade_no,
+        trade_status: TradeStatus::WaitBuyerPay,
+        total_amount,
+        subject,
+        body: biz.text("body"),
+        product_code,
+        buyer_id: buyer.user_id,
+        buyer_open_id: buyer.open_id,
+        seller_id: biz
+            .text("seller_id")
+            .unwrap_or_else(|| SIMULATED_SELLER_ID.to_owned()),
+        notify_url: desk.field("notify_url"),
+        passback_params: biz.text("passback_params"),
+        gmt_create,
+        gmt_payment: None,
+        gmt_close: None,
+        refunded: 0,
+        cancel_action: None,
+    };
+    let answer = created(&trade);
+    desk.state.alipay.create(TradeEntry { trade, params });
+    Ok(Reply::Done(answer))
+}
+
+/// The same `out_trade_no` created again: the same trade if nothing changed.
+fn again(
+    desk: &Desk<'_>,
+    entry: &TradeEntry,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Result<Reply, Reply> {
+    match entry.trade.trade_status {
+        TradeStatus::TradeSuccess | TradeStatus::TradeFinished => {
+            Err(refuse(desk, "ACQ.TRADE_HAS_SUCCESS", "交易已被支付"))
+        }
+        TradeStatus::TradeClosed => Err(refuse(desk, "ACQ.TRADE_HAS_CLOSE", "交易已经关闭")),
+        _ if entry.params == *params => Ok(Reply::Done(created(&entry.trade))),
+        _ => Err(refuse(desk, "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")),
+    }
+}
+
+fn created(trade: &Trade) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
+    out.insert("trade_no".into(), trade.trade_no.as_str().into());
+    out
+}
+
+/// The fund bill of a paid amount, as answers carry it.
+fn fund_bills(fen: i64) -> Value {
+    json!([{"fund_channel": FUND_CHANNEL, "amount": fen_to_yuan(fen), "real_amount": fen_to_yuan(fen)}])
+}
+
+pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?;
+    let mut out = Map::new();
+    out.insert("trade_no".into(), trade.trade_no.as_str().into());
+    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
+    out.insert("trade_status".into(), trade.trade_status.as_str().into());
+    out.insert("total_amount".into(), yuan(trade.total_amount));
+    out.insert("point_amount".into(), ZERO.into());
+    match &trade.gmt_payment {
+        Some(paid) => {
+            for field in ["buyer_pay_amount", "invoice_amount", "receipt_amount"] {
+                out.insert(field.into(), yuan(trade.total_amount));
+            }
+            out.insert("send_pay_date".into(), paid.as_str().into());
+            out.insert("buyer_logon_id".into(), logon_id(trade).into());
+            out.insert("buyer_user_id".into(), trade.buyer_id.as_str().into());
+            out.insert("buyer_open_id".into(), trade.buyer_open_id.as_str().into());
+            out.insert("buyer_user_type".into(), "PRIVATE".into());
+            if biz.wants("fund_bill_list") {
+                out.insert("fund_bill_list".into(), fund_bills(trade.total_amount));
+            }
+        }
+        None => {
+            for field in ["buyer_pay_amount", "invoice_amount", "receipt_amount"] {
+                out.insert(field.into(), ZERO.into());
+            }
+        }
+    }
+    Ok(Reply::Done(out))
+}
+
+pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?;
+    if trade.trade_status != TradeStatus::WaitBuyerPay {
+        return Err(refuse(desk, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
+    }
+    let out_trade_no = trade.out_trade_no.clone();
+    let out = created(trade);
+    if let Some(trade) = desk.state.alipay.trade_mut(&out_trade_no) {
+        trade.trade_status = TradeStatus::TradeClosed;
+        trade.gmt_close = Some(now());
+    }
+    Ok(Reply::Done(out))
+}
+
+pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let (trade_no, out_trade_no) = (biz.text("trade_no"), biz.text("out_trade_no"));
+    if trade_no.is_none() && out_trade_no.is_none() {
+        return Err(invalid("trade_no和out_trade_no不能同时为空"));
+    }
+    let found = desk
+        .state
+        .alipay
+        .named(trade_no.as_deref(), out_trade_no.as_deref())
+        .cloned();
+    let mut out = Map::new();
+    out.insert("retry_flag".into(), NO_RETRY.into());
+    let Some(trade) = found else {
+        // No such trade: success without an action, as the docs say.
+        let named = out_trade_no.unwrap_or_default();
+        out.insert("out_trade_no".into(), named.into());
+        return Ok(Reply::Done(out));
+    };
+    let action = match (&trade.cancel_action, &trade.trade_status) {
+        (Some(done), _) => done.clone(),
+        (None, TradeStatus::WaitBuyerPay) => CancelAction::Close,
+        (None, TradeStatus::TradeFinished) => {
+            return Err(refuse(desk, "ACQ.TRADE_HAS_FINISHED", "交易已经完结"))
+        }
+        (None, _) if trade.refunded > 0 => {
+            return Err(refuse(
+                desk,
+                "ACQ.REASON_TRADE_REFUND_FEE_ERR",
+                "退款金额无效",
+            ))
+        }
+        // Closed unpaid: closing again changes nothing.
+        (None, TradeStatus::TradeClosed) => CancelAction::Close,
+        (None, _) => CancelAction::Refund,
+    };
+    if trade.cancel_action.is_none() {
+        let at = now();
+        if let Some(t) = desk.state.alipay.trade_mut(&trade.out_trade_no) {
+            if action == CancelAction::Refund {
+                t.refunded = t.total_amount;
+            }
+            if t.trade_status != TradeStatus::TradeClosed {
+                t.trade_status = TradeStatus::TradeClosed;
+                t.gmt_close = Some(at);
+            }
+            t.cancel_action = Some(action.clone());
+        }
+    }
+    out.insert("trade_no".into(), trade.trade_no.into());
+    out.insert("out_trade_no".into(), trade.out_trade_no.into());
+    out.insert("action".into(), action.as_str().into());
+    Ok(Reply::Done(out))
+}
+
+pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?.clone();
+    let refund_amount = biz
+        .amount("refund_amount")?
+        .ok_or_else(|| invalid("refund_amount不能为空"))?;
+    let asked_number = biz.text("out_request_no");
+    let out_request_no = asked_number
+        .clone()
+        .unwrap_or_else(|| trade.out_trade_no.clone());
+    if let Some(done) = desk
+        .state
+        .alipay
+        .refund(&trade.out_trade_no, &out_request_no)
+    {
+        return match done.refund_amount == refund_amount {
+            true => Ok(Reply::Done(refunded(&trade, biz, done, false))),
+            false => Err(refuse(
+                desk,
+                "ACQ.DISCORDANT_REPEAT_REQUEST",
+                "请求信息不一致",
+            )),
+        };
+    }
+    match trade.trade_status {
+        TradeStatus::WaitBuyerPay => {
+            return Err(refuse(desk, "ACQ.TRADE_STATUS_ERROR", "交易状态非法"))
+        }
+        TradeStatus::TradeClosed => return Err(refuse(desk, "ACQ.TRADE_HAS_CLOSE", "交易已关闭")),
+        TradeStatus::TradeFinished => {
+            return Err(refuse(desk, "ACQ.TRADE_HAS_FINISHED", "交易已完结"))
+        }
+        _ => {}
+    }
+    let partial = refund_amount != trade.total_amount;
+    if refund_amount > trade.total_amount || (partial && asked_number.is_none()) {
+        return Err(refuse(
+            desk,
+            "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+            "退款金额超限",
+        ));
+    }
+    if refund_amount > trade.total_amount - trade.refunded {
+        return Err(refuse(
+            desk,
+            "ACQ.REASON_TRADE_REFUND_FEE_ERR",
+            "退款金额无效",
+        ));
+    }
+    let at = now();
+    let refund = Refund {
+        out_trade_no: trade.out_trade_no.clone(),
+        trade_no: trade.trade_no.clone(),
+        out_request_no,
+        refund_amount,
+        total_amount: trade.total_amount,
+        refund_reason: biz.text("refund_reason"),
+        refund_status: RefundStatus::RefundSuccess,
+        gmt_refund: at.clone(),
+    };
+    desk.state.alipay.add_refund(refund.clone(), &at);
+    let trade = desk
+        .state
+        .alipay
+        .trade(&trade.out_trade_no)
+        .cloned()
+        .unwrap_or(trade);
+    Ok(Reply::Done(refunded(&trade, biz, &refund, true)))
+}
+
+/// A refund's answer: `refund_fee` is the trade's total refunded so far; `fund_change`
+/// says whether this call moved the money.
+fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("trade_no".into(), trade.trade_no.as_str().into());
+    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
+    out.insert("buyer_logon_id".into(), logon_id(trade).into());
+    out.insert("buyer_user_id".into(), trade.buyer_id.as_str().into());
+    out.insert("buyer_open_id".into(), trade.buyer_open_id.as_str().into());
+    out.insert(
+        "fund_change".into(),
+        if fund_change { "Y" } else { "N" }.into(),
+    );
+    out.insert("refund_fee".into(), yuan(trade.refunded));
+    if biz.wants("refund_detail_item_list") {
+        out.insert(
+            "refund_detail_item_list".into(),
+            fund_bills(refund.refund_amount),
+        );
+        out.insert("send_back_fee".into(), yuan(refund.refund_amount));
+    }
+    out
+}
+
+pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let trade = named(desk, biz, "TRADE_NOT_EXIST")?;
+    let out_request_no = biz.need("out_request_no")?;
+    let mut out = Map::new();
+    out.insert("trade_no".into(), trade.trade_no.as_str().into());
+    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
+    out.insert("out_request_no".into(), out_request_no.as_str().into());
+    // A request number the trade never had: no refund_status (not received).
+    let Some(refund) = desk
+        .state
+        .alipay
+        .refund(&trade.out_trade_no, &out_request_no)
+    else {
+        return Ok(Reply::Done(out));
+    };
+    out.insert("total_amount".into(), yuan(refund.total_amount));
+    out.insert("refund_amount".into(), yuan(refund.refund_amount));
+    out.insert("refund_status".into(), refund.refund_status.as_str().into());
+    put_opt(&mut out, "refund_reason", refund.refund_reason.as_deref());
+    if biz.wants("gmt_refund_pay") {
+        out.insert("gmt_refund_pay".into(), refund.gmt_refund.as_str().into());
+    }
+    if biz.wants("refund_detail_item_list") {
+        out.insert(
+            "refund_detail_item_list".into(),
+            fund_bills(refund.refund_amount),
+        );
+        out.insert("send_back_fee".into(), yuan(refund.refund_amount));
+    }
+    Ok(Reply::Done(out))
+}

@@ -1,0 +1,287 @@
+//! `miniapp-simulator`: the platforms' simulator as a standalone server, for backends in
+//! any language. It serves every compiled-in platform on one port, and the admin API
+//! (`/_admin/…`, see `miniapp_simulator::admin`) to steer it, until SIGINT or SIGTERM.
+//!
+//! ```text
+//! cargo run -p miniapp-simulator -- --port 8900
+//! ```
+//!
+//! The first line on stdout is `miniapp simulator listening on http://HOST:PORT` (with
+//! the real port when `--port 0` asked for any), for scripts to read; a table of the
+//! platforms' URLs and credentials follows. Bad flags exit with status 2.
+
+use clap::Parser;
+use miniapp_simulator::{admin, Simulator, DEFAULT_SECRET};
+use std::io::{ErrorKind, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+/// A local simulator of the mini-program platforms' servers (WeChat, Baidu, Jucai, WeChat
+/// Pay, Alipay), answering from the miniapp SDK's schema.
+///
+/// Every option can also be set in the environment (`MINIAPP_SIMULATOR_PORT=0`, …); a
+/// flag wins over its variable. The admin API is under /_admin/ (GET /_admin/health to
+/// start); its routes are listed in the docs of miniapp_simulator::admin and in the
+/// README.
+#[derive(Debug, Parser, PartialEq)]
+#[command(name = "miniapp-simulator", version)]
+struct Options {
+    /// Port to listen on (0: any free port).
+    #[arg(long, env = "MINIAPP_SIMULATOR_PORT", default_value_t = 8900)]
+    port: u16,
+    /// Address to listen on; beyond loopback, anyone who reaches it can steer the
+    /// simulator.
+    #[arg(long, env = "MINIAPP_SIMULATOR_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// App id every platform but Alipay accepts [default: wx-demo-appid].
+    #[arg(long, env = "MINIAPP_SIMULATOR_APP_ID", value_parser = non_empty)]
+    app_id: Option<String>,
+    /// Secret every platform but Alipay accepts, also the sign key of the platforms
+    /// that sign (WeChat Pay's API key, Jucai's key) [default: demo-secret].
+    #[arg(long, env = "MINIAPP_SIMULATOR_SECRET", hide_env_values = true, value_parser = non_empty)]
+    secret: Option<String>,
+    /// WeChat Pay mch_id accepted [default: 1900000109].
+    #[arg(long, env = "MINIAPP_SIMULATOR_MERCHANT_ID", value_parser = non_empty)]
+    merchant_id: Option<String>,
+    /// Serve only these platforms (wechat, baidu, jucai, wechatpay, alipay: those
+    /// compiled in), comma-separated.
+    #[arg(long, env = "MINIAPP_SIMULATOR_ONLY", value_delimiter = ',', value_parser = non_empty)]
+    only: Option<Vec<String>>,
+    /// Requests the log keeps, the latest.
+    #[arg(long, env = "MINIAPP_SIMULATOR_LOG_LIMIT", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    log_limit: u64,
+}
+
+/// A value that is not empty once trimmed (an empty platform name, app id or secret is
+/// a mistake, not a setting).
+fn non_empty(value: &str) -> Result<String, String> {
+    match value.trim() {
+        "" => Err("must not be empty".into()),
+        trimmed => Ok(trimmed.to_owned()),
+    }
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit with 2, `--help` and `--version` with 0 (clap's convention).
+    let options = Options::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("miniapp-simulator: no async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(options))
+}
+
+async fn run(options: Options) -> ExitCode {
+    let host = options.host;
+    let addr = SocketAddr::new(host, options.port);
+    let log_limit = usize::try_from(options.log_limit).unwrap_or(usize::MAX);
+    let mut builder = Simulator::builder().bind(addr).log_limit(log_limit);
+    if let Some(app_id) = &options.app_id {
+        builder = builder.app_id(app_id);
+    }
+    if let Some(secret) = &options.secret {
+        builder = builder.secret(secret);
+    }
+    if let Some(merchant_id) = &options.merchant_id {
+        builder = builder.merchant_id(merchant_id);
+    }
+    if let Some(only) = &options.only {
+        let names: Vec<&str> = only.iter().map(String::as_str).collect();
+        builder = builder.only(&names);
+    }
+    let signals = StopSignals::watch();
+    let sim = match builder.start().await {
+        Ok(sim) => sim,
+        // An unknown `--only` platform: the flags are wrong, not the machine.
+        Err(e) if e.kind() == ErrorKind::InvalidInput => {
+            eprintln!("miniapp-simulator: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("miniapp-simulator: cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    // Scripts wait for this line; it goes out before anything else, flushed.
+    let _ = writeln!(out, "miniapp simulator listening on {}", sim.base_url());
+    let _ = out.flush();
+    let _ = out.write_all(summary(&sim, options.secret.is_some()).as_bytes());
+    let _ = out.flush();
+    drop(out);
+    if !host.is_loopback() {
+        // The simulator checks only test credentials and its admin API has no
+        // authentication: anyone who can reach the port can steer it.
+        eprintln!(
+            "miniapp-simulator: warning: listening on {host}, not loopback; anyone who can reach this port can use the admin API"
+        );
+    }
+
+    signals.stopped().await;
+    eprintln!("miniapp-simulator: stopping");
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// The platforms' URLs and the credentials they accept. A secret given on the command
+/// line is not echoed (terminals are logged and shared); the default one is public.
+fn summary(sim: &Simulator, custom_secret: bool) -> String {
+    let mut text =
+        String::from("\n  platform    base URL                                  app id\n");
+    for name in sim.platforms() {
+        let app_id = sim.app_id(name).unwrap_or_default();
+        text += &format!("  {name:<11} {:<41} {app_id}\n", sim.url(name));
+    }
+    text += &format!(
+        "  {:<11} {}{}/health\n",
+        "admin API",
+        sim.base_url(),
+        admin::PREFIX
+    );
+    let served = |name: &str| sim.platforms().contains(&name);
+    text += "\nCredentials it accepts:\n";
+    let secret = if custom_secret {
+        "the one given with --secret"
+    } else {
+        DEFAULT_SECRET
+    };
+    text += &format!("  secret (every platform but Alipay; also the sign key): {secret}\n");
+    if served("wechatpay") {
+        text += &format!("  WeChat Pay mch_id: {}\n", sim.merchant_id());
+    }
+    if served("alipay") {
+        let lines = [
+            "  Alipay: sign requests with the test app private key, verify answers and",
+            "    notifications with the simulator's Alipay public key (test keys, public:",
+            "    never use them in production). In Rust: miniapp_simulator::alipay::",
+            "    APP_PRIVATE_KEY and ALIPAY_PUBLIC_KEY; as PEM files: app_private_key.pem and",
+            "    alipay_public_key.pem in simulator/src/alipay/keys/ of the miniapp sources",
+        ];
+        for line in lines {
+            text += line;
+            text += "\n";
+        }
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/src/alipay/keys");
+        if std::path::Path::new(keys).is_dir() {
+            text += &format!("    (here: {keys}/)\n");
+        }
+    }
+    text += "\nStop it with Ctrl-C (SIGINT) or SIGTERM.\n";
+    text
+}
+
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM, watched from the moment this is made: the
+/// handlers must be in place before the listening line goes out, or a script that
+/// signals as soon as it reads the line kills the process instead of stopping it.
+struct StopSignals {
+    #[cfg(unix)]
+    watched: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn watch() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let watched = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("miniapp-simulator: cannot watch for SIGINT/SIGTERM: {e}");
+                    None
+                }
+            };
+            StopSignals { watched }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// Returns on the first signal. When no handler could be installed the server runs
+    /// until killed: stopping at once would be worse.
+    async fn stopped(self) {
+        #[cfg(unix)]
+        match self.watched {
+            Some((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("miniapp-simulator: cannot watch for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn args(list: &[&str]) -> Result<Options, String> {
+        Options::try_parse_from(std::iter::once("miniapp-simulator").chain(list.iter().copied()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_are_read_in_both_spellings() {
+        let options = args(&[
+            "--port",
+            "0",
+            "--host=0.0.0.0",
+            "--app-id",
+            "wx-1",
+            "--secret=s",
+            "--merchant-id",
+            "19",
+            "--only",
+            "wechat, alipay",
+        ])
+        .unwrap();
+        assert_eq!(options.port, 0);
+        assert_eq!(options.host, IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(options.app_id.as_deref(), Some("wx-1"));
+        assert_eq!(options.secret.as_deref(), Some("s"));
+        assert_eq!(options.merchant_id.as_deref(), Some("19"));
+        assert_eq!(options.only, Some(vec!["wechat".into(), "alipay".into()]));
+        let defaults = args(&[]).unwrap();
+        assert_eq!((defaults.port, defaults.log_limit), (8900, 10_000));
+        assert_eq!(defaults.host, IpAddr::from([127, 0, 0, 1]));
+    }
+
+    #[test]
+    fn bad_flags_say_why() {
+        let refused = |list: &[&str], why: &str| {
+            let err = args(list).unwrap_err();
+            assert!(err.contains(why), "{list:?}: {err}");
+        };
+        refused(&["--port", "70000"], "--port");
+        refused(&["--port", "-1"], "-1");
+        refused(&["--port"], "--port");
+        refused(&["--host", "localhost:1"], "--host");
+        refused(&["--only", "wechat,"], "must not be empty");
+        refused(&["--verbose"], "--verbose");
+        refused(&["8900"], "8900");
+        refused(&["--port", "1", "--port", "2"], "--port");
+        refused(&["--log-limit", "0"], "--log-limit");
+        assert_eq!(args(&["--log-limit=5"]).unwrap().log_limit, 5);
+    }
+}

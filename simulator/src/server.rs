@@ -1,0 +1,879 @@
+//! The HTTP side: one axum fallback handler that routes by method + path to an
+//! endpoint of a registered platform and decides the answer from the schema's data.
+//!
+//! Routing: `METHOD /path` served by exactly one platform, else
+//! `METHOD /<platform>/path` for that platform's endpoint (see [`Shared::route`]). On a
+//! platform whose envelope names an operation parameter (Alipay's `method`) several
+//! endpoints share a path, and the request's constants pick one.
+//!
+//! Order of checks for a matched endpoint: a failure forced with `fail_next`; the
+//! app's credentials (endpoints with a [`CredentialCheck`]); the access token
+//! (`needs_access_token`); a JSON or XML body that does not parse; on signed endpoints
+//! of platforms with a [`SignRule`](super::platform::SignRule), the app and merchant the
+//! request names, then its sign; required fields; then the platform's own state (its
+//! `serve` hook, WeChat Pay's orders), else the docs' example (a fresh token on token
+//! endpoints, a PNG on binary endpoints). Nothing here panics: every failure becomes an
+//! answer. Required fields are also looked for in the platform's packed field (Alipay's
+//! `biz_content`), and a platform with a seal hook writes its answers' bodies itself.
+//!
+//! Answers are signed the way the request was: with the key it verified with (the
+//! platform's sign key, or its alternate key once issued) and the variant it named.
+
+use super::envelope;
+use super::platform::{Bare, CredentialCheck, Platform};
+use super::png::demo_png;
+use super::request::{Incoming, RecordedRequest};
+use axum::body::Body;
+use axum::extract::{Request, State as AxumState};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use miniapp::runtime::{
+    Auth, Code, EndpointInfo, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
+};
+use rand::distributions::{Alphanumeric, DistString};
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Largest body the simulator reads.
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// (platform index, endpoint index)
+pub(crate) type Key = (usize, usize);
+
+/// Everything the handler and the control API share.
+pub(crate) struct Shared {
+    pub platforms: Vec<Platform>,
+    /// (`GET`/`POST`, path) → the endpoints serving it: one per platform at most, except
+    /// on platforms routed by an operation parameter (endpoints of more than one
+    /// platform: ambiguous without the platform's prefix).
+    pub routes: HashMap<(&'static str, &'static str), Vec<Key>>,
+    /// Per platform: app id and secret.
+    pub credentials: Vec<(String, String)>,
+    /// Per platform: the key that signs answers (platforms with a `SignRule`).
+    pub sign_keys: Vec<String>,
+    /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
+    pub merchant_id: String,
+    pub token_lifetime: Duration,
+    /// Most requests the log keeps (the oldest go first); `None`: all.
+    pub log_limit: Option<usize>,
+    pub state: Mutex<State>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub log: VecDeque<RecordedRequest>,
+    /// Forced failures per endpoint: (code, calls left), oldest first.
+    pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
+    pub delays: HashMap<Key, Duration>,
+    pub tokens: HashMap<String, Issued>,
+    /// Current stable token per token endpoint.
+    pub stable: HashMap<Key, String>,
+    pub serial: u64,
+    /// Per platform: a key accepted besides its sign key, once the platform has issued
+    /// it (WeChat Pay's sandbox key).
+    pub alternate_keys: HashMap<usize, String>,
+    /// WeChat Pay's merchant: its orders and refunds.
+    #[cfg(feature = "wechatpay")]
+    pub pay: super::wechatpay::Ledger,
+    /// Alipay's merchant and users: trades, refunds, auth codes and refresh tokens.
+    #[cfg(feature = "alipay")]
+    pub alipay: super::alipay::Books,
+}
+
+/// How a request was signed, so that its answer (and what follows from it, such as
+/// a payment notification) is signed the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Signing {
+    /// With the platform's alternate key (WeChat Pay's sandbox key), not its sign key.
+    pub alternate: bool,
+    /// The variant the request named (WeChat Pay's `sign_type`), if any.
+    pub variant: Option<String>,
+}
+
+pub(crate) struct Issued {
+    pub platform: usize,
+    pub expires_at: Instant,
+    pub revoked: bool,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means a panic elsewhere; the data is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn info(&self, (p, e): Key) -> &'static EndpointInfo {
+        &self.platforms[p].endpoints[e]
+    }
+
+    /// The key of platform `p` that `signing` names. An alternate key that was never
+    /// issued falls back to the sign key.
+    pub fn signing_key<'a>(&'a self, state: &'a State, p: usize, signing: &Signing) -> &'a str {
+        let alternate = signing
+            .alternate
+            .then(|| state.alternate_keys.get(&p))
+            .flatten();
+        alternate.map_or(self.sign_keys[p].as_str(), String::as_str)
+    }
+
+    /// The answer's fields signed as `signing` says, with the fields every signed answer
+    /// of the platform carries (its app id, merchant id and a fresh nonce), if the
+    /// platform signs and the answer is one it signs.
+    pub fn sign(&self, state: &State, p: usize, signing: &Signing, mut value: Value) -> Value {
+        let platform = &self.platforms[p];
+        let Some(rule) = &platform.sign else {
+            return value;
+        };
+        if !envelope::is_signed(&platform.envelope, &value) {
+            return value;
+        }
+        let Value::Object(map) = &mut value else {
+            return value;
+        };
+        let nonce = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+        let stamped = [
+            (&rule.app_id_field, self.credentials[p].0.as_str()),
+            (&rule.merchant_field, self.merchant_id.as_str()),
+            (&rule.nonce_field, nonce.as_str()),
+        ];
+        for (field, value) in stamped {
+            if let Some(field) = field {
+                map.entry(field.as_str()).or_insert_with(|| value.into());
+            }
+        }
+        map.remove(rule.field);
+        let key = self.signing_key(state, p, signing);
+        // A variant the scheme lacks (a refused request's, or one answered by
+        // `fail_next` before its sign was looked at) signs in the default.
+        let signature = (rule.sign)(map, key, signing.variant.as_deref())
+            .or_else(|| (rule.sign)(map, key, None))
+            .unwrap_or_default();
+        map.insert(rule.field.into(), signature.into());
+        value
+    }
+
+    /// The endpoint for `method path`: a path one platform serves, else `/<platform>`
+    /// followed by a path of that platform; among the endpoints of a platform routed by
+    /// an operation parameter, the one whose constants the request carries.
+    pub fn route(&self, method: &str, path: &str, incoming: &Incoming) -> Route {
+        let at_root = self.routes.get(&(method, path)).map(Vec::as_slice);
+        if let Some(keys @ [(p, _), ..]) = at_root {
+            if keys.iter().all(|(q, _)| q == p) {
+                return self.pick(keys, incoming);
+            }
+        }
+        if let Some((p, rest)) = self.split_prefix(path) {
+            if let Some(keys) = self.routes.get(&(method, rest)) {
+                let mine: Vec<Key> = keys.iter().filter(|(q, _)| *q == p).copied().collect();
+                if !mine.is_empty() {
+                    return self.pick(&mine, incoming);
+                }
+            }
+        }
+        match at_root {
+            Some(keys) if keys.len() > 1 => Route::Ambiguous(keys.to_vec()),
+            _ => Route::None,
+        }
+    }
+
+    /// One of a platform's endpoints on a path (`keys`, never empty): the only one, or
+    /// on a platform routed by an operation parameter, the one whose constants the
+    /// request all carries, else the first one of the operation it names (whose other
+    /// constants are then refused as wrong), else a refusal.
+    fn pick(&self, keys: &[Key], incoming: &Incoming) -> Route {
+        let Some(&first) = keys.first() else {
+            return Route::None;
+        };
+        let platform = &self.platforms[first.0];
+        let Some(param) = platform.envelope.operation else {
+            return Route::Found(first);
+        };
+        let Some(operation) = incoming.get(param).filter(|v| !v.is_empty()) else {
+            return Route::Refused(first.0, platform.missing_operation.clone());
+        };
+        let carries = |key: &&Key| {
+            self.info(**key)
+                .constants
+                .iter()
+                .all(|(name, value)| incoming.get(name).as_deref() == Some(*value))
+        };
+        let names = |key: &&Key| {
+            self.info(**key)
+                .constants
+                .iter()
+                .any(|(name, value)| *name == param && *value == operation)
+        };
+        match keys
+            .iter()
+            .find(carries)
+            .or_else(|| keys.iter().find(names))
+        {
+            Some(key) => Route::Found(*key),
+            None => Route::Refused(first.0, platform.unknown_operation.clone()),
+        }
+    }
+
+    /// `/<platform>/rest` → (platform index, `/rest`).
+    fn split_prefix<'p>(&self, path: &'p str) -> Option<(usize, &'p str)> {
+        let tail = path.strip_prefix('/')?;
+        let slash = tail.find('/')?;
+        let (name, rest) = tail.split_at(slash);
+        let p = self.platforms.iter().position(|p| p.name == name)?;
+        Some((p, rest))
+    }
+
+    fn credential_check(&self, (p, e): Key) -> Option<&CredentialCheck> {
+        let name = self.platforms[p].endpoints[e].name;
+        self.platforms[p]
+            .credentials
+            .iter()
+            .find(|c| c.endpoint == name)
+    }
+}
+
+/// Where a request goes.
+pub(crate) enum Route {
+    Found(Key),
+    /// Several platforms serve this method + path at the root.
+    Ambiguous(Vec<Key>),
+    /// A platform's gateway path, but the request names none of its operations.
+    Refused(usize, (Code, &'static str)),
+    None,
+}
+
+/// What to send back.
+enum Answer {
+    /// A body in the platform's envelope (JSON, or flat XML for `wechatpay_xml`), with
+    /// the code it carries.
+    Enveloped { value: Value, code: Code, xml: bool },
+    /// A JSON body written by the platform's seal hook (Alipay's signed member), with
+    /// the code it carries.
+    Sealed { body: String, code: Code },
+    /// A binary body (a PNG, a bill).
+    Bytes {
+        content_type: &'static str,
+        bytes: Bytes,
+    },
+    /// No endpoint here.
+    NoRoute { status: StatusCode, value: Value },
+}
+
+/// What a platform's `serve` hook answers. (Unused when no platform with state, WeChat
+/// Pay or Alipay, is compiled in.)
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+pub(crate) enum Reply {
+    /// Success: the payload in the platform's envelope, signed.
+    Done(Map<String, Value>),
+    /// A refusal: the code (the envelope decides at which level) and the text.
+    Refused(Code, String),
+    /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
+    /// refusal with its own fields).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    Exact(Map<String, Value>),
+    /// A binary body with its content type (a bill).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    Bytes(&'static str, Vec<u8>),
+}
+
+/// What a `serve` hook works with: the request, how it was signed, and the state.
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+pub(crate) struct Desk<'a> {
+    pub shared: &'a Shared,
+    pub state: &'a mut State,
+    /// The platform's index.
+    pub platform: usize,
+    pub info: &'static EndpointInfo,
+    pub incoming: &'a Incoming,
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub signing: &'a Signing,
+}
+
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+impl Desk<'_> {
+    /// A request field, when present and not empty (an empty value counts as absent, as
+    /// it does in a sign).
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.incoming.get(name).filter(|v| !v.is_empty())
+    }
+    /// The app id the platform accepts.
+    pub fn app_id(&self) -> &str {
+        &self.shared.credentials[self.platform].0
+    }
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub fn merchant_id(&self) -> &str {
+        &self.shared.merchant_id
+    }
+    /// The platform's sign key (not the alternate one).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub fn sign_key(&self) -> &str {
+        &self.shared.sign_keys[self.platform]
+    }
+    /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
+        let code = Code::from(code);
+        let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();
+        Reply::Refused(code, text)
+    }
+}
+
+pub(crate) async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let path = parts.uri.path().to_owned();
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"error": "body unreadable", "message": e.to_string()}),
+            )
+        }
+    };
+    let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
+    let route = shared.route(parts.method.as_str(), &path, &incoming);
+    let (platform, key) = match route {
+        Route::Found(key) => (Some(key.0), Some(key)),
+        Route::Refused(p, _) => (Some(p), None),
+        _ => (None, None),
+    };
+
+    let (answer, delay) = {
+        let mut state = shared.lock();
+        let answer = match route {
+            Route::Found(key) => decide(&shared, &mut state, key, &incoming),
+            Route::Ambiguous(keys) => ambiguous(&shared, &parts.method, &path, &keys),
+            Route::Refused(p, (code, text)) => refused(&shared, p, code, text),
+            Route::None => no_route(&shared, &parts.method, &path),
+        };
+        let (status, code) = match &answer {
+            Answer::Enveloped { code, .. } | Answer::Sealed { code, .. } => {
+                (200, Some(code.clone()))
+            }
+            Answer::Bytes { .. } => (200, None),
+            Answer::NoRoute { status, .. } => (status.as_u16(), None),
+        };
+        if let Some(limit) = shared.log_limit {
+            while state.log.len() >= limit {
+                state.log.pop_front();
+            }
+        }
+        state.log.push_back(RecordedRequest {
+            platform: platform.map(|p| shared.platforms[p].name),
+            endpoint: key.map(|k| shared.info(k).name),
+            method: parts.method.to_string(),
+            path,
+            query: incoming.query.clone(),
+            content_type,
+            body_text: incoming.body_text.clone(),
+            body_len: incoming.body_len,
+            parts: incoming.parts.iter().map(|(n, _)| n.clone()).collect(),
+            status,
+            code,
+        });
+        let delay = key.and_then(|k| state.delays.get(&k).copied());
+        (answer, delay)
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    match answer {
+        Answer::Enveloped {
+            value, xml: true, ..
+        } => typed(envelope::to_xml(&value), "text/xml; charset=utf-8"),
+        Answer::Enveloped { value, .. } => json_response(StatusCode::OK, &value),
+        Answer::Sealed { body, .. } => typed(body, "application/json; charset=utf-8"),
+        Answer::Bytes {
+            content_type,
+            bytes,
+        } => typed(bytes, content_type),
+        Answer::NoRoute { status, value } => json_response(status, &value),
+    }
+}
+
+fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let mut response = (status, value.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// A request to a platform's gateway path that names none of its operations, answered
+/// in the platform's envelope.
+fn refused(shared: &Shared, p: usize, code: Code, text: &str) -> Answer {
+    let platform = &shared.platforms[p];
+    let env = &platform.envelope;
+    let value = envelope::failure(env, &code, text, "");
+    match platform.seal {
+        Some(seal) => Answer::Sealed {
+            body: seal(env, None, &value),
+            code,
+        },
+        None => Answer::Enveloped {
+            value,
+            code,
+            xml: env.style == EnvelopeStyle::WechatPayXml,
+        },
+    }
+}
+
+/// A path several platforms serve, asked for without a platform prefix.
+fn ambiguous(shared: &Shared, method: &Method, path: &str, keys: &[Key]) -> Answer {
+    let mut names: Vec<&str> = keys
+        .iter()
+        .map(|&(p, _)| shared.platforms[p].name)
+        .collect();
+    names.dedup();
+    let prefixed: Vec<String> = names.iter().map(|n| format!("/{n}{path}")).collect();
+    Answer::NoRoute {
+        status: StatusCode::CONFLICT,
+        value: json!({
+            "error": "ambiguous",
+            "message": format!(
+                "miniapp simulator: {method} {path} is served by {}; use the platform's \
+                 prefix ({}), i.e. point the client at `sim.url(\"<platform>\")`",
+                names.join(" and "),
+                prefixed.join(", "),
+            ),
+            "platforms": names,
+        }),
+    }
+}
+
+fn no_route(shared: &Shared, method: &Method, path: &str) -> Answer {
+    let prefixed = shared.split_prefix(path);
+    let other_method = shared.routes.iter().find_map(|((m, p), keys)| {
+        let here = *p == path
+            || prefixed.is_some_and(|(q, rest)| *p == rest && keys.iter().any(|(k, _)| *k == q));
+        (here && *m != method.as_str()).then_some(*m)
+    });
+    match other_method {
+        Some(m) => Answer::NoRoute {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            value: json!({
+                "error": "method not allowed",
+                "message": format!("miniapp simulator: {path} takes {m}, not {method}"),
+            }),
+        },
+        None => Answer::NoRoute {
+            status: StatusCode::NOT_FOUND,
+            value: json!({
+                "error": "not found",
+                "message": format!("miniapp simulator: no endpoint at {method} {path}"),
+                "platforms": shared.platforms.iter().map(|p| p.name).collect::<Vec<_>>(),
+            }),
+        },
+    }
+}
+
+pub(crate) fn method_name(m: HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+    }
+}
+
+/// One matched request on its way to an answer.
+struct Call<'a> {
+    shared: &'a Shared,
+    key: Key,
+    incoming: &'a Incoming,
+    request_id: String,
+    signing: Signing,
+}
+
+impl Call<'_> {
+    fn platform(&self) -> &Platform {
+        &self.shared.platforms[self.key.0]
+    }
+    fn info(&self) -> &'static EndpointInfo {
+        self.shared.info(self.key)
+    }
+
+    /// A refusal with the endpoint's doc text for `code`, else `fallback`.
+    fn fail(&self, state: &State, code: Code, fallback: &str) -> Answer {
+        let text = doc_text(self.info(), &code).unwrap_or(fallback);
+        self.failure(state, code, text)
+    }
+
+    /// A refusal with the platform's `(code, text)` and the simulator's diagnosis.
+    fn refuse(&self, state: &State, (code, text): (Code, &str), why: &str) -> Answer {
+        self.failure(state, code, &format!("{text}: {why} (miniapp simulator)"))
+    }
+
+    fn failure(&self, state: &State, code: Code, text: &str) -> Answer {
+        let env = &self.platform().envelope;
+        let value = match bare(self.shared, self.key).and_then(|b| b.failure) {
+            Some(render) => render(&code, text),
+            None => envelope::failure(env, &code, text, &self.request_id),
+        };
+        self.enveloped(state, value, code)
+    }
+
+    fn success(&self, state: &State, payload: Value) -> Answer {
+        let env = &self.platform().envelope;
+        let code = envelope::code_of(env.success.first().copied().unwrap_or("0"));
+        let value = if bare(self.shared, self.key).is_some() {
+            payload
+        } else if payload.is_null() && env.style == EnvelopeStyle::Errcode {
+            let mut ok = Map::new();
+            ok.insert(env.code.into(), 0.into());
+            ok.insert(env.message.into(), "ok".into());
+            Value::Object(ok)
+        } else {
+            envelope::success(env, payload, &self.request_id)
+        };
+        self.enveloped(state, value, code)
+    }
+
+    fn enveloped(&self, state: &State, value: Value, code: Code) -> Answer {
+        let platform = self.platform();
+        if let Some(seal) = platform.seal {
+            let body = seal(&platform.envelope, Some(self.info()), &value);
+            return Answer::Sealed { body, code };
+        }
+        let value = self.shared.sign(state, self.key.0, &self.signing, value);
+        self.unsigned(value, code)
+    }
+
+    fn unsigned(&self, value: Value, code: Code) -> Answer {
+        let xml = self.platform().envelope.style == EnvelopeStyle::WechatPayXml;
+        Answer::Enveloped { value, code, xml }
+    }
+
+    fn reply(&self, state: &State, reply: Reply) -> Answer {
+        match reply {
+            Reply::Done(payload) => self.success(state, Value::Object(payload)),
+            Reply::Refused(code, text) => self.failure(state, code, &text),
+            Reply::Exact(answer) => {
+                let env = &self.platform().envelope;
+                let code = answer
+                    .get(env.code)
+                    .and_then(Value::as_str)
+                    .map_or_else(|| Code::from(""), Code::from);
+                self.unsigned(Value::Object(answer), code)
+            }
+            Reply::Bytes(content_type, bytes) => Answer::Bytes {
+                content_type,
+                bytes: bytes.into(),
+            },
+        }
+    }
+
+    /// On a signed endpoint of a platform whose requests name the app and the merchant:
+    /// a request for another one is refused. The app id may be absent (WeChat Pay's
+    /// sandbox key request has none); the merchant may not.
+    fn check_identity(&self, state: &State) -> Option<Answer> {
+        let rule = self.platform().sign.as_ref()?;
+        if !matches!(self.info().auth, Auth::Sign { .. }) {
+            return None;
+        }
+        let (app_id, _) = &self.shared.credentials[self.key.0];
+        let checks = [
+            (&rule.app_id_field, app_id.as_str(), false),
+            (&rule.merchant_field, self.shared.merchant_id.as_str(), true),
+        ];
+        for (field, expected, required) in checks {
+            let Some(field) = field else { continue };
+            match self.incoming.get(field) {
+                Some(value) if value == expected => {}
+                None if !required => {}
+                value => {
+                    let why = format!("{field} {value:?} is not this simulator's");
+                    tracing::debug!(endpoint = self.info().name, %why, "request refused");
+                    let (code, text) = rule.wrong_identity.clone();
+                    return Some(self.failure(state, code, text));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// How a request was signed, and why its sign is refused if it is: its variant, and
+/// which of the platform's keys it verifies with. Unsigned endpoints and platforms that
+/// do not check signs pass.
+fn check_sign(
+    shared: &Shared,
+    state: &State,
+    key: Key,
+    incoming: &Incoming,
+) -> (Signing, Option<String>) {
+    let platform = &shared.platforms[key.0];
+    let Some(rule) = &platform.sign else {
+        return (Signing::default(), None);
+    };
+    let mut signing = Signing {
+        alternate: false,
+        variant: rule.variant_field.as_deref().and_then(|f| incoming.get(f)),
+    };
+    let (Some(verify), Auth::Sign { .. }) = (rule.verify, shared.info(key).auth) else {
+        return (signing, None);
+    };
+    let fields = incoming.body_fields();
+    let variant = signing.variant.as_deref();
+    let Err(reason) = verify(&fields, &shared.sign_keys[key.0], variant) else {
+        return (signing, None);
+    };
+    match state.alternate_keys.get(&key.0) {
+        Some(alternate) if verify(&fields, alternate, variant).is_ok() => {
+            signing.alternate = true;
+            (signing, None)
+        }
+        _ => (signing, Some(reason)),
+    }
+}
+
+/// The answer of a matched endpoint.
+fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> Answer {
+    state.serial += 1;
+    let (signing, bad_sign) = check_sign(shared, state, key, incoming);
+    let call = Call {
+        shared,
+        key,
+        incoming,
+        request_id: format!("sim-{:08x}", state.serial),
+        signing,
+    };
+    let platform = call.platform();
+    let info = call.info();
+
+    // 1. A failure forced by the test.
+    if let Some(code) = take_failure(state, key) {
+        return call.fail(state, code, "simulated failure");
+    }
+
+    // 2. The app's credentials, under the wire names of the endpoint's schema auth.
+    let check = shared.credential_check(key);
+    if let Auth::AppSecret {
+        app_id: app_id_name,
+        secret: secret_name,
+        ..
+    } = info.auth
+    {
+        let (app_id, secret) = &shared.credentials[key.0];
+        let missing = platform.missing_field.clone();
+        if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
+            let (code, text) = check.map_or(missing, |c| c.wrong_app_id.clone());
+            return call.fail(state, code, text);
+        }
+        if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
+            let (code, text) = check.map_or(missing, |c| c.wrong_secret.clone());
+            return call.fail(state, code, text);
+        }
+    }
+    // The schema's constants must have their values.
+    for (name, value) in info.constants {
+        if incoming.get(name).as_deref() != Some(*value) {
+            let listed = check.map(|c| c.wrong_constant).unwrap_or_default();
+            let (code, text) = listed
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .or(listed.first())
+                .map_or(platform.missing_field.clone(), |(_, code, text)| {
+                    (code.clone(), *text)
+                });
+            return call.fail(state, code, text);
+        }
+    }
+
+    // 3. The access token, under the parameter name of the endpoint's schema auth.
+    if let Some(answer) = check_token(&call, state) {
+        return answer;
+    }
+
+    // 4. The body, who the request is for and its sign, the required fields.
+    if let Some(reason) = &incoming.bad_body {
+        return call.refuse(state, platform.bad_body.clone(), reason);
+    }
+    if let Some(answer) = call.check_identity(state) {
+        return answer;
+    }
+    if let (Some(reason), Some(rule)) = (bad_sign, &platform.sign) {
+        tracing::debug!(endpoint = info.name, %reason, "request sign refused");
+        let (code, text) = rule.bad_sign.clone();
+        return match rule.explain {
+            true => call.refuse(state, (code, text), &reason),
+            false => call.failure(state, code, text),
+        };
+    }
+    let packed = platform
+        .packed_into
+        .and_then(|field| incoming.get(field))
+        .and_then(|text| serde_json::from_str::<Map<String, Value>>(&text).ok());
+    let present =
+        |f: &&&str| incoming.has(f) || packed.as_ref().is_some_and(|m| m.contains_key(**f));
+    if let Some(missing) = info.required.iter().find(|f| !present(f)) {
+        let why = format!("required field `{missing}` is missing");
+        return call.refuse(state, platform.missing_field.clone(), &why);
+    }
+
+    // 5. Success: from the platform's state, else the docs' example.
+    if let Some(serve) = platform.serve {
+        let mut desk = Desk {
+            shared,
+            state: &mut *state,
+            platform: key.0,
+            info,
+            incoming,
+            signing: &call.signing,
+        };
+        if let Some(reply) = serve(&mut desk) {
+            return call.reply(state, reply);
+        }
+    }
+    if info.response == ResponseKind::Binary {
+        return Answer::Bytes {
+            content_type: "image/png",
+            bytes: Bytes::from_static(demo_png()),
+        };
+    }
+    let mut payload = info
+        .example
+        .and_then(|e| serde_json::from_str::<Value>(e).ok())
+        .unwrap_or(Value::Null);
+    if let Some(fields) = info.issues_token {
+        let stable_unless = check.and_then(|c| c.stable_unless);
+        payload = issue_token(
+            shared,
+            state,
+            key,
+            (fields, stable_unless),
+            incoming,
+            payload,
+        );
+    }
+    call.success(state, payload)
+}
+
+/// The access token of an endpoint that needs one: missing, unknown or expired answers
+/// the platform's code.
+fn check_token(call: &Call<'_>, state: &State) -> Option<Answer> {
+    let Auth::AccessToken { name: param } = call.info().auth else {
+        return None;
+    };
+    let rule = &call.platform().access_token;
+    let Some(token) = call.incoming.get(param) else {
+        return Some(call.fail(state, rule.missing.clone(), "access_token missing"));
+    };
+    match state.tokens.get(&token) {
+        Some(t) if t.platform == call.key.0 && !t.revoked && t.expires_at > Instant::now() => None,
+        Some(t) if t.platform == call.key.0 && !t.revoked => {
+            Some(call.fail(state, rule.expired.clone(), "access_token expired"))
+        }
+        _ => Some(call.fail(
+            state,
+            rule.invalid.clone(),
+            "invalid credential, access_token is invalid",
+        )),
+    }
+}
+
+pub(crate) fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {
+    info.errors.iter().find(|(c, _)| c == code).map(|(_, t)| *t)
+}
+
+fn take_failure(state: &mut State, key: Key) -> Option<Code> {
+    let queue = state.failures.get_mut(&key)?;
+    let (code, left) = queue.front_mut()?;
+    let code = code.clone();
+    *left -= 1;
+    if *left == 0 {
+        queue.pop_front();
+    }
+    if queue.is_empty() {
+        state.failures.remove(&key);
+    }
+    Some(code)
+}
+
+/// Fills the example's token fields with a token this simulator will accept.
+fn issue_token(
+    shared: &Shared,
+    state: &mut State,
+    key: Key,
+    (fields, stable_unless): (TokenFields, Option<&str>),
+    incoming: &Incoming,
+    example: Value,
+) -> Value {
+    let now = Instant::now();
+    let platform = key.0;
+    let reuse = stable_unless.and_then(|flag| {
+        if incoming.flag(flag) {
+            // A forced refresh invalidates the current stable token.
+            if let Some(old) = state.stable.remove(&key) {
+                if let Some(t) = state.tokens.get_mut(&old) {
+                    t.revoked = true;
+                }
+            }
+            return None;
+        }
+        let current = state.stable.get(&key)?;
+        let t = state.tokens.get(current)?;
+        (!t.revoked && t.expires_at > now).then(|| (current.clone(), t.expires_at - now))
+    });
+    let (token, left) = match reuse {
+        Some(found) => found,
+        None => {
+            state.serial += 1;
+            let token = format!(
+                "SIM-{}-{}-{:016x}",
+                shared.platforms[platform].name.to_ascii_uppercase(),
+                state.serial,
+                rand::random::<u64>()
+            );
+            state.tokens.insert(
+                token.clone(),
+                Issued {
+                    platform,
+                    // A huge configured lifetime means "never expires", not a panic.
+                    expires_at: now
+                        .checked_add(shared.token_lifetime)
+                        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400)),
+                    revoked: false,
+                },
+            );
+            if stable_unless.is_some() {
+                state.stable.insert(key, token.clone());
+            }
+            (token, shared.token_lifetime)
+        }
+    };
+    let mut map = match example {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    map.insert(fields.token.into(), token.into());
+    // Whole seconds, rounded up so that a short test lifetime is not reported as 0.
+    let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    map.insert(fields.expires_in.into(), secs.into());
+    Value::Object(map)
+}
+
+fn bare(shared: &Shared, key: Key) -> Option<&Bare> {
+    let name = shared.info(key).name;
+    shared.platforms[key.0]
+        .bare
+        .iter()
+        .find(|b| b.endpoint == name)
+}
