@@ -3,6 +3,8 @@
 //! Alipay private key that signs answers and notifications.
 
 use super::{ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
+use miniapp::__private::envelopes::alipay_member;
+use miniapp::__private::envelopes::encode::alipay_body;
 use miniapp::crypto::rsa::{PrivateKey, PublicKey};
 use miniapp::crypto::sign::canonical_string;
 use miniapp::runtime::signers::{AlipayRsa2, Signer};
@@ -11,8 +13,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// The member of a refusal by the gateway itself.
-pub(super) const ERROR_MEMBER: &str = "error_response";
+pub(super) use miniapp::__private::envelopes::ALIPAY_ERROR_MEMBER as ERROR_MEMBER;
 /// The member holding the signature of an answer, and the parameter of a request's
 /// or a notification's.
 pub(super) const SIGN: &str = "sign";
@@ -85,7 +86,7 @@ fn member(env: &Envelope, operation: Option<&str>, answer: &Value) -> String {
             || field(env.sub_code).is_some_and(|sub| GATEWAY_SUB_CODES.contains(&sub))
     };
     match operation {
-        Some(op) if !(failed && at_gateway(op)) => format!("{}_response", op.replace('.', "_")),
+        Some(op) if !(failed && at_gateway(op)) => alipay_member(op),
         _ => ERROR_MEMBER.to_owned(),
     }
 }
@@ -96,12 +97,7 @@ pub(crate) fn seal(env: &Envelope, info: Option<&'static EndpointInfo>, answer: 
     let member = member(env, operation(env, info), answer);
     let content = answer.to_string();
     let signature = sign_text(&content);
-    format!(
-        "{{{}:{content},{}:{}}}",
-        Value::from(member),
-        Value::from(SIGN),
-        Value::from(signature)
-    )
+    alipay_body(&member, &content, Some(&signature), None)
 }
 
 /// The platform's `SignRule::sign`: a notification's signature, RSA2 with the simulator's

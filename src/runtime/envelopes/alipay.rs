@@ -27,7 +27,7 @@ use serde_json::Value;
 pub struct Alipay;
 
 /// The member holding a gateway refusal instead of the operation's answer.
-const ERROR_MEMBER: &str = "error_response";
+pub const ERROR_MEMBER: &str = "error_response";
 /// The member naming the certificate an answer was signed with (certificate mode).
 const CERT_MEMBER: &str = "alipay_cert_sn";
 
@@ -127,7 +127,7 @@ fn answer_member<E: Endpoint>(envelope: &Envelope) -> String {
         .operation
         .and_then(|param| E::CONSTANTS.iter().find(|(k, _)| *k == param))
         .map_or(E::NAME, |(_, v)| v);
-    format!("{}_response", operation.replace('.', "_"))
+    member_of(operation)
 }
 
 /// The status fields of an answer member, under the envelope's wire names.
@@ -188,4 +188,123 @@ impl Status {
             None => api_error::<E>(raw, code, self.message),
         })
     }
+}
+
+/// Alipay's gateway codes: their fixed `msg`, and the sub code its docs name for a
+/// refusal with that code alone, if any
+/// (<https://opendocs.alipay.com/common/02km9f>).
+#[cfg(feature = "encoders")]
+const PUBLIC_CODES: &[(&str, &str, Option<&str>)] = &[
+    ("10000", "Success", None),
+    (
+        "20000",
+        "Service Currently Unavailable",
+        Some("isp.unknow-error"),
+    ),
+    (
+        "20001",
+        "Insufficient Token Permissions",
+        Some("aop.invalid-auth-token"),
+    ),
+    ("40001", "Missing Required Arguments", None),
+    ("40002", "Invalid Arguments", None),
+    ("40004", "Business Failed", None),
+    (
+        "40006",
+        "Insufficient Permissions",
+        Some("isv.insufficient-isv-permissions"),
+    ),
+];
+
+/// The fixed `msg` of a gateway code.
+#[cfg(feature = "encoders")]
+fn public_message(public: &str) -> &'static str {
+    PUBLIC_CODES
+        .iter()
+        .find(|(code, _, _)| *code == public)
+        .map_or("Failed", |(_, message, _)| message)
+}
+
+/// `{code: "10000", msg: "Success", …payload}`: the answer member's object.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_success(env: &Envelope, payload: Value) -> Value {
+    let mut out = super::encode::into_map(payload);
+    let ok = env.success.first().copied().unwrap_or("10000");
+    out.insert(env.code.into(), ok.into());
+    out.insert(env.message.into(), public_message(ok).into());
+    Value::Object(out)
+}
+
+/// `code` (a gateway code) with its fixed `msg`, and `sub_code` / `sub_msg` where
+/// there is a sub code (see [`codes`]).
+#[cfg(feature = "encoders")]
+pub(super) fn encode_failure(env: &Envelope, code: &Code, message: &str) -> Value {
+    let (public, sub) = codes(code);
+    let mut out = serde_json::Map::new();
+    out.insert(env.code.into(), public.clone().into());
+    out.insert(env.message.into(), public_message(&public).into());
+    if let Some(sub) = sub {
+        out.insert(env.sub_code.unwrap_or("sub_code").into(), sub.into());
+        out.insert(env.sub_message.unwrap_or("sub_msg").into(), message.into());
+    }
+    Value::Object(out)
+}
+
+/// A refusal's `(code, sub_code)`: a gateway code (all digits) with the sub code the
+/// docs name for it, or a sub code under the gateway code its prefix stands for —
+/// `isp.*` 20000, `aop.*` 20000 (its token codes 20001), `isv.missing-*` 40001,
+/// `isv.insufficient-*` 40006, other `isv.*` 40002, anything else (`ACQ.*`) 40004.
+#[cfg(feature = "encoders")]
+pub fn codes(code: &Code) -> (String, Option<String>) {
+    let text = code.to_string();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let sub = PUBLIC_CODES
+            .iter()
+            .find(|(c, _, _)| *c == text)
+            .and_then(|(_, _, sub)| *sub);
+        return (text, sub.map(str::to_owned));
+    }
+    const TOKEN: &[&str] = &[
+        "aop.invalid-auth-token",
+        "aop.auth-token-time-out",
+        "aop.invalid-app-auth-token",
+    ];
+    let public = if TOKEN.contains(&text.as_str()) {
+        "20001"
+    } else if text.starts_with("isp.") || text.starts_with("aop.") {
+        "20000"
+    } else if text.starts_with("isv.missing-") {
+        "40001"
+    } else if text.starts_with("isv.insufficient-") {
+        "40006"
+    } else if text.starts_with("isv.") {
+        "40002"
+    } else {
+        "40004"
+    };
+    (public.to_owned(), Some(text))
+}
+
+/// The answer's body: `content` (the member's exact text) under `member` —
+/// `<operation>_response`, or `error_response` for a gateway refusal — with the
+/// signature over that text, what [`Alipay`]'s decoder checks, and the certificate
+/// that signed it in certificate mode.
+#[cfg(feature = "encoders")]
+pub fn body(member: &str, content: &str, sign: Option<&str>, cert_sn: Option<&str>) -> String {
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = format!("{{{}:{content}", quote(member));
+    if let Some(sign) = sign {
+        out.push_str(&format!(",\"sign\":{}", quote(sign)));
+    }
+    if let Some(sn) = cert_sn {
+        out.push_str(&format!(",{}:{}", quote(CERT_MEMBER), quote(sn)));
+    }
+    out.push('}');
+    out
+}
+
+/// The member an answer to `operation` sits under (`alipay.trade.query` →
+/// `alipay_trade_query_response`).
+pub fn member_of(operation: &str) -> String {
+    format!("{}_response", operation.replace('.', "_"))
 }

@@ -131,6 +131,59 @@ impl Decoder for CodeMsgData {
     }
 }
 
+/// `{code: 200, msg, data: {returnCode: "000000", returnMsg, …payload}}` (the sign is
+/// added by the scheme over the whole answer).
+#[cfg(feature = "encoders")]
+pub(super) fn encode_success(env: &Envelope, payload: Value) -> Value {
+    use super::encode::{into_map, success_code, OK_MESSAGE};
+    let mut data = into_map(payload);
+    if let Some(bc) = env.business_code {
+        data.entry(bc)
+            .or_insert_with(|| success_code(env.business_success));
+        if let Some(bm) = env.business_message {
+            data.entry(bm).or_insert_with(|| OK_MESSAGE.into());
+        }
+    }
+    let mut out = Map::new();
+    out.insert(env.code.into(), success_code(env.success));
+    out.insert(env.message.into(), OK_MESSAGE.into());
+    out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
+    Value::Object(out)
+}
+
+/// An integer code in the HTTP status range is a transport-level refusal (top-level
+/// `code`); any other code is the business code's (`data.returnCode`, zero-padded to
+/// the width of the business success code).
+#[cfg(feature = "encoders")]
+pub(super) fn encode_failure(env: &Envelope, code: &Code, message: &str) -> Value {
+    use super::encode::{json_code, success_code, OK_MESSAGE};
+    let mut out = Map::new();
+    let transport_level = matches!(code, Code::Int(c) if (100..600).contains(c));
+    match env.business_code {
+        Some(bc) if !transport_level => {
+            let width = env.business_success.first().map_or(0, |s| s.len());
+            let business = match code {
+                Code::Int(c) => format!("{c:0width$}"),
+                Code::Str(s) => s.to_string(),
+            };
+            let mut data = Map::new();
+            data.insert(bc.into(), business.into());
+            if let Some(bm) = env.business_message {
+                data.insert(bm.into(), message.into());
+            }
+            out.insert(env.code.into(), success_code(env.success));
+            out.insert(env.message.into(), OK_MESSAGE.into());
+            out.insert(env.data.unwrap_or("data").into(), Value::Object(data));
+        }
+        _ => {
+            out.insert(env.code.into(), json_code(code));
+            out.insert(env.message.into(), message.into());
+            out.insert(env.data.unwrap_or("data").into(), Value::Null);
+        }
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,3 +39,23 @@ impl Decoder for Errcode {
         value.map_err(|e| decode_error(E::NAME, &raw, e.to_string()))
     }
 }
+
+/// The payload itself: the status fields travel next to it, optional on success (an
+/// empty payload is `{errcode: 0, errmsg: "ok"}`).
+#[cfg(feature = "encoders")]
+pub(super) fn encode_success(env: &Envelope, payload: serde_json::Value) -> serde_json::Value {
+    if !payload.is_null() {
+        return payload;
+    }
+    serde_json::json!({ env.code: 0, env.message: "ok" })
+}
+
+/// `{errcode, errmsg}`.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_failure(
+    env: &Envelope,
+    code: &crate::runtime::Code,
+    message: &str,
+) -> serde_json::Value {
+    serde_json::json!({ env.code: super::encode::json_code(code), env.message: message })
+}

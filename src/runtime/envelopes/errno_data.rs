@@ -139,6 +139,48 @@ impl Decoder for ErrnoData {
     }
 }
 
+/// `{errno: 0, errmsg, request_id, data: payload}`; an example that already has the
+/// envelope gets only its request id.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_success(
+    env: &Envelope,
+    payload: serde_json::Value,
+    already_wrapped: bool,
+    request_id: &str,
+) -> serde_json::Value {
+    use super::encode::{into_map, success_code, OK_MESSAGE};
+    let mut out = if already_wrapped {
+        into_map(payload)
+    } else {
+        let mut out = serde_json::Map::new();
+        out.insert(env.code.into(), success_code(env.success));
+        out.insert(env.message.into(), OK_MESSAGE.into());
+        out.insert(env.data.unwrap_or("data").into(), payload);
+        out
+    };
+    if let Some(rid) = env.request_id {
+        out.entry(rid).or_insert_with(|| request_id.into());
+    }
+    serde_json::Value::Object(out)
+}
+
+/// `{errno, errmsg, request_id}`.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_failure(
+    env: &Envelope,
+    code: &Code,
+    message: &str,
+    request_id: &str,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert(env.code.into(), super::encode::json_code(code));
+    out.insert(env.message.into(), message.into());
+    if let Some(rid) = env.request_id {
+        out.insert(rid.into(), request_id.into());
+    }
+    serde_json::Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

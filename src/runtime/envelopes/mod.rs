@@ -5,12 +5,14 @@
 
 mod alipay;
 mod code_msg_data;
+#[cfg(feature = "encoders")]
+pub mod encode;
 mod errcode;
 mod errno_data;
 mod status;
 mod wechatpay_xml;
 
-pub use alipay::Alipay;
+pub use alipay::{member_of as alipay_member, Alipay, ERROR_MEMBER as ALIPAY_ERROR_MEMBER};
 pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;

@@ -87,3 +87,81 @@ fn looks_like_xml(body: &[u8]) -> bool {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
+
+/// The value both status fields take on failure. As `return_code` it means the call
+/// itself failed (bad sign, bad XML), so a code equal to it is a communication-level
+/// refusal; every other code is a business one (`err_code`).
+#[cfg(feature = "encoders")]
+const FAIL: &str = "FAIL";
+/// The `return_msg` of a call that went through.
+#[cfg(feature = "encoders")]
+const OK_MESSAGE: &str = "OK";
+
+/// `return_code SUCCESS`, `return_msg OK`, `result_code SUCCESS`, then the payload.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_success(env: &Envelope, payload: serde_json::Value) -> serde_json::Value {
+    let mut out = super::encode::into_map(payload);
+    let ok = env.success.first().copied().unwrap_or("SUCCESS");
+    out.insert(env.code.into(), ok.into());
+    out.insert(env.message.into(), OK_MESSAGE.into());
+    if let Some(result) = env.result {
+        out.insert(result.into(), ok.into());
+    }
+    serde_json::Value::Object(out)
+}
+
+/// `FAIL`: `return_code FAIL` with the text in `return_msg` (unsigned); any other code:
+/// a business refusal, `result_code FAIL` with `err_code` / `err_code_des` (signed).
+#[cfg(feature = "encoders")]
+pub(super) fn encode_failure(env: &Envelope, code: &Code, message: &str) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if *code == FAIL {
+        out.insert(env.code.into(), FAIL.into());
+        out.insert(env.message.into(), message.into());
+    } else {
+        let ok = env.success.first().copied().unwrap_or("SUCCESS");
+        out.insert(env.code.into(), ok.into());
+        out.insert(env.message.into(), OK_MESSAGE.into());
+        out.insert(env.result.unwrap_or("result_code").into(), FAIL.into());
+        out.insert(
+            env.business_code.unwrap_or("err_code").into(),
+            code.to_string().into(),
+        );
+        out.insert(
+            env.business_message.unwrap_or("err_code_des").into(),
+            message.into(),
+        );
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Only answers whose `return_code` is a success carry a sign.
+#[cfg(feature = "encoders")]
+pub(super) fn encoded_is_signed(env: &Envelope, answer: &serde_json::Value) -> bool {
+    answer
+        .get(env.code)
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|code| env.is_success(&Code::from(code)))
+}
+
+/// An answer's object as its flat `<xml>` body: texts as they are, numbers and booleans
+/// as their JSON text, nulls left out.
+#[cfg(feature = "encoders")]
+pub fn body(answer: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let Some(map) = answer.as_object() else {
+        return crate::runtime::xml::write_flat([]);
+    };
+    let texts: Vec<(&str, String)> = map
+        .iter()
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Value::Null => return None,
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Some((k.as_str(), text))
+        })
+        .collect();
+    crate::runtime::xml::write_flat(texts.iter().map(|(k, v)| (*k, v.as_str())))
+}

@@ -1,0 +1,274 @@
+//! The envelopes turned around (feature `encoders`): a payload, or an error code and
+//! text, wrapped as a platform answers — what a test bed (the `miniapp-simulator` crate)
+//! serves and the decoders read back. Each style's encoder lives beside its decoder, in
+//! that style's file; this module dispatches on the schema's `envelope.style` and holds
+//! what the styles share.
+//!
+//! | style | success | failure |
+//! |---|---|---|
+//! | `errcode` (WeChat) | the payload itself (`{errcode:0,…}` when the docs' example has it) | `{errcode, errmsg}` |
+//! | `errno_data` (Baidu) | `{errno:0, errmsg, request_id, data:{payload}}` | `{errno, errmsg, request_id}` |
+//! | `code_msg_data` (Jucai) | `{code:200, msg, data:{returnCode:"000000", returnMsg, …payload}, sign}` | business code → `data.returnCode`; an HTTP-like code (100–599) → top-level `code` |
+//! | `wechatpay_xml` (WeChat Pay) | `<xml>` of `return_code SUCCESS`, `return_msg OK`, `result_code SUCCESS`, …payload, `sign` | `FAIL` → `return_code FAIL` + `return_msg`, unsigned; any other code → `result_code FAIL`, `err_code`, `err_code_des`, signed |
+//! | `alipay` (Alipay) | the answer member's object: `{code:"10000", msg:"Success", …payload}` | a public code (`"20000"`, `"40004"`) → `code` with its fixed `msg`; a sub code (`ACQ.TRADE_NOT_EXIST`) → `sub_code` + `sub_msg` under the public code its prefix means |
+//!
+//! Values are built as JSON objects whatever the wire: [`wechatpay_xml_body`] writes a
+//! WeChat Pay answer's object as its flat `<xml>`, [`alipay_body`] puts an Alipay answer
+//! under its member with the signature over the member's exact text. An example that
+//! already carries the envelope (its object has the envelope's `code` key) is sent as it
+//! is, so schema authors may transcribe the docs' examples either way.
+
+use super::{alipay, code_msg_data, errcode, errno_data, wechatpay_xml};
+use super::{Envelope, EnvelopeStyle};
+use crate::runtime::Code;
+use serde_json::{Map, Value};
+
+pub use super::alipay::{body as alipay_body, codes as alipay_codes};
+pub use super::wechatpay_xml::body as wechatpay_xml_body;
+
+/// The message sent with a success code where the envelope has one.
+pub(super) const OK_MESSAGE: &str = "success";
+
+/// A successful answer carrying `payload` (the docs' example, or a test bed's state).
+/// `request_id` is used where the envelope carries one (Baidu).
+pub fn success(env: &Envelope, payload: Value, request_id: &str) -> Value {
+    let already_wrapped = payload
+        .as_object()
+        .is_some_and(|o| o.contains_key(env.code));
+    match env.style {
+        EnvelopeStyle::ErrnoData => {
+            errno_data::encode_success(env, payload, already_wrapped, request_id)
+        }
+        _ if already_wrapped => payload,
+        EnvelopeStyle::CodeMsgData => code_msg_data::encode_success(env, payload),
+        EnvelopeStyle::WechatPayXml => wechatpay_xml::encode_success(env, payload),
+        EnvelopeStyle::Alipay => alipay::encode_success(env, payload),
+        EnvelopeStyle::Errcode => errcode::encode_success(env, payload),
+    }
+}
+
+/// A refusal with `code` and `message`, as the platform writes it.
+pub fn failure(env: &Envelope, code: &Code, message: &str, request_id: &str) -> Value {
+    match env.style {
+        EnvelopeStyle::Errcode => errcode::encode_failure(env, code, message),
+        EnvelopeStyle::ErrnoData => errno_data::encode_failure(env, code, message, request_id),
+        EnvelopeStyle::CodeMsgData => code_msg_data::encode_failure(env, code, message),
+        EnvelopeStyle::WechatPayXml => wechatpay_xml::encode_failure(env, code, message),
+        EnvelopeStyle::Alipay => alipay::encode_failure(env, code, message),
+    }
+}
+
+/// Does this answer carry a sign? Every answer does, except WeChat Pay's refusals at the
+/// communication level: it signs nothing it could not authenticate.
+pub fn is_signed(env: &Envelope, answer: &Value) -> bool {
+    env.style != EnvelopeStyle::WechatPayXml || wechatpay_xml::encoded_is_signed(env, answer)
+}
+
+/// The code a text from the schema (`"0"`, `"SUCCESS"`, `"000000"`) stands for.
+pub fn code_of(text: &str) -> Code {
+    match code_value(text) {
+        Value::Number(n) => n.as_i64().map_or_else(|| Code::from(text), Code::Int),
+        _ => Code::from(text),
+    }
+}
+
+/// The first success code of the envelope as JSON (a number when it parses as one).
+pub(super) fn success_code(codes: &[&str]) -> Value {
+    code_value(codes.first().copied().unwrap_or("0"))
+}
+
+fn code_value(text: &str) -> Value {
+    match text.parse::<i64>() {
+        // Keep leading zeros ("000000") as a string: they are part of the code.
+        Ok(n) if n.to_string() == text => Value::from(n),
+        _ => Value::from(text),
+    }
+}
+
+/// A code as the wire carries it: a JSON number or a JSON string.
+pub(super) fn json_code(code: &Code) -> Value {
+    match code {
+        Code::Int(c) => Value::from(*c),
+        Code::Str(s) => Value::from(s.as_ref()),
+    }
+}
+
+pub(super) fn into_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        // A non-object example: keep it under a recognisable key rather than lose it.
+        other => {
+            let mut map = Map::new();
+            map.insert("value".into(), other);
+            map
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    use crate::runtime::envelopes::test_envelopes::{BAIDU, JUCAI, WX as NONE};
+
+    const PAY: Envelope = Envelope {
+        style: EnvelopeStyle::WechatPayXml,
+        code: "return_code",
+        message: "return_msg",
+        code_alias: None,
+        message_alias: None,
+        success: &["SUCCESS"],
+        data: None,
+        request_id: None,
+        business_code: Some("err_code"),
+        business_message: Some("err_code_des"),
+        business_success: &[],
+        result: Some("result_code"),
+        sub_code: None,
+        sub_message: None,
+        operation: None,
+    };
+
+    #[test]
+    fn wechatpay_xml_style() {
+        let ok = success(&PAY, json!({"prepay_id": "wx1"}), "r");
+        assert_eq!(
+            ok,
+            json!({"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS", "prepay_id": "wx1"})
+        );
+        assert!(is_signed(&PAY, &ok));
+        let business = failure(&PAY, &Code::from("ORDERPAID"), "订单已支付", "r");
+        assert_eq!(
+            business,
+            json!({"return_code": "SUCCESS", "return_msg": "OK", "result_code": "FAIL", "err_code": "ORDERPAID", "err_code_des": "订单已支付"})
+        );
+        assert!(is_signed(&PAY, &business));
+        let refused = failure(&PAY, &Code::from("FAIL"), "签名错误", "r");
+        assert_eq!(
+            refused,
+            json!({"return_code": "FAIL", "return_msg": "签名错误"})
+        );
+        assert!(!is_signed(&PAY, &refused));
+        assert!(is_signed(&JUCAI, &json!({"code": 401})));
+        let xml = wechatpay_xml_body(&json!({"a": "x]]>y", "n": 1, "gone": null}));
+        assert_eq!(
+            crate::runtime::xml::parse_flat(xml.as_bytes()).unwrap(),
+            vec![("a".into(), "x]]>y".into()), ("n".into(), "1".into())]
+        );
+    }
+
+    const ALIPAY: Envelope = Envelope {
+        style: EnvelopeStyle::Alipay,
+        code: "code",
+        message: "msg",
+        code_alias: None,
+        message_alias: None,
+        success: &["10000"],
+        data: None,
+        request_id: None,
+        business_code: None,
+        business_message: None,
+        business_success: &[],
+        result: None,
+        sub_code: Some("sub_code"),
+        sub_message: Some("sub_msg"),
+        operation: Some("method"),
+    };
+
+    #[test]
+    fn alipay_style() {
+        let ok = success(&ALIPAY, json!({"trade_no": "1"}), "r");
+        assert_eq!(
+            ok,
+            json!({"code": "10000", "msg": "Success", "trade_no": "1"})
+        );
+        let business = failure(
+            &ALIPAY,
+            &Code::from("ACQ.TRADE_NOT_EXIST"),
+            "交易不存在",
+            "r",
+        );
+        assert_eq!(
+            business,
+            json!({"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在"})
+        );
+        let sign = failure(
+            &ALIPAY,
+            &Code::from("isv.invalid-signature"),
+            "验签出错",
+            "r",
+        );
+        assert_eq!(sign["code"], "40002");
+        assert_eq!(sign["msg"], "Invalid Arguments");
+        let missing = failure(
+            &ALIPAY,
+            &Code::from("isv.missing-method"),
+            "缺少方法名参数",
+            "r",
+        );
+        assert_eq!(missing["code"], "40001");
+        let busy = failure(&ALIPAY, &Code::Int(20000), "服务暂不可用", "r");
+        assert_eq!(
+            busy,
+            json!({"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error", "sub_msg": "服务暂不可用"})
+        );
+        let token = failure(&ALIPAY, &Code::from("aop.auth-token-time-out"), "x", "r");
+        assert_eq!(token["code"], "20001");
+        let bare = failure(&ALIPAY, &Code::from("40004"), "x", "r");
+        assert_eq!(bare, json!({"code": "40004", "msg": "Business Failed"}));
+    }
+
+    #[test]
+    fn errcode_style() {
+        let ok = success(&NONE, json!({"openid": "o"}), "r");
+        assert_eq!(ok, json!({"openid": "o"}));
+        let err = failure(&NONE, &Code::Int(40029), "code 无效", "r");
+        assert_eq!(err, json!({"errcode": 40029, "errmsg": "code 无效"}));
+    }
+
+    #[test]
+    fn errno_data_style() {
+        let ok = success(&BAIDU, json!({"unionid": "u"}), "rid-1");
+        assert_eq!(
+            ok,
+            json!({"errno": 0, "errmsg": "success", "request_id": "rid-1", "data": {"unionid": "u"}})
+        );
+        let wrapped = success(
+            &BAIDU,
+            json!({"errno": 0, "data": {"unionid": "u"}}),
+            "rid-2",
+        );
+        assert_eq!(
+            wrapped,
+            json!({"errno": 0, "data": {"unionid": "u"}, "request_id": "rid-2"})
+        );
+        let err = failure(&BAIDU, &Code::Int(40001), "bad", "rid-3");
+        assert_eq!(
+            err,
+            json!({"errno": 40001, "errmsg": "bad", "request_id": "rid-3"})
+        );
+    }
+
+    #[test]
+    fn code_msg_data_style() {
+        let ok = success(&JUCAI, json!({"openId": "o"}), "r");
+        assert_eq!(
+            ok,
+            json!({"code": 200, "msg": "success", "data": {"openId": "o", "returnCode": "000000", "returnMsg": "success"}})
+        );
+        let business = failure(&JUCAI, &Code::Int(100_001), "商户不存在", "r");
+        assert_eq!(
+            business,
+            json!({"code": 200, "msg": "success", "data": {"returnCode": "100001", "returnMsg": "商户不存在"}})
+        );
+        let padded = failure(&JUCAI, &Code::Int(12), "x", "r");
+        assert_eq!(padded["data"]["returnCode"], "000012");
+        let transport = failure(&JUCAI, &Code::Int(401), "签名错误", "r");
+        assert_eq!(
+            transport,
+            json!({"code": 401, "msg": "签名错误", "data": null})
+        );
+    }
+}
