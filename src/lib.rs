@@ -35,6 +35,8 @@ pub use runtime::{Error, Media, RetryPolicy, Secret};
 /// API: it changes whenever the generator does.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "encoders")]
+    pub use crate::runtime::envelopes::encode::{round_trip, RoundTrip};
     pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle};
     pub use crate::runtime::execute::{
         fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,

@@ -201,6 +201,9 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
             "parameter is invalid(请求参数无效,例如缺少 client_id;详见 error_description)",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
+    );
     type Platform = super::Baidu;
     type Response = Jscode2SessionKeyResponse;
     type Error = Jscode2SessionKeyError;
@@ -278,6 +281,9 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
         ("scope", "smartapp_snsapi_base"),
     ];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"access_token\":\"1.a6b7dbd428f731035f771b8d15063f61.86400.1292922000-2346678-124328\",\"expires_in\":2592000,\"refresh_token\":\"2.385d55f8615fdfd9edb7c4b5ebdc3e39.604800.1293440400-2346678-124328\",\"scope\":\"smartapp_snsapi_base\"}",
+    );
     type Platform = super::Baidu;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
@@ -411,6 +417,9 @@ impl crate::__private::Endpoint for GetUnionidRequest {
         ),
         (crate::runtime::Code::Int(10010500i64), "服务端内部异常,请稍候重试"),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"data\":{\"unionid\":\"St6PVMkgMDeh92Uq2EWfx6H\"},\"errmsg\":\"succ\",\"errno\":0,\"request_id\":\"2321772211\",\"timestamp\":1563886782}",
+    );
     type Platform = super::Baidu;
     type Response = GetUnionidResponse;
     type Error = GetUnionidError;

@@ -174,9 +174,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: Some(
-            "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
-        ),
+        example: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["code"],
         errors: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::ERRORS,
         auth: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::AUTH,
@@ -190,9 +188,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: Some(
-            "{\"access_token\":\"1.a6b7dbd428f731035f771b8d15063f61.86400.1292922000-2346678-124328\",\"expires_in\":2592000,\"refresh_token\":\"2.385d55f8615fdfd9edb7c4b5ebdc3e39.604800.1293440400-2346678-124328\",\"scope\":\"smartapp_snsapi_base\"}",
-        ),
+        example: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
         auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
@@ -209,9 +205,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <auth::GetUnionidRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: true,
         response: crate::__private::ResponseKind::Json,
-        example: Some(
-            "{\"data\":{\"unionid\":\"St6PVMkgMDeh92Uq2EWfx6H\"},\"errmsg\":\"succ\",\"errno\":0,\"request_id\":\"2321772211\",\"timestamp\":1563886782}",
-        ),
+        example: <auth::GetUnionidRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["openid"],
         errors: <auth::GetUnionidRequest as crate::__private::Endpoint>::ERRORS,
         auth: <auth::GetUnionidRequest as crate::__private::Endpoint>::AUTH,
@@ -219,4 +213,17 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         constants: <auth::GetUnionidRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+];
+/// Every endpoint's round trip through its envelope: its doc example and each
+/// documented code encoded as the platform answers, then decoded by the client
+/// (see `miniapp::__private::round_trip`).
+#[cfg(feature = "encoders")]
+#[doc(hidden)]
+pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Baidu>)] = &[
+    (
+        "auth.jscode2SessionKey",
+        crate::__private::round_trip::<auth::Jscode2SessionKeyRequest>,
+    ),
+    ("auth.getAccessToken", crate::__private::round_trip::<auth::GetAccessTokenRequest>),
+    ("auth.getUnionid", crate::__private::round_trip::<auth::GetUnionidRequest>),
 ];

@@ -202,6 +202,9 @@ impl crate::__private::Endpoint for Auth2OpenIdRequest {
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"code\":200,\"data\":{\"appid\":\"wxfaxxxx\",\"mchNo\":\"MCH_I293975931\",\"mchOrderNo\":null,\"openid\":\"ooIeqs3PCR04Hkvd-xxxx\",\"orgId\":\"ISV_I232767463\",\"randomStr\":\"58H6XIKWXXNUVDVP9IZWX1NAQ8U6HUWD\",\"returnCode\":\"000000\",\"returnMsg\":\"SUCCESS\",\"subAppid\":\"\",\"subOpenid\":\"\",\"termId\":null},\"msg\":\"成功\",\"sign\":\"046d401cda399814f5b5d88cf9bd5e74\"}",
+    );
     type Platform = super::Jucai;
     type Response = Auth2OpenIdResponse;
     type Error = Auth2OpenIdError;

@@ -154,9 +154,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: Some(
-            "{\"code\":200,\"data\":{\"appid\":\"wxfaxxxx\",\"mchNo\":\"MCH_I293975931\",\"mchOrderNo\":null,\"openid\":\"ooIeqs3PCR04Hkvd-xxxx\",\"orgId\":\"ISV_I232767463\",\"randomStr\":\"58H6XIKWXXNUVDVP9IZWX1NAQ8U6HUWD\",\"returnCode\":\"000000\",\"returnMsg\":\"SUCCESS\",\"subAppid\":\"\",\"subOpenid\":\"\",\"termId\":null},\"msg\":\"成功\",\"sign\":\"046d401cda399814f5b5d88cf9bd5e74\"}",
-        ),
+        example: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[
             "termId",
             "mchNo",
@@ -172,4 +170,12 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         constants: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+];
+/// Every endpoint's round trip through its envelope: its doc example and each
+/// documented code encoded as the platform answers, then decoded by the client
+/// (see `miniapp::__private::round_trip`).
+#[cfg(feature = "encoders")]
+#[doc(hidden)]
+pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Jucai>)] = &[
+    ("auth.auth2OpenId", crate::__private::round_trip::<auth::Auth2OpenIdRequest>),
 ];

@@ -226,6 +226,9 @@ impl crate::__private::Endpoint for GetDailyRetainRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"ref_date\":\"20170313\",\"visit_uv\":[{\"key\":0,\"value\":55500}],\"visit_uv_new\":[{\"key\":0,\"value\":5464}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetDailyRetainResponse;
     type Error = GetDailyRetainError;
@@ -315,6 +318,9 @@ impl crate::__private::Endpoint for GetWeeklyRetainRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"ref_date\":\"20170306-20170312\",\"visit_uv\":[{\"key\":0,\"value\":0},{\"key\":1,\"value\":99310}],\"visit_uv_new\":[{\"key\":0,\"value\":0},{\"key\":1,\"value\":16853}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetWeeklyRetainResponse;
     type Error = GetWeeklyRetainError;
@@ -404,6 +410,9 @@ impl crate::__private::Endpoint for GetMonthlyRetainRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"ref_date\":\"201702\",\"visit_uv\":[{\"key\":0,\"value\":346249}],\"visit_uv_new\":[{\"key\":0,\"value\":346249}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetMonthlyRetainResponse;
     type Error = GetMonthlyRetainError;
@@ -482,6 +491,9 @@ impl crate::__private::Endpoint for GetDailySummaryRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"ref_date\":\"20170313\",\"share_pv\":572,\"share_uv\":383,\"visit_total\":391}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetDailySummaryResponse;
     type Error = GetDailySummaryError;
@@ -560,6 +572,9 @@ impl crate::__private::Endpoint for GetDailyVisitTrendRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"ref_date\":\"20170313\",\"session_cnt\":142549,\"stay_time_session\":62.6569,\"stay_time_uv\":160.9315,\"visit_depth\":1.9838,\"visit_pv\":472351,\"visit_uv\":55500,\"visit_uv_new\":5464}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetDailyVisitTrendResponse;
     type Error = GetDailyVisitTrendError;
@@ -638,6 +653,9 @@ impl crate::__private::Endpoint for GetWeeklyVisitTrendRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"ref_date\":\"20170306-20170312\",\"session_cnt\":986780,\"stay_time_session\":54.5346,\"stay_time_uv\":284.1399,\"visit_depth\":1.9735,\"visit_pv\":3251840,\"visit_uv\":189405,\"visit_uv_new\":45592}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetWeeklyVisitTrendResponse;
     type Error = GetWeeklyVisitTrendError;
@@ -716,6 +734,9 @@ impl crate::__private::Endpoint for GetMonthlyVisitTrendRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"ref_date\":\"201703\",\"session_cnt\":126513,\"stay_time_session\":56.4112,\"stay_time_uv\":358.4523,\"visit_depth\":2.0189,\"visit_pv\":426113,\"visit_uv\":48659,\"visit_uv_new\":6726}]}",
+    );
     type Platform = super::Wechat;
     type Response = GetMonthlyVisitTrendResponse;
     type Error = GetMonthlyVisitTrendError;
@@ -805,6 +826,9 @@ impl crate::__private::Endpoint for GetUserPortraitRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"ref_date\":\"20170306-20170312\",\"visit_uv\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1},{\"id\":2,\"name\":\"18-24岁\",\"value\":6}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":4},{\"id\":1101,\"name\":\"北京\",\"value\":2}],\"devices\":[{\"name\":\"苹果 iPhone 6\",\"value\":3},{\"name\":\"OPPO R9\",\"value\":2}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":4},{\"id\":2,\"name\":\"女\",\"value\":3}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":5},{\"id\":2,\"name\":\"android\",\"value\":2}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":5},{\"id\":11,\"name\":\"北京\",\"value\":2}]},\"visit_uv_new\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":1}],\"devices\":[{\"name\":\"OPPO R9\",\"value\":1}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":1}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":1}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":1}]}}",
+    );
     type Platform = super::Wechat;
     type Response = GetUserPortraitResponse;
     type Error = GetUserPortraitError;
@@ -888,6 +912,9 @@ impl crate::__private::Endpoint for GetVisitDistributionRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"index\":\"access_source_session_cnt\",\"item_list\":[{\"access_source_visit_uv\":3,\"key\":10,\"value\":5},{\"access_source_visit_uv\":412,\"key\":8,\"value\":687},{\"access_source_visit_uv\":5361,\"key\":7,\"value\":10740},{\"access_source_visit_uv\":1203,\"key\":6,\"value\":1961},{\"access_source_visit_uv\":389,\"key\":5,\"value\":677},{\"access_source_visit_uv\":401,\"key\":4,\"value\":653},{\"access_source_visit_uv\":702,\"key\":3,\"value\":1120},{\"access_source_visit_uv\":4985,\"key\":2,\"value\":10243},{\"access_source_visit_uv\":87,\"key\":1,\"value\":116}]},{\"index\":\"access_staytime_info\",\"item_list\":[{\"key\":8,\"value\":16329},{\"key\":7,\"value\":1498},{\"key\":6,\"value\":1516},{\"key\":5,\"value\":1217},{\"key\":4,\"value\":1839},{\"key\":3,\"value\":2106},{\"key\":2,\"value\":2389},{\"key\":1,\"value\":2143}]},{\"index\":\"access_depth_info\",\"item_list\":[{\"key\":5,\"value\":217},{\"key\":4,\"value\":3259},{\"key\":3,\"value\":32445},{\"key\":2,\"value\":63542},{\"key\":1,\"value\":43201}]}],\"ref_date\":\"20170306\"}",
+    );
     type Platform = super::Wechat;
     type Response = GetVisitDistributionResponse;
     type Error = GetVisitDistributionError;
@@ -971,6 +998,9 @@ impl crate::__private::Endpoint for GetVisitPageRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"list\":[{\"entrypage_pv\":117922,\"exitpage_pv\":61304,\"page_path\":\"pages/main/main.html\",\"page_share_pv\":180,\"page_share_uv\":166,\"page_staytime_pv\":8.139198,\"page_visit_pv\":213429,\"page_visit_uv\":55423},{\"entrypage_pv\":21101,\"exitpage_pv\":47051,\"page_path\":\"pages/linedetail/linedetail.html\",\"page_share_pv\":47,\"page_share_uv\":42,\"page_staytime_pv\":35.462395,\"page_visit_pv\":155030,\"page_visit_uv\":42195}],\"ref_date\":\"20170306\"}",
+    );
     type Platform = super::Wechat;
     type Response = GetVisitPageResponse;
     type Error = GetVisitPageError;

@@ -228,6 +228,9 @@ impl crate::__private::Endpoint for Code2SessionRequest {
         ),
         (crate::runtime::Code::Int(45011i64), "频率限制,每个用户每分钟100次"),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"openid\":\"oGZUI0egBJY1zhBYw2KhdUfwVJJE\",\"session_key\":\"tiihtNczf5v6AKRyjwEUhQ==\",\"unionid\":\"ocMvos6NjeKLIBqg5Mr9QjxrP1FA\"}",
+    );
     type Platform = super::Wechat;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
@@ -413,6 +416,9 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"access_token\":\"ACCESS_TOKEN\",\"expires_in\":7200}",
+    );
     type Platform = super::Wechat;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
@@ -619,6 +625,9 @@ impl crate::__private::Endpoint for GetStableAccessTokenRequest {
             "强制刷新过于频繁,两次强制刷新需间隔 30 秒",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"access_token\":\"STABLE_ACCESS_TOKEN\",\"expires_in\":7200}",
+    );
     type Platform = super::Wechat;
     type Response = GetStableAccessTokenResponse;
     type Error = GetStableAccessTokenError;
@@ -880,6 +889,9 @@ impl crate::__private::Endpoint for GetPaidUnionIdRequest {
         (crate::runtime::Code::Int(89002i64), "没有绑定开放平台帐号"),
         (crate::runtime::Code::Int(89300i64), "订单无效"),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"errcode\":0,\"errmsg\":\"ok\",\"unionid\":\"oTmHYjg-tElZ68xxxxxxxxhy1Rgk\"}",
+    );
     type Platform = super::Wechat;
     type Response = GetPaidUnionIdResponse;
     type Error = GetPaidUnionIdError;

@@ -375,6 +375,7 @@ impl crate::__private::Endpoint for SendRequest {
             "API 功能未授权,请确认小程序已获得该接口",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some("{\"errcode\":0,\"errmsg\":\"ok\"}");
     type Platform = super::Wechat;
     type Response = SendResponse;
     type Error = SendError;
@@ -594,6 +595,7 @@ impl crate::__private::Endpoint for SetTypingRequest {
         ),
         (crate::runtime::Code::Int(45081i64), "已经在输入状态,不可重复下发"),
     ];
+    const EXAMPLE: Option<&'static str> = Some("{\"errcode\":0,\"errmsg\":\"ok\"}");
     type Platform = super::Wechat;
     type Response = SetTypingResponse;
     type Error = SetTypingError;
@@ -805,6 +807,9 @@ impl crate::__private::Endpoint for UploadTempMediaRequest {
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
     ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"created_at\":1577836800,\"media_id\":\"0fCx3Nh6sD0y7c4aXfJ1YdNL2bW0MSFzkLhQ2yrWh2Ymk1E5Mo3uTZl8OlP_V-Nc\",\"type\":\"image\"}",
+    );
     type Platform = super::Wechat;
     type Response = UploadTempMediaResponse;
     type Error = UploadTempMediaError;

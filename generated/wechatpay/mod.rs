@@ -213,7 +213,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[
             "body",
             "out_trade_no",
@@ -234,7 +234,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::OrderQueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <pay::OrderQueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <pay::OrderQueryRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::OrderQueryRequest as crate::__private::Endpoint>::AUTH,
@@ -248,7 +248,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::CloseOrderRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <pay::CloseOrderRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_trade_no"],
         errors: <pay::CloseOrderRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::CloseOrderRequest as crate::__private::Endpoint>::AUTH,
@@ -262,7 +262,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::DownloadBillRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Binary,
-        example: None,
+        example: <pay::DownloadBillRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["bill_date", "bill_type"],
         errors: <pay::DownloadBillRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::DownloadBillRequest as crate::__private::Endpoint>::AUTH,
@@ -276,7 +276,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::RefundQueryRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <pay::RefundQueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <pay::RefundQueryRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::RefundQueryRequest as crate::__private::Endpoint>::AUTH,
@@ -290,7 +290,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::RefundRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <pay::RefundRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_refund_no", "total_fee", "refund_fee"],
         errors: <pay::RefundRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::RefundRequest as crate::__private::Endpoint>::AUTH,
@@ -304,7 +304,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Binary,
-        example: None,
+        example: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["bill_date", "account_type"],
         errors: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::ERRORS,
         auth: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::AUTH,
@@ -318,7 +318,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         path: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::PATH,
         needs_access_token: false,
         response: crate::__private::ResponseKind::Json,
-        example: None,
+        example: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::ERRORS,
         auth: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::AUTH,
@@ -326,4 +326,22 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         constants: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+];
+/// Every endpoint's round trip through its envelope: its doc example and each
+/// documented code encoded as the platform answers, then decoded by the client
+/// (see `miniapp::__private::round_trip`).
+#[cfg(feature = "encoders")]
+#[doc(hidden)]
+pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<WechatPay>)] = &[
+    ("pay.unifiedOrder", crate::__private::round_trip::<pay::UnifiedOrderRequest>),
+    ("pay.orderQuery", crate::__private::round_trip::<pay::OrderQueryRequest>),
+    ("pay.closeOrder", crate::__private::round_trip::<pay::CloseOrderRequest>),
+    ("pay.downloadBill", crate::__private::round_trip::<pay::DownloadBillRequest>),
+    ("pay.refundQuery", crate::__private::round_trip::<pay::RefundQueryRequest>),
+    ("pay.refund", crate::__private::round_trip::<pay::RefundRequest>),
+    (
+        "pay.downloadFundflow",
+        crate::__private::round_trip::<pay::DownloadFundflowRequest>,
+    ),
+    ("sandbox.getSignKey", crate::__private::round_trip::<sandbox::GetSignKeyRequest>),
 ];

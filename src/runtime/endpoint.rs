@@ -97,6 +97,9 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// The endpoint's documented error codes with their doc text (its code table, the
     /// platform's common codes included), as its error enum knows them.
     const ERRORS: &'static [(Code, &'static str)] = &[];
+    /// The docs' example answer (JSON), if the schema has one: what a test bed answers
+    /// with.
+    const EXAMPLE: Option<&'static str> = None;
     /// The platform the endpoint belongs to (its client is `Client<Self::Platform>`).
     type Platform: super::Platform;
     type Response: Response;

@@ -97,6 +97,11 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         }
         None => quote!(),
     };
+    // Emitted only where the docs have one, like `HOST`.
+    let example = match &ep.example_json {
+        Some(e) => quote!(const EXAMPLE: Option<&'static str> = Some(#e);),
+        None => quote!(),
+    };
     let codes = ep
         .errors
         .iter()
@@ -125,6 +130,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
             const ERRORS: &'static [(#rt::Code, &'static str)] = &[#((#codes, #descriptions)),*];
+            #example
             type Platform = super::#marker;
             type Response = #resp;
             type Error = #err;

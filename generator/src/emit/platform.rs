@@ -33,6 +33,17 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         .flat_map(|g| g.endpoints.iter().map(move |ep| (g, ep)))
         .filter(|(_, ep)| !ep.signed_only)
         .map(|(g, ep)| endpoint_info(platform, &g.module, ep, ctx));
+    let round_trips = platform
+        .groups
+        .iter()
+        .flat_map(|g| g.endpoints.iter().map(move |ep| (g, ep)))
+        .filter(|(_, ep)| !ep.signed_only)
+        .map(|(g, ep)| {
+            let (m, r) = (ident(&g.module), ident(&ep.request_type));
+            let name = &ep.full_name;
+            quote!((#name, #pv::round_trip::<#m::#r>))
+        });
+    let marker = ident(&platform.wiring.marker);
     let mut title = platform.title.clone();
     if let Some(d) = &platform.doc {
         title.push_str(&format!("\n\n{d}"));
@@ -62,6 +73,13 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
 
         /// Every endpoint of this platform as the schema describes it (used by the simulator).
         pub const ENDPOINTS: &[#pv::EndpointInfo] = &[#(#infos),*];
+
+        /// Every endpoint's round trip through its envelope: its doc example and each
+        /// documented code encoded as the platform answers, then decoded by the client
+        /// (see `miniapp::__private::round_trip`).
+        #[cfg(feature = "encoders")]
+        #[doc(hidden)]
+        pub const ROUND_TRIPS: &[(&str, #pv::RoundTrip<#marker>)] = &[#(#round_trips),*];
     };
     super::file_text(tokens, &platform.file)
 }
@@ -91,10 +109,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
         ResponseKind::Binary => quote!(#pv::ResponseKind::Binary),
         ResponseKind::Text => quote!(#pv::ResponseKind::Text),
     };
-    let example = match &ep.example_json {
-        Some(e) => quote!(Some(#e)),
-        None => quote!(None),
-    };
+    let example = quote!(#request::EXAMPLE);
     let required = ep
         .request
         .iter()

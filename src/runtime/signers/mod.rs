@@ -48,6 +48,13 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn sign_request(&self, _request: &mut WireRequest) -> Result<(), String> {
         Ok(())
     }
+    /// Signs the exact text of an answer as the platform does (Alipay signs its
+    /// `_response` member with its own private key): what a test bed answers with, and
+    /// what [`Signer::verify_raw`] checks. Only schemes that sign raw text have it.
+    #[cfg(feature = "encoders")]
+    fn sign_raw(&self, _content: &[u8]) -> Result<String, String> {
+        Err("this sign scheme does not sign the raw text of answers".into())
+    }
     /// Checks an answer's signature; `Err` says why it was rejected.
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
     /// Checks a signature over the exact bytes of an answer (Alipay signs the raw text
