@@ -439,6 +439,16 @@ impl crate::__private::Endpoint for Code2SessionRequest {
             "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
         ),
     ];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: Some("grant_type"),
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+            ),
+            message: "grant_type参数不正确",
+        },
+    ];
     type Platform = super::Alipay;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
@@ -837,6 +847,16 @@ impl crate::__private::Endpoint for RefreshTokenRequest {
             ),
             "调用接口的应用标识(app_id)与令牌授权的应用不相符:传入正确的app_id和令牌,若开发者支付宝账号名下有多个app_id,或者开发者管理多个归属于不同支付宝账号的app_id,请注意不要混用不同app_id的code",
         ),
+    ];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: Some("grant_type"),
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.grant-type-invalid"),
+            ),
+            message: "grant_type参数不正确",
+        },
     ];
     type Platform = super::Alipay;
     type Response = RefreshTokenResponse;

@@ -18,6 +18,88 @@ impl crate::__private::Platform for Alipay {
     const ENVELOPE: crate::__private::Envelope = ENVELOPE;
     const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingOperation,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.missing-method"),
+            ),
+            message: "缺少方法名参数:检查入参 method 是否上传",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::UnknownOperation,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-method"),
+            ),
+            message: "不存在的方法名:检查入参 method 是否正确",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadSign,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-signature"),
+            ),
+            message: "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-signature"),
+            ),
+            message: "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-app-id"),
+            ),
+            message: "无效的AppID参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongIdentity,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-app-id"),
+            ),
+            message: "无效的AppID参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingIdentity,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.missing-app-id"),
+            ),
+            message: "缺少AppID参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadTimestamp,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("isv.invalid-timestamp"),
+            ),
+            message: "非法的时间戳参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadBody,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+            ),
+            message: "参数无效",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+            ),
+            message: "参数无效",
+        },
+    ];
     type Decoder = crate::__private::envelopes::Alipay;
     type Signer = crate::runtime::signers::AlipayRsa2;
 }
@@ -259,6 +341,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::Code2SessionRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["code"],
         errors: <auth::Code2SessionRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::Code2SessionRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::Code2SessionRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -273,6 +356,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::RefreshTokenRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["refresh_token"],
         errors: <auth::RefreshTokenRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::RefreshTokenRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::RefreshTokenRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::RefreshTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::RefreshTokenRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -287,6 +371,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::CreateRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_trade_no", "total_amount", "subject"],
         errors: <trade::CreateRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::CreateRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::CreateRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::CreateRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CreateRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -301,6 +386,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::QueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <trade::QueryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::QueryRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::QueryRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::QueryRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -315,6 +401,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::CloseRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <trade::CloseRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::CloseRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::CloseRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::CloseRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CloseRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -329,6 +416,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::CancelRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <trade::CancelRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::CancelRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::CancelRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::CancelRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CancelRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -343,6 +431,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::RefundRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["refund_amount"],
         errors: <trade::RefundRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::RefundRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::RefundRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::RefundRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -357,6 +446,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <trade::RefundQueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_request_no"],
         errors: <trade::RefundQueryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::RefundQueryRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <trade::RefundQueryRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::RefundQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,

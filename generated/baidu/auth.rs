@@ -204,6 +204,20 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
     const EXAMPLE: Option<&'static str> = Some(
         "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
     );
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Int(10010100i64),
+            message: "parameter is invalid: client_id",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Int(10010100i64),
+            message: "parameter is invalid: sk",
+        },
+    ];
     type Platform = super::Baidu;
     type Response = Jscode2SessionKeyResponse;
     type Error = Jscode2SessionKeyError;
@@ -319,6 +333,10 @@ impl crate::__private::StructuredResponse for GetUnionidResponse {}
 pub enum GetUnionidError {
     /// 异常返回 (errno 1)
     Abnormal { message: String },
+    /// Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认) (errno 110)
+    AccessTokenInvalid { message: String },
+    /// Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认) (errno 111)
+    AccessTokenExpired { message: String },
     /// 参数错误,请检查 openid 是否传递正确 (errno 400)
     ParameterError { message: String },
     /// 服务端内部异常,请稍候重试 (errno 10010500)
@@ -334,6 +352,8 @@ impl GetUnionidError {
     pub fn code(&self) -> crate::runtime::Code {
         match self {
             Self::Abnormal { .. } => crate::runtime::Code::Int(1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(110i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(111i64),
             Self::ParameterError { .. } => crate::runtime::Code::Int(400i64),
             Self::ServerError { .. } => crate::runtime::Code::Int(10010500i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
@@ -343,6 +363,8 @@ impl GetUnionidError {
     pub fn message(&self) -> &str {
         match self {
             Self::Abnormal { message }
+            | Self::AccessTokenInvalid { message }
+            | Self::AccessTokenExpired { message }
             | Self::ParameterError { message }
             | Self::ServerError { message }
             | Self::Other { message, .. } => message,
@@ -352,6 +374,12 @@ impl GetUnionidError {
     pub fn description(&self) -> &'static str {
         match self {
             Self::Abnormal { .. } => "异常返回",
+            Self::AccessTokenInvalid { .. } => {
+                "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)"
+            }
+            Self::AccessTokenExpired { .. } => {
+                "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)"
+            }
             Self::ParameterError { .. } => {
                 "参数错误,请检查 openid 是否传递正确"
             }
@@ -393,6 +421,16 @@ impl crate::__private::FromCode for GetUnionidError {
     fn from_code(code: i64, message: String) -> Self {
         match code {
             1i64 => Self::Abnormal { message },
+            110i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            111i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
             400i64 => Self::ParameterError { message },
             10010500i64 => Self::ServerError { message },
             _ => Self::Other { code, message },
@@ -411,6 +449,14 @@ impl crate::__private::Endpoint for GetUnionidRequest {
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
         (crate::runtime::Code::Int(1i64), "异常返回"),
+        (
+            crate::runtime::Code::Int(110i64),
+            "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+        ),
+        (
+            crate::runtime::Code::Int(111i64),
+            "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+        ),
         (
             crate::runtime::Code::Int(400i64),
             "参数错误,请检查 openid 是否传递正确",

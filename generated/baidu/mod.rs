@@ -22,6 +22,38 @@ impl crate::__private::Platform for Baidu {
             fetch: crate::__private::fetch_token::<Self, auth::GetAccessTokenRequest>,
         },
     ];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenMissing,
+            param: None,
+            code: crate::runtime::Code::Int(110i64),
+            message: "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenInvalid,
+            param: None,
+            code: crate::runtime::Code::Int(110i64),
+            message: "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenExpired,
+            param: None,
+            code: crate::runtime::Code::Int(111i64),
+            message: "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(getunionid 文档所列;用于其他接口未确认)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadBody,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(getunionid 文档所列;用于其他接口未确认)",
+        },
+    ];
     type Decoder = crate::__private::envelopes::ErrnoData;
     type Signer = crate::runtime::signers::NoSigner;
 }
@@ -177,6 +209,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["code"],
         errors: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -191,6 +224,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -208,6 +242,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::GetUnionidRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["openid"],
         errors: <auth::GetUnionidRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::GetUnionidRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::GetUnionidRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetUnionidRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetUnionidRequest as crate::__private::Endpoint>::CONSTANTS,

@@ -16,6 +16,26 @@ impl crate::__private::Platform for Jucai {
     const ENVELOPE: crate::__private::Envelope = ENVELOPE;
     const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(未确认:文档无公开的应答码表)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadBody,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(未确认:文档无公开的应答码表)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadSign,
+            param: None,
+            code: crate::runtime::Code::Int(401i64),
+            message: "签名错误(未确认:文档无公开的应答码表)",
+        },
+    ];
     type Decoder = crate::__private::envelopes::CodeMsgData;
     type Signer = crate::runtime::signers::JucaiMd5;
 }
@@ -165,6 +185,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
             "clientIp",
         ],
         errors: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::CONSTANTS,

@@ -225,6 +225,10 @@ impl crate::__private::Endpoint for GetDailyRetainRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"ref_date\":\"20170313\",\"visit_uv\":[{\"key\":0,\"value\":55500}],\"visit_uv_new\":[{\"key\":0,\"value\":5464}]}",
@@ -316,6 +320,10 @@ impl crate::__private::Endpoint for GetWeeklyRetainRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
@@ -409,6 +417,10 @@ impl crate::__private::Endpoint for GetMonthlyRetainRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"ref_date\":\"201702\",\"visit_uv\":[{\"key\":0,\"value\":346249}],\"visit_uv_new\":[{\"key\":0,\"value\":346249}]}",
@@ -489,6 +501,10 @@ impl crate::__private::Endpoint for GetDailySummaryRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
@@ -571,6 +587,10 @@ impl crate::__private::Endpoint for GetDailyVisitTrendRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"list\":[{\"ref_date\":\"20170313\",\"session_cnt\":142549,\"stay_time_session\":62.6569,\"stay_time_uv\":160.9315,\"visit_depth\":1.9838,\"visit_pv\":472351,\"visit_uv\":55500,\"visit_uv_new\":5464}]}",
@@ -652,6 +672,10 @@ impl crate::__private::Endpoint for GetWeeklyVisitTrendRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"list\":[{\"ref_date\":\"20170306-20170312\",\"session_cnt\":986780,\"stay_time_session\":54.5346,\"stay_time_uv\":284.1399,\"visit_depth\":1.9735,\"visit_pv\":3251840,\"visit_uv\":189405,\"visit_uv_new\":45592}]}",
@@ -732,6 +756,10 @@ impl crate::__private::Endpoint for GetMonthlyVisitTrendRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
@@ -825,6 +853,10 @@ impl crate::__private::Endpoint for GetUserPortraitRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"ref_date\":\"20170306-20170312\",\"visit_uv\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1},{\"id\":2,\"name\":\"18-24岁\",\"value\":6}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":4},{\"id\":1101,\"name\":\"北京\",\"value\":2}],\"devices\":[{\"name\":\"苹果 iPhone 6\",\"value\":3},{\"name\":\"OPPO R9\",\"value\":2}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":4},{\"id\":2,\"name\":\"女\",\"value\":3}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":5},{\"id\":2,\"name\":\"android\",\"value\":2}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":5},{\"id\":11,\"name\":\"北京\",\"value\":2}]},\"visit_uv_new\":{\"ages\":[{\"id\":1,\"name\":\"17岁以下\",\"value\":1}],\"city\":[{\"id\":3102,\"name\":\"广州\",\"value\":1}],\"devices\":[{\"name\":\"OPPO R9\",\"value\":1}],\"genders\":[{\"id\":1,\"name\":\"男\",\"value\":1}],\"platforms\":[{\"id\":1,\"name\":\"iPhone\",\"value\":1}],\"province\":[{\"id\":31,\"name\":\"广东省\",\"value\":1}]}}",
@@ -911,6 +943,10 @@ impl crate::__private::Endpoint for GetVisitDistributionRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"list\":[{\"index\":\"access_source_session_cnt\",\"item_list\":[{\"access_source_visit_uv\":3,\"key\":10,\"value\":5},{\"access_source_visit_uv\":412,\"key\":8,\"value\":687},{\"access_source_visit_uv\":5361,\"key\":7,\"value\":10740},{\"access_source_visit_uv\":1203,\"key\":6,\"value\":1961},{\"access_source_visit_uv\":389,\"key\":5,\"value\":677},{\"access_source_visit_uv\":401,\"key\":4,\"value\":653},{\"access_source_visit_uv\":702,\"key\":3,\"value\":1120},{\"access_source_visit_uv\":4985,\"key\":2,\"value\":10243},{\"access_source_visit_uv\":87,\"key\":1,\"value\":116}]},{\"index\":\"access_staytime_info\",\"item_list\":[{\"key\":8,\"value\":16329},{\"key\":7,\"value\":1498},{\"key\":6,\"value\":1516},{\"key\":5,\"value\":1217},{\"key\":4,\"value\":1839},{\"key\":3,\"value\":2106},{\"key\":2,\"value\":2389},{\"key\":1,\"value\":2143}]},{\"index\":\"access_depth_info\",\"item_list\":[{\"key\":5,\"value\":217},{\"key\":4,\"value\":3259},{\"key\":3,\"value\":32445},{\"key\":2,\"value\":63542},{\"key\":1,\"value\":43201}]}],\"ref_date\":\"20170306\"}",
@@ -996,6 +1032,10 @@ impl crate::__private::Endpoint for GetVisitPageRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(

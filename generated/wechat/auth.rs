@@ -6,6 +6,7 @@ use super::Client;
 ///
 /// Sources:
 /// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/login/auth.code2Session.html>
+/// - <https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html>
 /// - <https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-access-token>
 /// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/user-info/auth.getPaidUnionId.html>
 #[derive(Clone, Copy)]
@@ -23,7 +24,9 @@ impl<'a> Auth<'a> {
     /// 使用微信小程序 login 返回的 code 获取 openid,unionid 等信息。
     /// unionid 在满足 UnionID 下发条件的情况下会返回,详见 UnionID 机制说明。
     ///
-    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/login/auth.code2Session.html>
+    /// Sources:
+    /// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/login/auth.code2Session.html>
+    /// - <https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html>
     pub fn code2_session(
         &self,
         request: Code2SessionRequest,
@@ -118,12 +121,20 @@ pub enum Code2SessionError {
     ///
     /// Retryable: the runtime retries idempotent calls with back-off.
     SystemBusy { message: String },
+    /// 不合法的凭证类型(全局错误码 invalid grant_type):grant_type 须为 authorization_code (errcode 40002)
+    InvalidGrantType { message: String },
+    /// 不合法的 AppID(全局错误码 invalid appid),请检查 AppID 的正确性,避免异常字符,注意大小写 (errcode 40013)
+    InvalidAppId { message: String },
     /// code 无效 (errcode 40029)
     InvalidCode { message: String },
+    /// 不合法的 AppSecret(全局错误码 invalid appsecret),请确认 AppSecret 的正确性 (errcode 40125)
+    InvalidAppSecret { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
     /// 频率限制,每个用户每分钟100次 (errcode 45011)
     RateLimited { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -133,9 +144,13 @@ impl Code2SessionError {
     pub fn code(&self) -> crate::runtime::Code {
         match self {
             Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::InvalidGrantType { .. } => crate::runtime::Code::Int(40002i64),
+            Self::InvalidAppId { .. } => crate::runtime::Code::Int(40013i64),
             Self::InvalidCode { .. } => crate::runtime::Code::Int(40029i64),
+            Self::InvalidAppSecret { .. } => crate::runtime::Code::Int(40125i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
             Self::RateLimited { .. } => crate::runtime::Code::Int(45011i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -143,9 +158,13 @@ impl Code2SessionError {
     pub fn message(&self) -> &str {
         match self {
             Self::SystemBusy { message }
+            | Self::InvalidGrantType { message }
+            | Self::InvalidAppId { message }
             | Self::InvalidCode { message }
+            | Self::InvalidAppSecret { message }
             | Self::DailyQuotaReached { message }
             | Self::RateLimited { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -153,11 +172,23 @@ impl Code2SessionError {
     pub fn description(&self) -> &'static str {
         match self {
             Self::SystemBusy { .. } => "系统繁忙,此时请开发者稍候再试",
+            Self::InvalidGrantType { .. } => {
+                "不合法的凭证类型(全局错误码 invalid grant_type):grant_type 须为 authorization_code"
+            }
+            Self::InvalidAppId { .. } => {
+                "不合法的 AppID(全局错误码 invalid appid),请检查 AppID 的正确性,避免异常字符,注意大小写"
+            }
             Self::InvalidCode { .. } => "code 无效",
+            Self::InvalidAppSecret { .. } => {
+                "不合法的 AppSecret(全局错误码 invalid appsecret),请确认 AppSecret 的正确性"
+            }
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
             }
             Self::RateLimited { .. } => "频率限制,每个用户每分钟100次",
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
+            }
             Self::Other { .. } => "",
         }
     }
@@ -195,9 +226,13 @@ impl crate::__private::FromCode for Code2SessionError {
     fn from_code(code: i64, message: String) -> Self {
         match code {
             -1i64 => Self::SystemBusy { message },
+            40002i64 => Self::InvalidGrantType { message },
+            40013i64 => Self::InvalidAppId { message },
             40029i64 => Self::InvalidCode { message },
+            40125i64 => Self::InvalidAppSecret { message },
             45009i64 => Self::DailyQuotaReached { message },
             45011i64 => Self::RateLimited { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -221,16 +256,55 @@ impl crate::__private::Endpoint for Code2SessionRequest {
             crate::runtime::Code::Int(-1i64),
             "系统繁忙,此时请开发者稍候再试",
         ),
+        (
+            crate::runtime::Code::Int(40002i64),
+            "不合法的凭证类型(全局错误码 invalid grant_type):grant_type 须为 authorization_code",
+        ),
+        (
+            crate::runtime::Code::Int(40013i64),
+            "不合法的 AppID(全局错误码 invalid appid),请检查 AppID 的正确性,避免异常字符,注意大小写",
+        ),
         (crate::runtime::Code::Int(40029i64), "code 无效"),
+        (
+            crate::runtime::Code::Int(40125i64),
+            "不合法的 AppSecret(全局错误码 invalid appsecret),请确认 AppSecret 的正确性",
+        ),
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
-        (crate::runtime::Code::Int(45011i64), "频率限制,每个用户每分钟100次"),
+        (
+            crate::runtime::Code::Int(45011i64),
+            "频率限制,每个用户每分钟100次",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"openid\":\"oGZUI0egBJY1zhBYw2KhdUfwVJJE\",\"session_key\":\"tiihtNczf5v6AKRyjwEUhQ==\",\"unionid\":\"ocMvos6NjeKLIBqg5Mr9QjxrP1FA\"}",
     );
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: None,
+            code: crate::runtime::Code::Int(40002i64),
+            message: "不合法的凭证类型(全局错误码 invalid grant_type):grant_type 须为 authorization_code",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Int(40013i64),
+            message: "不合法的 AppID(全局错误码 invalid appid),请检查 AppID 的正确性,避免异常字符,注意大小写",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Int(40125i64),
+            message: "不合法的 AppSecret(全局错误码 invalid appsecret),请确认 AppSecret 的正确性",
+        },
+    ];
     type Platform = super::Wechat;
     type Response = Code2SessionResponse;
     type Error = Code2SessionError;
@@ -292,6 +366,8 @@ pub enum GetAccessTokenError {
     InvalidAppId { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -305,6 +381,7 @@ impl GetAccessTokenError {
             Self::InvalidGrantType { .. } => crate::runtime::Code::Int(40002i64),
             Self::InvalidAppId { .. } => crate::runtime::Code::Int(40013i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -316,6 +393,7 @@ impl GetAccessTokenError {
             | Self::InvalidGrantType { message }
             | Self::InvalidAppId { message }
             | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -334,6 +412,9 @@ impl GetAccessTokenError {
             }
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::Other { .. } => "",
         }
@@ -376,6 +457,7 @@ impl crate::__private::FromCode for GetAccessTokenError {
             40002i64 => Self::InvalidGrantType { message },
             40013i64 => Self::InvalidAppId { message },
             45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -415,10 +497,34 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"access_token\":\"ACCESS_TOKEN\",\"expires_in\":7200}",
     );
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Int(40001i64),
+            message: "AppSecret 错误或者 AppSecret 不属于这个小程序,请开发者确认 AppSecret 的正确性",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: None,
+            code: crate::runtime::Code::Int(40002i64),
+            message: "请确保 grant_type 字段值为 client_credential",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Int(40013i64),
+            message: "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写",
+        },
+    ];
     type Platform = super::Wechat;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;
@@ -483,6 +589,8 @@ pub enum GetStableAccessTokenError {
     ForceRefreshQuotaReached { message: String },
     /// 强制刷新过于频繁,两次强制刷新需间隔 30 秒 (errcode 45011)
     ForceRefreshTooFrequent { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -497,6 +605,7 @@ impl GetStableAccessTokenError {
             Self::InvalidAppSecret { .. } => crate::runtime::Code::Int(40125i64),
             Self::ForceRefreshQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
             Self::ForceRefreshTooFrequent { .. } => crate::runtime::Code::Int(45011i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -509,6 +618,7 @@ impl GetStableAccessTokenError {
             | Self::InvalidAppSecret { message }
             | Self::ForceRefreshQuotaReached { message }
             | Self::ForceRefreshTooFrequent { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -530,6 +640,9 @@ impl GetStableAccessTokenError {
             }
             Self::ForceRefreshTooFrequent { .. } => {
                 "强制刷新过于频繁,两次强制刷新需间隔 30 秒"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::Other { .. } => "",
         }
@@ -581,6 +694,7 @@ impl crate::__private::FromCode for GetStableAccessTokenError {
                     message,
                 }
             }
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -624,10 +738,34 @@ impl crate::__private::Endpoint for GetStableAccessTokenRequest {
             crate::runtime::Code::Int(45011i64),
             "强制刷新过于频繁,两次强制刷新需间隔 30 秒",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"access_token\":\"STABLE_ACCESS_TOKEN\",\"expires_in\":7200}",
     );
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: None,
+            code: crate::runtime::Code::Int(40002i64),
+            message: "请确保 grant_type 字段值为 client_credential",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Int(40013i64),
+            message: "不合法的 AppID,请开发者检查 AppID 的正确性,避免异常字符,注意大小写",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Int(40125i64),
+            message: "不合法的 AppSecret,请开发者确认 AppSecret 的正确性",
+        },
+    ];
     type Platform = super::Wechat;
     type Response = GetStableAccessTokenResponse;
     type Error = GetStableAccessTokenError;
@@ -732,6 +870,8 @@ pub enum GetPaidUnionIdError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// 没有绑定开放平台帐号 (errcode 89002)
     NoOpenPlatformAccount { message: String },
     /// 订单无效 (errcode 89300)
@@ -751,6 +891,7 @@ impl GetPaidUnionIdError {
             Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
             Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::NoOpenPlatformAccount { .. } => crate::runtime::Code::Int(89002i64),
             Self::InvalidOrder { .. } => crate::runtime::Code::Int(89300i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
@@ -766,6 +907,7 @@ impl GetPaidUnionIdError {
             | Self::AccessTokenMissing { message }
             | Self::AccessTokenExpired { message }
             | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
             | Self::NoOpenPlatformAccount { message }
             | Self::InvalidOrder { message }
             | Self::Other { message, .. } => message,
@@ -784,6 +926,9 @@ impl GetPaidUnionIdError {
             Self::AccessTokenExpired { .. } => "access_token 超时",
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::NoOpenPlatformAccount { .. } => "没有绑定开放平台帐号",
             Self::InvalidOrder { .. } => "订单无效",
@@ -849,6 +994,7 @@ impl crate::__private::FromCode for GetPaidUnionIdError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
             89002i64 => {
                 Self::NoOpenPlatformAccount {
                     message,
@@ -885,6 +1031,10 @@ impl crate::__private::Endpoint for GetPaidUnionIdRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
         (crate::runtime::Code::Int(89002i64), "没有绑定开放平台帐号"),
         (crate::runtime::Code::Int(89300i64), "订单无效"),

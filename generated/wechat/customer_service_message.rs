@@ -192,6 +192,8 @@ pub enum SendError {
     ReplyTimeLimitExceeded { message: String },
     /// 客服接口下行条数超过上限 (errcode 45047)
     OutboundLimitExceeded { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// API 功能未授权,请确认小程序已获得该接口 (errcode 48001)
     ApiUnauthorized { message: String },
     /// A code the docs do not list for this endpoint.
@@ -212,6 +214,7 @@ impl SendError {
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
             Self::ReplyTimeLimitExceeded { .. } => crate::runtime::Code::Int(45015i64),
             Self::OutboundLimitExceeded { .. } => crate::runtime::Code::Int(45047i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::ApiUnauthorized { .. } => crate::runtime::Code::Int(48001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
@@ -229,6 +232,7 @@ impl SendError {
             | Self::DailyQuotaReached { message }
             | Self::ReplyTimeLimitExceeded { message }
             | Self::OutboundLimitExceeded { message }
+            | Self::DataFormatError { message }
             | Self::ApiUnauthorized { message }
             | Self::Other { message, .. } => message,
         }
@@ -252,6 +256,9 @@ impl SendError {
             }
             Self::ReplyTimeLimitExceeded { .. } => "回复时间超过限制",
             Self::OutboundLimitExceeded { .. } => "客服接口下行条数超过上限",
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
+            }
             Self::ApiUnauthorized { .. } => {
                 "API 功能未授权,请确认小程序已获得该接口"
             }
@@ -332,6 +339,7 @@ impl crate::__private::FromCode for SendError {
                     message,
                 }
             }
+            47001i64 => Self::DataFormatError { message },
             48001i64 => Self::ApiUnauthorized { message },
             _ => Self::Other { code, message },
         }
@@ -370,6 +378,10 @@ impl crate::__private::Endpoint for SendRequest {
         ),
         (crate::runtime::Code::Int(45015i64), "回复时间超过限制"),
         (crate::runtime::Code::Int(45047i64), "客服接口下行条数超过上限"),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
         (
             crate::runtime::Code::Int(48001i64),
             "API 功能未授权,请确认小程序已获得该接口",
@@ -437,6 +449,8 @@ pub enum SetTypingError {
     NoRecentInteraction { message: String },
     /// 已经在输入状态,不可重复下发 (errcode 45081)
     AlreadyTyping { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -454,6 +468,7 @@ impl SetTypingError {
             Self::InvalidCommand { .. } => crate::runtime::Code::Int(45072i64),
             Self::NoRecentInteraction { .. } => crate::runtime::Code::Int(45080i64),
             Self::AlreadyTyping { .. } => crate::runtime::Code::Int(45081i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -469,6 +484,7 @@ impl SetTypingError {
             | Self::InvalidCommand { message }
             | Self::NoRecentInteraction { message }
             | Self::AlreadyTyping { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -490,6 +506,9 @@ impl SetTypingError {
                 "下发输入状态,需要之前30秒内跟用户有过消息交互"
             }
             Self::AlreadyTyping { .. } => "已经在输入状态,不可重复下发",
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
+            }
             Self::Other { .. } => "",
         }
     }
@@ -558,6 +577,7 @@ impl crate::__private::FromCode for SetTypingError {
                 }
             }
             45081i64 => Self::AlreadyTyping { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -593,7 +613,14 @@ impl crate::__private::Endpoint for SetTypingRequest {
             crate::runtime::Code::Int(45080i64),
             "下发输入状态,需要之前30秒内跟用户有过消息交互",
         ),
-        (crate::runtime::Code::Int(45081i64), "已经在输入状态,不可重复下发"),
+        (
+            crate::runtime::Code::Int(45081i64),
+            "已经在输入状态,不可重复下发",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some("{\"errcode\":0,\"errmsg\":\"ok\"}");
     type Platform = super::Wechat;
@@ -668,6 +695,8 @@ pub enum UploadTempMediaError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -683,6 +712,7 @@ impl UploadTempMediaError {
             Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
             Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -696,6 +726,7 @@ impl UploadTempMediaError {
             | Self::AccessTokenMissing { message }
             | Self::AccessTokenExpired { message }
             | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -712,6 +743,9 @@ impl UploadTempMediaError {
             Self::AccessTokenExpired { .. } => "access_token 超时",
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::Other { .. } => "",
         }
@@ -775,6 +809,7 @@ impl crate::__private::FromCode for UploadTempMediaError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -805,6 +840,10 @@ impl crate::__private::Endpoint for UploadTempMediaRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
@@ -867,6 +906,8 @@ pub enum GetTempMediaError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -882,6 +923,7 @@ impl GetTempMediaError {
             Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
             Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -895,6 +937,7 @@ impl GetTempMediaError {
             | Self::AccessTokenMissing { message }
             | Self::AccessTokenExpired { message }
             | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -911,6 +954,9 @@ impl GetTempMediaError {
             Self::AccessTokenExpired { .. } => "access_token 超时",
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::Other { .. } => "",
         }
@@ -974,6 +1020,7 @@ impl crate::__private::FromCode for GetTempMediaError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -1004,6 +1051,10 @@ impl crate::__private::Endpoint for GetTempMediaRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     type Platform = super::Wechat;

@@ -146,6 +146,10 @@ impl crate::__private::Endpoint for AiCropRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"errcode\":0,\"errmsg\":\"ok\",\"img_size\":{\"h\":728,\"w\":966},\"results\":[{\"crop_bottom\":727,\"crop_left\":112,\"crop_right\":839,\"crop_top\":0},{\"crop_bottom\":615,\"crop_left\":0,\"crop_right\":965,\"crop_top\":205}]}",
@@ -267,6 +271,10 @@ impl crate::__private::Endpoint for ScanQrCodeRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     const EXAMPLE: Option<&'static str> = Some(
         "{\"code_results\":[{\"data\":\"http://www.qq.com\",\"pos\":{\"left_bottom\":{\"x\":585,\"y\":618},\"left_top\":{\"x\":585,\"y\":378},\"right_bottom\":{\"x\":828,\"y\":618},\"right_top\":{\"x\":828,\"y\":378}},\"type_name\":\"QR_CODE\"},{\"data\":\"https://mp.weixin.qq.com\",\"pos\":{\"left_bottom\":{\"x\":185,\"y\":353},\"left_top\":{\"x\":185,\"y\":142},\"right_bottom\":{\"x\":396,\"y\":353},\"right_top\":{\"x\":396,\"y\":142}},\"type_name\":\"QR_CODE\"},{\"data\":\"5906789678957\",\"type_name\":\"EAN_13\"},{\"data\":\"50090500019191\",\"type_name\":\"CODE_128\"}],\"errcode\":0,\"errmsg\":\"ok\",\"img_size\":{\"h\":900,\"w\":1000}}",
@@ -382,6 +390,10 @@ impl crate::__private::Endpoint for SuperresolutionRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     const EXAMPLE: Option<&'static str> = Some(

@@ -38,6 +38,38 @@ impl crate::__private::Platform for Wechat {
             >,
         },
     ];
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenInvalid,
+            param: None,
+            code: crate::runtime::Code::Int(40001i64),
+            message: "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenExpired,
+            param: None,
+            code: crate::runtime::Code::Int(42001i64),
+            message: "access_token 超时",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::TokenMissing,
+            param: None,
+            code: crate::runtime::Code::Int(41001i64),
+            message: "缺少 access_token 参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadBody,
+            param: None,
+            code: crate::runtime::Code::Int(47001i64),
+            message: "data format error",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Int(47001i64),
+            message: "data format error",
+        },
+    ];
     type Decoder = crate::__private::envelopes::Errcode;
     type Signer = crate::runtime::signers::NoSigner;
 }
@@ -99,7 +131,9 @@ impl crate::__private::IssuesToken for auth::GetStableAccessTokenRequest {
 }
 /// 微信小程序服务端 API
 ///
-/// Source: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/backend-api.html>
+/// Sources:
+/// - <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/backend-api.html>
+/// - <https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html>
 impl Client {
     /// 数据分析 (`analysis`)
     pub fn analysis(&self) -> analysis::Analysis<'_> {
@@ -148,6 +182,8 @@ pub enum CommonTokenError {
     AccessTokenExpired { message: String },
     /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
     DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
     /// A code the docs do not list for this endpoint.
     Other { code: i64, message: String },
 }
@@ -162,6 +198,7 @@ impl CommonTokenError {
             Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
             Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
             Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
             Self::Other { code, .. } => crate::runtime::Code::Int(*code),
         }
     }
@@ -174,6 +211,7 @@ impl CommonTokenError {
             | Self::AccessTokenMissing { message }
             | Self::AccessTokenExpired { message }
             | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
             | Self::Other { message, .. } => message,
         }
     }
@@ -189,6 +227,9 @@ impl CommonTokenError {
             Self::AccessTokenExpired { .. } => "access_token 超时",
             Self::DailyQuotaReached { .. } => {
                 "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
             }
             Self::Other { .. } => "",
         }
@@ -251,6 +292,7 @@ impl crate::__private::FromCode for CommonTokenError {
                 }
             }
             45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
             _ => Self::Other { code, message },
         }
     }
@@ -288,6 +330,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -302,6 +345,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -316,6 +360,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -330,6 +375,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -344,6 +390,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -358,6 +405,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -372,6 +420,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -386,6 +435,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -400,6 +450,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -414,6 +465,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["begin_date", "end_date"],
         errors: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::AUTH,
         host: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -428,6 +480,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::Code2SessionRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["js_code"],
         errors: <auth::Code2SessionRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::Code2SessionRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::Code2SessionRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -442,6 +495,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -459,6 +513,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -476,6 +531,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["openid"],
         errors: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -490,6 +546,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <customer_service_message::SendRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["touser"],
         errors: <customer_service_message::SendRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <customer_service_message::SendRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <customer_service_message::SendRequest as crate::__private::Endpoint>::AUTH,
         host: <customer_service_message::SendRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::SendRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -504,6 +561,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["touser", "command"],
         errors: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::AUTH,
         host: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -518,6 +576,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["type", "media"],
         errors: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::AUTH,
         host: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -532,6 +591,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["media_id"],
         errors: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::AUTH,
         host: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -546,6 +606,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <img::AiCropRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <img::AiCropRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <img::AiCropRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <img::AiCropRequest as crate::__private::Endpoint>::AUTH,
         host: <img::AiCropRequest as crate::__private::Endpoint>::HOST,
         constants: <img::AiCropRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -560,6 +621,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <img::ScanQrCodeRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <img::ScanQrCodeRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <img::ScanQrCodeRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <img::ScanQrCodeRequest as crate::__private::Endpoint>::AUTH,
         host: <img::ScanQrCodeRequest as crate::__private::Endpoint>::HOST,
         constants: <img::ScanQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -574,6 +636,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <img::SuperresolutionRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <img::SuperresolutionRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <img::SuperresolutionRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <img::SuperresolutionRequest as crate::__private::Endpoint>::AUTH,
         host: <img::SuperresolutionRequest as crate::__private::Endpoint>::HOST,
         constants: <img::SuperresolutionRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -588,6 +651,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["path"],
         errors: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::AUTH,
         host: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -602,6 +666,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <wxacode::GetRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["path"],
         errors: <wxacode::GetRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <wxacode::GetRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <wxacode::GetRequest as crate::__private::Endpoint>::AUTH,
         host: <wxacode::GetRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::GetRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -616,6 +681,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["scene"],
         errors: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::AUTH,
         host: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::CONSTANTS,

@@ -117,6 +117,10 @@ impl crate::__private::Endpoint for CreateQrCodeRequest {
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
         ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
     ];
     type Platform = super::Wechat;
     type Response = CreateQrCodeResponse;
@@ -222,6 +226,10 @@ impl crate::__private::Endpoint for GetRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     type Platform = super::Wechat;
@@ -366,6 +374,10 @@ impl crate::__private::Endpoint for GetUnlimitedRequest {
         (
             crate::runtime::Code::Int(45009i64),
             "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
         ),
     ];
     type Platform = super::Wechat;

@@ -24,6 +24,32 @@ impl crate::__private::Platform for WechatPay {
         endpoint: "sandbox.getSignKey",
         fetch: crate::__private::fetch_sandbox_key::<Self, sandbox::GetSignKeyRequest>,
     });
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadBody,
+            param: None,
+            code: crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            message: "XML格式错误",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::BadSign,
+            param: None,
+            code: crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            message: "签名错误",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            message: "缺少参数",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongIdentity,
+            param: None,
+            code: crate::runtime::Code::Str(std::borrow::Cow::Borrowed("FAIL")),
+            message: "appid和mch_id不匹配",
+        },
+    ];
     type Decoder = crate::__private::envelopes::WechatPayXml;
     type Signer = crate::runtime::signers::WechatPayV2;
 }
@@ -223,6 +249,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
             "trade_type",
         ],
         errors: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -237,6 +264,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::OrderQueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <pay::OrderQueryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::OrderQueryRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::OrderQueryRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::OrderQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::OrderQueryRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -251,6 +279,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::CloseOrderRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_trade_no"],
         errors: <pay::CloseOrderRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::CloseOrderRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::CloseOrderRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::CloseOrderRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::CloseOrderRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -265,6 +294,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::DownloadBillRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["bill_date", "bill_type"],
         errors: <pay::DownloadBillRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::DownloadBillRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::DownloadBillRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::DownloadBillRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::DownloadBillRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -279,6 +309,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::RefundQueryRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <pay::RefundQueryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::RefundQueryRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::RefundQueryRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::RefundQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -293,6 +324,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::RefundRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["out_refund_no", "total_fee", "refund_fee"],
         errors: <pay::RefundRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::RefundRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::RefundRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::RefundRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -307,6 +339,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &["bill_date", "account_type"],
         errors: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::AUTH,
         host: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -321,6 +354,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         example: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::EXAMPLE,
         required: &[],
         errors: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::REFUSALS,
         auth: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::AUTH,
         host: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::CONSTANTS,

@@ -1019,6 +1019,8 @@ impl crate::__private::Endpoint for OrderQueryRequest {
     }
 }
 /// Request of `pay.closeOrder`: 关闭订单:关闭未支付的订单,以免重复支付
+///
+/// **Unconfirmed:** The close-order page's error table does not list ORDERNOTEXIST, the code the order query documents for an unknown out_trade_no; closing an unknown order is assumed to answer it too (the SDK's test bed does).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseOrderRequest {
@@ -1054,6 +1056,8 @@ pub enum CloseOrderError {
     CommunicationFailure { message: String },
     /// 订单已关闭,无需继续调用 (return_code ORDERCLOSED)
     OrderClosed { message: String },
+    /// 此交易订单号不存在(未确认:关单文档的错误码表未列出,见 unconfirmed) (return_code ORDERNOTEXIST)
+    OrderNotExist { message: String },
     /// 订单已支付,不能发起关单,请当作已支付的正常交易 (return_code ORDERPAID)
     OrderPaid { message: String },
     /// 请使用 post 方法 (return_code REQUIRE_POST_METHOD)
@@ -1079,6 +1083,9 @@ impl CloseOrderError {
             }
             Self::OrderClosed { .. } => {
                 crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED"))
+            }
+            Self::OrderNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST"))
             }
             Self::OrderPaid { .. } => {
                 crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID"))
@@ -1107,6 +1114,7 @@ impl CloseOrderError {
         match self {
             Self::CommunicationFailure { message }
             | Self::OrderClosed { message }
+            | Self::OrderNotExist { message }
             | Self::OrderPaid { message }
             | Self::RequirePostMethod { message }
             | Self::SignError { message }
@@ -1122,6 +1130,9 @@ impl CloseOrderError {
                 "通信失败(return_code 为 FAIL):签名失败、参数格式校验错误等,原因见 return_msg"
             }
             Self::OrderClosed { .. } => "订单已关闭,无需继续调用",
+            Self::OrderNotExist { .. } => {
+                "此交易订单号不存在(未确认:关单文档的错误码表未列出,见 unconfirmed)"
+            }
             Self::OrderPaid { .. } => {
                 "订单已支付,不能发起关单,请当作已支付的正常交易"
             }
@@ -1173,6 +1184,7 @@ impl crate::__private::FromCode for CloseOrderError {
                 }
             }
             "ORDERCLOSED" => Self::OrderClosed { message },
+            "ORDERNOTEXIST" => Self::OrderNotExist { message },
             "ORDERPAID" => Self::OrderPaid { message },
             "REQUIRE_POST_METHOD" => Self::RequirePostMethod { message },
             "SIGNERROR" => Self::SignError { message },
@@ -1201,6 +1213,10 @@ impl crate::__private::Endpoint for CloseOrderRequest {
         (
             crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERCLOSED")),
             "订单已关闭,无需继续调用",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST")),
+            "此交易订单号不存在(未确认:关单文档的错误码表未列出,见 unconfirmed)",
         ),
         (
             crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERPAID")),
@@ -1768,6 +1784,8 @@ impl crate::__private::Endpoint for RefundQueryRequest {
     }
 }
 /// Request of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
+///
+/// **Unconfirmed:** The refund page's error table does not list ORDERNOTEXIST, the code the order query documents for an unknown out_trade_no; a refund of an unknown out_trade_no is assumed to answer it (the SDK's test bed does).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundRequest {
@@ -1996,6 +2014,8 @@ pub enum RefundError {
     NoAuth { message: String },
     /// 余额不足:商户可用退款余额不足 (return_code NOTENOUGH)
     NotEnough { message: String },
+    /// 此交易订单号不存在(未确认:退款文档的错误码表未列出,见 unconfirmed) (return_code ORDERNOTEXIST)
+    OrderNotExist { message: String },
     /// 订单处理中,暂时无法退款,请稍后再试 (return_code ORDER_NOT_READY)
     OrderNotReady { message: String },
     /// 参数错误 (return_code PARAM_ERROR)
@@ -2065,6 +2085,9 @@ impl RefundError {
             Self::NotEnough { .. } => {
                 crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH"))
             }
+            Self::OrderNotExist { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST"))
+            }
             Self::OrderNotReady { .. } => {
                 crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDER_NOT_READY"))
             }
@@ -2117,6 +2140,7 @@ impl RefundError {
             | Self::MchIdNotExist { message }
             | Self::NoAuth { message }
             | Self::NotEnough { message }
+            | Self::OrderNotExist { message }
             | Self::OrderNotReady { message }
             | Self::ParamError { message }
             | Self::RefundFeeMismatch { message }
@@ -2157,6 +2181,9 @@ impl RefundError {
                 "异常 IP 请求不予受理:请求 IP 不在白名单中"
             }
             Self::NotEnough { .. } => "余额不足:商户可用退款余额不足",
+            Self::OrderNotExist { .. } => {
+                "此交易订单号不存在(未确认:退款文档的错误码表未列出,见 unconfirmed)"
+            }
             Self::OrderNotReady { .. } => {
                 "订单处理中,暂时无法退款,请稍后再试"
             }
@@ -2227,6 +2254,7 @@ impl crate::__private::FromCode for RefundError {
             "MCHID_NOT_EXIST" => Self::MchIdNotExist { message },
             "NOAUTH" => Self::NoAuth { message },
             "NOTENOUGH" => Self::NotEnough { message },
+            "ORDERNOTEXIST" => Self::OrderNotExist { message },
             "ORDER_NOT_READY" => Self::OrderNotReady { message },
             "PARAM_ERROR" => Self::ParamError { message },
             "REFUND_FEE_MISMATCH" => Self::RefundFeeMismatch { message },
@@ -2304,6 +2332,10 @@ impl crate::__private::Endpoint for RefundRequest {
         (
             crate::runtime::Code::Str(std::borrow::Cow::Borrowed("NOTENOUGH")),
             "余额不足:商户可用退款余额不足",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDERNOTEXIST")),
+            "此交易订单号不存在(未确认:退款文档的错误码表未列出,见 unconfirmed)",
         ),
         (
             crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ORDER_NOT_READY")),

@@ -17,6 +17,10 @@ pub struct Platform {
     pub envelope: Envelope,
     pub groups: Vec<Group>,
     pub wiring: Wiring,
+    /// The meanings of the platform's common codes, whatever they apply to: the
+    /// refusals made before an endpoint is known (an unknown operation), and the
+    /// fallback of every endpoint's.
+    pub refusals: Vec<(CodeValue, Means)>,
 }
 
 /// What the runtime's one client needs to know about the platform, beyond its
@@ -412,4 +416,56 @@ pub struct ErrorCase {
     pub doc: String,
     pub retryable: bool,
     pub token_invalid: bool,
+    /// What the platform means by the code (the schema's `means:`).
+    pub means: Vec<Means>,
+    /// One of the platform's common codes (its meanings are the platform's, not
+    /// repeated per endpoint).
+    pub from_platform: bool,
 }
+
+/// One meaning of an error code: the refusal a test bed answers with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Means {
+    /// The runtime's `Meaning` variant (`WrongAppId`).
+    pub meaning: String,
+    /// For `wrong_constant.<name>`: the constant it is about.
+    pub param: Option<String>,
+    /// The message sent with the code (default: the doc text).
+    pub message: String,
+}
+
+/// The meanings the schema may give an error code: the refusals the simulator makes.
+pub const MEANINGS: &[(&str, &str)] = &[
+    ("wrong_app_id", "the app id is not the app's"),
+    ("wrong_secret", "the app secret is not the app's"),
+    (
+        "wrong_constant",
+        "a fixed parameter (the endpoint's `constants`) has another value",
+    ),
+    ("token_missing", "no access token"),
+    (
+        "token_invalid",
+        "an access token the platform never issued, or revoked",
+    ),
+    ("token_expired", "an access token past its lifetime"),
+    ("missing_field", "a required field is missing"),
+    ("bad_body", "the body does not parse"),
+    ("missing_operation", "a gateway request names no operation"),
+    (
+        "unknown_operation",
+        "a gateway request names an operation it does not have",
+    ),
+    (
+        "bad_sign",
+        "the request's signature is missing or does not verify",
+    ),
+    (
+        "wrong_identity",
+        "the signed request is for another app or merchant",
+    ),
+    ("missing_identity", "the signed request names no app"),
+    (
+        "bad_timestamp",
+        "the request's timestamp is missing or not as documented",
+    ),
+];

@@ -229,6 +229,10 @@ pub struct AuthSpec {
 pub enum AppliesTo {
     All,
     AccessToken,
+    /// Answered by the platform around every endpoint (a gateway's own refusals: an
+    /// unknown operation, a bad sign) but listed in no endpoint's table: in the
+    /// platform's refusals only, not in the endpoints' error enums.
+    Gateway,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +247,19 @@ pub struct ErrorSpec {
     pub token_invalid: bool,
     #[serde(default)]
     pub applies_to: Option<AppliesTo>,
+    /// What the platform means when it answers this code (`wrong_app_id`, …): one
+    /// meaning, a list, or a map of meaning → the message the platform sends with it.
+    #[serde(default)]
+    pub means: Option<MeansSpec>,
+}
+
+/// The `means:` of an error entry.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MeansSpec {
+    One(String),
+    Many(Vec<String>),
+    WithMessages(BTreeMap<String, String>),
 }
 
 #[derive(Debug, Deserialize)]

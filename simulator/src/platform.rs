@@ -4,9 +4,12 @@
 //! ([`EndpointInfo`]: paths, hosts, which endpoints check the app's credentials and
 //! under which wire names, their fixed parameters, which issue access tokens and in
 //! which fields, the access token's parameter, the sign field), its envelope, and the
-//! algorithm of its signer ([`SignRule::of`]). A [`Platform`] adds only the
-//! simulator's behaviour: which documented code it answers for a wrong secret, a
-//! missing token or a missing field.
+//! algorithm of its signer ([`SignRule::of`]) — and the codes it refuses requests with:
+//! the schema's `means:` of its error codes (a wrong secret, a missing token, a missing
+//! field, a bad sign: `EndpointInfo::refusals` and the platform's `REFUSALS`). A
+//! [`Platform`] adds only behaviour the schema does not describe (a stable token's
+//! refresh flag, answers outside the envelope) and, for platforms registered by hand
+//! without meanings in their schema, explicit codes.
 //!
 //! # Registering a platform
 //!
@@ -16,7 +19,7 @@
 //! ```ignore
 //! #[cfg(feature = "wechat")]
 //! pub fn wechat() -> Platform {
-//!     Platform::of::<miniapp::wechat::Wechat>().credentials(CHECKS).missing_field(Code::Int(47001), "…")
+//!     Platform::of::<miniapp::wechat::Wechat>().credentials(CHECKS)
 //! }
 //! ```
 //!
@@ -31,6 +34,7 @@
 //! `src/simulator/wechatpay/`).
 
 use super::server::{Desk, Reply};
+use miniapp::__private::{Meaning, Refusal};
 use miniapp::runtime::signers::{InfallibleSigner, Signer};
 use miniapp::runtime::{Auth, Code, Credentials, EndpointInfo, Envelope};
 use serde_json::{Map, Value};
@@ -45,14 +49,21 @@ pub struct Platform {
     pub endpoints: &'static [EndpointInfo],
     /// The platform's envelope (the generated `ENVELOPE`).
     pub envelope: Envelope,
-    /// Endpoints that authenticate with the app's id and secret.
+    /// What the platform's common codes mean (the generated `REFUSALS`): the refusals
+    /// made before an endpoint is known, and the fallback of every endpoint's own.
+    pub refusals: &'static [Refusal],
+    /// Behaviour of endpoints that authenticate with the app's id and secret beyond
+    /// the schema (a stable token), and explicit codes where its wire has none.
     pub credentials: &'static [CredentialCheck],
-    /// How endpoints with `needs_access_token` are checked.
-    pub access_token: AccessTokenRule,
-    /// Code and text answered when a required field is missing.
-    pub missing_field: (Code, &'static str),
-    /// Code and text answered when a JSON body does not parse.
-    pub bad_body: (Code, &'static str),
+    /// Explicit token codes; `None`: the schema's (`token_missing`, `token_invalid`,
+    /// `token_expired`).
+    pub access_token: Option<AccessTokenRule>,
+    /// Explicit code and text for a missing required field; `None`: the schema's
+    /// `missing_field`.
+    pub missing_field: Option<(Code, &'static str)>,
+    /// Explicit code and text for a body that does not parse; `None`: the schema's
+    /// `bad_body`.
+    pub bad_body: Option<(Code, &'static str)>,
     /// Signs every JSON answer under this field with the key given to
     /// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key) (Jucai).
     pub sign: Option<SignRule>,
@@ -63,11 +74,13 @@ pub struct Platform {
     /// `biz_content`, the generated `Endpoint::PACK_INTO`): required fields are looked
     /// for in it too.
     pub packed_into: Option<&'static str>,
-    /// Code and text answered when a request to a gateway path names no operation
-    /// (platforms whose envelope has an `operation` parameter).
-    pub missing_operation: (Code, &'static str),
-    /// Code and text answered when the operation a request names is no endpoint's.
-    pub unknown_operation: (Code, &'static str),
+    /// Explicit code and text for a request to a gateway path that names no operation
+    /// (platforms whose envelope has an `operation` parameter); `None`: the schema's
+    /// `missing_operation`.
+    pub missing_operation: Option<(Code, &'static str)>,
+    /// Explicit code and text for an operation that is no endpoint's; `None`: the
+    /// schema's `unknown_operation`.
+    pub unknown_operation: Option<(Code, &'static str)>,
     /// Answers from the platform's own state (WeChat Pay's orders), after the generic
     /// checks; `None` from the hook, or no hook: the docs' example.
     pub(crate) serve: Option<Serve>,
@@ -95,14 +108,17 @@ pub struct Bare {
 }
 
 impl Platform {
-    /// The simulated platform of a generated one: its name, endpoints and envelope,
-    /// with WeChat-like defaults for the codes (refine with the methods below).
+    /// The simulated platform of a generated one: its name, endpoints, envelope and
+    /// the meanings of its codes (refine with the methods below).
     pub fn of<P: miniapp::runtime::Platform>() -> Platform {
-        Platform::new(P::NAME, P::ENDPOINTS, P::ENVELOPE)
+        Platform::new(P::NAME, P::ENDPOINTS, P::ENVELOPE).refusals(P::REFUSALS)
     }
 
-    /// A platform with WeChat-like defaults for everything the generated module does
-    /// not say; refine with the methods below.
+    /// A platform from its endpoint table and envelope, refusing requests with the
+    /// codes the endpoints' schema gives meanings (`EndpointInfo::refusals`); add the
+    /// platform's own with [`Self::refusals`], or explicit codes with the methods below.
+    /// A refusal nothing gives a code to is answered with the code
+    /// `SIMULATOR_REFUSED` and a text naming what was wrong.
     pub fn new(
         name: &'static str,
         endpoints: &'static [EndpointInfo],
@@ -112,33 +128,39 @@ impl Platform {
             name,
             endpoints,
             envelope,
+            refusals: &[],
             credentials: &[],
-            access_token: AccessTokenRule::WECHAT,
-            missing_field: (Code::Int(47001), "data format error"),
-            bad_body: (Code::Int(47001), "data format error"),
+            access_token: None,
+            missing_field: None,
+            bad_body: None,
             sign: None,
             bare: &[],
             packed_into: None,
-            missing_operation: (Code::Int(47001), "data format error"),
-            unknown_operation: (Code::Int(47001), "data format error"),
+            missing_operation: None,
+            unknown_operation: None,
             serve: None,
             seal: None,
         }
+    }
+    /// The meanings of the platform's common codes (a generated `REFUSALS`).
+    pub fn refusals(mut self, refusals: &'static [Refusal]) -> Self {
+        self.refusals = refusals;
+        self
     }
     pub fn credentials(mut self, checks: &'static [CredentialCheck]) -> Self {
         self.credentials = checks;
         self
     }
     pub fn access_token(mut self, rule: AccessTokenRule) -> Self {
-        self.access_token = rule;
+        self.access_token = Some(rule);
         self
     }
     pub fn missing_field(mut self, code: impl Into<Code>, text: &'static str) -> Self {
-        self.missing_field = (code.into(), text);
+        self.missing_field = Some((code.into(), text));
         self
     }
     pub fn bad_body(mut self, code: impl Into<Code>, text: &'static str) -> Self {
-        self.bad_body = (code.into(), text);
+        self.bad_body = Some((code.into(), text));
         self
     }
     pub fn sign(mut self, rule: SignRule) -> Self {
@@ -159,8 +181,8 @@ impl Platform {
         missing: (Code, &'static str),
         unknown: (Code, &'static str),
     ) -> Self {
-        self.missing_operation = missing;
-        self.unknown_operation = unknown;
+        self.missing_operation = Some(missing);
+        self.unknown_operation = Some(unknown);
         self
     }
     // Only stateful platforms (WeChat Pay, Alipay) register a hook.
@@ -188,14 +210,15 @@ impl Platform {
 pub struct CredentialCheck {
     /// `group.docName`, as in [`EndpointInfo::name`].
     pub endpoint: &'static str,
-    /// Code and fallback text for a wrong or missing app id. The text of the
-    /// endpoint's own errors table wins when it lists the code.
-    pub wrong_app_id: (Code, &'static str),
-    /// Code and fallback text for a wrong or missing secret.
-    pub wrong_secret: (Code, &'static str),
-    /// Code and text for a fixed parameter (the schema's `constants`) that does not
-    /// have its value, by parameter name (WeChat `grant_type` → 40002); a constant not
-    /// listed here answers the first entry's code, or the platform's `missing_field`.
+    /// Explicit code and text for a wrong or missing app id (the endpoint's own doc
+    /// text wins when its table lists the code); `None`: the schema's `wrong_app_id`.
+    pub wrong_app_id: Option<(Code, &'static str)>,
+    /// Explicit code and text for a wrong or missing secret; `None`: the schema's
+    /// `wrong_secret`.
+    pub wrong_secret: Option<(Code, &'static str)>,
+    /// Explicit codes and texts for a fixed parameter (the schema's `constants`) that
+    /// does not have its value, by parameter name; empty: the schema's
+    /// `wrong_constant` (or `wrong_constant.<name>`).
     pub wrong_constant: &'static [(&'static str, Code, &'static str)],
     /// `Some(flag)` on a token endpoint: a "stable" token — the same token is answered
     /// while it is valid, unless the request sets `flag` to true (WeChat
@@ -216,15 +239,6 @@ pub struct AccessTokenRule {
     pub invalid: Code,
     /// Code for a token past its lifetime.
     pub expired: Code,
-}
-
-impl AccessTokenRule {
-    /// WeChat: 41001 missing, 40001 invalid, 42001 expired.
-    pub const WECHAT: AccessTokenRule = AccessTokenRule {
-        missing: Code::Int(41001),
-        invalid: Code::Int(40001),
-        expired: Code::Int(42001),
-    };
 }
 
 /// Signs fields with a key in a variant of the scheme (`None`: its default); `None` when
@@ -421,38 +435,18 @@ pub fn builtin() -> Vec<Platform> {
     platforms
 }
 
-/// WeChat mini program (`api.weixin.qq.com`).
+/// WeChat mini program (`api.weixin.qq.com`): every code from the schema's meanings; the
+/// stable token endpoint keeps its token unless asked to refresh it.
 #[cfg(feature = "wechat")]
 pub fn wechat() -> Platform {
-    const GRANT: &[(&str, Code, &str)] = &[("grant_type", Code::Int(40002), "invalid grant_type")];
-    const CHECKS: &[CredentialCheck] = &[
-        CredentialCheck {
-            endpoint: "auth.getAccessToken",
-            wrong_app_id: (Code::Int(40013), "invalid appid"),
-            wrong_secret: (Code::Int(40001), "invalid credential"),
-            wrong_constant: GRANT,
-            stable_unless: None,
-        },
-        CredentialCheck {
-            endpoint: "auth.getStableAccessToken",
-            wrong_app_id: (Code::Int(40013), "invalid appid"),
-            wrong_secret: (Code::Int(40125), "invalid appsecret"),
-            wrong_constant: GRANT,
-            stable_unless: Some("force_refresh"),
-        },
-        CredentialCheck {
-            endpoint: "auth.code2Session",
-            wrong_app_id: (Code::Int(40013), "invalid appid"),
-            wrong_secret: (Code::Int(40125), "invalid appsecret"),
-            wrong_constant: GRANT,
-            stable_unless: None,
-        },
-    ];
-    Platform::of::<miniapp::wechat::Wechat>()
-        .credentials(CHECKS)
-        .access_token(AccessTokenRule::WECHAT)
-        .missing_field(Code::Int(47001), "data format error")
-        .bad_body(Code::Int(47001), "data format error")
+    const CHECKS: &[CredentialCheck] = &[CredentialCheck {
+        endpoint: "auth.getStableAccessToken",
+        wrong_app_id: None,
+        wrong_secret: None,
+        wrong_constant: &[],
+        stable_unless: Some("force_refresh"),
+    }];
+    Platform::of::<miniapp::wechat::Wechat>().credentials(CHECKS)
 }
 
 /// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`):
@@ -465,7 +459,9 @@ pub fn wechat() -> Platform {
 /// `base_url` sends the `spapi` host there too.
 #[cfg(feature = "baidu")]
 pub fn baidu() -> Platform {
+    use miniapp::__private::Platform as _;
     baidu_with(miniapp::baidu::ENDPOINTS, miniapp::baidu::ENVELOPE)
+        .refusals(miniapp::baidu::Baidu::REFUSALS)
 }
 
 /// Jucai (巨彩商服) aggregator: the generated
@@ -491,43 +487,35 @@ pub fn jucai() -> Platform {
 ///   (every call a new one), answered bare; failures are OAuth2.0
 ///   `{error, error_description}` without an errno ([`baidu_oauth_error`]).
 /// * everything else in the `{errno, errmsg, request_id, data}` envelope; the access token
-///   travels in the query as `access_token`. A missing or unknown token answers errno
-///   `110`, an expired one `111` — Baidu's open-platform codes ("Access token invalid or
-///   no longer valid" / "expired"), **unconfirmed** for smart programs: the schema's
-///   errors tables do not list them, so clients see them as `Other`.
-/// * a missing required field: errno `400` 参数错误 (getunionid's documented code).
+///   travels in the query as `access_token`. Its codes, and a missing field's, are the
+///   schema's meanings (the platform's common errors: `110`, `111`, `400`, unconfirmed
+///   for smart programs and marked so there), given with [`Platform::refusals`] by
+///   `baidu()`.
+/// * The OAuth2.0 token endpoint's failures carry no errno on the wire: the codes given
+///   here are what the request log records.
 pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
-    const CHECKS: &[CredentialCheck] = &[
-        CredentialCheck {
-            endpoint: "auth.getAccessToken",
-            // The code is recorded in the log only: OAuth2.0 errors carry none.
-            wrong_app_id: (Code::Int(10010100), "invalid_client: unknown client id"),
-            wrong_secret: (
+    const CHECKS: &[CredentialCheck] = &[CredentialCheck {
+        endpoint: "auth.getAccessToken",
+        // The code is recorded in the log only: OAuth2.0 errors carry none.
+        wrong_app_id: Some((Code::Int(10010100), "invalid_client: unknown client id")),
+        wrong_secret: Some((
+            Code::Int(10010100),
+            "invalid_client: Client authentication failed",
+        )),
+        wrong_constant: &[
+            (
+                "grant_type",
                 Code::Int(10010100),
-                "invalid_client: Client authentication failed",
+                "unsupported_grant_type: The authorization grant type is not supported",
             ),
-            wrong_constant: &[
-                (
-                    "grant_type",
-                    Code::Int(10010100),
-                    "unsupported_grant_type: The authorization grant type is not supported",
-                ),
-                (
-                    "scope",
-                    Code::Int(10010100),
-                    "invalid_scope: The requested scope is invalid, unknown, or malformed",
-                ),
-            ],
-            stable_unless: None,
-        },
-        CredentialCheck {
-            endpoint: "auth.jscode2SessionKey",
-            wrong_app_id: (Code::Int(10010100), "parameter is invalid: client_id"),
-            wrong_secret: (Code::Int(10010100), "parameter is invalid: sk"),
-            wrong_constant: &[],
-            stable_unless: None,
-        },
-    ];
+            (
+                "scope",
+                Code::Int(10010100),
+                "invalid_scope: The requested scope is invalid, unknown, or malformed",
+            ),
+        ],
+        stable_unless: None,
+    }];
     fn session_error(code: &Code, text: &str) -> Value {
         serde_json::json!({"errno": code, "error": "invalid_param", "error_description": text})
     }
@@ -544,13 +532,6 @@ pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pla
     Platform::new("baidu", endpoints, envelope)
         .credentials(CHECKS)
         .bare(BARE)
-        .access_token(AccessTokenRule {
-            missing: Code::Int(110),
-            invalid: Code::Int(110),
-            expired: Code::Int(111),
-        })
-        .missing_field(Code::Int(400), "参数错误")
-        .bad_body(Code::Int(400), "参数错误")
 }
 
 /// An OAuth2.0 error answer `{error, error_description}` (Baidu's token endpoint).
@@ -578,18 +559,18 @@ pub fn baidu_oauth_error(code: &Code, text: &str) -> Value {
 ///
 /// No token and no app credentials: every request's JSON body carries a `sign`, which is
 /// verified with [`miniapp::crypto::sign::jucai_verify`] and the merchant key (lowercase
-/// hex, as in the docs' examples); a missing or wrong sign answers
-/// `{code: 401, msg: "签名错误: …", data: null}`. Every answer — errors included — is
-/// signed with [`miniapp::crypto::sign::jucai_sign`] and the same key. **The sign scheme and
-/// the codes are unconfirmed** (no public 应答码表): 401 for a bad sign and 400 参数错误
-/// for a missing field are this simulator's choices.
+/// hex, as in the docs' examples); a missing or wrong sign answers the schema's `bad_sign`
+/// code (`{code: 401, msg: "签名错误: …", data: null}`). Every answer — errors included —
+/// is signed with [`miniapp::crypto::sign::jucai_sign`] and the same key. **The sign
+/// scheme and the codes are unconfirmed** (no public 应答码表): the schema marks its
+/// 400 and 401 so.
 #[cfg(feature = "jucai")]
 pub fn jucai_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
-    let platform = Platform::new("jucai", endpoints, envelope)
-        .missing_field(Code::Int(400), "参数错误")
-        .bad_body(Code::Int(400), "参数错误");
+    use miniapp::__private::Platform as _;
+    use miniapp::jucai::Jucai;
+    let platform = Platform::new("jucai", endpoints, envelope).refusals(Jucai::REFUSALS);
     // The schema's `jucai_md5` scheme: the runtime's signer, its field from the schema.
-    match SignRule::of::<miniapp::jucai::Jucai>((Code::Int(401), "签名错误")) {
+    match SignRule::of::<Jucai>(schema_refusal(Jucai::REFUSALS, Meaning::BadSign)) {
         Some(rule) => platform.sign(rule),
         None => platform,
     }
@@ -634,12 +615,11 @@ pub fn wechatpay() -> Platform {
 pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     use miniapp::runtime::{Endpoint, Platform as _};
     use miniapp::wechatpay::{pay::DownloadFundflowRequest, WechatPay};
-    const FAIL: &str = "FAIL";
     let platform = Platform::new(WechatPay::NAME, endpoints, envelope)
-        .missing_field(FAIL, "缺少参数")
-        .bad_body(FAIL, "XML格式错误")
+        .refusals(WechatPay::REFUSALS)
         .serve(super::wechatpay::serve);
-    let Some(mut rule) = SignRule::of::<WechatPay>((Code::from(FAIL), "签名错误")) else {
+    let bad_sign = schema_refusal(WechatPay::REFUSALS, Meaning::BadSign);
+    let Some(mut rule) = SignRule::of::<WechatPay>(bad_sign) else {
         return platform;
     };
     // The fund flow's forced variant names the field every request carries its own in.
@@ -647,7 +627,7 @@ pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) ->
         rule = rule.variant_from_request::<WechatPay>(variant);
     }
     rule.explain = false;
-    rule.wrong_identity = (Code::from(FAIL), "appid和mch_id不匹配");
+    rule.wrong_identity = schema_refusal(WechatPay::REFUSALS, Meaning::WrongIdentity);
     platform.sign(rule)
 }
 
@@ -690,38 +670,9 @@ pub fn alipay() -> Platform {
 pub fn alipay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
     use miniapp::alipay::{trade::CreateRequest, Alipay};
     use miniapp::runtime::{Endpoint, Platform as _};
-    use std::borrow::Cow;
-    const GRANT: &[(&str, Code, &str)] = &[(
-        "grant_type",
-        Code::Str(Cow::Borrowed("isv.grant-type-invalid")),
-        "grant_type参数不正确",
-    )];
-    const fn oauth(endpoint: &'static str) -> CredentialCheck {
-        CredentialCheck {
-            endpoint,
-            wrong_app_id: (
-                Code::Str(Cow::Borrowed("isv.invalid-app-id")),
-                "无效的AppID参数",
-            ),
-            wrong_secret: (
-                Code::Str(Cow::Borrowed("isv.invalid-signature")),
-                "验签出错",
-            ),
-            wrong_constant: GRANT,
-            stable_unless: None,
-        }
-    }
-    const CHECKS: &[CredentialCheck] = &[oauth("auth.code2Session"), oauth("auth.refreshToken")];
-    const INVALID: &str = "ACQ.INVALID_PARAMETER";
     let platform = Platform::new(Alipay::NAME, endpoints, envelope)
-        .credentials(CHECKS)
-        .missing_field(INVALID, "参数无效")
-        .bad_body(INVALID, "参数无效")
+        .refusals(Alipay::REFUSALS)
         .packed_into(CreateRequest::PACK_INTO)
-        .operation_refusals(
-            (Code::from("isv.missing-method"), "缺少方法名参数"),
-            (Code::from("isv.invalid-method"), "不存在的方法名"),
-        )
         .serve(super::alipay::serve)
         .seal(super::alipay::seal);
     let Some(field) = sign_field::<Alipay>() else {
@@ -731,18 +682,27 @@ pub fn alipay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
         field,
         sign: super::alipay::sign_fields,
         verify: Some(super::alipay::verify_request),
-        bad_sign: (
-            Code::from("isv.invalid-signature"),
-            "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配",
-        ),
+        bad_sign: schema_refusal(Alipay::REFUSALS, Meaning::BadSign),
         explain: true,
         variant_field: None,
         app_id_field: super::alipay::app_id_field(),
         merchant_field: None,
         nonce_field: None,
-        wrong_identity: (Code::from("isv.invalid-app-id"), "无效的AppID参数"),
+        wrong_identity: schema_refusal(Alipay::REFUSALS, Meaning::WrongIdentity),
     })
 }
+
+/// The code and text `refusals` gives `meaning`, or the simulator's generic refusal.
+pub fn schema_refusal(refusals: &'static [Refusal], meaning: Meaning) -> (Code, &'static str) {
+    Refusal::find(refusals, meaning, None).map_or_else(
+        || (Code::from(UNDOCUMENTED), "refused by the simulator"),
+        |r| (r.code.clone(), r.message),
+    )
+}
+
+/// The code of a refusal the schema gives no code to (a platform registered by hand
+/// without meanings).
+pub const UNDOCUMENTED: &str = "SIMULATOR_REFUSED";
 
 #[cfg(all(test, feature = "wechatpay", feature = "jucai"))]
 mod tests {

@@ -20,7 +20,7 @@
 //! platform's sign key, or its alternate key once issued) and the variant it named.
 
 use super::envelope;
-use super::platform::{Bare, CredentialCheck, Platform};
+use super::platform::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
 use super::png::demo_png;
 use super::request::{Incoming, RecordedRequest};
 use axum::body::Body;
@@ -28,6 +28,7 @@ use axum::extract::{Request, State as AxumState};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use miniapp::__private::{Meaning, Refusal};
 use miniapp::runtime::{
     Auth, Code, EndpointInfo, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
 };
@@ -192,7 +193,12 @@ impl Shared {
             return Route::Found(first);
         };
         let Some(operation) = incoming.get(param).filter(|v| !v.is_empty()) else {
-            return Route::Refused(first.0, platform.missing_operation.clone());
+            let refusal = platform_refusal(
+                platform,
+                Meaning::MissingOperation,
+                &platform.missing_operation,
+            );
+            return Route::Refused(first.0, refusal);
         };
         let carries = |key: &&Key| {
             self.info(**key)
@@ -212,7 +218,14 @@ impl Shared {
             .or_else(|| keys.iter().find(names))
         {
             Some(key) => Route::Found(*key),
-            None => Route::Refused(first.0, platform.unknown_operation.clone()),
+            None => Route::Refused(
+                first.0,
+                platform_refusal(
+                    platform,
+                    Meaning::UnknownOperation,
+                    &platform.unknown_operation,
+                ),
+            ),
         }
     }
 
@@ -313,6 +326,15 @@ impl Desk<'_> {
     }
     /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
     #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    /// The refusal the schema gives `meaning` for this endpoint or its platform.
+    pub fn refuse_for(&self, meaning: Meaning) -> Reply {
+        let platform = &self.shared.platforms[self.platform];
+        let (code, text) = Refusal::find(self.info.refusals, meaning, None)
+            .map(|r| (r.code.clone(), r.message))
+            .unwrap_or_else(|| platform_refusal(platform, meaning, &None));
+        Reply::Refused(code, text.to_owned())
+    }
+
     pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
         let code = Code::from(code);
         let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();
@@ -510,6 +532,32 @@ impl Call<'_> {
         self.shared.info(self.key)
     }
 
+    /// The code and text the schema gives `meaning` for this endpoint (its own table,
+    /// else the platform's common codes), else what the platform was given explicitly,
+    /// else the simulator's generic refusal.
+    fn refusal(
+        &self,
+        meaning: Meaning,
+        param: Option<&str>,
+        explicit: &Option<(Code, &'static str)>,
+    ) -> (Code, &'static str) {
+        Refusal::find(self.info().refusals, meaning, param)
+            .map(|r| (r.code.clone(), r.message))
+            .unwrap_or_else(|| platform_refusal_for(self.platform(), meaning, param, explicit))
+    }
+
+    /// The answer refusing the request for `meaning` (see [`Call::refusal`]).
+    fn refused_for(
+        &self,
+        state: &State,
+        meaning: Meaning,
+        param: Option<&str>,
+        explicit: &Option<(Code, &'static str)>,
+    ) -> Answer {
+        let (code, text) = self.refusal(meaning, param, explicit);
+        self.failure(state, code, text)
+    }
+
     /// A refusal with the endpoint's doc text for `code`, else `fallback`.
     fn fail(&self, state: &State, code: Code, fallback: &str) -> Answer {
         let text = doc_text(self.info(), &code).unwrap_or(fallback);
@@ -561,9 +609,27 @@ impl Call<'_> {
         Answer::Enveloped { value, code, xml }
     }
 
+    /// Is `code` in the endpoint's table or among its platform's documented refusals?
+    fn documents(&self, code: &Code) -> bool {
+        self.info().errors.iter().any(|(c, _)| c == code)
+            || self.platform().refusals.iter().any(|r| r.code == *code)
+    }
+
     fn reply(&self, state: &State, reply: Reply) -> Answer {
         match reply {
             Reply::Done(payload) => self.success(state, Value::Object(payload)),
+            // A merchant answers only codes the schema documents for the endpoint or
+            // its platform: anything else would be the simulator inventing the
+            // platform's behaviour, so it is reported, loudly, as the simulator's fault.
+            Reply::Refused(code, _) if !self.documents(&code) => Answer::NoRoute {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                value: json!({
+                    "error": format!(
+                        "miniapp simulator bug: {} refused with code {code}, which the schema does not document for it",
+                        self.info().name
+                    ),
+                }),
+            },
             Reply::Refused(code, text) => self.failure(state, code, &text),
             Reply::Exact(answer) => {
                 let env = &self.platform().envelope;
@@ -601,8 +667,8 @@ impl Call<'_> {
                 value => {
                     let why = format!("{field} {value:?} is not this simulator's");
                     tracing::debug!(endpoint = self.info().name, %why, "request refused");
-                    let (code, text) = rule.wrong_identity.clone();
-                    return Some(self.failure(state, code, text));
+                    let explicit = Some(rule.wrong_identity.clone());
+                    return Some(self.refused_for(state, Meaning::WrongIdentity, None, &explicit));
                 }
             }
         }
@@ -672,28 +738,33 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     } = info.auth
     {
         let (app_id, secret) = &shared.credentials[key.0];
-        let missing = platform.missing_field.clone();
         if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
-            let (code, text) = check.map_or(missing, |c| c.wrong_app_id.clone());
-            return call.fail(state, code, text);
+            let explicit = check.and_then(|c| c.wrong_app_id.clone());
+            return call.refused_for(state, Meaning::WrongAppId, None, &explicit);
         }
         if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
-            let (code, text) = check.map_or(missing, |c| c.wrong_secret.clone());
-            return call.fail(state, code, text);
+            let explicit = check.and_then(|c| c.wrong_secret.clone());
+            return call.refused_for(state, Meaning::WrongSecret, None, &explicit);
         }
     }
     // The schema's constants must have their values.
     for (name, value) in info.constants {
         if incoming.get(name).as_deref() != Some(*value) {
             let listed = check.map(|c| c.wrong_constant).unwrap_or_default();
-            let (code, text) = listed
+            let explicit = listed
                 .iter()
                 .find(|(n, _, _)| n == name)
-                .or(listed.first())
-                .map_or(platform.missing_field.clone(), |(_, code, text)| {
-                    (code.clone(), *text)
+                .map(|(_, code, text)| (code.clone(), *text));
+            // Where the schema names no meaning for it, a wrong constant is a field
+            // that is not as documented.
+            let (code, text) = Refusal::find(info.refusals, Meaning::WrongConstant, Some(name))
+                .or_else(|| Refusal::find(platform.refusals, Meaning::WrongConstant, Some(name)))
+                .map(|r| (r.code.clone(), r.message))
+                .or(explicit)
+                .unwrap_or_else(|| {
+                    call.refusal(Meaning::MissingField, None, &platform.missing_field)
                 });
-            return call.fail(state, code, text);
+            return call.failure(state, code, text);
         }
     }
 
@@ -704,14 +775,15 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
 
     // 4. The body, who the request is for and its sign, the required fields.
     if let Some(reason) = &incoming.bad_body {
-        return call.refuse(state, platform.bad_body.clone(), reason);
+        let refusal = call.refusal(Meaning::BadBody, None, &platform.bad_body);
+        return call.refuse(state, refusal, reason);
     }
     if let Some(answer) = call.check_identity(state) {
         return answer;
     }
     if let (Some(reason), Some(rule)) = (bad_sign, &platform.sign) {
         tracing::debug!(endpoint = info.name, %reason, "request sign refused");
-        let (code, text) = rule.bad_sign.clone();
+        let (code, text) = call.refusal(Meaning::BadSign, None, &Some(rule.bad_sign.clone()));
         return match rule.explain {
             true => call.refuse(state, (code, text), &reason),
             false => call.failure(state, code, text),
@@ -725,7 +797,8 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         |f: &&&str| incoming.has(f) || packed.as_ref().is_some_and(|m| m.contains_key(**f));
     if let Some(missing) = info.required.iter().find(|f| !present(f)) {
         let why = format!("required field `{missing}` is missing");
-        return call.refuse(state, platform.missing_field.clone(), &why);
+        let refusal = call.refusal(Meaning::MissingField, None, &platform.missing_field);
+        return call.refuse(state, refusal, &why);
     }
 
     // 5. Success: from the platform's state, else the docs' example.
@@ -772,21 +845,45 @@ fn check_token(call: &Call<'_>, state: &State) -> Option<Answer> {
     let Auth::AccessToken { name: param } = call.info().auth else {
         return None;
     };
-    let rule = &call.platform().access_token;
+    let rule = call.platform().access_token.as_ref();
+    let explicit = |code: Option<&Code>, text| code.map(|c| (c.clone(), text));
     let Some(token) = call.incoming.get(param) else {
-        return Some(call.fail(state, rule.missing.clone(), "access_token missing"));
+        let given = explicit(rule.map(|r| &r.missing), "access_token missing");
+        return Some(call.refused_for(state, Meaning::TokenMissing, None, &given));
     };
     match state.tokens.get(&token) {
         Some(t) if t.platform == call.key.0 && !t.revoked && t.expires_at > Instant::now() => None,
         Some(t) if t.platform == call.key.0 && !t.revoked => {
-            Some(call.fail(state, rule.expired.clone(), "access_token expired"))
+            let given = explicit(rule.map(|r| &r.expired), "access_token expired");
+            Some(call.refused_for(state, Meaning::TokenExpired, None, &given))
         }
-        _ => Some(call.fail(
-            state,
-            rule.invalid.clone(),
-            "invalid credential, access_token is invalid",
-        )),
+        _ => {
+            let given = explicit(rule.map(|r| &r.invalid), "access_token is invalid");
+            Some(call.refused_for(state, Meaning::TokenInvalid, None, &given))
+        }
     }
+}
+
+/// A refusal made at the platform level: its schema meaning, else the explicit code,
+/// else the simulator's generic refusal.
+fn platform_refusal(
+    platform: &Platform,
+    meaning: Meaning,
+    explicit: &Option<(Code, &'static str)>,
+) -> (Code, &'static str) {
+    platform_refusal_for(platform, meaning, None, explicit)
+}
+
+fn platform_refusal_for(
+    platform: &Platform,
+    meaning: Meaning,
+    param: Option<&str>,
+    explicit: &Option<(Code, &'static str)>,
+) -> (Code, &'static str) {
+    Refusal::find(platform.refusals, meaning, param)
+        .map(|r| (r.code.clone(), r.message))
+        .or_else(|| explicit.clone())
+        .unwrap_or_else(|| (Code::from(UNDOCUMENTED), "refused by the simulator"))
 }
 
 pub(crate) fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {

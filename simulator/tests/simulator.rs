@@ -694,6 +694,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             token: "access_token",
             expires_in: "expires_in",
         }),
+        refusals: &[],
     },
     EndpointInfo {
         name: "auth.getUnionid",
@@ -715,6 +716,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
         host: None,
         constants: &[],
         issues_token: None,
+        refusals: &[],
     },
 ];
 
@@ -740,7 +742,10 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
 async fn a_second_platform_registers_with_one_call() {
     bounded(async {
         let sim = Simulator::builder()
-            .platform(platform::baidu_with(BAIDU_ENDPOINTS, BAIDU_ENVELOPE))
+            .platform(
+                platform::baidu_with(BAIDU_ENDPOINTS, BAIDU_ENVELOPE)
+                    .refusals(<miniapp::baidu::Baidu as miniapp::__private::Platform>::REFUSALS),
+            )
             .credentials("baidu", "baidu-app-key", "baidu-secret")
             .only(&["wechat", "baidu"])
             .start()
@@ -825,6 +830,7 @@ async fn platforms_sharing_a_path_are_told_apart_by_their_prefix() {
             host: None,
             constants: &[],
             issues_token: None,
+            refusals: &[],
         }];
         let clash = || miniapp_simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
         let sim = Simulator::builder()
@@ -1005,6 +1011,7 @@ async fn the_admin_prefix_is_reserved() {
             host: None,
             constants: &[],
             issues_token: None,
+            refusals: &[],
         }];
         static BESIDE: &[EndpointInfo] = &[EndpointInfo {
             path: "/_adminx/health",

@@ -100,6 +100,10 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// The docs' example answer (JSON), if the schema has one: what a test bed answers
     /// with.
     const EXAMPLE: Option<&'static str> = None;
+    /// What the endpoint's codes mean when the platform refuses a request itself (the
+    /// schema's `means:`, the platform's common codes included): what a test bed
+    /// answers.
+    const REFUSALS: &'static [Refusal] = &[];
     /// The platform the endpoint belongs to (its client is `Client<Self::Platform>`).
     type Platform: super::Platform;
     type Response: Response;
@@ -276,6 +280,9 @@ pub struct EndpointInfo {
     pub required: &'static [&'static str],
     /// Documented error codes with their doc text.
     pub errors: &'static [(Code, &'static str)],
+    /// What its codes mean when the platform refuses a request itself
+    /// (`Endpoint::REFUSALS`).
+    pub refusals: &'static [Refusal],
     /// How it authenticates, with the wire names (the endpoint's `Endpoint::AUTH`).
     pub auth: Auth,
     /// The named host it lives on (`Endpoint::HOST`).
@@ -284,6 +291,63 @@ pub struct EndpointInfo {
     pub constants: &'static [(&'static str, &'static str)],
     /// The answer's token fields, for the endpoints the schema's `tokens` names.
     pub issues_token: Option<TokenFields>,
+}
+
+/// Why a platform refuses a request before serving it — the schema's `means:` of an
+/// error code, from which a test bed of the platform (the `miniapp-simulator` crate)
+/// chooses the code it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Meaning {
+    WrongAppId,
+    WrongSecret,
+    /// A fixed parameter (the endpoint's `constants`) has another value.
+    WrongConstant,
+    TokenMissing,
+    TokenInvalid,
+    TokenExpired,
+    MissingField,
+    /// The body does not parse.
+    BadBody,
+    /// A gateway request names no operation.
+    MissingOperation,
+    /// A gateway request names an operation the platform does not have.
+    UnknownOperation,
+    /// The request's signature is missing or does not verify.
+    BadSign,
+    /// A signed request for another app or merchant.
+    WrongIdentity,
+    /// A signed request that names no app.
+    MissingIdentity,
+    /// A request's timestamp is missing or not as documented.
+    BadTimestamp,
+}
+
+/// A documented code with one of its meanings and the message the platform sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub means: Meaning,
+    /// For [`Meaning::WrongConstant`]: the constant it is about, or `None` for any.
+    pub param: Option<&'static str>,
+    pub code: Code,
+    pub message: &'static str,
+}
+
+impl Refusal {
+    /// The refusal for `means` (and `param`, where one is named) among `refusals`: one
+    /// naming the parameter wins over one for any.
+    pub fn find<'a>(
+        refusals: &'a [Refusal],
+        means: Meaning,
+        param: Option<&str>,
+    ) -> Option<&'a Refusal> {
+        let of = |r: &&Refusal| r.means == means;
+        refusals
+            .iter()
+            .filter(of)
+            .find(|r| r.param.is_some() && r.param == param)
+            .or_else(|| refusals.iter().filter(of).find(|r| r.param.is_none()))
+    }
 }
 
 /// Wire names of a token endpoint's answer fields.

@@ -79,7 +79,7 @@ pub use encode::{form_text, push_path_segment};
 #[doc(hidden)]
 pub use endpoint::{
     bounded_message, decode_json, Auth, BodyKind, Endpoint, EndpointInfo, FromCode, FromErrcode,
-    HttpMethod, Query, Response, ResponseKind, StructuredResponse, TokenFields,
+    HttpMethod, Meaning, Query, Refusal, Response, ResponseKind, StructuredResponse, TokenFields,
 };
 #[doc(hidden)]
 pub use envelopes::{Envelope, EnvelopeStyle};

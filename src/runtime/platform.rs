@@ -23,6 +23,9 @@ pub trait Platform: Sized + Send + Sync + 'static {
     /// Where a client built for the sandbox gets the sandbox's own signing key (the
     /// schema's `sandbox_key`); `None` when the sandbox signs with the production key.
     const SANDBOX_KEY: Option<SandboxKey<Self>> = None;
+    /// What its common codes mean when it refuses a request itself (the schema's
+    /// `means:` on `common_errors`), whatever endpoint they apply to.
+    const REFUSALS: &'static [super::Refusal] = &[];
     /// The decoder the schema's `envelope.style` names.
     type Decoder: Decoder;
     /// The request signer and response verifier the schema's sign scheme names

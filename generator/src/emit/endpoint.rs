@@ -107,6 +107,19 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         .iter()
         .map(|e| super::errors::code_value(&e.code, ctx));
     let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
+    let refusals = super::errors::refusals(
+        ep.errors
+            .iter()
+            .filter(|e| !e.from_platform)
+            .flat_map(|e| e.means.iter().map(move |m| (&e.code, m))),
+        ctx,
+    );
+    // Emitted only where the schema gives codes a meaning, like `HOST`.
+    let refusals = if refusals.is_empty() {
+        quote!()
+    } else {
+        quote!(const REFUSALS: &'static [#pv::Refusal] = &[#(#refusals),*];)
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -131,6 +144,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
             const ERRORS: &'static [(#rt::Code, &'static str)] = &[#((#codes, #descriptions)),*];
             #example
+            #refusals
             type Platform = super::#marker;
             type Response = #resp;
             type Error = #err;

@@ -43,6 +43,28 @@ pub fn code_value(code: &CodeValue, ctx: &Ctx) -> TokenStream {
     }
 }
 
+/// `Refusal { means, param, code, message }` entries: what a test bed answers for each
+/// meaning.
+pub fn refusals<'a>(
+    entries: impl IntoIterator<Item = (&'a CodeValue, &'a crate::ir::Means)>,
+    ctx: &Ctx,
+) -> Vec<TokenStream> {
+    let pv = &ctx.pv;
+    entries
+        .into_iter()
+        .map(|(code, m)| {
+            let meaning = ident(&m.meaning);
+            let param = match &m.param {
+                Some(p) => quote!(Some(#p)),
+                None => quote!(None),
+            };
+            let code = code_value(code, ctx);
+            let message = &m.message;
+            quote!(#pv::Refusal { means: #pv::Meaning::#meaning, param: #param, code: #code, message: #message })
+        })
+        .collect()
+}
+
 /// An error enum with a variant per documented code, `Other` for the rest.
 pub fn enumeration(name: &str, type_doc: &str, errors: &[ErrorCase], ctx: &Ctx) -> TokenStream {
     let pv = &ctx.pv;

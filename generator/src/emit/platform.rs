@@ -126,6 +126,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
             example: #example,
             required: &[#(#required),*],
             errors: #request::ERRORS,
+            refusals: #request::REFUSALS,
             auth: #request::AUTH,
             host: #request::HOST,
             constants: #request::CONSTANTS,

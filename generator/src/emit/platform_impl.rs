@@ -59,6 +59,13 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         }
     };
     let issues = w.token_modes.iter().map(|m| issues_token(m, ctx));
+    let refusals = super::errors::refusals(platform.refusals.iter().map(|(c, m)| (c, m)), ctx);
+    // Emitted only where the schema gives common codes a meaning.
+    let refusals = if refusals.is_empty() {
+        quote!()
+    } else {
+        quote!(const REFUSALS: &'static [#pv::Refusal] = &[#(#refusals),*];)
+    };
     // Emitted only where the schema has one, so other platforms' output is unchanged.
     let (sandbox_key, issues_sandbox_key) = match &w.sandbox_key {
         Some(k) => sandbox_key(k, ctx),
@@ -80,6 +87,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
             const ENDPOINTS: &'static [#pv::EndpointInfo] = ENDPOINTS;
             const TOKEN_MODES: &'static [#pv::TokenMode<Self>] = &[#(#modes),*];
             #sandbox_key
+            #refusals
             type Decoder = #pv::envelopes::#decoder;
             type Signer = #signer;
         }

@@ -86,6 +86,19 @@ pub fn endpoint(
     }
     let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
     let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
+    for case in errors.iter().filter(|c| !c.from_platform) {
+        for param in case.means.iter().filter_map(|m| m.param.as_deref()) {
+            if !e.constants.contains_key(param) {
+                r.error(
+                    format!("{path}.errors"),
+                    format!(
+                        "error {} means a wrong `{param}`, which is not one of the endpoint's constants",
+                        case.code
+                    ),
+                );
+            }
+        }
+    }
     Endpoint {
         indexed_lists: Vec::new(),
         client_cert: e.client_cert,

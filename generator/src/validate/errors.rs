@@ -3,9 +3,9 @@
 
 use super::platform::PlatformContext;
 use super::Reporter;
-use crate::ir::{self, Auth, ErrorCase};
+use crate::ir::{self, Auth, ErrorCase, Means, MEANINGS};
 use crate::names;
-use crate::spec::{AppliesTo, CodeType, CodeValue, EnvelopeSpec, ErrorSpec};
+use crate::spec::{AppliesTo, CodeType, CodeValue, EnvelopeSpec, ErrorSpec, MeansSpec};
 use std::collections::BTreeSet;
 
 pub fn error_case(
@@ -57,13 +57,66 @@ pub fn error_case(
     if e.retryable && e.token_invalid {
         r.error(path, "an error cannot be both `retryable` and `token_invalid`: the runtime handles them differently");
     }
+    let doc = e.doc.trim().to_owned();
     Some(ErrorCase {
+        means: means(e.means.as_ref(), &doc, &format!("{path}.means"), r),
         code,
         variant,
-        doc: e.doc.trim().to_owned(),
+        doc,
         retryable: e.retryable,
         token_invalid: e.token_invalid,
+        from_platform: false,
     })
+}
+
+/// The meanings of an error entry; an unknown one is an error naming those known. A
+/// meaning may name the constant it is about: `wrong_constant.grant_type`.
+fn means(spec: Option<&MeansSpec>, doc: &str, path: &str, r: &mut Reporter) -> Vec<Means> {
+    let entries: Vec<(String, Option<String>)> = match spec {
+        None => return Vec::new(),
+        Some(MeansSpec::One(name)) => vec![(name.clone(), None)],
+        Some(MeansSpec::Many(names)) => names.iter().map(|n| (n.clone(), None)).collect(),
+        Some(MeansSpec::WithMessages(map)) => map
+            .iter()
+            .map(|(n, m)| (n.clone(), Some(m.trim().to_owned())))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for (name, message) in entries {
+        let (meaning, param) = match name.split_once('.') {
+            Some((meaning, param)) => (meaning, Some(param)),
+            None => (name.as_str(), None),
+        };
+        if !MEANINGS.iter().any(|(m, _)| *m == meaning) {
+            let known: Vec<&str> = MEANINGS.iter().map(|(m, _)| *m).collect();
+            r.error(
+                path,
+                format!("unknown meaning `{meaning}` (known: {})", known.join(", ")),
+            );
+            continue;
+        }
+        if let Some(param) = param {
+            if meaning != "wrong_constant" || names::snake(param) != param || param.is_empty() {
+                r.error(
+                    path,
+                    format!("`{name}`: only `wrong_constant` names a parameter, as `wrong_constant.<snake_case wire name>`"),
+                );
+                continue;
+            }
+        }
+        if message.as_deref() == Some("") {
+            r.error(
+                path,
+                format!("`{name}`: the message is empty (leave it out to send the doc text)"),
+            );
+        }
+        out.push(Means {
+            meaning: names::upper_camel(meaning),
+            param: param.map(str::to_owned),
+            message: message.unwrap_or_else(|| doc.to_owned()),
+        });
+    }
+    out
 }
 
 /// An endpoint's errors: its own table plus the common codes that apply to its auth (its
@@ -110,6 +163,7 @@ pub fn endpoint_errors(
         let applies = match applies {
             AppliesTo::All => true,
             AppliesTo::AccessToken => matches!(auth, Auth::AccessToken { .. }),
+            AppliesTo::Gateway => false,
         };
         if !applies || codes.contains(&case.code) {
             continue;
@@ -123,7 +177,10 @@ pub fn endpoint_errors(
                 ),
             );
         }
-        errors.push(case.clone());
+        errors.push(ErrorCase {
+            from_platform: true,
+            ..case.clone()
+        });
     }
     let own_errors = !codes.is_empty();
     errors.sort_by(|a, b| a.code.cmp(&b.code));

@@ -113,6 +113,11 @@ fn platform_dir(dir: &PlatformDir, out: &mut Vec<Diagnostic>) -> Option<ir::Plat
         envelope: convert::envelope(&spec.envelope),
         groups,
         wiring,
+        refusals: ctx
+            .common_errors
+            .iter()
+            .flat_map(|(case, _)| case.means.iter().map(|m| (case.code.clone(), m.clone())))
+            .collect(),
     })
 }
 

@@ -98,6 +98,7 @@ pub use super::DEFAULT_ALIPAY_APP_ID;
 
 use super::server::{doc_text, Desk, Reply};
 use super::{wire_text, Simulator};
+use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::runtime::{beijing_time, Code, Platform as _};
 use serde::Serialize;
@@ -334,16 +335,10 @@ fn gateway(desk: &Desk<'_>) -> Result<Biz, Reply> {
         .and_then(|r| r.app_id_field.as_deref())
         .unwrap_or("app_id");
     if desk.field(app_id).is_none() {
-        return Err(Reply::Refused(
-            "isv.missing-app-id".into(),
-            "缺少AppID参数".into(),
-        ));
+        return Err(desk.refuse_for(Meaning::MissingIdentity));
     }
     if !desk.field("timestamp").is_some_and(|t| is_timestamp(&t)) {
-        return Err(Reply::Refused(
-            "isv.invalid-timestamp".into(),
-            "非法的时间戳参数".into(),
-        ));
+        return Err(desk.refuse_for(Meaning::BadTimestamp));
     }
     let packed = desk.shared.platforms[desk.platform].packed_into;
     match packed.and_then(|field| desk.field(field)) {
