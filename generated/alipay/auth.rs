@@ -459,6 +459,15 @@ impl crate::__private::Endpoint for Code2SessionRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("code", v, 1usize, 40usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `auth.refreshToken`: 刷新授权访问令牌:用上次换取令牌时得到的 refresh_token 换取新的 access_token
 ///
@@ -865,6 +874,15 @@ impl crate::__private::Endpoint for RefreshTokenRequest {
         {
             let v = &self.refresh_token;
             let v = v.expose();
+            crate::__private::validate::char_len("refresh_token", v, 1usize, 40usize)?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("refresh_token") {
+            let v = text.as_str();
             crate::__private::validate::char_len("refresh_token", v, 1usize, 40usize)?;
         }
         Ok(())

@@ -1492,6 +1492,99 @@ impl crate::__private::Endpoint for CreateRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        if let Some(text) = get("total_amount") {
+            let v = crate::__private::validate::yuan("total_amount", &text)?;
+            crate::__private::validate::range("total_amount", v, 1i64, 10000000000i64)?;
+        }
+        if let Some(text) = get("subject") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
+        }
+        if let Some(text) = get("op_app_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("op_app_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("buyer_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("buyer_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("buyer_open_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("buyer_open_id", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("seller_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("seller_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("timeout_express") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("discountable_amount") {
+            let v = crate::__private::validate::yuan("discountable_amount", &text)?;
+            crate::__private::validate::range(
+                "discountable_amount",
+                v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(text) = get("undiscountable_amount") {
+            let v = crate::__private::validate::yuan("undiscountable_amount", &text)?;
+            crate::__private::validate::range(
+                "undiscountable_amount",
+                v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(text) = get("passback_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("operator_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("store_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("terminal_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("terminal_id", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -1724,6 +1817,62 @@ impl crate::__private::Endpoint for AppPayRequest {
             )?;
         }
         if let Some(v) = &self.merchant_order_no {
+            crate::__private::validate::char_len(
+                "merchant_order_no",
+                v,
+                0usize,
+                32usize,
+            )?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        if let Some(text) = get("total_amount") {
+            let v = crate::__private::validate::yuan("total_amount", &text)?;
+            crate::__private::validate::range("total_amount", v, 1i64, 10000000000i64)?;
+        }
+        if let Some(text) = get("subject") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("timeout_express") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(text) = get("passback_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("merchant_order_no") {
+            let v = text.as_str();
             crate::__private::validate::char_len(
                 "merchant_order_no",
                 v,
@@ -2222,6 +2371,23 @@ impl crate::__private::Endpoint for QueryRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("org_pid") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("org_pid", v, 0usize, 16usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `trade.close`: 统一收单交易关闭接口:关闭未付款的交易
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -2628,6 +2794,27 @@ impl crate::__private::Endpoint for CloseRequest {
                 let v = trade_no;
                 crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("operator_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
         }
         Ok(())
     }
@@ -3077,6 +3264,19 @@ impl crate::__private::Endpoint for CancelRequest {
                 let v = trade_no;
                 crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
         }
         Ok(())
     }
@@ -4087,6 +4287,36 @@ impl crate::__private::Endpoint for RefundRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("refund_amount") {
+            let v = crate::__private::validate::yuan("refund_amount", &text)?;
+            crate::__private::validate::range(
+                "refund_amount",
+                v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        if let Some(text) = get("refund_reason") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("refund_reason", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_request_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_request_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `trade.refundQuery`: 统一收单交易退款查询:查询通过 alipay.trade.refund 提交的退款请求是否执行成功
 ///
@@ -4468,6 +4698,23 @@ impl crate::__private::Endpoint for RefundQueryRequest {
                 let v = trade_no;
                 crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
             }
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("out_request_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_request_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("trade_no", v, 1usize, 64usize)?;
         }
         Ok(())
     }

@@ -233,6 +233,20 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("code") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len(
+                "code",
+                v,
+                1usize,
+                18446744073709551615usize,
+            )?;
+        }
+        Ok(())
+    }
 }
 /// Request of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
 ///
@@ -472,6 +486,20 @@ impl crate::__private::Endpoint for GetUnionidRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.openid;
+            crate::__private::validate::byte_len(
+                "openid",
+                v,
+                1usize,
+                18446744073709551615usize,
+            )?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("openid") {
+            let v = text.as_str();
             crate::__private::validate::byte_len(
                 "openid",
                 v,

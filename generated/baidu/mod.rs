@@ -53,6 +53,12 @@ impl crate::__private::Platform for Baidu {
             code: crate::runtime::Code::Int(400i64),
             message: "参数错误(getunionid 文档所列;用于其他接口未确认)",
         },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::InvalidField,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(getunionid 文档所列;用于其他接口未确认)",
+        },
     ];
     type Decoder = crate::__private::envelopes::ErrnoData;
     type Signer = crate::runtime::signers::NoSigner;
@@ -210,6 +216,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         required: &["code"],
         errors: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::ERRORS,
         refusals: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::check_wire,
         auth: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -225,6 +232,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         required: &[],
         errors: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::ERRORS,
         refusals: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::check_wire,
         auth: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::CONSTANTS,
@@ -243,6 +251,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         required: &["openid"],
         errors: <auth::GetUnionidRequest as crate::__private::Endpoint>::ERRORS,
         refusals: <auth::GetUnionidRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <auth::GetUnionidRequest as crate::__private::Endpoint>::check_wire,
         auth: <auth::GetUnionidRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::GetUnionidRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetUnionidRequest as crate::__private::Endpoint>::CONSTANTS,

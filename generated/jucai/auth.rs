@@ -216,6 +216,16 @@ impl crate::__private::Endpoint for Auth2OpenIdRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("mchOrderNo") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("mchOrderNo", v, 5usize, 30usize)?;
+            crate::__private::validate::charset("mchOrderNo", v, "A-Za-z0-9_")?;
+        }
+        Ok(())
+    }
 }
 /// 支付方式
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

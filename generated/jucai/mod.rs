@@ -30,6 +30,12 @@ impl crate::__private::Platform for Jucai {
             message: "参数错误(未确认:文档无公开的应答码表)",
         },
         crate::__private::Refusal {
+            means: crate::__private::Meaning::InvalidField,
+            param: None,
+            code: crate::runtime::Code::Int(400i64),
+            message: "参数错误(未确认:文档无公开的应答码表)",
+        },
+        crate::__private::Refusal {
             means: crate::__private::Meaning::BadSign,
             param: None,
             code: crate::runtime::Code::Int(401i64),
@@ -186,6 +192,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         ],
         errors: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::ERRORS,
         refusals: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::check_wire,
         auth: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::AUTH,
         host: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::CONSTANTS,

@@ -249,6 +249,21 @@ impl crate::__private::Endpoint for GetDailyRetainRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getWeeklyRetain`: 获取用户访问小程序周留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -340,6 +355,21 @@ impl crate::__private::Endpoint for GetWeeklyRetainRequest {
         }
         {
             let v = &self.end_date;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
             crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
             crate::__private::validate::charset("end_date", v, "0-9")?;
         }
@@ -441,6 +471,21 @@ impl crate::__private::Endpoint for GetMonthlyRetainRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getDailySummary`: 获取用户访问小程序数据概况
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -521,6 +566,21 @@ impl crate::__private::Endpoint for GetDailySummaryRequest {
         }
         {
             let v = &self.end_date;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
             crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
             crate::__private::validate::charset("end_date", v, "0-9")?;
         }
@@ -611,6 +671,21 @@ impl crate::__private::Endpoint for GetDailyVisitTrendRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getWeeklyVisitTrend`: 获取用户访问小程序数据周趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -696,6 +771,21 @@ impl crate::__private::Endpoint for GetWeeklyVisitTrendRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getMonthlyVisitTrend`: 获取用户访问小程序数据月趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -776,6 +866,21 @@ impl crate::__private::Endpoint for GetMonthlyVisitTrendRequest {
         }
         {
             let v = &self.end_date;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
             crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
             crate::__private::validate::charset("end_date", v, "0-9")?;
         }
@@ -877,6 +982,21 @@ impl crate::__private::Endpoint for GetUserPortraitRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getVisitDistribution`: 获取用户小程序访问分布数据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -967,6 +1087,21 @@ impl crate::__private::Endpoint for GetVisitDistributionRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
 }
 /// Request of `analysis.getVisitPage`: 访问页面
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -1052,6 +1187,21 @@ impl crate::__private::Endpoint for GetVisitPageRequest {
         }
         {
             let v = &self.end_date;
+            crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("end_date", v, "0-9")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("begin_date") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("begin_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("begin_date", v, "0-9")?;
+        }
+        if let Some(text) = get("end_date") {
+            let v = text.as_str();
             crate::__private::validate::char_len("end_date", v, 8usize, 8usize)?;
             crate::__private::validate::charset("end_date", v, "0-9")?;
         }

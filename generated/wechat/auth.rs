@@ -315,6 +315,15 @@ impl crate::__private::Endpoint for Code2SessionRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("js_code") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("js_code", v, 1usize, 1024usize)?;
+        }
+        Ok(())
+    }
     fn write_query(&self, query: &mut crate::__private::Query) {
         query.push(("js_code", self.js_code.clone()));
     }

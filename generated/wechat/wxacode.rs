@@ -135,6 +135,19 @@ impl crate::__private::Endpoint for CreateQrCodeRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("path") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("path", v, 1usize, 128usize)?;
+        }
+        if let Some(text) = get("width") {
+            let v: u32 = crate::__private::validate::integer("width", &text)?;
+            crate::__private::validate::range("width", v, 280u32, 1280u32)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `wxacode.get`: 获取小程序码,适用于需要的码数量较少的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -245,6 +258,19 @@ impl crate::__private::Endpoint for GetRequest {
         }
         if let Some(v) = &self.line_color {
             v.validate().map_err(|e| e.within("line_color"))?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("path") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("path", v, 1usize, 128usize)?;
+        }
+        if let Some(text) = get("width") {
+            let v: u32 = crate::__private::validate::integer("width", &text)?;
+            crate::__private::validate::range("width", v, 280u32, 1280u32)?;
         }
         Ok(())
     }
@@ -398,6 +424,24 @@ impl crate::__private::Endpoint for GetUnlimitedRequest {
         }
         if let Some(v) = &self.line_color {
             v.validate().map_err(|e| e.within("line_color"))?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("scene") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("scene", v, 0usize, 32usize)?;
+            crate::__private::validate::charset(
+                "scene",
+                v,
+                "0-9A-Za-z!#$&'()*+,/:;=?@._~-",
+            )?;
+        }
+        if let Some(text) = get("width") {
+            let v: u32 = crate::__private::validate::integer("width", &text)?;
+            crate::__private::validate::range("width", v, 280u32, 1280u32)?;
         }
         Ok(())
     }

@@ -717,6 +717,80 @@ impl crate::__private::Endpoint for UnifiedOrderRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("device_info") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("device_info", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("body", v, 1usize, 128usize)?;
+        }
+        if let Some(text) = get("detail") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("detail", v, 0usize, 6000usize)?;
+        }
+        if let Some(text) = get("attach") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("attach", v, 0usize, 127usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9a-zA-Z_|*-")?;
+        }
+        if let Some(text) = get("total_fee") {
+            let v: i64 = crate::__private::validate::integer("total_fee", &text)?;
+            crate::__private::validate::range(
+                "total_fee",
+                v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        if let Some(text) = get("spbill_create_ip") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len(
+                "spbill_create_ip",
+                v,
+                1usize,
+                64usize,
+            )?;
+        }
+        if let Some(text) = get("time_start") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("time_start", v, 14usize, 14usize)?;
+            crate::__private::validate::charset("time_start", v, "0-9")?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("time_expire", v, 14usize, 14usize)?;
+            crate::__private::validate::charset("time_expire", v, "0-9")?;
+        }
+        if let Some(text) = get("goods_tag") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("goods_tag", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("notify_url", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("product_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("openid") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("openid", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("scene_info") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("scene_info", v, 0usize, 256usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `pay.orderQuery`: 查询订单:按微信订单号或商户订单号查询支付状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -1017,6 +1091,19 @@ impl crate::__private::Endpoint for OrderQueryRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("transaction_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("transaction_id", v, 1usize, 32usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `pay.closeOrder`: 关闭订单:关闭未支付的订单,以免重复支付
 ///
@@ -1249,6 +1336,15 @@ impl crate::__private::Endpoint for CloseOrderRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `pay.downloadBill`: 下载交易账单:按日期下载对账单(文本,或 gzip)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -1334,6 +1430,20 @@ impl crate::__private::Endpoint for DownloadBillRequest {
             crate::__private::validate::charset("bill_date", v, "0-9")?;
         }
         if let Some(v) = &self.device_info {
+            crate::__private::validate::byte_len("device_info", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("bill_date") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("bill_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("bill_date", v, "0-9")?;
+        }
+        if let Some(text) = get("device_info") {
+            let v = text.as_str();
             crate::__private::validate::byte_len("device_info", v, 0usize, 32usize)?;
         }
         Ok(())
@@ -1779,6 +1889,27 @@ impl crate::__private::Endpoint for RefundQueryRequest {
                 let v = refund_id;
                 crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
             }
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("transaction_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("transaction_id", v, 1usize, 32usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+        }
+        if let Some(text) = get("out_refund_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("refund_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
         }
         Ok(())
     }
@@ -2431,6 +2562,50 @@ impl crate::__private::Endpoint for RefundRequest {
         }
         Ok(())
     }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("out_refund_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_refund_no", v, "0-9a-zA-Z_|*@-")?;
+        }
+        if let Some(text) = get("total_fee") {
+            let v: i64 = crate::__private::validate::integer("total_fee", &text)?;
+            crate::__private::validate::range(
+                "total_fee",
+                v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        if let Some(text) = get("refund_fee") {
+            let v: i64 = crate::__private::validate::integer("refund_fee", &text)?;
+            crate::__private::validate::range(
+                "refund_fee",
+                v,
+                1i64,
+                9223372036854775807i64,
+            )?;
+        }
+        if let Some(text) = get("refund_desc") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("refund_desc", v, 0usize, 80usize)?;
+        }
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("transaction_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("transaction_id", v, 1usize, 32usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
+        }
+        Ok(())
+    }
 }
 /// Request of `pay.downloadFundflow`: 下载资金账单:需要商户证书,只支持 HMAC-SHA256 签名
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
@@ -2498,6 +2673,16 @@ impl crate::__private::Endpoint for DownloadFundflowRequest {
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         {
             let v = &self.bill_date;
+            crate::__private::validate::byte_len("bill_date", v, 8usize, 8usize)?;
+            crate::__private::validate::charset("bill_date", v, "0-9")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("bill_date") {
+            let v = text.as_str();
             crate::__private::validate::byte_len("bill_date", v, 8usize, 8usize)?;
             crate::__private::validate::charset("bill_date", v, "0-9")?;
         }

@@ -468,4 +468,8 @@ pub const MEANINGS: &[(&str, &str)] = &[
         "bad_timestamp",
         "the request's timestamp is missing or not as documented",
     ),
+    (
+        "invalid_field",
+        "a field breaks a documented constraint (length, characters, range)",
+    ),
 ];

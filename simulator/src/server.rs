@@ -800,6 +800,24 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         let refusal = call.refusal(Meaning::MissingField, None, &platform.missing_field);
         return call.refuse(state, refusal, &why);
     }
+    // The documented constraints, checked by the endpoint's generated wire check.
+    let text_of = |name: &str| {
+        incoming.get(name).or_else(|| {
+            packed.as_ref()?.get(name).map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        })
+    };
+    if let Err(invalid) = (info.check_wire)(&text_of) {
+        let refusal = match Refusal::find(info.refusals, Meaning::InvalidField, None)
+            .or_else(|| Refusal::find(platform.refusals, Meaning::InvalidField, None))
+        {
+            Some(r) => (r.code.clone(), r.message),
+            None => call.refusal(Meaning::MissingField, None, &platform.missing_field),
+        };
+        return call.refuse(state, refusal, &invalid.to_string());
+    }
 
     // 5. Success: from the platform's state, else the docs' example.
     if let Some(serve) = platform.serve {

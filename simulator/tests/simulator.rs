@@ -695,6 +695,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             expires_in: "expires_in",
         }),
         refusals: &[],
+        check_wire: miniapp::__private::no_wire_checks,
     },
     EndpointInfo {
         name: "auth.getUnionid",
@@ -717,6 +718,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
         constants: &[],
         issues_token: None,
         refusals: &[],
+        check_wire: miniapp::__private::no_wire_checks,
     },
 ];
 
@@ -831,6 +833,7 @@ async fn platforms_sharing_a_path_are_told_apart_by_their_prefix() {
             constants: &[],
             issues_token: None,
             refusals: &[],
+            check_wire: miniapp::__private::no_wire_checks,
         }];
         let clash = || miniapp_simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
         let sim = Simulator::builder()
@@ -1012,6 +1015,7 @@ async fn the_admin_prefix_is_reserved() {
             constants: &[],
             issues_token: None,
             refusals: &[],
+            check_wire: miniapp::__private::no_wire_checks,
         }];
         static BESIDE: &[EndpointInfo] = &[EndpointInfo {
             path: "/_adminx/health",

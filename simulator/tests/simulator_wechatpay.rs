@@ -873,3 +873,52 @@ async fn a_sandbox_client_fetches_the_key_and_pays_with_it() {
     })
     .await;
 }
+
+/// The documented constraints the client checks before sending are checked again on
+/// what the simulator receives (the endpoint's generated wire check), so a backend in
+/// another language is refused as WeChat Pay would refuse it.
+#[tokio::test]
+async fn documented_constraints_are_enforced_on_what_arrives() {
+    bounded(async {
+        let sim = sim().await;
+        let long = "X".repeat(10_000);
+        for body in [
+            signed(&[("out_trade_no", long.as_str())], KEY, "MD5"),
+            signed(&[("transaction_id", &"4".repeat(33))], KEY, "MD5"),
+        ] {
+            let answer = raw(&sim, "/pay/orderquery", body).await;
+            assert_eq!(answer["return_code"], "FAIL", "{answer:?}");
+            assert!(
+                answer["return_msg"].starts_with("参数格式校验错误"),
+                "{answer:?}"
+            );
+        }
+        // Within the limits: served (the order does not exist).
+        let answer = raw(
+            &sim,
+            "/pay/orderquery",
+            signed(&[("out_trade_no", &"X".repeat(32))], KEY, "MD5"),
+        )
+        .await;
+        assert_eq!(answer["err_code"], "ORDERNOTEXIST", "{answer:?}");
+        // A number that is not one, on an order: refused before anything is stored.
+        let order = signed(
+            &[
+                ("body", "b"),
+                ("out_trade_no", "SIM-NUM"),
+                ("total_fee", "1e3"),
+                ("spbill_create_ip", "127.0.0.1"),
+                ("notify_url", "http://127.0.0.1/n"),
+                ("trade_type", "NATIVE"),
+                ("product_id", "p"),
+            ],
+            KEY,
+            "MD5",
+        );
+        let answer = raw(&sim, "/pay/unifiedorder", order).await;
+        assert_eq!(answer["return_code"], "FAIL", "{answer:?}");
+        assert!(answer["return_msg"].contains("total_fee"), "{answer:?}");
+        assert!(sim.wechatpay_order("SIM-NUM").is_none());
+    })
+    .await;
+}

@@ -113,6 +113,12 @@ pub trait Endpoint: Serialize + Send + Sync {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
+    /// The same constraints, checked on the text of the fields a server received
+    /// (`get` gives a field's text by wire name): what a test bed refuses, as the
+    /// platform would.
+    fn check_wire(_get: &dyn Fn(&str) -> Option<String>) -> Result<(), ValidationError> {
+        Ok(())
+    }
     /// Appends the path to `url`: [`Self::PATH`], or — where the path has parameters
     /// (`/v3/pay/transactions/id/{transaction_id}`) — the path with the request's fields
     /// in their places, each percent-encoded as one segment.
@@ -283,6 +289,8 @@ pub struct EndpointInfo {
     /// What its codes mean when the platform refuses a request itself
     /// (`Endpoint::REFUSALS`).
     pub refusals: &'static [Refusal],
+    /// Its documented constraints, checked on wire text (`Endpoint::check_wire`).
+    pub check_wire: WireCheck,
     /// How it authenticates, with the wire names (the endpoint's `Endpoint::AUTH`).
     pub auth: Auth,
     /// The named host it lives on (`Endpoint::HOST`).
@@ -321,6 +329,8 @@ pub enum Meaning {
     MissingIdentity,
     /// A request's timestamp is missing or not as documented.
     BadTimestamp,
+    /// A field breaks a documented constraint (length, characters, range).
+    InvalidField,
 }
 
 /// A documented code with one of its meanings and the message the platform sends.
@@ -348,6 +358,16 @@ impl Refusal {
             .find(|r| r.param.is_some() && r.param == param)
             .or_else(|| refusals.iter().filter(of).find(|r| r.param.is_none()))
     }
+}
+
+/// Checks an endpoint's documented constraints on the text of the fields a server
+/// received; `get` gives a field's text by wire name.
+pub type WireCheck = fn(&dyn Fn(&str) -> Option<String>) -> Result<(), ValidationError>;
+
+/// The wire check of an endpoint without documented constraints (for endpoint tables
+/// written by hand).
+pub fn no_wire_checks(_get: &dyn Fn(&str) -> Option<String>) -> Result<(), ValidationError> {
+    Ok(())
 }
 
 /// Wire names of a token endpoint's answer fields.

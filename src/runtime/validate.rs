@@ -103,6 +103,31 @@ pub fn charset(
     Ok(())
 }
 
+/// An integer field's wire text as its type; text that is not one is refused.
+pub fn integer<T: std::str::FromStr>(
+    field: &'static str,
+    text: &str,
+) -> Result<T, ValidationError> {
+    text.parse().map_err(|_| ValidationError {
+        field: field.to_owned(),
+        rule: format!("must be an integer (is {:?})", bounded(text)),
+    })
+}
+
+/// An amount in yuan's wire text as integer fen; text that is not an exact amount is
+/// refused.
+pub fn yuan(field: &'static str, text: &str) -> Result<i64, ValidationError> {
+    super::money::yuan_to_fen(text).map_err(|e| ValidationError {
+        field: field.to_owned(),
+        rule: format!("must be {e}"),
+    })
+}
+
+/// At most 64 characters of a value, for a message.
+fn bounded(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
 /// A path parameter's value: not empty, and not `.` or `..`, which a server would read
 /// as "this segment" or "the one above" whatever the encoding.
 pub fn path_segment(field: &'static str, value: &str) -> Result<(), ValidationError> {

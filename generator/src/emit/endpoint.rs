@@ -3,7 +3,7 @@
 
 use super::structs::{self, checks, first_line, Access, Shape};
 use super::util::*;
-use crate::ir::{Alternative, Auth, BodyKind, Endpoint, Field, HttpMethod, Location};
+use crate::ir::{Alternative, Auth, BodyKind, Check, Endpoint, Field, HttpMethod, Location};
 use crate::ir::{IndexedList, ResponseKind, Ty, Usage};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -125,6 +125,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     let validate = validate_fn(ep, has_checks, ctx);
     let write_query = write_query(ep, ctx);
     let write_path = write_path(ep, ctx);
+    let check_wire = check_wire(ep, ctx);
     let multipart = multipart(ep, ctx);
     let marker = ident(&ctx.marker);
     quote! {
@@ -149,6 +150,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             type Response = #resp;
             type Error = #err;
             #validate
+            #check_wire
             #write_path
             #write_query
             #multipart
@@ -459,6 +461,76 @@ fn field_pushes(ep: &Endpoint, wanted: Location, target: &str, ctx: &Ctx) -> Vec
     }
     let _ = ctx;
     out
+}
+
+/// `fn check_wire`: the documented constraints of the request's scalar fields (its own
+/// and its alternatives'), checked on the wire text a server received — the same
+/// checks `validate` makes before a client sends, for a test bed to refuse what the
+/// platform would.
+fn check_wire(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
+    let (rt, pv) = (&ctx.rt, &ctx.pv);
+    let fields = ep.request.iter().chain(
+        ep.alternatives
+            .iter()
+            .flat_map(|a| a.variants.iter().flat_map(|v| v.fields.iter())),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stmts = Vec::new();
+    for f in fields {
+        if f.checks.is_empty() || !seen.insert(f.wire.as_str()) {
+            continue;
+        }
+        let wire = &f.wire;
+        let checks: Vec<TokenStream> = f
+            .checks
+            .iter()
+            .filter_map(|c| match (c, &f.ty) {
+                (Check::ByteLen(min, max), Ty::String) => {
+                    Some(quote!(#pv::validate::byte_len(#wire, v, #min, #max)?;))
+                }
+                (Check::CharLen(min, max), Ty::String) => {
+                    Some(quote!(#pv::validate::char_len(#wire, v, #min, #max)?;))
+                }
+                (Check::Charset(class), Ty::String) => {
+                    Some(quote!(#pv::validate::charset(#wire, v, #class)?;))
+                }
+                (Check::PathSegment, Ty::String) => {
+                    Some(quote!(#pv::validate::path_segment(#wire, v)?;))
+                }
+                (Check::Range(min, max), ty) if ty.is_integer() => {
+                    let (lo, hi) = (int_literal(*min, ty), int_literal(*max, ty));
+                    Some(quote!(#pv::validate::range(#wire, v, #lo, #hi)?;))
+                }
+                _ => None,
+            })
+            .collect();
+        if checks.is_empty() {
+            continue;
+        }
+        let read = match &f.ty {
+            Ty::String => quote!(let v = text.as_str();),
+            Ty::MoneyYuan => quote!(let v = #pv::validate::yuan(#wire, &text)?;),
+            ty => {
+                let t = ty_tokens(ty, ctx);
+                quote!(let v: #t = #pv::validate::integer(#wire, &text)?;)
+            }
+        };
+        stmts.push(quote! {
+            if let Some(text) = get(#wire) {
+                #read
+                #(#checks)*
+            }
+        });
+    }
+    if stmts.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn check_wire(get: &dyn Fn(&str) -> Option<String>) -> Result<(), #rt::ValidationError> {
+            #(#stmts)*
+            Ok(())
+        }
+    }
 }
 
 /// `fn write_path` for a path with parameters: the literal pieces, and each parameter's

@@ -127,6 +127,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
             required: &[#(#required),*],
             errors: #request::ERRORS,
             refusals: #request::REFUSALS,
+            check_wire: #request::check_wire,
             auth: #request::AUTH,
             host: #request::HOST,
             constants: #request::CONSTANTS,
