@@ -44,6 +44,17 @@ pub fn cert_sn(cert: &Certificate) -> String {
     hex::encode(Md5::digest(name.as_bytes()))
 }
 
+/// A certificate's serial number as WeChat Pay writes it (`serial_no`,
+/// `Wechatpay-Serial`): upper-case hex without separators or leading zeros, as Java's
+/// `BigInteger.toString(16)` and Go's `%X` print it — never decimal.
+pub fn serial_hex(cert: &Certificate) -> String {
+    let hex = hex::encode_upper(cert.tbs_certificate().serial_number().as_bytes());
+    match hex.trim_start_matches('0') {
+        "" => "0".to_owned(),
+        rest => rest.to_owned(),
+    }
+}
+
 /// The name of a root certificate file (`alipay_root_cert_sn`): the digests of its
 /// RSA-signed certificates joined with `_`. Refuses a file with none.
 pub fn root_cert_sn(text: &str) -> Result<String, KeyError> {
@@ -132,6 +143,31 @@ mod tests {
         assert_eq!(decimal(&u64::MAX.to_be_bytes()), u64::MAX.to_string());
         let serial = 0x2023_0607_caa8_b2e6_dd94_3115_cd90_3930_u128;
         assert_eq!(decimal(&serial.to_be_bytes()), serial.to_string());
+    }
+
+    /// WeChat Pay names certificates by their hex serial: the K1 certificates of
+    /// wechatpay-go's suite (F576… has its top bit set, so DER adds a zero byte that the
+    /// name drops) and the platform certificate of wechatpay-java's download answer.
+    #[test]
+    fn wechatpay_serials_are_upper_case_hex() {
+        use crate::crypto::v3_vector;
+        for name in ["F5765756002FDD77", "D7CE59D1F522D701"] {
+            let cert = certificates(&v3_vector(&format!("K1.cert_{name}.pem"))).unwrap();
+            assert_eq!(serial_hex(&cert[0]), name);
+        }
+        let key = crate::crypto::aead::ApiV3Key::new(&v3_vector("K2.apiv3_key")).unwrap();
+        let answer: serde_json::Value =
+            serde_json::from_str(&v3_vector("K2.certificates.answer")).unwrap();
+        let sealed = &answer["data"][0]["encrypt_certificate"];
+        let pem = key
+            .decrypt(
+                sealed["nonce"].as_str().unwrap(),
+                "certificate",
+                sealed["ciphertext"].as_str().unwrap(),
+            )
+            .unwrap();
+        let cert = certificates(std::str::from_utf8(&pem).unwrap()).unwrap();
+        assert_eq!(serial_hex(&cert[0]), answer["data"][0]["serial_no"]);
     }
 
     #[test]

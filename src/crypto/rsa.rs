@@ -230,6 +230,21 @@ impl PublicKey {
         Ok(PublicKey { der, parsed })
     }
 
+    /// The key as an X.509 `SubjectPublicKeyInfo` (what OAEP encryption takes).
+    pub(crate) fn spki_der(&self) -> Result<Vec<u8>, KeyError> {
+        use der::Encode;
+        let info = spki::SubjectPublicKeyInfoRef {
+            algorithm: spki::AlgorithmIdentifier {
+                oid: RSA_ENCRYPTION,
+                parameters: Some(der::asn1::AnyRef::NULL),
+            },
+            subject_public_key: der::asn1::BitStringRef::from_bytes(&self.der)
+                .map_err(|_| KeyError::new("not an RSA public key"))?,
+        };
+        info.to_der()
+            .map_err(|_| KeyError::new("the public key cannot be written as DER"))
+    }
+
     /// Checks a base64 SHA256withRSA `signature` of `message`.
     pub fn verify(&self, message: &[u8], signature: &str) -> Result<(), VerifyError> {
         let signature = STANDARD
