@@ -46,9 +46,10 @@ pub mod __private {
     pub use crate::runtime::{
         bounded_message, decode_indexed_text_fields, decode_json, decode_text_fields, form_text,
         no_wire_checks, push_path_segment, Auth, BodyKind, BodyLimits, CallOptions, CodeType, Core,
-        Endpoint, EndpointInfo, Execute, FromCode, Hosts, HttpMethod, IndexedList, Meaning,
-        Multipart, MultipartValue, Platform, Query, RawResponse, Refusal, Response, ResponseKind,
-        SandboxKey, StructuredResponse, TokenFields, TokenMode, Transport, WireBody, WireRequest,
+        Credential, Endpoint, EndpointInfo, Execute, FilledField, FromCode, Hosts, HttpMethod,
+        IndexedList, Meaning, Multipart, MultipartValue, Platform, Query, RawResponse, Refusal,
+        Response, ResponseKind, SandboxKey, StructuredResponse, TokenFields, TokenMode, Transport,
+        WireBody, WireRequest,
     };
     pub use crate::token::AccessToken;
     pub use serde;

@@ -62,6 +62,7 @@ pub enum CredentialKind {
     Secret,
     BaseUrl,
     PlatformKey,
+    KeyId,
 }
 
 #[derive(Debug)]
@@ -126,6 +127,7 @@ pub enum EnvelopeStyle {
     CodeMsgData,
     WechatpayXml,
     Alipay,
+    WechatpayV3,
 }
 
 /// A code or enum value as the docs write it: an integer or a string.
@@ -174,6 +176,8 @@ pub enum ResponseKind {
     Json,
     Binary,
     Text,
+    /// No body (HTTP 204): the response type has no fields.
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +247,26 @@ pub enum Auth {
         field: String,
         unconfirmed: Option<String>,
     },
+    /// The whole request is signed into a header by the scheme.
+    SignedRequest {
+        scheme: String,
+        unconfirmed: Option<String>,
+    },
+}
+
+impl Auth {
+    /// Signed one way or the other: the call's answer may carry a signature.
+    pub fn is_signed(&self) -> bool {
+        matches!(self, Auth::Sign { .. } | Auth::SignedRequest { .. })
+    }
+}
+
+/// A request field the client fills from its credentials (`from:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filled {
+    pub wire: String,
+    pub from: CredentialKind,
+    pub location: Location,
 }
 
 #[derive(Debug)]
@@ -283,6 +307,8 @@ pub struct Endpoint {
     pub body: BodyKind,
     pub idempotent: bool,
     pub constants: Vec<(String, String)>,
+    /// Request fields the client fills from its credentials.
+    pub filled: Vec<Filled>,
     pub request: Vec<Field>,
     pub alternatives: Vec<Alternative>,
     pub response_kind: ResponseKind,
@@ -376,6 +402,8 @@ pub struct Field {
     pub indexed: Option<String>,
     /// A `money_yuan` amount the docs allow to be negative.
     pub may_be_negative: bool,
+    /// A request field the client fills from this credential (never user input).
+    pub filled_from: Option<CredentialKind>,
     pub checks: Vec<Check>,
     pub doc: String,
 }
@@ -421,6 +449,8 @@ pub struct ErrorCase {
     /// One of the platform's common codes (its meanings are the platform's, not
     /// repeated per endpoint).
     pub from_platform: bool,
+    /// The HTTP status the platform answers it with, where the schema gives one.
+    pub status: Option<u16>,
 }
 
 /// One meaning of an error code: the refusal a test bed answers with it.

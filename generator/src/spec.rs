@@ -63,6 +63,9 @@ pub enum CredentialKind {
     /// The platform's own public key (or its certificate), which verifies its answers
     /// and notifications (Alipay's 支付宝公钥): `Credentials::platform_key`.
     PlatformKey,
+    /// The id of the signing key, sent beside each signature (WeChat Pay API v3's
+    /// merchant certificate `serial_no`): `Credentials::key_id`.
+    KeyId,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +121,9 @@ pub enum EnvelopeStyle {
     CodeMsgData,
     WechatpayXml,
     Alipay,
+    /// WeChat Pay API v3: the HTTP status tells success; failures are
+    /// `{code, message, detail}`; answers are signed in headers.
+    WechatpayV3,
 }
 
 /// The Rust type of a platform's error codes.
@@ -193,6 +199,9 @@ pub enum AuthKindSpec {
     AccessToken,
     AppSecret,
     Sign,
+    /// The whole HTTP request (method, path with query, body) is signed into a header by
+    /// the scheme (WeChat Pay API v3's `Authorization`); no body field carries it.
+    SignedRequest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -251,6 +260,10 @@ pub struct ErrorSpec {
     /// meaning, a list, or a map of meaning → the message the platform sends with it.
     #[serde(default)]
     pub means: Option<MeansSpec>,
+    /// The HTTP status the platform answers the code with, where the status carries
+    /// meaning (WeChat Pay API v3: `ORDER_NOT_EXIST` is a 404).
+    #[serde(default)]
+    pub status: Option<u16>,
 }
 
 /// The `means:` of an error entry.
@@ -335,6 +348,8 @@ pub enum ResponseKindSpec {
     Json,
     Binary,
     Text,
+    /// No body at all (HTTP 204).
+    None,
 }
 
 #[derive(Debug, Deserialize)]
@@ -429,9 +444,21 @@ pub struct FieldSpec {
     /// A `money_yuan` amount whose docs say it can be negative (read with a sign).
     #[serde(default)]
     pub may_be_negative: bool,
+    /// A request field the client fills from its credentials (`app_id`,
+    /// `merchant_id`) instead of taking it from the user.
+    #[serde(default)]
+    pub from: Option<FilledFrom>,
     #[serde(default)]
     pub constraints: Option<Constraints>,
     pub doc: String,
+}
+
+/// Which credential fills a request field (`from:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilledFrom {
+    AppId,
+    MerchantId,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@
 
 use super::signers::Signer;
 use super::wire::{WireBody, WireRequest};
-use super::{Auth, BodyKind, Core, Endpoint, Error, Platform, Query};
+use super::{Auth, BodyKind, Core, Credential, Endpoint, Error, Platform, Query};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
@@ -46,7 +46,19 @@ pub(crate) fn encode<P: Platform, E: Endpoint>(
                 query.extend(pairs);
             }
         }
-        Auth::Sign { .. } | Auth::None => {}
+        Auth::Sign { .. } | Auth::SignedRequest { .. } | Auth::None => {}
+    }
+    for filled in E::FILLED {
+        let value = match filled.from {
+            Credential::AppId => core.credentials.app_id(),
+            Credential::MerchantId => core.credentials.merchant_id(),
+        };
+        let pair = (filled.wire, value.to_owned());
+        if filled.in_query {
+            query.push(pair);
+        } else {
+            extra.push(pair);
+        }
     }
     let constants = E::CONSTANTS.iter().map(|(k, v)| (*k, (*v).to_owned()));
     if E::BODY == BodyKind::None {
@@ -60,7 +72,7 @@ pub(crate) fn encode<P: Platform, E: Endpoint>(
     let mut wire = url::<P, E>(core, request, &query)?;
     wire.client_cert = E::CLIENT_CERT;
     wire.body = body(signer, request, extra)?;
-    if matches!(E::AUTH, Auth::Sign { .. }) {
+    if E::AUTH.is_signed() {
         signer
             .sign_request(&mut wire)
             .map_err(|reason| encode_error::<E>(reason))?;

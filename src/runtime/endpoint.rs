@@ -32,6 +32,35 @@ pub enum Auth {
         scheme: &'static str,
         field: &'static str,
     },
+    /// The whole request — method, path with query, body — is signed by the named
+    /// scheme into a header (WeChat Pay API v3's `Authorization`).
+    SignedRequest {
+        scheme: &'static str,
+    },
+}
+
+impl Auth {
+    /// Signed one way or the other: the answer may carry a signature to verify.
+    pub const fn is_signed(&self) -> bool {
+        matches!(self, Auth::Sign { .. } | Auth::SignedRequest { .. })
+    }
+}
+
+/// A credential the client writes into a request field (the schema's `from:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    AppId,
+    MerchantId,
+}
+
+/// A request field the client fills from its credentials: WeChat Pay API v3 bodies
+/// carry `appid` and `mchid`, which the user gave once, to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilledField {
+    pub wire: &'static str,
+    pub from: Credential,
+    /// In the query; otherwise in the body.
+    pub in_query: bool,
 }
 
 /// Where the fields that are not in the query go (the schema's `body:`).
@@ -52,6 +81,8 @@ pub enum ResponseKind {
     Binary,
     /// Plain text, or an XML error.
     Text,
+    /// No body at all (HTTP 204): the response type has no fields.
+    Empty,
 }
 
 /// Query parameters in the order they are sent.
@@ -94,9 +125,14 @@ pub trait Endpoint: Serialize + Send + Sync {
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.
     const CONSTANTS: &'static [(&'static str, &'static str)];
+    /// Request fields the client fills from its credentials.
+    const FILLED: &'static [FilledField] = &[];
     /// The endpoint's documented error codes with their doc text (its code table, the
     /// platform's common codes included), as its error enum knows them.
     const ERRORS: &'static [(Code, &'static str)] = &[];
+    /// The HTTP status each code is answered with, where the platform reports errors by
+    /// status (WeChat Pay API v3): what a test bed answers with.
+    const ERROR_STATUSES: &'static [(Code, u16)] = &[];
     /// The docs' example answer (JSON), if the schema has one: what a test bed answers
     /// with.
     const EXAMPLE: Option<&'static str> = None;

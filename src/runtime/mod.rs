@@ -78,9 +78,9 @@ pub use code::CodeType;
 pub use encode::{form_text, push_path_segment};
 #[doc(hidden)]
 pub use endpoint::{
-    bounded_message, decode_json, no_wire_checks, Auth, BodyKind, Endpoint, EndpointInfo, FromCode,
-    FromErrcode, HttpMethod, Meaning, Query, Refusal, Response, ResponseKind, StructuredResponse,
-    TokenFields,
+    bounded_message, decode_json, no_wire_checks, Auth, BodyKind, Credential, Endpoint,
+    EndpointInfo, FilledField, FromCode, FromErrcode, HttpMethod, Meaning, Query, Refusal,
+    Response, ResponseKind, StructuredResponse, TokenFields,
 };
 #[doc(hidden)]
 pub use envelopes::{Envelope, EnvelopeStyle};

@@ -98,6 +98,7 @@ pub struct Credentials {
     merchant_id: String,
     secret: Secret<String>,
     platform_key: String,
+    key_id: String,
 }
 
 impl Credentials {
@@ -107,7 +108,18 @@ impl Credentials {
             merchant_id: String::new(),
             secret: Secret::new(secret.into()),
             platform_key: String::new(),
+            key_id: String::new(),
         }
+    }
+    /// With the id of the signing key (WeChat Pay API v3: the merchant certificate's
+    /// serial number), for schemes that name their key beside each signature.
+    pub fn with_key_id(mut self, key_id: impl Into<String>) -> Self {
+        self.key_id = key_id.into();
+        self
+    }
+    /// The signing key's id (empty on platforms without one).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
     /// With the platform's public key or certificate (Alipay's 支付宝公钥), for
     /// platforms whose answers are signed with a key of their own.
@@ -148,6 +160,7 @@ impl std::fmt::Debug for Credentials {
             .field("merchant_id", &self.merchant_id)
             .field("secret", &self.secret)
             .field("platform_key", &(!self.platform_key.is_empty()))
+            .field("key_id", &self.key_id)
             .finish()
     }
 }

@@ -47,6 +47,9 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         Auth::Sign { scheme, field, .. } => {
             quote!(#pv::Auth::Sign { scheme: #scheme, field: #field })
         }
+        Auth::SignedRequest { scheme, .. } => {
+            quote!(#pv::Auth::SignedRequest { scheme: #scheme })
+        }
     };
     let body = match ep.body {
         BodyKind::None => quote!(#pv::BodyKind::None),
@@ -120,6 +123,35 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     } else {
         quote!(const REFUSALS: &'static [#pv::Refusal] = &[#(#refusals),*];)
     };
+    // Emitted only where the schema has them, like `HOST`.
+    let filled = if ep.filled.is_empty() {
+        quote!()
+    } else {
+        let entries = ep.filled.iter().map(|f| {
+            let wire = &f.wire;
+            let from = match f.from {
+                crate::ir::CredentialKind::AppId => quote!(#pv::Credential::AppId),
+                _ => quote!(#pv::Credential::MerchantId),
+            };
+            let in_query = f.location == crate::ir::Location::Query;
+            quote!(#pv::FilledField { wire: #wire, from: #from, in_query: #in_query })
+        });
+        quote!(const FILLED: &'static [#pv::FilledField] = &[#(#entries),*];)
+    };
+    let statuses: Vec<_> = ep
+        .errors
+        .iter()
+        .filter_map(|e| {
+            let status = e.status?;
+            let code = super::errors::code_value(&e.code, ctx);
+            Some(quote!((#code, #status)))
+        })
+        .collect();
+    let statuses = if statuses.is_empty() {
+        quote!()
+    } else {
+        quote!(const ERROR_STATUSES: &'static [(#rt::Code, u16)] = &[#(#statuses),*];)
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -143,7 +175,9 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             const BODY: #pv::BodyKind = #body;
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
+            #filled
             const ERRORS: &'static [(#rt::Code, &'static str)] = &[#((#codes, #descriptions)),*];
+            #statuses
             #example
             #refusals
             type Platform = super::#marker;
@@ -223,6 +257,10 @@ fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         scheme,
         unconfirmed: Some(u),
         ..
+    }
+    | Auth::SignedRequest {
+        scheme,
+        unconfirmed: Some(u),
     } = &ep.auth
     {
         text.push_str(&format!(
@@ -372,7 +410,9 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             ));
             quote!(#d pub type #name = String;)
         }
-        ResponseKind::Json => {
+        // A body-less answer (HTTP 204) is a struct without fields: one can be added
+        // without breaking callers if the platform ever sends one.
+        ResponseKind::Json | ResponseKind::None => {
             let indexed = if ep.indexed_lists.is_empty() {
                 quote!()
             } else {

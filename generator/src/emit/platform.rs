@@ -108,6 +108,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
         ResponseKind::Json => quote!(#pv::ResponseKind::Json),
         ResponseKind::Binary => quote!(#pv::ResponseKind::Binary),
         ResponseKind::Text => quote!(#pv::ResponseKind::Text),
+        ResponseKind::None => quote!(#pv::ResponseKind::Empty),
     };
     let example = quote!(#request::EXAMPLE);
     let required = ep
@@ -172,6 +173,7 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
         EnvelopeStyle::CodeMsgData => quote!(CodeMsgData),
         EnvelopeStyle::WechatpayXml => quote!(WechatPayXml),
         EnvelopeStyle::Alipay => quote!(Alipay),
+        EnvelopeStyle::WechatpayV3 => quote!(WechatPayV3),
     };
     let opt = |v: &Option<String>| match v {
         Some(s) => quote!(Some(#s)),

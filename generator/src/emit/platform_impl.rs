@@ -197,11 +197,13 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
     let base_url = of(CredentialKind::BaseUrl).map(|b| quote!(.base_url(#b)));
     let merchant_id = of(CredentialKind::MerchantId).map(|m| quote!(.with_merchant_id(#m)));
     let platform_key = of(CredentialKind::PlatformKey).map(|k| quote!(.with_platform_key(#k)));
+    let key_id = of(CredentialKind::KeyId).map(|k| quote!(.with_key_id(#k)));
     let accessors = creds.iter().filter_map(|c| {
         let getter = match c.kind {
             CredentialKind::AppId => quote!(app_id),
             CredentialKind::MerchantId => quote!(merchant_id),
             CredentialKind::PlatformKey => quote!(platform_key),
+            CredentialKind::KeyId => quote!(key_id),
             CredentialKind::Secret | CredentialKind::BaseUrl => return None,
         };
         let (a, d) = (ident(&c.ident), doc(&c.doc));
@@ -244,7 +246,7 @@ fn constructors(platform: &Platform, ctx: &Ctx) -> TokenStream {
             #new
             /// Like [`Client::new`], with options: see [`ClientBuilder`]'s methods.
             pub fn builder(#(#args: impl Into<String>),*) -> ClientBuilder {
-                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret) #merchant_id #platform_key) #base_url
+                #rt::ClientBuilder::new(#rt::Credentials::new(#app_id, #secret) #merchant_id #platform_key #key_id) #base_url
             }
             #(#accessors)*
         }

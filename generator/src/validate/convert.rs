@@ -44,6 +44,7 @@ fn envelope_style(s: spec::EnvelopeStyle) -> ir::EnvelopeStyle {
         spec::EnvelopeStyle::CodeMsgData => ir::EnvelopeStyle::CodeMsgData,
         spec::EnvelopeStyle::WechatpayXml => ir::EnvelopeStyle::WechatpayXml,
         spec::EnvelopeStyle::Alipay => ir::EnvelopeStyle::Alipay,
+        spec::EnvelopeStyle::WechatpayV3 => ir::EnvelopeStyle::WechatpayV3,
     }
 }
 
@@ -84,6 +85,7 @@ pub fn response_kind(k: spec::ResponseKindSpec) -> ir::ResponseKind {
         spec::ResponseKindSpec::Json => ir::ResponseKind::Json,
         spec::ResponseKindSpec::Binary => ir::ResponseKind::Binary,
         spec::ResponseKindSpec::Text => ir::ResponseKind::Text,
+        spec::ResponseKindSpec::None => ir::ResponseKind::None,
     }
 }
 

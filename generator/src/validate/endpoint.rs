@@ -10,7 +10,10 @@ use super::platform::PlatformContext;
 use super::sources::sources;
 use super::types::TypeScope;
 use super::Reporter;
-use crate::ir::{Auth, BodyKind, Check, Endpoint, Field, HttpMethod, Location, ResponseKind, Ty};
+use crate::ir::{
+    Auth, BodyKind, Check, CredentialKind, Endpoint, Field, Filled, HttpMethod, Location,
+    ResponseKind, Ty,
+};
 use crate::names;
 use crate::spec::{EndpointSpec, EnvelopeSpec};
 
@@ -37,7 +40,7 @@ pub fn endpoint(
     let auth = auth(e, ctx, body, path, r);
     sign_variant(e, &auth, path, r);
     sign_common_fields(e, &auth, path, r);
-    if e.answer_signed.is_some() && !matches!(auth, Auth::Sign { .. }) {
+    if e.answer_signed.is_some() && !auth.is_signed() {
         r.error(
             format!("{path}.answer_signed"),
             "only a call with a sign auth has a signed answer to speak of",
@@ -63,6 +66,7 @@ pub fn endpoint(
             f.checks.push(Check::PathSegment);
         }
     }
+    let filled = filled(&mut all_request, &ctx.credential_kinds, path, r);
     let unpacked = packing(e, body, &all_request, path, r);
     operation(e, envelope, path, r);
     if e.signed_only && !matches!(auth, Auth::Sign { .. }) {
@@ -128,6 +132,7 @@ pub fn endpoint(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        filled,
         request,
         alternatives,
         response_kind,
@@ -137,6 +142,42 @@ pub fn endpoint(
         own_errors,
         unconfirmed: e.unconfirmed.clone(),
     }
+}
+
+/// The request fields the client fills from its credentials, taken out of the request:
+/// the platform must have the credential, and a query or body to put them in.
+fn filled(
+    request: &mut Vec<Field>,
+    credentials: &[CredentialKind],
+    path: &str,
+    r: &mut Reporter,
+) -> Vec<Filled> {
+    let mut filled = Vec::new();
+    request.retain(|f| {
+        let Some(from) = f.filled_from else {
+            return true;
+        };
+        if !credentials.contains(&from) {
+            r.error(
+                format!("{path}.request"),
+                format!(
+                    "field `{}` is filled from the client's `{}`, which the platform's `credentials` do not have",
+                    f.wire,
+                    match from {
+                        CredentialKind::AppId => "app_id",
+                        _ => "merchant_id",
+                    }
+                ),
+            );
+        }
+        filled.push(Filled {
+            wire: f.wire.clone(),
+            from,
+            location: f.location,
+        });
+        false
+    });
+    filled
 }
 
 /// The response's kind, its fields and its example as JSON.
@@ -470,7 +511,7 @@ fn check_not_sent_already(
             reserved.push((secret.clone(), "the app secret"));
         }
         Auth::Sign { field, .. } => reserved.push((field.clone(), "the signature")),
-        Auth::None => {}
+        Auth::SignedRequest { .. } | Auth::None => {}
     }
     for (name, what) in &reserved {
         if request.iter().any(|f| f.wire == *name) {

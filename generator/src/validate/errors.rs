@@ -5,7 +5,9 @@ use super::platform::PlatformContext;
 use super::Reporter;
 use crate::ir::{self, Auth, ErrorCase, Means, MEANINGS};
 use crate::names;
-use crate::spec::{AppliesTo, CodeType, CodeValue, EnvelopeSpec, ErrorSpec, MeansSpec};
+use crate::spec::{
+    AppliesTo, CodeType, CodeValue, EnvelopeSpec, EnvelopeStyle, ErrorSpec, MeansSpec,
+};
 use std::collections::BTreeSet;
 
 pub fn error_case(
@@ -57,8 +59,10 @@ pub fn error_case(
     if e.retryable && e.token_invalid {
         r.error(path, "an error cannot be both `retryable` and `token_invalid`: the runtime handles them differently");
     }
+    let status = status(e, path, env, r);
     let doc = e.doc.trim().to_owned();
     Some(ErrorCase {
+        status,
         means: means(e.means.as_ref(), &doc, &format!("{path}.means"), r),
         code,
         variant,
@@ -71,6 +75,37 @@ pub fn error_case(
 
 /// The meanings of an error entry; an unknown one is an error naming those known. A
 /// meaning may name the constant it is about: `wrong_constant.grant_type`.
+/// The HTTP status of a code: required where the envelope reads success off the status
+/// (a test bed must answer the code with it), refused where the status means nothing.
+fn status(e: &ErrorSpec, path: &str, env: &EnvelopeSpec, r: &mut Reporter) -> Option<u16> {
+    let by_status = env.style == EnvelopeStyle::WechatpayV3;
+    match (e.status, by_status) {
+        (Some(s), true) if (400..=599).contains(&s) => Some(s),
+        (Some(s), true) => {
+            r.error(
+                format!("{path}.status"),
+                format!("an error's HTTP status is 400 to 599, not {s}"),
+            );
+            None
+        }
+        (None, true) => {
+            r.error(
+                path,
+                "this platform reports errors by HTTP status: give the code's `status` (e.g. `status: 404`)",
+            );
+            None
+        }
+        (Some(_), false) => {
+            r.error(
+                format!("{path}.status"),
+                "this envelope style reports errors in the body; `status` is for styles that read the HTTP status (wechatpay_v3)",
+            );
+            None
+        }
+        (None, false) => None,
+    }
+}
+
 fn means(spec: Option<&MeansSpec>, doc: &str, path: &str, r: &mut Reporter) -> Vec<Means> {
     let entries: Vec<(String, Option<String>)> = match spec {
         None => return Vec::new(),

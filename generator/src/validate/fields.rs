@@ -69,6 +69,22 @@ pub fn fields(
                 "only `money_yuan` amounts are read with a sign; integer types already are",
             );
         }
+        let filled_from = f.from.map(|from| {
+            let p = format!("{p}.from");
+            if side != Side::Request {
+                r.error(&p, "`from` applies to request fields only");
+            }
+            if ty != Ty::String {
+                r.error(&p, "a field filled from the credentials is a string");
+            }
+            if location == Location::Path || f.secret || f.default.is_some() || f.required {
+                r.error(&p, "a field filled from the credentials is sent as the credential is: no `in: path`, `secret`, `default` or `required`");
+            }
+            match from {
+                crate::spec::FilledFrom::AppId => crate::ir::CredentialKind::AppId,
+                crate::spec::FilledFrom::MerchantId => crate::ir::CredentialKind::MerchantId,
+            }
+        });
         if f.secret && ty != Ty::String {
             r.error(format!("{p}.secret"), "only string fields can be secret");
         }
@@ -98,6 +114,7 @@ pub fn fields(
             packed: f.packed.unwrap_or(true),
             indexed: f.indexed.clone(),
             may_be_negative: f.may_be_negative,
+            filled_from,
             checks,
             doc: f.doc.trim().to_owned(),
         });

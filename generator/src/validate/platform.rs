@@ -15,6 +15,8 @@ pub struct PlatformContext {
     /// Names of the platform's named hosts (`hosts:` entries besides production/sandbox).
     pub hosts: BTreeSet<String>,
     pub common_errors: Vec<(ErrorCase, AppliesTo)>,
+    /// The kinds of credential the client holds (what `from:` fields may name).
+    pub credential_kinds: Vec<crate::ir::CredentialKind>,
 }
 
 pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
@@ -30,6 +32,7 @@ pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
     let hosts = hosts(&spec.hosts, r);
     envelope(&spec.envelope, r);
     PlatformContext {
+        credential_kinds: credential_kinds(spec),
         auth: auth(&spec.auth, r),
         hosts,
         common_errors: common_errors(spec, r),
@@ -114,9 +117,34 @@ fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
             need(r, "business_code", &e.business_code);
         }
         EnvelopeStyle::Alipay => need(r, "sub_code", &e.sub_code),
+        EnvelopeStyle::WechatpayV3 => {}
     }
-    if e.success.is_empty() {
-        r.error("envelope.success", "list at least one success code");
+    // API v3 reads success off the HTTP status; every other style off a code.
+    match (e.style, e.success.is_empty()) {
+        (EnvelopeStyle::WechatpayV3, false) => r.error(
+            "envelope.success",
+            "style `wechatpay_v3` reads success off the HTTP status (2xx); write `success: []`",
+        ),
+        (EnvelopeStyle::WechatpayV3, true) | (_, false) => {}
+        (_, true) => r.error("envelope.success", "list at least one success code"),
+    }
+}
+
+fn credential_kinds(spec: &PlatformSpec) -> Vec<crate::ir::CredentialKind> {
+    use crate::ir::CredentialKind as K;
+    match &spec.credentials {
+        None => vec![K::AppId, K::Secret],
+        Some(list) => list
+            .iter()
+            .map(|c| match c.kind {
+                crate::spec::CredentialKind::AppId => K::AppId,
+                crate::spec::CredentialKind::MerchantId => K::MerchantId,
+                crate::spec::CredentialKind::Secret => K::Secret,
+                crate::spec::CredentialKind::BaseUrl => K::BaseUrl,
+                crate::spec::CredentialKind::PlatformKey => K::PlatformKey,
+                crate::spec::CredentialKind::KeyId => K::KeyId,
+            })
+            .collect(),
     }
 }
 
@@ -184,6 +212,16 @@ fn auth_kind(a: &AuthSpec, path: &str, r: &mut Reporter) -> Auth {
             Auth::Sign {
                 scheme: need(r, "scheme", &a.scheme),
                 field: need(r, "field", &a.field),
+                unconfirmed: a.unconfirmed.clone(),
+            }
+        }
+        AuthKindSpec::SignedRequest => {
+            extra(r, "app_id", a.app_id.is_some());
+            extra(r, "secret", a.secret.is_some());
+            extra(r, "name", a.name.is_some());
+            extra(r, "field", a.field.is_some());
+            Auth::SignedRequest {
+                scheme: need(r, "scheme", &a.scheme),
                 unconfirmed: a.unconfirmed.clone(),
             }
         }

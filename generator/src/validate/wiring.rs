@@ -15,6 +15,7 @@ const DECODERS: &[(EnvelopeStyle, &str)] = &[
     (EnvelopeStyle::CodeMsgData, "CodeMsgData"),
     (EnvelopeStyle::WechatpayXml, "WechatPayXml"),
     (EnvelopeStyle::Alipay, "Alipay"),
+    (EnvelopeStyle::WechatpayV3, "WechatPayV3"),
 ];
 
 /// A sign scheme with a signer in `miniapp::runtime::signers`.
@@ -60,6 +61,13 @@ const SIGNERS: &[SignerWiring] = &[
             "app_cert_sn",
             "alipay_root_cert_sn",
         ],
+        fallible: true,
+    },
+    SignerWiring {
+        scheme: "wechatpay_v3",
+        signer: "WechatPayV3",
+        variants: &[],
+        common_fields: &[],
         fallible: true,
     },
 ];
@@ -210,7 +218,9 @@ fn style_name(style: EnvelopeStyle) -> String {
 fn signer(spec: &PlatformSpec, r: &mut Reporter) -> Option<&'static SignerWiring> {
     let mut chosen: Option<&'static SignerWiring> = None;
     for (name, auth) in &spec.auth {
-        let (spec::AuthKindSpec::Sign, Some(scheme)) = (auth.kind, auth.scheme.as_deref()) else {
+        let (spec::AuthKindSpec::Sign | spec::AuthKindSpec::SignedRequest, Some(scheme)) =
+            (auth.kind, auth.scheme.as_deref())
+        else {
             continue;
         };
         let path = format!("auth.{name}.scheme");
@@ -270,6 +280,7 @@ fn credentials(spec: &PlatformSpec, r: &mut Reporter) -> Vec<ir::Credential> {
             spec::CredentialKind::Secret => ir::CredentialKind::Secret,
             spec::CredentialKind::BaseUrl => ir::CredentialKind::BaseUrl,
             spec::CredentialKind::PlatformKey => ir::CredentialKind::PlatformKey,
+            spec::CredentialKind::KeyId => ir::CredentialKind::KeyId,
         };
         if out.iter().any(|o| o.kind == kind) {
             r.error(

@@ -6,14 +6,18 @@
 mod alipay_rsa2;
 mod jucai_md5;
 mod wechatpay_v2;
+#[cfg(feature = "rsa2")]
+pub mod wechatpay_v3;
 
 #[cfg(feature = "rsa2")]
 pub use alipay_rsa2::{AlipayRsa2, AlipayRsa2Options, CertNames, CertificateMode, ParamsRejected};
 pub use jucai_md5::{JucaiMd5, JucaiMd5Options};
 pub use wechatpay_v2::{SignType, WechatPayV2, WechatPayV2Options};
+#[cfg(feature = "rsa2")]
+pub use wechatpay_v3::{WechatPayPublicKey, WechatPayV3, WechatPayV3Options};
 
 use super::wire::WireRequest;
-use super::Credentials;
+use super::{Credentials, RawResponse};
 use serde_json::{Map, Value};
 
 /// Signs the bodies of outgoing requests and verifies the answers, for endpoints whose
@@ -67,6 +71,11 @@ pub trait Signer: Sized + Send + Sync + 'static {
         _key_id: Option<&str>,
     ) -> Result<(), String> {
         Err("this sign scheme does not sign the raw text of answers".into())
+    }
+    /// Checks a signature carried in an answer's headers over its exact body (WeChat
+    /// Pay API v3); `Err` says why it was rejected.
+    fn verify_answer(&self, _raw: &RawResponse) -> Result<(), String> {
+        Err("this sign scheme does not sign answers in their headers".into())
     }
     /// Checks the signature of an answer made of text fields (flat XML). The default
     /// builds the map [`Signer::verify`] takes; a text-native scheme checks in place.
