@@ -18,6 +18,8 @@ pub mod jucai;
 pub mod payment;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
+#[cfg(feature = "wechatpay_v3")]
+pub mod wechatpay_v3;
 
 /// The generator's fixture platforms (every construct of the schema language), built
 /// like the real platforms. Maintainers only (feature `codegen`); not a public API.

@@ -6,7 +6,10 @@
 #![cfg(all(feature = "full", feature = "encoders"))]
 
 use miniapp::__private::{InfallibleSigner, RoundTrip};
-use miniapp::runtime::signers::{AlipayRsa2, JucaiMd5, NoSigner, WechatPayV2};
+use miniapp::runtime::signers::{
+    AlipayRsa2, JucaiMd5, NoSigner, WechatPayPublicKey, WechatPayV2, WechatPayV3,
+    WechatPayV3Options,
+};
 use miniapp::runtime::Credentials;
 
 fn check<P: miniapp::__private::Platform>(
@@ -54,6 +57,42 @@ fn alipay_answers_are_signed_over_their_member_with_alipays_key() {
     let signer =
         <AlipayRsa2 as miniapp::__private::Signer>::new(&credentials, &Default::default()).unwrap();
     assert!(check::<miniapp::alipay::Alipay>(miniapp::alipay::ROUND_TRIPS, &signer) >= 8);
+}
+
+fn v3_vector(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/wechatpay_v3/{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A WeChat Pay API v3 signer holding WeChat Pay's key pair (the SDK suite's K2): its
+/// private half signs answers in their headers, its public half verifies them.
+fn wechatpay_v3_signer(private_key: &str) -> WechatPayV3 {
+    let credentials = Credentials::new("wxd678efh567hg6787", v3_vector(private_key))
+        .with_merchant_id("1234567891")
+        .with_key_id("5F1C72E2A8931B72A2E13AF8DEE92471EB397115");
+    let options = WechatPayV3Options {
+        public_key: Some(WechatPayPublicKey {
+            id: "PUB_KEY_ID_0114232134912410000000000000".into(),
+            pem: v3_vector("K2.wechatpay_public_key.pem"),
+        }),
+        ..Default::default()
+    };
+    <WechatPayV3 as miniapp::__private::Signer>::new(&credentials, &options).unwrap()
+}
+
+#[test]
+fn wechat_pay_v3_answers_are_signed_in_their_headers_with_wechat_pays_key() {
+    let signer = wechatpay_v3_signer("K2.wechatpay_private_key.pem");
+    let table = miniapp::wechatpay_v3::ROUND_TRIPS;
+    assert!(check::<miniapp::wechatpay_v3::WechatPayV3>(table, &signer) >= 12);
+    // Signed with the merchant's key instead, the same answers are refused.
+    let merchant = wechatpay_v3_signer("K2.merchant_private_key.pem");
+    let (_, run) = table.iter().find(|(name, _)| *name == "pay.jsapi").unwrap();
+    let err = run(&merchant).unwrap_err();
+    assert!(err.contains("signature"), "{err}");
 }
 
 /// The round trip checks what it claims: answers signed with a key the client does

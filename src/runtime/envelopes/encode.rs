@@ -18,7 +18,7 @@
 //! already carries the envelope (its object has the envelope's `code` key) is sent as it
 //! is, so schema authors may transcribe the docs' examples either way.
 
-use super::{alipay, code_msg_data, errcode, errno_data, wechatpay_xml};
+use super::{alipay, code_msg_data, errcode, errno_data, wechatpay_v3, wechatpay_xml};
 use super::{Decoder, Envelope, EnvelopeStyle};
 use crate::runtime::signers::Signer;
 use crate::runtime::{
@@ -48,6 +48,7 @@ pub fn success(env: &Envelope, payload: Value, request_id: &str) -> Value {
         EnvelopeStyle::WechatPayXml => wechatpay_xml::encode_success(env, payload),
         EnvelopeStyle::Alipay => alipay::encode_success(env, payload),
         EnvelopeStyle::Errcode => errcode::encode_success(env, payload),
+        EnvelopeStyle::WechatPayV3 => wechatpay_v3::encode_success(payload),
     }
 }
 
@@ -59,6 +60,7 @@ pub fn failure(env: &Envelope, code: &Code, message: &str, request_id: &str) -> 
         EnvelopeStyle::CodeMsgData => code_msg_data::encode_failure(env, code, message),
         EnvelopeStyle::WechatPayXml => wechatpay_xml::encode_failure(env, code, message),
         EnvelopeStyle::Alipay => alipay::encode_failure(env, code, message),
+        EnvelopeStyle::WechatPayV3 => wechatpay_v3::encode_failure(env, code, message),
     }
 }
 
@@ -134,6 +136,30 @@ pub fn answer<E: Endpoint>(
             json(&Value::Object(fields))
         }
         EnvelopeStyle::Errcode | EnvelopeStyle::ErrnoData => json(&value),
+        EnvelopeStyle::WechatPayV3 => {
+            // A refusal goes with the status its code is documented with; a null
+            // payload is a success without a body (204).
+            let refused = value
+                .get(env.code)
+                .and_then(Value::as_str)
+                .filter(|_| value.get(env.message).is_some());
+            let mut raw = match refused {
+                Some(code) => {
+                    let status = E::ERROR_STATUSES
+                        .iter()
+                        .find(|(c, _)| *c == code)
+                        .map_or(400, |(_, s)| *s);
+                    RawResponse::new(status, Some("application/json"), value.to_string())
+                }
+                None if value.is_null() => RawResponse::new(204, None, Vec::new()),
+                None => json(&value),
+            };
+            if E::AUTH.is_signed() && <SignerOf<E> as Signer>::VERIFIES_ANSWERS && E::ANSWER_SIGNED
+            {
+                signer.sign_answer(&mut raw)?;
+            }
+            raw
+        }
     })
 }
 
@@ -207,7 +233,9 @@ fn read_payload<E: Endpoint>(env: &Envelope, encoded: &Value) -> Result<E::Respo
         <E::Response as Response>::from_value(payload).map_err(|e| format!("the example: {e}"))
     };
     match env.style {
-        EnvelopeStyle::Errcode | EnvelopeStyle::Alipay => read(encoded),
+        EnvelopeStyle::Errcode | EnvelopeStyle::Alipay | EnvelopeStyle::WechatPayV3 => {
+            read(encoded)
+        }
         EnvelopeStyle::ErrnoData | EnvelopeStyle::CodeMsgData => read(
             encoded
                 .get(env.data.unwrap_or("data"))

@@ -10,6 +10,7 @@ pub mod encode;
 mod errcode;
 mod errno_data;
 mod status;
+mod wechatpay_v3;
 mod wechatpay_xml;
 
 pub use alipay::{member_of as alipay_member, Alipay, ERROR_MEMBER as ALIPAY_ERROR_MEMBER};
@@ -17,6 +18,7 @@ pub use code_msg_data::CodeMsgData;
 pub use errcode::Errcode;
 pub use errno_data::ErrnoData;
 pub use status::{decode_with_status, read_status, Status};
+pub use wechatpay_v3::WechatPayV3;
 pub use wechatpay_xml::WechatPayXml;
 
 /// The former spelling of [`WechatPayXml`].
@@ -68,6 +70,7 @@ pub enum EnvelopeStyle {
     CodeMsgData,
     WechatPayXml,
     Alipay,
+    WechatPayV3,
 }
 
 /// Decodes a platform's answers.

@@ -59,6 +59,13 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn sign_raw(&self, _content: &[u8]) -> Result<String, String> {
         Err("this sign scheme does not sign the raw text of answers".into())
     }
+    /// Signs a whole answer in its headers as the platform does (WeChat Pay API v3's
+    /// `Wechatpay-*` headers over the exact body, with the key this signer holds): what
+    /// a test bed answers with, and what [`Signer::verify_answer`] checks.
+    #[cfg(feature = "encoders")]
+    fn sign_answer(&self, _raw: &mut RawResponse) -> Result<(), String> {
+        Err("this sign scheme does not sign answers in their headers".into())
+    }
     /// Checks an answer's signature; `Err` says why it was rejected.
     fn verify(&self, answer: &Map<String, Value>) -> Result<(), String>;
     /// Checks a signature over the exact bytes of an answer (Alipay signs the raw text

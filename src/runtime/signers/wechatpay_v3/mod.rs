@@ -293,6 +293,41 @@ impl Signer for WechatPayV3 {
         Ok(())
     }
 
+    /// Signs as WeChat Pay does, with this signer's key, naming the WeChat Pay key it
+    /// verifies with (the public key's id, else the first certificate's serial): a
+    /// signer built from WeChat Pay's key pair answers as WeChat Pay.
+    #[cfg(feature = "encoders")]
+    fn sign_answer(&self, raw: &mut RawResponse) -> Result<(), String> {
+        let serial = match self.keys.public_key_id() {
+            Some(id) => id.to_owned(),
+            None => self
+                .keys
+                .certificate_serials()
+                .into_iter()
+                .next()
+                .ok_or("no WeChat Pay key id to name in Wechatpay-Serial")?,
+        };
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .to_string();
+        let nonce = nonce();
+        let signature = self.sign_message(&answer_message(&timestamp, &nonce, &raw.body))?;
+        for (name, value) in [
+            (header::TIMESTAMP, timestamp),
+            (header::NONCE, nonce),
+            (header::SERIAL, serial),
+            (header::SIGNATURE, signature),
+        ] {
+            raw.headers.insert(
+                name,
+                HeaderValue::try_from(value).map_err(|e| e.to_string())?,
+            );
+        }
+        Ok(())
+    }
+
     fn verify(&self, _: &Map<String, Value>) -> Result<(), String> {
         Err("API v3 answers are verified over their headers and exact body".into())
     }
