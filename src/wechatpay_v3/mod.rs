@@ -29,6 +29,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! What API v3 has of its own besides the generated calls: the client payment
+//! parameters ([`Client::mini_program_pay_params`], [`Client::app_pay_params`]) and
+//! notifications ([`Client::verify_payment_notification`],
+//! [`Client::verify_refund_notification`]).
+//!
 //! There is no WeChat Pay v3 sandbox; the `miniapp-simulator` crate serves v3 offline.
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
@@ -38,6 +43,15 @@
 mod api;
 
 pub use api::*;
+
+mod notify;
+mod params;
+
+pub use notify::{
+    reply_fail, reply_success, Notification, NotifyError, RefundResource, RefundResourceAmount,
+    Transaction, MAX_NOTIFICATION_BYTES,
+};
+pub use params::{AppPayParams, MiniProgramPayParams, ParamsError};
 
 pub use crate::runtime::signers::wechatpay_v3::{Rejected, DEFAULT_MAX_SKEW};
 pub use crate::runtime::signers::{WechatPayPublicKey, WechatPayV3Options};
