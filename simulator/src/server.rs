@@ -20,8 +20,10 @@
 //! platform's sign key, or its alternate key once issued) and the variant it named.
 
 use super::envelope;
+use super::log::{LogLimits, RequestLog};
 use super::platform::{Bare, CredentialCheck, Platform};
 use super::png::demo_png;
+use super::recent::{Footprint, Limits, Recent};
 use super::request::{Incoming, RecordedRequest};
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
@@ -57,18 +59,22 @@ pub(crate) struct Shared {
     /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
     pub merchant_id: String,
     pub token_lifetime: Duration,
-    /// Most requests the log keeps (the oldest go first); `None`: all.
-    pub log_limit: Option<usize>,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
+    /// What the server did with connections (for `/_admin/health`).
+    pub connections: Arc<super::serve::Connections>,
+    pub max_connections: usize,
     pub state: Mutex<State>,
 }
 
-#[derive(Default)]
 pub(crate) struct State {
-    pub log: VecDeque<RecordedRequest>,
+    pub log: RequestLog,
     /// Forced failures per endpoint: (code, calls left), oldest first.
     pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
     pub delays: HashMap<Key, Duration>,
-    pub tokens: HashMap<String, Issued>,
+    /// Tokens issued, the latest [`TOKENS_KEPT`]: an older one is unknown, as a token
+    /// the platform never issued.
+    pub tokens: Recent<String, Issued>,
     /// Current stable token per token endpoint.
     pub stable: HashMap<Key, String>,
     pub serial: u64,
@@ -97,6 +103,37 @@ pub(crate) struct Issued {
     pub platform: usize,
     pub expires_at: Instant,
     pub revoked: bool,
+}
+
+impl Footprint for Issued {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+/// Tokens remembered at most: far more than any test holds at once, and a few MB.
+pub(crate) const TOKENS_KEPT: Limits = Limits {
+    count: 100_000,
+    bytes: 16 * 1024 * 1024,
+};
+
+impl State {
+    pub fn new(log: LogLimits, merchant: Limits) -> State {
+        let _ = merchant; // unused without a merchant platform
+        State {
+            log: RequestLog::new(log),
+            failures: HashMap::new(),
+            delays: HashMap::new(),
+            tokens: Recent::new(TOKENS_KEPT),
+            stable: HashMap::new(),
+            serial: 0,
+            alternate_keys: HashMap::new(),
+            #[cfg(feature = "wechatpay")]
+            pay: super::wechatpay::Ledger::new(merchant),
+            #[cfg(feature = "alipay")]
+            alipay: super::alipay::Books::new(merchant),
+        }
+    }
 }
 
 impl Shared {
@@ -331,15 +368,28 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = parts.uri.path().to_owned();
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &json!({"error": "body unreadable", "message": e.to_string()}),
-            )
-        }
-    };
+    let body =
+        match tokio::time::timeout(shared.body_timeout, axum::body::to_bytes(body, BODY_LIMIT))
+            .await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => {
+                return json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"error": "body unreadable", "message": e.to_string()}),
+                )
+            }
+            Err(_) => {
+                let message = format!(
+                    "miniapp simulator: the body did not arrive within {:?}",
+                    shared.body_timeout
+                );
+                return json_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &json!({"error": "body too slow", "message": message}),
+                );
+            }
+        };
     let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
     let route = shared.route(parts.method.as_str(), &path, &incoming);
     let (platform, key) = match route {
@@ -363,19 +413,17 @@ pub(crate) async fn handle(
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
-        if let Some(limit) = shared.log_limit {
-            while state.log.len() >= limit {
-                state.log.pop_front();
-            }
-        }
-        state.log.push_back(RecordedRequest {
+        let (body_text, body_truncated) = state.log.kept_body(incoming.body_text.as_deref());
+        state.log.push(RecordedRequest {
+            id: 0,
             platform: platform.map(|p| shared.platforms[p].name),
             endpoint: key.map(|k| shared.info(k).name),
             method: parts.method.to_string(),
             path,
             query: incoming.query.clone(),
             content_type,
-            body_text: incoming.body_text.clone(),
+            body_text,
+            body_truncated,
             body_len: incoming.body_len,
             parts: incoming.parts.iter().map(|(n, _)| n.clone()).collect(),
             status,

@@ -105,6 +105,7 @@ pub(super) fn router<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .route("/health", only(get(steer::health)))
         .route("/requests", only(get(steer::requests).delete(steer::reset)))
         .route("/reset", only(post(steer::reset)))
+        .route("/reset-merchants", only(post(steer::reset_merchants)))
         .route("/fail-next", only(post(steer::fail_next)))
         .route("/delay", only(post(steer::delay)))
         .route("/expire-tokens", only(post(steer::expire_tokens)));

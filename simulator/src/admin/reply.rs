@@ -1,6 +1,7 @@
 //! What admin handlers answer when they refuse, and how they read bodies: every
 //! refusal is `{"error": "…"}` with its 4xx status, never axum's plain-text rejections.
 
+use super::Sim;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -50,13 +51,23 @@ impl IntoResponse for Refusal {
 
 /// The body as JSON of type `T`, whatever its `Content-Type` (`curl -d` sends a form
 /// type).
-pub(super) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Refusal> {
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|e| {
-        Refusal::with(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("body unreadable (at most {BODY_LIMIT} bytes): {e}"),
-        )
-    })?;
+pub(super) async fn json_body<T: DeserializeOwned>(sim: &Sim, body: Body) -> Result<T, Refusal> {
+    let timeout = sim.shared.body_timeout;
+    let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_LIMIT));
+    let bytes = read
+        .await
+        .map_err(|_| {
+            Refusal::with(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {timeout:?}"),
+            )
+        })?
+        .map_err(|e| {
+            Refusal::with(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("body unreadable (at most {BODY_LIMIT} bytes): {e}"),
+            )
+        })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::bad("a JSON body is required"));
     }

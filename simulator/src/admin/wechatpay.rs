@@ -65,7 +65,7 @@ struct Settle {
 
 async fn settle(State(sim): State<Sim>, no: Named, body: Body) -> Result<Json<Notified>, Refusal> {
     let no = path(no)?;
-    let Settle { outcome } = json_body(body).await?;
+    let Settle { outcome } = json_body(&sim, body).await?;
     let outcome = RefundOutcome::from_wire(&outcome).ok_or_else(|| {
         Refusal::bad(format!(
             "outcome {outcome:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"

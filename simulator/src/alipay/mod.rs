@@ -456,7 +456,7 @@ impl Simulator {
 
     /// Every refund so far, oldest first.
     pub fn alipay_refunds(&self) -> Vec<Refund> {
-        self.shared.lock().alipay.refunds().to_vec()
+        self.shared.lock().alipay.refunds().cloned().collect()
     }
 
     /// The refund of a trade with this `out_request_no`.
@@ -514,7 +514,7 @@ mod tests {
         assert!(a.user_id.bytes().all(|b| b.is_ascii_digit()));
         let other_app = books::User::with_id(a.user_id.clone(), "2021000000000002");
         assert_ne!(a.open_id, other_app.open_id, "open ids are per app");
-        let mut books = Books::default();
+        let mut books = Books::new(crate::recent::Limits::UNBOUNDED);
         assert_eq!(books.trade_no("20241204"), "2024120422001400000000000001");
     }
 }

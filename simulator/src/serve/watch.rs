@@ -1,0 +1,163 @@
+//! A socket that tells its connection's [`Clock`] of every byte read or written and
+//! fails with `TimedOut` when it would wait past the clock's deadline, and the service
+//! that tells the clock when a handler runs. Between them a silent or trickling client
+//! is closed (see [`Clock`] for which deadline applies when).
+
+use super::clock::Clock;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper::Request;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+pub(crate) struct Watched<S> {
+    socket: S,
+    clock: Arc<Clock>,
+    timer: Pin<Box<Sleep>>,
+    armed: Option<std::time::Instant>,
+}
+
+impl<S> Watched<S> {
+    pub fn new(socket: S, clock: Arc<Clock>) -> Self {
+        Watched {
+            socket,
+            clock,
+            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+            armed: None,
+        }
+    }
+
+    /// Called when the socket would wait: is the deadline past? (Arms the timer so that
+    /// the task wakes at the deadline if not.)
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.clock.deadline() else {
+            return false;
+        };
+        if self.armed != Some(deadline) {
+            self.timer.as_mut().reset(Instant::from_std(deadline));
+            self.armed = Some(deadline);
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            self.clock.expire();
+            return true;
+        }
+        false
+    }
+
+    fn waited<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        if self.expired(cx) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "miniapp simulator: the client was too slow",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.socket).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    this.clock.read();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.waited(cx),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.socket).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                this.clock.wrote();
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.waited(cx),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.socket).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                this.clock.wrote();
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.waited(cx),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.socket.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.socket).poll_flush(cx) {
+            Poll::Pending => this.waited(cx),
+            done => done,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.socket).poll_shutdown(cx) {
+            Poll::Pending => this.waited(cx),
+            done => done,
+        }
+    }
+}
+
+/// The app, as hyper calls it, with the connection's clock told when a handler runs.
+#[derive(Clone)]
+pub(crate) struct Tracked {
+    pub app: axum::Router,
+    pub clock: Arc<Clock>,
+}
+
+impl hyper::service::Service<Request<Incoming>> for Tracked {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let busy = self.clock.begin();
+        // A Router is always ready (its `poll_ready` returns `Ready` at once), so it is
+        // called without asking.
+        let mut app = self.app.clone();
+        let answer = tower_service::Service::call(&mut app, request);
+        Box::pin(async move {
+            let answer = answer.await;
+            drop(busy);
+            answer
+        })
+    }
+}
