@@ -146,12 +146,13 @@ struct FailNext {
     endpoint: String,
     /// A number or a string, as the platform's codes are.
     code: Value,
+    /// Read as any JSON value, so that a bad one is refused with a clear error.
     #[serde(default = "one")]
-    times: usize,
+    times: Value,
 }
 
-fn one() -> usize {
-    1
+fn one() -> Value {
+    Value::from(1)
 }
 
 /// `POST /_admin/fail-next`
@@ -163,15 +164,25 @@ pub(super) async fn fail_next(State(sim): State<Sim>, body: Body) -> Result<Json
     } = json_body(&sim, body).await?;
     let names = qualified(&sim, &endpoint)?;
     let keys = sim.try_resolve(&endpoint).map_err(Refusal::bad)?;
-    let text = keys
+    // The endpoints whose platform reads only integer codes: a text code must fit none.
+    let integer: Vec<String> = keys
         .iter()
-        .any(|&(p, _)| sim.shared.platforms[p].codes_are_text());
-    let code = code_for(code, text, &names)?;
-    if times > MAX_TIMES {
-        return Err(Refusal::bad(format!(
-            "times {times} is more than {MAX_TIMES}"
-        )));
-    }
+        .filter(|&&(p, _)| !sim.shared.platforms[p].codes_are_text())
+        .map(|&key| {
+            let (p, e) = (sim.shared.platforms[key.0].name, sim.shared.info(key).name);
+            format!("{p}:{e}")
+        })
+        .collect();
+    let code = code_for(code, &integer)?;
+    let times = times
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n <= MAX_TIMES)
+        .ok_or_else(|| {
+            Refusal::bad(format!(
+                "times must be a whole number from 0 to {MAX_TIMES}, not {times}"
+            ))
+        })?;
     if sim.queued_failures(&keys) >= MAX_QUEUED {
         return Err(Refusal::conflict(format!(
             "{MAX_QUEUED} failures are queued for {} already; let them happen or \
@@ -184,10 +195,10 @@ pub(super) async fn fail_next(State(sim): State<Sim>, body: Body) -> Result<Json
     Ok(Json(json!({ "endpoints": names })))
 }
 
-/// The code as the endpoints' platform writes codes: an integer (a JSON number, or a
-/// string of digits) where codes are integers, a non-empty text (or a number) where
-/// they are text.
-fn code_for(code: Value, text: bool, names: &[String]) -> Result<Code, Refusal> {
+/// The code as the endpoints' platforms write codes: an integer (a JSON number, or a
+/// string of digits) when any of them (`integer`) has integer codes, else a non-empty
+/// text or a number.
+fn code_for(code: Value, integer: &[String]) -> Result<Code, Refusal> {
     let code = match code {
         Value::Number(n) => n
             .as_i64()
@@ -209,14 +220,14 @@ fn code_for(code: Value, text: bool, names: &[String]) -> Result<Code, Refusal> 
             )))
         }
     };
-    if text {
+    if integer.is_empty() {
         return Ok(code);
     }
     code.as_i64().map(Code::Int).ok_or_else(|| {
         Refusal::bad(format!(
             "{} answer{} integer codes: {:?} is not one",
-            names.join(", "),
-            if names.len() == 1 { "s" } else { "" },
+            integer.join(", "),
+            if integer.len() == 1 { "s" } else { "" },
             code.to_string(),
         ))
     })
