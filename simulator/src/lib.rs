@@ -75,6 +75,33 @@
 //! delays, token expiry, paying orders and settling refunds), and the
 //! `miniapp-simulator` binary runs the simulator as a standalone server on a fixed
 //! port, so that a backend in any language can test against it.
+//!
+//! # Limits
+//!
+//! A simulator may run for days under a test suite's load, and whatever a client sends
+//! must not exhaust it. Everything it keeps is bounded by a count and by bytes, the
+//! oldest going first, and it closes slow clients; the defaults (each a builder
+//! setting, and a flag of the binary):
+//!
+//! | what | default | setting |
+//! |---|---|---|
+//! | requests in the log | 10,000 ([`DEFAULT_LOG_LIMIT`]) | [`SimulatorBuilder::log_limit`] |
+//! | bytes the log holds | 16 MiB ([`DEFAULT_LOG_BYTES`]) | [`SimulatorBuilder::log_bytes`] |
+//! | bytes of each body logged (its real length is kept) | 64 KiB ([`DEFAULT_LOG_BODY_BYTES`]) | [`SimulatorBuilder::log_body_bytes`] |
+//! | orders (WeChat Pay), trades (Alipay), their refunds, per merchant | 100,000 ([`DEFAULT_MAX_ORDERS`]) | [`SimulatorBuilder::max_orders`] |
+//! | bytes of a merchant's orders or trades and refunds | 128 MiB ([`DEFAULT_MERCHANT_BYTES`]) | [`SimulatorBuilder::merchant_bytes`] |
+//! | tokens issued that it still knows | 100,000 | — |
+//! | connections served at once (more wait to be accepted) | 512, fewer under a low open-file limit ([`DEFAULT_MAX_CONNECTIONS`]) | [`SimulatorBuilder::max_connections`] |
+//! | a request's head, from its first byte | 10 s ([`DEFAULT_HEADER_TIMEOUT`]) | [`SimulatorBuilder::header_timeout`] |
+//! | a connection's silence (no request begun, an answer not read) | 60 s ([`DEFAULT_IDLE_TIMEOUT`]) | [`SimulatorBuilder::idle_timeout`] |
+//! | a request's body (answered 408 past it) | 30 s ([`DEFAULT_BODY_TIMEOUT`]) | [`SimulatorBuilder::body_timeout`] |
+//! | a request's body size (answered 413 past it) | 16 MiB | — |
+//!
+//! Lookups of orders, trades and refunds by any of their numbers are O(1) (an index,
+//! not a scan), so a simulator holding 100,000 orders places new ones as fast as an
+//! empty one (see BENCHMARKS.md). [`Simulator::reset`] forgets the log, failures and
+//! delays; [`Simulator::reset_merchants`] the merchants' books, giving their memory
+//! back.
 
 pub mod admin;
 #[cfg(feature = "alipay")]
@@ -670,8 +697,9 @@ impl Simulator {
         Ok(())
     }
 
-    /// Every request received so far (including unknown paths), oldest first. Their
-    /// `Debug`/`Display` redact secrets and tokens.
+    /// Every request the log still keeps (including unknown paths; see
+    /// [`SimulatorBuilder::log_limit`]), oldest first: a copy, up to what the log holds
+    /// (16 MiB by default). Their `Debug`/`Display` redact secrets and tokens.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.iter().cloned().collect()
     }

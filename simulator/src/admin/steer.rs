@@ -28,13 +28,32 @@ pub(super) async fn health(State(sim): State<Sim>) -> Json<Value> {
         })
         .collect();
     let connections = &sim.shared.connections;
-    let log = {
+    let (log, merchants) = {
         let state = sim.shared.lock();
-        json!({
+        let log = json!({
             "requests": state.log.len(),
             "bytes": state.log.bytes(),
             "limits": state.log.limits(),
-        })
+        });
+        #[allow(unused_mut)]
+        let mut merchants = serde_json::Map::new();
+        #[cfg(feature = "wechatpay")]
+        if sim.wechatpay_index().is_ok() {
+            let (orders, refunds) = state.pay.counts();
+            merchants.insert(
+                "wechatpay".into(),
+                json!({"orders": orders, "refunds": refunds}),
+            );
+        }
+        #[cfg(feature = "alipay")]
+        if sim.alipay_index().is_ok() {
+            let (trades, refunds) = state.alipay.counts();
+            merchants.insert(
+                "alipay".into(),
+                json!({"trades": trades, "refunds": refunds}),
+            );
+        }
+        (log, merchants)
     };
     Json(json!({
         "ok": true,
@@ -48,6 +67,7 @@ pub(super) async fn health(State(sim): State<Sim>) -> Json<Value> {
             "timed_out": connections.timed_out(),
         },
         "log": log,
+        "merchants": merchants,
     }))
 }
 

@@ -147,6 +147,11 @@ impl Books {
         self.serial = serial;
     }
 
+    /// How many trades and refunds are kept.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.trades.len(), self.refunds.len())
+    }
+
     pub(super) fn trades(&self) -> impl Iterator<Item = &Trade> {
         self.trades.iter().map(|(_, e)| &e.trade)
     }

@@ -27,8 +27,9 @@ use tokio::sync::{oneshot, watch as signal, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use watch::{Tracked, Watched};
 
-/// Connections served at once unless told otherwise — fewer when the process may open
-/// fewer files (see [`ServerLimits::default`]).
+/// Connections served at once unless told otherwise — fewer when the process's
+/// open-file limit leaves less than this plus 64 (read from `/proc/self/limits` on
+/// Linux), so that accepting never runs out of file descriptors.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long a request's head may take from its first byte unless told otherwise.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);

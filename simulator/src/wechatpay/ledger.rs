@@ -120,6 +120,11 @@ impl Ledger {
         self.serial = serial;
     }
 
+    /// How many orders and refunds are kept.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.orders.len(), self.refunds.len())
+    }
+
     pub(super) fn order(&self, out_trade_no: &str) -> Option<&OrderEntry> {
         self.orders.get(out_trade_no)
     }
