@@ -921,6 +921,27 @@ async fn the_oldest_orders_go_with_their_refunds_and_reset_merchants_forgets_all
             ["SIM-B-2", "SIM-B-3", "SIM-B-4"],
             "the oldest went first"
         );
+        // The admin API lists them a page at a time.
+        let admin = format!("{}/_admin/wechatpay/orders", sim.base_url());
+        let page: serde_json::Value = reqwest::get(format!("{admin}?limit=2"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["count"], 3);
+        assert_eq!(page["orders"][1]["out_trade_no"], "SIM-B-3");
+        assert_eq!(page["next"], "/_admin/wechatpay/orders?offset=2&limit=2");
+        let last: serde_json::Value = reqwest::get(format!("{admin}?offset=2&limit=2"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(last["orders"][0]["out_trade_no"], "SIM-B-4");
+        assert_eq!(last["next"], serde_json::Value::Null);
+        let refused = reqwest::get(format!("{admin}?limit=0")).await.unwrap();
+        assert_eq!(refused.status(), 400);
         assert!(
             sim.wechatpay_refunds().is_empty(),
             "its refund went with it"

@@ -46,10 +46,10 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/wechatpay/orders` | | `{"orders": [Order, ...]}` ([`Order`](super::wechatpay::Order) as JSON, amounts in fen) |
+//! | `GET /_admin/wechatpay/orders[?offset=N][&limit=M]` | | `{"orders": [Order, ...], "count", "next"}` ([`Order`](super::wechatpay::Order) as JSON, amounts in fen), a page as below |
 //! | `GET /_admin/wechatpay/orders/{out_trade_no}` | | the `Order`, or 404 |
 //! | `POST /_admin/wechatpay/orders/{out_trade_no}/pay` | | the notification sent, `{"url", "sent", "status", "reply", "acknowledged"}`: [`Simulator::pay_order`]; 404 unknown, 409 not `NOTPAY` |
-//! | `GET /_admin/wechatpay/refunds` | | `{"refunds": [Refund, ...]}` |
+//! | `GET /_admin/wechatpay/refunds[?offset=N][&limit=M]` | | `{"refunds": [Refund, ...], "count", "next"}` |
 //! | `GET /_admin/wechatpay/refunds/{out_refund_no}` | | the `Refund`, or 404 |
 //! | `POST /_admin/wechatpay/refunds/{out_refund_no}/settle` | `{"outcome": "SUCCESS" or "CHANGE" or "REFUNDCLOSE"}` | the notification sent, as for `pay`: [`Simulator::settle_refund`]; 404 unknown, 409 settled already |
 //!
@@ -57,12 +57,16 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/alipay/trades` | | `{"trades": [Trade, ...]}` ([`Trade`](super::alipay::Trade) as JSON, amounts in fen) |
+//! | `GET /_admin/alipay/trades[?offset=N][&limit=M]` | | `{"trades": [Trade, ...], "count", "next"}` ([`Trade`](super::alipay::Trade) as JSON, amounts in fen), a page as below |
 //! | `GET /_admin/alipay/trades/{out_trade_no}` | | the `Trade`, or 404 |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/pay` | | the notification sent, `{"url", "sent", "status", "reply", "acknowledged"}`, all `null` but `acknowledged: false` when the trade has no `notify_url` (it is paid, nothing is sent): [`Simulator::pay_alipay_trade`]; 404 unknown, 409 not `WAIT_BUYER_PAY` |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/refunds/{out_request_no}/notify` | | the notification sent: [`Simulator::notify_alipay_refund`]; 404 unknown trade or refund, 409 no `notify_url` |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/finish` | | the `Trade`, now `TRADE_FINISHED`: [`Simulator::finish_alipay_trade`]; 404 unknown, 409 not `TRADE_SUCCESS` |
-//! | `GET /_admin/alipay/refunds` | | `{"refunds": [Refund, ...]}` |
+//! | `GET /_admin/alipay/refunds[?offset=N][&limit=M]` | | `{"refunds": [Refund, ...], "count", "next"}` |
+//!
+//! A listing is one page, oldest first: `limit` items (default 100, at most 1000) from
+//! the `offset`-th (default 0); `count` is how many are kept, `next` the path of the
+//! next page (`null` on the last). Orders evicted between two pages shift the offsets.
 //!
 //! A provider's routes exist only when its feature is compiled in and the simulator
 //! serves it (elsewhere they answer 404 like any unknown admin path).

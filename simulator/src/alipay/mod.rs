@@ -449,6 +449,23 @@ impl Simulator {
         self.shared.lock().alipay.trades().cloned().collect()
     }
 
+    /// `limit` trades from the `offset`-th oldest on, and how many are kept: what the
+    /// admin API lists a page at a time.
+    pub(crate) fn alipay_trades_page(&self, offset: usize, limit: usize) -> (Vec<Trade>, usize) {
+        let state = self.shared.lock();
+        let books = &state.alipay;
+        let page = books.trades().skip(offset).take(limit).cloned().collect();
+        (page, books.counts().0)
+    }
+
+    /// `limit` refunds from the `offset`-th oldest on, and how many are kept.
+    pub(crate) fn alipay_refunds_page(&self, offset: usize, limit: usize) -> (Vec<Refund>, usize) {
+        let state = self.shared.lock();
+        let books = &state.alipay;
+        let page = books.refunds().skip(offset).take(limit).cloned().collect();
+        (page, books.counts().1)
+    }
+
     /// The trade with this `out_trade_no`.
     pub fn alipay_trade(&self, out_trade_no: &str) -> Option<Trade> {
         self.shared.lock().alipay.trade(out_trade_no).cloned()
