@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use support::{load, mean, server_thread, Conn};
 
+/// Connections (`THROUGHPUT_CONNECTIONS` overrides it).
 const CONNECTIONS: usize = 16;
 const ROUNDS: usize = 3;
 const TIME: Duration = Duration::from_secs(3);
@@ -31,6 +32,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let connections = std::env::var("THROUGHPUT_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CONNECTIONS);
     runtime.block_on(async {
         let request = support::get(CALL);
         // The bare handler answers exactly the simulator's bytes.
@@ -41,12 +46,12 @@ fn main() {
         let bare = bare(body);
 
         // Warm both up (connections, allocator, caches).
-        load(bare, &request, CONNECTIONS, Duration::from_secs(1)).await;
-        load(simulator, &request, CONNECTIONS, Duration::from_secs(1)).await;
+        load(bare, &request, connections, Duration::from_secs(1)).await;
+        load(simulator, &request, connections, Duration::from_secs(1)).await;
         let (mut bare_rates, mut sim_rates) = (vec![], vec![]);
         for round in 1..=ROUNDS {
-            let b = load(bare, &request, CONNECTIONS, TIME).await;
-            let s = load(simulator, &request, CONNECTIONS, TIME).await;
+            let b = load(bare, &request, connections, TIME).await;
+            let s = load(simulator, &request, connections, TIME).await;
             println!(
                 "round {round}: bare axum {b:>8.0} req/s   simulator {s:>8.0} req/s   ratio {:.2}",
                 s / b
@@ -56,7 +61,7 @@ fn main() {
         }
         let (b, s) = (mean(&bare_rates), mean(&sim_rates));
         println!(
-            "code2Session, {CONNECTIONS} connections, {ROUNDS} x {TIME:?} each: bare axum {b:.0} req/s, simulator {s:.0} req/s, ratio {:.2} (target >= 0.70)",
+            "code2Session, {connections} connections, {ROUNDS} x {TIME:?} each: bare axum {b:.0} req/s, simulator {s:.0} req/s, ratio {:.2} (target >= 0.70)",
             s / b
         );
     });

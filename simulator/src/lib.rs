@@ -470,7 +470,19 @@ impl SimulatorBuilder {
                     .unwrap_or_else(|| secret.clone())
             })
             .collect();
+        let examples = platforms
+            .iter()
+            .map(|p| {
+                let parse = |e: &str| serde_json::from_str(e).ok();
+                let example = |info: &miniapp::runtime::EndpointInfo| info.example.and_then(parse);
+                p.endpoints
+                    .iter()
+                    .map(|info| example(info).unwrap_or(serde_json::Value::Null))
+                    .collect()
+            })
+            .collect();
         let shared = Arc::new(Shared {
+            examples,
             platforms,
             routes,
             credentials,

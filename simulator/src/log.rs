@@ -59,16 +59,21 @@ impl RequestLog {
     }
 
     /// What of a body the log keeps: the text cut to the size the log keeps (on a
-    /// character boundary), and whether it was cut.
-    pub fn kept_body(&self, text: Option<&str>) -> (Option<String>, bool) {
+    /// character boundary; a body within it is kept as it is, not copied), and whether
+    /// it was cut.
+    pub fn kept_body(&self, text: Option<String>) -> (Option<String>, bool) {
         let Some(text) = text else {
             return (None, false);
         };
-        let mut end = text.len().min(self.limits.body_bytes);
+        if text.len() <= self.limits.body_bytes {
+            return (Some(text), false);
+        }
+        let mut end = self.limits.body_bytes;
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        (Some(text[..end].to_owned()), end < text.len())
+        // A copy of the start: cutting the text in place would keep all its capacity.
+        (Some(text[..end].to_owned()), true)
     }
 
     /// Numbers the request and keeps it as the newest, dropping the oldest ones while
@@ -202,10 +207,12 @@ mod tests {
     #[test]
     fn bodies_are_cut_on_a_character_boundary() {
         let log = log(10, 1 << 20, 4);
-        assert_eq!(log.kept_body(Some("abc")), (Some("abc".into()), false));
-        assert_eq!(log.kept_body(Some("abcdef")), (Some("abcd".into()), true));
+        let kept = |text: &str| log.kept_body(Some(text.to_owned()));
+        assert_eq!(kept("abc"), (Some("abc".into()), false));
+        assert_eq!(kept("abcd"), (Some("abcd".into()), false));
+        assert_eq!(kept("abcdef"), (Some("abcd".into()), true));
         // "é" is two bytes: four bytes would cut the second one in half.
-        assert_eq!(log.kept_body(Some("aéé")), (Some("aé".into()), true));
+        assert_eq!(kept("aéé"), (Some("aé".into()), true));
         assert_eq!(log.kept_body(None), (None, false));
     }
 

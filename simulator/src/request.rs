@@ -6,6 +6,7 @@
 use miniapp::runtime::xml::{parse_flat, write_flat};
 use miniapp::runtime::Code;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Wire names whose values never appear in a record's `Debug`/`Display`.
@@ -320,30 +321,35 @@ impl Incoming {
 
     /// The value of a field as text (JSON non-strings as their JSON text).
     pub fn get(&self, name: &str) -> Option<String> {
-        let find = |pairs: &[(String, String)]| {
+        self.get_ref(name).map(Cow::into_owned)
+    }
+
+    /// [`Incoming::get`] without a copy where the text is there as it is (all but
+    /// JSON non-strings): the checks every request goes through use it.
+    pub fn get_ref(&self, name: &str) -> Option<Cow<'_, str>> {
+        fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        find(&self.query)
-            .or_else(|| {
-                self.json
-                    .as_ref()
-                    .and_then(|m| m.get(name))
-                    .map(|v| match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-            })
-            .or_else(|| find(&self.form))
-            .or_else(|| self.xml_value(name).map(str::to_owned))
-            .or_else(|| {
-                self.parts
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .and_then(|(_, v)| v.clone())
-            })
+                .map(|(_, v)| v.as_str())
+        }
+        if let Some(v) = find(&self.query, name) {
+            return Some(Cow::Borrowed(v));
+        }
+        if let Some(v) = self.json.as_ref().and_then(|m| m.get(name)) {
+            return Some(match v {
+                Value::String(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            });
+        }
+        if let Some(v) = find(&self.form, name).or_else(|| self.xml_value(name)) {
+            return Some(Cow::Borrowed(v));
+        }
+        self.parts
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_deref())
+            .map(Cow::Borrowed)
     }
 
     /// The body's fields (a JSON object as it is, form pairs and XML elements as

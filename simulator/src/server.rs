@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub sign_keys: Vec<String>,
     /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
     pub merchant_id: String,
+    /// Per platform and endpoint: the docs' example answer, parsed once (`Null`: none).
+    pub examples: Vec<Vec<Value>>,
     pub token_lifetime: Duration,
     /// How long a request's body may take to arrive.
     pub body_timeout: Duration,
@@ -235,7 +237,7 @@ impl Shared {
             self.info(**key)
                 .constants
                 .iter()
-                .all(|(name, value)| incoming.get(name).as_deref() == Some(*value))
+                .all(|(name, value)| incoming.get_ref(name).as_deref() == Some(*value))
         };
         let names = |key: &&Key| {
             self.info(**key)
@@ -390,7 +392,7 @@ pub(crate) async fn handle(
                 );
             }
         };
-    let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
+    let mut incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
     let route = shared.route(parts.method.as_str(), &path, &incoming);
     let (platform, key) = match route {
         Route::Found(key) => (Some(key.0), Some(key)),
@@ -413,14 +415,15 @@ pub(crate) async fn handle(
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
-        let (body_text, body_truncated) = state.log.kept_body(incoming.body_text.as_deref());
+        // The request has been answered: what it carried moves into the log.
+        let (body_text, body_truncated) = state.log.kept_body(incoming.body_text.take());
         state.log.push(RecordedRequest {
             id: 0,
             platform: platform.map(|p| shared.platforms[p].name),
             endpoint: key.map(|k| shared.info(k).name),
-            method: parts.method.to_string(),
+            method: parts.method.as_str().to_owned(),
             path,
-            query: incoming.query.clone(),
+            query: std::mem::take(&mut incoming.query),
             content_type,
             body_text,
             body_truncated,
@@ -458,7 +461,9 @@ fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
-    let mut response = (status, value.to_string()).into_response();
+    // Straight to bytes: `to_string` would go through `fmt::Write`, several times slower.
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -546,7 +551,8 @@ struct Call<'a> {
     shared: &'a Shared,
     key: Key,
     incoming: &'a Incoming,
-    request_id: String,
+    /// Numbers the request id of envelopes that carry one.
+    serial: u64,
     signing: Signing,
 }
 
@@ -556,6 +562,15 @@ impl Call<'_> {
     }
     fn info(&self) -> &'static EndpointInfo {
         self.shared.info(self.key)
+    }
+
+    /// The request id of the platform's envelope; empty where it carries none (most),
+    /// so that no call pays for text it does not send.
+    fn request_id(&self) -> String {
+        match self.platform().envelope.request_id {
+            Some(_) => format!("sim-{:08x}", self.serial),
+            None => String::new(),
+        }
     }
 
     /// A refusal with the endpoint's doc text for `code`, else `fallback`.
@@ -573,7 +588,7 @@ impl Call<'_> {
         let env = &self.platform().envelope;
         let value = match bare(self.shared, self.key).and_then(|b| b.failure) {
             Some(render) => render(&code, text),
-            None => envelope::failure(env, &code, text, &self.request_id),
+            None => envelope::failure(env, &code, text, &self.request_id()),
         };
         self.enveloped(state, value, code)
     }
@@ -589,7 +604,7 @@ impl Call<'_> {
             ok.insert(env.message.into(), "ok".into());
             Value::Object(ok)
         } else {
-            envelope::success(env, payload, &self.request_id)
+            envelope::success(env, payload, &self.request_id())
         };
         self.enveloped(state, value, code)
     }
@@ -700,7 +715,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         shared,
         key,
         incoming,
-        request_id: format!("sim-{:08x}", state.serial),
+        serial: state.serial,
         signing,
     };
     let platform = call.platform();
@@ -721,18 +736,18 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     {
         let (app_id, secret) = &shared.credentials[key.0];
         let missing = platform.missing_field.clone();
-        if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
+        if incoming.get_ref(app_id_name).as_deref() != Some(app_id.as_str()) {
             let (code, text) = check.map_or(missing, |c| c.wrong_app_id.clone());
             return call.fail(state, code, text);
         }
-        if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
+        if incoming.get_ref(secret_name).as_deref() != Some(secret.as_str()) {
             let (code, text) = check.map_or(missing, |c| c.wrong_secret.clone());
             return call.fail(state, code, text);
         }
     }
     // The schema's constants must have their values.
     for (name, value) in info.constants {
-        if incoming.get(name).as_deref() != Some(*value) {
+        if incoming.get_ref(name).as_deref() != Some(*value) {
             let listed = check.map(|c| c.wrong_constant).unwrap_or_default();
             let (code, text) = listed
                 .iter()
@@ -796,10 +811,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             bytes: Bytes::from_static(demo_png()),
         };
     }
-    let mut payload = info
-        .example
-        .and_then(|e| serde_json::from_str::<Value>(e).ok())
-        .unwrap_or(Value::Null);
+    let mut payload = shared.examples[key.0][key.1].clone();
     if let Some(fields) = info.issues_token {
         let stable_unless = check.and_then(|c| c.stable_unless);
         payload = issue_token(
@@ -821,10 +833,10 @@ fn check_token(call: &Call<'_>, state: &State) -> Option<Answer> {
         return None;
     };
     let rule = &call.platform().access_token;
-    let Some(token) = call.incoming.get(param) else {
+    let Some(token) = call.incoming.get_ref(param) else {
         return Some(call.fail(state, rule.missing.clone(), "access_token missing"));
     };
-    match state.tokens.get(&token) {
+    match state.tokens.get(&*token) {
         Some(t) if t.platform == call.key.0 && !t.revoked && t.expires_at > Instant::now() => None,
         Some(t) if t.platform == call.key.0 && !t.revoked => {
             Some(call.fail(state, rule.expired.clone(), "access_token expired"))

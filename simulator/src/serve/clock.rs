@@ -1,5 +1,5 @@
 //! One connection's clock: what the connection is doing (waiting for a request, reading
-//! a request's head, inside the handler) and when it must have made progress by.
+//! a request's head, inside the handler) and how long it may wait in that state.
 //!
 //! * Quiet — just opened, or its last answer written: the next request must begin
 //!   within the idle timeout of the last byte written.
@@ -9,84 +9,76 @@
 //!   legitimate; a body's arrival is bounded by the handler's body timeout).
 //!
 //! The socket's reads and writes and the service's calls tell the clock what happens;
-//! [`Watched`](super::watch::Watched) asks it for the deadline whenever the socket
-//! would wait.
+//! each change that restarts a count moves the clock to a new *generation*.
+//! [`Watched`](super::watch::Watched) starts the count when the socket first waits in
+//! a generation — a few microseconds after the event, and without reading the time on
+//! every read and write.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(crate) struct Clock {
-    opened: Instant,
     idle: Duration,
     header: Duration,
     /// Requests inside the handler (one at a time over HTTP/1, but a count is simpler
     /// than a flag that must never be cleared early).
     busy: AtomicU32,
-    /// Milliseconds from `opened` to the start of the quiet time.
-    quiet_since: AtomicU64,
-    /// One more than the milliseconds from `opened` to a head's first byte; 0: no head
-    /// is being read.
-    head_since: AtomicU64,
+    /// A head's first byte arrived while quiet.
+    heading: AtomicBool,
+    generation: AtomicU64,
     timed_out: AtomicBool,
 }
 
 impl Clock {
     pub fn new(idle: Duration, header: Duration) -> Clock {
         Clock {
-            opened: Instant::now(),
             idle,
             header,
             busy: AtomicU32::new(0),
-            quiet_since: AtomicU64::new(0),
-            head_since: AtomicU64::new(0),
+            heading: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             timed_out: AtomicBool::new(false),
         }
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn next(&self) {
+        self.generation.fetch_add(1, Relaxed);
     }
 
-    fn at(&self, ms: u64) -> Instant {
-        self.opened + Duration::from_millis(ms)
-    }
-
-    /// When the connection is to be closed unless it makes progress; `None` while a
-    /// handler runs.
-    pub fn deadline(&self) -> Option<Instant> {
+    /// How long the connection may wait from now on, and the generation that count
+    /// belongs to (a new generation restarts it); `None` while a handler runs.
+    pub fn allowance(&self) -> Option<(u64, Duration)> {
         if self.busy.load(Relaxed) > 0 {
             return None;
         }
-        let head = self.head_since.load(Relaxed);
-        let deadline = match head {
-            0 => self
-                .at(self.quiet_since.load(Relaxed))
-                .checked_add(self.idle),
-            since => self.at(since - 1).checked_add(self.header),
+        let timeout = match self.heading.load(Relaxed) {
+            true => self.header,
+            false => self.idle,
         };
-        // A timeout too large for the clock means none.
-        Some(deadline.unwrap_or_else(|| self.opened + Duration::from_secs(100 * 365 * 86_400)))
+        Some((self.generation.load(Relaxed), timeout))
     }
 
-    /// Bytes arrived.
+    /// Bytes arrived: while quiet, a head begins (its count starts once, at its first
+    /// byte).
     pub fn read(&self) {
-        if self.busy.load(Relaxed) == 0 && self.head_since.load(Relaxed) == 0 {
-            self.head_since.store(self.now_ms() + 1, Relaxed);
+        if self.busy.load(Relaxed) == 0 && !self.heading.swap(true, Relaxed) {
+            self.next();
         }
     }
 
     /// Bytes went out: an answer being written is progress, not silence.
     pub fn wrote(&self) {
-        if self.busy.load(Relaxed) == 0 {
-            self.quiet_since.store(self.now_ms(), Relaxed);
+        if self.busy.load(Relaxed) == 0 && !self.heading.load(Relaxed) {
+            self.next();
         }
     }
 
     /// A request's head is complete and its handler starts; the guard marks its end.
     pub fn begin(self: &Arc<Self>) -> Busy {
         self.busy.fetch_add(1, Relaxed);
-        self.head_since.store(0, Relaxed);
+        self.heading.store(false, Relaxed);
+        self.next();
         Busy(self.clone())
     }
 
@@ -105,9 +97,8 @@ pub(crate) struct Busy(Arc<Clock>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let clock = &self.0;
-        clock.quiet_since.store(clock.now_ms(), Relaxed);
-        clock.busy.fetch_sub(1, Relaxed);
+        self.0.busy.fetch_sub(1, Relaxed);
+        self.0.next();
     }
 }
 
@@ -116,37 +107,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_phase_has_its_deadline() {
-        let clock = Arc::new(Clock::new(Duration::from_secs(60), Duration::from_secs(10)));
-        let quiet = clock.deadline().unwrap();
-        assert_eq!(quiet, clock.opened + Duration::from_secs(60));
+    fn each_phase_has_its_allowance() {
+        let (idle, header) = (Duration::from_secs(60), Duration::from_secs(10));
+        let clock = Arc::new(Clock::new(idle, header));
+        let (opened, quiet) = clock.allowance().unwrap();
+        assert_eq!(quiet, idle);
         clock.read();
-        let head = clock.deadline().unwrap();
-        assert!(head < quiet, "a head has 10 s, not 60");
+        let (head, allowed) = clock.allowance().unwrap();
+        assert_eq!(allowed, header);
+        assert_ne!(head, opened, "the first byte starts a count");
         clock.read();
+        clock.wrote();
         assert_eq!(
-            clock.deadline(),
-            Some(head),
-            "the first byte starts the count"
+            clock.allowance().unwrap().0,
+            head,
+            "later bytes do not restart it"
         );
         {
             let _busy = clock.begin();
             clock.read();
             clock.wrote();
-            assert_eq!(clock.deadline(), None, "a handler has no deadline here");
+            assert_eq!(clock.allowance(), None, "a handler has no deadline here");
         }
-        let after = clock.deadline().unwrap();
-        assert!(after >= quiet, "quiet again, from the answer on");
+        let (answered, allowed) = clock.allowance().unwrap();
+        assert_eq!(allowed, idle, "quiet again once answered");
+        clock.wrote();
+        let (writing, _) = clock.allowance().unwrap();
+        assert_ne!(
+            writing, answered,
+            "writing the answer restarts the quiet count"
+        );
         assert!(!clock.timed_out());
         clock.expire();
         assert!(clock.timed_out());
-    }
-
-    #[test]
-    fn huge_timeouts_mean_none() {
-        let clock = Clock::new(Duration::MAX, Duration::MAX);
-        assert!(clock.deadline().is_some());
-        clock.read();
-        assert!(clock.deadline().is_some());
     }
 }

@@ -13,6 +13,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
@@ -20,7 +21,8 @@ pub(crate) struct Watched<S> {
     socket: S,
     clock: Arc<Clock>,
     timer: Pin<Box<Sleep>>,
-    armed: Option<std::time::Instant>,
+    /// The clock generation the timer was set for.
+    armed: Option<u64>,
 }
 
 impl<S> Watched<S> {
@@ -33,15 +35,19 @@ impl<S> Watched<S> {
         }
     }
 
-    /// Called when the socket would wait: is the deadline past? (Arms the timer so that
-    /// the task wakes at the deadline if not.)
+    /// Called when the socket would wait: is the time allowed for this wait over?
+    /// (Sets the timer when a new count starts, so that the task wakes when it ends.)
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(deadline) = self.clock.deadline() else {
+        let Some((generation, allowed)) = self.clock.allowance() else {
             return false;
         };
-        if self.armed != Some(deadline) {
-            self.timer.as_mut().reset(Instant::from_std(deadline));
-            self.armed = Some(deadline);
+        if self.armed != Some(generation) {
+            let now = Instant::now();
+            // A timeout too large for the clock means none (a century will do).
+            let far = Duration::from_secs(100 * 365 * 86_400);
+            let deadline = now.checked_add(allowed).unwrap_or(now + far);
+            self.timer.as_mut().reset(deadline);
+            self.armed = Some(generation);
         }
         if self.timer.as_mut().poll(cx).is_ready() {
             self.clock.expire();
