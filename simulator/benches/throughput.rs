@@ -44,6 +44,17 @@ fn main() {
         let body = String::from_utf8(body).unwrap();
         assert!(body.contains("openid"), "{body}");
         let bare = bare(body);
+        // `THROUGHPUT_PROBE=simulator:N` (or `bare:N`): N requests on one connection to
+        // one server, then exit — for counting instructions per request with callgrind.
+        if let Ok(probe) = std::env::var("THROUGHPUT_PROBE") {
+            let (server, n) = probe.split_once(':').expect("server:N");
+            let addr = if server == "bare" { bare } else { simulator };
+            let mut conn = Conn::open(addr).await;
+            for _ in 0..n.parse::<usize>().expect("a count") {
+                assert_eq!(conn.send(&request).await.0, 200);
+            }
+            return;
+        }
 
         // Warm both up (connections, allocator, caches).
         load(bare, &request, connections, Duration::from_secs(1)).await;

@@ -112,6 +112,7 @@ mod delivery;
 pub use delivery::Notified;
 mod envelope;
 mod fingerprint;
+mod fxhash;
 mod log;
 pub mod platform;
 mod png;
@@ -397,7 +398,8 @@ impl SimulatorBuilder {
             }
             None => self.platforms,
         };
-        let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
+        let mut routes: fxhash::FxHashMap<(&'static str, &'static str), Vec<Key>> =
+            fxhash::FxHashMap::default();
         for (p, platform) in platforms.iter().enumerate() {
             if let Some(clash) = admin::collision(platform) {
                 return Err(Error::new(ErrorKind::InvalidInput, clash));
@@ -500,10 +502,10 @@ impl SimulatorBuilder {
         // The admin API steers through a handle of its own (the same state, no server
         // to stop), so it calls exactly what a Rust test calls.
         let admin = admin::router(Arc::new(Simulator::view(shared.clone(), addr)));
-        let app = axum::Router::new()
-            .nest(admin::PREFIX, admin)
-            .fallback(server::handle)
-            .with_state(shared.clone());
+        let app = serve::App {
+            admin: axum::Router::new().nest(admin::PREFIX, admin),
+            shared: shared.clone(),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let connections = shared.connections.clone();
         let task = tokio::spawn(serve::run(listener, app, self.server, connections, stopped));
@@ -789,8 +791,8 @@ impl Simulator {
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         state.log.clear();
-        state.failures = HashMap::new();
-        state.delays = HashMap::new();
+        state.failures = Default::default();
+        state.delays = Default::default();
     }
 
     /// Forgets every merchant's state and gives its memory back: WeChat Pay's orders

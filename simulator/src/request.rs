@@ -270,9 +270,7 @@ pub(crate) struct Incoming {
 impl Incoming {
     pub fn parse(query: Option<&str>, content_type: Option<&str>, body: &[u8]) -> Incoming {
         let mut incoming = Incoming {
-            query: query
-                .and_then(|q| serde_urlencoded::from_str(q).ok())
-                .unwrap_or_default(),
+            query: query.map(query_pairs).unwrap_or_default(),
             body_len: body.len(),
             ..Incoming::default()
         };
@@ -371,6 +369,23 @@ impl Incoming {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
     }
+}
+
+/// A query's pairs, decoded as forms are (`+` a space, `%XX` a byte, invalid UTF-8
+/// replaced). Every request has one: a pair with nothing to decode is copied as it is,
+/// without the general decoder's passes over it.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for piece in query.split('&').filter(|p| !p.is_empty()) {
+        if piece.bytes().any(|b| b == b'%' || b == b'+') {
+            let decoded = form_urlencoded::parse(piece.as_bytes());
+            pairs.extend(decoded.map(|(k, v)| (k.into_owned(), v.into_owned())));
+        } else {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    pairs
 }
 
 /// Does the text start like an XML document (after a byte-order mark and whitespace)?
@@ -497,6 +512,20 @@ mod tests {
             b"--XyZ\r\nno",
         );
         assert!(garbage.parts.is_empty());
+    }
+
+    #[test]
+    fn query_pairs_decode_as_forms_do() {
+        for query in [
+            "appid=wx1&secret=s&js_code=c&grant_type=authorization_code",
+            "a=1&&b&c=&=d&e=x=y",
+            "q=%E4%BD%A0%E5%A5%BD+there&plus=a%2Bb&bad=%FF%zz&raw=é",
+            "",
+            "&",
+        ] {
+            let general: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+            assert_eq!(query_pairs(query), general, "{query:?}");
+        }
     }
 
     #[test]

@@ -20,13 +20,14 @@
 //! platform's sign key, or its alternate key once issued) and the variant it named.
 
 use super::envelope;
+use super::fxhash::FxHashMap;
 use super::log::{LogLimits, RequestLog};
 use super::platform::{Bare, CredentialCheck, Platform};
 use super::png::demo_png;
 use super::recent::{Footprint, Limits, Recent};
 use super::request::{Incoming, RecordedRequest};
 use axum::body::Body;
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -51,7 +52,7 @@ pub(crate) struct Shared {
     /// (`GET`/`POST`, path) → the endpoints serving it: one per platform at most, except
     /// on platforms routed by an operation parameter (endpoints of more than one
     /// platform: ambiguous without the platform's prefix).
-    pub routes: HashMap<(&'static str, &'static str), Vec<Key>>,
+    pub routes: FxHashMap<(&'static str, &'static str), Vec<Key>>,
     /// Per platform: app id and secret.
     pub credentials: Vec<(String, String)>,
     /// Per platform: the key that signs answers (platforms with a `SignRule`).
@@ -72,8 +73,11 @@ pub(crate) struct Shared {
 pub(crate) struct State {
     pub log: RequestLog,
     /// Forced failures per endpoint: (code, calls left), oldest first.
-    pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
-    pub delays: HashMap<Key, Duration>,
+    pub failures: FxHashMap<Key, VecDeque<(Code, usize)>>,
+    pub delays: FxHashMap<Key, Duration>,
+    /// Per endpoint whose success never changes: the answer's body, written once, and
+    /// its code (at most one per endpoint).
+    pub written: FxHashMap<Key, (Bytes, Code)>,
     /// Tokens issued, the latest [`TOKENS_KEPT`]: an older one is unknown, as a token
     /// the platform never issued.
     pub tokens: Recent<String, Issued>,
@@ -124,8 +128,9 @@ impl State {
         let _ = merchant; // unused without a merchant platform
         State {
             log: RequestLog::new(log),
-            failures: HashMap::new(),
-            delays: HashMap::new(),
+            failures: FxHashMap::default(),
+            delays: FxHashMap::default(),
+            written: FxHashMap::default(),
             tokens: Recent::new(TOKENS_KEPT),
             stable: HashMap::new(),
             serial: 0,
@@ -291,6 +296,8 @@ enum Answer {
     /// A JSON body written by the platform's seal hook (Alipay's signed member), with
     /// the code it carries.
     Sealed { body: String, code: Code },
+    /// A JSON body written before (an answer that never changes), with its code.
+    Written { body: Bytes, code: Code },
     /// A binary body (a PNG, a bill).
     Bytes {
         content_type: &'static str,
@@ -359,10 +366,7 @@ impl Desk<'_> {
     }
 }
 
-pub(crate) async fn handle(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    request: Request,
-) -> Response {
+pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -409,9 +413,9 @@ pub(crate) async fn handle(
             Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
-            Answer::Enveloped { code, .. } | Answer::Sealed { code, .. } => {
-                (200, Some(code.clone()))
-            }
+            Answer::Enveloped { code, .. }
+            | Answer::Sealed { code, .. }
+            | Answer::Written { code, .. } => (200, Some(code.clone())),
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
@@ -444,6 +448,7 @@ pub(crate) async fn handle(
         } => typed(envelope::to_xml(&value), "text/xml; charset=utf-8"),
         Answer::Enveloped { value, .. } => json_response(StatusCode::OK, &value),
         Answer::Sealed { body, .. } => typed(body, "application/json; charset=utf-8"),
+        Answer::Written { body, .. } => typed(body, "application/json; charset=utf-8"),
         Answer::Bytes {
             content_type,
             bytes,
@@ -811,6 +816,18 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             bytes: Bytes::from_static(demo_png()),
         };
     }
+    // An answer that is the docs' example whatever the request is written once.
+    let fixed = info.issues_token.is_none()
+        && platform.serve.is_none()
+        && platform.seal.is_none()
+        && platform.sign.is_none()
+        && platform.envelope.request_id.is_none();
+    if fixed {
+        if let Some((body, code)) = state.written.get(&key) {
+            let (body, code) = (body.clone(), code.clone());
+            return Answer::Written { body, code };
+        }
+    }
     let mut payload = shared.examples[key.0][key.1].clone();
     if let Some(fields) = info.issues_token {
         let stable_unless = check.and_then(|c| c.stable_unless);
@@ -823,7 +840,19 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             payload,
         );
     }
-    call.success(state, payload)
+    let answer = call.success(state, payload);
+    match answer {
+        Answer::Enveloped {
+            value,
+            code,
+            xml: false,
+        } if fixed => {
+            let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+            state.written.insert(key, (body.clone(), code.clone()));
+            Answer::Written { body, code }
+        }
+        answer => answer,
+    }
 }
 
 /// The access token of an endpoint that needs one: missing, unknown or expired answers

@@ -33,6 +33,9 @@ where
 pub struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// Where reads land, kept: zeroing 16 KiB per request would cost the client more
+    /// than a server's whole answer.
+    chunk: Box<[u8]>,
 }
 
 impl Conn {
@@ -42,6 +45,7 @@ impl Conn {
         Conn {
             stream,
             buf: Vec::with_capacity(16 * 1024),
+            chunk: vec![0; 16 * 1024].into_boxed_slice(),
         }
     }
 
@@ -50,14 +54,13 @@ impl Conn {
     pub async fn send(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
         self.stream.write_all(request).await.unwrap();
         self.buf.clear();
-        let mut chunk = [0u8; 16 * 1024];
         let head_end = loop {
             if let Some(end) = find(&self.buf, b"\r\n\r\n") {
                 break end + 4;
             }
-            let n = self.stream.read(&mut chunk).await.unwrap();
+            let n = self.stream.read(&mut self.chunk).await.unwrap();
             assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.buf.extend_from_slice(&self.chunk[..n]);
         };
         let head = String::from_utf8_lossy(&self.buf[..head_end]).to_ascii_lowercase();
         let status = head[9..12].parse().unwrap();
@@ -67,9 +70,9 @@ impl Conn {
             .map(|v| v.trim().parse().unwrap())
             .expect("a content-length");
         while self.buf.len() < head_end + length {
-            let n = self.stream.read(&mut chunk).await.unwrap();
+            let n = self.stream.read(&mut self.chunk).await.unwrap();
             assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.buf.extend_from_slice(&self.chunk[..n]);
         }
         (status, self.buf[head_end..head_end + length].to_vec())
     }

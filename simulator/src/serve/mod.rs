@@ -12,10 +12,11 @@
 //!   (the handler answers 408 otherwise).
 //! * Stopping lets requests in flight finish and closes idle connections.
 
+mod app;
 mod clock;
 mod watch;
 
-use axum::Router;
+pub(crate) use app::App;
 use clock::Clock;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -101,7 +102,7 @@ impl Connections {
 /// waits for the connections to finish what they are doing.
 pub(crate) async fn run(
     listener: TcpListener,
-    app: Router,
+    app: App,
     limits: ServerLimits,
     connections: Arc<Connections>,
     stop: oneshot::Receiver<()>,
@@ -157,7 +158,7 @@ async fn backoff(e: std::io::Error) {
 }
 
 struct Connection {
-    app: Router,
+    app: App,
     limits: ServerLimits,
     connections: Arc<Connections>,
     closing: signal::Receiver<bool>,

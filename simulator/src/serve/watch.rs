@@ -3,7 +3,8 @@
 //! that tells the clock when a handler runs. Between them a silent or trickling client
 //! is closed (see [`Clock`] for which deadline applies when).
 
-use super::clock::Clock;
+use super::app::{self, App};
+use super::clock::{Busy, Clock};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::Request;
@@ -145,25 +146,36 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 /// The app, as hyper calls it, with the connection's clock told when a handler runs.
 #[derive(Clone)]
 pub(crate) struct Tracked {
-    pub app: axum::Router,
+    pub app: App,
     pub clock: Arc<Clock>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Tracked {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answering;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let busy = self.clock.begin();
-        // A Router is always ready (its `poll_ready` returns `Ready` at once), so it is
-        // called without asking.
-        let mut app = self.app.clone();
-        let answer = tower_service::Service::call(&mut app, request);
-        Box::pin(async move {
-            let answer = answer.await;
-            drop(busy);
-            answer
-        })
+        Answering {
+            answer: self.app.call(request),
+            busy: Some(busy),
+        }
+    }
+}
+
+/// The app's answer on its way; the handler counts as running until it is ready.
+pub(crate) struct Answering {
+    answer: app::Answer,
+    busy: Option<Busy>,
+}
+
+impl Future for Answering {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let answer = std::task::ready!(self.answer.as_mut().poll(cx));
+        self.busy.take();
+        Poll::Ready(answer)
     }
 }
