@@ -111,6 +111,7 @@ mod delivery;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
 pub use delivery::Notified;
 mod envelope;
+#[cfg(any(feature = "wechatpay", feature = "alipay"))]
 mod fingerprint;
 mod fxhash;
 mod log;
