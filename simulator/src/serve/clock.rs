@@ -8,6 +8,11 @@
 //! * Busy — in the handler: no deadline here (a delay set with `/_admin/delay` is
 //!   legitimate; a body's arrival is bounded by the handler's body timeout).
 //!
+//! While the server is *crowded* — every connection slot taken and another client
+//! waiting to be accepted — a quiet connection or one reading a head gets at most
+//! [`CROWDED_GRACE`]: slow and idle clients make room for the waiting one within about
+//! a second, instead of holding their slots for the whole timeouts.
+//!
 //! The socket's reads and writes and the service's calls tell the clock what happens;
 //! each change that restarts a count moves the clock to a new *generation*.
 //! [`Watched`](super::watch::Watched) starts the count when the socket first waits in
@@ -18,9 +23,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What a quiet or heading connection is allowed while the server is crowded.
+pub(crate) const CROWDED_GRACE: Duration = Duration::from_secs(1);
+
 pub(crate) struct Clock {
     idle: Duration,
     header: Duration,
+    /// The server's: every slot is taken and another client waits.
+    crowded: Arc<AtomicBool>,
     /// Requests inside the handler (one at a time over HTTP/1, but a count is simpler
     /// than a flag that must never be cleared early).
     busy: AtomicU32,
@@ -31,10 +41,11 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    pub fn new(idle: Duration, header: Duration) -> Clock {
+    pub fn new(idle: Duration, header: Duration, crowded: Arc<AtomicBool>) -> Clock {
         Clock {
             idle,
             header,
+            crowded,
             busy: AtomicU32::new(0),
             heading: AtomicBool::new(false),
             generation: AtomicU64::new(0),
@@ -46,8 +57,8 @@ impl Clock {
         self.generation.fetch_add(1, Relaxed);
     }
 
-    /// How long the connection may wait from now on, and the generation that count
-    /// belongs to (a new generation restarts it); `None` while a handler runs.
+    /// How long the connection may wait since it began to wait in this generation (a
+    /// new generation restarts the count); `None` while a handler runs.
     pub fn allowance(&self) -> Option<(u64, Duration)> {
         if self.busy.load(Relaxed) > 0 {
             return None;
@@ -55,6 +66,10 @@ impl Clock {
         let timeout = match self.heading.load(Relaxed) {
             true => self.header,
             false => self.idle,
+        };
+        let timeout = match self.crowded.load(Relaxed) {
+            true => timeout.min(CROWDED_GRACE),
+            false => timeout,
         };
         Some((self.generation.load(Relaxed), timeout))
     }
@@ -109,7 +124,8 @@ mod tests {
     #[test]
     fn each_phase_has_its_allowance() {
         let (idle, header) = (Duration::from_secs(60), Duration::from_secs(10));
-        let clock = Arc::new(Clock::new(idle, header));
+        let crowded = Arc::new(AtomicBool::new(false));
+        let clock = Arc::new(Clock::new(idle, header, crowded.clone()));
         let (opened, quiet) = clock.allowance().unwrap();
         assert_eq!(quiet, idle);
         clock.read();
@@ -137,6 +153,9 @@ mod tests {
             writing, answered,
             "writing the answer restarts the quiet count"
         );
+        crowded.store(true, Relaxed);
+        assert_eq!(clock.allowance(), Some((writing, CROWDED_GRACE)), "crowded");
+        crowded.store(false, Relaxed);
         assert!(!clock.timed_out());
         clock.expire();
         assert!(clock.timed_out());

@@ -2,9 +2,11 @@
 //! clients hold (axum's `serve` has no knobs).
 //!
 //! * At most [`ServerLimits::max_connections`] connections are served at once; the
-//!   next ones wait in the listen backlog, not accepted, until one closes — so the
-//!   process never runs out of file descriptors, and a flood of slow clients delays
-//!   others by at most the timeouts below instead of locking them out.
+//!   next one is accepted and waits for a slot, the ones after it wait in the listen
+//!   backlog — so the process never runs out of file descriptors. While one waits, the
+//!   server is *crowded*: connections that are silent or still sending a head get at
+//!   most a second more ([`clock::CROWDED_GRACE`]), so a flood of slow or idle clients
+//!   delays others by about a second each round instead of locking them out.
 //! * A connection that sends nothing for the idle timeout (before its first request,
 //!   or after an answer) is closed; so is one whose request head is not complete
 //!   within the header timeout of its first byte, and one that does not read its
@@ -20,7 +22,7 @@ pub(crate) use app::App;
 use clock::Clock;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -86,6 +88,8 @@ fn open_file_limit() -> Option<u64> {
 pub(crate) struct Connections {
     open: AtomicUsize,
     timed_out: AtomicU64,
+    /// Every slot is taken and a client waits for one.
+    crowded: Arc<AtomicBool>,
 }
 
 impl Connections {
@@ -109,18 +113,13 @@ pub(crate) async fn run(
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closing_rx) = signal::channel(false);
+    // Tells every connection that the server became crowded, or no longer is, so
+    // that each looks at its allowance again.
+    let (crowd, crowd_rx) = signal::channel(false);
     let mut tasks = JoinSet::new();
     tokio::pin!(stop);
     loop {
         while tasks.try_join_next().is_some() {}
-        // A slot first: beyond the limit, connections wait in the backlog.
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break, // closed: never, the semaphore is ours
-            },
-            _ = &mut stop => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -131,11 +130,31 @@ pub(crate) async fn run(
             },
             _ = &mut stop => break,
         };
+        // Beyond the limit this one waits (and the next ones in the backlog), and the
+        // connections that hold their slots for nothing are hurried.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                connections.crowded.store(true, Relaxed);
+                crowd.send_replace(true);
+                let permit = tokio::select! {
+                    permit = slots.clone().acquire_owned() => permit.ok(),
+                    _ = &mut stop => None,
+                };
+                connections.crowded.store(false, Relaxed);
+                crowd.send_replace(false);
+                match permit {
+                    Some(permit) => permit,
+                    None => break, // stopping (the semaphore is ours: never closed)
+                }
+            }
+        };
         let connection = Connection {
             app: app.clone(),
             limits,
             connections: connections.clone(),
             closing: closing_rx.clone(),
+            crowd: crowd_rx.clone(),
             _slot: permit,
         };
         connections.open.fetch_add(1, Relaxed);
@@ -162,6 +181,7 @@ struct Connection {
     limits: ServerLimits,
     connections: Arc<Connections>,
     closing: signal::Receiver<bool>,
+    crowd: signal::Receiver<bool>,
     /// Held while the connection lives: its place among `max_connections`.
     _slot: OwnedSemaphorePermit,
 }
@@ -173,6 +193,7 @@ impl Connection {
         let clock = Arc::new(Clock::new(
             self.limits.idle_timeout,
             self.limits.header_timeout,
+            self.connections.crowded.clone(),
         ));
         let io = TokioIo::new(Watched::new(stream, clock.clone()));
         let service = Tracked {
@@ -188,11 +209,21 @@ impl Connection {
             // Dropped here, the guard `wait_for` returns must not live across an await.
             let _ = self.closing.wait_for(|closing| *closing).await;
         };
-        let result = tokio::select! {
-            result = conn.as_mut() => result,
-            () = closing => {
-                conn.as_mut().graceful_shutdown();
-                conn.await
+        tokio::pin!(closing);
+        let result = loop {
+            tokio::select! {
+                result = conn.as_mut() => break result,
+                () = &mut closing => {
+                    conn.as_mut().graceful_shutdown();
+                    break conn.await;
+                }
+                // Polled again, the connection's socket looks at its allowance again.
+                changed = self.crowd.changed() => {
+                    if changed.is_err() {
+                        // The server is gone: only the connection is left to finish.
+                        break conn.await;
+                    }
+                }
             }
         };
         if clock.timed_out() {

@@ -22,8 +22,9 @@ pub(crate) struct Watched<S> {
     socket: S,
     clock: Arc<Clock>,
     timer: Pin<Box<Sleep>>,
-    /// The clock generation the timer was set for.
-    armed: Option<u64>,
+    /// The clock generation the timer was set for, when the socket began to wait in
+    /// it, and the deadline set.
+    armed: Option<(u64, Instant, Instant)>,
 }
 
 impl<S> Watched<S> {
@@ -37,18 +38,22 @@ impl<S> Watched<S> {
     }
 
     /// Called when the socket would wait: is the time allowed for this wait over?
-    /// (Sets the timer when a new count starts, so that the task wakes when it ends.)
+    /// (Sets the timer when a new count starts or the allowance changes, so that the
+    /// task wakes when it ends.)
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
         let Some((generation, allowed)) = self.clock.allowance() else {
             return false;
         };
-        if self.armed != Some(generation) {
-            let now = Instant::now();
-            // A timeout too large for the clock means none (a century will do).
-            let far = Duration::from_secs(100 * 365 * 86_400);
-            let deadline = now.checked_add(allowed).unwrap_or(now + far);
+        let since = match self.armed {
+            Some((armed, since, _)) if armed == generation => since,
+            _ => Instant::now(),
+        };
+        // A timeout too large for the clock means none (a century will do).
+        let far = Duration::from_secs(100 * 365 * 86_400);
+        let deadline = since.checked_add(allowed).unwrap_or(since + far);
+        if self.armed != Some((generation, since, deadline)) {
             self.timer.as_mut().reset(deadline);
-            self.armed = Some(generation);
+            self.armed = Some((generation, since, deadline));
         }
         if self.timer.as_mut().poll(cx).is_ready() {
             self.clock.expire();
