@@ -91,7 +91,7 @@
 //! | orders (WeChat Pay), trades (Alipay), their refunds, per merchant | 100,000 ([`DEFAULT_MAX_ORDERS`]) | [`SimulatorBuilder::max_orders`] |
 //! | bytes of a merchant's orders or trades and refunds | 128 MiB ([`DEFAULT_MERCHANT_BYTES`]) | [`SimulatorBuilder::merchant_bytes`] |
 //! | tokens issued that it still knows | 100,000 | — |
-//! | connections served at once (more wait to be accepted) | 512, fewer under a low open-file limit ([`DEFAULT_MAX_CONNECTIONS`]) | [`SimulatorBuilder::max_connections`] |
+//! | connections served at once (the next one waits for a slot; while it does, silent connections and those still sending a head get at most 1 s more) | 512, fewer under a low open-file limit ([`DEFAULT_MAX_CONNECTIONS`]) | [`SimulatorBuilder::max_connections`] |
 //! | a request's head, from its first byte | 10 s ([`DEFAULT_HEADER_TIMEOUT`]) | [`SimulatorBuilder::header_timeout`] |
 //! | a connection's silence (no request begun, an answer not read) | 60 s ([`DEFAULT_IDLE_TIMEOUT`]) | [`SimulatorBuilder::idle_timeout`] |
 //! | a request's body (answered 408 past it) | 30 s ([`DEFAULT_BODY_TIMEOUT`]) | [`SimulatorBuilder::body_timeout`] |
@@ -336,8 +336,10 @@ impl SimulatorBuilder {
     }
     /// Serves at most `count` connections at once (default
     /// [`DEFAULT_MAX_CONNECTIONS`], 512, or fewer when the process's open-file limit
-    /// leaves less than that plus 64; at least 1). Further connections wait, not
-    /// accepted, until one closes; the timeouts make sure one does.
+    /// leaves less than that plus 64; at least 1). The next connection is accepted and
+    /// waits for a slot, later ones wait in the listen backlog. While one waits, the
+    /// connections that are silent or still sending a request head are given at most
+    /// one more second: slow and idle clients make room instead of locking others out.
     pub fn max_connections(mut self, count: usize) -> Self {
         self.server.max_connections = count.max(1);
         self
