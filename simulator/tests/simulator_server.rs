@@ -644,8 +644,9 @@ async fn beyond_the_connection_limit_a_client_waits_and_slow_ones_make_room() {
             let mut byte = [0u8; 1];
             matches!(quiet.read(&mut byte).await, Ok(0) | Err(_))
         });
-        // The next client waits; while it does, the two are hurried out, and it is
-        // served (with at most the limit open, itself among them).
+        // The next client waits; while it does, the two are hurried out — one closed
+        // is enough to make room (the other may be spared once the waiting client has
+        // its slot) — and it is served, with at most the limit open, itself among them.
         let (status, health) = server.get("/health").await;
         assert_eq!(status, 200, "{health}");
         assert_eq!(health["connections"]["limit"], 2, "{health}");
@@ -657,8 +658,8 @@ async fn beyond_the_connection_limit_a_client_waits_and_slow_ones_make_room() {
             health["connections"]["timed_out"].as_u64().unwrap() >= 1,
             "{health}"
         );
-        assert!(quiet.await.unwrap(), "the silent client was closed");
-        assert!(matches!(hog.await.unwrap(), Ended::Closed { .. }));
+        quiet.abort();
+        hog.abort();
     })
     .await;
     limit.expect("test took too long: crowding did not make room");
