@@ -75,6 +75,33 @@
 //! delays, token expiry, paying orders and settling refunds), and the
 //! `miniapp-simulator` binary runs the simulator as a standalone server on a fixed
 //! port, so that a backend in any language can test against it.
+//!
+//! # Limits
+//!
+//! A simulator may run for days under a test suite's load, and whatever a client sends
+//! must not exhaust it. Everything it keeps is bounded by a count and by bytes, the
+//! oldest going first, and it closes slow clients; the defaults (each a builder
+//! setting, and a flag of the binary):
+//!
+//! | what | default | setting |
+//! |---|---|---|
+//! | requests in the log | 10,000 ([`DEFAULT_LOG_LIMIT`]) | [`SimulatorBuilder::log_limit`] |
+//! | bytes the log holds | 16 MiB ([`DEFAULT_LOG_BYTES`]) | [`SimulatorBuilder::log_bytes`] |
+//! | bytes of each body logged (its real length is kept) | 64 KiB ([`DEFAULT_LOG_BODY_BYTES`]) | [`SimulatorBuilder::log_body_bytes`] |
+//! | orders (WeChat Pay), trades (Alipay), their refunds, per merchant | 100,000 ([`DEFAULT_MAX_ORDERS`]) | [`SimulatorBuilder::max_orders`] |
+//! | bytes of a merchant's orders or trades and refunds | 128 MiB ([`DEFAULT_MERCHANT_BYTES`]) | [`SimulatorBuilder::merchant_bytes`] |
+//! | tokens issued that it still knows | 100,000 | — |
+//! | connections served at once (the next one waits for a slot; while it does, silent connections and those still sending a head get at most 1 s more) | 512, fewer under a low open-file limit ([`DEFAULT_MAX_CONNECTIONS`]) | [`SimulatorBuilder::max_connections`] |
+//! | a request's head, from its first byte | 10 s ([`DEFAULT_HEADER_TIMEOUT`]) | [`SimulatorBuilder::header_timeout`] |
+//! | a connection's silence (no request begun, an answer not read) | 60 s ([`DEFAULT_IDLE_TIMEOUT`]) | [`SimulatorBuilder::idle_timeout`] |
+//! | a request's body (answered 408 past it) | 30 s ([`DEFAULT_BODY_TIMEOUT`]) | [`SimulatorBuilder::body_timeout`] |
+//! | a request's body size (answered 413 past it) | 16 MiB | — |
+//!
+//! Lookups of orders, trades and refunds by any of their numbers are O(1) (an index,
+//! not a scan), so a simulator holding 100,000 orders places new ones as fast as an
+//! empty one (see BENCHMARKS.md). [`Simulator::reset`] forgets the log, failures and
+//! delays; [`Simulator::reset_merchants`] the merchants' books, giving their memory
+//! back.
 
 pub mod admin;
 #[cfg(feature = "alipay")]
@@ -84,22 +111,35 @@ mod delivery;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
 pub use delivery::Notified;
 mod envelope;
+#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+mod fingerprint;
+mod fxhash;
+mod log;
 pub mod platform;
 mod png;
+mod recent;
 mod request;
+mod serve;
 mod server;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
 #[cfg(any(feature = "wechatpay", feature = "alipay"))]
 mod wire_text;
 
+pub use log::{DEFAULT_LOG_BODY_BYTES, DEFAULT_LOG_BYTES, DEFAULT_LOG_LIMIT};
 pub use platform::{
     AccessTokenRule, Bare, CredentialCheck, Platform, SignFields, SignRule, VerifySign,
 };
 pub use png::{demo_png, PNG_SIGNATURE, PNG_SIZE};
 pub use request::{RecordedRequest, REDACTED};
+pub use serve::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+};
 
+use log::LogLimits;
 use miniapp::runtime::Code;
+use recent::Limits;
+use serve::{Connections, ServerLimits};
 use server::{Key, Shared, State};
 use std::collections::HashMap;
 use std::fmt;
@@ -120,6 +160,12 @@ pub const DEFAULT_ALIPAY_APP_ID: &str = "2021000000000001";
 pub const DEFAULT_MERCHANT_ID: &str = "1900000109";
 /// Lifetime of the tokens it issues unless told otherwise (`expires_in` 7200).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+/// Orders (WeChat Pay) and trades (Alipay) each merchant keeps unless told otherwise;
+/// the oldest go first, with their refunds.
+pub const DEFAULT_MAX_ORDERS: usize = 100_000;
+/// Bytes each merchant's orders or trades and refunds may hold unless told otherwise
+/// (128 MiB: 100,000 orders of the usual size fit).
+pub const DEFAULT_MERCHANT_BYTES: usize = 128 * 1024 * 1024;
 
 /// Configures a [`Simulator`]; see [`Simulator::builder`].
 pub struct SimulatorBuilder {
@@ -132,7 +178,9 @@ pub struct SimulatorBuilder {
     merchant_id: String,
     token_lifetime: Duration,
     bind: SocketAddr,
-    log_limit: Option<usize>,
+    log: LogLimits,
+    merchant: Limits,
+    server: ServerLimits,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -147,6 +195,9 @@ impl fmt::Debug for SimulatorBuilder {
             .field("merchant_id", &self.merchant_id)
             .field("token_lifetime", &self.token_lifetime)
             .field("bind", &self.bind)
+            .field("log", &self.log)
+            .field("merchant", &self.merchant)
+            .field("server", &self.server)
             .finish_non_exhaustive()
     }
 }
@@ -175,7 +226,12 @@ impl Default for SimulatorBuilder {
             merchant_id: DEFAULT_MERCHANT_ID.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            log_limit: None,
+            log: LogLimits::default(),
+            merchant: Limits {
+                count: DEFAULT_MAX_ORDERS,
+                bytes: DEFAULT_MERCHANT_BYTES,
+            },
+            server: ServerLimits::default(),
         }
     }
 }
@@ -238,12 +294,74 @@ impl SimulatorBuilder {
         self.bind = addr;
         self
     }
-    /// Keeps only the latest `limit` requests in the log (default: all of them). A
-    /// long-running simulator (the `miniapp-simulator` binary keeps 10,000) would
-    /// otherwise grow without bound; counts ([`Simulator::count`]) then cover the
-    /// requests still kept.
+    /// Keeps only the latest `limit` requests in the log (default
+    /// [`DEFAULT_LOG_LIMIT`], 10,000; at least 1). Counts ([`Simulator::count`]) cover
+    /// the requests still kept.
     pub fn log_limit(mut self, limit: usize) -> Self {
-        self.log_limit = Some(limit.max(1));
+        self.log.requests = limit.max(1);
+        self
+    }
+    /// Keeps the log within `bytes` (default [`DEFAULT_LOG_BYTES`], 16 MiB): the
+    /// oldest requests go first once what the log holds — bodies kept, paths, queries,
+    /// about 200 bytes of bookkeeping each — would exceed it. The latest request is
+    /// always kept, whatever its size (its body is cut at [`SimulatorBuilder::log_body_bytes`]).
+    pub fn log_bytes(mut self, bytes: usize) -> Self {
+        self.log.bytes = bytes;
+        self
+    }
+    /// Keeps at most the first `bytes` of each request's body in the log (default
+    /// [`DEFAULT_LOG_BODY_BYTES`], 64 KiB); a longer one is marked
+    /// [`RecordedRequest::body_truncated`], with its real length in
+    /// [`RecordedRequest::body_len`]. The simulator still reads the whole body (up to
+    /// 16 MiB) to answer.
+    pub fn log_body_bytes(mut self, bytes: usize) -> Self {
+        self.log.body_bytes = bytes;
+        self
+    }
+    /// Keeps at most `count` orders (WeChat Pay) and as many trades (Alipay), and as
+    /// many refunds of each (default [`DEFAULT_MAX_ORDERS`], 100,000; at least 1):
+    /// the oldest order or trade goes first, with its refunds, and is then unknown
+    /// (`ORDERNOTEXIST`, `ACQ.TRADE_NOT_EXIST`). Alipay's used auth codes and refresh
+    /// tokens are remembered within the same count.
+    pub fn max_orders(mut self, count: usize) -> Self {
+        self.merchant.count = count.max(1);
+        self
+    }
+    /// Keeps each merchant's orders or trades and their refunds within `bytes`
+    /// (default [`DEFAULT_MERCHANT_BYTES`], 128 MiB), evicting as
+    /// [`SimulatorBuilder::max_orders`] does.
+    pub fn merchant_bytes(mut self, bytes: usize) -> Self {
+        self.merchant.bytes = bytes;
+        self
+    }
+    /// Serves at most `count` connections at once (default
+    /// [`DEFAULT_MAX_CONNECTIONS`], 512, or fewer when the process's open-file limit
+    /// leaves less than that plus 64; at least 1). The next connection is accepted and
+    /// waits for a slot, later ones wait in the listen backlog. While one waits, the
+    /// connections that are silent or still sending a request head are given at most
+    /// one more second: slow and idle clients make room instead of locking others out.
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.server.max_connections = count.max(1);
+        self
+    }
+    /// How long a request's head (request line and headers) may take to arrive from
+    /// its first byte (default [`DEFAULT_HEADER_TIMEOUT`], 10 s); the connection is
+    /// closed after that.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.server.header_timeout = timeout;
+        self
+    }
+    /// How long a connection may stay silent — opened or kept alive after an answer
+    /// without starting a request, or not reading its answer — before it is closed
+    /// (default [`DEFAULT_IDLE_TIMEOUT`], 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.server.idle_timeout = timeout;
+        self
+    }
+    /// How long a request's body may take to arrive once its head has (default
+    /// [`DEFAULT_BODY_TIMEOUT`], 30 s); a slower one is answered 408.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.server.body_timeout = timeout;
         self
     }
     /// Registers a platform (replacing a built-in one of the same name).
@@ -283,7 +401,8 @@ impl SimulatorBuilder {
             }
             None => self.platforms,
         };
-        let mut routes: HashMap<(&'static str, &'static str), Vec<Key>> = HashMap::new();
+        let mut routes: fxhash::FxHashMap<(&'static str, &'static str), Vec<Key>> =
+            fxhash::FxHashMap::default();
         for (p, platform) in platforms.iter().enumerate() {
             if let Some(clash) = admin::collision(platform) {
                 return Err(Error::new(ErrorKind::InvalidInput, clash));
@@ -356,15 +475,29 @@ impl SimulatorBuilder {
                     .unwrap_or_else(|| secret.clone())
             })
             .collect();
+        let examples = platforms
+            .iter()
+            .map(|p| {
+                let parse = |e: &str| serde_json::from_str(e).ok();
+                let example = |info: &miniapp::runtime::EndpointInfo| info.example.and_then(parse);
+                p.endpoints
+                    .iter()
+                    .map(|info| example(info).unwrap_or(serde_json::Value::Null))
+                    .collect()
+            })
+            .collect();
         let shared = Arc::new(Shared {
+            examples,
             platforms,
             routes,
             credentials,
             sign_keys,
             merchant_id: self.merchant_id,
             token_lifetime: self.token_lifetime,
-            log_limit: self.log_limit,
-            state: Mutex::new(State::default()),
+            body_timeout: self.server.body_timeout,
+            connections: Arc::new(Connections::default()),
+            max_connections: self.server.max_connections,
+            state: Mutex::new(State::new(self.log, self.merchant)),
         });
 
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
@@ -372,19 +505,13 @@ impl SimulatorBuilder {
         // The admin API steers through a handle of its own (the same state, no server
         // to stop), so it calls exactly what a Rust test calls.
         let admin = admin::router(Arc::new(Simulator::view(shared.clone(), addr)));
-        let app = axum::Router::new()
-            .nest(admin::PREFIX, admin)
-            .fallback(server::handle)
-            .with_state(shared.clone());
+        let app = serve::App {
+            admin: axum::Router::new().nest(admin::PREFIX, admin),
+            shared: shared.clone(),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "miniapp simulator stopped with an error");
-            }
-        });
+        let connections = shared.connections.clone();
+        let task = tokio::spawn(serve::run(listener, app, self.server, connections, stopped));
         tracing::debug!(%addr, "miniapp simulator listening");
         Ok(Simulator {
             shared,
@@ -540,13 +667,25 @@ impl Simulator {
         }
         let mut state = self.shared.lock();
         for key in keys {
-            state
-                .failures
-                .entry(key)
-                .or_default()
-                .push_back((code.clone(), times));
+            let queue = state.failures.entry(key).or_default();
+            // The same code again lengthens the last run instead of queueing another.
+            match queue.back_mut() {
+                Some((last, left)) if *last == code => *left = left.saturating_add(times),
+                _ => queue.push_back((code.clone(), times)),
+            }
         }
         Ok(())
+    }
+
+    /// How many runs of failures (a code and a count each) are queued for the
+    /// endpoints `keys`, at most.
+    pub(crate) fn queued_failures(&self, keys: &[Key]) -> usize {
+        let state = self.shared.lock();
+        keys.iter()
+            .filter_map(|k| state.failures.get(k))
+            .map(|q| q.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// Every answer of `endpoint` waits `delay` first (zero removes the delay), for
@@ -575,8 +714,9 @@ impl Simulator {
         Ok(())
     }
 
-    /// Every request received so far (including unknown paths), oldest first. Their
-    /// `Debug`/`Display` redact secrets and tokens.
+    /// Every request the log still keeps (including unknown paths; see
+    /// [`SimulatorBuilder::log_limit`]), oldest first: a copy, up to what the log holds
+    /// (16 MiB by default). Their `Debug`/`Display` redact secrets and tokens.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.iter().cloned().collect()
     }
@@ -650,12 +790,25 @@ impl Simulator {
 
     /// Forgets the request log, pending failures and delays. Issued tokens stay valid
     /// (clients keep their cached tokens; see [`Simulator::expire_tokens`]), and so do
-    /// a merchant's orders, trades and refunds.
+    /// a merchant's orders, trades and refunds (see [`Simulator::reset_merchants`]).
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         state.log.clear();
-        state.failures.clear();
-        state.delays.clear();
+        state.failures = Default::default();
+        state.delays = Default::default();
+    }
+
+    /// Forgets every merchant's state and gives its memory back: WeChat Pay's orders
+    /// and refunds, Alipay's trades, refunds, used auth codes and refresh tokens. The
+    /// log, failures, delays and tokens stay (see [`Simulator::reset`]); so does
+    /// WeChat Pay's sandbox key once issued.
+    pub fn reset_merchants(&self) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = self.shared.lock();
+        #[cfg(feature = "wechatpay")]
+        state.pay.clear();
+        #[cfg(feature = "alipay")]
+        state.alipay.clear();
     }
 
     /// Stops the server and waits (at most 5 s) for requests in flight.
@@ -673,7 +826,7 @@ impl Simulator {
         }
     }
 
-    fn try_resolve(&self, endpoint: &str) -> Result<Vec<Key>, UnknownEndpoint> {
+    pub(crate) fn try_resolve(&self, endpoint: &str) -> Result<Vec<Key>, UnknownEndpoint> {
         let (platform, name) = match endpoint.split_once(':') {
             Some((p, n)) => (Some(p), n),
             None => (None, endpoint),

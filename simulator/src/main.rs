@@ -15,6 +15,7 @@ use miniapp_simulator::{admin, Simulator, DEFAULT_SECRET};
 use std::io::{ErrorKind, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// A local simulator of the mini-program platforms' servers (WeChat, Baidu, Jucai, WeChat
 /// Pay, Alipay), answering from the miniapp SDK's schema.
@@ -50,6 +51,71 @@ struct Options {
     /// Requests the log keeps, the latest.
     #[arg(long, env = "MINIAPP_SIMULATOR_LOG_LIMIT", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     log_limit: u64,
+    /// Bytes the log holds at most (bodies kept, paths, queries); the oldest requests
+    /// go first. A number of bytes, or with K, M or G (KiB, MiB, GiB).
+    #[arg(long, env = "MINIAPP_SIMULATOR_LOG_BYTES", default_value = "16M", value_parser = bytes)]
+    log_bytes: usize,
+    /// Bytes of each request's body the log keeps (the real length is logged too).
+    #[arg(long, env = "MINIAPP_SIMULATOR_LOG_BODY_BYTES", default_value = "64K", value_parser = bytes)]
+    log_body_bytes: usize,
+    /// WeChat Pay orders and Alipay trades each merchant keeps (the oldest go first,
+    /// with their refunds).
+    #[arg(long, env = "MINIAPP_SIMULATOR_MAX_ORDERS", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_orders: u64,
+    /// Connections served at once; more wait to be accepted [default: 512, or fewer
+    /// under a low open-file limit].
+    #[arg(long, env = "MINIAPP_SIMULATOR_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
+    /// Time a request's head may take from its first byte (seconds, or with ms or s).
+    #[arg(long, env = "MINIAPP_SIMULATOR_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
+    header_timeout: Duration,
+    /// Time a connection may stay silent before a request or not read its answer.
+    #[arg(long, env = "MINIAPP_SIMULATOR_IDLE_TIMEOUT", default_value = "60s", value_parser = duration)]
+    idle_timeout: Duration,
+    /// Time a request's body may take to arrive (a slower one is answered 408).
+    #[arg(long, env = "MINIAPP_SIMULATOR_BODY_TIMEOUT", default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+}
+
+/// A size: bytes, or KiB, MiB, GiB with `K`, `M`, `G` (an optional `iB` or `B` after).
+fn bytes(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &value[digits.len()..];
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(format!("unknown unit {unit:?} (K, M or G)")),
+    };
+    let n: usize = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a size"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{value:?} is too large"))
+}
+
+/// A duration: seconds, or with `ms` or `s`; more than zero.
+fn duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (digits, millis) = match value.strip_suffix("ms") {
+        Some(digits) => (digits, true),
+        None => (value.strip_suffix('s').unwrap_or(value), false),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a duration (10, 10s or 500ms)"))?;
+    if n == 0 {
+        return Err("must be more than zero".into());
+    }
+    Ok(if millis {
+        Duration::from_millis(n)
+    } else {
+        Duration::from_secs(n)
+    })
 }
 
 /// A value that is not empty once trimmed (an empty platform name, app id or secret is
@@ -80,8 +146,19 @@ fn main() -> ExitCode {
 async fn run(options: Options) -> ExitCode {
     let host = options.host;
     let addr = SocketAddr::new(host, options.port);
-    let log_limit = usize::try_from(options.log_limit).unwrap_or(usize::MAX);
-    let mut builder = Simulator::builder().bind(addr).log_limit(log_limit);
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let mut builder = Simulator::builder()
+        .bind(addr)
+        .log_limit(count(options.log_limit))
+        .log_bytes(options.log_bytes)
+        .log_body_bytes(options.log_body_bytes)
+        .max_orders(count(options.max_orders))
+        .header_timeout(options.header_timeout)
+        .idle_timeout(options.idle_timeout)
+        .body_timeout(options.body_timeout);
+    if let Some(max) = options.max_connections {
+        builder = builder.max_connections(count(max));
+    }
     if let Some(app_id) = &options.app_id {
         builder = builder.app_id(app_id);
     }
@@ -283,5 +360,46 @@ mod tests {
         refused(&["--port", "1", "--port", "2"], "--port");
         refused(&["--log-limit", "0"], "--log-limit");
         assert_eq!(args(&["--log-limit=5"]).unwrap().log_limit, 5);
+        refused(&["--log-bytes", "12X"], "unknown unit");
+        refused(&["--log-bytes=-1"], "not a size");
+        refused(&["--log-bytes", "99999999999999999999G"], "--log-bytes");
+        refused(&["--header-timeout", "0"], "more than zero");
+        refused(&["--idle-timeout", "soon"], "not a duration");
+        refused(&["--max-connections", "0"], "--max-connections");
+        refused(&["--max-orders", "0"], "--max-orders");
+    }
+
+    #[test]
+    fn sizes_and_durations_read_their_units() {
+        let options = args(&[
+            "--log-bytes",
+            "2M",
+            "--log-body-bytes=512",
+            "--header-timeout",
+            "500ms",
+            "--idle-timeout",
+            "5s",
+            "--body-timeout",
+            "7",
+            "--max-connections",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(options.log_bytes, 2 << 20);
+        assert_eq!(options.log_body_bytes, 512);
+        assert_eq!(options.header_timeout, Duration::from_millis(500));
+        assert_eq!(options.idle_timeout, Duration::from_secs(5));
+        assert_eq!(options.body_timeout, Duration::from_secs(7));
+        assert_eq!(options.max_connections, Some(3));
+        let defaults = args(&[]).unwrap();
+        assert_eq!(
+            (defaults.log_bytes, defaults.log_body_bytes),
+            (16 << 20, 64 << 10)
+        );
+        assert_eq!(defaults.header_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+        assert_eq!(defaults.max_orders, 100_000);
+        assert_eq!(bytes("1KiB"), Ok(1024));
+        assert_eq!(bytes("3g"), Ok(3 << 30));
     }
 }

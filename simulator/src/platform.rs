@@ -196,6 +196,23 @@ impl Platform {
         self.seal = Some(seal);
         self
     }
+
+    /// Are the platform's codes text (WeChat Pay's `ORDERPAID`, Alipay's
+    /// `ACQ.TRADE_NOT_EXIST`) rather than integers (WeChat's `40029`)? Text when its
+    /// envelope carries text codes or its docs list one; a client of an integer
+    /// platform cannot read a text code.
+    pub fn codes_are_text(&self) -> bool {
+        let text_envelope = matches!(
+            self.envelope.style,
+            miniapp::runtime::EnvelopeStyle::WechatPayXml | miniapp::runtime::EnvelopeStyle::Alipay
+        );
+        text_envelope
+            || self
+                .endpoints
+                .iter()
+                .flat_map(|e| e.errors)
+                .any(|(code, _)| code.as_i64().is_none())
+    }
 }
 
 /// The codes an endpoint that checks the app's id and secret answers (a token

@@ -6,6 +6,7 @@
 use miniapp::runtime::xml::{parse_flat, write_flat};
 use miniapp::runtime::Code;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Wire names whose values never appear in a record's `Debug`/`Display`.
@@ -43,18 +44,24 @@ fn shown<'a>(name: &str, value: &'a str) -> &'a str {
 /// As JSON (what the admin API's `GET /_admin/requests` lists), always these members:
 ///
 /// ```json
-/// {"platform": "wechat", "endpoint": "auth.code2Session", "method": "GET",
+/// {"id": 1, "platform": "wechat", "endpoint": "auth.code2Session", "method": "GET",
 ///  "path": "/sns/jscode2session",
 ///  "query": [["appid", "wx-demo-appid"], ["secret", "***"], ["js_code", "c"]],
-///  "content_type": null, "body": null, "body_len": 0, "parts": [],
-///  "status": 200, "code": 0}
+///  "content_type": null, "body": null, "body_len": 0, "body_truncated": false,
+///  "parts": [], "status": 200, "code": 0}
 /// ```
 ///
 /// `platform`, `endpoint` and `code` are `null` when no endpoint matched (`code` also
 /// for a binary answer); `code` is a number or a string, as the platform's codes are;
-/// `body` is the redacted body text, or a size for a body that is not text.
+/// `body` is the redacted body text, or a size for a body that is not text or was
+/// truncated (the log keeps the first 64 KiB of a body by default,
+/// [`SimulatorBuilder::log_body_bytes`](super::SimulatorBuilder::log_body_bytes));
+/// `body_len` is always the body's real length.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
+    /// Its number in the log: 1 for the first request received, counting on through
+    /// resets (a reader paging by number never sees a request twice).
+    pub id: u64,
     /// The platform whose endpoint matched, if one did.
     pub platform: Option<&'static str>,
     /// The endpoint's `group.docName`, if one matched.
@@ -64,8 +71,13 @@ pub struct RecordedRequest {
     /// Query pairs in order, decoded.
     pub query: Vec<(String, String)>,
     pub content_type: Option<String>,
-    /// The body as text when it is UTF-8 and not multipart; `None` otherwise.
+    /// The body as text when it is UTF-8 and not multipart; `None` otherwise. Only its
+    /// start when `body_truncated`.
     pub body_text: Option<String>,
+    /// `body_text` is the start of the body only: the body is longer than the log
+    /// keeps.
+    pub body_truncated: bool,
+    /// The body's real length in bytes, however much of it was kept.
     pub body_len: usize,
     /// Names of the multipart parts, in order (empty for other bodies).
     pub parts: Vec<String>,
@@ -127,6 +139,10 @@ impl RecordedRequest {
         let Some(text) = self.body_text.as_deref() else {
             return Some(format!("<{} bytes>", self.body_len));
         };
+        if self.body_truncated {
+            // The start of a document does not parse: its secrets could not be found.
+            return Some(format!("<{} bytes of text, truncated>", self.body_len));
+        }
         if let Ok(mut json) = serde_json::from_str::<Value>(text) {
             redact_json(&mut json);
             return Some(json.to_string());
@@ -178,6 +194,7 @@ fn redact_json(value: &mut Value) {
 impl fmt::Debug for RecordedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordedRequest")
+            .field("id", &self.id)
             .field("platform", &self.platform)
             .field("endpoint", &self.endpoint)
             .field("method", &self.method)
@@ -197,7 +214,8 @@ impl serde::Serialize for RecordedRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let query: Vec<(&str, &str)> = self.redacted_pairs().collect();
-        let mut out = serializer.serialize_struct("RecordedRequest", 11)?;
+        let mut out = serializer.serialize_struct("RecordedRequest", 13)?;
+        out.serialize_field("id", &self.id)?;
         out.serialize_field("platform", &self.platform)?;
         out.serialize_field("endpoint", &self.endpoint)?;
         out.serialize_field("method", &self.method)?;
@@ -206,6 +224,7 @@ impl serde::Serialize for RecordedRequest {
         out.serialize_field("content_type", &self.content_type)?;
         out.serialize_field("body", &self.redacted_body())?;
         out.serialize_field("body_len", &self.body_len)?;
+        out.serialize_field("body_truncated", &self.body_truncated)?;
         out.serialize_field("parts", &self.parts)?;
         out.serialize_field("status", &self.status)?;
         out.serialize_field("code", &self.code)?;
@@ -251,9 +270,7 @@ pub(crate) struct Incoming {
 impl Incoming {
     pub fn parse(query: Option<&str>, content_type: Option<&str>, body: &[u8]) -> Incoming {
         let mut incoming = Incoming {
-            query: query
-                .and_then(|q| serde_urlencoded::from_str(q).ok())
-                .unwrap_or_default(),
+            query: query.map(query_pairs).unwrap_or_default(),
             body_len: body.len(),
             ..Incoming::default()
         };
@@ -302,30 +319,35 @@ impl Incoming {
 
     /// The value of a field as text (JSON non-strings as their JSON text).
     pub fn get(&self, name: &str) -> Option<String> {
-        let find = |pairs: &[(String, String)]| {
+        self.get_ref(name).map(Cow::into_owned)
+    }
+
+    /// [`Incoming::get`] without a copy where the text is there as it is (all but
+    /// JSON non-strings): the checks every request goes through use it.
+    pub fn get_ref(&self, name: &str) -> Option<Cow<'_, str>> {
+        fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        find(&self.query)
-            .or_else(|| {
-                self.json
-                    .as_ref()
-                    .and_then(|m| m.get(name))
-                    .map(|v| match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-            })
-            .or_else(|| find(&self.form))
-            .or_else(|| self.xml_value(name).map(str::to_owned))
-            .or_else(|| {
-                self.parts
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .and_then(|(_, v)| v.clone())
-            })
+                .map(|(_, v)| v.as_str())
+        }
+        if let Some(v) = find(&self.query, name) {
+            return Some(Cow::Borrowed(v));
+        }
+        if let Some(v) = self.json.as_ref().and_then(|m| m.get(name)) {
+            return Some(match v {
+                Value::String(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            });
+        }
+        if let Some(v) = find(&self.form, name).or_else(|| self.xml_value(name)) {
+            return Some(Cow::Borrowed(v));
+        }
+        self.parts
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_deref())
+            .map(Cow::Borrowed)
     }
 
     /// The body's fields (a JSON object as it is, form pairs and XML elements as
@@ -347,6 +369,23 @@ impl Incoming {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
     }
+}
+
+/// A query's pairs, decoded as forms are (`+` a space, `%XX` a byte, invalid UTF-8
+/// replaced). Every request has one: a pair with nothing to decode is copied as it is,
+/// without the general decoder's passes over it.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for piece in query.split('&').filter(|p| !p.is_empty()) {
+        if piece.bytes().any(|b| b == b'%' || b == b'+') {
+            let decoded = form_urlencoded::parse(piece.as_bytes());
+            pairs.extend(decoded.map(|(k, v)| (k.into_owned(), v.into_owned())));
+        } else {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    pairs
 }
 
 /// Does the text start like an XML document (after a byte-order mark and whitespace)?
@@ -476,6 +515,20 @@ mod tests {
     }
 
     #[test]
+    fn query_pairs_decode_as_forms_do() {
+        for query in [
+            "appid=wx1&secret=s&js_code=c&grant_type=authorization_code",
+            "a=1&&b&c=&=d&e=x=y",
+            "q=%E4%BD%A0%E5%A5%BD+there&plus=a%2Bb&bad=%FF%zz&raw=é",
+            "",
+            "&",
+        ] {
+            let general: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+            assert_eq!(query_pairs(query), general, "{query:?}");
+        }
+    }
+
+    #[test]
     fn flags_bad_json() {
         let bad = |ct, body: &[u8]| Incoming::parse(None, ct, body).bad_body.is_some();
         assert!(bad(Some("application/json"), b"{nope"));
@@ -506,6 +559,7 @@ mod tests {
     #[test]
     fn redacts_secrets_in_debug_and_display() {
         let r = RecordedRequest {
+            id: 1,
             platform: Some("wechat"),
             endpoint: Some("auth.getStableAccessToken"),
             method: "POST".into(),
@@ -516,6 +570,7 @@ mod tests {
             ],
             content_type: Some("application/json".into()),
             body_text: Some(r#"{"appid":"wx1","secret":"SECRET-VALUE","x":{"sk":"SK"}}"#.into()),
+            body_truncated: false,
             body_len: 10,
             parts: vec![],
             status: 200,
@@ -545,6 +600,20 @@ mod tests {
         let shown = format!("{xml:?}");
         assert!(
             !shown.contains("XML-SECRET") && shown.contains("mch_id"),
+            "{shown}"
+        );
+        // A truncated body's secret may sit in the part that parses: only its size shows.
+        let cut = RecordedRequest {
+            content_type: Some("application/json".into()),
+            body_text: Some(r#"{"secret":"CUT-SECRET","x":"#.into()),
+            body_truncated: true,
+            body_len: 100_000,
+            ..xml
+        };
+        let shown = format!("{cut:?} {cut}");
+        assert!(!shown.contains("CUT-SECRET"), "{shown}");
+        assert!(
+            shown.contains("<100000 bytes of text, truncated>"),
             "{shown}"
         );
     }

@@ -20,11 +20,14 @@
 //! platform's sign key, or its alternate key once issued) and the variant it named.
 
 use super::envelope;
+use super::fxhash::FxHashMap;
+use super::log::{LogLimits, RequestLog};
 use super::platform::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
 use super::png::demo_png;
+use super::recent::{Footprint, Limits, Recent};
 use super::request::{Incoming, RecordedRequest};
 use axum::body::Body;
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -50,26 +53,35 @@ pub(crate) struct Shared {
     /// (`GET`/`POST`, path) → the endpoints serving it: one per platform at most, except
     /// on platforms routed by an operation parameter (endpoints of more than one
     /// platform: ambiguous without the platform's prefix).
-    pub routes: HashMap<(&'static str, &'static str), Vec<Key>>,
+    pub routes: FxHashMap<(&'static str, &'static str), Vec<Key>>,
     /// Per platform: app id and secret.
     pub credentials: Vec<(String, String)>,
     /// Per platform: the key that signs answers (platforms with a `SignRule`).
     pub sign_keys: Vec<String>,
     /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
     pub merchant_id: String,
+    /// Per platform and endpoint: the docs' example answer, parsed once (`Null`: none).
+    pub examples: Vec<Vec<Value>>,
     pub token_lifetime: Duration,
-    /// Most requests the log keeps (the oldest go first); `None`: all.
-    pub log_limit: Option<usize>,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
+    /// What the server did with connections (for `/_admin/health`).
+    pub connections: Arc<super::serve::Connections>,
+    pub max_connections: usize,
     pub state: Mutex<State>,
 }
 
-#[derive(Default)]
 pub(crate) struct State {
-    pub log: VecDeque<RecordedRequest>,
+    pub log: RequestLog,
     /// Forced failures per endpoint: (code, calls left), oldest first.
-    pub failures: HashMap<Key, VecDeque<(Code, usize)>>,
-    pub delays: HashMap<Key, Duration>,
-    pub tokens: HashMap<String, Issued>,
+    pub failures: FxHashMap<Key, VecDeque<(Code, usize)>>,
+    pub delays: FxHashMap<Key, Duration>,
+    /// Per endpoint whose success never changes: the answer's body, written once, and
+    /// its code (at most one per endpoint).
+    pub written: FxHashMap<Key, (Bytes, Code)>,
+    /// Tokens issued, the latest [`TOKENS_KEPT`]: an older one is unknown, as a token
+    /// the platform never issued.
+    pub tokens: Recent<String, Issued>,
     /// Current stable token per token endpoint.
     pub stable: HashMap<Key, String>,
     pub serial: u64,
@@ -98,6 +110,38 @@ pub(crate) struct Issued {
     pub platform: usize,
     pub expires_at: Instant,
     pub revoked: bool,
+}
+
+impl Footprint for Issued {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+/// Tokens remembered at most: far more than any test holds at once, and a few MB.
+pub(crate) const TOKENS_KEPT: Limits = Limits {
+    count: 100_000,
+    bytes: 16 * 1024 * 1024,
+};
+
+impl State {
+    pub fn new(log: LogLimits, merchant: Limits) -> State {
+        let _ = merchant; // unused without a merchant platform
+        State {
+            log: RequestLog::new(log),
+            failures: FxHashMap::default(),
+            delays: FxHashMap::default(),
+            written: FxHashMap::default(),
+            tokens: Recent::new(TOKENS_KEPT),
+            stable: HashMap::new(),
+            serial: 0,
+            alternate_keys: HashMap::new(),
+            #[cfg(feature = "wechatpay")]
+            pay: super::wechatpay::Ledger::new(merchant),
+            #[cfg(feature = "alipay")]
+            alipay: super::alipay::Books::new(merchant),
+        }
+    }
 }
 
 impl Shared {
@@ -204,7 +248,7 @@ impl Shared {
             self.info(**key)
                 .constants
                 .iter()
-                .all(|(name, value)| incoming.get(name).as_deref() == Some(*value))
+                .all(|(name, value)| incoming.get_ref(name).as_deref() == Some(*value))
         };
         let names = |key: &&Key| {
             self.info(**key)
@@ -265,6 +309,8 @@ enum Answer {
     /// A JSON body written by the platform's seal hook (Alipay's signed member), with
     /// the code it carries.
     Sealed { body: String, code: Code },
+    /// A JSON body written before (an answer that never changes), with its code.
+    Written { body: Bytes, code: Code },
     /// A binary body (a PNG, a bill).
     Bytes {
         content_type: &'static str,
@@ -342,10 +388,7 @@ impl Desk<'_> {
     }
 }
 
-pub(crate) async fn handle(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    request: Request,
-) -> Response {
+pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -353,16 +396,29 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = parts.uri.path().to_owned();
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &json!({"error": "body unreadable", "message": e.to_string()}),
-            )
-        }
-    };
-    let incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
+    let body =
+        match tokio::time::timeout(shared.body_timeout, axum::body::to_bytes(body, BODY_LIMIT))
+            .await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => {
+                return json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"error": "body unreadable", "message": e.to_string()}),
+                )
+            }
+            Err(_) => {
+                let message = format!(
+                    "miniapp simulator: the body did not arrive within {:?}",
+                    shared.body_timeout
+                );
+                return json_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &json!({"error": "body too slow", "message": message}),
+                );
+            }
+        };
+    let mut incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
     let route = shared.route(parts.method.as_str(), &path, &incoming);
     let (platform, key) = match route {
         Route::Found(key) => (Some(key.0), Some(key)),
@@ -379,25 +435,24 @@ pub(crate) async fn handle(
             Route::None => no_route(&shared, &parts.method, &path),
         };
         let (status, code) = match &answer {
-            Answer::Enveloped { code, .. } | Answer::Sealed { code, .. } => {
-                (200, Some(code.clone()))
-            }
+            Answer::Enveloped { code, .. }
+            | Answer::Sealed { code, .. }
+            | Answer::Written { code, .. } => (200, Some(code.clone())),
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
         };
-        if let Some(limit) = shared.log_limit {
-            while state.log.len() >= limit {
-                state.log.pop_front();
-            }
-        }
-        state.log.push_back(RecordedRequest {
+        // The request has been answered: what it carried moves into the log.
+        let (body_text, body_truncated) = state.log.kept_body(incoming.body_text.take());
+        state.log.push(RecordedRequest {
+            id: 0,
             platform: platform.map(|p| shared.platforms[p].name),
             endpoint: key.map(|k| shared.info(k).name),
-            method: parts.method.to_string(),
+            method: parts.method.as_str().to_owned(),
             path,
-            query: incoming.query.clone(),
+            query: std::mem::take(&mut incoming.query),
             content_type,
-            body_text: incoming.body_text.clone(),
+            body_text,
+            body_truncated,
             body_len: incoming.body_len,
             parts: incoming.parts.iter().map(|(n, _)| n.clone()).collect(),
             status,
@@ -415,6 +470,7 @@ pub(crate) async fn handle(
         } => typed(envelope::to_xml(&value), "text/xml; charset=utf-8"),
         Answer::Enveloped { value, .. } => json_response(StatusCode::OK, &value),
         Answer::Sealed { body, .. } => typed(body, "application/json; charset=utf-8"),
+        Answer::Written { body, .. } => typed(body, "application/json; charset=utf-8"),
         Answer::Bytes {
             content_type,
             bytes,
@@ -432,7 +488,9 @@ fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
-    let mut response = (status, value.to_string()).into_response();
+    // Straight to bytes: `to_string` would go through `fmt::Write`, several times slower.
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -520,7 +578,8 @@ struct Call<'a> {
     shared: &'a Shared,
     key: Key,
     incoming: &'a Incoming,
-    request_id: String,
+    /// Numbers the request id of envelopes that carry one.
+    serial: u64,
     signing: Signing,
 }
 
@@ -558,6 +617,15 @@ impl Call<'_> {
         self.failure(state, code, text)
     }
 
+    /// The request id of the platform's envelope; empty where it carries none (most),
+    /// so that no call pays for text it does not send.
+    fn request_id(&self) -> String {
+        match self.platform().envelope.request_id {
+            Some(_) => format!("sim-{:08x}", self.serial),
+            None => String::new(),
+        }
+    }
+
     /// A refusal with the endpoint's doc text for `code`, else `fallback`.
     fn fail(&self, state: &State, code: Code, fallback: &str) -> Answer {
         let text = doc_text(self.info(), &code).unwrap_or(fallback);
@@ -573,7 +641,7 @@ impl Call<'_> {
         let env = &self.platform().envelope;
         let value = match bare(self.shared, self.key).and_then(|b| b.failure) {
             Some(render) => render(&code, text),
-            None => envelope::failure(env, &code, text, &self.request_id),
+            None => envelope::failure(env, &code, text, &self.request_id()),
         };
         self.enveloped(state, value, code)
     }
@@ -589,7 +657,7 @@ impl Call<'_> {
             ok.insert(env.message.into(), "ok".into());
             Value::Object(ok)
         } else {
-            envelope::success(env, payload, &self.request_id)
+            envelope::success(env, payload, &self.request_id())
         };
         self.enveloped(state, value, code)
     }
@@ -718,7 +786,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
         shared,
         key,
         incoming,
-        request_id: format!("sim-{:08x}", state.serial),
+        serial: state.serial,
         signing,
     };
     let platform = call.platform();
@@ -738,18 +806,18 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     } = info.auth
     {
         let (app_id, secret) = &shared.credentials[key.0];
-        if incoming.get(app_id_name).as_deref() != Some(app_id.as_str()) {
+        if incoming.get_ref(app_id_name).as_deref() != Some(app_id.as_str()) {
             let explicit = check.and_then(|c| c.wrong_app_id.clone());
             return call.refused_for(state, Meaning::WrongAppId, None, &explicit);
         }
-        if incoming.get(secret_name).as_deref() != Some(secret.as_str()) {
+        if incoming.get_ref(secret_name).as_deref() != Some(secret.as_str()) {
             let explicit = check.and_then(|c| c.wrong_secret.clone());
             return call.refused_for(state, Meaning::WrongSecret, None, &explicit);
         }
     }
     // The schema's constants must have their values.
     for (name, value) in info.constants {
-        if incoming.get(name).as_deref() != Some(*value) {
+        if incoming.get_ref(name).as_deref() != Some(*value) {
             let listed = check.map(|c| c.wrong_constant).unwrap_or_default();
             let explicit = listed
                 .iter()
@@ -839,10 +907,19 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             bytes: Bytes::from_static(demo_png()),
         };
     }
-    let mut payload = info
-        .example
-        .and_then(|e| serde_json::from_str::<Value>(e).ok())
-        .unwrap_or(Value::Null);
+    // An answer that is the docs' example whatever the request is written once.
+    let fixed = info.issues_token.is_none()
+        && platform.serve.is_none()
+        && platform.seal.is_none()
+        && platform.sign.is_none()
+        && platform.envelope.request_id.is_none();
+    if fixed {
+        if let Some((body, code)) = state.written.get(&key) {
+            let (body, code) = (body.clone(), code.clone());
+            return Answer::Written { body, code };
+        }
+    }
+    let mut payload = shared.examples[key.0][key.1].clone();
     if let Some(fields) = info.issues_token {
         let stable_unless = check.and_then(|c| c.stable_unless);
         payload = issue_token(
@@ -854,7 +931,19 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
             payload,
         );
     }
-    call.success(state, payload)
+    let answer = call.success(state, payload);
+    match answer {
+        Answer::Enveloped {
+            value,
+            code,
+            xml: false,
+        } if fixed => {
+            let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+            state.written.insert(key, (body.clone(), code.clone()));
+            Answer::Written { body, code }
+        }
+        answer => answer,
+    }
 }
 
 /// The access token of an endpoint that needs one: missing, unknown or expired answers
@@ -865,11 +954,11 @@ fn check_token(call: &Call<'_>, state: &State) -> Option<Answer> {
     };
     let rule = call.platform().access_token.as_ref();
     let explicit = |code: Option<&Code>, text| code.map(|c| (c.clone(), text));
-    let Some(token) = call.incoming.get(param) else {
+    let Some(token) = call.incoming.get_ref(param) else {
         let given = explicit(rule.map(|r| &r.missing), "access_token missing");
         return Some(call.refused_for(state, Meaning::TokenMissing, None, &given));
     };
-    match state.tokens.get(&token) {
+    match state.tokens.get(&*token) {
         Some(t) if t.platform == call.key.0 && !t.revoked && t.expires_at > Instant::now() => None,
         Some(t) if t.platform == call.key.0 && !t.revoked => {
             let given = explicit(rule.map(|r| &r.expired), "access_token expired");

@@ -1422,3 +1422,31 @@ async fn a_log_limit_keeps_the_latest_requests() {
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/nowhere/2", "/nowhere/3"]);
 }
+
+#[tokio::test]
+async fn shutdown_answers_requests_in_flight_then_refuses_connections() {
+    bounded(async {
+        let sim = Simulator::start().await.unwrap();
+        let wx = client(&sim);
+        // Held in the handler until after shutdown has begun.
+        sim.set_delay("auth.code2Session", Duration::from_millis(500));
+        let call = tokio::spawn(async move {
+            wx.auth()
+                .code2_session(Code2SessionRequest::new("in-flight"))
+                .await
+        });
+        // The request is logged when it arrives: then it is in flight.
+        while sim.count("auth.code2Session") == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let addr = sim.addr();
+        sim.shutdown().await;
+        let session = call.await.unwrap().expect("answered, not cut off");
+        assert!(!session.openid.is_empty());
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "nothing listens any more"
+        );
+    })
+    .await;
+}

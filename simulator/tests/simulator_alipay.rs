@@ -784,3 +784,74 @@ async fn app_order_strings_verify_as_the_gateway_checks_requests() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_oldest_trades_go_with_their_refunds_and_reset_merchants_forgets_all() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .only(&["alipay"])
+            .max_orders(2)
+            .start()
+            .await
+            .unwrap();
+        let ali = client(&sim);
+        let first = ali
+            .trade()
+            .create(CreateRequest::new("bounded_1", 100, "一"))
+            .await
+            .unwrap();
+        sim.pay_alipay_trade("bounded_1").await.unwrap();
+        ali.trade()
+            .refund(refund("bounded_1", 40, Some("r1")))
+            .await
+            .unwrap();
+        // By trade_no too: an index, not a scan, finds it.
+        let by_no = QueryRequest::new(QueryOrder::trade_no(first.trade_no.clone()));
+        assert_eq!(ali.trade().query(by_no).await.unwrap().total_amount, 100);
+        assert_eq!(sim.alipay_refunds().len(), 1);
+
+        for n in 2..=3 {
+            ali.trade()
+                .create(CreateRequest::new(format!("bounded_{n}"), 100, "后"))
+                .await
+                .unwrap();
+        }
+        let kept: Vec<String> = sim
+            .alipay_trades()
+            .into_iter()
+            .map(|t| t.out_trade_no)
+            .collect();
+        assert_eq!(kept, ["bounded_2", "bounded_3"], "the oldest went first");
+        assert!(sim.alipay_refunds().is_empty(), "its refund went with it");
+        assert!(sim.alipay_refund("bounded_1", "r1").is_none());
+        let err = ali.trade().query(by_out("bounded_1")).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(QueryError::TradeNotExist { .. })),
+            "{err}"
+        );
+        let by_no = QueryRequest::new(QueryOrder::trade_no(first.trade_no.clone()));
+        let err = ali.trade().query(by_no).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(QueryError::TradeNotExist { .. })),
+            "{err}"
+        );
+
+        sim.reset();
+        assert_eq!(sim.alipay_trades().len(), 2, "reset leaves the books alone");
+        sim.reset_merchants();
+        assert!(sim.alipay_trades().is_empty());
+        let err = ali.trade().query(by_out("bounded_3")).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(QueryError::TradeNotExist { .. })),
+            "{err}"
+        );
+        // Numbers stay unique across a reset: a new trade gets a new trade_no.
+        let again = ali
+            .trade()
+            .create(CreateRequest::new("bounded_1", 100, "一"))
+            .await
+            .unwrap();
+        assert_ne!(again.trade_no, first.trade_no);
+    })
+    .await;
+}

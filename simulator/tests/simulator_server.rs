@@ -354,6 +354,15 @@ async fn a_wechatpay_order_is_paid_over_http() {
         assert!(why.contains("SUCCESS, CHANGE, REFUNDCLOSE"), "{why}");
         // Routes exist only for the platforms served.
         refusal(server.get("/alipay/trades").await, 404);
+
+        // Reset keeps the orders; reset-merchants forgets them.
+        assert_eq!(server.post("/reset", None).await.0, 200);
+        let (_, orders) = server.get("/wechatpay/orders").await;
+        assert_eq!(orders["orders"].as_array().unwrap().len(), 1);
+        assert_eq!(server.post("/reset-merchants", None).await.0, 200);
+        let (_, orders) = server.get("/wechatpay/orders").await;
+        assert_eq!(orders["orders"], json!([]));
+        refusal(server.get("/wechatpay/orders/WX-1").await, 404);
     })
     .await;
 }
@@ -481,4 +490,361 @@ fn sigterm_stops_it_gracefully() {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("still running 5 s after SIGTERM");
+}
+
+// --- Limits --------------------------------------------------------------------------
+
+/// Bounds the slow-client tests, which wait for the server's timeouts on purpose.
+const SLOW_LIMIT: Duration = Duration::from_secs(30);
+
+/// `host:port` of the server's URL.
+fn authority(server: &Server) -> String {
+    server.url.trim_start_matches("http://").to_owned()
+}
+
+/// How a raw connection ended.
+#[derive(Debug, PartialEq)]
+enum Ended {
+    /// The server closed it (EOF, or a reset when it left bytes unread) after this many
+    /// bytes had gone out.
+    Closed { sent: usize },
+    /// The server answered: the start of its answer.
+    Answered(String),
+}
+
+/// [`trickle_on`] a new connection.
+async fn trickle(addr: &str, data: &[u8], every: Duration) -> Ended {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    trickle_on(stream, data, every).await
+}
+
+/// Opens a connection, sends nothing, and waits for the server to close it.
+async fn silent(addr: &str) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut byte = [0u8; 1];
+    matches!(stream.read(&mut byte).await, Ok(0) | Err(_))
+}
+
+async fn timed_out(server: &Server) -> u64 {
+    let (status, health) = server.get("/health").await;
+    assert_eq!(status, 200, "{health}");
+    health["connections"]["timed_out"]
+        .as_u64()
+        .expect("a count")
+}
+
+#[tokio::test]
+async fn slow_clients_are_closed_while_others_are_served() {
+    let limit = tokio::time::timeout(SLOW_LIMIT, async {
+        let server = Server::start(&[
+            "--header-timeout",
+            "2s",
+            "--idle-timeout",
+            "2s",
+            "--body-timeout",
+            "2s",
+        ]);
+        let addr = authority(&server);
+        let head = b"GET /_admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n";
+        let every = Duration::from_secs(1);
+        let slow_head = tokio::spawn({
+            let addr = addr.clone();
+            async move { trickle(&addr, head, every).await }
+        });
+        let quiet = tokio::spawn({
+            let addr = addr.clone();
+            async move { silent(&addr).await }
+        });
+        // A head in full, then a body one byte a second: answered 408.
+        let mut post = b"POST /sns/jscode2session HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                         Content-Length: 100\r\n\r\n"
+            .to_vec();
+        let body_starts = post.len();
+        post.extend_from_slice(&[b'x'; 100]);
+        let slow_body = tokio::spawn({
+            let addr = addr.clone();
+            async move {
+                use tokio::io::AsyncWriteExt;
+                let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                stream.write_all(&post[..body_starts]).await.unwrap();
+                trickle_on(stream, &post[body_starts..], every).await
+            }
+        });
+
+        // Meanwhile another client is served, and served again.
+        for _ in 0..3 {
+            let (status, health) = server.get("/health").await;
+            assert_eq!(status, 200, "{health}");
+        }
+
+        match slow_head.await.unwrap() {
+            Ended::Closed { sent } => assert!(sent < head.len(), "closed mid-head"),
+            answered => panic!("a half-sent head was answered: {answered:?}"),
+        }
+        assert!(quiet.await.unwrap(), "a silent connection is closed");
+        match slow_body.await.unwrap() {
+            Ended::Answered(answer) => {
+                assert!(answer.starts_with("HTTP/1.1 408"), "{answer}")
+            }
+            closed => panic!("a slow body is answered 408, not {closed:?}"),
+        }
+        assert!(timed_out(&server).await >= 2, "the head and the silence");
+    })
+    .await;
+    limit.expect("test took too long");
+}
+
+/// Sends `data` one byte every `every` until the server closes the connection or
+/// answers; panics if every byte went out with neither.
+async fn trickle_on(mut stream: tokio::net::TcpStream, data: &[u8], every: Duration) -> Ended {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut answer = [0u8; 256];
+    for (sent, byte) in data.iter().enumerate() {
+        if stream.write_all(&[*byte]).await.is_err() {
+            return Ended::Closed { sent };
+        }
+        match tokio::time::timeout(every, stream.read(&mut answer)).await {
+            Err(_) => {}
+            Ok(Ok(0) | Err(_)) => return Ended::Closed { sent: sent + 1 },
+            Ok(Ok(n)) => {
+                return Ended::Answered(String::from_utf8_lossy(&answer[..n]).into_owned())
+            }
+        }
+    }
+    panic!(
+        "all {} bytes went out: the server neither closed nor answered",
+        data.len()
+    );
+}
+
+#[tokio::test]
+async fn beyond_the_connection_limit_a_client_waits_and_slow_ones_make_room() {
+    let limit = tokio::time::timeout(SLOW_LIMIT, async {
+        // Timeouts longer than this test may take: only crowding can free a slot.
+        let server = Server::start(&[
+            "--max-connections",
+            "2",
+            "--header-timeout",
+            "40s",
+            "--idle-timeout",
+            "40s",
+        ]);
+        let addr = authority(&server);
+        // Both slots go to clients that hold them for nothing: one silent, one that
+        // never finishes its head. (Connected before the next client is: the backlog
+        // is served in order.)
+        let quiet = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = b"GET /_admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let hog = tokio::spawn(trickle_on(stream, head, Duration::from_secs(1)));
+        let quiet = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut quiet = quiet;
+            let mut byte = [0u8; 1];
+            matches!(quiet.read(&mut byte).await, Ok(0) | Err(_))
+        });
+        // The next client waits; while it does, the two are hurried out — one closed
+        // is enough to make room (the other may be spared once the waiting client has
+        // its slot) — and it is served, with at most the limit open, itself among them.
+        let (status, health) = server.get("/health").await;
+        assert_eq!(status, 200, "{health}");
+        assert_eq!(health["connections"]["limit"], 2, "{health}");
+        assert!(
+            health["connections"]["open"].as_u64().unwrap() <= 2,
+            "{health}"
+        );
+        assert!(
+            health["connections"]["timed_out"].as_u64().unwrap() >= 1,
+            "{health}"
+        );
+        quiet.abort();
+        hog.abort();
+    })
+    .await;
+    limit.expect("test took too long: crowding did not make room");
+}
+
+#[tokio::test]
+async fn steering_inputs_are_checked_against_the_platform() {
+    bounded(async {
+        let server = Server::start(&[]);
+        let fail = |endpoint: &str, code: Value, times: Value| {
+            json!({"endpoint": endpoint, "code": code, "times": times})
+        };
+        // WeChat's codes are integers: text is refused, digits in a string are taken.
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("wechat:auth.code2Session", json!("💥"), json!(1))))
+                .await,
+            400,
+        );
+        assert!(why.contains("integer codes") && why.contains("💥"), "{why}");
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("auth.code2Session", json!("ORDERPAID"), json!(1))))
+                .await,
+            400,
+        );
+        assert!(why.contains("integer codes"), "{why}");
+        let (status, _) = server
+            .post("/fail-next", Some(fail("wechat:auth.code2Session", json!("40029"), json!(1))))
+            .await;
+        assert_eq!(status, 200);
+        let err = wechat(&server)
+            .auth()
+            .code2_session(Code2SessionRequest::new("c"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.api().map(|e| e.code()), Some(40029.into()), "{err}");
+        // WeChat Pay's are text.
+        let (status, body) = server
+            .post("/fail-next", Some(fail("pay.orderQuery", json!("ORDERPAID"), json!(1))))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let long = "X".repeat(65);
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("pay.orderQuery", json!(long), json!(1))))
+                .await,
+            400,
+        );
+        assert!(why.contains("at most 64"), "{why}");
+
+        // Bounded: times, the queue, delays.
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("auth.getAccessToken", json!(-1), json!(10_001))))
+                .await,
+            400,
+        );
+        assert!(why.contains("10000"), "{why}");
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("auth.getAccessToken", json!(-1), json!(-1))))
+                .await,
+            400,
+        );
+        assert!(why.contains("times"), "{why}");
+        for n in 0..100 {
+            // Alternating codes: each is a run of its own in the queue.
+            let code = if n % 2 == 0 { -1 } else { 45009 };
+            let (status, body) = server
+                .post("/fail-next", Some(fail("wechat:auth.getAccessToken", json!(code), json!(1))))
+                .await;
+            assert_eq!(status, 200, "{n}: {body}");
+        }
+        let why = refusal(
+            server
+                .post("/fail-next", Some(fail("wechat:auth.getAccessToken", json!(40013), json!(1))))
+                .await,
+            409,
+        );
+        assert!(why.contains("100 failures are queued"), "{why}");
+        let delay = |ms: Value| json!({"endpoint": "auth.code2Session", "ms": ms});
+        let why = refusal(server.post("/delay", Some(delay(json!(60_001)))).await, 400);
+        assert!(why.contains("60 s"), "{why}");
+        refusal(server.post("/delay", Some(delay(json!(u64::MAX)))).await, 400);
+        refusal(server.post("/delay", Some(delay(json!(-5)))).await, 400);
+        let (status, body) = server.post("/delay", Some(delay(json!(60_000)))).await;
+        assert_eq!((status, body["ms"].clone()), (200, json!(60_000)));
+        let (status, _) = server.post("/delay", Some(delay(json!(0)))).await;
+        assert_eq!(status, 200);
+        // After all of it, the server still answers.
+        assert_eq!(server.get("/health").await.0, 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_log_keeps_bodies_short_its_bytes_bounded_and_is_read_by_pages() {
+    bounded(async {
+        let server = Server::start(&["--log-body-bytes", "1K", "--log-bytes", "64K"]);
+        let body = "é".repeat(2048); // 4096 bytes of text
+        for n in 0..5 {
+            let sent = server
+                .http
+                .post(format!("{}/nowhere/{n}", server.url))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), 404);
+        }
+        let wx = wechat(&server);
+        for n in 0..3 {
+            wx.auth()
+                .code2_session(Code2SessionRequest::new(format!("code-{n}")))
+                .await
+                .unwrap();
+        }
+
+        // Pages of two, each pointing at the next, until the end.
+        let (status, first) = server.get("/requests?limit=2").await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(first["count"], 8);
+        let cut = &first["requests"][0];
+        assert_eq!(cut["id"], 1);
+        assert_eq!(cut["body_len"], 4096, "the real length");
+        assert_eq!(cut["body_truncated"], true);
+        assert_eq!(cut["body"], "<4096 bytes of text, truncated>");
+        let mut ids = vec![];
+        let mut page = first;
+        loop {
+            ids.extend(
+                page["requests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_u64().unwrap()),
+            );
+            let Some(next) = page["next"].as_str() else {
+                break;
+            };
+            let next = next.strip_prefix("/_admin").expect("an admin path");
+            let (status, body) = server.get(next).await;
+            assert_eq!(status, 200, "{body}");
+            page = body;
+        }
+        assert_eq!(ids, (1..=8).collect::<Vec<_>>());
+        // Filtered and paged at once.
+        let (_, filtered) = server
+            .get("/requests?endpoint=auth.code2Session&limit=2")
+            .await;
+        assert_eq!(filtered["count"], 3);
+        assert_eq!(filtered["requests"][0]["id"], 6);
+        let next = filtered["next"].as_str().unwrap();
+        assert!(
+            next.contains("endpoint=auth.code2Session") && next.contains("after=7"),
+            "{next}"
+        );
+        let why = refusal(server.get("/requests?limit=0").await, 400);
+        assert!(why.contains("limit 0"), "{why}");
+        refusal(server.get("/requests?limit=1001").await, 400);
+        refusal(server.get("/requests?after=x").await, 400);
+
+        // 100 more bodies: the oldest go, and the log stays within its 64 KiB.
+        for n in 0..100 {
+            server
+                .http
+                .post(format!("{}/nowhere/more-{n}", server.url))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+        }
+        let (_, health) = server.get("/health").await;
+        let log = &health["log"];
+        assert!(log["bytes"].as_u64().unwrap() <= 64 * 1024, "{log}");
+        let kept = log["requests"].as_u64().unwrap();
+        assert!(kept < 108, "{log}");
+        let (_, oldest) = server.get("/requests?limit=1").await;
+        assert_eq!(oldest["count"], kept);
+        assert_eq!(
+            oldest["requests"][0]["id"],
+            108 - kept + 1,
+            "the latest are kept"
+        );
+    })
+    .await;
 }

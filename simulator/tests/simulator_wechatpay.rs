@@ -922,3 +922,105 @@ async fn documented_constraints_are_enforced_on_what_arrives() {
     })
     .await;
 }
+
+// --- Bounded books -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_oldest_orders_go_with_their_refunds_and_reset_merchants_forgets_all() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .only(&["wechatpay"])
+            .sign_key("wechatpay", KEY)
+            .max_orders(3)
+            .start()
+            .await
+            .unwrap();
+        let pay = client(&sim);
+        let (shop, _) = merchant(client(&sim)).await;
+        let notify = format!("{shop}/pay");
+        pay.pay()
+            .unified_order(order("SIM-B-1", 100, &notify))
+            .await
+            .unwrap();
+        sim.pay_wechatpay_order("SIM-B-1").await.unwrap();
+        let paid = sim.wechatpay_order("SIM-B-1").unwrap();
+        let transaction_id = paid.transaction_id.clone().unwrap();
+        pay.pay()
+            .refund(refund("SIM-B-R1", "SIM-B-1", 100, 40))
+            .await
+            .unwrap();
+        // By transaction id too: an index, not a scan, finds it.
+        let by_id = OrderQueryRequest::new(OrderQueryOrder::transaction_id(&transaction_id));
+        let found = pay.pay().order_query(by_id).await.unwrap();
+        assert_eq!(found.out_trade_no, "SIM-B-1");
+
+        for n in 2..=4 {
+            pay.pay()
+                .unified_order(order(&format!("SIM-B-{n}"), 100, &notify))
+                .await
+                .unwrap();
+        }
+        let kept: Vec<String> = sim
+            .wechatpay_orders()
+            .into_iter()
+            .map(|o| o.out_trade_no)
+            .collect();
+        assert_eq!(
+            kept,
+            ["SIM-B-2", "SIM-B-3", "SIM-B-4"],
+            "the oldest went first"
+        );
+        // The admin API lists them a page at a time.
+        let admin = format!("{}/_admin/wechatpay/orders", sim.base_url());
+        let page: serde_json::Value = reqwest::get(format!("{admin}?limit=2"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["count"], 3);
+        assert_eq!(page["orders"][1]["out_trade_no"], "SIM-B-3");
+        assert_eq!(page["next"], "/_admin/wechatpay/orders?offset=2&limit=2");
+        let last: serde_json::Value = reqwest::get(format!("{admin}?offset=2&limit=2"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(last["orders"][0]["out_trade_no"], "SIM-B-4");
+        assert_eq!(last["next"], serde_json::Value::Null);
+        let refused = reqwest::get(format!("{admin}?limit=0")).await.unwrap();
+        assert_eq!(refused.status(), 400);
+        assert!(
+            sim.wechatpay_refunds().is_empty(),
+            "its refund went with it"
+        );
+        assert_eq!(
+            code(pay.pay().order_query(by_no("SIM-B-1")).await),
+            "ORDERNOTEXIST"
+        );
+        let by_id = OrderQueryRequest::new(OrderQueryOrder::transaction_id(&transaction_id));
+        assert_eq!(code(pay.pay().order_query(by_id).await), "ORDERNOTEXIST");
+        let query = RefundQueryRequest::new(RefundQueryBy::out_refund_no("SIM-B-R1"));
+        assert_eq!(code(pay.pay().refund_query(query).await), "REFUNDNOTEXIST");
+
+        // Reset leaves the books alone; reset_merchants empties them.
+        sim.reset();
+        assert_eq!(sim.wechatpay_orders().len(), 3);
+        sim.reset_merchants();
+        assert!(sim.wechatpay_orders().is_empty() && sim.wechatpay_refunds().is_empty());
+        assert_eq!(
+            code(pay.pay().order_query(by_no("SIM-B-4")).await),
+            "ORDERNOTEXIST"
+        );
+        // The same number is a new order now, with a new prepay id.
+        let again = pay
+            .pay()
+            .unified_order(order("SIM-B-4", 200, &notify))
+            .await
+            .unwrap();
+        assert_eq!(sim.wechatpay_order("SIM-B-4").unwrap().total_fee, 200);
+        assert!(again.prepay_id.starts_with("wx"));
+    })
+    .await;
+}

@@ -2,11 +2,11 @@
 //! notifying a refund (each POSTs its notification and answers what the merchant said)
 //! and finishing a trade.
 
-use super::reply::{path, Refusal};
+use super::reply::{path, Paging, Refusal};
 use super::{only, Sim};
 use crate::alipay::{AlipaySteerError, Notified, Trade};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -24,8 +24,10 @@ pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
         .route("/alipay/refunds", only(get(refunds)))
 }
 
-async fn trades(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "trades": sim.alipay_trades() }))
+async fn trades(State(sim): State<Sim>, RawQuery(query): RawQuery) -> Result<Json<Value>, Refusal> {
+    let paging = Paging::of(query.as_deref())?;
+    let page = sim.alipay_trades_page(paging.offset, paging.limit);
+    Ok(paging.answer("/alipay/trades", "trades", page))
 }
 
 async fn trade(
@@ -74,8 +76,13 @@ async fn finish(
         .ok_or_else(|| refused(AlipaySteerError::UnknownTrade(no)))
 }
 
-async fn refunds(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "refunds": sim.alipay_refunds() }))
+async fn refunds(
+    State(sim): State<Sim>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, Refusal> {
+    let paging = Paging::of(query.as_deref())?;
+    let page = sim.alipay_refunds_page(paging.offset, paging.limit);
+    Ok(paging.answer("/alipay/refunds", "refunds", page))
 }
 
 fn refused(e: AlipaySteerError) -> Refusal {

@@ -12,8 +12,8 @@
 //! `{"error": "<why>"}` with a 4xx status: 400 for a body or name that is wrong (an
 //! unknown endpoint, a bad outcome, malformed JSON), 404 for an unknown order, trade,
 //! refund or admin path, 405 for a route's wrong method, 409 for a state change the
-//! state does not allow (paying an order that is paid already), 413 for a body over
-//! 64 KiB.
+//! state does not allow (paying an order that is paid already, a full failure queue),
+//! 408 for a body slower than the body timeout, 413 for a body over 64 KiB.
 //!
 //! # Routes
 //!
@@ -21,26 +21,35 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/health` | | `{"ok": true, "base_url", "admin_url", "merchant_id", "platforms": [{"name", "url", "app_id", "endpoints"}]}` (`endpoints`: how many it serves) |
-//! | `GET /_admin/requests[?endpoint=NAME]` | | `{"count": n, "requests": [...]}`, oldest first, secrets masked: the shape of [`RecordedRequest`]'s `Serialize`; with `endpoint`, only that endpoint's |
+//! | `GET /_admin/health` | | `{"ok": true, "base_url", "admin_url", "merchant_id", "platforms": [{"name", "url", "app_id", "endpoints"}], "connections": {"open", "limit", "timed_out"}, "log": {"requests", "bytes", "limits": {"requests", "bytes", "body_bytes"}}, "merchants": {"wechatpay": {"orders", "refunds"}, "alipay": {"trades", "refunds"}}}` (`endpoints`: how many it serves; `timed_out`: connections closed for being too slow; a merchant only when served) |
+//! | `GET /_admin/requests[?endpoint=NAME][&after=ID][&limit=N]` | | one page of the log, oldest first, secrets masked: `{"count", "requests": [...], "next"}` — `requests` in the shape of [`RecordedRequest`]'s `Serialize` (each with its `id`), at most `limit` of them (default 100, at most 1000) and about 4 MiB; `count`: how many kept requests match, on every page; `next`: the path of the next page (`…?after=<last id>&limit=N[&endpoint=NAME]`), `null` on the last; with `endpoint`, only that endpoint's |
 //! | `DELETE /_admin/requests` | | `{"ok": true}`; the same as `POST /_admin/reset` |
 //! | `POST /_admin/reset` | | `{"ok": true}`: [`Simulator::reset`] (the log, pending failures and delays; tokens, orders and trades stay) |
-//! | `POST /_admin/fail-next` | `{"endpoint": NAME, "code": 40029 or "ORDERPAID", "times": 1}` (`times` defaults to 1) | `{"endpoints": ["wechat:auth.code2Session"]}`, every endpoint the name stands for: [`Simulator::try_fail_next`] |
-//! | `POST /_admin/delay` | `{"endpoint": NAME, "ms": 1500}` (`0` removes it) | `{"endpoints": [...], "ms": 1500}`: [`Simulator::try_set_delay`] |
+//! | `POST /_admin/reset-merchants` | | `{"ok": true}`: [`Simulator::reset_merchants`] (every order, trade and refund, Alipay's used auth codes and refresh tokens; the log, tokens, failures and delays stay) |
+//! | `POST /_admin/fail-next` | `{"endpoint": NAME, "code": 40029 or "ORDERPAID", "times": 1}` (`times` 0 to 10,000, default 1) | `{"endpoints": ["wechat:auth.code2Session"]}`, every endpoint the name stands for: [`Simulator::try_fail_next`] |
+//! | `POST /_admin/delay` | `{"endpoint": NAME, "ms": 1500}` (at most 60,000; `0` removes it) | `{"endpoints": [...], "ms": 1500}`: [`Simulator::try_set_delay`] |
 //! | `POST /_admin/expire-tokens` | | `{"ok": true}`: [`Simulator::expire_tokens`] |
 //!
 //! `NAME` is an endpoint's doc name, bare (`auth.code2Session`: every platform that has
 //! it) or qualified with the platform (`wechat:auth.code2Session`); a name no served
 //! endpoint has answers 400.
 //!
+//! A `fail-next` code must be one the platform can answer: where codes are integers
+//! (WeChat, Baidu, Jucai) a JSON integer or a string of digits (`"40029"`); where they
+//! are text (WeChat Pay, Alipay) a non-empty string of at most 64 bytes, or an integer.
+//! A bare name standing for endpoints of both kinds takes integers only. Anything else
+//! answers 400 naming the endpoints; so do `times` above 10,000 and `ms` above 60,000.
+//! At most 100 runs of failures (a code and its count; the same code again lengthens
+//! the last run) wait per endpoint: a 101st answers 409.
+//!
 //! With WeChat Pay served (feature `wechatpay`), see [`wechatpay`](super::wechatpay):
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/wechatpay/orders` | | `{"orders": [Order, ...]}` ([`Order`](super::wechatpay::Order) as JSON, amounts in fen) |
+//! | `GET /_admin/wechatpay/orders[?offset=N][&limit=M]` | | `{"orders": [Order, ...], "count", "next"}` ([`Order`](super::wechatpay::Order) as JSON, amounts in fen), a page as below |
 //! | `GET /_admin/wechatpay/orders/{out_trade_no}` | | the `Order`, or 404 |
 //! | `POST /_admin/wechatpay/orders/{out_trade_no}/pay` | | the notification sent, `{"url", "sent", "status", "reply", "acknowledged"}`: [`Simulator::pay_order`]; 404 unknown, 409 not `NOTPAY` |
-//! | `GET /_admin/wechatpay/refunds` | | `{"refunds": [Refund, ...]}` |
+//! | `GET /_admin/wechatpay/refunds[?offset=N][&limit=M]` | | `{"refunds": [Refund, ...], "count", "next"}` |
 //! | `GET /_admin/wechatpay/refunds/{out_refund_no}` | | the `Refund`, or 404 |
 //! | `POST /_admin/wechatpay/refunds/{out_refund_no}/settle` | `{"outcome": "SUCCESS" or "CHANGE" or "REFUNDCLOSE"}` | the notification sent, as for `pay`: [`Simulator::settle_refund`]; 404 unknown, 409 settled already |
 //!
@@ -48,12 +57,16 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/alipay/trades` | | `{"trades": [Trade, ...]}` ([`Trade`](super::alipay::Trade) as JSON, amounts in fen) |
+//! | `GET /_admin/alipay/trades[?offset=N][&limit=M]` | | `{"trades": [Trade, ...], "count", "next"}` ([`Trade`](super::alipay::Trade) as JSON, amounts in fen), a page as below |
 //! | `GET /_admin/alipay/trades/{out_trade_no}` | | the `Trade`, or 404 |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/pay` | | the notification sent, `{"url", "sent", "status", "reply", "acknowledged"}`, all `null` but `acknowledged: false` when the trade has no `notify_url` (it is paid, nothing is sent): [`Simulator::pay_alipay_trade`]; 404 unknown, 409 not `WAIT_BUYER_PAY` |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/refunds/{out_request_no}/notify` | | the notification sent: [`Simulator::notify_alipay_refund`]; 404 unknown trade or refund, 409 no `notify_url` |
 //! | `POST /_admin/alipay/trades/{out_trade_no}/finish` | | the `Trade`, now `TRADE_FINISHED`: [`Simulator::finish_alipay_trade`]; 404 unknown, 409 not `TRADE_SUCCESS` |
-//! | `GET /_admin/alipay/refunds` | | `{"refunds": [Refund, ...]}` |
+//! | `GET /_admin/alipay/refunds[?offset=N][&limit=M]` | | `{"refunds": [Refund, ...], "count", "next"}` |
+//!
+//! A listing is one page, oldest first: `limit` items (default 100, at most 1000) from
+//! the `offset`-th (default 0); `count` is how many are kept, `next` the path of the
+//! next page (`null` on the last). Orders evicted between two pages shift the offsets.
 //!
 //! A provider's routes exist only when its feature is compiled in and the simulator
 //! serves it (elsewhere they answer 404 like any unknown admin path).
@@ -71,6 +84,7 @@
 //! [`Simulator::try_fail_next`]: super::Simulator::try_fail_next
 //! [`Simulator::try_set_delay`]: super::Simulator::try_set_delay
 //! [`Simulator::reset`]: super::Simulator::reset
+//! [`Simulator::reset_merchants`]: super::Simulator::reset_merchants
 //! [`Simulator::expire_tokens`]: super::Simulator::expire_tokens
 //! [`Simulator::pay_order`]: super::Simulator::pay_order
 //! [`Simulator::settle_refund`]: super::Simulator::settle_refund
@@ -105,6 +119,7 @@ pub(super) fn router<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .route("/health", only(get(steer::health)))
         .route("/requests", only(get(steer::requests).delete(steer::reset)))
         .route("/reset", only(post(steer::reset)))
+        .route("/reset-merchants", only(post(steer::reset_merchants)))
         .route("/fail-next", only(post(steer::fail_next)))
         .route("/delay", only(post(steer::delay)))
         .route("/expire-tokens", only(post(steer::expire_tokens)));

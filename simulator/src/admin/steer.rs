@@ -27,39 +27,121 @@ pub(super) async fn health(State(sim): State<Sim>) -> Json<Value> {
             })
         })
         .collect();
+    let connections = &sim.shared.connections;
+    let (log, merchants) = {
+        let state = sim.shared.lock();
+        let log = json!({
+            "requests": state.log.len(),
+            "bytes": state.log.bytes(),
+            "limits": state.log.limits(),
+        });
+        #[allow(unused_mut)]
+        let mut merchants = serde_json::Map::new();
+        #[cfg(feature = "wechatpay")]
+        if sim.wechatpay_index().is_ok() {
+            let (orders, refunds) = state.pay.counts();
+            merchants.insert(
+                "wechatpay".into(),
+                json!({"orders": orders, "refunds": refunds}),
+            );
+        }
+        #[cfg(feature = "alipay")]
+        if sim.alipay_index().is_ok() {
+            let (trades, refunds) = state.alipay.counts();
+            merchants.insert(
+                "alipay".into(),
+                json!({"trades": trades, "refunds": refunds}),
+            );
+        }
+        (log, merchants)
+    };
     Json(json!({
         "ok": true,
         "base_url": base,
         "admin_url": format!("{base}{PREFIX}"),
         "merchant_id": sim.merchant_id(),
         "platforms": platforms,
+        "connections": {
+            "open": connections.open(),
+            "limit": sim.shared.max_connections,
+            "timed_out": connections.timed_out(),
+        },
+        "log": log,
+        "merchants": merchants,
     }))
 }
 
+/// Requests per page of `GET /_admin/requests` unless `limit` says otherwise.
+const PAGE: usize = 100;
+/// The largest `limit` a page may ask for.
+const MAX_PAGE: usize = 1000;
+/// What a page holds at most of the log (bodies, paths, queries) past its first request.
+const PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LogFilter {
+struct LogQuery {
     endpoint: Option<String>,
+    /// Requests numbered after this one (`id`).
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
 }
 
-/// `GET /_admin/requests[?endpoint=NAME]`
+/// `GET /_admin/requests[?endpoint=NAME][&after=ID][&limit=N]`
 pub(super) async fn requests(
     State(sim): State<Sim>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, Refusal> {
-    let filter: LogFilter = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+    let query: LogQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
         .map_err(|e| Refusal::bad(format!("query: {e}")))?;
-    let mut log = sim.requests();
-    if let Some(endpoint) = &filter.endpoint {
-        let names = sim.endpoint_names(endpoint).map_err(Refusal::bad)?;
-        log.retain(|r| r.reached(&names));
-    }
-    Ok(Json(json!({ "count": log.len(), "requests": log })))
+    let limit = match query.limit {
+        None => PAGE,
+        Some(n @ 1..=MAX_PAGE) => n,
+        Some(n) => {
+            return Err(Refusal::bad(format!(
+                "limit {n} is not between 1 and {MAX_PAGE}"
+            )))
+        }
+    };
+    let names = match &query.endpoint {
+        Some(endpoint) => Some(sim.endpoint_names(endpoint).map_err(Refusal::bad)?),
+        None => None,
+    };
+    let page = sim
+        .shared
+        .lock()
+        .log
+        .page(query.after, limit, PAGE_BYTES, |r| {
+            names.as_deref().is_none_or(|names| r.reached(names))
+        });
+    let next = match (page.more, page.requests.last()) {
+        (true, Some(last)) => {
+            let mut pairs = vec![("after", last.id.to_string()), ("limit", limit.to_string())];
+            if let Some(endpoint) = &query.endpoint {
+                pairs.push(("endpoint", endpoint.clone()));
+            }
+            let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+            Value::from(format!("{PREFIX}/requests?{query}"))
+        }
+        _ => Value::Null,
+    };
+    Ok(Json(json!({
+        "count": page.matching,
+        "requests": page.requests,
+        "next": next,
+    })))
 }
 
 /// `POST /_admin/reset`, `DELETE /_admin/requests`
 pub(super) async fn reset(State(sim): State<Sim>) -> Json<Value> {
     sim.reset();
+    Json(json!({ "ok": true }))
+}
+
+/// `POST /_admin/reset-merchants`
+pub(super) async fn reset_merchants(State(sim): State<Sim>) -> Json<Value> {
+    sim.reset_merchants();
     Json(json!({ "ok": true }))
 }
 
@@ -69,18 +151,28 @@ pub(super) async fn expire_tokens(State(sim): State<Sim>) -> Json<Value> {
     Json(json!({ "ok": true }))
 }
 
+/// Calls one `fail-next` may fail at most.
+const MAX_TIMES: usize = 10_000;
+/// Runs of failures (a code, a count) queued per endpoint at most.
+const MAX_QUEUED: usize = 100;
+/// The longest text code taken (the platforms' are under 40 characters).
+const MAX_CODE_LEN: usize = 64;
+/// The longest delay taken: longer would hold a connection for nothing a test needs.
+const MAX_DELAY_MS: u64 = 60_000;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FailNext {
     endpoint: String,
     /// A number or a string, as the platform's codes are.
     code: Value,
+    /// Read as any JSON value, so that a bad one is refused with a clear error.
     #[serde(default = "one")]
-    times: usize,
+    times: Value,
 }
 
-fn one() -> usize {
-    1
+fn one() -> Value {
+    Value::from(1)
 }
 
 /// `POST /_admin/fail-next`
@@ -89,23 +181,76 @@ pub(super) async fn fail_next(State(sim): State<Sim>, body: Body) -> Result<Json
         endpoint,
         code,
         times,
-    } = json_body(body).await?;
+    } = json_body(&sim, body).await?;
+    let names = qualified(&sim, &endpoint)?;
+    let keys = sim.try_resolve(&endpoint).map_err(Refusal::bad)?;
+    // The endpoints whose platform reads only integer codes: a text code must fit none.
+    let integer: Vec<String> = keys
+        .iter()
+        .filter(|&&(p, _)| !sim.shared.platforms[p].codes_are_text())
+        .map(|&key| {
+            let (p, e) = (sim.shared.platforms[key.0].name, sim.shared.info(key).name);
+            format!("{p}:{e}")
+        })
+        .collect();
+    let code = code_for(code, &integer)?;
+    let times = times
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n <= MAX_TIMES)
+        .ok_or_else(|| {
+            Refusal::bad(format!(
+                "times must be a whole number from 0 to {MAX_TIMES}, not {times}"
+            ))
+        })?;
+    if sim.queued_failures(&keys) >= MAX_QUEUED {
+        return Err(Refusal::conflict(format!(
+            "{MAX_QUEUED} failures are queued for {} already; let them happen or \
+             POST {PREFIX}/reset",
+            names.join(", ")
+        )));
+    }
+    sim.try_fail_next(&endpoint, code, times)
+        .map_err(Refusal::bad)?;
+    Ok(Json(json!({ "endpoints": names })))
+}
+
+/// The code as the endpoints' platforms write codes: an integer (a JSON number, or a
+/// string of digits) when any of them (`integer`) has integer codes, else a non-empty
+/// text or a number.
+fn code_for(code: Value, integer: &[String]) -> Result<Code, Refusal> {
     let code = match code {
         Value::Number(n) => n
             .as_i64()
             .map(Code::Int)
             .ok_or_else(|| Refusal::bad(format!("code {n} is not an integer (nor a string)")))?,
-        Value::String(s) if !s.is_empty() => Code::from(s),
+        Value::String(s) if s.trim().is_empty() => {
+            return Err(Refusal::bad("code must not be empty"))
+        }
+        Value::String(s) if s.len() > MAX_CODE_LEN => {
+            return Err(Refusal::bad(format!(
+                "code is {} bytes long; codes are at most {MAX_CODE_LEN}",
+                s.len()
+            )))
+        }
+        Value::String(s) => Code::from(s),
         other => {
             return Err(Refusal::bad(format!(
                 "code must be an integer or a non-empty string, not {other}"
             )))
         }
     };
-    let names = qualified(&sim, &endpoint)?;
-    sim.try_fail_next(&endpoint, code, times)
-        .map_err(Refusal::bad)?;
-    Ok(Json(json!({ "endpoints": names })))
+    if integer.is_empty() {
+        return Ok(code);
+    }
+    code.as_i64().map(Code::Int).ok_or_else(|| {
+        Refusal::bad(format!(
+            "{} answer{} integer codes: {:?} is not one",
+            integer.join(", "),
+            if integer.len() == 1 { "s" } else { "" },
+            code.to_string(),
+        ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -117,8 +262,13 @@ struct Delay {
 
 /// `POST /_admin/delay`
 pub(super) async fn delay(State(sim): State<Sim>, body: Body) -> Result<Json<Value>, Refusal> {
-    let Delay { endpoint, ms } = json_body(body).await?;
+    let Delay { endpoint, ms } = json_body(&sim, body).await?;
     let names = qualified(&sim, &endpoint)?;
+    if ms > MAX_DELAY_MS {
+        return Err(Refusal::bad(format!(
+            "ms {ms} is more than {MAX_DELAY_MS} (60 s)"
+        )));
+    }
     sim.try_set_delay(&endpoint, Duration::from_millis(ms))
         .map_err(Refusal::bad)?;
     Ok(Json(json!({ "endpoints": names, "ms": ms })))

@@ -1,16 +1,16 @@
 //! The WeChat Pay admin routes: the merchant's orders and refunds, paying an order and
 //! settling a refund (each POSTs its notification and answers what the merchant said).
 
-use super::reply::{json_body, path, Refusal};
+use super::reply::{json_body, path, Paging, Refusal};
 use super::{only, Sim};
 use crate::wechatpay::{Notified, Order, Refund, RefundOutcome, WechatPaySteerError};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
     router
@@ -27,8 +27,10 @@ pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
 
 type Named = Result<Path<String>, PathRejection>;
 
-async fn orders(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "orders": sim.wechatpay_orders() }))
+async fn orders(State(sim): State<Sim>, RawQuery(query): RawQuery) -> Result<Json<Value>, Refusal> {
+    let paging = Paging::of(query.as_deref())?;
+    let page = sim.wechatpay_orders_page(paging.offset, paging.limit);
+    Ok(paging.answer("/wechatpay/orders", "orders", page))
 }
 
 async fn order(State(sim): State<Sim>, no: Named) -> Result<Json<Order>, Refusal> {
@@ -46,8 +48,13 @@ async fn pay(State(sim): State<Sim>, no: Named) -> Result<Json<Notified>, Refusa
         .map_err(refused)
 }
 
-async fn refunds(State(sim): State<Sim>) -> Json<Value> {
-    Json(json!({ "refunds": sim.wechatpay_refunds() }))
+async fn refunds(
+    State(sim): State<Sim>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, Refusal> {
+    let paging = Paging::of(query.as_deref())?;
+    let page = sim.wechatpay_refunds_page(paging.offset, paging.limit);
+    Ok(paging.answer("/wechatpay/refunds", "refunds", page))
 }
 
 async fn refund(State(sim): State<Sim>, no: Named) -> Result<Json<Refund>, Refusal> {
@@ -65,7 +72,7 @@ struct Settle {
 
 async fn settle(State(sim): State<Sim>, no: Named, body: Body) -> Result<Json<Notified>, Refusal> {
     let no = path(no)?;
-    let Settle { outcome } = json_body(body).await?;
+    let Settle { outcome } = json_body(&sim, body).await?;
     let outcome = RefundOutcome::from_wire(&outcome).ok_or_else(|| {
         Refusal::bad(format!(
             "outcome {outcome:?} is none of SUCCESS, CHANGE, REFUNDCLOSE"

@@ -2,28 +2,96 @@
 //! auth codes and refresh tokens, and the ids Alipay would give them.
 
 use super::{AlipaySteerError, Refund, Trade};
+use crate::fingerprint::Fingerprint;
+use crate::recent::{opt, Footprint, Limits, Recent};
 use miniapp::alipay::trade::TradeStatus;
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
+use std::mem::size_of;
 
 /// Alipay's state (one merchant, one app).
-#[derive(Default)]
+///
+/// The books keep the latest trades within the merchant limits (count and bytes, see
+/// [`SimulatorBuilder::max_orders`](crate::SimulatorBuilder::max_orders)): the oldest
+/// trade goes first, and its refunds with it. Auth codes exchanged and refresh tokens
+/// issued are remembered within the same count: the oldest are forgotten first.
 pub(crate) struct Books {
-    trades: Vec<TradeEntry>,
-    refunds: Vec<Refund>,
+    /// By `out_trade_no`.
+    trades: Recent<String, TradeEntry>,
+    /// `trade_no` → `out_trade_no`.
+    by_trade_no: HashMap<String, String>,
+    /// `buyer_open_id` → the user id of the first trade kept with it, and how many
+    /// trades kept have it.
+    open_ids: HashMap<String, (String, usize)>,
+    /// By `(out_trade_no, out_request_no)`.
+    refunds: Recent<(String, String), Refund>,
     /// Auth codes already exchanged (an auth code is good once).
-    used_codes: HashSet<String>,
+    used_codes: Recent<String, ()>,
     /// Refresh tokens issued and not yet used, with their user.
-    grants: HashMap<String, User>,
+    grants: Recent<String, User>,
     serial: u64,
+    limits: Limits,
 }
 
 pub(super) struct TradeEntry {
     pub trade: Trade,
     /// The business parameters of the request that created it: creating it again must
     /// repeat them exactly.
-    pub params: BTreeMap<String, String>,
+    pub params: Fingerprint,
+    /// Its refunds' `out_request_no`, oldest first.
+    pub refunds: Vec<String>,
+}
+
+/// Room for what a trade gains after it is created (times, a cancel), so that the byte
+/// count made when it is created still holds.
+const LATER_FIELDS: usize = 64;
+
+impl Footprint for TradeEntry {
+    fn footprint(&self) -> usize {
+        let t = &self.trade;
+        size_of::<Self>()
+            + LATER_FIELDS
+            + [
+                &t.out_trade_no,
+                &t.trade_no,
+                &t.subject,
+                &t.buyer_id,
+                &t.buyer_open_id,
+                &t.seller_id,
+                &t.gmt_create,
+            ]
+            .iter()
+            .map(|s| s.len())
+            .sum::<usize>()
+            + [&t.body, &t.product_code, &t.notify_url, &t.passback_params]
+                .iter()
+                .map(|s| opt(s))
+                .sum::<usize>()
+    }
+}
+
+impl Footprint for Refund {
+    fn footprint(&self) -> usize {
+        size_of::<Self>()
+            + self.out_trade_no.len()
+            + self.trade_no.len()
+            + self.out_request_no.len()
+            + opt(&self.refund_reason)
+            + self.gmt_refund.len()
+    }
+}
+
+impl Footprint for User {
+    fn footprint(&self) -> usize {
+        size_of::<Self>() + self.user_id.len() + self.open_id.len()
+    }
+}
+
+impl Footprint for () {
+    fn footprint(&self) -> usize {
+        0
+    }
 }
 
 /// An Alipay user, as the app sees them.
@@ -55,14 +123,41 @@ impl User {
 }
 
 impl Books {
+    /// Empty books that keep at most `limits.count` trades (and as many refunds, used
+    /// auth codes and refresh tokens) in at most `limits.bytes`.
+    pub(crate) fn new(limits: Limits) -> Books {
+        Books {
+            // The books evict whole trades themselves (see `enforce`).
+            trades: Recent::new(Limits::UNBOUNDED),
+            by_trade_no: HashMap::new(),
+            open_ids: HashMap::new(),
+            refunds: Recent::new(Limits::UNBOUNDED),
+            used_codes: Recent::new(limits),
+            grants: Recent::new(limits),
+            serial: 0,
+            limits,
+        }
+    }
+
+    /// Forgets every trade, refund, used auth code and refresh token and gives the
+    /// memory back. Numbers go on being unique (the serial is kept).
+    pub(crate) fn clear(&mut self) {
+        let serial = self.serial;
+        *self = Books::new(self.limits);
+        self.serial = serial;
+    }
+
+    /// How many trades and refunds are kept.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.trades.len(), self.refunds.len())
+    }
+
     pub(super) fn trades(&self) -> impl Iterator<Item = &Trade> {
-        self.trades.iter().map(|e| &e.trade)
+        self.trades.iter().map(|(_, e)| &e.trade)
     }
 
     pub(super) fn entry(&self, out_trade_no: &str) -> Option<&TradeEntry> {
-        self.trades
-            .iter()
-            .find(|e| e.trade.out_trade_no == out_trade_no)
+        self.trades.get(out_trade_no)
     }
 
     pub(super) fn trade(&self, out_trade_no: &str) -> Option<&Trade> {
@@ -70,10 +165,7 @@ impl Books {
     }
 
     pub(super) fn trade_mut(&mut self, out_trade_no: &str) -> Option<&mut Trade> {
-        self.trades
-            .iter_mut()
-            .find(|e| e.trade.out_trade_no == out_trade_no)
-            .map(|e| &mut e.trade)
+        self.trades.get_mut(out_trade_no).map(|e| &mut e.trade)
     }
 
     /// The trade a request names: by `trade_no` when it has one (it wins), else by
@@ -84,37 +176,96 @@ impl Books {
         out_trade_no: Option<&str>,
     ) -> Option<&Trade> {
         match (trade_no, out_trade_no) {
-            (Some(no), _) => self.trades().find(|t| t.trade_no == no),
+            (Some(no), _) => self.trade(self.by_trade_no.get(no)?),
             (None, Some(out)) => self.trade(out),
             (None, None) => None,
         }
     }
 
-    pub(super) fn create(&mut self, entry: TradeEntry) {
-        self.trades.push(entry);
+    /// The user id of the first trade kept whose buyer has this open id.
+    pub(super) fn user_of_open_id(&self, open_id: &str) -> Option<&str> {
+        self.open_ids.get(open_id).map(|(user, _)| user.as_str())
     }
 
-    pub(super) fn refunds(&self) -> &[Refund] {
-        &self.refunds
+    /// Records a new trade (its `out_trade_no` is not in the books), then makes room.
+    pub(super) fn create(&mut self, entry: TradeEntry) {
+        let trade = &entry.trade;
+        let no = trade.out_trade_no.clone();
+        self.by_trade_no.insert(trade.trade_no.clone(), no.clone());
+        let seen = self
+            .open_ids
+            .entry(trade.buyer_open_id.clone())
+            .or_insert_with(|| (trade.buyer_id.clone(), 0));
+        seen.1 += 1;
+        for (_, replaced) in self.trades.insert(no.clone(), entry) {
+            self.drop_trade(replaced);
+        }
+        self.enforce(&no);
+    }
+
+    /// Every refund, oldest first.
+    pub(super) fn refunds(&self) -> impl Iterator<Item = &Refund> {
+        self.refunds.iter().map(|(_, r)| r)
     }
 
     pub(super) fn refund(&self, out_trade_no: &str, out_request_no: &str) -> Option<&Refund> {
+        // The key is a pair of owned texts; a lookup builds one (short numbers).
         self.refunds
-            .iter()
-            .find(|r| r.out_trade_no == out_trade_no && r.out_request_no == out_request_no)
+            .get(&(out_trade_no.to_owned(), out_request_no.to_owned()))
     }
 
     /// Records a refund that succeeded: its trade's refunded total grows, and a trade
     /// refunded in full is closed at `now`.
     pub(super) fn add_refund(&mut self, refund: Refund, now: &str) {
-        if let Some(trade) = self.trade_mut(&refund.out_trade_no) {
-            trade.refunded += refund.refund_amount;
-            if trade.refunded >= trade.total_amount {
-                trade.trade_status = TradeStatus::TradeClosed;
-                trade.gmt_close = Some(now.to_owned());
+        let Some(entry) = self.trades.get_mut(&refund.out_trade_no) else {
+            return;
+        };
+        let trade = &mut entry.trade;
+        trade.refunded += refund.refund_amount;
+        if trade.refunded >= trade.total_amount {
+            trade.trade_status = TradeStatus::TradeClosed;
+            trade.gmt_close = Some(now.to_owned());
+        }
+        entry.refunds.push(refund.out_request_no.clone());
+        let out_trade_no = refund.out_trade_no.clone();
+        let key = (out_trade_no.clone(), refund.out_request_no.clone());
+        self.refunds.insert(key, refund);
+        self.enforce(&out_trade_no);
+    }
+
+    /// Evicts the oldest trades, with their refunds, until the trades, the refunds and
+    /// the bytes of both are within the limits — never `keep`, the trade just created
+    /// or refunded.
+    fn enforce(&mut self, keep: &str) {
+        let over = |b: &Books| {
+            b.trades.len() > b.limits.count
+                || b.refunds.len() > b.limits.count
+                || b.trades.bytes().saturating_add(b.refunds.bytes()) > b.limits.bytes
+        };
+        while over(self) {
+            if self.trades.oldest().is_none_or(|(no, _)| no == keep) {
+                break;
+            }
+            if let Some((_, gone)) = self.trades.pop_oldest() {
+                self.drop_trade(gone);
             }
         }
-        self.refunds.push(refund);
+    }
+
+    /// Forgets what refers to a trade that left the books: its refunds, its numbers.
+    fn drop_trade(&mut self, entry: TradeEntry) {
+        let trade = entry.trade;
+        self.by_trade_no.remove(&trade.trade_no);
+        if let Some(seen) = self.open_ids.get_mut(&trade.buyer_open_id) {
+            seen.1 -= 1;
+            if seen.1 == 0 {
+                self.open_ids.remove(&trade.buyer_open_id);
+            }
+        }
+        for out_request_no in entry.refunds {
+            self.refunds
+                .remove(&(trade.out_trade_no.clone(), out_request_no));
+        }
     }
 
     /// Marks a `WAIT_BUYER_PAY` trade paid at `now`.
@@ -150,7 +301,11 @@ impl Books {
 
     /// Takes an auth code: `false` when it was exchanged before.
     pub(super) fn use_code(&mut self, code: &str) -> bool {
-        self.used_codes.insert(code.to_owned())
+        if self.used_codes.contains_key(code) {
+            return false;
+        }
+        self.used_codes.insert(code.to_owned(), ());
+        true
     }
 
     /// Records a refresh token issued for `user`.

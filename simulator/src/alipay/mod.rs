@@ -444,6 +444,23 @@ impl Simulator {
         self.shared.lock().alipay.trades().cloned().collect()
     }
 
+    /// `limit` trades from the `offset`-th oldest on, and how many are kept: what the
+    /// admin API lists a page at a time.
+    pub(crate) fn alipay_trades_page(&self, offset: usize, limit: usize) -> (Vec<Trade>, usize) {
+        let state = self.shared.lock();
+        let books = &state.alipay;
+        let page = books.trades().skip(offset).take(limit).cloned().collect();
+        (page, books.counts().0)
+    }
+
+    /// `limit` refunds from the `offset`-th oldest on, and how many are kept.
+    pub(crate) fn alipay_refunds_page(&self, offset: usize, limit: usize) -> (Vec<Refund>, usize) {
+        let state = self.shared.lock();
+        let books = &state.alipay;
+        let page = books.refunds().skip(offset).take(limit).cloned().collect();
+        (page, books.counts().1)
+    }
+
     /// The trade with this `out_trade_no`.
     pub fn alipay_trade(&self, out_trade_no: &str) -> Option<Trade> {
         self.shared.lock().alipay.trade(out_trade_no).cloned()
@@ -451,7 +468,7 @@ impl Simulator {
 
     /// Every refund so far, oldest first.
     pub fn alipay_refunds(&self) -> Vec<Refund> {
-        self.shared.lock().alipay.refunds().to_vec()
+        self.shared.lock().alipay.refunds().cloned().collect()
     }
 
     /// The refund of a trade with this `out_request_no`.
@@ -509,7 +526,7 @@ mod tests {
         assert!(a.user_id.bytes().all(|b| b.is_ascii_digit()));
         let other_app = books::User::with_id(a.user_id.clone(), "2021000000000002");
         assert_ne!(a.open_id, other_app.open_id, "open ids are per app");
-        let mut books = Books::default();
+        let mut books = Books::new(crate::recent::Limits::UNBOUNDED);
         assert_eq!(books.trade_no("20241204"), "2024120422001400000000000001");
     }
 }

@@ -4,6 +4,7 @@ use super::books::{TradeEntry, User};
 use super::{
     invalid, now, put_opt, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
 };
+use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::runtime::money::fen_to_yuan;
@@ -48,6 +49,7 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     if let Some(url) = desk.field("notify_url") {
         params.insert("notify_url".into(), url);
     }
+    let params = Fingerprint::of(&params);
     if let Some(entry) = desk.state.alipay.entry(&out_trade_no) {
         return again(desk, entry, &params);
     }
@@ -71,12 +73,8 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         }
         (None, Some(open_id)) => {
             // The user this app knows by that open id, if the simulator issued it.
-            let known = desk
-                .state
-                .alipay
-                .trades()
-                .find(|t| t.buyer_open_id == open_id);
-            let user_id = known.map_or(SIMULATED_BUYER_ID.to_owned(), |t| t.buyer_id.clone());
+            let known = desk.state.alipay.user_of_open_id(&open_id);
+            let user_id = known.unwrap_or(SIMULATED_BUYER_ID).to_owned();
             User { user_id, open_id }
         }
         (None, None) => User::with_id(SIMULATED_BUYER_ID.to_owned(), &app_id),
@@ -109,16 +107,16 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         cancel_action: None,
     };
     let answer = created(&trade);
-    desk.state.alipay.create(TradeEntry { trade, params });
+    desk.state.alipay.create(TradeEntry {
+        trade,
+        params,
+        refunds: Vec::new(),
+    });
     Ok(Reply::Done(answer))
 }
 
 /// The same `out_trade_no` created again: the same trade if nothing changed.
-fn again(
-    desk: &Desk<'_>,
-    entry: &TradeEntry,
-    params: &std::collections::BTreeMap<String, String>,
-) -> Result<Reply, Reply> {
+fn again(desk: &Desk<'_>, entry: &TradeEntry, params: &Fingerprint) -> Result<Reply, Reply> {
     match entry.trade.trade_status {
         TradeStatus::TradeSuccess | TradeStatus::TradeFinished => {
             Err(refuse(desk, "ACQ.TRADE_HAS_SUCCESS", "交易已被支付"))

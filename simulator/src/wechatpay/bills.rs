@@ -285,11 +285,11 @@ fn records<'a>(ledger: &'a Ledger, date: &str, bill_type: &BillType) -> Vec<Reco
     let refunds = matches!(bill_type, BillType::All | BillType::Refund);
     let mut records: Vec<Record<'a>> = Vec::new();
     if payments {
-        let paid = ledger.all_orders().iter().map(|e: &OrderEntry| &e.order);
+        let paid = ledger.all_orders().map(|e: &OrderEntry| &e.order);
         records.extend(paid.filter(|o| o.time_end.is_some()).map(Record::Payment));
     }
     if refunds {
-        let asked = ledger.all_refunds().iter().filter_map(|e: &RefundEntry| {
+        let asked = ledger.all_refunds().filter_map(|e: &RefundEntry| {
             let order = ledger.order(&e.refund.out_trade_no)?;
             Some(Record::Refund(&order.order, &e.refund))
         });
@@ -381,7 +381,7 @@ struct Booking {
 /// successful refunds out.
 fn bookings(ledger: &Ledger) -> Vec<Booking> {
     let mut moves: Vec<Booking> = Vec::new();
-    for order in ledger.all_orders().iter().map(|e| &e.order) {
+    for order in ledger.all_orders().map(|e| &e.order) {
         if let (Some(at), Some(id)) = (&order.time_end, &order.transaction_id) {
             moves.push(booking(
                 at,
@@ -393,7 +393,7 @@ fn bookings(ledger: &Ledger) -> Vec<Booking> {
             ));
         }
     }
-    for refund in ledger.all_refunds().iter().map(|e| &e.refund) {
+    for refund in ledger.all_refunds().map(|e| &e.refund) {
         if let (RefundStatus::Success, Some(at)) = (&refund.refund_status, &refund.settled_at) {
             let note = refund.refund_desc.as_deref().unwrap_or_default();
             moves.push(booking(

@@ -337,6 +337,30 @@ impl Simulator {
         self.shared.lock().pay.orders()
     }
 
+    /// `limit` orders from the `offset`-th oldest on, and how many are kept: what the
+    /// admin API lists a page at a time.
+    pub(crate) fn wechatpay_orders_page(&self, offset: usize, limit: usize) -> (Vec<Order>, usize) {
+        let state = self.shared.lock();
+        let ledger = &state.pay;
+        let page = ledger.all_orders().skip(offset).take(limit);
+        (
+            page.map(|e| ledger.snapshot(e)).collect(),
+            ledger.counts().0,
+        )
+    }
+
+    /// `limit` refunds from the `offset`-th oldest on, and how many are kept.
+    pub(crate) fn wechatpay_refunds_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<Refund>, usize) {
+        let state = self.shared.lock();
+        let ledger = &state.pay;
+        let page = ledger.all_refunds().skip(offset).take(limit);
+        (page.map(|e| e.refund.clone()).collect(), ledger.counts().1)
+    }
+
     /// The order with this `out_trade_no`.
     pub fn wechatpay_order(&self, out_trade_no: &str) -> Option<Order> {
         let state = self.shared.lock();

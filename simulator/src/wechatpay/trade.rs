@@ -2,6 +2,7 @@
 
 use super::ledger::{code_url, mweb_url, OrderEntry};
 use super::{call_fields, clock, put_opt, Order};
+use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::wechatpay::pay::{TradeState, TradeType};
 use serde_json::{Map, Value};
@@ -54,7 +55,7 @@ fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
 
 pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let out_trade_no = need(desk, "out_trade_no")?;
-    let params = business_params(desk);
+    let params = Fingerprint::of(&business_params(desk));
     if let Some(placed) = desk.state.pay.order(&out_trade_no) {
         return again(desk, placed, &params);
     }
@@ -64,17 +65,14 @@ pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         order,
         params,
         signing: desk.signing.clone(),
+        refunds: Vec::new(),
     };
     desk.state.pay.place(entry);
     Ok(Reply::Done(answer))
 }
 
 /// The same `out_trade_no` placed again: the same order if nothing changed.
-fn again(
-    desk: &Desk<'_>,
-    placed: &OrderEntry,
-    params: &BTreeMap<String, String>,
-) -> Result<Reply, Reply> {
+fn again(desk: &Desk<'_>, placed: &OrderEntry, params: &Fingerprint) -> Result<Reply, Reply> {
     match placed.order.trade_state {
         TradeState::Success | TradeState::Refund => Err(desk.refuse("ORDERPAID", "该订单已支付")),
         TradeState::Closed => Err(desk.refuse("ORDERCLOSED", "该订单已关闭")),
