@@ -14,6 +14,10 @@ pub struct Notified {
     /// The notification's body as sent (signed; a WeChat Pay refund's details encrypted
     /// in `req_info`).
     pub sent: String,
+    /// The headers sent besides `Content-Type` (WeChat Pay API v3's `Wechatpay-*`
+    /// signature headers); empty for notifications signed in their body.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
     /// The HTTP status of the reply; `None` when there was none (connection refused,
     /// timeout).
     pub status: Option<u16>,
@@ -27,23 +31,37 @@ pub struct Notified {
 
 /// POSTs a notification and reports the merchant's reply; `acknowledges` reads a 2xx
 /// reply's body as the provider would.
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
 pub(super) async fn deliver(
     url: String,
     content_type: &'static str,
     sent: String,
     acknowledges: fn(&str) -> bool,
 ) -> Notified {
-    match post(&url, content_type, &sent).await {
+    deliver_with(url, content_type, Vec::new(), sent, acknowledges).await
+}
+
+/// [`deliver`] with headers besides the content type (a signature in headers).
+pub(super) async fn deliver_with(
+    url: String,
+    content_type: &'static str,
+    headers: Vec<(String, String)>,
+    sent: String,
+    acknowledges: fn(&str) -> bool,
+) -> Notified {
+    match post(&url, content_type, &headers, &sent).await {
         Ok((status, reply)) => Notified {
             acknowledged: (200..300).contains(&status) && acknowledges(&reply),
             url,
             sent,
+            headers,
             status: Some(status),
             reply,
         },
         Err(reason) => Notified {
             url,
             sent,
+            headers,
             status: None,
             reply: reason,
             acknowledged: false,
@@ -59,15 +77,24 @@ const REPLY_LIMIT: usize = 64 * 1024;
 /// POSTs `body` as `content_type` and returns the reply's status and (at most 64 KiB
 /// of) its body; `Err` says why there was none. Sent directly (no proxy): notify URLs of
 /// tests are loopback addresses.
-async fn post(url: &str, content_type: &'static str, body: &str) -> Result<(u16, String), String> {
+async fn post(
+    url: &str,
+    content_type: &'static str,
+    headers: &[(String, String)],
+    body: &str,
+) -> Result<(u16, String), String> {
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .no_proxy()
         .build()
         .map_err(|e| format!("no HTTP client: {e}"))?;
-    let mut response = http
+    let mut request = http
         .post(url)
-        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .header(reqwest::header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let mut response = request
         .body(body.to_owned())
         .send()
         .await

@@ -17,5 +17,6 @@ pub(crate) fn supported(style: EnvelopeStyle) -> bool {
             | EnvelopeStyle::CodeMsgData
             | EnvelopeStyle::WechatPayXml
             | EnvelopeStyle::Alipay
+            | EnvelopeStyle::WechatPayV3
     )
 }

@@ -106,12 +106,14 @@
 pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
-#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
+mod bill_text;
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
 mod delivery;
-#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
 pub use delivery::Notified;
 mod envelope;
-#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
 mod fingerprint;
 mod fxhash;
 mod log;
@@ -123,7 +125,9 @@ mod serve;
 mod server;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
-#[cfg(any(feature = "wechatpay", feature = "alipay"))]
+#[cfg(feature = "wechatpay_v3")]
+pub mod wechatpay_v3;
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
 mod wire_text;
 
 pub use log::{DEFAULT_LOG_BODY_BYTES, DEFAULT_LOG_BYTES, DEFAULT_LOG_LIMIT};
@@ -181,6 +185,8 @@ pub struct SimulatorBuilder {
     log: LogLimits,
     merchant: Limits,
     server: ServerLimits,
+    #[cfg(feature = "wechatpay_v3")]
+    v3: wechatpay_v3::Settings,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -232,6 +238,8 @@ impl Default for SimulatorBuilder {
                 bytes: DEFAULT_MERCHANT_BYTES,
             },
             server: ServerLimits::default(),
+            #[cfg(feature = "wechatpay_v3")]
+            v3: wechatpay_v3::Settings::default(),
         }
     }
 }
@@ -364,6 +372,38 @@ impl SimulatorBuilder {
         self.server.body_timeout = timeout;
         self
     }
+    /// How the simulated WeChat Pay API v3 signs answers and notifications (default
+    /// [`WechatPayV3KeyMode::PublicKey`](wechatpay_v3::WechatPayV3KeyMode::PublicKey)):
+    /// with the WeChat Pay public key, platform certificates, or both as during a
+    /// migration. See [`wechatpay_v3`].
+    #[cfg(feature = "wechatpay_v3")]
+    pub fn wechatpay_v3_keys(mut self, mode: wechatpay_v3::WechatPayV3KeyMode) -> Self {
+        self.v3.mode = mode;
+        self
+    }
+    /// The APIv3 key the simulated WeChat Pay API v3 seals notifications and
+    /// certificates with (32 characters; default [`wechatpay_v3::API_V3_KEY`]).
+    /// Another length makes [`SimulatorBuilder::start`] fail with `InvalidInput`.
+    #[cfg(feature = "wechatpay_v3")]
+    pub fn wechatpay_v3_api_v3_key(mut self, key: impl Into<String>) -> Self {
+        self.v3.api_v3_key = key.into();
+        self
+    }
+    /// The merchant API certificate the simulated WeChat Pay API v3 expects requests
+    /// signed with: its serial (`serial_no` of `Authorization`, hex) and its public key
+    /// (PEM or bare base64); default [`wechatpay_v3::MERCHANT_SERIAL`] and
+    /// [`wechatpay_v3::MERCHANT_PUBLIC_KEY`], the half of
+    /// [`wechatpay_v3::MERCHANT_PRIVATE_KEY`].
+    #[cfg(feature = "wechatpay_v3")]
+    pub fn wechatpay_v3_merchant_key(
+        mut self,
+        serial: impl Into<String>,
+        public_key: impl Into<String>,
+    ) -> Self {
+        self.v3.merchant_serial = serial.into();
+        self.v3.merchant_public_key = public_key.into();
+        self
+    }
     /// Registers a platform (replacing a built-in one of the same name).
     pub fn platform(mut self, platform: Platform) -> Self {
         self.platforms.retain(|p| p.name != platform.name);
@@ -403,6 +443,7 @@ impl SimulatorBuilder {
         };
         let mut routes: fxhash::FxHashMap<(&'static str, &'static str), Vec<Key>> =
             fxhash::FxHashMap::default();
+        let mut templates: Vec<server::Template> = Vec::new();
         for (p, platform) in platforms.iter().enumerate() {
             if let Some(clash) = admin::collision(platform) {
                 return Err(Error::new(ErrorKind::InvalidInput, clash));
@@ -454,6 +495,19 @@ impl SimulatorBuilder {
                     ));
                 }
                 served.push((p, e));
+                if info.path.contains('{') {
+                    match templates
+                        .iter_mut()
+                        .find(|t| t.method == method && t.path == info.path)
+                    {
+                        Some(t) => t.keys.push((p, e)),
+                        None => templates.push(server::Template {
+                            method,
+                            path: info.path,
+                            keys: vec![(p, e)],
+                        }),
+                    }
+                }
             }
         }
         let credentials = platforms
@@ -486,10 +540,19 @@ impl SimulatorBuilder {
                     .collect()
             })
             .collect();
+        #[cfg(feature = "wechatpay_v3")]
+        let v3 = match platforms.iter().any(|p| p.name == wechatpay_v3::PLATFORM) {
+            true => Some(
+                wechatpay_v3::Setup::new(&self.v3)
+                    .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?,
+            ),
+            false => None,
+        };
         let shared = Arc::new(Shared {
             examples,
             platforms,
             routes,
+            templates,
             credentials,
             sign_keys,
             merchant_id: self.merchant_id,
@@ -498,7 +561,16 @@ impl SimulatorBuilder {
             connections: Arc::new(Connections::default()),
             max_connections: self.server.max_connections,
             state: Mutex::new(State::new(self.log, self.merchant)),
+            #[cfg(feature = "wechatpay_v3")]
+            v3,
         });
+        #[cfg(feature = "wechatpay_v3")]
+        if let Some(setup) = &shared.v3 {
+            let mut state = shared.lock();
+            setup
+                .start(&mut state.pay_v3)
+                .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?;
+        }
 
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
@@ -809,6 +881,8 @@ impl Simulator {
         state.pay.clear();
         #[cfg(feature = "alipay")]
         state.alipay.clear();
+        #[cfg(feature = "wechatpay_v3")]
+        state.pay_v3.clear();
     }
 
     /// Stops the server and waits (at most 5 s) for requests in flight.

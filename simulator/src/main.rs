@@ -75,6 +75,17 @@ struct Options {
     /// Time a request's body may take to arrive (a slower one is answered 408).
     #[arg(long, env = "MINIAPP_SIMULATOR_BODY_TIMEOUT", default_value = "30s", value_parser = duration)]
     body_timeout: Duration,
+    /// WeChat Pay API v3's keys: public-key (answers and notifications signed with the
+    /// WeChat Pay public key), certificate (platform certificates, served at
+    /// /v3/certificates) or mixed (both, as during a migration).
+    #[cfg(feature = "wechatpay_v3")]
+    #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_KEYS", default_value = "public-key", value_parser = key_mode)]
+    wechatpay_v3_keys: miniapp_simulator::wechatpay_v3::WechatPayV3KeyMode,
+}
+
+#[cfg(feature = "wechatpay_v3")]
+fn key_mode(value: &str) -> Result<miniapp_simulator::wechatpay_v3::WechatPayV3KeyMode, String> {
+    value.parse()
 }
 
 /// A size: bytes, or KiB, MiB, GiB with `K`, `M`, `G` (an optional `iB` or `B` after).
@@ -156,6 +167,10 @@ async fn run(options: Options) -> ExitCode {
         .header_timeout(options.header_timeout)
         .idle_timeout(options.idle_timeout)
         .body_timeout(options.body_timeout);
+    #[cfg(feature = "wechatpay_v3")]
+    {
+        builder = builder.wechatpay_v3_keys(options.wechatpay_v3_keys);
+    }
     if let Some(max) = options.max_connections {
         builder = builder.max_connections(count(max));
     }
@@ -248,6 +263,17 @@ fn summary(sim: &Simulator, custom_secret: bool) -> String {
         if std::path::Path::new(keys).is_dir() {
             text += &format!("    (here: {keys}/)\n");
         }
+    }
+    #[cfg(feature = "wechatpay_v3")]
+    if let Some(keys) = sim.wechatpay_v3_keys() {
+        text += &format!(
+            "  WeChat Pay API v3: mchid {}, merchant serial {}, key mode {}; its published\n    test keys (never use them in production) at {}{}/wechatpay_v3/keys\n",
+            keys.merchant_id,
+            keys.merchant_serial,
+            keys.key_mode,
+            sim.base_url(),
+            admin::PREFIX
+        );
     }
     text += "\nStop it with Ctrl-C (SIGINT) or SIGTERM.\n";
     text
@@ -367,6 +393,27 @@ mod tests {
         refused(&["--idle-timeout", "soon"], "not a duration");
         refused(&["--max-connections", "0"], "--max-connections");
         refused(&["--max-orders", "0"], "--max-orders");
+        #[cfg(feature = "wechatpay_v3")]
+        refused(
+            &["--wechatpay-v3-keys", "certificates"],
+            "none of public-key",
+        );
+    }
+
+    #[cfg(feature = "wechatpay_v3")]
+    #[test]
+    fn the_wechatpay_v3_key_mode_is_read() {
+        use miniapp_simulator::wechatpay_v3::WechatPayV3KeyMode;
+        let mode = |list: &[&str]| args(list).unwrap().wechatpay_v3_keys;
+        assert_eq!(mode(&[]), WechatPayV3KeyMode::PublicKey);
+        assert_eq!(
+            mode(&["--wechatpay-v3-keys", "mixed"]),
+            WechatPayV3KeyMode::Mixed
+        );
+        assert_eq!(
+            mode(&["--wechatpay-v3-keys=certificate"]),
+            WechatPayV3KeyMode::Certificate
+        );
     }
 
     #[test]

@@ -86,7 +86,39 @@ pub struct Platform {
     pub(crate) serve: Option<Serve>,
     /// Writes the body of every answer (`alipay` envelopes: the answer member, signed).
     pub(crate) seal: Option<Seal>,
+    /// Authenticates a request signed whole, from its wire (WeChat Pay API v3's
+    /// `Authorization`), before anything else in it is read.
+    pub(crate) authenticate: Option<Authenticate>,
+    /// Writes every answer whole — status, headers, body (WeChat Pay API v3: the
+    /// status its code is documented with, the `Wechatpay-*` signature headers).
+    pub(crate) respond: Option<Respond>,
+    /// Answers paths that are no endpoint's but the platform serves (WeChat Pay API
+    /// v3's bill downloads); `None` from the hook: not its path.
+    pub(crate) extra: Option<Extra>,
 }
+
+/// Checks a request's whole-request signature (platform index given); `Err` is the
+/// refusal's meaning and why.
+pub(crate) type Authenticate =
+    fn(&super::server::Shared, usize, &super::request::Incoming) -> Result<(), (Meaning, String)>;
+
+/// The whole answer to endpoint `Key` carrying the envelope's object.
+pub(crate) type Respond = fn(
+    &super::server::Shared,
+    &super::server::State,
+    super::server::Key,
+    &super::request::Incoming,
+    Value,
+) -> miniapp::runtime::RawResponse;
+
+/// An answer on a path that is no endpoint's (the path without the platform's prefix).
+pub(crate) type Extra = fn(
+    &super::server::Shared,
+    &mut super::server::State,
+    usize,
+    &str,
+    &super::request::Incoming,
+) -> Option<miniapp::runtime::RawResponse>;
 
 /// Writes an answer's body from the envelope's object (`envelope::success` or
 /// `failure`), for the endpoint it answers (`None`: a refusal before any endpoint was
@@ -140,6 +172,9 @@ impl Platform {
             unknown_operation: None,
             serve: None,
             seal: None,
+            authenticate: None,
+            respond: None,
+            extra: None,
         }
     }
     /// The meanings of the platform's common codes (a generated `REFUSALS`).
@@ -186,7 +221,10 @@ impl Platform {
         self
     }
     // Only stateful platforms (WeChat Pay, Alipay) register a hook.
-    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay")),
+        allow(dead_code)
+    )]
     pub(crate) fn serve(mut self, serve: Serve) -> Self {
         self.serve = Some(serve);
         self
@@ -194,6 +232,18 @@ impl Platform {
     #[cfg_attr(not(feature = "alipay"), allow(dead_code))]
     pub(crate) fn seal(mut self, seal: Seal) -> Self {
         self.seal = Some(seal);
+        self
+    }
+    // Only platforms that sign whole requests and answers (WeChat Pay API v3).
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    pub(crate) fn whole(mut self, authenticate: Authenticate, respond: Respond) -> Self {
+        self.authenticate = Some(authenticate);
+        self.respond = Some(respond);
+        self
+    }
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    pub(crate) fn extra(mut self, extra: Extra) -> Self {
+        self.extra = Some(extra);
         self
     }
 
@@ -447,6 +497,8 @@ pub fn builtin() -> Vec<Platform> {
     platforms.push(jucai());
     #[cfg(feature = "wechatpay")]
     platforms.push(wechatpay());
+    #[cfg(feature = "wechatpay_v3")]
+    platforms.push(wechatpay_v3());
     #[cfg(feature = "alipay")]
     platforms.push(alipay());
     platforms
@@ -646,6 +698,37 @@ pub fn wechatpay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) ->
     rule.explain = false;
     rule.wrong_identity = schema_refusal(WechatPay::REFUSALS, Meaning::WrongIdentity);
     platform.sign(rule)
+}
+
+/// WeChat Pay API v3 (`api.mch.weixin.qq.com/v3/…`): the generated
+/// `miniapp::wechatpay_v3::{ENDPOINTS, ENVELOPE}` with the merchant of
+/// [`simulator::wechatpay_v3`](super::wechatpay_v3).
+///
+/// * JSON both ways; every request signed whole in `Authorization:
+///   WECHATPAY2-SHA256-RSA2048 …` (method, path and query as received, timestamp, nonce,
+///   exact body) with the merchant's API key, for the simulator's `mchid` and merchant
+///   certificate serial, the timestamp within 5 minutes: else HTTP 401 `SIGN_ERROR`.
+///   A body that is not JSON, a missing or malformed field: 400 `PARAM_ERROR`; another
+///   `appid` or `mchid`: 400 `APPID_MCHID_NOT_MATCH`.
+/// * Every answer — refusals too — in the status its code is documented with, signed
+///   in `Wechatpay-*` headers with the WeChat Pay public key or a platform certificate,
+///   as the key mode says (see [`WechatPayV3KeyMode`](super::wechatpay_v3::WechatPayV3KeyMode)).
+#[cfg(feature = "wechatpay_v3")]
+pub fn wechatpay_v3() -> Platform {
+    use miniapp::runtime::Platform as _;
+    use miniapp::wechatpay_v3::WechatPayV3;
+    Platform::new(
+        WechatPayV3::NAME,
+        miniapp::wechatpay_v3::ENDPOINTS,
+        miniapp::wechatpay_v3::ENVELOPE,
+    )
+    .refusals(WechatPayV3::REFUSALS)
+    .serve(super::wechatpay_v3::serve)
+    .whole(
+        super::wechatpay_v3::authenticate,
+        super::wechatpay_v3::respond,
+    )
+    .extra(super::wechatpay_v3::extra)
 }
 
 /// Alipay open platform (`openapi.alipay.com/gateway.do`): the generated

@@ -265,6 +265,37 @@ pub(crate) struct Incoming {
     pub form: Vec<(String, String)>,
     /// Multipart parts: name and, for text parts, the value.
     pub parts: Vec<(String, Option<String>)>,
+    /// The values of a path's parameters (`/v3/pay/transactions/id/{transaction_id}`),
+    /// percent-decoded, by the template's names.
+    pub path_params: Vec<(String, String)>,
+    /// The request as it came on the wire, for platforms that sign it whole (WeChat
+    /// Pay API v3 signs the method, the path and query as sent, and the exact body).
+    /// Moved in, not copied: every request pays nothing for it.
+    pub wire: Wire,
+}
+
+/// What a whole-request signature covers, and the headers it travels in.
+#[derive(Debug, Default)]
+pub(crate) struct Wire {
+    pub method: http::Method,
+    /// The request target as received (path and query, percent-encoded as sent).
+    pub uri: http::Uri,
+    pub headers: http::HeaderMap,
+    /// The exact body bytes.
+    pub body: bytes::Bytes,
+}
+
+impl Wire {
+    /// A header's value as text, if it is there and is text.
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The path and query exactly as received.
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    pub fn target(&self) -> &str {
+        self.uri.path_and_query().map_or("/", |pq| pq.as_str())
+    }
 }
 
 impl Incoming {
@@ -311,6 +342,7 @@ impl Incoming {
     /// Is a field of this name present anywhere (query, body, parts)?
     pub fn has(&self, name: &str) -> bool {
         self.query.iter().any(|(k, _)| k == name)
+            || self.path_params.iter().any(|(k, _)| k == name)
             || self.json.as_ref().is_some_and(|m| m.contains_key(name))
             || self.form.iter().any(|(k, _)| k == name)
             || self.xml_value(name).is_some()
@@ -332,6 +364,9 @@ impl Incoming {
                 .map(|(_, v)| v.as_str())
         }
         if let Some(v) = find(&self.query, name) {
+            return Some(Cow::Borrowed(v));
+        }
+        if let Some(v) = find(&self.path_params, name) {
             return Some(Cow::Borrowed(v));
         }
         if let Some(v) = self.json.as_ref().and_then(|m| m.get(name)) {

@@ -25,7 +25,7 @@ use super::log::{LogLimits, RequestLog};
 use super::platform::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
 use super::png::demo_png;
 use super::recent::{Footprint, Limits, Recent};
-use super::request::{Incoming, RecordedRequest};
+use super::request::{Incoming, RecordedRequest, Wire};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -54,6 +54,9 @@ pub(crate) struct Shared {
     /// on platforms routed by an operation parameter (endpoints of more than one
     /// platform: ambiguous without the platform's prefix).
     pub routes: FxHashMap<(&'static str, &'static str), Vec<Key>>,
+    /// The routes whose paths have parameters (`/v3/refund/domestic/refunds/{out_refund_no}`),
+    /// matched segment by segment when no path is served as it is.
+    pub templates: Vec<Template>,
     /// Per platform: app id and secret.
     pub credentials: Vec<(String, String)>,
     /// Per platform: the key that signs answers (platforms with a `SignRule`).
@@ -69,6 +72,48 @@ pub(crate) struct Shared {
     pub connections: Arc<super::serve::Connections>,
     pub max_connections: usize,
     pub state: Mutex<State>,
+    /// WeChat Pay API v3's keys, when it is served.
+    #[cfg(feature = "wechatpay_v3")]
+    pub v3: Option<super::wechatpay_v3::Setup>,
+}
+
+/// A method + path with parameters, and the endpoints serving it.
+pub(crate) struct Template {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub keys: Vec<Key>,
+}
+
+/// Does `path` fit `template`, segment by segment, a `{name}` standing for any
+/// non-empty segment?
+pub(crate) fn fits(template: &str, path: &str) -> bool {
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The parameters of a path that fits `template` at its end (the path may carry the
+/// platform's prefix before it), percent-decoded.
+fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
+    let names: Vec<&str> = template.split('/').collect();
+    let values: Vec<&str> = path.split('/').collect();
+    let skip = values.len().saturating_sub(names.len());
+    names
+        .iter()
+        .zip(&values[skip..])
+        .filter_map(|(name, value)| {
+            let name = name.strip_prefix('{')?.strip_suffix('}')?;
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            Some((name.to_owned(), value.into_owned()))
+        })
+        .collect()
 }
 
 pub(crate) struct State {
@@ -94,6 +139,9 @@ pub(crate) struct State {
     /// Alipay's merchant and users: trades, refunds, auth codes and refresh tokens.
     #[cfg(feature = "alipay")]
     pub alipay: super::alipay::Books,
+    /// WeChat Pay API v3's merchant: orders, refunds, platform certificates, bills.
+    #[cfg(feature = "wechatpay_v3")]
+    pub pay_v3: super::wechatpay_v3::Books,
 }
 
 /// How a request was signed, so that its answer (and what follows from it, such as
@@ -140,6 +188,8 @@ impl State {
             pay: super::wechatpay::Ledger::new(merchant),
             #[cfg(feature = "alipay")]
             alipay: super::alipay::Books::new(merchant),
+            #[cfg(feature = "wechatpay_v3")]
+            pay_v3: super::wechatpay_v3::Books::new(merchant),
         }
     }
 }
@@ -204,14 +254,19 @@ impl Shared {
     /// followed by a path of that platform; among the endpoints of a platform routed by
     /// an operation parameter, the one whose constants the request carries.
     pub fn route(&self, method: &str, path: &str, incoming: &Incoming) -> Route {
-        let at_root = self.routes.get(&(method, path)).map(Vec::as_slice);
+        let at_root = self
+            .routes
+            .get(&(method, path))
+            .map(Vec::as_slice)
+            .or_else(|| self.template(method, path));
         if let Some(keys @ [(p, _), ..]) = at_root {
             if keys.iter().all(|(q, _)| q == p) {
                 return self.pick(keys, incoming);
             }
         }
         if let Some((p, rest)) = self.split_prefix(path) {
-            if let Some(keys) = self.routes.get(&(method, rest)) {
+            let keys = self.routes.get(&(method, rest)).map(Vec::as_slice);
+            if let Some(keys) = keys.or_else(|| self.template(method, rest)) {
                 let mine: Vec<Key> = keys.iter().filter(|(q, _)| *q == p).copied().collect();
                 if !mine.is_empty() {
                     return self.pick(&mine, incoming);
@@ -222,6 +277,15 @@ impl Shared {
             Some(keys) if keys.len() > 1 => Route::Ambiguous(keys.to_vec()),
             _ => Route::None,
         }
+    }
+
+    /// The endpoints of a path with parameters that `path` fits (none without such
+    /// paths: the other platforms pay nothing for them).
+    fn template(&self, method: &str, path: &str) -> Option<&[Key]> {
+        self.templates
+            .iter()
+            .find(|t| t.method == method && fits(t.path, path))
+            .map(|t| t.keys.as_slice())
     }
 
     /// One of a platform's endpoints on a path (`keys`, never empty): the only one, or
@@ -318,6 +382,12 @@ enum Answer {
     },
     /// No endpoint here.
     NoRoute { status: StatusCode, value: Value },
+    /// A whole HTTP answer — status, headers, body — as a platform's `respond` hook
+    /// wrote it (WeChat Pay API v3: the status is the code's, the headers sign it).
+    Raw {
+        raw: miniapp::runtime::RawResponse,
+        code: Option<Code>,
+    },
 }
 
 /// What a platform's `serve` hook answers. (Unused when no platform with state, WeChat
@@ -389,7 +459,7 @@ impl Desk<'_> {
 }
 
 pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -420,10 +490,22 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
         };
     let mut incoming = Incoming::parse(parts.uri.query(), content_type.as_deref(), &body);
     let route = shared.route(parts.method.as_str(), &path, &incoming);
-    let (platform, key) = match route {
+    let (mut platform, key) = match route {
         Route::Found(key) => (Some(key.0), Some(key)),
         Route::Refused(p, _) => (Some(p), None),
         _ => (None, None),
+    };
+    if let Some(key) = key {
+        let template = shared.info(key).path;
+        if template.contains('{') {
+            incoming.path_params = path_params(template, &path);
+        }
+    }
+    incoming.wire = Wire {
+        method: parts.method.clone(),
+        uri: std::mem::take(&mut parts.uri),
+        headers: std::mem::take(&mut parts.headers),
+        body,
     };
 
     let (answer, delay) = {
@@ -432,7 +514,13 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
             Route::Found(key) => decide(&shared, &mut state, key, &incoming),
             Route::Ambiguous(keys) => ambiguous(&shared, &parts.method, &path, &keys),
             Route::Refused(p, (code, text)) => refused(&shared, p, code, text),
-            Route::None => no_route(&shared, &parts.method, &path),
+            Route::None => match extra(&shared, &mut state, &path, &incoming) {
+                Some((p, raw)) => {
+                    platform = Some(p);
+                    Answer::Raw { raw, code: None }
+                }
+                None => no_route(&shared, &parts.method, &path),
+            },
         };
         let (status, code) = match &answer {
             Answer::Enveloped { code, .. }
@@ -440,6 +528,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
             | Answer::Written { code, .. } => (200, Some(code.clone())),
             Answer::Bytes { .. } => (200, None),
             Answer::NoRoute { status, .. } => (status.as_u16(), None),
+            Answer::Raw { raw, code } => (raw.status, code.clone()),
         };
         // The request has been answered: what it carried moves into the log.
         let (body_text, body_truncated) = state.log.kept_body(incoming.body_text.take());
@@ -476,7 +565,37 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response {
             bytes,
         } => typed(bytes, content_type),
         Answer::NoRoute { status, value } => json_response(status, &value),
+        Answer::Raw { raw, .. } => {
+            let mut response = Response::new(Body::from(raw.body));
+            *response.status_mut() =
+                StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            *response.headers_mut() = raw.headers;
+            response
+        }
     }
+}
+
+/// A path no endpoint is on that a served platform answers itself (WeChat Pay API
+/// v3's bill downloads), at the root or under the platform's prefix.
+fn extra(
+    shared: &Shared,
+    state: &mut State,
+    path: &str,
+    incoming: &Incoming,
+) -> Option<(usize, miniapp::runtime::RawResponse)> {
+    for (p, platform) in shared.platforms.iter().enumerate() {
+        let Some(hook) = platform.extra else {
+            continue;
+        };
+        let rest = match shared.split_prefix(path) {
+            Some((q, rest)) if q == p => rest,
+            _ => path,
+        };
+        if let Some(raw) = hook(shared, state, p, rest, incoming) {
+            return Some((p, raw));
+        }
+    }
+    None
 }
 
 fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
@@ -664,6 +783,13 @@ impl Call<'_> {
 
     fn enveloped(&self, state: &State, value: Value, code: Code) -> Answer {
         let platform = self.platform();
+        if let Some(respond) = platform.respond {
+            let raw = respond(self.shared, state, self.key, self.incoming, value);
+            return Answer::Raw {
+                raw,
+                code: Some(code),
+            };
+        }
         if let Some(seal) = platform.seal {
             let body = seal(&platform.envelope, Some(self.info()), &value);
             return Answer::Sealed { body, code };
@@ -795,6 +921,15 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     // 1. A failure forced by the test.
     if let Some(code) = take_failure(state, key) {
         return call.fail(state, code, "simulated failure");
+    }
+    // A request signed whole (WeChat Pay API v3) is refused before anything in it is
+    // read, as the platform executes nothing it cannot authenticate.
+    if let Some(authenticate) = platform.authenticate {
+        if let Err((meaning, why)) = authenticate(shared, key.0, incoming) {
+            tracing::debug!(endpoint = info.name, %why, "request refused");
+            let refusal = call.refusal(meaning, None, &None);
+            return call.refuse(state, refusal, &why);
+        }
     }
 
     // 2. The app's credentials, under the wire names of the endpoint's schema auth.

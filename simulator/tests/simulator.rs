@@ -955,6 +955,9 @@ async fn the_builtin_platforms_share_no_path() {
         if cfg!(feature = "wechatpay") {
             names.push("wechatpay");
         }
+        if cfg!(feature = "wechatpay_v3") {
+            names.push("wechatpay_v3");
+        }
         if cfg!(feature = "alipay") {
             names.push("alipay");
         }

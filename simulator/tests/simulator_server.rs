@@ -200,10 +200,21 @@ async fn health_log_failures_and_tokens_over_http() {
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["wechat", "baidu", "jucai", "wechatpay", "alipay"]);
+        assert_eq!(
+            names,
+            [
+                "wechat",
+                "baidu",
+                "jucai",
+                "wechatpay",
+                "wechatpay_v3",
+                "alipay"
+            ]
+        );
         assert_eq!(platforms[0]["url"], format!("{}/wechat", server.url));
         assert_eq!(platforms[0]["app_id"], DEFAULT_APP_ID);
-        assert_eq!(platforms[4]["app_id"], DEFAULT_ALIPAY_APP_ID);
+        assert_eq!(platforms[4]["app_id"], DEFAULT_APP_ID);
+        assert_eq!(platforms[5]["app_id"], DEFAULT_ALIPAY_APP_ID);
 
         // A generated client's call is in the log, its secret masked.
         let wx = wechat(&server);

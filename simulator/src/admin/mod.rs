@@ -53,6 +53,21 @@
 //! | `GET /_admin/wechatpay/refunds/{out_refund_no}` | | the `Refund`, or 404 |
 //! | `POST /_admin/wechatpay/refunds/{out_refund_no}/settle` | `{"outcome": "SUCCESS" or "CHANGE" or "REFUNDCLOSE"}` | the notification sent, as for `pay`: [`Simulator::settle_refund`]; 404 unknown, 409 settled already |
 //!
+//! With WeChat Pay API v3 served (feature `wechatpay_v3`), see
+//! [`wechatpay_v3`](super::wechatpay_v3):
+//!
+//! | Route | Body | Answer |
+//! |---|---|---|
+//! | `GET /_admin/wechatpay_v3/keys` | | what a client needs (published **test** keys): `{"merchant_id", "app_id", "merchant_serial", "merchant_private_key", "wechatpay_public_key_id", "wechatpay_public_key", "api_v3_key", "key_mode", "platform_certificates": [{"serial_no", "effective_time", "expire_time", "pem"}]}` ([`WechatPayV3Keys`](super::wechatpay_v3::WechatPayV3Keys)) |
+//! | `GET /_admin/wechatpay_v3/orders[?offset=N][&limit=M]` | | `{"orders": [Order, ...], "count", "next"}` ([`Order`](super::wechatpay_v3::Order), amounts in fen) |
+//! | `GET /_admin/wechatpay_v3/orders/{out_trade_no}` | | the `Order`, or 404 |
+//! | `POST /_admin/wechatpay_v3/orders/{out_trade_no}/pay` | | the `TRANSACTION.SUCCESS` notification sent, `{"url", "sent", "headers", "status", "reply", "acknowledged"}`: [`Simulator::pay_wechatpay_v3_order`]; 404 unknown, 409 not `NOTPAY` |
+//! | `POST /_admin/wechatpay_v3/orders/{out_trade_no}/probe` | | the signature probe sent (`Wechatpay-Signature: WECHATPAY/SIGNTEST/…`; `acknowledged` must be `false`): [`Simulator::send_wechatpay_v3_probe`] |
+//! | `GET /_admin/wechatpay_v3/refunds[?offset=N][&limit=M]` | | `{"refunds": [Refund, ...], "count", "next"}` |
+//! | `GET /_admin/wechatpay_v3/refunds/{out_refund_no}` | | the `Refund`, or 404 |
+//! | `POST /_admin/wechatpay_v3/refunds/{out_refund_no}/settle` | `{"outcome": "SUCCESS" or "ABNORMAL" or "CLOSED"}` | the `REFUND.*` notification sent: [`Simulator::settle_wechatpay_v3_refund`]; 404 unknown, 409 settled already |
+//! | `POST /_admin/wechatpay_v3/rotate-certificate` | | `{"serial_no": the new certificate's, "certificates": [...]}`: [`Simulator::rotate_wechatpay_v3_certificate`]; 409 in public-key mode |
+//!
 //! With Alipay served (feature `alipay`), see [`alipay`](super::alipay):
 //!
 //! | Route | Body | Answer |
@@ -89,6 +104,10 @@
 //! [`Simulator::pay_order`]: super::Simulator::pay_order
 //! [`Simulator::settle_refund`]: super::Simulator::settle_refund
 //! [`Simulator::pay_alipay_trade`]: super::Simulator::pay_alipay_trade
+//! [`Simulator::pay_wechatpay_v3_order`]: super::Simulator::pay_wechatpay_v3_order
+//! [`Simulator::send_wechatpay_v3_probe`]: super::Simulator::send_wechatpay_v3_probe
+//! [`Simulator::settle_wechatpay_v3_refund`]: super::Simulator::settle_wechatpay_v3_refund
+//! [`Simulator::rotate_wechatpay_v3_certificate`]: super::Simulator::rotate_wechatpay_v3_certificate
 //! [`Simulator::notify_alipay_refund`]: super::Simulator::notify_alipay_refund
 //! [`Simulator::finish_alipay_trade`]: super::Simulator::finish_alipay_trade
 
@@ -98,6 +117,8 @@ mod reply;
 mod steer;
 #[cfg(feature = "wechatpay")]
 mod wechatpay;
+#[cfg(feature = "wechatpay_v3")]
+mod wechatpay_v3;
 
 use super::platform::Platform;
 use super::Simulator;
@@ -130,6 +151,10 @@ pub(super) fn router<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
     #[cfg(feature = "alipay")]
     if sim.alipay_index().is_ok() {
         router = alipay::routes(router);
+    }
+    #[cfg(feature = "wechatpay_v3")]
+    if sim.wechatpay_v3_index().is_ok() {
+        router = wechatpay_v3::routes(router);
     }
     router.fallback(no_route).with_state(sim)
 }

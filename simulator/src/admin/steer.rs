@@ -45,6 +45,14 @@ pub(super) async fn health(State(sim): State<Sim>) -> Json<Value> {
                 json!({"orders": orders, "refunds": refunds}),
             );
         }
+        #[cfg(feature = "wechatpay_v3")]
+        if sim.wechatpay_v3_index().is_ok() {
+            let (orders, refunds) = state.pay_v3.counts();
+            merchants.insert(
+                "wechatpay_v3".into(),
+                json!({"orders": orders, "refunds": refunds}),
+            );
+        }
         #[cfg(feature = "alipay")]
         if sim.alipay_index().is_ok() {
             let (trades, refunds) = state.alipay.counts();

@@ -7,133 +7,16 @@
 use super::ledger::{Ledger, OrderEntry, RefundEntry};
 use super::trade::{bad_request, need, BANK};
 use super::{clock, Order, Refund};
+use crate::bill_text::{
+    self, fee, values, ALL, FEE_UNITS_PER_FEN, FUND_FLOW, FUND_FLOW_SUMMARY, RATE, REFUND, SUCCESS,
+    SUMMARY,
+};
 use crate::server::{Desk, Reply};
 use miniapp::runtime::money::fen_to_yuan as yuan;
 use miniapp::runtime::Endpoint;
 use miniapp::wechatpay::pay::{AccountType, BillType, DownloadFundflowRequest, RefundStatus};
 use serde_json::Map;
-use std::io::Write;
 use std::str::FromStr;
-
-/// The current 27-column format of an `ALL` bill.
-const ALL: &[&str] = &[
-    "交易时间",
-    "公众账号ID",
-    "商户号",
-    "特约商户号",
-    "设备号",
-    "微信订单号",
-    "商户订单号",
-    "用户标识",
-    "交易类型",
-    "交易状态",
-    "付款银行",
-    "货币种类",
-    "应结订单金额",
-    "代金券金额",
-    "微信退款单号",
-    "商户退款单号",
-    "退款金额",
-    "充值券退款金额",
-    "退款类型",
-    "退款状态",
-    "商品名称",
-    "商户数据包",
-    "手续费",
-    "费率",
-    "订单金额",
-    "申请退款金额",
-    "费率备注",
-];
-/// A `SUCCESS` bill (payments only).
-const SUCCESS: &[&str] = &[
-    "交易时间",
-    "公众账号ID",
-    "商户号",
-    "特约商户号",
-    "设备号",
-    "微信订单号",
-    "商户订单号",
-    "用户标识",
-    "交易类型",
-    "交易状态",
-    "付款银行",
-    "货币种类",
-    "应结订单金额",
-    "代金券金额",
-    "商品名称",
-    "商户数据包",
-    "手续费",
-    "费率",
-    "订单金额",
-    "费率备注",
-];
-/// A `REFUND` bill (refunds only).
-const REFUND: &[&str] = &[
-    "交易时间",
-    "公众账号ID",
-    "商户号",
-    "特约商户号",
-    "设备号",
-    "微信订单号",
-    "商户订单号",
-    "用户标识",
-    "交易类型",
-    "交易状态",
-    "付款银行",
-    "货币种类",
-    "应结订单金额",
-    "代金券金额",
-    "退款申请时间",
-    "退款成功时间",
-    "微信退款单号",
-    "商户退款单号",
-    "退款金额",
-    "充值券退款金额",
-    "退款类型",
-    "退款状态",
-    "商品名称",
-    "商户数据包",
-    "手续费",
-    "费率",
-    "订单金额",
-    "申请退款金额",
-    "费率备注",
-];
-const SUMMARY: &[&str] = &[
-    "总交易单数",
-    "应结订单总金额",
-    "退款总金额",
-    "充值券退款总金额",
-    "手续费总金额",
-    "订单总金额",
-    "申请退款总金额",
-];
-const FUND_FLOW: &[&str] = &[
-    "记账时间",
-    "微信支付业务单号",
-    "资金流水单号",
-    "业务名称",
-    "业务类型",
-    "收支类型",
-    "收支金额（元）",
-    "账户结余（元）",
-    "资金变更提交申请人",
-    "备注",
-    "业务凭证号",
-];
-const FUND_FLOW_SUMMARY: &[&str] = &[
-    "资金流水总笔数",
-    "收入笔数",
-    "收入金额",
-    "支出笔数",
-    "支出金额",
-];
-
-/// The fee rate the simulated merchant pays: 0.6 %.
-const RATE: &str = "0.60%";
-/// Fees are written in units of 0.00001 yuan; 0.6 % of a fen is 6 of them.
-const FEE_UNITS_PER_FEN: i64 = 6;
 
 pub(super) fn download_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let date = bill_date(desk)?;
@@ -213,28 +96,14 @@ fn no_bill(desk: &Desk<'_>) -> Reply {
 
 /// The bill's bytes: BOM, CRLF lines, gzipped if asked.
 fn bill(lines: &[String], gzip: bool) -> Reply {
-    let text = format!("\u{feff}{}\r\n", lines.join("\r\n"));
+    let text = bill_text::text(lines);
     if !gzip {
         return Reply::Bytes("text/plain;charset=utf-8", text.into_bytes());
     }
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let zipped = encoder
-        .write_all(text.as_bytes())
-        .and_then(|()| encoder.finish());
-    match zipped {
+    match bill_text::gzip(text.as_bytes()) {
         Ok(bytes) => Reply::Bytes("application/x-gzip", bytes),
         Err(_) => bad_request("CompressGZip Error"),
     }
-}
-
-/// One line of values, each behind a backtick. A backtick or line break inside a value
-/// would split it, so they become a quote and a space.
-fn values(cells: &[String]) -> String {
-    cells
-        .iter()
-        .map(|c| format!("`{}", c.replace('`', "'").replace(['\r', '\n'], " ")))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// A line of a trade bill.
@@ -475,14 +344,6 @@ fn fund_flow_summary(day: &[&Booking]) -> Vec<String> {
         expense.len().to_string(),
         yuan(total(&expense)),
     ]
-}
-
-/// Fen as yuan with two decimals.
-/// 0.00001-yuan units as yuan with five decimals (fees are finer than a fen).
-fn fee(units: i64) -> String {
-    let sign = if units < 0 { "-" } else { "" };
-    let units = units.unsigned_abs();
-    format!("{sign}{}.{:05}", units / 100_000, units % 100_000)
 }
 
 #[cfg(test)]
