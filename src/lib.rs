@@ -41,7 +41,8 @@ pub mod __private {
     pub use crate::runtime::envelopes::encode::{round_trip, RoundTrip};
     pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle};
     pub use crate::runtime::execute::{
-        fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
+        fetch_platform_keys, fetch_sandbox_key, fetch_token, lifetime, IssuesPlatformKeys,
+        IssuesSandboxKey, IssuesToken, TokenText,
     };
     pub use crate::runtime::signers::{InfallibleSigner, Signer};
     pub use crate::runtime::{beijing_time, lenient, raw_json, validate, xml};
@@ -49,9 +50,9 @@ pub mod __private {
         bounded_message, decode_indexed_text_fields, decode_json, decode_text_fields, form_text,
         no_wire_checks, push_path_segment, Auth, BodyKind, BodyLimits, CallOptions, CodeType, Core,
         Credential, Endpoint, EndpointInfo, Execute, FilledField, FromCode, Hosts, HttpMethod,
-        IndexedList, Meaning, Multipart, MultipartValue, Platform, Query, RawResponse, Refusal,
-        Response, ResponseKind, SandboxKey, StructuredResponse, TokenFields, TokenMode, Transport,
-        WireBody, WireRequest,
+        IndexedList, KeySource, Meaning, Multipart, MultipartValue, Platform, Query, RawResponse,
+        Refusal, Response, ResponseKind, SandboxKey, StructuredResponse, TokenFields, TokenMode,
+        Transport, WireBody, WireRequest,
     };
     pub use crate::token::AccessToken;
     pub use serde;

@@ -22,6 +22,16 @@ impl crate::__private::Platform for WechatPayV3 {
     const ENVELOPE: crate::__private::Envelope = ENVELOPE;
     const ENDPOINTS: &'static [crate::__private::EndpointInfo] = ENDPOINTS;
     const TOKEN_MODES: &'static [crate::__private::TokenMode<Self>] = &[];
+    /// 平台证书模式下,应答与通知以平台证书签名:客户端以 `download_platform_certificates()` 构建时,
+    /// 在应答的 `Wechatpay-Serial` 为未持有的证书序列号时调用此接口(同一时刻只下载一次),以 APIv3 密钥解密、
+    /// 以下载应答自身的签名校验后,保存列表中全部有效证书,再校验原应答(不重发请求)。
+    const PLATFORM_KEYS: Option<crate::__private::KeySource<Self>> = Some(crate::__private::KeySource {
+        endpoint: "certificates.download",
+        fetch: crate::__private::fetch_platform_keys::<
+            Self,
+            certificates::DownloadRequest,
+        >,
+    });
     const REFUSALS: &'static [crate::__private::Refusal] = &[
         crate::__private::Refusal {
             means: crate::__private::Meaning::BadSign,
@@ -111,6 +121,11 @@ impl Client {
     /// 商户 API 证书的序列号(大写十六进制,如 `5157F09EFDC096DE15EBE81A47057A7232F1B8E1`),写在 `Authorization` 头的 `serial_no` 中,与商户 API 私钥成对
     pub fn merchant_serial_no(&self) -> &str {
         self.credentials().key_id()
+    }
+}
+impl crate::__private::IssuesPlatformKeys for certificates::DownloadRequest {
+    fn keys_request() -> Self {
+        Self::default()
     }
 }
 /// 微信支付 APIv3(普通商户/直连模式)

@@ -43,6 +43,17 @@ pub struct Wiring {
     pub token_modes: Vec<TokenMode>,
     /// The endpoint issuing the sandbox's signing key, if the sandbox has one.
     pub sandbox_key: Option<SandboxKey>,
+    /// The endpoint whose answer carries the platform's verifying keys.
+    pub platform_keys: Option<PlatformKeys>,
+}
+
+/// The endpoint the signer downloads the platform's verifying keys from.
+#[derive(Debug)]
+pub struct PlatformKeys {
+    pub endpoint: String,
+    pub doc: String,
+    pub group_module: String,
+    pub request_type: String,
 }
 
 /// The endpoint that issues the sandbox's signing key, and the field holding it.

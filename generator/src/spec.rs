@@ -34,6 +34,20 @@ pub struct PlatformSpec {
     /// its own (WeChat Pay's `getsignkey`).
     #[serde(default)]
     pub sandbox_key: Option<SandboxKeySpec>,
+    /// Where the platform's own verifying keys are downloaded from (WeChat Pay API v3's
+    /// platform certificates), when they can be.
+    #[serde(default)]
+    pub platform_keys: Option<PlatformKeysSpec>,
+}
+
+/// The endpoint whose answer carries the platform's verifying keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformKeysSpec {
+    /// `group.docName` of the endpoint.
+    pub endpoint: String,
+    #[serde(default)]
+    pub doc: Option<String>,
 }
 
 /// The sandbox's signing key: the `field` of `endpoint`'s answer, fetched once (with the

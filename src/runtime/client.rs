@@ -26,6 +26,8 @@ pub struct Core<P: Platform> {
     /// ([`Platform::SANDBOX_KEY`]): the signer with that key, made at the first signed
     /// call. A failed fetch leaves it empty, so the next call asks again.
     pub sandbox_signer: Option<tokio::sync::OnceCell<P::Signer>>,
+    /// One download of the platform's keys at a time ([`Platform::PLATFORM_KEYS`]).
+    pub(crate) key_refresh: super::execute::KeyRefresh,
 }
 
 /// A client of platform `P`: credentials, transport, token source, retry policy,
@@ -85,6 +87,19 @@ impl<P: Platform> Client<P> {
     pub fn signer(&self) -> &P::Signer {
         let sandbox = self.core.sandbox_signer.as_ref().and_then(|s| s.get());
         sandbox.unwrap_or(&self.core.signer)
+    }
+    /// Downloads the platform's verifying keys now (WeChat Pay API v3's platform
+    /// certificates) and installs them in the signer; callers arriving during a
+    /// download wait for it instead of starting another. Returns how many keys the
+    /// signer holds. Calls do this by themselves when an answer names an unknown key;
+    /// call it at start, or when a notification names one.
+    pub async fn refresh_platform_keys(&self) -> Result<usize, BuildError> {
+        super::execute::refresh_platform_keys(&self.core, None)
+            .await
+            .map_err(|reason| BuildError {
+                platform: P::NAME,
+                reason,
+            })
     }
     /// On a sandbox client whose sandbox has its own signing key, fetches it now unless
     /// a call already did — so that a process that verifies notifications without having
@@ -373,6 +388,7 @@ impl<P: Platform> ClientBuilder<P> {
             signer_options: self.signer_options.clone(),
             sandbox_signer: (self.sandbox && P::SANDBOX_KEY.is_some())
                 .then(tokio::sync::OnceCell::new),
+            key_refresh: Default::default(),
         });
         let tokens = match self.token_source.take() {
             Some(source) => source,

@@ -91,7 +91,7 @@ pub use execute::{
 #[doc(hidden)]
 pub use media::{Multipart, MultipartValue};
 #[doc(hidden)]
-pub use platform::{Hosts, Platform, SandboxKey, TokenMode};
+pub use platform::{Hosts, KeySource, Platform, SandboxKey, TokenMode};
 #[doc(hidden)]
 pub use text_fields::{decode_indexed_text_fields, decode_text_fields, IndexedList};
 #[doc(hidden)]

@@ -23,6 +23,10 @@ pub trait Platform: Sized + Send + Sync + 'static {
     /// Where a client built for the sandbox gets the sandbox's own signing key (the
     /// schema's `sandbox_key`); `None` when the sandbox signs with the production key.
     const SANDBOX_KEY: Option<SandboxKey<Self>> = None;
+    /// Where the signer downloads the platform's verifying keys from (the schema's
+    /// `platform_keys`: WeChat Pay API v3's platform certificates); `None` when they
+    /// are only configured.
+    const PLATFORM_KEYS: Option<KeySource<Self>> = None;
     /// What its common codes mean when it refuses a request itself (the schema's
     /// `means:` on `common_errors`), whatever endpoint they apply to.
     const REFUSALS: &'static [super::Refusal] = &[];
@@ -81,6 +85,29 @@ pub type FetchSandboxKey<P> =
 impl<P: Platform> std::fmt::Debug for SandboxKey<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SandboxKey")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The endpoint whose answer carries the platform's verifying keys. The call loop
+/// downloads them again — once, one download for all callers — when an answer names a
+/// key the signer does not know, and the signer installs them from the answer.
+pub struct KeySource<P: Platform> {
+    /// `group.docName` of the endpoint, e.g. `certificates.download`.
+    pub endpoint: &'static str,
+    /// Calls it through the client's transport; the answer is returned unverified, for
+    /// the signer to verify with the keys it carries.
+    pub fetch: FetchPlatformKeys<P>,
+}
+
+/// Fetches the platform keys' answer through a client's core; `Err` says why not.
+pub type FetchPlatformKeys<P> =
+    for<'a> fn(&'a Core<P>) -> BoxFuture<'a, Result<super::RawResponse, String>>;
+
+impl<P: Platform> std::fmt::Debug for KeySource<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySource")
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }

@@ -79,6 +79,16 @@ impl ClientBuilder {
         let pem = pem.into();
         self.configure_signer(|options| options.platform_certificates.push(pem))
     }
+    /// Certificate mode with downloads: platform certificates are fetched from
+    /// `/v3/certificates`, decrypted with the APIv3 key ([`ClientBuilder::api_v3_key`],
+    /// required), checked against the download's own signature, and installed — at the
+    /// first answer naming a certificate not held, and again whenever a new serial
+    /// appears (rotation), one download for all concurrent callers. The answer that
+    /// named it is then verified again, never resent. [`Client::refresh_platform_keys`]
+    /// downloads at will (at start, or when a notification names a new serial).
+    pub fn download_platform_certificates(self) -> Self {
+        self.configure_signer(|options| options.download_certificates = true)
+    }
     /// The APIv3 key (32 characters, 账户中心 → API安全 → APIv3密钥): decrypts
     /// notifications and downloaded platform certificates. Never sent.
     pub fn api_v3_key(self, key: impl Into<String>) -> Self {

@@ -4,7 +4,7 @@
 //! token endpoints.
 
 use super::util::*;
-use crate::ir::{CredentialKind, Platform, SandboxKey, TokenMode};
+use crate::ir::{CredentialKind, Platform, PlatformKeys, SandboxKey, TokenMode};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -71,6 +71,10 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         Some(k) => sandbox_key(k, ctx),
         None => (quote!(), quote!()),
     };
+    let (platform_keys, issues_platform_keys) = match &w.platform_keys {
+        Some(k) => platform_keys(k, ctx),
+        None => (quote!(), quote!()),
+    };
     quote! {
         #marker_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,6 +91,7 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
             const ENDPOINTS: &'static [#pv::EndpointInfo] = ENDPOINTS;
             const TOKEN_MODES: &'static [#pv::TokenMode<Self>] = &[#(#modes),*];
             #sandbox_key
+            #platform_keys
             #refusals
             type Decoder = #pv::envelopes::#decoder;
             type Signer = #signer;
@@ -104,7 +109,33 @@ pub fn emit(platform: &Platform, ctx: &Ctx) -> TokenStream {
         #(#issues)*
 
         #issues_sandbox_key
+
+        #issues_platform_keys
     }
+}
+
+/// The `PLATFORM_KEYS` constant and the `IssuesPlatformKeys` impl of its endpoint.
+fn platform_keys(k: &PlatformKeys, ctx: &Ctx) -> (TokenStream, TokenStream) {
+    let pv = &ctx.pv;
+    let module = ident(&k.group_module);
+    let request = ident(&k.request_type);
+    let endpoint = &k.endpoint;
+    let d = doc(&k.doc);
+    let constant = quote! {
+        #d
+        const PLATFORM_KEYS: Option<#pv::KeySource<Self>> = Some(#pv::KeySource {
+            endpoint: #endpoint,
+            fetch: #pv::fetch_platform_keys::<Self, #module::#request>,
+        });
+    };
+    let issues = quote! {
+        impl #pv::IssuesPlatformKeys for #module::#request {
+            fn keys_request() -> Self {
+                Self::default()
+            }
+        }
+    };
+    (constant, issues)
 }
 
 /// The `SANDBOX_KEY` constant and the `IssuesSandboxKey` impl of its endpoint.

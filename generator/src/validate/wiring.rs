@@ -87,6 +87,7 @@ pub fn wiring(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> ir::Wi
         credentials: credentials(spec, r),
         token_modes: token_modes(spec, groups, r),
         sandbox_key: sandbox_key(spec, groups, r),
+        platform_keys: platform_keys(spec, groups, r),
     }
 }
 
@@ -178,6 +179,46 @@ fn sandbox_key(spec: &PlatformSpec, groups: &[Group], r: &mut Reporter) -> Optio
         group_module: group.module.clone(),
         request_type: ep.request_type.clone(),
         key_field,
+    })
+}
+
+/// The platform-keys endpoint: a signed call without required input (the signer reads
+/// the keys out of its answer).
+fn platform_keys(
+    spec: &PlatformSpec,
+    groups: &[Group],
+    r: &mut Reporter,
+) -> Option<ir::PlatformKeys> {
+    let keys = spec.platform_keys.as_ref()?;
+    let endpoint = keys.endpoint.as_str();
+    let Some((group, ep)) = find_endpoint(groups, endpoint) else {
+        r.error(
+            "platform_keys.endpoint",
+            format!(
+                "no endpoint `{endpoint}` (write `group.docName`, e.g. `certificates.download`)"
+            ),
+        );
+        return None;
+    };
+    if !ep.auth.is_signed() {
+        r.error(
+            "platform_keys.endpoint",
+            format!(
+                "`{endpoint}` must be signed: the platform hands its keys to the merchant only"
+            ),
+        );
+    }
+    if ep.has_required_input() {
+        r.error(
+            "platform_keys.endpoint",
+            format!("`{endpoint}` has required request fields; the runtime calls it with none"),
+        );
+    }
+    Some(ir::PlatformKeys {
+        endpoint: endpoint.to_owned(),
+        doc: keys.doc.as_deref().unwrap_or("").trim().to_owned(),
+        group_module: group.module.clone(),
+        request_type: ep.request_type.clone(),
     })
 }
 

@@ -84,6 +84,17 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn verify_answer(&self, _raw: &RawResponse) -> Result<(), String> {
         Err("this sign scheme does not sign answers in their headers".into())
     }
+    /// Does the answer name a verifying key this signer does not hold but could
+    /// download (a WeChat Pay platform certificate serial it has not seen)?
+    fn names_unknown_key(&self, _raw: &RawResponse) -> bool {
+        false
+    }
+    /// Installs the platform's verifying keys from the answer of its keys endpoint
+    /// (the schema's `platform_keys`), after checking that answer with them; returns
+    /// how many keys the signer holds now.
+    fn install_platform_keys(&self, _raw: &RawResponse) -> Result<usize, String> {
+        Err("this sign scheme downloads no platform keys".into())
+    }
     /// Checks the signature of an answer made of text fields (flat XML). The default
     /// builds the map [`Signer::verify`] takes; a text-native scheme checks in place.
     fn verify_text(&self, answer: &[(String, String)]) -> Result<(), String> {

@@ -9,6 +9,7 @@
 //! Keys are parsed once, when the client is built; a malformed key, a serial that is
 //! not hex, or a client with no way to verify answers is an error then.
 
+mod download;
 mod message;
 mod verify;
 
@@ -61,6 +62,10 @@ pub struct WechatPayV3Options {
     /// The largest clock difference accepted on answers and notifications
     /// (default [`DEFAULT_MAX_SKEW`], five minutes).
     pub max_skew: Option<Duration>,
+    /// Certificate mode with downloads: platform certificates are fetched from the
+    /// platform (with the APIv3 key), at the first answer naming a serial not held and
+    /// again whenever one appears (rotation).
+    pub download_certificates: bool,
 }
 
 impl fmt::Debug for WechatPayV3Options {
@@ -70,6 +75,7 @@ impl fmt::Debug for WechatPayV3Options {
             .field("platform_certificates", &self.platform_certificates.len())
             .field("api_v3_key", &self.api_v3_key)
             .field("max_skew", &self.max_skew)
+            .field("download_certificates", &self.download_certificates)
             .finish()
     }
 }
@@ -83,6 +89,7 @@ pub struct WechatPayV3 {
     keys: Arc<PlatformKeys>,
     api_v3_key: Option<ApiV3Key>,
     max_skew: Duration,
+    download: bool,
 }
 
 impl fmt::Debug for WechatPayV3 {
@@ -189,10 +196,10 @@ impl WechatPayV3 {
                 platform.push(PlatformCertificate { serial, key });
             }
         }
-        if public_key.is_none() && platform.is_empty() {
+        if public_key.is_none() && platform.is_empty() && !options.download_certificates {
             return Err(build_error(
                 "answers cannot be verified: set the WeChat Pay public key (wechatpay_public_key) \
-                 or platform certificates (platform_certificates)",
+                 or platform certificates (platform_certificates, download_platform_certificates)",
             ));
         }
         Ok(PlatformKeys::new(public_key, platform))
@@ -221,6 +228,11 @@ impl Signer for WechatPayV3 {
             .map(|k| ApiV3Key::new(k.expose()))
             .transpose()
             .map_err(|e| build_error(e.to_string()))?;
+        if options.download_certificates && api_v3_key.is_none() {
+            return Err(build_error(
+                "downloaded platform certificates are decrypted with the APIv3 key: set api_v3_key",
+            ));
+        }
         Ok(WechatPayV3 {
             merchant_id,
             serial,
@@ -228,6 +240,7 @@ impl Signer for WechatPayV3 {
             keys: Arc::new(keys),
             api_v3_key,
             max_skew: options.max_skew.unwrap_or(DEFAULT_MAX_SKEW),
+            download: options.download_certificates,
         })
     }
 
@@ -330,6 +343,30 @@ impl Signer for WechatPayV3 {
 
     fn verify(&self, _: &Map<String, Value>) -> Result<(), String> {
         Err("API v3 answers are verified over their headers and exact body".into())
+    }
+
+    fn names_unknown_key(&self, raw: &RawResponse) -> bool {
+        let Some(serial) = raw.header(header::SERIAL) else {
+            return false;
+        };
+        self.download
+            && !serial.starts_with(PUBLIC_KEY_ID_PREFIX)
+            && self.keys.key(serial).is_none()
+    }
+
+    fn install_platform_keys(&self, raw: &RawResponse) -> Result<usize, String> {
+        let key = self
+            .api_v3_key
+            .as_ref()
+            .ok_or("platform certificates are decrypted with the APIv3 key: set api_v3_key")?;
+        let now = SystemTime::now();
+        let downloaded = download::read_download(raw, key, &self.serial, now)?;
+        download::verify_download(raw, &downloaded, &self.keys, now, self.max_skew)?;
+        let serials: Vec<&str> = downloaded.iter().map(|c| c.serial.as_str()).collect();
+        tracing::info!(?serials, "platform certificates installed");
+        let held = downloaded.len();
+        self.keys.set_certificates(downloaded);
+        Ok(held)
     }
 
     fn verify_answer(&self, raw: &RawResponse) -> Result<(), String> {

@@ -85,6 +85,11 @@ impl PlatformKeys {
         }
     }
 
+    /// The WeChat Pay public key with its id, in public-key mode.
+    pub fn public_key(&self) -> Option<(String, PublicKey)> {
+        self.public_key.clone()
+    }
+
     /// The WeChat Pay public key's id, in public-key mode.
     pub fn public_key_id(&self) -> Option<&str> {
         self.public_key.as_ref().map(|(id, _)| id.as_str())
