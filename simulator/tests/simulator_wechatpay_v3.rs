@@ -990,6 +990,44 @@ async fn a_rotated_certificate_needs_a_new_download() {
     .await;
 }
 
+/// A client that downloads platform certificates itself (`download_platform_certificates`)
+/// fetches the list at the first answer naming a serial it does not hold, and once more
+/// after a rotation: the simulator's list, sealed and signed as WeChat Pay's, is what
+/// the SDK's own download reads.
+#[tokio::test]
+async fn the_sdk_downloads_the_certificates_and_again_after_a_rotation() {
+    bounded(async {
+        let sim = start(WechatPayV3KeyMode::Certificate).await;
+        let pay = builder(&sim)
+            .download_platform_certificates()
+            .try_build()
+            .unwrap();
+        pay.pay()
+            .jsapi(jsapi("v3-dl-1", "http://127.0.0.1:9/n", 1))
+            .await
+            .unwrap();
+        assert_eq!(sim.count("wechatpay_v3:certificates.download"), 1);
+        let query = || {
+            pay.pay()
+                .query_by_out_trade_no(QueryByOutTradeNoRequest::new("v3-dl-1"))
+        };
+        query().await.unwrap();
+        assert_eq!(
+            sim.count("wechatpay_v3:certificates.download"),
+            1,
+            "held now"
+        );
+        sim.rotate_wechatpay_v3_certificate().unwrap();
+        assert_eq!(query().await.unwrap().trade_state, TradeState::NotPay);
+        assert_eq!(
+            sim.count("wechatpay_v3:certificates.download"),
+            2,
+            "once more"
+        );
+    })
+    .await;
+}
+
 /// The binary, over HTTP only: keys from the admin API, one request signed by hand, its
 /// signed answer verified by hand, an order paid through the admin API.
 #[tokio::test]
