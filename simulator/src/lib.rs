@@ -404,6 +404,19 @@ impl SimulatorBuilder {
         self.v3.merchant_public_key = public_key.into();
         self
     }
+    /// The delays after which the simulated WeChat Pay API v3 resends a notification
+    /// the merchant did not acknowledge with a 2xx (each after the attempt before; at
+    /// most 32 resends; default [`wechatpay_v3::DEFAULT_REDELIVERY`], WeChat Pay's
+    /// published schedule from 15 s to 6 h). Empty: never resent. Signature probes are
+    /// never resent.
+    #[cfg(feature = "wechatpay_v3")]
+    pub fn wechatpay_v3_redelivery(
+        mut self,
+        schedule: impl IntoIterator<Item = std::time::Duration>,
+    ) -> Self {
+        self.v3.redelivery = schedule.into_iter().collect();
+        self
+    }
     /// Registers a platform (replacing a built-in one of the same name).
     pub fn platform(mut self, platform: Platform) -> Self {
         self.platforms.retain(|p| p.name != platform.name);

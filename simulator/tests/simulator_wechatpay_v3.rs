@@ -1028,6 +1028,82 @@ async fn the_sdk_downloads_the_certificates_and_again_after_a_rotation() {
     .await;
 }
 
+/// A notification the merchant does not acknowledge is resent on the schedule, the
+/// same notification (its id) signed afresh, until a 2xx acknowledges it; every POST is
+/// in the deliveries.
+#[tokio::test]
+async fn an_unacknowledged_notification_is_resent_until_acknowledged() {
+    bounded(async {
+        let sim = Simulator::builder()
+            .only(&["wechatpay_v3"])
+            .wechatpay_v3_redelivery([Duration::from_millis(20), Duration::from_millis(20)])
+            .start()
+            .await
+            .unwrap();
+        let pay = public_key_client(&sim);
+        // A merchant that fails the first notification with a 500 and verifies the rest.
+        type Got = Arc<Mutex<Vec<(String, String, bool)>>>;
+        let got: Got = Arc::default();
+        let checker = Arc::new(public_key_client(&sim));
+        let handler = {
+            let got = got.clone();
+            move |headers: HeaderMap, body: Bytes| {
+                let (got, checker) = (got.clone(), checker.clone());
+                async move {
+                    let verified = checker.verify_payment_notification(&headers, &body);
+                    let signature = headers["wechatpay-signature"].to_str().unwrap().to_owned();
+                    let mut got = got.lock().unwrap();
+                    let id = verified.as_ref().map(|n| n.id.clone()).unwrap_or_default();
+                    got.push((id, signature, verified.is_ok()));
+                    match got.len() {
+                        1 => StatusCode::INTERNAL_SERVER_ERROR,
+                        _ => StatusCode::NO_CONTENT,
+                    }
+                }
+            }
+        };
+        let app = axum::Router::new().route("/n", post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let notify = format!("http://{}/n", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        pay.pay()
+            .jsapi(jsapi("v3-resent", &notify, 3))
+            .await
+            .unwrap();
+        let first = sim.pay_wechatpay_v3_order("v3-resent").await.unwrap();
+        assert!(
+            !first.acknowledged && first.status == Some(500),
+            "{first:?}"
+        );
+        let mut deliveries = sim.wechatpay_v3_deliveries();
+        while deliveries.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            deliveries = sim.wechatpay_v3_deliveries();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let deliveries = sim.wechatpay_v3_deliveries();
+        let attempts: Vec<(u32, bool)> = deliveries
+            .iter()
+            .map(|d| (d.attempt, d.notified.acknowledged))
+            .collect();
+        assert_eq!(
+            attempts,
+            [(1, false), (2, true)],
+            "acknowledged: no third POST"
+        );
+        assert_eq!(deliveries[0].id, deliveries[1].id);
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(
+            got.iter().all(|(id, _, ok)| *ok && id == &deliveries[0].id),
+            "{got:?}"
+        );
+        assert_ne!(got[0].1, got[1].1, "signed afresh");
+    })
+    .await;
+}
+
 /// The binary, over HTTP only: keys from the admin API, one request signed by hand, its
 /// signed answer verified by hand, an order paid through the admin API.
 #[tokio::test]

@@ -59,6 +59,7 @@
 //! | Route | Body | Answer |
 //! |---|---|---|
 //! | `GET /_admin/wechatpay_v3/keys` | | what a client needs (published **test** keys): `{"merchant_id", "app_id", "merchant_serial", "merchant_private_key", "wechatpay_public_key_id", "wechatpay_public_key", "api_v3_key", "key_mode", "platform_certificates": [{"serial_no", "effective_time", "expire_time", "pem"}]}` ([`WechatPayV3Keys`](super::wechatpay_v3::WechatPayV3Keys)) |
+//! | `GET /_admin/wechatpay_v3/notifications` | | `{"deliveries": [{"id", "attempt", "notified": {"url", "sent", "headers", "status", "reply", "acknowledged"}}, ...]}`: the latest 256 POSTs of notifications, first attempts and resends, oldest first ([`Simulator::wechatpay_v3_deliveries`]) |
 //! | `GET /_admin/wechatpay_v3/orders[?offset=N][&limit=M]` | | `{"orders": [Order, ...], "count", "next"}` ([`Order`](super::wechatpay_v3::Order), amounts in fen) |
 //! | `GET /_admin/wechatpay_v3/orders/{out_trade_no}` | | the `Order`, or 404 |
 //! | `POST /_admin/wechatpay_v3/orders/{out_trade_no}/pay` | | the `TRANSACTION.SUCCESS` notification sent, `{"url", "sent", "headers", "status", "reply", "acknowledged"}`: [`Simulator::pay_wechatpay_v3_order`]; 404 unknown, 409 not `NOTPAY` |
@@ -105,6 +106,7 @@
 //! [`Simulator::settle_refund`]: super::Simulator::settle_refund
 //! [`Simulator::pay_alipay_trade`]: super::Simulator::pay_alipay_trade
 //! [`Simulator::pay_wechatpay_v3_order`]: super::Simulator::pay_wechatpay_v3_order
+//! [`Simulator::wechatpay_v3_deliveries`]: super::Simulator::wechatpay_v3_deliveries
 //! [`Simulator::send_wechatpay_v3_probe`]: super::Simulator::send_wechatpay_v3_probe
 //! [`Simulator::settle_wechatpay_v3_refund`]: super::Simulator::settle_wechatpay_v3_refund
 //! [`Simulator::rotate_wechatpay_v3_certificate`]: super::Simulator::rotate_wechatpay_v3_certificate

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
     router
         .route("/wechatpay_v3/keys", only(get(keys)))
+        .route("/wechatpay_v3/notifications", only(get(notifications)))
         .route("/wechatpay_v3/orders", only(get(orders)))
         .route("/wechatpay_v3/orders/:out_trade_no", only(get(order)))
         .route("/wechatpay_v3/orders/:out_trade_no/pay", only(post(pay)))
@@ -44,6 +45,10 @@ async fn keys(State(sim): State<Sim>) -> Result<Json<WechatPayV3Keys>, Refusal> 
     sim.wechatpay_v3_keys()
         .map(Json)
         .ok_or_else(|| refused(WechatPayV3SteerError::NotServed))
+}
+
+async fn notifications(State(sim): State<Sim>) -> Json<Value> {
+    Json(json!({"deliveries": sim.wechatpay_v3_deliveries()}))
 }
 
 async fn orders(State(sim): State<Sim>, RawQuery(query): RawQuery) -> Result<Json<Value>, Refusal> {

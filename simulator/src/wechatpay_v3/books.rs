@@ -3,13 +3,13 @@
 //! merchant's), its platform certificates, and the bills handed out for download.
 
 use super::keys::{PlatformCertificate, MAX_CERTIFICATES, OVERLAP};
-use super::{Order, Refund, WechatPayV3SteerError};
+use super::{Delivery, Order, Refund, WechatPayV3SteerError};
 use crate::fingerprint::Fingerprint;
 use crate::recent::{opt, Footprint, Limits, Recent};
 use miniapp::wechatpay_v3::pay::TradeState;
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use rand::Rng;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::mem::size_of;
 use std::time::{Instant, SystemTime};
 
@@ -29,7 +29,14 @@ pub(crate) struct Books {
     pub notifications: u64,
     /// Bills handed out by `tradeBill` and `fundFlowBill`, by download token.
     downloads: Recent<String, Download>,
+    /// The latest notification deliveries, at most [`DELIVERIES`].
+    deliveries: VecDeque<Delivery>,
+    /// Notifications waiting to be resent (at most `notify::MAX_PENDING`).
+    pub pending: usize,
 }
+
+/// Deliveries remembered: each holds a notification's body (a few KiB).
+const DELIVERIES: usize = 256;
 
 pub(super) struct OrderEntry {
     pub order: Order,
@@ -132,6 +139,8 @@ impl Books {
             certificates: Vec::new(),
             notifications: 0,
             downloads: Recent::new(DOWNLOADS),
+            deliveries: VecDeque::new(),
+            pending: 0,
         }
     }
 
@@ -139,11 +148,13 @@ impl Books {
     /// certificates stay, and ids go on being unique.
     pub(crate) fn clear(&mut self) {
         let certificates = std::mem::take(&mut self.certificates);
-        let (serial, notifications) = (self.serial, self.notifications);
+        let (serial, notifications, pending) = (self.serial, self.notifications, self.pending);
         *self = Books::new(self.limits);
         self.certificates = certificates;
         self.serial = serial;
         self.notifications = notifications;
+        // Resends in flight still count against the bound when they end.
+        self.pending = pending;
     }
 
     pub(crate) fn counts(&self) -> (usize, usize) {
@@ -355,6 +366,17 @@ impl Books {
         self.certificates.push(next);
         let over = self.certificates.len().saturating_sub(MAX_CERTIFICATES);
         self.certificates.drain(..over);
+    }
+
+    pub(super) fn record_delivery(&mut self, delivery: Delivery) {
+        if self.deliveries.len() >= DELIVERIES {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery);
+    }
+
+    pub(super) fn deliveries(&self) -> impl Iterator<Item = &Delivery> {
+        self.deliveries.iter()
     }
 
     /// Keeps a bill for download under a fresh token.

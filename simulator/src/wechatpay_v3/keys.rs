@@ -163,7 +163,12 @@ pub(crate) struct Settings {
     pub api_v3_key: String,
     pub merchant_serial: String,
     pub merchant_public_key: String,
+    /// The delays between resends of an unacknowledged notification.
+    pub redelivery: Vec<Duration>,
 }
+
+/// Resends of one notification at most (WeChat Pay's schedule has 15).
+pub(crate) const MAX_REDELIVERIES: usize = 32;
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,6 +186,7 @@ impl Default for Settings {
             api_v3_key: super::API_V3_KEY.to_owned(),
             merchant_serial: super::MERCHANT_SERIAL.to_owned(),
             merchant_public_key: super::MERCHANT_PUBLIC_KEY.to_owned(),
+            redelivery: super::DEFAULT_REDELIVERY.to_vec(),
         }
     }
 }
@@ -197,6 +203,8 @@ pub(crate) struct Setup {
     pub builtin_merchant: bool,
     /// Signs with the WeChat Pay private key, naming [`PUBLIC_KEY_ID`].
     pub public_key: WechatPayV3,
+    /// The delays between resends of an unacknowledged notification.
+    pub redelivery: Vec<Duration>,
 }
 
 impl fmt::Debug for Setup {
@@ -230,6 +238,12 @@ impl Setup {
             builtin_merchant: settings.merchant_public_key == super::MERCHANT_PUBLIC_KEY,
             public_key: public_key_signer()
                 .map_err(|e| format!("simulator: wechatpay_v3: the WeChat Pay key: {e}"))?,
+            redelivery: settings
+                .redelivery
+                .iter()
+                .take(MAX_REDELIVERIES)
+                .copied()
+                .collect(),
         })
     }
 

@@ -271,6 +271,45 @@ pub enum WechatPayV3SteerError {
     Internal(String),
 }
 
+/// One attempt at delivering a notification (see
+/// [`Simulator::wechatpay_v3_deliveries`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The notification's `id` (`EV-…`), the same on every attempt.
+    pub id: String,
+    /// 1 for the first POST, 2 for the first resend, …
+    pub attempt: u32,
+    pub notified: Notified,
+}
+
+/// The schedule unacknowledged notifications are resent on unless told otherwise:
+/// 15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min, 30 min, 30 min, 60 min, 3 h, 3 h,
+/// 3 h, 6 h, 6 h after the attempt before — WeChat Pay's published schedule for v2
+/// notifications (v3's is not published).
+pub const DEFAULT_REDELIVERY: [std::time::Duration; 15] = {
+    use std::time::Duration;
+    const M: u64 = 60;
+    const H: u64 = 3600;
+    [
+        Duration::from_secs(15),
+        Duration::from_secs(15),
+        Duration::from_secs(30),
+        Duration::from_secs(3 * M),
+        Duration::from_secs(10 * M),
+        Duration::from_secs(20 * M),
+        Duration::from_secs(30 * M),
+        Duration::from_secs(30 * M),
+        Duration::from_secs(30 * M),
+        Duration::from_secs(60 * M),
+        Duration::from_secs(3 * H),
+        Duration::from_secs(3 * H),
+        Duration::from_secs(3 * H),
+        Duration::from_secs(6 * H),
+        Duration::from_secs(6 * H),
+    ]
+};
+
 /// A platform certificate as the simulator lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -450,7 +489,7 @@ impl Simulator {
             state.pay_v3.pay(out_trade_no, &now)?;
             notify::payment(&self.shared, &mut state, out_trade_no, false)?
         };
-        Ok(letter.deliver().await)
+        Ok(letter.deliver(&self.shared).await)
     }
 
     /// Ends a `PROCESSING` refund (`SUCCESS`, `ABNORMAL` or `CLOSED`), then POSTs the
@@ -468,7 +507,7 @@ impl Simulator {
             state.pay_v3.settle(out_refund_no, outcome.status(), &now)?;
             notify::refund(&self.shared, &mut state, out_refund_no)?
         };
-        Ok(letter.deliver().await)
+        Ok(letter.deliver(&self.shared).await)
     }
 
     /// POSTs a signature probe to an order's `notify_url`: its payment notification
@@ -484,7 +523,7 @@ impl Simulator {
             let mut state = self.shared.lock();
             notify::payment(&self.shared, &mut state, out_trade_no, true)?
         };
-        Ok(letter.deliver().await)
+        Ok(letter.deliver(&self.shared).await)
     }
 
     /// Rotates the platform certificates: a certificate over a new RSA key pair signs
@@ -538,6 +577,12 @@ impl Simulator {
                 })
                 .collect(),
         })
+    }
+
+    /// The latest notification deliveries (at most 256), oldest first: every POST,
+    /// first attempts and resends, with what the merchant answered.
+    pub fn wechatpay_v3_deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().pay_v3.deliveries().cloned().collect()
     }
 
     /// Every order placed so far, oldest first.

@@ -16,6 +16,7 @@ use miniapp::runtime::signers::{Signer, WechatPayV3};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
 use serde::Serialize;
+use std::sync::{Arc, Weak};
 use std::time::SystemTime;
 
 /// The envelope, its members in the order WeChat Pay writes them.
@@ -39,15 +40,24 @@ struct Resource<'a> {
 }
 
 /// A notification ready to go: where, the body, its headers.
+#[derive(Clone)]
 pub(super) struct Letter {
+    /// The envelope's `id`: the same on every resend.
+    id: String,
     url: String,
     body: String,
     headers: Vec<(String, String)>,
+    /// A signature probe: never resent.
+    probe: bool,
 }
+
+/// Redeliveries waiting at most: beyond this an unacknowledged notification is not
+/// resent (a merchant that never answers must not make the simulator grow).
+pub(super) const MAX_PENDING: usize = 1_000;
 
 impl Letter {
     /// POSTs it; a 2xx reply (200 or 204, whatever the body) acknowledges it.
-    pub(super) async fn deliver(self) -> Notified {
+    async fn post(self) -> Notified {
         delivery::deliver_with(
             self.url,
             "application/json",
@@ -57,6 +67,86 @@ impl Letter {
         )
         .await
     }
+
+    /// POSTs it, records the delivery, and when the merchant did not acknowledge it,
+    /// resends it on the redelivery schedule, signed afresh each time (a timestamp
+    /// older than 5 minutes would be refused), until acknowledged.
+    pub(super) async fn deliver(self, shared: &Arc<Shared>) -> Notified {
+        let first = self.clone().post().await;
+        record(shared, &self.id, 1, &first);
+        if !first.acknowledged && !self.probe {
+            redeliver(Arc::downgrade(shared), self);
+        }
+        first
+    }
+}
+
+/// Keeps a delivery in the merchant's bounded history.
+fn record(shared: &Shared, id: &str, attempt: u32, notified: &Notified) {
+    let mut state = shared.lock();
+    state.pay_v3.record_delivery(super::Delivery {
+        id: id.to_owned(),
+        attempt,
+        notified: notified.clone(),
+    });
+}
+
+/// Resends an unacknowledged notification in the background on the schedule. Holds
+/// only a weak handle between attempts: a simulator that stops ends its resends.
+fn redeliver(weak: Weak<Shared>, letter: Letter) {
+    let Some(shared) = weak.upgrade() else {
+        return;
+    };
+    let schedule = match &shared.v3 {
+        Some(setup) if !setup.redelivery.is_empty() => setup.redelivery.clone(),
+        _ => return,
+    };
+    {
+        let mut state = shared.lock();
+        if state.pay_v3.pending >= MAX_PENDING {
+            tracing::warn!(id = %letter.id, "miniapp simulator: too many notifications waiting; this one is not resent");
+            return;
+        }
+        state.pay_v3.pending += 1;
+    }
+    drop(shared);
+    tokio::spawn(async move {
+        for (n, delay) in schedule.iter().enumerate() {
+            tokio::time::sleep(*delay).await;
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            let resent = {
+                let mut state = shared.lock();
+                resign(&shared, &mut state, &letter)
+            };
+            let Ok(resent) = resent else { break };
+            let attempt = u32::try_from(n + 2).unwrap_or(u32::MAX);
+            let notified = resent.post().await;
+            record(&shared, &letter.id, attempt, &notified);
+            if notified.acknowledged {
+                break;
+            }
+        }
+        if let Some(shared) = weak.upgrade() {
+            let mut state = shared.lock();
+            state.pay_v3.pending = state.pay_v3.pending.saturating_sub(1);
+        }
+    });
+}
+
+/// The same notification with fresh signature headers.
+fn resign(
+    shared: &Shared,
+    state: &mut State,
+    letter: &Letter,
+) -> Result<Letter, WechatPayV3SteerError> {
+    let setup = shared.v3.as_ref().ok_or(WechatPayV3SteerError::NotServed)?;
+    let headers = sign_headers(setup, state, &letter.body)?;
+    Ok(Letter {
+        headers,
+        ..letter.clone()
+    })
 }
 
 /// 12 random characters: a GCM nonce as WeChat Pay writes them.
@@ -157,11 +247,40 @@ fn seal(
             nonce,
         },
     };
+    let id = envelope.id.clone();
     let body = serde_json::to_string(&envelope).map_err(|e| internal(e.to_string()))?;
+    let mut headers = sign_headers(setup, state, &body)?;
+    if probe {
+        // Not base64 at all, as WeChat Pay's probes are not: a verifier must refuse it
+        // without tripping over it.
+        let junk = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+        for (name, value) in &mut headers {
+            if name == "Wechatpay-Signature" {
+                *value = format!("{PROBE_PREFIX}{junk}");
+            }
+        }
+    }
+    Ok(Letter {
+        id,
+        url,
+        body,
+        headers,
+        probe,
+    })
+}
+
+/// The signature headers of a notification's body, with the key the mode picks.
+fn sign_headers(
+    setup: &super::Setup,
+    state: &mut State,
+    body: &str,
+) -> Result<Vec<(String, String)>, WechatPayV3SteerError> {
     state.pay_v3.notifications += 1;
     let signer = notification_signer(setup, state);
-    let mut raw = RawResponse::new(200, None, body.clone());
-    signer.sign_answer(&mut raw).map_err(internal)?;
+    let mut raw = RawResponse::new(200, None, body.to_owned());
+    signer
+        .sign_answer(&mut raw)
+        .map_err(WechatPayV3SteerError::Internal)?;
     let mut headers: Vec<(String, String)> = [
         header::TIMESTAMP,
         header::NONCE,
@@ -175,17 +294,7 @@ fn seal(
     })
     .collect();
     headers.push((display(header::SIGNATURE_TYPE), SCHEME.to_owned()));
-    if probe {
-        // Not base64 at all, as WeChat Pay's probes are not: a verifier must refuse it
-        // without tripping over it.
-        let junk = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
-        for (name, value) in &mut headers {
-            if name == "Wechatpay-Signature" {
-                *value = format!("{PROBE_PREFIX}{junk}");
-            }
-        }
-    }
-    Ok(Letter { url, body, headers })
+    Ok(headers)
 }
 
 /// The key a notification is signed with: the public key, the newest certificate, or
