@@ -72,6 +72,34 @@ impl<P: Platform> Client<P> {
     pub fn transport(&self) -> &Transport {
         &self.core.transport
     }
+    /// A signed GET of a URL the platform handed out (WeChat Pay API v3's bill
+    /// `download_url`), as the client's header-signing scheme signs every request, with
+    /// the media size limit. Refused unless the URL is on the client's base URL (same
+    /// origin, under its path): nothing goes to a host the user did not set. The answer
+    /// is returned as it came (the caller checks it: such files are not signed).
+    pub(crate) async fn get_signed_url(
+        &self,
+        name: &'static str,
+        url: &str,
+    ) -> Result<super::RawResponse, String> {
+        let foreign = || format!("{:?} is not on this client's base URL", bounded(url));
+        let parsed = reqwest::Url::parse(url).map_err(|_| foreign())?;
+        let base = self.core.transport.base(None)?;
+        let prefix = base.path().trim_end_matches('/');
+        if parsed.origin() != base.origin()
+            || !parsed.path().starts_with(prefix)
+            || parsed.fragment().is_some()
+        {
+            return Err(foreign());
+        }
+        let mut wire = super::WireRequest::new(name, super::HttpMethod::Get, parsed);
+        self.signer().sign_request(&mut wire)?;
+        let transport = &self.core.transport;
+        transport
+            .send::<std::convert::Infallible>(wire, None, transport.limits().media)
+            .await
+            .map_err(|e| e.to_string())
+    }
     /// The base URL requests go to (production, sandbox, or the one configured).
     pub fn base_url(&self) -> &str {
         self.core.transport.base_url()
@@ -456,4 +484,9 @@ impl TokenSource for NoTokens {
     fn invalidate<'a>(&'a self, _failed: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
+}
+
+/// A piece of a URL short enough for an error message.
+fn bounded(text: &str) -> String {
+    text.chars().take(200).collect()
 }

@@ -30,9 +30,11 @@
 //! ```
 //!
 //! What API v3 has of its own besides the generated calls: the client payment
-//! parameters ([`Client::mini_program_pay_params`], [`Client::app_pay_params`]) and
+//! parameters ([`Client::mini_program_pay_params`], [`Client::app_pay_params`]),
 //! notifications ([`Client::verify_payment_notification`],
-//! [`Client::verify_refund_notification`]).
+//! [`Client::verify_refund_notification`]), bill files checked against their hash
+//! ([`Client::download_bill`]) and sensitive fields ([`Client::encrypt_sensitive`],
+//! [`Client::decrypt_sensitive`]).
 //!
 //! There is no WeChat Pay v3 sandbox; the `miniapp-simulator` crate serves v3 offline.
 
@@ -44,8 +46,13 @@ mod api;
 
 pub use api::*;
 
+mod bill_file;
 mod notify;
 mod params;
+mod sensitive;
+
+pub use bill_file::{BillError, BillLocation, MAX_BILL_BYTES};
+pub use sensitive::{EncryptedField, SensitiveError};
 
 pub use notify::{
     reply_fail, reply_success, Notification, NotifyError, RefundResource, RefundResourceAmount,
