@@ -10,8 +10,11 @@
 //! endpoints), request signs, required fields. WeChat Pay (feature `wechatpay`) answers
 //! from a merchant's state instead: orders, refunds, notifications and bills, see
 //! [`wechatpay`]; so does Alipay (feature `alipay`): logins, trades, refunds and
-//! RSA2-signed notifications, see [`alipay`]. Tests steer it through the [`Simulator`]
-//! handle.
+//! RSA2-signed notifications, see [`alipay`]; and WeChat Pay API v3 (feature
+//! `wechatpay_v3`, which has no official sandbox): every request's `Authorization`
+//! verified, answers and notifications signed with the WeChat Pay public key or platform
+//! certificates, orders, refunds, bills, see [`wechatpay_v3`]. Tests steer it through
+//! the [`Simulator`] handle.
 //!
 //! ```no_run
 //! # #[cfg(feature = "wechat")]
@@ -39,7 +42,8 @@
 //!   Baidu's endpoints (`/baidu/oauth/2.0/token`, …). Give it to a client as its base URL
 //!   and it never depends on what else is registered; the tour does this.
 //! * [`Simulator::base_url`] — the root — serves every path that one platform alone has
-//!   (all of them today: WeChat, Baidu, Jucai, WeChat Pay and Alipay share no path).
+//!   (all of them today: WeChat, Baidu, Jucai, WeChat Pay v2 and v3 and Alipay share no
+//!   path).
 //!
 //! Why a path prefix, not one server per platform or the `Host` header: every client
 //! already takes a base URL with a path (it appends the endpoint's path), one handle
@@ -88,7 +92,8 @@
 //! | requests in the log | 10,000 ([`DEFAULT_LOG_LIMIT`]) | [`SimulatorBuilder::log_limit`] |
 //! | bytes the log holds | 16 MiB ([`DEFAULT_LOG_BYTES`]) | [`SimulatorBuilder::log_bytes`] |
 //! | bytes of each body logged (its real length is kept) | 64 KiB ([`DEFAULT_LOG_BODY_BYTES`]) | [`SimulatorBuilder::log_body_bytes`] |
-//! | orders (WeChat Pay), trades (Alipay), their refunds, per merchant | 100,000 ([`DEFAULT_MAX_ORDERS`]) | [`SimulatorBuilder::max_orders`] |
+//! | orders (WeChat Pay v2 and v3), trades (Alipay), their refunds, per merchant | 100,000 ([`DEFAULT_MAX_ORDERS`]) | [`SimulatorBuilder::max_orders`] |
+//! | WeChat Pay API v3: bills waiting for download (5 minutes each), notification deliveries remembered, notifications waiting to be resent, platform certificates listed | 1,000 and 32 MiB, 256, 1,000, 4 | — |
 //! | bytes of a merchant's orders or trades and refunds | 128 MiB ([`DEFAULT_MERCHANT_BYTES`]) | [`SimulatorBuilder::merchant_bytes`] |
 //! | tokens issued that it still knows | 100,000 | — |
 //! | connections served at once (the next one waits for a slot; while it does, silent connections and those still sending a head get at most 1 s more) | 512, fewer under a low open-file limit ([`DEFAULT_MAX_CONNECTIONS`]) | [`SimulatorBuilder::max_connections`] |

@@ -276,6 +276,8 @@ pub(crate) struct Incoming {
 
 /// What a whole-request signature covers, and the headers it travels in.
 #[derive(Debug, Default)]
+// Only a platform that signs whole requests (WeChat Pay API v3) reads it.
+#[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
 pub(crate) struct Wire {
     pub method: http::Method,
     /// The request target as received (path and query, percent-encoded as sent).

@@ -440,9 +440,11 @@ impl Desk<'_> {
     pub fn sign_key(&self) -> &str {
         &self.shared.sign_keys[self.platform]
     }
-    /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     /// The refusal the schema gives `meaning` for this endpoint or its platform.
+    #[cfg_attr(
+        not(any(feature = "alipay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn refuse_for(&self, meaning: Meaning) -> Reply {
         let platform = &self.shared.platforms[self.platform];
         let (code, text) = Refusal::find(self.info.refusals, meaning, None)
@@ -451,6 +453,11 @@ impl Desk<'_> {
         Reply::Refused(code, text.to_owned())
     }
 
+    /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
         let code = Code::from(code);
         let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();

@@ -21,7 +21,7 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `GET /_admin/health` | | `{"ok": true, "base_url", "admin_url", "merchant_id", "platforms": [{"name", "url", "app_id", "endpoints"}], "connections": {"open", "limit", "timed_out"}, "log": {"requests", "bytes", "limits": {"requests", "bytes", "body_bytes"}}, "merchants": {"wechatpay": {"orders", "refunds"}, "alipay": {"trades", "refunds"}}}` (`endpoints`: how many it serves; `timed_out`: connections closed for being too slow; a merchant only when served) |
+//! | `GET /_admin/health` | | `{"ok": true, "base_url", "admin_url", "merchant_id", "platforms": [{"name", "url", "app_id", "endpoints"}], "connections": {"open", "limit", "timed_out"}, "log": {"requests", "bytes", "limits": {"requests", "bytes", "body_bytes"}}, "merchants": {"wechatpay": {"orders", "refunds"}, "wechatpay_v3": {"orders", "refunds"}, "alipay": {"trades", "refunds"}}}` (`endpoints`: how many it serves; `timed_out`: connections closed for being too slow; a merchant only when served) |
 //! | `GET /_admin/requests[?endpoint=NAME][&after=ID][&limit=N]` | | one page of the log, oldest first, secrets masked: `{"count", "requests": [...], "next"}` — `requests` in the shape of [`RecordedRequest`]'s `Serialize` (each with its `id`), at most `limit` of them (default 100, at most 1000) and about 4 MiB; `count`: how many kept requests match, on every page; `next`: the path of the next page (`…?after=<last id>&limit=N[&endpoint=NAME]`), `null` on the last; with `endpoint`, only that endpoint's |
 //! | `DELETE /_admin/requests` | | `{"ok": true}`; the same as `POST /_admin/reset` |
 //! | `POST /_admin/reset` | | `{"ok": true}`: [`Simulator::reset`] (the log, pending failures and delays; tokens, orders and trades stay) |
