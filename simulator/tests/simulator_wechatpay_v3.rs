@@ -784,6 +784,18 @@ async fn refusals_are_typed_with_their_status() {
         );
         assert_eq!(status_of_last(&sim), Some(400));
 
+        // An amount no order has (the bills' sums must not overflow).
+        let e = pay
+            .pay()
+            .jsapi(jsapi("v3-huge", "http://127.0.0.1:9/n", i64::MAX))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e.api(), Some(JsapiError::ParamError { .. })),
+            "{e}"
+        );
+        assert_eq!(status_of_last(&sim), Some(400));
+
         // The merchant's own refusals.
         pay.pay()
             .jsapi(jsapi("v3-used", "http://127.0.0.1:9/n", 1))

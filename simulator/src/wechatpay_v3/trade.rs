@@ -67,12 +67,20 @@ fn text(value: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// An amount in fen, at least 1.
+/// The largest amount accepted, in fen (ten billion yuan): far above any real order,
+/// and low enough that the sums and fees of a bill over every order kept cannot
+/// overflow.
+const MAX_FEN: i64 = 1_000_000_000_000;
+
+/// An amount in fen, at least 1 (and at most [`MAX_FEN`]).
 pub(super) fn fen(desk: &Desk<'_>, value: Option<&Value>, name: &str) -> Result<i64, Reply> {
     let value = value.ok_or_else(|| missing(desk, name))?;
     match value.as_i64() {
-        Some(n) if n >= 1 => Ok(n),
-        _ => Err(invalid(desk, &format!("{name} 须为大于 0 的整数(分)"))),
+        Some(n) if (1..=MAX_FEN).contains(&n) => Ok(n),
+        _ => Err(invalid(
+            desk,
+            &format!("{name} 须为 1 到 {MAX_FEN} 的整数(分)"),
+        )),
     }
 }
 
