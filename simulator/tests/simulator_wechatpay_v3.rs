@@ -489,6 +489,16 @@ async fn public_key_mode_from_order_to_bill() {
         );
         let unzipped = fetch_bill(&sim, &zipped.download_url, &zipped.hash_value, true).await;
         assert_eq!(unzipped, text);
+        // The client's own download reads the same file and checks its hash.
+        let through_client = pay
+            .download_bill(miniapp::wechatpay_v3::BillLocation {
+                download_url: &zipped.download_url,
+                hash_type: zipped.hash_type.as_str(),
+                hash_value: &zipped.hash_value,
+            })
+            .await
+            .unwrap();
+        assert_eq!(String::from_utf8(through_client).unwrap(), text);
         let flow = pay
             .bill()
             .fund_flow_bill(FundFlowBillRequest::new(today()))
