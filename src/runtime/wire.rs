@@ -37,7 +37,7 @@ pub enum WireBody {
 
 impl WireRequest {
     /// A request to `url`.
-    pub(crate) fn new(endpoint: &'static str, method: HttpMethod, url: reqwest::Url) -> Self {
+    pub fn new(endpoint: &'static str, method: HttpMethod, url: reqwest::Url) -> Self {
         WireRequest {
             endpoint,
             method,
