@@ -1,4 +1,4 @@
-//! One payment API over WeChat Pay v2 and Alipay, modelled on uniCloud's payment API
+//! One payment API over WeChat Pay (v2 and API v3) and Alipay, modelled on uniCloud's payment API
 //! (`uniCloud.openapi.payment`, the `uni-pay` plugin): `getOrderInfo`, `orderQuery`, `closeOrder`,
 //! `cancelOrder`, `refund`, `refundQuery`, `downloadBill`, `downloadFundflow`,
 //! `verifyPaymentNotify`, `verifyRefundNotify` (feature `payment`).
@@ -36,22 +36,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! | call | WeChat Pay | Alipay |
-//! |---|---|---|
-//! | `get_order_info` | unifiedOrder → `wx.requestPayment` / App `PayReq` parameters | `mp-alipay`: trade.create → `trade_no`; `app-plus`: the signed App order string |
-//! | `order_query` | orderQuery | trade.query |
-//! | `close_order` | closeOrder (by `outTradeNo` only) | trade.close |
-//! | `cancel_order` | unsupported | trade.cancel |
-//! | `refund` | refund (merchant certificate) | trade.refund |
-//! | `refund_query` | refundQuery | trade.fastpay.refund.query |
-//! | `download_bill` / `download_fundflow` | downloadBill / downloadFundflow | unsupported |
-//! | `verify_payment_notify` / `verify_refund_notify` / `verify_notify` | signed XML / encrypted `req_info` | RSA2-signed forms (refunds arrive at the trade's `notify_url`) |
+//! | call | WeChat Pay v2 | WeChat Pay API v3 | Alipay |
+//! |---|---|---|---|
+//! | `get_order_info` | unifiedOrder → `wx.requestPayment` / App `PayReq` parameters | jsapi / app → the same parameters, `signType: "RSA"` | `mp-alipay`: trade.create → `trade_no`; `app-plus`: the signed App order string |
+//! | `order_query` | orderQuery | query by `out_trade_no` / `transaction_id` | trade.query |
+//! | `close_order` | closeOrder (by `outTradeNo` only) | close (by `outTradeNo` only) | trade.close |
+//! | `cancel_order` | unsupported | unsupported | trade.cancel |
+//! | `refund` | refund (merchant certificate) | refund create | trade.refund |
+//! | `refund_query` | refundQuery | refund query (by `outRefundNo` only) | trade.fastpay.refund.query |
+//! | `download_bill` / `download_fundflow` | downloadBill / downloadFundflow | tradeBill / fundFlowBill, then the file, hash checked | unsupported |
+//! | `verify_payment_notify` / `verify_refund_notify` / `verify_notify` | signed XML / encrypted `req_info` | signed headers over the exact JSON, resource AES-256-GCM | RSA2-signed forms (refunds arrive at the trade's `notify_url`) |
 
 mod alipay;
 mod error;
 mod notify;
 mod types;
 mod wechat;
+mod wechat_v3;
 
 pub use error::PaymentError;
 pub use notify::{
@@ -141,6 +142,42 @@ type Hook<P> = Box<
     dyn FnOnce(crate::runtime::ClientBuilder<P>) -> crate::runtime::ClientBuilder<P> + Send + Sync,
 >;
 type WechatHook = Hook<crate::wechatpay::WechatPay>;
+type WechatV3Hook = Hook<crate::wechatpay_v3::WechatPayV3>;
+
+/// uniCloud's WeChat Pay API v3 settings (`wxpay` with `version: 3`): besides `appId`,
+/// `mchId` and the merchant private key, the merchant certificate's serial (`serialNo`,
+/// or the certificate `appCert` it is read from), the APIv3 key (`v3Key`), and how
+/// WeChat Pay's answers are verified — its public key with the key's id
+/// (`wxpayPublicKey`, `wxpayPublicKeyId`), platform certificates, or downloads of them.
+/// Set through [`Payment::wechat_v3`] and the builder; keys never appear in `Debug`.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct WechatPayV3Settings {
+    pub serial_no: Option<String>,
+    pub app_cert: Option<String>,
+    pub v3_key: Option<Secret<String>>,
+    pub wxpay_public_key_id: Option<String>,
+    pub wxpay_public_key: Option<String>,
+    pub platform_certificates: Vec<String>,
+    pub download_platform_certificates: bool,
+}
+
+impl fmt::Debug for WechatPayV3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WechatPayV3Settings")
+            .field("serial_no", &self.serial_no)
+            .field("app_cert", &self.app_cert.is_some())
+            .field("v3_key", &self.v3_key)
+            .field("wxpay_public_key_id", &self.wxpay_public_key_id)
+            .field("wxpay_public_key", &self.wxpay_public_key.is_some())
+            .field("platform_certificates", &self.platform_certificates.len())
+            .field(
+                "download_platform_certificates",
+                &self.download_platform_certificates,
+            )
+            .finish()
+    }
+}
 type AlipayHook = Hook<crate::alipay::Alipay>;
 
 /// Builds a [`Payment`]; see [`Payment::wechat`] and [`Payment::alipay`].
@@ -151,6 +188,9 @@ pub struct PaymentBuilder {
     http: Option<reqwest::Client>,
     wechat_hook: Option<WechatHook>,
     alipay_hook: Option<AlipayHook>,
+    /// WeChat Pay through API v3 instead of v2 ([`Payment::wechat_v3`]).
+    v3: Option<WechatPayV3Settings>,
+    wechat_v3_hook: Option<WechatV3Hook>,
 }
 
 impl fmt::Debug for PaymentBuilder {
@@ -159,6 +199,7 @@ impl fmt::Debug for PaymentBuilder {
             .field("provider", &self.provider)
             .field("settings", &self.settings)
             .field("base_url", &self.base_url)
+            .field("v3", &self.v3)
             .finish_non_exhaustive()
     }
 }
@@ -173,7 +214,42 @@ impl PaymentBuilder {
             http: None,
             wechat_hook: None,
             alipay_hook: None,
+            v3: None,
+            wechat_v3_hook: None,
         }
+    }
+    /// API v3 public-key mode: the WeChat Pay public key (`wxpayPublicKey`, PEM) and
+    /// its id (`wxpayPublicKeyId`, `PUB_KEY_ID_…`).
+    pub fn wxpay_public_key(mut self, id: impl Into<String>, key: impl Into<String>) -> Self {
+        let v3 = self.v3.get_or_insert_with(Default::default);
+        v3.wxpay_public_key_id = Some(id.into());
+        v3.wxpay_public_key = Some(key.into());
+        self
+    }
+    /// API v3 certificate mode: WeChat Pay platform certificates (PEM).
+    pub fn platform_certificates(mut self, pem: impl Into<String>) -> Self {
+        let v3 = self.v3.get_or_insert_with(Default::default);
+        v3.platform_certificates.push(pem.into());
+        self
+    }
+    /// API v3 certificate mode with downloads (see
+    /// [`crate::wechatpay_v3::ClientBuilder::download_platform_certificates`]).
+    pub fn download_platform_certificates(mut self) -> Self {
+        self.v3
+            .get_or_insert_with(Default::default)
+            .download_platform_certificates = true;
+        self
+    }
+    /// Any other setting of the API v3 client (clock skew, retry policy, …).
+    pub fn configure_wechatpay_v3(
+        mut self,
+        f: impl FnOnce(crate::wechatpay_v3::ClientBuilder) -> crate::wechatpay_v3::ClientBuilder
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.wechat_v3_hook = Some(Box::new(f));
+        self
     }
     /// WeChat Pay's merchant certificate as PKCS#12 (`pfx`), needed by refunds.
     pub fn pfx(mut self, pkcs12: impl Into<Vec<u8>>) -> Self {
@@ -243,6 +319,13 @@ impl PaymentBuilder {
     pub fn build(self) -> Result<Payment, PaymentError> {
         let client_type = self.settings.client_type;
         let backend = match self.provider {
+            Provider::WechatPay if self.v3.is_some() => Backend::WechatPayV3(wechat_v3::client(
+                &self.settings,
+                self.v3.as_ref().unwrap_or(&WechatPayV3Settings::default()),
+                self.base_url,
+                self.http,
+                self.wechat_v3_hook,
+            )?),
             Provider::WechatPay => Backend::WechatPay(wechat::client(
                 &self.settings,
                 self.base_url,
@@ -296,6 +379,7 @@ fn finish<P: crate::runtime::Platform>(
 
 enum Backend {
     WechatPay(crate::wechatpay::Client),
+    WechatPayV3(crate::wechatpay_v3::Client),
     Alipay(crate::alipay::Client),
 }
 
@@ -333,6 +417,35 @@ impl Payment {
             },
         )
     }
+    /// WeChat Pay API v3 (uniCloud's `wxpay` with `version: 3`) with the app id, the
+    /// merchant id, the merchant API certificate's serial, the merchant API private key
+    /// and the APIv3 key (`appId, mchId, serialNo, privateKey, v3Key`); then how WeChat
+    /// Pay's answers are verified: [`PaymentBuilder::wxpay_public_key`] (what every
+    /// merchant opened since about late 2024 has), [`PaymentBuilder::platform_certificates`]
+    /// or [`PaymentBuilder::download_platform_certificates`], or both during a migration.
+    pub fn wechat_v3(
+        app_id: impl Into<String>,
+        mch_id: impl Into<String>,
+        serial_no: impl Into<String>,
+        private_key: impl Into<String>,
+        v3_key: impl Into<String>,
+    ) -> PaymentBuilder {
+        let mut builder = PaymentBuilder::from_settings(
+            Provider::WechatPay,
+            PaymentSettings {
+                app_id: app_id.into(),
+                mch_id: Some(mch_id.into()),
+                private_key: Some(Secret::new(private_key.into())),
+                ..PaymentSettings::default()
+            },
+        );
+        builder.v3 = Some(WechatPayV3Settings {
+            serial_no: Some(serial_no.into()),
+            v3_key: Some(Secret::new(v3_key.into())),
+            ..WechatPayV3Settings::default()
+        });
+        builder
+    }
     /// Alipay with the app id, app private key and Alipay public key (`appId,
     /// privateKey, alipayPublicKey`).
     pub fn alipay(
@@ -357,6 +470,13 @@ impl Payment {
             client_type: None,
         }
     }
+    /// Over a WeChat Pay API v3 client built elsewhere.
+    pub fn from_wechatpay_v3(client: crate::wechatpay_v3::Client) -> Payment {
+        Payment {
+            backend: Backend::WechatPayV3(client),
+            client_type: None,
+        }
+    }
     /// Over an Alipay client built elsewhere.
     pub fn from_alipay(client: crate::alipay::Client) -> Payment {
         Payment {
@@ -372,21 +492,39 @@ impl Payment {
 
     pub fn provider(&self) -> Provider {
         match self.backend {
-            Backend::WechatPay(_) => Provider::WechatPay,
+            Backend::WechatPay(_) | Backend::WechatPayV3(_) => Provider::WechatPay,
             Backend::Alipay(_) => Provider::Alipay,
+        }
+    }
+    /// WeChat Pay's API version underneath (2 or 3; uniCloud's `version`); `None` for
+    /// Alipay.
+    pub fn wechatpay_version(&self) -> Option<u8> {
+        match self.backend {
+            Backend::WechatPay(_) => Some(2),
+            Backend::WechatPayV3(_) => Some(3),
+            Backend::Alipay(_) => None,
         }
     }
     pub fn app_id(&self) -> &str {
         match &self.backend {
             Backend::WechatPay(c) => c.app_id(),
+            Backend::WechatPayV3(c) => c.app_id(),
             Backend::Alipay(c) => c.app_id(),
+        }
+    }
+    /// The WeChat Pay API v3 client underneath, for its calls the facade does not
+    /// cover (and its certificate refreshes).
+    pub fn wechatpay_v3_client(&self) -> Option<&crate::wechatpay_v3::Client> {
+        match &self.backend {
+            Backend::WechatPayV3(c) => Some(c),
+            _ => None,
         }
     }
     /// The WeChat Pay client underneath, for its calls the facade does not cover.
     pub fn wechatpay_client(&self) -> Option<&crate::wechatpay::Client> {
         match &self.backend {
             Backend::WechatPay(c) => Some(c),
-            Backend::Alipay(_) => None,
+            _ => None,
         }
     }
     /// The WeChat Pay client underneath.
@@ -401,7 +539,7 @@ impl Payment {
     pub fn alipay_client(&self) -> Option<&crate::alipay::Client> {
         match &self.backend {
             Backend::Alipay(c) => Some(c),
-            Backend::WechatPay(_) => None,
+            _ => None,
         }
     }
 
@@ -419,6 +557,7 @@ impl Payment {
         })?;
         match &self.backend {
             Backend::WechatPay(c) => wechat::order_info(c, client_type, request).await,
+            Backend::WechatPayV3(c) => wechat_v3::order_info(c, client_type, request).await,
             Backend::Alipay(c) => alipay::order_info(c, client_type, request).await,
         }
     }
@@ -427,6 +566,7 @@ impl Payment {
     pub async fn order_query(&self, order: OrderRef) -> Result<OrderQueryResult, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::order_query(c, order).await,
+            Backend::WechatPayV3(c) => wechat_v3::order_query(c, order).await,
             Backend::Alipay(c) => alipay::order_query(c, order).await,
         }
     }
@@ -435,6 +575,7 @@ impl Payment {
     pub async fn close_order(&self, order: OrderRef) -> Result<CloseResult, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::close_order(c, order).await,
+            Backend::WechatPayV3(c) => wechat_v3::close_order(c, order).await,
             Backend::Alipay(c) => alipay::close_order(c, order).await,
         }
     }
@@ -442,7 +583,7 @@ impl Payment {
     /// `cancelOrder` (Alipay only): closes an unpaid trade, refunds a paid one.
     pub async fn cancel_order(&self, order: OrderRef) -> Result<CloseResult, PaymentError> {
         match &self.backend {
-            Backend::WechatPay(_) => Err(PaymentError::unsupported(
+            Backend::WechatPay(_) | Backend::WechatPayV3(_) => Err(PaymentError::unsupported(
                 Provider::WechatPay,
                 "cancelOrder",
             )),
@@ -455,6 +596,7 @@ impl Payment {
     pub async fn refund(&self, request: RefundRequest) -> Result<RefundResult, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::refund(c, request).await,
+            Backend::WechatPayV3(c) => wechat_v3::refund(c, request).await,
             Backend::Alipay(c) => alipay::refund(c, request).await,
         }
     }
@@ -466,6 +608,7 @@ impl Payment {
     ) -> Result<RefundQueryResult, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::refund_query(c, request).await,
+            Backend::WechatPayV3(c) => wechat_v3::refund_query(c, request).await,
             Backend::Alipay(c) => alipay::refund_query(c, request).await,
         }
     }
@@ -479,6 +622,7 @@ impl Payment {
     ) -> Result<Statement<Bill>, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::download_bill(c, bill_date, bill_type).await,
+            Backend::WechatPayV3(c) => wechat_v3::download_bill(c, bill_date, bill_type).await,
             Backend::Alipay(_) => Err(PaymentError::unsupported(Provider::Alipay, "downloadBill")),
         }
     }
@@ -492,6 +636,9 @@ impl Payment {
     ) -> Result<Statement<FundFlow>, PaymentError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::download_fundflow(c, bill_date, account_type).await,
+            Backend::WechatPayV3(c) => {
+                wechat_v3::download_fundflow(c, bill_date, account_type).await
+            }
             Backend::Alipay(_) => Err(PaymentError::unsupported(
                 Provider::Alipay,
                 "downloadFundflow",
@@ -531,6 +678,7 @@ impl Payment {
     ) -> Result<Verified<Notification>, NotifyError> {
         match &self.backend {
             Backend::WechatPay(c) => wechat::verify_notify(c, request),
+            Backend::WechatPayV3(c) => wechat_v3::verify_notify(c, request),
             Backend::Alipay(c) => alipay::verify_notify(c, request),
         }
     }
@@ -539,6 +687,7 @@ impl Payment {
     pub fn reply_fail(&self, reason: &str) -> NotifyReply {
         match self.backend {
             Backend::WechatPay(_) => wechat::reply_fail(reason),
+            Backend::WechatPayV3(_) => wechat_v3::reply_fail(reason),
             Backend::Alipay(_) => alipay::reply_fail(),
         }
     }

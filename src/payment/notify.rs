@@ -182,6 +182,11 @@ pub enum NotifyError {
     /// or wrong sign, another merchant, malformed XML).
     #[error("WeChat Pay notification refused: {0}")]
     WechatPay(#[source] crate::wechatpay::NotifyError),
+    /// WeChat Pay API v3: the request did not verify or decrypt (the source says why:
+    /// missing or stale headers, a signature that does not match the exact body, an
+    /// unknown key, a wrong APIv3 key, another merchant or app).
+    #[error("WeChat Pay API v3 notification refused: {0}")]
+    WechatPayV3(#[source] crate::wechatpay_v3::NotifyError),
     /// Alipay: the body did not verify (missing or wrong sign, another app, malformed
     /// form).
     #[error("Alipay notification refused: {0}")]
