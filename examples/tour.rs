@@ -71,6 +71,7 @@ async fn main() -> Result {
     baidu(&mut tour).await?;
     jucai(&mut tour).await?;
     wechatpay(&mut tour).await?;
+    wechatpay_v3(&mut tour).await?;
     alipay(&mut tour).await?;
     payment(&mut tour).await?;
 
@@ -502,6 +503,232 @@ async fn wechatpay(tour: &mut Tour<'_>) -> Result {
     }
     backend.stop();
     Ok(())
+}
+
+/// WeChat Pay API v3, which has no official sandbox: the simulator in public-key mode,
+/// the client configured from the keys it publishes (test keys).
+#[cfg(feature = "wechatpay_v3")]
+async fn wechatpay_v3(tour: &mut Tour<'_>) -> Result {
+    use miniapp::wechatpay_v3::bill::TradeBillRequest;
+    use miniapp::wechatpay_v3::pay::{JsapiRequest, OrderAmount, Payer, QueryByOutTradeNoRequest};
+    use miniapp::wechatpay_v3::refund::{CreateOrder, CreateRequest, RefundRequestAmount};
+    use miniapp::wechatpay_v3::{BillLocation, Client};
+    use miniapp_simulator::wechatpay_v3::WechatPayV3RefundOutcome;
+    let url = tour.sim.url("wechatpay_v3");
+    println!("\n=== WeChat Pay API v3 (miniapp::wechatpay_v3) at {url} ===");
+    let keys = tour
+        .sim
+        .wechatpay_v3_keys()
+        .ok_or("the simulator serves no WeChat Pay API v3")?;
+    let pay = Client::builder(
+        keys.app_id.clone(),
+        keys.merchant_id.clone(),
+        keys.merchant_serial.clone(),
+        keys.merchant_private_key.clone().unwrap_or_default(),
+    )
+    .wechatpay_public_key(
+        keys.wechatpay_public_key_id.clone(),
+        keys.wechatpay_public_key.clone(),
+    )
+    .api_v3_key(keys.api_v3_key.clone())
+    .base_url(url)
+    .try_build()?;
+    let backend = v3_notify::Backend::start(pay.clone()).await?;
+    let out_trade_no = "tour-v3-20261206-0001";
+
+    tour.step("1. pay.jsapi: the whole request signed (Authorization), the answer verified by its Wechatpay-Serial");
+    let order = JsapiRequest::new(
+        "miniapp tour — 1 cup of tea",
+        out_trade_no,
+        backend.url(),
+        OrderAmount::new(1200), // fen: ¥12.00
+        Payer::new(OPENID),
+    );
+    let order = pay.pay().jsapi(order).await?;
+    tour.got(format_args!("prepay_id {}", order.prepay_id));
+
+    tour.step("2. the mini program's wx.requestPayment parameters (signType RSA, merchant key)");
+    let params = pay.mini_program_pay_params(&order.prepay_id)?;
+    println!(
+        "    json  {}",
+        shorten(&serde_json::to_string(&params)?, 110)
+    );
+
+    tour.step(
+        "3. the user pays (simulated): the notification is verified and decrypted (AES-256-GCM)",
+    );
+    let notified = tour.sim.pay_wechatpay_v3_order(out_trade_no).await?;
+    let paid = backend.received().pop().ok_or("no notification arrived")?;
+    println!(
+        "    notify POST {} → {}: {}; acknowledged: {}",
+        notified.url, paid.0, paid.1, notified.acknowledged
+    );
+
+    tour.step("4. pay.queryByOutTradeNo");
+    let state = pay
+        .pay()
+        .query_by_out_trade_no(QueryByOutTradeNoRequest::new(out_trade_no))
+        .await?;
+    tour.got(format_args!(
+        "trade_state {}, total {} fen, transaction {}",
+        state.trade_state.as_str(),
+        state
+            .amount
+            .as_ref()
+            .and_then(|a| a.total)
+            .unwrap_or_default(),
+        state.transaction_id.as_deref().unwrap_or_default()
+    ));
+
+    tour.step("5. refund.create, then its notification");
+    let refund = CreateRequest::new(
+        "tour-v3-refund-1",
+        RefundRequestAmount::new(200, 1200),
+        CreateOrder::OutTradeNo {
+            out_trade_no: out_trade_no.into(),
+        },
+    )
+    .notify_url(backend.url());
+    let refund = pay.refund().create(refund).await?;
+    tour.got(format_args!(
+        "refund_id {}, {} fen, {}",
+        refund.refund_id,
+        refund.amount.refund,
+        refund.status.as_str()
+    ));
+    let notified = tour
+        .sim
+        .settle_wechatpay_v3_refund("tour-v3-refund-1", WechatPayV3RefundOutcome::Success)
+        .await?;
+    let refunded = backend
+        .received()
+        .pop()
+        .ok_or("no refund notification arrived")?;
+    println!(
+        "    notify POST {} → {}: {}; acknowledged: {}",
+        notified.url, refunded.0, refunded.1, notified.acknowledged
+    );
+
+    tour.step("6. bill.tradeBill, then the file: fetched with a signed GET, SHA-1 checked");
+    let day = state
+        .success_time
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .unwrap_or_default()
+        .to_owned();
+    let located = pay.bill().trade_bill(TradeBillRequest::new(day)).await?;
+    let text = pay
+        .download_bill(BillLocation {
+            download_url: &located.download_url,
+            hash_type: located.hash_type.as_str(),
+            hash_value: &located.hash_value,
+        })
+        .await?;
+    let text = String::from_utf8_lossy(&text);
+    tour.got(format_args!(
+        "{} lines, SHA-1 {} matches; first row: {}",
+        text.lines().count(),
+        located.hash_value,
+        shorten(text.lines().nth(1).unwrap_or_default(), 80)
+    ));
+    backend.stop();
+    Ok(())
+}
+
+#[cfg(not(feature = "wechatpay_v3"))]
+async fn wechatpay_v3(_tour: &mut Tour<'_>) -> Result {
+    println!("\n=== WeChat Pay API v3: not in this build (feature `wechatpay_v3`) ===");
+    Ok(())
+}
+
+/// The merchant backend's API v3 notify endpoint: the raw headers and body verified
+/// and decrypted by the client, then acknowledged as WeChat Pay expects.
+#[cfg(feature = "wechatpay_v3")]
+mod v3_notify {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    use axum::routing::post;
+    use axum::Router;
+    use miniapp::wechatpay_v3::{reply_fail, reply_success, Client};
+    use std::sync::{Arc, Mutex};
+
+    /// (event, what it says) of each notification verified.
+    type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+    pub struct Backend {
+        url: String,
+        received: Received,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Backend {
+        pub async fn start(pay: Client) -> std::io::Result<Backend> {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}/wxpay/v3/notify", listener.local_addr()?);
+            let received = Received::default();
+            let app = Router::new()
+                .route("/wxpay/v3/notify", post(notified))
+                .with_state((pay, received.clone()));
+            let task = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Ok(Backend {
+                url,
+                received,
+                task,
+            })
+        }
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+        pub fn received(&self) -> Vec<(String, String)> {
+            self.received.lock().map(|r| r.clone()).unwrap_or_default()
+        }
+        pub fn stop(self) {
+            self.task.abort();
+        }
+    }
+
+    async fn notified(
+        State((pay, received)): State<(Client, Received)>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (axum::http::StatusCode, String) {
+        let said = match pay.verify_payment_notification(&headers, &body) {
+            Ok(n) => Ok((
+                n.event_type,
+                format!(
+                    "{} paid {} fen",
+                    n.resource.out_trade_no,
+                    n.resource.amount.and_then(|a| a.total).unwrap_or_default()
+                ),
+            )),
+            Err(_) => pay.verify_refund_notification(&headers, &body).map(|n| {
+                (
+                    n.event_type,
+                    format!(
+                        "{} refunded {} fen {}",
+                        n.resource.out_refund_no,
+                        n.resource.amount.refund,
+                        n.resource.refund_status
+                    ),
+                )
+            }),
+        };
+        let (status, body) = match said {
+            Ok(said) => {
+                if let Ok(mut r) = received.lock() {
+                    r.push(said);
+                }
+                reply_success()
+            }
+            Err(e) => reply_fail(400, &e.to_string()),
+        };
+        let status = axum::http::StatusCode::from_u16(status)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, body)
+    }
 }
 
 #[cfg(not(feature = "wechatpay"))]

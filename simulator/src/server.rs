@@ -785,7 +785,12 @@ impl Call<'_> {
         } else {
             envelope::success(env, payload, &self.request_id())
         };
-        self.enveloped(state, value, code)
+        match self.enveloped(state, value, code) {
+            // A style whose success is the HTTP status carries no code: the log shows
+            // the status instead of a made-up `0`.
+            Answer::Raw { raw, .. } if env.success.is_empty() => Answer::Raw { raw, code: None },
+            answer => answer,
+        }
     }
 
     fn enveloped(&self, state: &State, value: Value, code: Code) -> Answer {
