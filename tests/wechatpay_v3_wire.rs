@@ -524,3 +524,187 @@ async fn certificate_mode_and_both_modes_at_once() {
         .unwrap_err();
     assert!(e.to_string().contains("does not match"), "{e}");
 }
+
+/// The refund answer from the refund page's example, reused by the refund query below.
+const REFUND_ANSWER: &str = r#"{"refund_id":"50000000382019052709732678859","out_refund_no":"1217752501201407033233368018","transaction_id":"4200000000000000000000000001","out_trade_no":"1217752501201407033233368018","channel":"ORIGINAL","user_received_account":"招商银行信用卡0403","success_time":"2020-12-01T16:18:12+08:00","create_time":"2020-12-01T16:18:12+08:00","status":"SUCCESS","funds_account":"UNSETTLED","amount":{"total":100,"refund":100,"payer_total":90,"payer_refund":90,"settlement_refund":100,"settlement_total":100,"discount_refund":10,"currency":"CNY"}}"#;
+
+#[tokio::test]
+async fn app_h5_and_native_orders_send_their_documented_bodies() {
+    let amount = || OrderAmount::new(100);
+    let expected = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({
+            "appid": APP_ID,
+            "mchid": MCHID,
+            "description": "Image形象店-深圳腾大-QQ公仔",
+            "out_trade_no": "1217752501201407033233368018",
+            "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+            "amount": {"total": 100},
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        body
+    };
+
+    let server = serving(
+        "POST",
+        "/v3/pay/transactions/app",
+        Answer::ok(r#"{"prepay_id":"wx261153585405162d4d02642eabe7000000"}"#),
+    )
+    .await;
+    let app = client(&server)
+        .pay()
+        .app(
+            AppRequest::new(
+                "Image形象店-深圳腾大-QQ公仔",
+                "1217752501201407033233368018",
+                "https://www.weixin.qq.com/wxpay/pay.php",
+                amount(),
+            )
+            .attach("自定义数据"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.prepay_id, "wx261153585405162d4d02642eabe7000000");
+    let request = checked_request(&server).await;
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body, expected(serde_json::json!({"attach": "自定义数据"})));
+
+    let server = serving(
+        "POST",
+        "/v3/pay/transactions/h5",
+        Answer::ok(r#"{"h5_url":"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"}"#),
+    )
+    .await;
+    let h5 = client(&server)
+        .pay()
+        .h5(H5Request::new(
+            "Image形象店-深圳腾大-QQ公仔",
+            "1217752501201407033233368018",
+            "https://www.weixin.qq.com/wxpay/pay.php",
+            amount(),
+            H5SceneInfo::new("14.23.150.211", H5Info::new(H5Type::Wap)),
+        ))
+        .await
+        .unwrap();
+    assert!(h5.h5_url.starts_with("https://wx.tenpay.com/"));
+    let request = checked_request(&server).await;
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        body,
+        expected(serde_json::json!({
+            "scene_info": {"payer_client_ip": "14.23.150.211", "h5_info": {"type": "Wap"}}
+        }))
+    );
+
+    let server = serving(
+        "POST",
+        "/v3/pay/transactions/native",
+        Answer::ok(r#"{"code_url":"weixin://wxpay/bizpayurl/up?pr=NwY5Mz9&groupid=00"}"#),
+    )
+    .await;
+    let native = client(&server)
+        .pay()
+        .native(
+            NativeRequest::new(
+                "Image形象店-深圳腾大-QQ公仔",
+                "1217752501201407033233368018",
+                "https://www.weixin.qq.com/wxpay/pay.php",
+                amount(),
+            )
+            .time_expire("2018-06-08T10:34:56+08:00"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        native.code_url,
+        "weixin://wxpay/bizpayurl/up?pr=NwY5Mz9&groupid=00"
+    );
+    let request = checked_request(&server).await;
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        body,
+        expected(serde_json::json!({"time_expire": "2018-06-08T10:34:56+08:00"}))
+    );
+}
+
+#[tokio::test]
+async fn a_query_by_transaction_id_names_it_in_the_path() {
+    let server = serving(
+        "GET",
+        "/v3/pay/transactions/id/4200000000000000000000000001",
+        Answer::ok(&vector("D.pay_notify.plain")),
+    )
+    .await;
+    let paid = client(&server)
+        .pay()
+        .query_by_id(QueryByIdRequest::new("4200000000000000000000000001"))
+        .await
+        .unwrap();
+    assert_eq!(paid.out_trade_no, "1217752501201407033233368018");
+    assert_eq!(paid.trade_state, TradeState::Success);
+    let request = checked_request(&server).await;
+    assert_eq!(request.url.query(), Some("mchid=1234567891"));
+    assert!(request.body.is_empty());
+}
+
+#[tokio::test]
+async fn a_refund_query_names_the_refund_in_the_path_and_decodes_its_amounts_in_fen() {
+    use miniapp::wechatpay_v3::refund::{QueryRequest, RefundStatus};
+    let server = serving(
+        "GET",
+        "/v3/refund/domestic/refunds/1217752501201407033233368018",
+        Answer::ok(REFUND_ANSWER),
+    )
+    .await;
+    let refund = client(&server)
+        .refund()
+        .query(QueryRequest::new("1217752501201407033233368018"))
+        .await
+        .unwrap();
+    assert_eq!(refund.status, RefundStatus::Success);
+    assert_eq!(refund.amount.refund, 100);
+    assert_eq!(refund.amount.payer_refund, 90);
+    assert_eq!(refund.amount.discount_refund, 10);
+    let request = checked_request(&server).await;
+    assert_eq!(request.url.query(), None, "a refund query carries no mchid");
+    assert!(request.body.is_empty());
+}
+
+#[tokio::test]
+async fn bill_requests_put_their_choices_in_the_signed_query() {
+    use miniapp::wechatpay_v3::bill::{
+        AccountType, BillType, FundFlowBillRequest, HashType, TarType, TradeBillRequest,
+    };
+    let answer = r#"{"hash_type":"SHA1","hash_value":"79bb0f45fc4c42234a918000b2668d689e2bde04","download_url":"https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"}"#;
+    let server = serving("GET", "/v3/bill/tradebill", Answer::ok(answer)).await;
+    let bill = client(&server)
+        .bill()
+        .trade_bill(
+            TradeBillRequest::new("2019-06-11")
+                .bill_type(BillType::Success)
+                .tar_type(TarType::Gzip),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bill.hash_type, HashType::Sha1);
+    assert_eq!(bill.hash_value, "79bb0f45fc4c42234a918000b2668d689e2bde04");
+    let request = checked_request(&server).await;
+    assert_eq!(
+        request.url.query(),
+        Some("bill_date=2019-06-11&bill_type=SUCCESS&tar_type=GZIP")
+    );
+
+    let server = serving("GET", "/v3/bill/fundflowbill", Answer::ok(answer)).await;
+    client(&server)
+        .bill()
+        .fund_flow_bill(FundFlowBillRequest::new("2019-06-11").account_type(AccountType::Basic))
+        .await
+        .unwrap();
+    let request = checked_request(&server).await;
+    assert_eq!(
+        request.url.query(),
+        Some("bill_date=2019-06-11&account_type=BASIC")
+    );
+    assert!(request.body.is_empty());
+}
