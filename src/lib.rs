@@ -41,9 +41,9 @@ pub mod __private {
     pub use crate::runtime::envelopes::encode::{round_trip, RoundTrip};
     pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle};
     pub use crate::runtime::execute::{
-        fetch_platform_keys, fetch_sandbox_key, fetch_token, lifetime, IssuesPlatformKeys,
-        IssuesSandboxKey, IssuesToken, TokenText,
+        fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
     };
+    pub use crate::runtime::platform_keys::{fetch_platform_keys, IssuesPlatformKeys};
     pub use crate::runtime::signers::{InfallibleSigner, Signer};
     pub use crate::runtime::{beijing_time, lenient, raw_json, validate, xml};
     pub use crate::runtime::{

@@ -27,7 +27,7 @@ pub struct Core<P: Platform> {
     /// call. A failed fetch leaves it empty, so the next call asks again.
     pub sandbox_signer: Option<tokio::sync::OnceCell<P::Signer>>,
     /// One download of the platform's keys at a time ([`Platform::PLATFORM_KEYS`]).
-    pub(crate) key_refresh: super::execute::KeyRefresh,
+    pub(crate) key_refresh: super::platform_keys::KeyRefresh,
 }
 
 /// A client of platform `P`: credentials, transport, token source, retry policy,
@@ -122,8 +122,27 @@ impl<P: Platform> Client<P> {
     /// signer holds. Calls do this by themselves when an answer names an unknown key;
     /// call it at start, or when a notification names one.
     pub async fn refresh_platform_keys(&self) -> Result<usize, BuildError> {
-        super::execute::refresh_platform_keys(&self.core, None)
+        super::platform_keys::refresh_platform_keys(&self.core, None)
             .await
+            .map_err(|reason| BuildError {
+                platform: P::NAME,
+                reason,
+            })
+    }
+    /// Before verifying a notification: when its headers name a verifying key this
+    /// client does not hold but downloads (a WeChat Pay platform certificate that began
+    /// signing after the last download), refreshes the keys as
+    /// [`Client::refresh_platform_keys`] does — at most once a minute for this reason,
+    /// since anyone can send a notification. Returns whether it refreshed; the
+    /// notification is verified afterwards as usual, and refused if the key is still
+    /// unknown.
+    pub async fn refresh_keys_named_by(
+        &self,
+        headers: &http::HeaderMap,
+    ) -> Result<bool, BuildError> {
+        super::platform_keys::refresh_for_headers(&self.core, headers)
+            .await
+            .map(|done| done.is_some())
             .map_err(|reason| BuildError {
                 platform: P::NAME,
                 reason,
@@ -333,6 +352,11 @@ impl<P: Platform> ClientBuilder<P> {
     /// e.g. a `RedisStore` shared by every instance of the service, so that N processes
     /// refresh once. The key is `<platform>:<app id>` (the token mode may change the
     /// prefix, e.g. `wechat-stable`). Ignored with [`Self::token_source`].
+    ///
+    /// Where the platform's verifying keys are downloaded (WeChat Pay API v3's platform
+    /// certificates), the download is kept here too, under
+    /// `<platform>:platform-keys:<merchant id>`, so that N processes download once per
+    /// rotation; each checks what it reads before installing it.
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
         self
@@ -408,15 +432,25 @@ impl<P: Platform> ClientBuilder<P> {
     }
 
     fn finish(mut self, signer: P::Signer) -> Client<P> {
-        let core = Arc::new(Core {
-            transport: self.transport(),
+        let transport = self.transport();
+        let owner = match self.credentials.merchant_id() {
+            "" => self.credentials.app_id(),
+            merchant => merchant,
+        }
+        .to_owned();
+        let core = Arc::new_cyclic(|core| Core {
+            transport,
             credentials: self.credentials.clone(),
             retry: self.retry,
             signer,
             signer_options: self.signer_options.clone(),
             sandbox_signer: (self.sandbox && P::SANDBOX_KEY.is_some())
                 .then(tokio::sync::OnceCell::new),
-            key_refresh: Default::default(),
+            key_refresh: super::platform_keys::KeyRefresh::new(
+                core.clone(),
+                &owner,
+                self.token_store.clone(),
+            ),
         });
         let tokens = match self.token_source.take() {
             Some(source) => source,

@@ -70,7 +70,9 @@ where
         // download the keys once, then check this same answer again — never resend.
         if P::PLATFORM_KEYS.is_some() && !keys_refreshed && signer.names_unknown_key(&raw) {
             keys_refreshed = true;
-            if let Err(reason) = refresh_platform_keys(core, Some(E::NAME)).await {
+            if let Err(reason) =
+                super::platform_keys::refresh_platform_keys(core, Some(E::NAME)).await
+            {
                 tracing::warn!(endpoint = E::NAME, %reason, "could not download the platform's keys");
             }
         }
@@ -162,85 +164,6 @@ pub(crate) async fn sandbox_signer<P: Platform>(
     })
     .await
     .map(Some)
-}
-
-/// One download of the platform's keys at a time: callers that arrive while one runs
-/// wait for it and use its result instead of starting their own.
-#[derive(Debug, Default)]
-pub struct KeyRefresh {
-    lock: tokio::sync::Mutex<()>,
-    downloads: std::sync::atomic::AtomicU64,
-}
-
-impl KeyRefresh {
-    /// How many downloads completed (tests, diagnostics).
-    pub fn downloads(&self) -> u64 {
-        self.downloads.load(std::sync::atomic::Ordering::Acquire)
-    }
-}
-
-/// Downloads the platform's keys through the schema's `platform_keys` endpoint and has
-/// the signer install them. Single flight: a caller that waited for a download another
-/// caller made takes that one.
-pub(crate) async fn refresh_platform_keys<P: Platform>(
-    core: &Core<P>,
-    during: Option<&'static str>,
-) -> Result<usize, String> {
-    let Some(source) = P::PLATFORM_KEYS else {
-        return Err(format!("{} has no endpoint for its keys", P::NAME));
-    };
-    let refresh = &core.key_refresh;
-    let seen = refresh.downloads();
-    let _one_at_a_time = refresh.lock.lock().await;
-    if refresh.downloads() != seen {
-        return Ok(0);
-    }
-    tracing::info!(
-        endpoint = source.endpoint,
-        during,
-        "downloading the platform's keys"
-    );
-    let raw = (source.fetch)(core).await?;
-    let held = core.signer.install_platform_keys(&raw)?;
-    refresh
-        .downloads
-        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-    Ok(held)
-}
-
-/// Implemented (by generated code) for the endpoint the schema's `platform_keys` names.
-pub trait IssuesPlatformKeys: Endpoint {
-    /// The request that asks for the keys (it has no required input).
-    fn keys_request() -> Self;
-}
-
-/// Sends endpoint `E`'s request for the platform's keys and returns its answer as it
-/// came, unverified: the signer checks it with the keys it carries.
-pub fn fetch_platform_keys<P, E>(
-    core: &Core<P>,
-) -> BoxFuture<'_, Result<super::RawResponse, String>>
-where
-    P: Platform,
-    E: IssuesPlatformKeys,
-{
-    Box::pin(async move {
-        let request = E::keys_request();
-        let wire = encode(core, &core.signer, &request, None).map_err(|e| e.to_string())?;
-        let raw = core
-            .transport
-            .send::<E::Error>(wire, None, core.transport.limits().json)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !raw.is_success() {
-            return Err(format!(
-                "{} answered HTTP {}: {}",
-                E::NAME,
-                raw.status,
-                raw.snippet()
-            ));
-        }
-        Ok(raw)
-    })
 }
 
 fn limit<E: Endpoint>(core: &Core<impl Platform>) -> usize {

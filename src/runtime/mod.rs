@@ -36,6 +36,7 @@ pub mod lenient;
 mod media;
 pub mod money;
 mod platform;
+pub mod platform_keys;
 #[doc(hidden)]
 pub mod raw_json;
 mod retry;

@@ -93,6 +93,12 @@ impl ClientBuilder {
     /// appears (rotation), one download for all concurrent callers. The answer that
     /// named it is then verified again, never resent. [`Client::refresh_platform_keys`]
     /// downloads at will (at start, or when a notification names a new serial).
+    ///
+    /// With a shared [`ClientBuilder::token_store`] (e.g. a `RedisStore`) the download
+    /// is kept there for 12 hours and every instance of the service uses it: one
+    /// download per rotation for all of them. Each instance checks the kept answer (its
+    /// signature, and the certificates sealed with the APIv3 key) before installing it;
+    /// an entry that fails is replaced by a download.
     pub fn download_platform_certificates(self) -> Self {
         self.configure_signer(|options| options.download_certificates = true)
     }

@@ -9,6 +9,11 @@
 //! [`reply_fail`] (a 4xx/5xx with `{"code":"FAIL","message":…}`) and WeChat Pay sends it
 //! again; the same notification can arrive more than once, so process idempotently.
 //!
+//! In certificate mode with downloads, a notification may be signed by a certificate
+//! that began signing after the client's last download: await
+//! [`Client::refresh_keys_named_by`](crate::runtime::Client::refresh_keys_named_by) with
+//! its headers first (it downloads only then, at most once a minute).
+//!
 //! Public docs: <https://pay.weixin.qq.com/wiki/doc/apiv3/wechatpay/wechatpay4_2.shtml>.
 
 use super::pay::QueryByOutTradeNoResponse;

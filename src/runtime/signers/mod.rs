@@ -95,6 +95,12 @@ pub trait Signer: Sized + Send + Sync + 'static {
     fn install_platform_keys(&self, _raw: &RawResponse) -> Result<usize, String> {
         Err("this sign scheme downloads no platform keys".into())
     }
+    /// As [`Signer::install_platform_keys`], for an answer downloaded earlier and kept
+    /// in a token store: checked alike (its signature, what protects its keys), except
+    /// that its timestamp may be as old as the store kept it.
+    fn install_kept_platform_keys(&self, _raw: &RawResponse) -> Result<usize, String> {
+        Err("this sign scheme downloads no platform keys".into())
+    }
     /// Checks the signature of an answer made of text fields (flat XML). The default
     /// builds the map [`Signer::verify`] takes; a text-native scheme checks in place.
     fn verify_text(&self, answer: &[(String, String)]) -> Result<(), String> {

@@ -355,23 +355,41 @@ impl Signer for WechatPayV3 {
     }
 
     fn install_platform_keys(&self, raw: &RawResponse) -> Result<usize, String> {
-        let key = self
-            .api_v3_key
-            .as_ref()
-            .ok_or("platform certificates are decrypted with the APIv3 key: set api_v3_key")?;
-        let now = SystemTime::now();
-        let downloaded = download::read_download(raw, key, &self.serial, now)?;
-        download::verify_download(raw, &downloaded, &self.keys, now, self.max_skew)?;
-        let serials: Vec<&str> = downloaded.iter().map(|c| c.serial.as_str()).collect();
-        tracing::info!(?serials, "platform certificates installed");
-        let held = downloaded.len();
-        self.keys.set_certificates(downloaded);
-        Ok(held)
+        self.install_download(raw, SystemTime::now())
+    }
+
+    fn install_kept_platform_keys(&self, raw: &RawResponse) -> Result<usize, String> {
+        // Kept answers are checked as of when they were signed; their certificates, as
+        // of now (an expired one is left out). The APIv3 key's AEAD is what keeps a
+        // forged store entry out: only WeChat Pay and the merchant hold that key.
+        let signed_at = raw
+            .header(header::TIMESTAMP)
+            .and_then(|t| t.parse::<u64>().ok())
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
+            .ok_or("the kept download has no Wechatpay-Timestamp")?;
+        self.install_download(raw, signed_at)
     }
 
     fn verify_answer(&self, raw: &RawResponse) -> Result<(), String> {
         self.verify_message(&raw.headers, &raw.body, false)
             .map_err(|e| e.to_string())
+    }
+}
+
+impl WechatPayV3 {
+    /// Checks a certificate download as of `signed_at` and installs its certificates.
+    fn install_download(&self, raw: &RawResponse, signed_at: SystemTime) -> Result<usize, String> {
+        let key = self
+            .api_v3_key
+            .as_ref()
+            .ok_or("platform certificates are decrypted with the APIv3 key: set api_v3_key")?;
+        let downloaded = download::read_download(raw, key, &self.serial, SystemTime::now())?;
+        download::verify_download(raw, &downloaded, &self.keys, signed_at, self.max_skew)?;
+        let serials: Vec<&str> = downloaded.iter().map(|c| c.serial.as_str()).collect();
+        tracing::info!(?serials, "platform certificates installed");
+        let held = downloaded.len();
+        self.keys.set_certificates(downloaded);
+        Ok(held)
     }
 }
 
