@@ -495,15 +495,17 @@ async fn certificate_mode_and_both_modes_at_once() {
         Answer::ok(body).certificate_signed(),
     )
     .await;
-    certificate_only(&server)
-        .pay()
-        .jsapi(jsapi_request())
-        .await
-        .unwrap();
+    let client = certificate_only(&server);
+    client.pay().jsapi(jsapi_request()).await.unwrap();
     let request = &server.received_requests().await.unwrap()[0];
-    assert!(
-        request.headers.get("wechatpay-serial").is_none(),
-        "certificate mode names no public key"
+    // Certificate mode names the certificate sensitive fields are encrypted with.
+    assert_eq!(
+        request.headers.get("wechatpay-serial").unwrap(),
+        CERTIFICATE_SERIAL
+    );
+    assert_eq!(
+        client.encrypt_sensitive("张三").unwrap().serial,
+        CERTIFICATE_SERIAL
     );
     let server = serving("POST", "/v3/pay/transactions/jsapi", Answer::ok(body)).await;
     let e = certificate_only(&server)

@@ -36,20 +36,14 @@ pub enum SensitiveError {
 
 impl Client {
     /// Encrypts `plaintext` with WeChat Pay's key (the public key in public-key mode,
-    /// else the last platform certificate held).
+    /// else the last platform certificate held) — the key every request of this client
+    /// names in its `Wechatpay-Serial` header, as a request carrying such a field must.
     pub fn encrypt_sensitive(&self, plaintext: &str) -> Result<EncryptedField, SensitiveError> {
-        let keys = self.signer().platform_keys();
-        let (serial, key) = match keys.public_key() {
-            Some((id, key)) => (id, key),
-            None => {
-                let serial = keys
-                    .certificate_serials()
-                    .pop()
-                    .ok_or(SensitiveError::NoKey)?;
-                let key = keys.key(&serial).ok_or(SensitiveError::NoKey)?;
-                (serial, key)
-            }
-        };
+        let (serial, key) = self
+            .signer()
+            .platform_keys()
+            .encryption_key()
+            .ok_or(SensitiveError::NoKey)?;
         let encryptor = Encryptor::new(&key).map_err(|e| SensitiveError::Key(e.to_string()))?;
         Ok(EncryptedField {
             ciphertext: encryptor.encrypt(plaintext.as_bytes())?,

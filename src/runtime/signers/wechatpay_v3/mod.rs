@@ -295,9 +295,11 @@ impl Signer for WechatPayV3 {
                 "miniapp/",
                 env!("CARGO_PKG_VERSION")
             )));
-        // In public-key mode, naming the key asks WeChat Pay to sign the answer with it
-        // (without the header, a migrating merchant's answers stay certificate-signed).
-        if let Some(id) = self.keys.public_key_id() {
+        // Names the key sensitive fields are encrypted with, which a request carrying
+        // one must; in public-key mode it also asks WeChat Pay to sign the answer with
+        // the public key (without it, a migrating merchant's answers stay
+        // certificate-signed). WeChat Pay's own SDKs send it on every request alike.
+        if let Some((id, _)) = self.keys.encryption_key() {
             headers.insert(
                 header::SERIAL,
                 HeaderValue::try_from(id).map_err(|e| e.to_string())?,

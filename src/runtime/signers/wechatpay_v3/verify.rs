@@ -95,6 +95,20 @@ impl PlatformKeys {
         self.public_key.as_ref().map(|(id, _)| id.as_str())
     }
 
+    /// The key sensitive fields are encrypted with, and its name for the request's
+    /// `Wechatpay-Serial`: the public key where there is one, else the platform
+    /// certificate listed last.
+    pub fn encryption_key(&self) -> Option<(String, PublicKey)> {
+        if let Some(pair) = &self.public_key {
+            return Some(pair.clone());
+        }
+        self.certificates
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .map(|c| (c.serial.clone(), c.key.clone()))
+    }
+
     /// The key a `Wechatpay-Serial` names.
     pub fn key(&self, serial: &str) -> Option<PublicKey> {
         if let Some((id, key)) = &self.public_key {
