@@ -49,6 +49,8 @@ impl Default for Options {
 pub struct Generated {
     pub files: BTreeMap<String, String>,
     pub inputs: Vec<PathBuf>,
+    /// The table of every endpoint, as Markdown (`docs/API.md`).
+    pub api_table: String,
 }
 
 /// Generates code for every platform directory under `schema_dir`.
@@ -97,5 +99,6 @@ pub fn generate(schema_dir: &Path, options: &Options) -> Result<Generated, Diagn
     Ok(Generated {
         files,
         inputs: schema.inputs,
+        api_table: emit::api_table(&platforms),
     })
 }

@@ -31,6 +31,7 @@ fn fixture_platform_output() {
     for (path, text) in &out.files {
         insta::assert_snapshot!(path.replace('/', "__"), text);
     }
+    insta::assert_snapshot!("api_table", out.api_table);
 }
 
 #[test]
@@ -38,6 +39,7 @@ fn output_is_deterministic_and_relative() {
     let a = generate(&fixtures().join("good"), &fixture_options()).unwrap();
     let b = generate(&fixtures().join("good"), &fixture_options()).unwrap();
     assert_eq!(a.files, b.files);
+    assert_eq!(a.api_table, b.api_table);
     let root = env!("CARGO_MANIFEST_DIR");
     for text in a.files.values() {
         assert!(
@@ -62,6 +64,11 @@ fn committed_generated_code_is_fresh() {
             "generated/{path} is stale: run `cargo build` and commit it"
         );
     }
+    let table = std::fs::read_to_string(root.join("docs/API.md")).unwrap_or_default();
+    assert!(
+        table == out.api_table,
+        "docs/API.md is stale: run `cargo build` and commit it"
+    );
 }
 
 #[test]

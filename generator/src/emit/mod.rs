@@ -4,6 +4,7 @@
 //! envelope, endpoint table), `group` one file per group (handle, endpoints, named types);
 //! `endpoint`, `structs`, `enums` and `errors` the items inside them.
 
+mod api_table;
 mod endpoint;
 mod enums;
 mod errors;
@@ -35,6 +36,8 @@ fn file_text(tokens: TokenStream, source: &str) -> Result<String, String> {
 }
 
 /// All files of one platform, keyed by path relative to the output directory.
+pub use api_table::api_table;
+
 pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, String>, String> {
     let ctx = &Ctx {
         marker: platform.wiring.marker.clone(),
