@@ -552,3 +552,35 @@ fn client_decrypts_encrypted_data_and_checks_the_watermark() {
         other => panic!("expected a watermark mismatch, got {other:?}"),
     }
 }
+
+/// A wrong AppSecret is configuration, not a stale token: the token endpoint's 40125
+/// fails the call once — no business request, no refresh loop, no retry — and says so.
+#[tokio::test]
+async fn a_wrong_app_secret_fails_the_call_without_refresh_or_retry() {
+    let server = MockServer::start().await;
+    Mock::given(path("/cgi-bin/token"))
+        .respond_with(json(
+            r#"{"errcode":40125,"errmsg":"invalid appsecret, view more at http://t.cn/RAEkdVq"}"#,
+        ))
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .auth()
+        .get_paid_union_id(GetPaidUnionIdRequest::new(
+            "o",
+            GetPaidUnionIdOrder::transaction_id("t"),
+        ))
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Token {
+            source: miniapp::token::TokenError::Refused { code, .. },
+            ..
+        } => assert_eq!(*code, 40125),
+        other => panic!("expected the token endpoint's refusal, got {other:?}"),
+    }
+    assert!(!e.to_string().contains("s3cret"), "{e}");
+    let reqs = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = reqs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/cgi-bin/token"]);
+}

@@ -63,7 +63,7 @@ fn pair(k: &str, v: &str) -> (String, String) {
 }
 
 const SEND: &str = "/cgi-bin/message/custom/send";
-const TYPING: &str = "/cgi-bin/message/custom/typing";
+const TYPING: &str = "/cgi-bin/message/custom/business/typing";
 const UPLOAD: &str = "/cgi-bin/media/upload";
 const MEDIA_GET: &str = "/cgi-bin/media/get";
 

@@ -31,14 +31,16 @@ impl<'a> CustomerServiceMessage<'a> {
     }
     /// 下发客服当前输入状态给用户
     ///
-    /// `customerServiceMessage.setTyping` — POST `/cgi-bin/message/custom/typing`
+    /// `customerServiceMessage.setTyping` — POST `/cgi-bin/message/custom/business/typing`
     ///
     /// 下发客服当前输入状态给用户。
-    /// 新版文档的路径为 /cgi-bin/message/custom/business/typing;此处使用 uniCloud 所对应的 /cgi-bin/message/custom/typing。
+    /// 小程序和小游戏调用时,请求地址为 /cgi-bin/message/custom/business/typing(现行文档);
+    /// /cgi-bin/message/custom/typing 是公众号和服务号的地址,旧版小程序文档与 uniCloud 曾用它。
     ///
     /// Sources:
+    /// - <https://developers.weixin.qq.com/miniprogram/dev/server/API/kf-mgnt/kf-message/api_typing.html>
+    /// - <https://developers.weixin.qq.com/doc/service/api/customer/message/api_typing>
     /// - <https://developers.weixin.qq.com/miniprogram/en/dev/api-backend/open-api/customer-message/customerServiceMessage.setTyping.html>
-    /// - <https://developers.weixin.qq.com/miniprogram/dev/api/custommsg/callback_help.html>
     pub fn set_typing(
         &self,
         request: SetTypingRequest,
@@ -585,7 +587,7 @@ impl crate::__private::FromCode for SetTypingError {
 impl crate::__private::Endpoint for SetTypingRequest {
     const NAME: &'static str = "customerServiceMessage.setTyping";
     const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
-    const PATH: &'static str = "/cgi-bin/message/custom/typing";
+    const PATH: &'static str = "/cgi-bin/message/custom/business/typing";
     const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
         name: "access_token",
     };

@@ -50,6 +50,9 @@ impl<'a> Img<'a> {
     /// 要处理的图片以 img_url(图片 url)或 img(form-data 中的媒体文件)两种方式之一提供;返回的 media_id 可用 customerServiceMessage.getTempMedia 下载。
     ///
     /// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/img-ocr/img/api_imgsuperresolution.html>
+    #[deprecated(
+        note = "官方文档页面注明该接口已下线(the official page says the API was withdrawn); the platform may refuse the call"
+    )]
     pub fn superresolution(
         &self,
         request: SuperresolutionRequest,

@@ -329,6 +329,8 @@ pub struct Endpoint {
     /// Does the endpoint document codes of its own (beyond the platform's common ones)?
     pub own_errors: bool,
     pub unconfirmed: Option<String>,
+    /// Why the endpoint was withdrawn: the client method is `#[deprecated]`.
+    pub deprecated: Option<String>,
 }
 
 impl Endpoint {

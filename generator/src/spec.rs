@@ -420,6 +420,10 @@ pub struct EndpointSpec {
     pub errors: Vec<ErrorSpec>,
     #[serde(default)]
     pub unconfirmed: Option<String>,
+    /// Why the platform no longer offers the endpoint (the docs withdrew it): the client
+    /// method is marked `#[deprecated]` with this note.
+    #[serde(default)]
+    pub deprecated: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,6 +48,10 @@ pub fn api_table(platforms: &[Platform]) -> String {
                 } else {
                     format!("`{}().{}()`", g.module, e.method_name)
                 };
+                let call = match &e.deprecated {
+                    Some(note) => format!("{call} **deprecated**: {}", cell(note)),
+                    None => call,
+                };
                 let retried = if e.idempotent { "yes" } else { "no" };
                 let doc = match e.sources.first() {
                     Some(url) => format!("[doc]({url})"),

@@ -82,7 +82,10 @@ fn handle_method(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         text.push_str(&format!("\n\n{d}"));
     }
     text.push_str(&sources_doc(&ep.sources));
-    let d = doc(&text);
+    let mut d = doc(&text);
+    if let Some(note) = &ep.deprecated {
+        d.extend(quote!(#[deprecated(note = #note)]));
+    }
     if ep.has_required_input() || ep.request.iter().any(|f| !f.required) {
         quote! {
             #d

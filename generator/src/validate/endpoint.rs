@@ -141,6 +141,7 @@ pub fn endpoint(
         errors,
         own_errors,
         unconfirmed: e.unconfirmed.clone(),
+        deprecated: e.deprecated.as_ref().map(|d| d.trim().to_owned()),
     }
 }
 
