@@ -53,6 +53,37 @@ pub fn lower_camel(raw: &str) -> String {
 /// The type every generated platform module gets its methods from (`super::Client`).
 pub const CLIENT_TYPE: &str = "Client";
 
+/// Types the generated modules name unqualified: a schema type of the same name would
+/// shadow them and break the module (or, worse, change what a field means).
+pub const RUST_TYPE_NAMES: &[&str] = &[
+    "Self",
+    "String",
+    "Vec",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Box",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "Into",
+    "From",
+    "Iterator",
+    "bool",
+    "i32",
+    "i64",
+    "u32",
+    "u64",
+    "u8",
+    "f64",
+    "str",
+];
+
 /// The variant that keeps codes or values the docs do not list.
 pub const OTHER_VARIANT: &str = "Other";
 

@@ -57,15 +57,16 @@ fn range_check(range: &RangeSpec, ty: &Ty, path: &str, r: &mut Reporter) -> Opti
             format!("min {min} is larger than max {max}"),
         );
     }
-    if ty.is_integer()
-        && (min.fract() != 0.0 || max.fract() != 0.0)
-        && range.min.is_some()
-        && range.max.is_some()
-    {
-        r.error(
-            format!("{path}.range"),
-            "an integer field needs integer bounds",
-        );
+    // Each bound on its own: a fractional one would be truncated silently into the check.
+    if ty.is_integer() {
+        for (name, bound) in [("min", range.min), ("max", range.max)] {
+            if let Some(bound) = bound.filter(|b| b.fract() != 0.0) {
+                r.error(
+                    format!("{path}.range.{name}"),
+                    format!("an integer field needs integer bounds; {name} is {bound}"),
+                );
+            }
+        }
     }
     Some(Check::Range(min, max))
 }

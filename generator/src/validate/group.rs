@@ -29,6 +29,9 @@ pub fn group(
         enums: &spec.enums,
     };
     let mut type_names = TypeNames::default();
+    for rust in names::RUST_TYPE_NAMES {
+        type_names.reserve(rust, "a Rust type the generated code names");
+    }
     type_names.claim(r, &handle, "group");
     type_names.claim(r, names::CLIENT_TYPE, "the platform's client type");
     let mut structs = structs(spec, &scope, &mut type_names, r);
@@ -88,6 +91,11 @@ fn indexed_lists(fields: &[Field], structs: &[Struct], depth: usize) -> Vec<Inde
 struct TypeNames(HashMap<String, String>);
 
 impl TypeNames {
+    /// Takes `name` for something outside the schema, without a diagnostic.
+    fn reserve(&mut self, name: &str, what: &str) {
+        self.0.insert(name.to_owned(), what.to_owned());
+    }
+
     fn claim(&mut self, r: &mut Reporter, name: &str, path: &str) {
         if let Some(prev) = self.0.insert(name.to_owned(), path.to_owned()) {
             r.error(
