@@ -39,7 +39,7 @@ pub use runtime::{Error, Media, RetryPolicy, Secret};
 pub mod __private {
     #[cfg(feature = "encoders")]
     pub use crate::runtime::envelopes::encode::{round_trip, RoundTrip};
-    pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle};
+    pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle, Gateway};
     pub use crate::runtime::execute::{
         fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
     };

@@ -575,3 +575,77 @@ async fn an_empty_openid_is_rejected_before_sending() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// The open API gateway answers a stale token itself, as `{error_code, error_msg}` beside
+/// the business envelope: 110 (invalid) and 111 (expired) are typed, and make the client
+/// refresh its token once and retry once.
+#[tokio::test]
+async fn the_gateways_token_errors_refresh_once_and_retry_once() {
+    for (code, text) in [
+        (111, "Access token expired"),
+        (110, "Access token invalid or no longer valid"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth/2.0/token"))
+            .respond_with(json(r#"{"access_token":"OLD","expires_in":2592000}"#))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/oauth/2.0/token"))
+            .respond_with(json(r#"{"access_token":"NEW","expires_in":2592000}"#))
+            .mount(&server)
+            .await;
+        Mock::given(path("/rest/2.0/smartapp/getunionid"))
+            .and(wiremock::matchers::query_param("access_token", "OLD"))
+            .respond_with(json(&format!(
+                r#"{{"error_code":{code},"error_msg":"{text}"}}"#
+            )))
+            .mount(&server)
+            .await;
+        Mock::given(path("/rest/2.0/smartapp/getunionid"))
+            .and(wiremock::matchers::query_param("access_token", "NEW"))
+            .respond_with(json(UNIONID_EXAMPLE))
+            .mount(&server)
+            .await;
+        let union = client(&server)
+            .auth()
+            .get_unionid(GetUnionidRequest::new("openid-1"))
+            .await
+            .unwrap();
+        assert_eq!(union.unionid, "St6PVMkgMDeh92Uq2EWfx6H");
+        assert_eq!(requests_to(&server, "/oauth/2.0/token").await.len(), 2);
+        assert_eq!(
+            requests_to(&server, "/rest/2.0/smartapp/getunionid")
+                .await
+                .len(),
+            2
+        );
+    }
+
+    // A second refusal is returned typed, not looped on.
+    let server = MockServer::start().await;
+    token_endpoint(&server).await;
+    Mock::given(path("/rest/2.0/smartapp/getunionid"))
+        .respond_with(json(
+            r#"{"error_code":111,"error_msg":"Access token expired"}"#,
+        ))
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .auth()
+        .get_unionid(GetUnionidRequest::new("openid-1"))
+        .await
+        .unwrap_err();
+    match e.api() {
+        Some(GetUnionidError::AccessTokenExpired { message }) => {
+            assert_eq!(message, "Access token expired")
+        }
+        other => panic!("expected AccessTokenExpired, got {other:?} ({e})"),
+    }
+    assert_eq!(
+        requests_to(&server, "/rest/2.0/smartapp/getunionid")
+            .await
+            .len(),
+        2
+    );
+}

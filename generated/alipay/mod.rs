@@ -337,6 +337,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_code: Some("sub_code"),
     sub_message: Some("sub_msg"),
     operation: Some("method"),
+    gateway: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[

@@ -347,9 +347,13 @@ impl crate::__private::StructuredResponse for GetUnionidResponse {}
 pub enum GetUnionidError {
     /// 异常返回 (errno 1)
     Abnormal { message: String },
-    /// Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认) (errno 110)
+    /// Access token invalid or no longer valid(access_token 无效;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码) (errno 110)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
     AccessTokenInvalid { message: String },
-    /// Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认) (errno 111)
+    /// Access token expired(access_token 过期;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码) (errno 111)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
     AccessTokenExpired { message: String },
     /// 参数错误,请检查 openid 是否传递正确 (errno 400)
     ParameterError { message: String },
@@ -389,10 +393,10 @@ impl GetUnionidError {
         match self {
             Self::Abnormal { .. } => "异常返回",
             Self::AccessTokenInvalid { .. } => {
-                "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)"
+                "Access token invalid or no longer valid(access_token 无效;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)"
             }
             Self::AccessTokenExpired { .. } => {
-                "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)"
+                "Access token expired(access_token 过期;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)"
             }
             Self::ParameterError { .. } => {
                 "参数错误,请检查 openid 是否传递正确"
@@ -427,7 +431,7 @@ impl crate::runtime::ApiError for GetUnionidError {
         matches!(self, Self::ServerError { .. })
     }
     fn is_token_invalid(&self) -> bool {
-        false
+        matches!(self, Self::AccessTokenInvalid { .. } | Self::AccessTokenExpired { .. })
     }
 }
 impl crate::__private::FromCode for GetUnionidError {
@@ -465,11 +469,11 @@ impl crate::__private::Endpoint for GetUnionidRequest {
         (crate::runtime::Code::Int(1i64), "异常返回"),
         (
             crate::runtime::Code::Int(110i64),
-            "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+            "Access token invalid or no longer valid(access_token 无效;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)",
         ),
         (
             crate::runtime::Code::Int(111i64),
-            "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+            "Access token expired(access_token 过期;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)",
         ),
         (
             crate::runtime::Code::Int(400i64),

@@ -27,19 +27,19 @@ impl crate::__private::Platform for Baidu {
             means: crate::__private::Meaning::TokenMissing,
             param: None,
             code: crate::runtime::Code::Int(110i64),
-            message: "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+            message: "Access token invalid or no longer valid(access_token 无效;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)",
         },
         crate::__private::Refusal {
             means: crate::__private::Meaning::TokenInvalid,
             param: None,
             code: crate::runtime::Code::Int(110i64),
-            message: "Access token invalid or no longer valid(access_token 无效;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+            message: "Access token invalid or no longer valid(access_token 无效;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)",
         },
         crate::__private::Refusal {
             means: crate::__private::Meaning::TokenExpired,
             param: None,
             code: crate::runtime::Code::Int(111i64),
-            message: "Access token expired(access_token 过期;百度开放平台通用错误码,智能小程序文档未列出,未确认)",
+            message: "Access token expired(access_token 过期;开放接口网关以 {error_code, error_msg} 返回,百度开放平台通用错误码)",
         },
         crate::__private::Refusal {
             means: crate::__private::Meaning::MissingField,
@@ -203,6 +203,11 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_code: None,
     sub_message: None,
     operation: None,
+    gateway: Some(crate::__private::Gateway {
+        code: "error_code",
+        message: "error_msg",
+        codes: &["110", "111"],
+    }),
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[

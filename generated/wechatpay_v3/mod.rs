@@ -191,6 +191,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_code: None,
     sub_message: None,
     operation: None,
+    gateway: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[

@@ -129,6 +129,15 @@ pub struct Envelope {
     pub operation: Option<String>,
     /// Integer answer fields also accept decimal text.
     pub numbers_as_text: bool,
+    /// The gateway's own failure fields and the codes it answers itself.
+    pub gateway: Option<Gateway>,
+}
+
+#[derive(Debug)]
+pub struct Gateway {
+    pub code: String,
+    pub message: String,
+    pub codes: Vec<CodeValue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

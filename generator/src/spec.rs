@@ -187,6 +187,19 @@ pub struct EnvelopeSpec {
     /// docs type numbers as strings.
     #[serde(default)]
     pub numbers_as_text: bool,
+    /// A gateway in front of the platform answering its own failures in other fields
+    /// (Baidu's `{error_code, error_msg}`): read before `code`.
+    #[serde(default)]
+    pub gateway: Option<GatewaySpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySpec {
+    pub code: String,
+    pub message: String,
+    /// The codes the gateway answers itself (from the common code table).
+    pub codes: Vec<CodeValue>,
 }
 
 /// An error code as the docs write it: WeChat and Baidu use integers, Jucai, WeChat Pay

@@ -738,6 +738,7 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
     sub_code: None,
     sub_message: None,
     operation: None,
+    gateway: None,
 };
 
 #[tokio::test]
@@ -1144,6 +1145,51 @@ mod baidu {
             assert!(!shown.contains(APP_SECRET), "{shown}");
             assert!(!shown.contains(token.secret()), "{shown}");
             assert!(!shown.contains("981ce8b151c0599acf7ad1a673c6ff5e"));
+        })
+        .await;
+    }
+
+    /// An expired token is answered as Baidu's open API gateway answers it — `{error_code:
+    /// 111, error_msg}`, not the business envelope — and the client refreshes once.
+    #[tokio::test]
+    async fn an_expired_token_is_answered_by_the_gateway_and_refreshed_once() {
+        bounded(async {
+            let sim = sim().await;
+            let bd = client(&sim, APP_SECRET);
+            bd.auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .await
+                .unwrap();
+            let old = bd.token_source().token().await.unwrap();
+            sim.expire_tokens();
+            // On the wire, as any language sees it.
+            let answer: serde_json::Value = reqwest::Client::new()
+                .post(format!(
+                    "{}/rest/2.0/smartapp/getunionid?access_token={}",
+                    sim.url("baidu"),
+                    old.secret()
+                ))
+                .form(&[("openid", "o")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(answer["error_code"], 111, "{answer}");
+            assert!(answer.get("errno").is_none(), "{answer}");
+            // Through the client: typed as token-invalid, one refresh, one retry.
+            bd.auth()
+                .get_unionid(GetUnionidRequest::new("o"))
+                .await
+                .unwrap();
+            let codes: Vec<_> = sim.requests().iter().map(|r| r.code.clone()).collect();
+            assert_eq!(
+                &codes[codes.len() - 3..],
+                &[Some(Code::Int(111)), Some(Code::Int(0)), Some(Code::Int(0))],
+                "expired, new token, retried call"
+            );
+            assert_eq!(sim.token_requests(), 2, "one refresh");
         })
         .await;
     }

@@ -205,6 +205,13 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
     );
     let (success, business_success) = (codes(&e.success), codes(&e.business_success));
     let operation = opt(&e.operation);
+    let gateway = match &e.gateway {
+        Some(g) => {
+            let (code, message, codes) = (&g.code, &g.message, codes(&g.codes));
+            quote!(Some(#pv::Gateway { code: #code, message: #message, codes: #codes }))
+        }
+        None => quote!(None),
+    };
     quote! {
         #pv::Envelope {
             style: #pv::EnvelopeStyle::#style,
@@ -222,6 +229,7 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
             sub_code: #sub_code,
             sub_message: #sub_message,
             operation: #operation,
+            gateway: #gateway,
         }
     }
 }

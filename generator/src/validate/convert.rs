@@ -34,6 +34,11 @@ pub fn envelope(e: &spec::EnvelopeSpec) -> ir::Envelope {
         sub_message: e.sub_message.clone(),
         operation: e.operation.clone(),
         numbers_as_text: e.numbers_as_text,
+        gateway: e.gateway.as_ref().map(|g| ir::Gateway {
+            code: g.code.clone(),
+            message: g.message.clone(),
+            codes: g.codes.iter().map(code_value).collect(),
+        }),
     }
 }
 

@@ -119,6 +119,23 @@ fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
         EnvelopeStyle::Alipay => need(r, "sub_code", &e.sub_code),
         EnvelopeStyle::WechatpayV3 => {}
     }
+    if let Some(gateway) = &e.gateway {
+        if e.style != EnvelopeStyle::ErrnoData {
+            r.error(
+                "envelope.gateway",
+                format!(
+                    "style `{:?}` reads no gateway fields (only `errno_data` does)",
+                    e.style
+                ),
+            );
+        }
+        if gateway.codes.is_empty() {
+            r.error(
+                "envelope.gateway.codes",
+                "list the codes the gateway answers itself",
+            );
+        }
+    }
     // API v3 reads success off the HTTP status; every other style off a code.
     match (e.style, e.success.is_empty()) {
         (EnvelopeStyle::WechatpayV3, false) => r.error(

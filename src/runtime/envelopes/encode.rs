@@ -319,6 +319,7 @@ mod tests {
         sub_code: None,
         sub_message: None,
         operation: None,
+        gateway: None,
     };
 
     #[test]
@@ -365,6 +366,7 @@ mod tests {
         sub_code: Some("sub_code"),
         sub_message: Some("sub_msg"),
         operation: Some("method"),
+        gateway: None,
     };
 
     #[test]

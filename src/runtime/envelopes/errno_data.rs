@@ -1,7 +1,9 @@
 //! `errno_data`: Baidu's envelope of the open APIs
 //! (`{errno, errmsg, request_id, data:{…}}`), the bare payloads of `jscode2sessionkey` and
-//! the token endpoint, and their two error spellings (`{errno, error, error_description}`
-//! and OAuth2.0's `{error, error_description}`).
+//! the token endpoint, their two error spellings (`{errno, error, error_description}`
+//! and OAuth2.0's `{error, error_description}`), and the open API gateway's own failures
+//! in the schema's `gateway` fields (`{error_code, error_msg}`: 110 invalid token, 111
+//! expired), which are read first.
 
 use super::{api_error, decode_error, nested_payload, status_error, unreadable, unwrapped};
 use super::{Decoder, Envelope};
@@ -51,6 +53,14 @@ fn errno(value: Option<&Value>) -> Result<Option<i64>, String> {
 
 /// Reads the failure, if any, out of a decoded top-level object.
 pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<Failure>, String> {
+    if let Some(gateway) = &envelope.gateway {
+        if let Some(code) = errno(map.get(gateway.code))? {
+            if !envelope.success.contains(&code.to_string().as_str()) {
+                let message = text(map.get(gateway.message)).unwrap_or_default();
+                return Ok(Some(Failure::Errno { code, message }));
+            }
+        }
+    }
     let oauth_error = text(map.get("error"));
     let oauth_description = text(map.get("error_description"));
     if let Some(code) = errno(map.get(envelope.code))? {
@@ -164,7 +174,7 @@ pub(super) fn encode_success(
     serde_json::Value::Object(out)
 }
 
-/// `{errno, errmsg, request_id}`.
+/// `{errno, errmsg, request_id}`; a code the gateway answers itself, in its fields.
 #[cfg(feature = "encoders")]
 pub(super) fn encode_failure(
     env: &Envelope,
@@ -173,6 +183,11 @@ pub(super) fn encode_failure(
     request_id: &str,
 ) -> serde_json::Value {
     let mut out = serde_json::Map::new();
+    if let Some(gateway) = env.gateway.filter(|g| g.codes.iter().any(|c| code == c)) {
+        out.insert(gateway.code.into(), super::encode::json_code(code));
+        out.insert(gateway.message.into(), message.into());
+        return serde_json::Value::Object(out);
+    }
     out.insert(env.code.into(), super::encode::json_code(code));
     out.insert(env.message.into(), message.into());
     if let Some(rid) = env.request_id {
@@ -220,6 +235,43 @@ mod tests {
                 message: "parameter is invalid: ClientID required".into()
             })
         );
+    }
+
+    #[test]
+    fn the_gateways_own_failures_are_read_first() {
+        let f = failure(
+            &BAIDU,
+            &map(r#"{"error_code":111,"error_msg":"Access token expired"}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Some(Failure::Errno {
+                code: 111,
+                message: "Access token expired".into()
+            })
+        );
+        let f = failure(
+            &BAIDU,
+            &map(r#"{"error_code":"110","error_msg":"Access token invalid or no longer valid","errno":0}"#),
+        )
+        .unwrap();
+        assert!(matches!(f, Some(Failure::Errno { code: 110, .. })));
+        assert!(failure(&BAIDU, &map(r#"{"error_code":"x"}"#)).is_err());
+    }
+
+    #[cfg(feature = "encoders")]
+    #[test]
+    fn the_gateways_codes_are_written_in_its_fields() {
+        let written = encode_failure(&BAIDU, &Code::Int(111), "Access token expired", "r1");
+        assert_eq!(
+            written,
+            serde_json::json!({"error_code": 111, "error_msg": "Access token expired"})
+        );
+        let written = encode_failure(&BAIDU, &Code::Int(400), "param error", "r1");
+        assert_eq!(written["errno"], 400);
+        let map = written.as_object().expect("an object");
+        assert!(failure(&BAIDU, map).unwrap().is_some());
     }
 
     #[test]

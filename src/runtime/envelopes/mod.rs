@@ -52,6 +52,18 @@ pub struct Envelope {
     /// The request parameter (an endpoint constant) naming the operation, where one
     /// gateway path serves every call (Alipay's `method`).
     pub operation: Option<&'static str>,
+    /// A gateway in front of the platform that answers its own failures in fields of
+    /// its own (Baidu's `{error_code, error_msg}` beside `{errno, errmsg}`).
+    pub gateway: Option<Gateway>,
+}
+
+/// The fields a gateway answers its own failures in, read before the envelope's code;
+/// `codes` are those it answers itself (what an encoder writes in these fields).
+#[derive(Debug, Clone, Copy)]
+pub struct Gateway {
+    pub code: &'static str,
+    pub message: &'static str,
+    pub codes: &'static [&'static str],
 }
 
 impl Envelope {
@@ -212,6 +224,7 @@ pub(crate) mod test_envelopes {
         sub_code: None,
         sub_message: None,
         operation: None,
+        gateway: None,
     };
     pub const BAIDU: Envelope = Envelope {
         style: EnvelopeStyle::ErrnoData,
@@ -220,6 +233,11 @@ pub(crate) mod test_envelopes {
         message_alias: None,
         data: Some("data"),
         request_id: Some("request_id"),
+        gateway: Some(super::Gateway {
+            code: "error_code",
+            message: "error_msg",
+            codes: &["110", "111"],
+        }),
         ..WX
     };
     pub const JUCAI: Envelope = Envelope {
