@@ -453,14 +453,25 @@ impl Desk<'_> {
         Reply::Refused(code, text.to_owned())
     }
 
-    /// A refusal with `code` and the endpoint's doc text for it, else `fallback`.
+    /// A refusal with the code and message of `error` (a variant of the endpoint's
+    /// generated error enum), for a text the platform answers beyond its docs.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    pub fn refuse_saying(&self, error: impl miniapp::runtime::ApiError) -> Reply {
+        Reply::Refused(error.code(), error.message().to_owned())
+    }
+
+    /// A refusal with the code of `error` — a variant of the endpoint's generated error
+    /// enum, so that the code is the schema's — and the endpoint's doc text for it,
+    /// else the variant's message.
     #[cfg_attr(
-        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        not(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay")),
         allow(dead_code)
     )]
-    pub fn refuse(&self, code: &str, fallback: &str) -> Reply {
-        let code = Code::from(code);
-        let text = doc_text(self.info, &code).unwrap_or(fallback).to_owned();
+    pub fn refuse_as(&self, error: impl miniapp::runtime::ApiError) -> Reply {
+        let code = error.code();
+        let text = doc_text(self.info, &code)
+            .unwrap_or(error.message())
+            .to_owned();
         Reply::Refused(code, text)
     }
 }

@@ -5,6 +5,7 @@ use super::trade::{bad_request, need, need_fen, CNY};
 use super::{clock, Refund};
 use crate::server::{Desk, Reply};
 use miniapp::runtime::{IndexedList, StructuredResponse};
+use miniapp::wechatpay::pay::{RefundError, RefundQueryError};
 use miniapp::wechatpay::pay::{RefundQueryResponse, RefundStatus, TradeState};
 use serde_json::{Map, Value};
 
@@ -30,16 +31,17 @@ pub(super) fn refund(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         };
     }
     if !matches!(order.trade_state, TradeState::Success | TradeState::Refund) {
-        return Err(desk.refuse("ERROR", "订单未支付,不能退款"));
+        return Err(desk.refuse_as(RefundError::BusinessError {
+            message: "订单未支付,不能退款".into(),
+        }));
     }
     if total_fee != order.total_fee {
         return Err(mismatch(desk));
     }
     if refund_fee > order.total_fee - desk.state.pay.refunded(&order.out_trade_no) {
-        return Err(Reply::Refused(
-            "NOTENOUGH".into(),
-            "可退金额不足:累计退款金额不能大于订单金额".into(),
-        ));
+        return Err(desk.refuse_saying(RefundError::NotEnough {
+            message: "可退金额不足:累计退款金额不能大于订单金额".into(),
+        }));
     }
     let now = clock::now();
     let refund = Refund {
@@ -62,22 +64,25 @@ pub(super) fn refund(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 }
 
 fn mismatch(desk: &Desk<'_>) -> Reply {
-    desk.refuse(
-        "REFUND_FEE_MISMATCH",
-        "订单金额或退款金额与之前请求不一致,请核实后再试",
-    )
+    desk.refuse_as(RefundError::RefundFeeMismatch {
+        message: "订单金额或退款金额与之前请求不一致,请核实后再试".into(),
+    })
 }
 
 /// The order a refund names: `transaction_id` first, else `out_trade_no`.
 fn refunded_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
     let ledger = &desk.state.pay;
     match (desk.field("transaction_id"), desk.field("out_trade_no")) {
-        (Some(id), _) => ledger
-            .by_transaction(&id)
-            .ok_or_else(|| desk.refuse("INVALID_TRANSACTIONID", "无效transaction_id")),
-        (None, Some(no)) => ledger
-            .order(&no)
-            .ok_or_else(|| desk.refuse("ORDERNOTEXIST", "订单不存在")),
+        (Some(id), _) => ledger.by_transaction(&id).ok_or_else(|| {
+            desk.refuse_as(RefundError::InvalidTransactionId {
+                message: "无效transaction_id".into(),
+            })
+        }),
+        (None, Some(no)) => ledger.order(&no).ok_or_else(|| {
+            desk.refuse_as(RefundError::OrderNotExist {
+                message: "订单不存在".into(),
+            })
+        }),
         (None, None) => Err(bad_request("transaction_id和out_trade_no必须填一个")),
     }
 }
@@ -109,7 +114,9 @@ pub(super) fn refund_query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     };
     let page: Vec<&Refund> = refunds.iter().skip(offset).take(PAGE).copied().collect();
     if page.is_empty() {
-        return Err(desk.refuse("REFUNDNOTEXIST", "not exist"));
+        return Err(desk.refuse_as(RefundQueryError::RefundNotExist {
+            message: "not exist".into(),
+        }));
     }
     let mut out = Map::new();
     out.insert(
@@ -136,7 +143,11 @@ pub(super) fn refund_query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 /// (all its refunds), not one refund.
 fn queried<'a>(desk: &'a Desk<'_>) -> Result<(&'a super::Order, Vec<&'a Refund>, bool), Reply> {
     let ledger = &desk.state.pay;
-    let none = || desk.refuse("REFUNDNOTEXIST", "not exist");
+    let none = || {
+        desk.refuse_as(RefundQueryError::RefundNotExist {
+            message: "not exist".into(),
+        })
+    };
     let one = |entry: Option<&'a RefundEntry>| {
         let entry = entry.ok_or_else(none)?;
         let order = ledger.order(&entry.refund.out_trade_no).ok_or_else(none)?;

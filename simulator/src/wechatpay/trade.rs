@@ -4,6 +4,7 @@ use super::ledger::{code_url, mweb_url, OrderEntry};
 use super::{call_fields, clock, put_opt, Order};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
+use miniapp::wechatpay::pay::{CloseOrderError, OrderQueryError, UnifiedOrderError};
 use miniapp::wechatpay::pay::{TradeState, TradeType};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -50,7 +51,11 @@ fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
         (None, Some(no)) => ledger.order(&no),
         (None, None) => return Err(bad_request("transaction_id和out_trade_no必须填一个")),
     };
-    found.ok_or_else(|| desk.refuse("ORDERNOTEXIST", "order not exist"))
+    found.ok_or_else(|| {
+        desk.refuse_as(OrderQueryError::OrderNotExist {
+            message: "order not exist".into(),
+        })
+    })
 }
 
 pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
@@ -74,13 +79,18 @@ pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 /// The same `out_trade_no` placed again: the same order if nothing changed.
 fn again(desk: &Desk<'_>, placed: &OrderEntry, params: &Fingerprint) -> Result<Reply, Reply> {
     match placed.order.trade_state {
-        TradeState::Success | TradeState::Refund => Err(desk.refuse("ORDERPAID", "该订单已支付")),
-        TradeState::Closed => Err(desk.refuse("ORDERCLOSED", "该订单已关闭")),
+        TradeState::Success | TradeState::Refund => {
+            Err(desk.refuse_as(UnifiedOrderError::OrderPaid {
+                message: "该订单已支付".into(),
+            }))
+        }
+        TradeState::Closed => Err(desk.refuse_as(UnifiedOrderError::OrderClosed {
+            message: "该订单已关闭".into(),
+        })),
         _ if placed.params == *params => Ok(Reply::Done(prepay_answer(&placed.order))),
-        _ => Err(Reply::Refused(
-            "INVALID_REQUEST".into(),
-            "201 商户订单号重复".into(),
-        )),
+        _ => Err(desk.refuse_saying(UnifiedOrderError::InvalidRequest {
+            message: "201 商户订单号重复".into(),
+        })),
     }
 }
 
@@ -191,12 +201,22 @@ fn state_desc(state: &TradeState) -> &'static str {
 pub(super) fn close_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let out_trade_no = need(desk, "out_trade_no")?;
     let Some(entry) = desk.state.pay.order(&out_trade_no) else {
-        return Err(desk.refuse("ORDERNOTEXIST", "order not exist"));
+        return Err(desk.refuse_as(CloseOrderError::OrderNotExist {
+            message: "order not exist".into(),
+        }));
     };
     match entry.order.trade_state {
         TradeState::NotPay => {}
-        TradeState::Closed => return Err(desk.refuse("ORDERCLOSED", "订单已关闭")),
-        _ => return Err(desk.refuse("ORDERPAID", "订单已支付")),
+        TradeState::Closed => {
+            return Err(desk.refuse_as(CloseOrderError::OrderClosed {
+                message: "订单已关闭".into(),
+            }))
+        }
+        _ => {
+            return Err(desk.refuse_as(CloseOrderError::OrderPaid {
+                message: "订单已支付".into(),
+            }))
+        }
     }
     desk.state.pay.close(&out_trade_no);
     let mut out = Map::new();

@@ -15,6 +15,7 @@ use crate::request::Incoming;
 use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
 use miniapp::runtime::money::fen_to_yuan as yuan;
+use miniapp::wechatpay_v3::bill::TradeBillError;
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use serde_json::{json, Map};
 use std::time::{Duration, Instant};
@@ -103,7 +104,9 @@ fn tar_type(desk: &Desk<'_>) -> Result<bool, Reply> {
 }
 
 fn no_statement(desk: &Desk<'_>) -> Reply {
-    desk.refuse("NO_STATEMENT_EXIST", "账单文件不存在")
+    desk.refuse_as(TradeBillError::NoStatementExist {
+        message: "账单文件不存在".into(),
+    })
 }
 
 /// Keeps the bill for download and answers its digest and URL.
@@ -114,8 +117,11 @@ fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<Reply, 
         text.as_bytes(),
     );
     let bytes = match gzip {
-        true => bill_text::gzip(text.as_bytes())
-            .map_err(|e| desk.refuse("SYSTEM_ERROR", &format!("miniapp simulator: {e}")))?,
+        true => bill_text::gzip(text.as_bytes()).map_err(|e| {
+            desk.refuse_as(TradeBillError::SystemError {
+                message: format!("miniapp simulator: {e}"),
+            })
+        })?,
         false => text.into_bytes(),
     };
     let token = desk.state.pay_v3.keep_download(Download {
@@ -163,7 +169,11 @@ pub(crate) fn extra(
     };
     let signer = super::wire::answer_signer(setup, state, &incoming.wire);
     if incoming.wire.method != http::Method::GET {
-        let body = json!({"code": "INVALID_REQUEST", "message": "账单下载只支持 GET"});
+        let code = TradeBillError::InvalidRequest {
+            message: String::new(),
+        }
+        .code();
+        let body = json!({"code": code.to_string(), "message": "账单下载只支持 GET"});
         return Some(signed_json(signer, 405, &body));
     }
     if let Err((meaning, why)) = verify(
@@ -177,9 +187,15 @@ pub(crate) fn extra(
             .iter()
             .find(|p| p.name == super::PLATFORM)
             .and_then(|p| miniapp::__private::Refusal::find(p.refusals, meaning, None));
-        let (code, text) = refusal.map_or(("SIGN_ERROR".into(), "签名错误"), |r| {
-            (r.code.to_string(), r.message)
-        });
+        let (code, text) = refusal.map_or_else(
+            || {
+                let sign_error = TradeBillError::SignError {
+                    message: String::new(),
+                };
+                (sign_error.code().to_string(), "签名错误")
+            },
+            |r| (r.code.to_string(), r.message),
+        );
         let body = json!({"code": code, "message": format!("{text}: {why} (miniapp simulator)")});
         return Some(signed_json(signer, 401, &body));
     }
@@ -189,8 +205,14 @@ pub(crate) fn extra(
         .download(&token)
         .map(|d| (d.bytes.clone(), d.gzip));
     let Some((bytes, gzip)) = found else {
+        // The file's URL is no endpoint of the schema; WeChat Pay answers an expired one
+        // with the code its other lookups document.
+        let code = miniapp::wechatpay_v3::refund::QueryError::ResourceNotExists {
+            message: String::new(),
+        }
+        .code();
         let body = json!({
-            "code": "RESOURCE_NOT_EXISTS",
+            "code": code.to_string(),
             "message": "账单下载地址不存在或已过期(5 分钟内有效),请重新申请账单 (miniapp simulator)",
         });
         let signer = super::wire::answer_signer(setup, state, &incoming.wire);

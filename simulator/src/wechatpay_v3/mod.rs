@@ -80,6 +80,7 @@ pub(crate) use wire::{authenticate, respond};
 use super::server::{Desk, Reply};
 use super::{wire_text, Simulator};
 use miniapp::__private::{Credential, Meaning};
+use miniapp::wechatpay_v3::certificates::DownloadError;
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use serde::Serialize;
@@ -441,7 +442,9 @@ fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         return Err(desk.refuse_for(Meaning::BadSign));
     };
     if setup.mode == WechatPayV3KeyMode::PublicKey {
-        return Err(desk.refuse("RESOURCE_NOT_EXISTS", "无可用的平台证书"));
+        return Err(desk.refuse_as(DownloadError::ResourceNotExists {
+            message: "无可用的平台证书".into(),
+        }));
     }
     let mut data = Vec::new();
     for certificate in desk.state.pay_v3.listed(std::time::SystemTime::now()) {
@@ -469,7 +472,9 @@ fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 
 /// A refusal for the simulator's own failure (`SYSTEM_ERROR`, documented everywhere).
 fn internal(desk: &Desk<'_>, why: &str) -> Reply {
-    desk.refuse("SYSTEM_ERROR", &format!("miniapp simulator: {why}"))
+    desk.refuse_as(DownloadError::SystemError {
+        message: format!("miniapp simulator: {why}"),
+    })
 }
 
 /// Steering WeChat Pay API v3's merchant (feature `wechatpay_v3`).

@@ -7,6 +7,7 @@ use super::Refund;
 use crate::server::{Desk, Reply};
 use miniapp::wechatpay_v3::pay::TradeState;
 use miniapp::wechatpay_v3::refund::RefundStatus;
+use miniapp::wechatpay_v3::refund::{CreateError, QueryError};
 use serde_json::{json, Map, Value};
 use std::time::SystemTime;
 
@@ -36,10 +37,9 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         // as it stands.
         return match entry.params == params {
             true => Ok(Reply::Done(refund_object(&entry.refund))),
-            false => Err(desk.refuse(
-                "INVALID_REQUEST",
-                "商户退款单号已被使用,请求参数与原请求不一致",
-            )),
+            false => Err(desk.refuse_as(CreateError::InvalidRequest {
+                message: "商户退款单号已被使用,请求参数与原请求不一致".into(),
+            })),
         };
     }
     let books = &desk.state.pay_v3;
@@ -48,18 +48,28 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         (None, Some(no)) => books.order(&no),
         (None, None) => return Err(missing(desk, "transaction_id 或 out_trade_no")),
     };
-    let order = order
-        .map(|e| books.snapshot(e))
-        .ok_or_else(|| desk.refuse("RESOURCE_NOT_EXISTS", "订单不存在"))?;
+    let order = order.map(|e| books.snapshot(e)).ok_or_else(|| {
+        desk.refuse_as(CreateError::ResourceNotExists {
+            message: "订单不存在".into(),
+        })
+    })?;
     let transaction_id = match (&order.trade_state, &order.transaction_id) {
         (TradeState::Success | TradeState::Refund, Some(id)) => id.clone(),
-        _ => return Err(desk.refuse("INVALID_REQUEST", "订单未支付,不能退款")),
+        _ => {
+            return Err(desk.refuse_as(CreateError::InvalidRequest {
+                message: "订单未支付,不能退款".into(),
+            }))
+        }
     };
     if total != order.total {
-        return Err(desk.refuse("INVALID_REQUEST", "订单金额与原订单金额不一致"));
+        return Err(desk.refuse_as(CreateError::InvalidRequest {
+            message: "订单金额与原订单金额不一致".into(),
+        }));
     }
     if refund > order.total - order.refunded {
-        return Err(desk.refuse("INVALID_REQUEST", "申请退款金额超过订单可退金额"));
+        return Err(desk.refuse_as(CreateError::InvalidRequest {
+            message: "申请退款金额超过订单可退金额".into(),
+        }));
     }
     let now = rfc3339(SystemTime::now());
     let refund_id = desk.state.pay_v3.refund_id(&now);
@@ -90,11 +100,11 @@ pub(super) fn query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let no = desk
         .field("out_refund_no")
         .ok_or_else(|| missing(desk, "out_refund_no"))?;
-    let entry = desk
-        .state
-        .pay_v3
-        .refund(&no)
-        .ok_or_else(|| desk.refuse("RESOURCE_NOT_EXISTS", "退款单不存在"))?;
+    let entry = desk.state.pay_v3.refund(&no).ok_or_else(|| {
+        desk.refuse_as(QueryError::ResourceNotExists {
+            message: "退款单不存在".into(),
+        })
+    })?;
     Ok(Reply::Done(refund_object(&entry.refund)))
 }
 

@@ -6,6 +6,7 @@ use super::{Order, BANK};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::__private::Meaning;
+use miniapp::wechatpay_v3::pay::{CloseError, JsapiError, QueryByOutTradeNoError};
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
@@ -139,10 +140,20 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
     if let Some((state, same)) = existing {
         match state {
             TradeState::Success | TradeState::Refund => {
-                return Err(desk.refuse("ORDERPAID", "订单已支付"))
+                return Err(desk.refuse_as(JsapiError::OrderPaid {
+                    message: "订单已支付".into(),
+                }))
             }
-            TradeState::Closed => return Err(desk.refuse("ORDER_CLOSED", "订单已关闭")),
-            _ if !same => return Err(desk.refuse("OUT_TRADE_NO_USED", "商户订单号重复")),
+            TradeState::Closed => {
+                return Err(desk.refuse_as(JsapiError::OrderClosed {
+                    message: "订单已关闭".into(),
+                }))
+            }
+            _ if !same => {
+                return Err(desk.refuse_as(JsapiError::OutTradeNoUsed {
+                    message: "商户订单号重复".into(),
+                }))
+            }
             _ => {}
         }
         // The same request again: the same prepay_id; a Native order a new code_url,
@@ -154,9 +165,11 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
             }
             placed(&entry.order)
         });
-        return answer
-            .map(Reply::Done)
-            .ok_or_else(|| desk.refuse("SYSTEM_ERROR", "miniapp simulator: the order vanished"));
+        return answer.map(Reply::Done).ok_or_else(|| {
+            desk.refuse_as(JsapiError::SystemError {
+                message: "miniapp simulator: the order vanished".into(),
+            })
+        });
     }
     let now = rfc3339(SystemTime::now());
     let prepay_id = desk.state.pay_v3.prepay_id(&now);
@@ -282,9 +295,11 @@ pub(super) fn query_by_id(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         .field("transaction_id")
         .ok_or_else(|| missing(desk, "transaction_id"))?;
     let books = &desk.state.pay_v3;
-    let entry = books
-        .by_transaction(&id)
-        .ok_or_else(|| desk.refuse("ORDER_NOT_EXIST", "订单不存在"))?;
+    let entry = books.by_transaction(&id).ok_or_else(|| {
+        desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
+            message: "订单不存在".into(),
+        })
+    })?;
     Ok(Reply::Done(transaction(
         &books.snapshot(entry),
         desk.merchant_id(),
@@ -296,9 +311,11 @@ pub(super) fn query_by_out_trade_no(desk: &mut Desk<'_>) -> Result<Reply, Reply>
         .field("out_trade_no")
         .ok_or_else(|| missing(desk, "out_trade_no"))?;
     let books = &desk.state.pay_v3;
-    let entry = books
-        .order(&no)
-        .ok_or_else(|| desk.refuse("ORDER_NOT_EXIST", "订单不存在"))?;
+    let entry = books.order(&no).ok_or_else(|| {
+        desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
+            message: "订单不存在".into(),
+        })
+    })?;
     Ok(Reply::Done(transaction(
         &books.snapshot(entry),
         desk.merchant_id(),
@@ -315,9 +332,15 @@ pub(super) fn close(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         .pay_v3
         .order(&no)
         .map(|e| e.order.trade_state.clone())
-        .ok_or_else(|| desk.refuse("ORDER_NOT_EXIST", "订单不存在"))?;
+        .ok_or_else(|| {
+            desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
+                message: "订单不存在".into(),
+            })
+        })?;
     match state {
-        TradeState::Success | TradeState::Refund => Err(desk.refuse("ORDERPAID", "订单已支付")),
+        TradeState::Success | TradeState::Refund => Err(desk.refuse_as(CloseError::OrderPaid {
+            message: "订单已支付".into(),
+        })),
         _ => {
             desk.state.pay_v3.close(&no);
             Ok(Reply::Done(Map::new()))

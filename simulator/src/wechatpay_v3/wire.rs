@@ -195,9 +195,12 @@ pub(crate) fn respond(
 
 /// The simulator's own failure, unsigned: a 500 that names it.
 pub(super) fn internal(why: &str) -> RawResponse {
+    let error = miniapp::wechatpay_v3::pay::JsapiError::SystemError {
+        message: format!("miniapp simulator bug: {why}"),
+    };
     let body = serde_json::json!({
-        "code": "SYSTEM_ERROR",
-        "message": format!("miniapp simulator bug: {why}"),
+        "code": miniapp::runtime::ApiError::code(&error).to_string(),
+        "message": miniapp::runtime::ApiError::message(&error),
     });
     RawResponse::new(500, Some("application/json"), body.to_string())
 }
