@@ -108,31 +108,40 @@
 //! delays; [`Simulator::reset_merchants`] the merchants' books, giving their memory
 //! back.
 
+// A build without some platforms leaves the shared helpers only they use unused; the
+// full build (what CI lints) keeps dead-code warnings.
+#![cfg_attr(
+    not(all(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay")),
+    allow(dead_code)
+)]
+
 pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
 mod bill_text;
-#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
+#[cfg(feature = "merchant")]
 mod delivery;
-#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
+#[cfg(feature = "merchant")]
 pub use delivery::Notified;
 mod envelope;
-#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
+#[cfg(feature = "merchant")]
 mod fingerprint;
 mod fxhash;
 mod log;
+mod merchant;
 pub mod platform;
 mod png;
 mod recent;
 mod request;
+mod rules;
 mod serve;
 mod server;
 #[cfg(feature = "wechatpay")]
 pub mod wechatpay;
 #[cfg(feature = "wechatpay_v3")]
 pub mod wechatpay_v3;
-#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay"))]
+#[cfg(feature = "merchant")]
 mod wire_text;
 
 pub use log::{DEFAULT_LOG_BODY_BYTES, DEFAULT_LOG_BYTES, DEFAULT_LOG_LIMIT};
@@ -190,8 +199,8 @@ pub struct SimulatorBuilder {
     log: LogLimits,
     merchant: Limits,
     server: ServerLimits,
-    #[cfg(feature = "wechatpay_v3")]
-    v3: wechatpay_v3::Settings,
+    /// The platforms' own settings (WeChat Pay API v3's key mode), by type.
+    settings: merchant::Extensions,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -215,20 +224,19 @@ impl fmt::Debug for SimulatorBuilder {
 
 impl Default for SimulatorBuilder {
     fn default() -> Self {
-        #[allow(unused_mut)]
+        let platforms = platform::builtin();
         let (mut per_platform, mut sign_keys) = (HashMap::new(), HashMap::new());
-        // Alipay has an app id of its own kind and checks signs with the app's public
-        // key, not a shared secret.
-        #[cfg(feature = "alipay")]
-        {
-            per_platform.insert(
-                "alipay".to_owned(),
-                (DEFAULT_ALIPAY_APP_ID.to_owned(), String::new()),
-            );
-            sign_keys.insert("alipay".to_owned(), alipay::APP_PUBLIC_KEY.to_owned());
+        // A platform whose app ids and keys differ in kind from the others' (Alipay: a
+        // 16-digit app id, signs checked with the app's public key) brings its own.
+        for p in &platforms {
+            if let Some(own) = p.own_credentials {
+                let (id, secret) = (own.app_id.to_owned(), own.secret.to_owned());
+                per_platform.insert(p.name.to_owned(), (id, secret));
+                sign_keys.insert(p.name.to_owned(), own.sign_key.to_owned());
+            }
         }
         SimulatorBuilder {
-            platforms: platform::builtin(),
+            platforms,
             only: None,
             app_id: DEFAULT_APP_ID.to_owned(),
             secret: DEFAULT_SECRET.to_owned(),
@@ -243,8 +251,7 @@ impl Default for SimulatorBuilder {
                 bytes: DEFAULT_MERCHANT_BYTES,
             },
             server: ServerLimits::default(),
-            #[cfg(feature = "wechatpay_v3")]
-            v3: wechatpay_v3::Settings::default(),
+            settings: merchant::Extensions::default(),
         }
     }
 }
@@ -375,51 +382,6 @@ impl SimulatorBuilder {
     /// [`DEFAULT_BODY_TIMEOUT`], 30 s); a slower one is answered 408.
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.server.body_timeout = timeout;
-        self
-    }
-    /// How the simulated WeChat Pay API v3 signs answers and notifications (default
-    /// [`WechatPayV3KeyMode::PublicKey`](wechatpay_v3::WechatPayV3KeyMode::PublicKey)):
-    /// with the WeChat Pay public key, platform certificates, or both as during a
-    /// migration. See [`wechatpay_v3`].
-    #[cfg(feature = "wechatpay_v3")]
-    pub fn wechatpay_v3_keys(mut self, mode: wechatpay_v3::WechatPayV3KeyMode) -> Self {
-        self.v3.mode = mode;
-        self
-    }
-    /// The APIv3 key the simulated WeChat Pay API v3 seals notifications and
-    /// certificates with (32 characters; default [`wechatpay_v3::API_V3_KEY`]).
-    /// Another length makes [`SimulatorBuilder::start`] fail with `InvalidInput`.
-    #[cfg(feature = "wechatpay_v3")]
-    pub fn wechatpay_v3_api_v3_key(mut self, key: impl Into<String>) -> Self {
-        self.v3.api_v3_key = key.into();
-        self
-    }
-    /// The merchant API certificate the simulated WeChat Pay API v3 expects requests
-    /// signed with: its serial (`serial_no` of `Authorization`, hex) and its public key
-    /// (PEM or bare base64); default [`wechatpay_v3::MERCHANT_SERIAL`] and
-    /// [`wechatpay_v3::MERCHANT_PUBLIC_KEY`], the half of
-    /// [`wechatpay_v3::MERCHANT_PRIVATE_KEY`].
-    #[cfg(feature = "wechatpay_v3")]
-    pub fn wechatpay_v3_merchant_key(
-        mut self,
-        serial: impl Into<String>,
-        public_key: impl Into<String>,
-    ) -> Self {
-        self.v3.merchant_serial = serial.into();
-        self.v3.merchant_public_key = public_key.into();
-        self
-    }
-    /// The delays after which the simulated WeChat Pay API v3 resends a notification
-    /// the merchant did not acknowledge with a 2xx (each after the attempt before; at
-    /// most 32 resends; default [`wechatpay_v3::DEFAULT_REDELIVERY`], WeChat Pay's
-    /// published schedule from 15 s to 6 h). Empty: never resent. Signature probes are
-    /// never resent.
-    #[cfg(feature = "wechatpay_v3")]
-    pub fn wechatpay_v3_redelivery(
-        mut self,
-        schedule: impl IntoIterator<Item = std::time::Duration>,
-    ) -> Self {
-        self.v3.redelivery = schedule.into_iter().collect();
         self
     }
     /// Registers a platform (replacing a built-in one of the same name).
@@ -558,14 +520,24 @@ impl SimulatorBuilder {
                     .collect()
             })
             .collect();
-        #[cfg(feature = "wechatpay_v3")]
-        let v3 = match platforms.iter().any(|p| p.name == wechatpay_v3::PLATFORM) {
-            true => Some(
-                wechatpay_v3::Setup::new(&self.v3)
-                    .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?,
-            ),
-            false => None,
-        };
+        // Each merchant starts from the builder's settings; what it fixes (keys) is
+        // shared without the state's lock.
+        let mut fixed = merchant::Extensions::default();
+        let mut merchants = merchant::Merchants::default();
+        for p in &platforms {
+            let Some(registration) = p.merchant else {
+                continue;
+            };
+            let mut start = merchant::Start {
+                limits: self.merchant,
+                settings: &self.settings,
+                fixed: &mut fixed,
+            };
+            let books = registration
+                .start(&mut start)
+                .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?;
+            merchants.add(p.name, books);
+        }
         let shared = Arc::new(Shared {
             examples,
             platforms,
@@ -578,17 +550,9 @@ impl SimulatorBuilder {
             body_timeout: self.server.body_timeout,
             connections: Arc::new(Connections::default()),
             max_connections: self.server.max_connections,
-            state: Mutex::new(State::new(self.log, self.merchant)),
-            #[cfg(feature = "wechatpay_v3")]
-            v3,
+            state: Mutex::new(State::new(self.log, merchants)),
+            fixed,
         });
-        #[cfg(feature = "wechatpay_v3")]
-        if let Some(setup) = &shared.v3 {
-            let mut state = shared.lock();
-            setup
-                .start(&mut state.pay_v3)
-                .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?;
-        }
 
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
@@ -893,14 +857,7 @@ impl Simulator {
     /// log, failures, delays and tokens stay (see [`Simulator::reset`]); so does
     /// WeChat Pay's sandbox key once issued.
     pub fn reset_merchants(&self) {
-        #[allow(unused_mut, unused_variables)]
-        let mut state = self.shared.lock();
-        #[cfg(feature = "wechatpay")]
-        state.pay.clear();
-        #[cfg(feature = "alipay")]
-        state.alipay.clear();
-        #[cfg(feature = "wechatpay_v3")]
-        state.pay_v3.clear();
+        self.shared.lock().merchants.reset();
     }
 
     /// Stops the server and waits (at most 5 s) for requests in flight.

@@ -276,8 +276,8 @@ pub(crate) struct Incoming {
 
 /// What a whole-request signature covers, and the headers it travels in.
 #[derive(Debug, Default)]
-// Only a platform that signs whole requests (WeChat Pay API v3) reads it.
-#[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+// Read only by a platform that signs whole requests (its `authenticate` hook).
+#[allow(dead_code)]
 pub(crate) struct Wire {
     pub method: http::Method,
     /// The request target as received (path and query, percent-encoded as sent).
@@ -289,12 +289,12 @@ pub(crate) struct Wire {
 
 impl Wire {
     /// A header's value as text, if it is there and is text.
-    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    #[allow(dead_code)] // read by whole-request signing hooks
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     /// The path and query exactly as received.
-    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
+    #[allow(dead_code)] // read by whole-request signing hooks
     pub fn target(&self) -> &str {
         self.uri.path_and_query().map_or("/", |pq| pq.as_str())
     }

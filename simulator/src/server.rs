@@ -22,10 +22,11 @@
 use super::envelope;
 use super::fxhash::FxHashMap;
 use super::log::{LogLimits, RequestLog};
-use super::platform::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
+use super::merchant::{Extensions, Merchants};
 use super::png::demo_png;
 use super::recent::{Footprint, Limits, Recent};
 use super::request::{Incoming, RecordedRequest, Wire};
+use super::rules::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -72,9 +73,8 @@ pub(crate) struct Shared {
     pub connections: Arc<super::serve::Connections>,
     pub max_connections: usize,
     pub state: Mutex<State>,
-    /// WeChat Pay API v3's keys, when it is served.
-    #[cfg(feature = "wechatpay_v3")]
-    pub v3: Option<super::wechatpay_v3::Setup>,
+    /// What the merchants fixed at start and read without the lock (keys).
+    pub fixed: Extensions,
 }
 
 /// A method + path with parameters, and the endpoints serving it.
@@ -133,15 +133,8 @@ pub(crate) struct State {
     /// Per platform: a key accepted besides its sign key, once the platform has issued
     /// it (WeChat Pay's sandbox key).
     pub alternate_keys: HashMap<usize, String>,
-    /// WeChat Pay's merchant: its orders and refunds.
-    #[cfg(feature = "wechatpay")]
-    pub pay: super::wechatpay::Ledger,
-    /// Alipay's merchant and users: trades, refunds, auth codes and refresh tokens.
-    #[cfg(feature = "alipay")]
-    pub alipay: super::alipay::Books,
-    /// WeChat Pay API v3's merchant: orders, refunds, platform certificates, bills.
-    #[cfg(feature = "wechatpay_v3")]
-    pub pay_v3: super::wechatpay_v3::Books,
+    /// The served platforms' merchants: orders, trades, refunds.
+    pub merchants: Merchants,
 }
 
 /// How a request was signed, so that its answer (and what follows from it, such as
@@ -173,8 +166,7 @@ pub(crate) const TOKENS_KEPT: Limits = Limits {
 };
 
 impl State {
-    pub fn new(log: LogLimits, merchant: Limits) -> State {
-        let _ = merchant; // unused without a merchant platform
+    pub fn new(log: LogLimits, merchants: Merchants) -> State {
         State {
             log: RequestLog::new(log),
             failures: FxHashMap::default(),
@@ -184,12 +176,7 @@ impl State {
             stable: HashMap::new(),
             serial: 0,
             alternate_keys: HashMap::new(),
-            #[cfg(feature = "wechatpay")]
-            pay: super::wechatpay::Ledger::new(merchant),
-            #[cfg(feature = "alipay")]
-            alipay: super::alipay::Books::new(merchant),
-            #[cfg(feature = "wechatpay_v3")]
-            pay_v3: super::wechatpay_v3::Books::new(merchant),
+            merchants,
         }
     }
 }
@@ -390,9 +377,8 @@ enum Answer {
     },
 }
 
-/// What a platform's `serve` hook answers. (Unused when no platform with state, WeChat
-/// Pay or Alipay, is compiled in.)
-#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+/// What a merchant answers. (Unused when no platform with a merchant is compiled in.)
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
 pub(crate) enum Reply {
     /// Success: the payload in the platform's envelope, signed.
     Done(Map<String, Value>),
@@ -400,15 +386,19 @@ pub(crate) enum Reply {
     Refused(Code, String),
     /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
     /// refusal with its own fields).
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     Exact(Map<String, Value>),
     /// A binary body with its content type (a bill).
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     Bytes(&'static str, Vec<u8>),
+    /// The simulator's own failure (a merchant asked for that is not served): a 500
+    /// that names it, never an answer of the platform's.
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    Broken(String),
 }
 
 /// What a `serve` hook works with: the request, how it was signed, and the state.
-#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
 pub(crate) struct Desk<'a> {
     pub shared: &'a Shared,
     pub state: &'a mut State,
@@ -416,11 +406,10 @@ pub(crate) struct Desk<'a> {
     pub platform: usize,
     pub info: &'static EndpointInfo,
     pub incoming: &'a Incoming,
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub signing: &'a Signing,
 }
 
-#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
 impl Desk<'_> {
     /// A request field, when present and not empty (an empty value counts as absent, as
     /// it does in a sign).
@@ -431,20 +420,14 @@ impl Desk<'_> {
     pub fn app_id(&self) -> &str {
         &self.shared.credentials[self.platform].0
     }
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn merchant_id(&self) -> &str {
         &self.shared.merchant_id
     }
     /// The platform's sign key (not the alternate one).
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn sign_key(&self) -> &str {
         &self.shared.sign_keys[self.platform]
     }
     /// The refusal the schema gives `meaning` for this endpoint or its platform.
-    #[cfg_attr(
-        not(any(feature = "alipay", feature = "wechatpay_v3")),
-        allow(dead_code)
-    )]
     pub fn refuse_for(&self, meaning: Meaning) -> Reply {
         let platform = &self.shared.platforms[self.platform];
         let (code, text) = Refusal::find(self.info.refusals, meaning, None)
@@ -455,7 +438,6 @@ impl Desk<'_> {
 
     /// A refusal with the code and message of `error` (a variant of the endpoint's
     /// generated error enum), for a text the platform answers beyond its docs.
-    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn refuse_saying(&self, error: impl miniapp::runtime::ApiError) -> Reply {
         Reply::Refused(error.code(), error.message().to_owned())
     }
@@ -463,10 +445,6 @@ impl Desk<'_> {
     /// A refusal with the code of `error` — a variant of the endpoint's generated error
     /// enum, so that the code is the schema's — and the endpoint's doc text for it,
     /// else the variant's message.
-    #[cfg_attr(
-        not(any(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay")),
-        allow(dead_code)
-    )]
     pub fn refuse_as(&self, error: impl miniapp::runtime::ApiError) -> Reply {
         let code = error.code();
         let text = doc_text(self.info, &code)
@@ -860,6 +838,10 @@ impl Call<'_> {
                 content_type,
                 bytes: bytes.into(),
             },
+            Reply::Broken(why) => Answer::NoRoute {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                value: json!({"error": format!("miniapp simulator bug: {why}")}),
+            },
         }
     }
 
@@ -1046,7 +1028,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     }
 
     // 5. Success: from the platform's state, else the docs' example.
-    if let Some(serve) = platform.serve {
+    if let Some(serve) = platform.merchant.map(|m| m.serve) {
         let mut desk = Desk {
             shared,
             state: &mut *state,
@@ -1067,7 +1049,7 @@ fn decide(shared: &Shared, state: &mut State, key: Key, incoming: &Incoming) -> 
     }
     // An answer that is the docs' example whatever the request is written once.
     let fixed = info.issues_token.is_none()
-        && platform.serve.is_none()
+        && platform.merchant.is_none()
         && platform.seal.is_none()
         && platform.sign.is_none()
         && platform.envelope.request_id.is_none();

@@ -11,7 +11,7 @@ pub(crate) fn serialize<T: Display, S: Serializer>(value: &T, s: S) -> Result<S:
 }
 
 /// An optional value's wire text, or `null`.
-#[cfg_attr(not(feature = "alipay"), allow(dead_code))]
+#[allow(dead_code)] // for whichever merchant has optional enum fields
 pub(crate) fn option<T: Display, S: Serializer>(
     value: &Option<T>,
     s: S,

@@ -113,16 +113,10 @@
 //! [`Simulator::notify_alipay_refund`]: super::Simulator::notify_alipay_refund
 //! [`Simulator::finish_alipay_trade`]: super::Simulator::finish_alipay_trade
 
-#[cfg(feature = "alipay")]
-mod alipay;
-mod reply;
+pub(crate) mod reply;
 mod steer;
-#[cfg(feature = "wechatpay")]
-mod wechatpay;
-#[cfg(feature = "wechatpay_v3")]
-mod wechatpay_v3;
 
-use super::platform::Platform;
+use super::rules::Platform;
 use super::Simulator;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -133,11 +127,10 @@ use std::sync::Arc;
 pub const PREFIX: &str = "/_admin";
 
 /// What the admin handlers share: a handle on the simulator's state.
-type Sim = Arc<Simulator>;
+pub(crate) type Sim = Arc<Simulator>;
 
 /// The admin API, to be nested under [`PREFIX`].
 pub(super) fn router<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
-    #[allow(unused_mut)]
     let mut router = Router::new()
         .route("/health", only(get(steer::health)))
         .route("/requests", only(get(steer::requests).delete(steer::reset)))
@@ -146,23 +139,21 @@ pub(super) fn router<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .route("/fail-next", only(post(steer::fail_next)))
         .route("/delay", only(post(steer::delay)))
         .route("/expire-tokens", only(post(steer::expire_tokens)));
-    #[cfg(feature = "wechatpay")]
-    if sim.wechatpay_index().is_ok() {
-        router = wechatpay::routes(router);
-    }
-    #[cfg(feature = "alipay")]
-    if sim.alipay_index().is_ok() {
-        router = alipay::routes(router);
-    }
-    #[cfg(feature = "wechatpay_v3")]
-    if sim.wechatpay_v3_index().is_ok() {
-        router = wechatpay_v3::routes(router);
+    // Each served merchant adds its own routes (paying an order, settling a refund…).
+    let merchants: Vec<_> = sim
+        .shared
+        .platforms
+        .iter()
+        .filter_map(|p| p.merchant)
+        .collect();
+    for merchant in merchants {
+        router = (merchant.admin)(router);
     }
     router.fallback(no_route).with_state(sim)
 }
 
 /// A route whose other methods answer 405 in JSON, as every admin refusal is.
-fn only(route: MethodRouter<Sim>) -> MethodRouter<Sim> {
+pub(crate) fn only(route: MethodRouter<Sim>) -> MethodRouter<Sim> {
     route.fallback(wrong_method)
 }
 

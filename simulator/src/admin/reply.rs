@@ -15,24 +15,24 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// An admin call refused: its status and why.
 #[derive(Debug)]
-pub(super) struct Refusal {
+pub(crate) struct Refusal {
     status: StatusCode,
     error: String,
 }
 
 impl Refusal {
-    pub(super) fn bad(error: impl Display) -> Refusal {
+    pub(crate) fn bad(error: impl Display) -> Refusal {
         Refusal::with(StatusCode::BAD_REQUEST, error)
     }
-    pub(super) fn not_found(error: impl Display) -> Refusal {
+    pub(crate) fn not_found(error: impl Display) -> Refusal {
         Refusal::with(StatusCode::NOT_FOUND, error)
     }
     /// A state change the state does not allow.
-    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
-    pub(super) fn conflict(error: impl Display) -> Refusal {
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    pub(crate) fn conflict(error: impl Display) -> Refusal {
         Refusal::with(StatusCode::CONFLICT, error)
     }
-    pub(super) fn wrong_method(error: impl Display) -> Refusal {
+    pub(crate) fn wrong_method(error: impl Display) -> Refusal {
         Refusal::with(StatusCode::METHOD_NOT_ALLOWED, error)
     }
     fn with(status: StatusCode, error: impl Display) -> Refusal {
@@ -51,7 +51,7 @@ impl IntoResponse for Refusal {
 
 /// The body as JSON of type `T`, whatever its `Content-Type` (`curl -d` sends a form
 /// type).
-pub(super) async fn json_body<T: DeserializeOwned>(sim: &Sim, body: Body) -> Result<T, Refusal> {
+pub(crate) async fn json_body<T: DeserializeOwned>(sim: &Sim, body: Body) -> Result<T, Refusal> {
     let timeout = sim.shared.body_timeout;
     let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_LIMIT));
     let bytes = read
@@ -75,8 +75,8 @@ pub(super) async fn json_body<T: DeserializeOwned>(sim: &Sim, body: Body) -> Res
 }
 
 /// A path parameter, or why the path was unreadable (bad percent-encoding).
-#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
-pub(super) fn path<T>(
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+pub(crate) fn path<T>(
     path: Result<axum::extract::Path<T>, axum::extract::rejection::PathRejection>,
 ) -> Result<T, Refusal> {
     path.map(|p| p.0)
@@ -91,8 +91,8 @@ const MAX_PAGE: usize = 1000;
 /// Where a page of a listing starts and how long it is: `?offset=N&limit=M`.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
-pub(super) struct Paging {
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+pub(crate) struct Paging {
     #[serde(default)]
     pub offset: usize,
     #[serde(default = "page")]
@@ -105,8 +105,8 @@ fn page() -> usize {
 
 impl Paging {
     /// The page a query asks for; a `limit` outside 1 to 1000 is refused.
-    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
-    pub(super) fn of(query: Option<&str>) -> Result<Paging, Refusal> {
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    pub(crate) fn of(query: Option<&str>) -> Result<Paging, Refusal> {
         let paging: Paging = serde_urlencoded::from_str(query.unwrap_or(""))
             .map_err(|e| Refusal::bad(format!("query: {e}")))?;
         if !(1..=MAX_PAGE).contains(&paging.limit) {
@@ -119,8 +119,8 @@ impl Paging {
     }
 
     /// `{member: items, "count": total, "next": path of the next page or null}`.
-    #[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
-    pub(super) fn answer<T: serde::Serialize>(
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    pub(crate) fn answer<T: serde::Serialize>(
         self,
         path: &str,
         member: &str,

@@ -35,32 +35,11 @@ pub(super) async fn health(State(sim): State<Sim>) -> Json<Value> {
             "bytes": state.log.bytes(),
             "limits": state.log.limits(),
         });
-        #[allow(unused_mut)]
-        let mut merchants = serde_json::Map::new();
-        #[cfg(feature = "wechatpay")]
-        if sim.wechatpay_index().is_ok() {
-            let (orders, refunds) = state.pay.counts();
-            merchants.insert(
-                "wechatpay".into(),
-                json!({"orders": orders, "refunds": refunds}),
-            );
-        }
-        #[cfg(feature = "wechatpay_v3")]
-        if sim.wechatpay_v3_index().is_ok() {
-            let (orders, refunds) = state.pay_v3.counts();
-            merchants.insert(
-                "wechatpay_v3".into(),
-                json!({"orders": orders, "refunds": refunds}),
-            );
-        }
-        #[cfg(feature = "alipay")]
-        if sim.alipay_index().is_ok() {
-            let (trades, refunds) = state.alipay.counts();
-            merchants.insert(
-                "alipay".into(),
-                json!({"trades": trades, "refunds": refunds}),
-            );
-        }
+        let merchants: serde_json::Map<String, Value> = state
+            .merchants
+            .holdings()
+            .map(|(name, holdings)| (name.to_owned(), holdings))
+            .collect();
         (log, merchants)
     };
     Json(json!({

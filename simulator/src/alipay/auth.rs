@@ -1,5 +1,6 @@
 //! `alipay.system.oauth.token`: auth codes and refresh tokens exchanged for tokens.
 
+use super::books::Books;
 use super::books::User;
 use super::{now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME};
 use crate::server::{Desk, Reply};
@@ -11,7 +12,7 @@ pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
     let Some(code) = desk.field("code") else {
         return Err(invalid(desk));
     };
-    if code == INVALID_AUTH_CODE || !desk.state.alipay.use_code(&code) {
+    if code == INVALID_AUTH_CODE || !desk.state.merchant_mut::<Books>()?.use_code(&code) {
         return Err(invalid(desk));
     }
     let user = User::of_code(&code, desk.app_id());
@@ -23,7 +24,7 @@ pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
 pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
     let user = desk
         .field("refresh_token")
-        .and_then(|token| desk.state.alipay.take_grant(&token));
+        .and_then(|token| desk.state.merchant_mut::<Books>().ok()?.take_grant(&token));
     match user {
         Some(user) => Ok(grant(desk, user)),
         None => Err(refuse(
@@ -36,7 +37,10 @@ pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
 
 /// Fresh tokens for `user`; the refresh token is recorded for one refresh.
 fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
-    let books = &mut desk.state.alipay;
+    let books = match desk.state.merchant_mut::<Books>() {
+        Ok(books) => books,
+        Err(broken) => return broken,
+    };
     let access_token = books.token("authusrB");
     let refresh_token = books.token("authusrR");
     books.grant(refresh_token.clone(), user.clone());

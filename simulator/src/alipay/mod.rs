@@ -3,7 +3,7 @@
 //! [`Simulator`] returning plain data).
 //!
 //! Every call is `POST /gateway.do` (a form), routed by its `method` (see
-//! [`platform::alipay_with`](super::platform::alipay_with) for the gateway's checks: the
+//! [`platform_with`] for the gateway's checks: the
 //! RSA2 sign with the app's public key, the app id, the method). Answers are
 //! `{"<method>_response": {code, msg, …}, "sign": …}`, signed over the member's exact
 //! text with the simulator's Alipay key; amounts are yuan text (`"88.88"`). Business
@@ -85,6 +85,7 @@
 //! (the sign is checked over the form body), notification retries, trade timeouts
 //! (`timeout_express` never closes a trade), coupons and royalties.
 
+mod admin;
 mod auth;
 mod books;
 mod notify;
@@ -96,11 +97,13 @@ pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
 
 pub use super::DEFAULT_ALIPAY_APP_ID;
 
-use super::server::{doc_text, Desk, Reply};
+use super::merchant::{Merchant, Registration, Start};
+use super::rules::{schema_refusal, sign_field, OwnCredentials, Platform, SignRule};
+use super::server::{doc_text, Desk, Reply, State};
 use super::{wire_text, Simulator};
 use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
-use miniapp::runtime::{beijing_time, Code, Platform as _};
+use miniapp::runtime::{beijing_time, Code, EndpointInfo, Envelope, Platform as _};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
@@ -383,9 +386,8 @@ impl Simulator {
         let (url, body) = {
             let p = self.alipay_index()?;
             let mut state = self.shared.lock();
-            state.alipay.pay(out_trade_no, &now())?;
-            let trade = state
-                .alipay
+            books_mut(&mut state)?.pay(out_trade_no, &now())?;
+            let trade = books(&state)?
                 .trade(out_trade_no)
                 .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
             let Some(url) = trade.notify_url.clone() else {
@@ -411,17 +413,16 @@ impl Simulator {
         let (url, body) = {
             let p = self.alipay_index()?;
             let state = self.shared.lock();
-            let trade = state
-                .alipay
+            let books = books(&state)?;
+            let trade = books
                 .trade(out_trade_no)
                 .ok_or_else(|| AlipaySteerError::UnknownTrade(out_trade_no.to_owned()))?;
-            let refund = state
-                .alipay
-                .refund(out_trade_no, out_request_no)
-                .ok_or_else(|| AlipaySteerError::UnknownRefund {
+            let refund = books.refund(out_trade_no, out_request_no).ok_or_else(|| {
+                AlipaySteerError::UnknownRefund {
                     out_trade_no: out_trade_no.to_owned(),
                     out_request_no: out_request_no.to_owned(),
-                })?;
+                }
+            })?;
             let url = trade
                 .notify_url
                 .clone()
@@ -436,19 +437,23 @@ impl Simulator {
     /// (refunds and cancels are refused from then on). Nothing is notified.
     pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
         self.alipay_index()?;
-        self.shared.lock().alipay.finish(out_trade_no)
+        books_mut(&mut self.shared.lock())?.finish(out_trade_no)
     }
 
     /// Every trade created so far, oldest first.
     pub fn alipay_trades(&self) -> Vec<Trade> {
-        self.shared.lock().alipay.trades().cloned().collect()
+        books(&self.shared.lock())
+            .map(|b| b.trades().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// `limit` trades from the `offset`-th oldest on, and how many are kept: what the
     /// admin API lists a page at a time.
     pub(crate) fn alipay_trades_page(&self, offset: usize, limit: usize) -> (Vec<Trade>, usize) {
         let state = self.shared.lock();
-        let books = &state.alipay;
+        let Ok(books) = books(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = books.trades().skip(offset).take(limit).cloned().collect();
         (page, books.counts().0)
     }
@@ -456,25 +461,34 @@ impl Simulator {
     /// `limit` refunds from the `offset`-th oldest on, and how many are kept.
     pub(crate) fn alipay_refunds_page(&self, offset: usize, limit: usize) -> (Vec<Refund>, usize) {
         let state = self.shared.lock();
-        let books = &state.alipay;
+        let Ok(books) = books(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = books.refunds().skip(offset).take(limit).cloned().collect();
         (page, books.counts().1)
     }
 
     /// The trade with this `out_trade_no`.
     pub fn alipay_trade(&self, out_trade_no: &str) -> Option<Trade> {
-        self.shared.lock().alipay.trade(out_trade_no).cloned()
+        books(&self.shared.lock())
+            .ok()?
+            .trade(out_trade_no)
+            .cloned()
     }
 
     /// Every refund so far, oldest first.
     pub fn alipay_refunds(&self) -> Vec<Refund> {
-        self.shared.lock().alipay.refunds().cloned().collect()
+        books(&self.shared.lock())
+            .map(|b| b.refunds().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The refund of a trade with this `out_request_no`.
     pub fn alipay_refund(&self, out_trade_no: &str, out_request_no: &str) -> Option<Refund> {
-        let state = self.shared.lock();
-        state.alipay.refund(out_trade_no, out_request_no).cloned()
+        books(&self.shared.lock())
+            .ok()?
+            .refund(out_trade_no, out_request_no)
+            .cloned()
     }
 
     /// Checks an App order string (`miniapp::alipay::Client::app_pay_order_string`) as
@@ -505,9 +519,101 @@ impl Simulator {
         self.shared
             .platforms
             .iter()
-            .position(|p| p.name == miniapp::alipay::Alipay::NAME && p.serve.is_some())
+            .position(|p| p.name == miniapp::alipay::Alipay::NAME && p.merchant.is_some())
             .ok_or(AlipaySteerError::NotServed)
     }
+}
+
+/// The books in `state`, for the steering calls.
+fn books(state: &State) -> Result<&Books, AlipaySteerError> {
+    state.merchants.get().ok_or(AlipaySteerError::NotServed)
+}
+
+fn books_mut(state: &mut State) -> Result<&mut Books, AlipaySteerError> {
+    state.merchants.get_mut().ok_or(AlipaySteerError::NotServed)
+}
+
+impl Merchant for Books {
+    fn start(start: &mut Start<'_>) -> Result<Self, String> {
+        Ok(Books::new(start.limits))
+    }
+    fn serve(desk: &mut Desk<'_>) -> Option<Reply> {
+        serve(desk)
+    }
+    fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
+        admin::routes(router)
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn holdings(&self) -> Value {
+        let (trades, refunds) = self.counts();
+        serde_json::json!({"trades": trades, "refunds": refunds})
+    }
+}
+
+/// Alipay open platform (`openapi.alipay.com/gateway.do`): the generated
+/// `miniapp::alipay::{ENDPOINTS, ENVELOPE}` with [`platform_with`]'s rules.
+///
+/// The client is
+/// `miniapp::alipay::Client::builder(DEFAULT_ALIPAY_APP_ID, APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY)`
+/// with `.base_url(sim.url("alipay"))` (constants of this module,
+/// test keys only). Another app id: [`SimulatorBuilder::credentials`](super::SimulatorBuilder::credentials)`("alipay", app_id, "")`;
+/// another app key pair: give its public key (PEM or bare base64) to
+/// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("alipay", key)`.
+pub fn platform() -> Platform {
+    platform_with(miniapp::alipay::ENDPOINTS, miniapp::alipay::ENVELOPE)
+}
+
+/// Alipay's wire rules (`schema/alipay/`) over an endpoint table — [`platform`] passes the
+/// generated one.
+///
+/// * One gateway, `POST /gateway.do` with a form body; the endpoint is the one whose
+///   constants the request carries (`method`, and `grant_type` for the two
+///   `alipay.system.oauth.token` endpoints). No `method`: 40001 `isv.missing-method`;
+///   one that no endpoint has: 40002 `isv.invalid-method`; a `grant_type` neither
+///   endpoint has: `isv.grant-type-invalid`.
+/// * Every request's `sign` is checked: RSA2 over every other non-empty parameter,
+///   sorted, raw values, with the app's public key (the simulator's sign key for
+///   `alipay`; default [`APP_PUBLIC_KEY`]). A missing or
+///   wrong sign, or a `sign_type` other than RSA2: 40002 `isv.invalid-signature`; another
+///   `app_id`: 40002 `isv.invalid-app-id`.
+/// * Every answer is `{"<method>_response": {code, msg, …}, "sign": …}` signed over the
+///   member's exact text with the simulator's Alipay key (whose public half is
+///   [`ALIPAY_PUBLIC_KEY`]); refusals of the gateway
+///   (sign, app id, method, timestamp) and every refusal of `alipay.system.oauth.token`
+///   sit under `error_response`, signed the same way. A missing required business
+///   field: 40004 `ACQ.INVALID_PARAMETER`.
+/// * Trades, refunds and logins come from the merchant's state: see
+///   this module.
+pub fn platform_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+    use miniapp::alipay::{trade::CreateRequest, Alipay};
+    use miniapp::runtime::Endpoint;
+    let platform = Platform::new(Alipay::NAME, endpoints, envelope)
+        .refusals(Alipay::REFUSALS)
+        .packed_into(CreateRequest::PACK_INTO)
+        .merchant(Registration::of::<Books>())
+        .own_credentials(OwnCredentials {
+            app_id: DEFAULT_ALIPAY_APP_ID,
+            secret: "",
+            sign_key: APP_PUBLIC_KEY,
+        })
+        .seal(seal);
+    let Some(field) = sign_field::<Alipay>() else {
+        return platform;
+    };
+    platform.sign(SignRule {
+        field,
+        sign: sign_fields,
+        verify: Some(verify_request),
+        bad_sign: schema_refusal(Alipay::REFUSALS, Meaning::BadSign),
+        explain: true,
+        variant_field: None,
+        app_id_field: app_id_field(),
+        merchant_field: None,
+        nonce_field: None,
+        wrong_identity: schema_refusal(Alipay::REFUSALS, Meaning::WrongIdentity),
+    })
 }
 
 #[cfg(test)]

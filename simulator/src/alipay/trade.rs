@@ -1,5 +1,6 @@
 //! `alipay.trade.*`: creating, reading, closing, cancelling and refunding trades.
 
+use super::books::Books;
 use super::books::{TradeEntry, User};
 use super::{
     invalid, now, put_opt, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
@@ -38,7 +39,7 @@ fn named<'a>(desk: &'a Desk<'_>, biz: &Biz, missing: &str) -> Result<&'a Trade, 
         return Err(invalid("trade_no和out_trade_no不能同时为空"));
     }
     desk.state
-        .alipay
+        .merchant::<Books>()?
         .named(trade_no.as_deref(), out_trade_no.as_deref())
         .ok_or_else(|| refuse(desk, missing, "交易不存在"))
 }
@@ -50,7 +51,7 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         params.insert("notify_url".into(), url);
     }
     let params = Fingerprint::of(&params);
-    if let Some(entry) = desk.state.alipay.entry(&out_trade_no) {
+    if let Some(entry) = desk.state.merchant::<Books>()?.entry(&out_trade_no) {
         return again(desk, entry, &params);
     }
     let total_amount = biz
@@ -73,7 +74,10 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         }
         (None, Some(open_id)) => {
             // The user this app knows by that open id, if the simulator issued it.
-            let known = desk.state.alipay.user_of_open_id(&open_id);
+            let known = desk
+                .state
+                .merchant_mut::<Books>()?
+                .user_of_open_id(&open_id);
             let user_id = known.unwrap_or(SIMULATED_BUYER_ID).to_owned();
             User { user_id, open_id }
         }
@@ -86,7 +90,7 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .take(8)
         .collect();
     let trade = Trade {
-        trade_no: desk.state.alipay.trade_no(&day),
+        trade_no: desk.state.merchant_mut::<Books>()?.trade_no(&day),
         out_trade_no,
         trade_status: TradeStatus::WaitBuyerPay,
         total_amount,
@@ -107,7 +111,7 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         cancel_action: None,
     };
     let answer = created(&trade);
-    desk.state.alipay.create(TradeEntry {
+    desk.state.merchant_mut::<Books>()?.create(TradeEntry {
         trade,
         params,
         refunds: Vec::new(),
@@ -177,7 +181,7 @@ pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     }
     let out_trade_no = trade.out_trade_no.clone();
     let out = created(trade);
-    if let Some(trade) = desk.state.alipay.trade_mut(&out_trade_no) {
+    if let Some(trade) = desk.state.merchant_mut::<Books>()?.trade_mut(&out_trade_no) {
         trade.trade_status = TradeStatus::TradeClosed;
         trade.gmt_close = Some(now());
     }
@@ -191,7 +195,7 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     }
     let found = desk
         .state
-        .alipay
+        .merchant_mut::<Books>()?
         .named(trade_no.as_deref(), out_trade_no.as_deref())
         .cloned();
     let mut out = Map::new();
@@ -221,7 +225,11 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     };
     if trade.cancel_action.is_none() {
         let at = now();
-        if let Some(t) = desk.state.alipay.trade_mut(&trade.out_trade_no) {
+        if let Some(t) = desk
+            .state
+            .merchant_mut::<Books>()?
+            .trade_mut(&trade.out_trade_no)
+        {
             if action == CancelAction::Refund {
                 t.refunded = t.total_amount;
             }
@@ -249,7 +257,7 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .unwrap_or_else(|| trade.out_trade_no.clone());
     if let Some(done) = desk
         .state
-        .alipay
+        .merchant_mut::<Books>()?
         .refund(&trade.out_trade_no, &out_request_no)
     {
         return match done.refund_amount == refund_amount {
@@ -297,10 +305,12 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         refund_status: RefundStatus::RefundSuccess,
         gmt_refund: at.clone(),
     };
-    desk.state.alipay.add_refund(refund.clone(), &at);
+    desk.state
+        .merchant_mut::<Books>()?
+        .add_refund(refund.clone(), &at);
     let trade = desk
         .state
-        .alipay
+        .merchant_mut::<Books>()?
         .trade(&trade.out_trade_no)
         .cloned()
         .unwrap_or(trade);
@@ -341,7 +351,7 @@ pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Repl
     // A request number the trade never had: no refund_status (not received).
     let Some(refund) = desk
         .state
-        .alipay
+        .merchant::<Books>()?
         .refund(&trade.out_trade_no, &out_request_no)
     else {
         return Ok(Reply::Done(out));

@@ -23,7 +23,7 @@ pub(super) fn download_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let bill_type = BillType::from_str(&need(desk, "bill_type")?)
         .map_err(|_| bad_request("invalid bill_type"))?;
     let gzip = tar_type(desk)?;
-    let records = records(&desk.state.pay, &date, &bill_type);
+    let records = records(desk.state.merchant::<Ledger>()?, &date, &bill_type);
     if records.is_empty() {
         return Ok(no_bill(desk));
     }
@@ -51,7 +51,7 @@ pub(super) fn download_fundflow(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let gzip = tar_type(desk)?;
     // Payments and refunds move the basic account only.
     let bookings = match account {
-        AccountType::Basic => bookings(&desk.state.pay),
+        AccountType::Basic => bookings(desk.state.merchant::<Ledger>()?),
         _ => Vec::new(),
     };
     let day: Vec<&Booking> = bookings

@@ -4,7 +4,7 @@
 //!
 //! What the endpoints do, after the platform's generic checks (XML body, `appid` and
 //! `mch_id`, the sign in the request's `sign_type`; see
-//! [`platform::wechatpay_with`](super::platform::wechatpay_with)):
+//! [`platform_with`]):
 //!
 //! * `unifiedOrder` places an order (`NOTPAY`): a `prepay_id` `wx…`, a `code_url` for
 //!   NATIVE, an `mweb_url` for MWEB. JSAPI needs an `openid`, NATIVE a `product_id`.
@@ -67,6 +67,7 @@
 //! bills (a day's bill is served at once), coupons, and the 5-minute wait before
 //! `closeOrder`.
 
+mod admin;
 mod bills;
 mod clock;
 mod ledger;
@@ -76,9 +77,13 @@ mod trade;
 
 pub(crate) use ledger::Ledger;
 
-use super::server::{Desk, Reply, Shared};
+use super::merchant::{Merchant, Registration, Start};
+use super::rules::{schema_refusal, Platform, SignRule};
+use super::server::{Desk, Reply, Shared, State};
 use super::{wire_text, Simulator};
+use miniapp::__private::Meaning;
 use miniapp::runtime::Platform as _;
+use miniapp::runtime::{EndpointInfo, Envelope};
 use miniapp::wechatpay::pay::{RefundStatus, TradeState, TradeType};
 use miniapp::wechatpay::WechatPay;
 use serde::Serialize;
@@ -293,10 +298,9 @@ impl Simulator {
         let (url, body) = {
             let p = self.wechatpay_index()?;
             let mut state = self.shared.lock();
-            state.pay.pay(out_trade_no, clock::now())?;
+            ledger_mut(&mut state)?.pay(out_trade_no, clock::now())?;
             let state = &*state;
-            let entry = state
-                .pay
+            let entry = ledger(state)?
                 .order(out_trade_no)
                 .ok_or_else(|| WechatPaySteerError::UnknownOrder(out_trade_no.to_owned()))?;
             let body = notify::payment(&self.shared, state, p, entry);
@@ -317,12 +321,9 @@ impl Simulator {
         let (url, body) = {
             let p = self.wechatpay_index()?;
             let mut state = self.shared.lock();
-            state
-                .pay
-                .settle(out_refund_no, outcome.status(), clock::now())?;
+            ledger_mut(&mut state)?.settle(out_refund_no, outcome.status(), clock::now())?;
             let state = &*state;
-            let (entry, order) = state
-                .pay
+            let (entry, order) = ledger(state)?
                 .refund_with_order(out_refund_no)
                 .ok_or_else(|| WechatPaySteerError::UnknownRefund(out_refund_no.to_owned()))?;
             let body = notify::refund(&self.shared, state, p, entry);
@@ -334,14 +335,18 @@ impl Simulator {
 
     /// Every order placed so far, oldest first.
     pub fn wechatpay_orders(&self) -> Vec<Order> {
-        self.shared.lock().pay.orders()
+        ledger(&self.shared.lock())
+            .map(Ledger::orders)
+            .unwrap_or_default()
     }
 
     /// `limit` orders from the `offset`-th oldest on, and how many are kept: what the
     /// admin API lists a page at a time.
     pub(crate) fn wechatpay_orders_page(&self, offset: usize, limit: usize) -> (Vec<Order>, usize) {
         let state = self.shared.lock();
-        let ledger = &state.pay;
+        let Ok(ledger) = ledger(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = ledger.all_orders().skip(offset).take(limit);
         (
             page.map(|e| ledger.snapshot(e)).collect(),
@@ -356,7 +361,9 @@ impl Simulator {
         limit: usize,
     ) -> (Vec<Refund>, usize) {
         let state = self.shared.lock();
-        let ledger = &state.pay;
+        let Ok(ledger) = ledger(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = ledger.all_refunds().skip(offset).take(limit);
         (page.map(|e| e.refund.clone()).collect(), ledger.counts().1)
     }
@@ -364,25 +371,31 @@ impl Simulator {
     /// The order with this `out_trade_no`.
     pub fn wechatpay_order(&self, out_trade_no: &str) -> Option<Order> {
         let state = self.shared.lock();
-        state.pay.order(out_trade_no).map(|e| state.pay.snapshot(e))
+        let ledger = ledger(&state).ok()?;
+        ledger.order(out_trade_no).map(|e| ledger.snapshot(e))
     }
 
     /// Every refund asked for so far, oldest first.
     pub fn wechatpay_refunds(&self) -> Vec<Refund> {
-        self.shared.lock().pay.refunds()
+        ledger(&self.shared.lock())
+            .map(Ledger::refunds)
+            .unwrap_or_default()
     }
 
     /// The refund with this `out_refund_no`.
     pub fn wechatpay_refund(&self, out_refund_no: &str) -> Option<Refund> {
         let state = self.shared.lock();
-        state.pay.refund(out_refund_no).map(|e| e.refund.clone())
+        ledger(&state)
+            .ok()?
+            .refund(out_refund_no)
+            .map(|e| e.refund.clone())
     }
 
     pub(crate) fn wechatpay_index(&self) -> Result<usize, WechatPaySteerError> {
         self.shared
             .platforms
             .iter()
-            .position(|p| p.name == WechatPay::NAME && p.serve.is_some())
+            .position(|p| p.name == WechatPay::NAME && p.merchant.is_some())
             .ok_or(WechatPaySteerError::NotServed)
     }
     /// Former name of [`Simulator::pay_wechatpay_order`].
@@ -437,4 +450,88 @@ impl Simulator {
     pub fn refund(&self, out_refund_no: &str) -> Option<Refund> {
         self.wechatpay_refund(out_refund_no)
     }
+}
+
+/// The ledger in `state`, for the steering calls.
+fn ledger(state: &State) -> Result<&Ledger, WechatPaySteerError> {
+    state.merchants.get().ok_or(WechatPaySteerError::NotServed)
+}
+
+fn ledger_mut(state: &mut State) -> Result<&mut Ledger, WechatPaySteerError> {
+    state
+        .merchants
+        .get_mut()
+        .ok_or(WechatPaySteerError::NotServed)
+}
+
+impl Merchant for Ledger {
+    fn start(start: &mut Start<'_>) -> Result<Self, String> {
+        Ok(Ledger::new(start.limits))
+    }
+    fn serve(desk: &mut Desk<'_>) -> Option<Reply> {
+        serve(desk)
+    }
+    fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
+        admin::routes(router)
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn holdings(&self) -> Value {
+        let (orders, refunds) = self.counts();
+        serde_json::json!({"orders": orders, "refunds": refunds})
+    }
+}
+
+/// WeChat Pay v2 (`api.mch.weixin.qq.com`): the generated
+/// `miniapp::wechatpay::{ENDPOINTS, ENVELOPE}` with [`platform_with`]'s rules.
+///
+/// The client is `miniapp::wechatpay::Client::builder(app_id, mch_id, key)` with
+/// `.base_url(sim.url("wechatpay"))`: the app id of
+/// [`SimulatorBuilder::app_id`](super::SimulatorBuilder::app_id) (or `credentials`),
+/// the merchant id of [`SimulatorBuilder::merchant_id`](super::SimulatorBuilder::merchant_id)
+/// and the API key of [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key)`("wechatpay", key)`
+/// (default: the shared secret).
+pub fn platform() -> Platform {
+    platform_with(miniapp::wechatpay::ENDPOINTS, miniapp::wechatpay::ENVELOPE)
+}
+
+/// WeChat Pay's wire rules (`schema/wechatpay/`) over an endpoint table — [`platform`]
+/// passes the generated one.
+///
+/// * XML both ways. A body that is not a flat XML document (a DOCTYPE among them)
+///   answers `return_code FAIL`, `XML格式错误`; a missing required field `FAIL`,
+///   `缺少参数: …`.
+/// * Every request's `sign` is checked with the API key in the request's own `sign_type`
+///   (MD5 by default, or HMAC-SHA256); a missing or wrong sign, or another `sign_type`,
+///   answers `return_code FAIL`, `return_msg 签名错误`, unsigned, as WeChat Pay does. A
+///   request naming another `mch_id` (or another `appid`) answers `FAIL`,
+///   `appid和mch_id不匹配`; one without `mch_id` too. One without `appid` is served (the
+///   sandbox key request has none).
+/// * Every other answer is signed with the key and `sign_type` the request used and
+///   carries `appid`, `mch_id` and a fresh `nonce_str`; business refusals are
+///   `result_code FAIL` with `err_code` and `err_code_des`.
+/// * Orders, refunds, bills and the sandbox key come from the merchant's state: see
+///   this module.
+///
+/// Served over plain HTTP, the simulator cannot ask for the merchant's client
+/// certificate: refunds and fund-flow bills are answered whether or not the client
+/// presents one (the client still needs one configured to send those calls).
+pub fn platform_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
+    use miniapp::runtime::Endpoint;
+    use miniapp::wechatpay::{pay::DownloadFundflowRequest, WechatPay};
+    let platform = Platform::new(WechatPay::NAME, endpoints, envelope)
+        .refusals(WechatPay::REFUSALS)
+        .merchant(Registration::of::<Ledger>());
+    let bad_sign = schema_refusal(WechatPay::REFUSALS, Meaning::BadSign);
+    let Some(mut rule) = SignRule::of::<WechatPay>(bad_sign) else {
+        return platform;
+    };
+    // The fund flow's forced variant names the field every request carries its own in.
+    if let Some(variant) = DownloadFundflowRequest::SIGN_VARIANT {
+        rule = rule.variant_from_request::<WechatPay>(variant);
+    }
+    rule.explain = false;
+    rule.wrong_identity = schema_refusal(WechatPay::REFUSALS, Meaning::WrongIdentity);
+    platform.sign(rule)
 }

@@ -1,5 +1,6 @@
 //! `refund` and `refundQuery`: asking for refunds and reading them back.
 
+use super::ledger::Ledger;
 use super::ledger::{OrderEntry, RefundEntry};
 use super::trade::{bad_request, need, need_fen, CNY};
 use super::{clock, Refund};
@@ -21,7 +22,7 @@ pub(super) fn refund(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let out_refund_no = need(desk, "out_refund_no")?;
     let total_fee = need_fen(desk, "total_fee")?;
     let refund_fee = need_fen(desk, "refund_fee")?;
-    if let Some(asked) = desk.state.pay.refund(&out_refund_no) {
+    if let Some(asked) = desk.state.merchant_mut::<Ledger>()?.refund(&out_refund_no) {
         let same = asked.refund.out_trade_no == order.out_trade_no
             && asked.refund.total_fee == total_fee
             && asked.refund.refund_fee == refund_fee;
@@ -38,14 +39,20 @@ pub(super) fn refund(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     if total_fee != order.total_fee {
         return Err(mismatch(desk));
     }
-    if refund_fee > order.total_fee - desk.state.pay.refunded(&order.out_trade_no) {
+    if refund_fee
+        > order.total_fee
+            - desk
+                .state
+                .merchant_mut::<Ledger>()?
+                .refunded(&order.out_trade_no)
+    {
         return Err(desk.refuse_saying(RefundError::NotEnough {
             message: "可退金额不足:累计退款金额不能大于订单金额".into(),
         }));
     }
     let now = clock::now();
     let refund = Refund {
-        refund_id: desk.state.pay.refund_id(&now),
+        refund_id: desk.state.merchant_mut::<Ledger>()?.refund_id(&now),
         out_refund_no,
         out_trade_no: order.out_trade_no,
         transaction_id: order.transaction_id.unwrap_or_default(),
@@ -59,7 +66,9 @@ pub(super) fn refund(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     };
     let answer = refund_answer(&refund);
     let signing = desk.signing.clone();
-    desk.state.pay.add_refund(RefundEntry { refund, signing });
+    desk.state
+        .merchant_mut::<Ledger>()?
+        .add_refund(RefundEntry { refund, signing });
     Ok(Reply::Done(answer))
 }
 
@@ -71,7 +80,7 @@ fn mismatch(desk: &Desk<'_>) -> Reply {
 
 /// The order a refund names: `transaction_id` first, else `out_trade_no`.
 fn refunded_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
-    let ledger = &desk.state.pay;
+    let ledger = desk.state.merchant::<Ledger>()?;
     match (desk.field("transaction_id"), desk.field("out_trade_no")) {
         (Some(id), _) => ledger.by_transaction(&id).ok_or_else(|| {
             desk.refuse_as(RefundError::InvalidTransactionId {
@@ -142,7 +151,7 @@ pub(super) fn refund_query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 /// `transaction_id`, `out_trade_no`), with their order; `true` when it named the order
 /// (all its refunds), not one refund.
 fn queried<'a>(desk: &'a Desk<'_>) -> Result<(&'a super::Order, Vec<&'a Refund>, bool), Reply> {
-    let ledger = &desk.state.pay;
+    let ledger = desk.state.merchant::<Ledger>()?;
     let none = || {
         desk.refuse_as(RefundQueryError::RefundNotExist {
             message: "not exist".into(),

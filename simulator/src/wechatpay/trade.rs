@@ -1,5 +1,6 @@
 //! `unifiedOrder`, `orderQuery`, `closeOrder`: placing, reading and closing orders.
 
+use super::ledger::Ledger;
 use super::ledger::{code_url, mweb_url, OrderEntry};
 use super::{call_fields, clock, put_opt, Order};
 use crate::fingerprint::Fingerprint;
@@ -45,7 +46,7 @@ pub(super) fn need_fen(desk: &Desk<'_>, name: &str) -> Result<i64, Reply> {
 
 /// The order a query names: `transaction_id` first, else `out_trade_no`.
 fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
-    let ledger = &desk.state.pay;
+    let ledger = desk.state.merchant::<Ledger>()?;
     let found = match (desk.field("transaction_id"), desk.field("out_trade_no")) {
         (Some(id), _) => ledger.by_transaction(&id),
         (None, Some(no)) => ledger.order(&no),
@@ -61,7 +62,7 @@ fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
 pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let out_trade_no = need(desk, "out_trade_no")?;
     let params = Fingerprint::of(&business_params(desk));
-    if let Some(placed) = desk.state.pay.order(&out_trade_no) {
+    if let Some(placed) = desk.state.merchant::<Ledger>()?.order(&out_trade_no) {
         return again(desk, placed, &params);
     }
     let order = new_order(desk, out_trade_no)?;
@@ -72,7 +73,7 @@ pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         signing: desk.signing.clone(),
         refunds: Vec::new(),
     };
-    desk.state.pay.place(entry);
+    desk.state.merchant_mut::<Ledger>()?.place(entry);
     Ok(Reply::Done(answer))
 }
 
@@ -112,7 +113,7 @@ fn new_order(desk: &mut Desk<'_>, out_trade_no: String) -> Result<Order, Reply> 
         return Err(bad_request("fee_type参数格式错误"));
     }
     let now = clock::now();
-    let prepay_id = desk.state.pay.prepay_id(&now);
+    let prepay_id = desk.state.merchant_mut::<Ledger>()?.prepay_id(&now);
     Ok(Order {
         code_url: (trade_type == TradeType::Native).then(code_url),
         mweb_url: (trade_type == TradeType::Mweb).then(|| mweb_url(&prepay_id)),
@@ -200,7 +201,7 @@ fn state_desc(state: &TradeState) -> &'static str {
 
 pub(super) fn close_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let out_trade_no = need(desk, "out_trade_no")?;
-    let Some(entry) = desk.state.pay.order(&out_trade_no) else {
+    let Some(entry) = desk.state.merchant::<Ledger>()?.order(&out_trade_no) else {
         return Err(desk.refuse_as(CloseOrderError::OrderNotExist {
             message: "order not exist".into(),
         }));
@@ -218,7 +219,7 @@ pub(super) fn close_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
             }))
         }
     }
-    desk.state.pay.close(&out_trade_no);
+    desk.state.merchant_mut::<Ledger>()?.close(&out_trade_no);
     let mut out = Map::new();
     out.insert("result_msg".into(), "OK".into());
     Ok(Reply::Done(out))

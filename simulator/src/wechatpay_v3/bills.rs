@@ -4,6 +4,7 @@
 //! its SHA-1 over the uncompressed bytes (what the official SDKs check).
 
 use super::books::{Books, Download};
+use super::keys::Setup;
 use super::trade::invalid;
 use super::wire::{internal, signed_json, verify};
 use super::{Order, Refund, BANK};
@@ -35,7 +36,7 @@ pub(super) fn trade_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         _ => return Err(invalid(desk, "bill_type")),
     };
     let gzip = tar_type(desk)?;
-    let books = &desk.state.pay_v3;
+    let books = desk.state.merchant::<Books>()?;
     let records = records(books, &date, &bill_type);
     if records.is_empty() {
         return Err(no_statement(desk));
@@ -60,7 +61,7 @@ pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let gzip = tar_type(desk)?;
     // Payments and refunds move the basic account only.
     let bookings = match account.as_str() {
-        "BASIC" => bookings(&desk.state.pay_v3),
+        "BASIC" => bookings(desk.state.merchant::<Books>()?),
         _ => Vec::new(),
     };
     let day: Vec<&Booking> = bookings
@@ -124,7 +125,7 @@ fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<Reply, 
         })?,
         false => text.into_bytes(),
     };
-    let token = desk.state.pay_v3.keep_download(Download {
+    let token = desk.state.merchant_mut::<Books>()?.keep_download(Download {
         bytes,
         gzip,
         until: Instant::now() + VALID,
@@ -164,7 +165,7 @@ pub(crate) fn extra(
     if path != DOWNLOAD_PATH {
         return None;
     }
-    let Some(setup) = &shared.v3 else {
+    let Some(setup) = shared.fixed.get::<Setup>() else {
         return Some(internal("WeChat Pay API v3 is not set up"));
     };
     let signer = super::wire::answer_signer(setup, state, &incoming.wire);
@@ -201,8 +202,9 @@ pub(crate) fn extra(
     }
     let token = incoming.get("token").unwrap_or_default();
     let found = state
-        .pay_v3
-        .download(&token)
+        .merchants
+        .get_mut::<Books>()
+        .and_then(|books| books.download(&token))
         .map(|d| (d.bytes.clone(), d.gzip));
     let Some((bytes, gzip)) = found else {
         // The file's URL is no endpoint of the schema; WeChat Pay answers an expired one

@@ -247,15 +247,14 @@ impl Setup {
         })
     }
 
-    /// Mints the first platform certificate, over the WeChat Pay private key, where the
-    /// mode has certificates.
-    pub fn start(&self, books: &mut super::books::Books) -> Result<(), String> {
-        if self.mode == WechatPayV3KeyMode::PublicKey || !books.certificates.is_empty() {
-            return Ok(());
+    /// The first platform certificate, minted over the WeChat Pay private key, where
+    /// the mode has certificates.
+    pub fn first_certificate(&self) -> Result<Option<PlatformCertificate>, String> {
+        if self.mode == WechatPayV3KeyMode::PublicKey {
+            return Ok(None);
         }
-        let first =
-            mint(WECHATPAY_PRIVATE_KEY).map_err(|e| format!("simulator: wechatpay_v3: {e}"))?;
-        books.certificates.push(first);
-        Ok(())
+        mint(WECHATPAY_PRIVATE_KEY)
+            .map(Some)
+            .map_err(|e| format!("simulator: wechatpay_v3: {e}"))
     }
 }

@@ -12,7 +12,7 @@
 //! configured from the running simulator.
 //!
 //! What the endpoints do, once a request has passed the platform's checks (its
-//! `Authorization` signature, see [`platform::wechatpay_v3`](super::platform::wechatpay_v3);
+//! `Authorization` signature, see [`platform`];
 //! a JSON body; the required fields; the schema's constraints; `appid` and `mchid`
 //! equal to [`Simulator::app_id`]`("wechatpay_v3")` and [`Simulator::merchant_id`]):
 //!
@@ -65,6 +65,7 @@
 //! fields (RSA-OAEP), the request `Wechatpay-Serial` checked against the platform keys,
 //! coupons, service-provider (`partner`) paths.
 
+mod admin;
 mod bills;
 mod books;
 mod keys;
@@ -77,13 +78,16 @@ pub(crate) use books::Books;
 pub(crate) use keys::{Settings, Setup};
 pub(crate) use wire::{authenticate, respond};
 
-use super::server::{Desk, Reply};
-use super::{wire_text, Simulator};
+use super::merchant::{Merchant, Registration, Start};
+use super::rules::Platform;
+use super::server::{Desk, Reply, State};
+use super::{wire_text, Simulator, SimulatorBuilder};
 use miniapp::__private::{Credential, Meaning};
 use miniapp::wechatpay_v3::certificates::DownloadError;
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use serde::Serialize;
+use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
@@ -438,7 +442,7 @@ fn refuse(desk: &Desk<'_>, meaning: Meaning, field: &str) -> Reply {
 /// `certificates.download`: the certificates listed now, each sealed with the APIv3
 /// key; none in public-key mode.
 fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let Some(setup) = &desk.shared.v3 else {
+    let Some(setup) = desk.shared.fixed.get::<Setup>() else {
         return Err(desk.refuse_for(Meaning::BadSign));
     };
     if setup.mode == WechatPayV3KeyMode::PublicKey {
@@ -447,7 +451,11 @@ fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         }));
     }
     let mut data = Vec::new();
-    for certificate in desk.state.pay_v3.listed(std::time::SystemTime::now()) {
+    for certificate in desk
+        .state
+        .merchant::<Books>()?
+        .listed(std::time::SystemTime::now())
+    {
         let nonce = notify::nonce12();
         let ciphertext = setup
             .api_v3_key
@@ -491,7 +499,7 @@ impl Simulator {
             self.wechatpay_v3_index()?;
             let mut state = self.shared.lock();
             let now = keys::rfc3339(std::time::SystemTime::now());
-            state.pay_v3.pay(out_trade_no, &now)?;
+            books_mut(&mut state)?.pay(out_trade_no, &now)?;
             notify::payment(&self.shared, &mut state, out_trade_no, false)?
         };
         Ok(letter.deliver(&self.shared).await)
@@ -509,7 +517,7 @@ impl Simulator {
             self.wechatpay_v3_index()?;
             let mut state = self.shared.lock();
             let now = keys::rfc3339(std::time::SystemTime::now());
-            state.pay_v3.settle(out_refund_no, outcome.status(), &now)?;
+            books_mut(&mut state)?.settle(out_refund_no, outcome.status(), &now)?;
             notify::refund(&self.shared, &mut state, out_refund_no)?
         };
         Ok(letter.deliver(&self.shared).await)
@@ -539,8 +547,8 @@ impl Simulator {
         self.wechatpay_v3_index()?;
         let setup = self
             .shared
-            .v3
-            .as_ref()
+            .fixed
+            .get::<Setup>()
             .ok_or(WechatPayV3SteerError::NotServed)?;
         if setup.mode == WechatPayV3KeyMode::PublicKey {
             return Err(WechatPayV3SteerError::NoCertificates);
@@ -549,7 +557,7 @@ impl Simulator {
         let next = keys::mint_new().map_err(WechatPayV3SteerError::Internal)?;
         let serial = next.serial.clone();
         let mut state = self.shared.lock();
-        state.pay_v3.rotate(next, std::time::SystemTime::now());
+        books_mut(&mut state)?.rotate(next, std::time::SystemTime::now());
         Ok(serial)
     }
 
@@ -557,8 +565,9 @@ impl Simulator {
     /// `None` when it is not served.
     pub fn wechatpay_v3_keys(&self) -> Option<WechatPayV3Keys> {
         let p = self.wechatpay_v3_index().ok()?;
-        let setup = self.shared.v3.as_ref()?;
+        let setup = self.shared.fixed.get::<Setup>()?;
         let state = self.shared.lock();
+        let books = books(&state).ok()?;
         let now = std::time::SystemTime::now();
         Some(WechatPayV3Keys {
             merchant_id: self.shared.merchant_id.clone(),
@@ -571,8 +580,7 @@ impl Simulator {
             wechatpay_public_key: WECHATPAY_PUBLIC_KEY.to_owned(),
             api_v3_key: setup.api_v3_text.clone(),
             key_mode: setup.mode.to_string(),
-            platform_certificates: state
-                .pay_v3
+            platform_certificates: books
                 .listed(now)
                 .map(|c| CertificateInfo {
                     serial_no: c.serial.clone(),
@@ -587,37 +595,42 @@ impl Simulator {
     /// The latest notification deliveries (at most 256), oldest first: every POST,
     /// first attempts and resends, with what the merchant answered.
     pub fn wechatpay_v3_deliveries(&self) -> Vec<Delivery> {
-        self.shared.lock().pay_v3.deliveries().cloned().collect()
+        books(&self.shared.lock())
+            .map(|b| b.deliveries().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Every order placed so far, oldest first.
     pub fn wechatpay_v3_orders(&self) -> Vec<Order> {
         let state = self.shared.lock();
-        let books = &state.pay_v3;
+        let Ok(books) = books(&state) else {
+            return Vec::new();
+        };
         books.all_orders().map(|e| books.snapshot(e)).collect()
     }
 
     /// The order with this `out_trade_no`.
     pub fn wechatpay_v3_order(&self, out_trade_no: &str) -> Option<Order> {
         let state = self.shared.lock();
-        let books = &state.pay_v3;
+        let books = books(&state).ok()?;
         books.order(out_trade_no).map(|e| books.snapshot(e))
     }
 
     /// Every refund asked for so far, oldest first.
     pub fn wechatpay_v3_refunds(&self) -> Vec<Refund> {
         let state = self.shared.lock();
-        state
-            .pay_v3
-            .all_refunds()
-            .map(|e| e.refund.clone())
-            .collect()
+        books(&state)
+            .map(|b| b.all_refunds().map(|e| e.refund.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The refund with this `out_refund_no`.
     pub fn wechatpay_v3_refund(&self, out_refund_no: &str) -> Option<Refund> {
         let state = self.shared.lock();
-        state.pay_v3.refund(out_refund_no).map(|e| e.refund.clone())
+        books(&state)
+            .ok()?
+            .refund(out_refund_no)
+            .map(|e| e.refund.clone())
     }
 
     /// `limit` orders from the `offset`-th oldest on, and how many are kept.
@@ -627,7 +640,9 @@ impl Simulator {
         limit: usize,
     ) -> (Vec<Order>, usize) {
         let state = self.shared.lock();
-        let books = &state.pay_v3;
+        let Ok(books) = books(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = books.all_orders().skip(offset).take(limit);
         (page.map(|e| books.snapshot(e)).collect(), books.counts().0)
     }
@@ -639,7 +654,9 @@ impl Simulator {
         limit: usize,
     ) -> (Vec<Refund>, usize) {
         let state = self.shared.lock();
-        let books = &state.pay_v3;
+        let Ok(books) = books(&state) else {
+            return (Vec::new(), 0);
+        };
         let page = books.all_refunds().skip(offset).take(limit);
         (page.map(|e| e.refund.clone()).collect(), books.counts().1)
     }
@@ -648,8 +665,8 @@ impl Simulator {
         self.shared
             .platforms
             .iter()
-            .position(|p| p.name == PLATFORM && p.serve.is_some())
-            .filter(|_| self.shared.v3.is_some())
+            .position(|p| p.name == PLATFORM && p.merchant.is_some())
+            .filter(|_| self.shared.fixed.get::<Setup>().is_some())
             .ok_or(WechatPayV3SteerError::NotServed)
     }
 }
@@ -657,6 +674,128 @@ impl Simulator {
 /// The bill download path (outside the schema's endpoints), answered by the platform's
 /// `extra` hook.
 pub(crate) use bills::extra;
+
+/// The books in `state`, for the steering calls.
+fn books(state: &State) -> Result<&Books, WechatPayV3SteerError> {
+    state
+        .merchants
+        .get()
+        .ok_or(WechatPayV3SteerError::NotServed)
+}
+
+fn books_mut(state: &mut State) -> Result<&mut Books, WechatPayV3SteerError> {
+    state
+        .merchants
+        .get_mut()
+        .ok_or(WechatPayV3SteerError::NotServed)
+}
+
+impl Merchant for Books {
+    /// Its keys from the builder's settings (fixed, read without the lock), the
+    /// platform certificates minted into the books.
+    fn start(start: &mut Start<'_>) -> Result<Self, String> {
+        let default = Settings::default();
+        let settings = start.settings.get::<Settings>().unwrap_or(&default);
+        let setup = Setup::new(settings)?;
+        let mut books = Books::new(start.limits);
+        if let Some(first) = setup.first_certificate()? {
+            books.certificates.push(first);
+        }
+        start.fixed.insert(setup);
+        Ok(books)
+    }
+    fn serve(desk: &mut Desk<'_>) -> Option<Reply> {
+        serve(desk)
+    }
+    fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
+        admin::routes(router)
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn holdings(&self) -> Value {
+        let (orders, refunds) = self.counts();
+        serde_json::json!({"orders": orders, "refunds": refunds})
+    }
+}
+
+/// Settings of the simulated WeChat Pay API v3.
+impl SimulatorBuilder {
+    /// How the simulated WeChat Pay API v3 signs answers and notifications (default
+    /// [`WechatPayV3KeyMode::PublicKey`]):
+    /// with the WeChat Pay public key, platform certificates, or both as during a
+    /// migration. See [this module](self).
+    pub fn wechatpay_v3_keys(mut self, mode: WechatPayV3KeyMode) -> Self {
+        self.settings.update(|s: &mut Settings| s.mode = mode);
+        self
+    }
+    /// The APIv3 key the simulated WeChat Pay API v3 seals notifications and
+    /// certificates with (32 characters; default [`API_V3_KEY`]).
+    /// Another length makes [`SimulatorBuilder::start`] fail with `InvalidInput`.
+    pub fn wechatpay_v3_api_v3_key(mut self, key: impl Into<String>) -> Self {
+        let key = key.into();
+        self.settings.update(|s: &mut Settings| s.api_v3_key = key);
+        self
+    }
+    /// The merchant API certificate the simulated WeChat Pay API v3 expects requests
+    /// signed with: its serial (`serial_no` of `Authorization`, hex) and its public key
+    /// (PEM or bare base64); default [`MERCHANT_SERIAL`] and
+    /// [`MERCHANT_PUBLIC_KEY`], the half of
+    /// [`MERCHANT_PRIVATE_KEY`].
+    pub fn wechatpay_v3_merchant_key(
+        mut self,
+        serial: impl Into<String>,
+        public_key: impl Into<String>,
+    ) -> Self {
+        let (serial, public_key) = (serial.into(), public_key.into());
+        self.settings.update(|s: &mut Settings| {
+            s.merchant_serial = serial;
+            s.merchant_public_key = public_key;
+        });
+        self
+    }
+    /// The delays after which the simulated WeChat Pay API v3 resends a notification
+    /// the merchant did not acknowledge with a 2xx (each after the attempt before; at
+    /// most 32 resends; default [`DEFAULT_REDELIVERY`], WeChat Pay's
+    /// published schedule from 15 s to 6 h). Empty: never resent. Signature probes are
+    /// never resent.
+    pub fn wechatpay_v3_redelivery(
+        mut self,
+        schedule: impl IntoIterator<Item = std::time::Duration>,
+    ) -> Self {
+        let schedule: Vec<_> = schedule.into_iter().collect();
+        self.settings
+            .update(|s: &mut Settings| s.redelivery = schedule);
+        self
+    }
+}
+
+/// WeChat Pay API v3 (`api.mch.weixin.qq.com/v3/…`): the generated
+/// `miniapp::wechatpay_v3::{ENDPOINTS, ENVELOPE}` with the merchant of
+/// this module.
+///
+/// * JSON both ways; every request signed whole in `Authorization:
+///   WECHATPAY2-SHA256-RSA2048 …` (method, path and query as received, timestamp, nonce,
+///   exact body) with the merchant's API key, for the simulator's `mchid` and merchant
+///   certificate serial, the timestamp within 5 minutes: else HTTP 401 `SIGN_ERROR`.
+///   A body that is not JSON, a missing or malformed field: 400 `PARAM_ERROR`; another
+///   `appid` or `mchid`: 400 `APPID_MCHID_NOT_MATCH`.
+/// * Every answer — refusals too — in the status its code is documented with, signed
+///   in `Wechatpay-*` headers with the WeChat Pay public key or a platform certificate,
+///   as the key mode says (see [`WechatPayV3KeyMode`]).
+pub fn platform() -> Platform {
+    use miniapp::runtime::Platform as _;
+    use miniapp::wechatpay_v3::WechatPayV3;
+    Platform::new(
+        WechatPayV3::NAME,
+        miniapp::wechatpay_v3::ENDPOINTS,
+        miniapp::wechatpay_v3::ENVELOPE,
+    )
+    .refusals(WechatPayV3::REFUSALS)
+    .merchant(Registration::of::<Books>())
+    .whole(authenticate, respond)
+    .extra(extra)
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@
 //!
 //! Public docs: <https://pay.weixin.qq.com/wiki/doc/apiv3/wechatpay/wechatpay4_2.shtml>.
 
+use super::books::Books;
+use super::keys::Setup;
 use super::refund::notification_resource;
 use super::trade::transaction;
 use super::{keys::rfc3339, WechatPayV3KeyMode, WechatPayV3SteerError};
@@ -84,11 +86,13 @@ impl Letter {
 /// Keeps a delivery in the merchant's bounded history.
 fn record(shared: &Shared, id: &str, attempt: u32, notified: &Notified) {
     let mut state = shared.lock();
-    state.pay_v3.record_delivery(super::Delivery {
-        id: id.to_owned(),
-        attempt,
-        notified: notified.clone(),
-    });
+    if let Some(books) = state.merchants.get_mut::<Books>() {
+        books.record_delivery(super::Delivery {
+            id: id.to_owned(),
+            attempt,
+            notified: notified.clone(),
+        });
+    }
 }
 
 /// Resends an unacknowledged notification in the background on the schedule. Holds
@@ -97,17 +101,20 @@ fn redeliver(weak: Weak<Shared>, letter: Letter) {
     let Some(shared) = weak.upgrade() else {
         return;
     };
-    let schedule = match &shared.v3 {
+    let schedule = match shared.fixed.get::<Setup>() {
         Some(setup) if !setup.redelivery.is_empty() => setup.redelivery.clone(),
         _ => return,
     };
     {
         let mut state = shared.lock();
-        if state.pay_v3.pending >= MAX_PENDING {
+        let Some(books) = state.merchants.get_mut::<Books>() else {
+            return;
+        };
+        if books.pending >= MAX_PENDING {
             tracing::warn!(id = %letter.id, "miniapp simulator: too many notifications waiting; this one is not resent");
             return;
         }
-        state.pay_v3.pending += 1;
+        books.pending += 1;
     }
     drop(shared);
     tokio::spawn(async move {
@@ -130,7 +137,9 @@ fn redeliver(weak: Weak<Shared>, letter: Letter) {
         }
         if let Some(shared) = weak.upgrade() {
             let mut state = shared.lock();
-            state.pay_v3.pending = state.pay_v3.pending.saturating_sub(1);
+            if let Some(books) = state.merchants.get_mut::<Books>() {
+                books.pending = books.pending.saturating_sub(1);
+            }
         }
     });
 }
@@ -141,7 +150,10 @@ fn resign(
     state: &mut State,
     letter: &Letter,
 ) -> Result<Letter, WechatPayV3SteerError> {
-    let setup = shared.v3.as_ref().ok_or(WechatPayV3SteerError::NotServed)?;
+    let setup = shared
+        .fixed
+        .get::<Setup>()
+        .ok_or(WechatPayV3SteerError::NotServed)?;
     let headers = sign_headers(setup, state, &letter.body)?;
     Ok(Letter {
         headers,
@@ -162,7 +174,10 @@ pub(super) fn payment(
     out_trade_no: &str,
     probe: bool,
 ) -> Result<Letter, WechatPayV3SteerError> {
-    let books = &state.pay_v3;
+    let books = state
+        .merchants
+        .get::<Books>()
+        .ok_or(WechatPayV3SteerError::NotServed)?;
     let entry = books
         .order(out_trade_no)
         .ok_or_else(|| WechatPayV3SteerError::UnknownOrder(out_trade_no.to_owned()))?;
@@ -182,7 +197,10 @@ pub(super) fn refund(
     state: &mut State,
     out_refund_no: &str,
 ) -> Result<Letter, WechatPayV3SteerError> {
-    let books = &state.pay_v3;
+    let books = state
+        .merchants
+        .get::<Books>()
+        .ok_or(WechatPayV3SteerError::NotServed)?;
     let entry = books
         .refund(out_refund_no)
         .ok_or_else(|| WechatPayV3SteerError::UnknownRefund(out_refund_no.to_owned()))?;
@@ -225,7 +243,10 @@ fn seal(
     resource: &serde_json::Value,
     probe: bool,
 ) -> Result<Letter, WechatPayV3SteerError> {
-    let setup = shared.v3.as_ref().ok_or(WechatPayV3SteerError::NotServed)?;
+    let setup = shared
+        .fixed
+        .get::<Setup>()
+        .ok_or(WechatPayV3SteerError::NotServed)?;
     let internal = |e: String| WechatPayV3SteerError::Internal(e);
     let nonce = nonce12();
     let ciphertext = setup
@@ -275,7 +296,9 @@ fn sign_headers(
     state: &mut State,
     body: &str,
 ) -> Result<Vec<(String, String)>, WechatPayV3SteerError> {
-    state.pay_v3.notifications += 1;
+    if let Some(books) = state.merchants.get_mut::<Books>() {
+        books.notifications += 1;
+    }
     let signer = notification_signer(setup, state);
     let mut raw = RawResponse::new(200, None, body.to_owned());
     signer
@@ -300,10 +323,14 @@ fn sign_headers(
 /// The key a notification is signed with: the public key, the newest certificate, or
 /// in mixed mode each in turn.
 fn notification_signer<'a>(setup: &'a super::Setup, state: &'a State) -> &'a WechatPayV3 {
-    let certificate = state.pay_v3.signing_certificate().map(|c| &c.signer);
+    let books = state.merchants.get::<Books>();
+    let certificate = books
+        .and_then(Books::signing_certificate)
+        .map(|c| &c.signer);
+    let notifications = books.map_or(0, |b| b.notifications);
     match (setup.mode, certificate) {
         (WechatPayV3KeyMode::Certificate, Some(signer)) => signer,
-        (WechatPayV3KeyMode::Mixed, Some(signer)) if state.pay_v3.notifications % 2 == 0 => signer,
+        (WechatPayV3KeyMode::Mixed, Some(signer)) if notifications % 2 == 0 => signer,
         _ => &setup.public_key,
     }
 }

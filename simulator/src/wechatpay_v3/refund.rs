@@ -1,5 +1,6 @@
 //! Refunds: asking for one, querying it.
 
+use super::books::Books;
 use super::books::RefundEntry;
 use super::keys::rfc3339;
 use super::trade::{body, currency, fen, fingerprint, missing};
@@ -32,7 +33,7 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         "amount.currency",
     )?;
     let params = fingerprint(&body, "refund");
-    if let Some(entry) = desk.state.pay_v3.refund(&out_refund_no) {
+    if let Some(entry) = desk.state.merchant_mut::<Books>()?.refund(&out_refund_no) {
         // One refund per out_refund_no: asking again with the same request answers it
         // as it stands.
         return match entry.params == params {
@@ -42,7 +43,7 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
             })),
         };
     }
-    let books = &desk.state.pay_v3;
+    let books = desk.state.merchant::<Books>()?;
     let order = match (text("transaction_id"), text("out_trade_no")) {
         (Some(id), _) => books.by_transaction(&id),
         (None, Some(no)) => books.order(&no),
@@ -72,7 +73,7 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         }));
     }
     let now = rfc3339(SystemTime::now());
-    let refund_id = desk.state.pay_v3.refund_id(&now);
+    let refund_id = desk.state.merchant_mut::<Books>()?.refund_id(&now);
     let record = Refund {
         out_refund_no,
         refund_id,
@@ -89,7 +90,7 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         success_time: None,
     };
     let answer = refund_object(&record);
-    desk.state.pay_v3.add_refund(RefundEntry {
+    desk.state.merchant_mut::<Books>()?.add_refund(RefundEntry {
         refund: record,
         params,
     });
@@ -100,7 +101,7 @@ pub(super) fn query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let no = desk
         .field("out_refund_no")
         .ok_or_else(|| missing(desk, "out_refund_no"))?;
-    let entry = desk.state.pay_v3.refund(&no).ok_or_else(|| {
+    let entry = desk.state.merchant::<Books>()?.refund(&no).ok_or_else(|| {
         desk.refuse_as(QueryError::ResourceNotExists {
             message: "退款单不存在".into(),
         })

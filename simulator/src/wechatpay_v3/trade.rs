@@ -1,5 +1,6 @@
 //! Orders: placing them (JSAPI, APP, H5, Native), querying, closing.
 
+use super::books::Books;
 use super::books::OrderEntry;
 use super::keys::rfc3339;
 use super::{Order, BANK};
@@ -134,7 +135,7 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
     let params = fingerprint(&body, trade_type.as_str());
     let existing = desk
         .state
-        .pay_v3
+        .merchant_mut::<Books>()?
         .order(&out_trade_no)
         .map(|e| (e.order.trade_state.clone(), e.params == params));
     if let Some((state, same)) = existing {
@@ -158,7 +159,7 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
         }
         // The same request again: the same prepay_id; a Native order a new code_url,
         // the old one no longer valid.
-        let entry = desk.state.pay_v3.order_mut(&out_trade_no);
+        let entry = desk.state.merchant_mut::<Books>()?.order_mut(&out_trade_no);
         let answer = entry.map(|entry| {
             if trade_type == TradeType::Native {
                 entry.order.code_url = Some(code_url());
@@ -172,7 +173,7 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
         });
     }
     let now = rfc3339(SystemTime::now());
-    let prepay_id = desk.state.pay_v3.prepay_id(&now);
+    let prepay_id = desk.state.merchant_mut::<Books>()?.prepay_id(&now);
     let (prepay, h5_url, code) = match trade_type {
         TradeType::Native => (None, None, Some(code_url())),
         TradeType::Mweb => (None, Some(h5_url(&prepay_id)), None),
@@ -199,7 +200,7 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
         refunded: 0,
     };
     let answer = placed(&order);
-    desk.state.pay_v3.place(OrderEntry {
+    desk.state.merchant_mut::<Books>()?.place(OrderEntry {
         order,
         params,
         refunds: Vec::new(),
@@ -294,7 +295,7 @@ pub(super) fn query_by_id(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let id = desk
         .field("transaction_id")
         .ok_or_else(|| missing(desk, "transaction_id"))?;
-    let books = &desk.state.pay_v3;
+    let books = desk.state.merchant::<Books>()?;
     let entry = books.by_transaction(&id).ok_or_else(|| {
         desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
             message: "订单不存在".into(),
@@ -310,7 +311,7 @@ pub(super) fn query_by_out_trade_no(desk: &mut Desk<'_>) -> Result<Reply, Reply>
     let no = desk
         .field("out_trade_no")
         .ok_or_else(|| missing(desk, "out_trade_no"))?;
-    let books = &desk.state.pay_v3;
+    let books = desk.state.merchant::<Books>()?;
     let entry = books.order(&no).ok_or_else(|| {
         desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
             message: "订单不存在".into(),
@@ -329,7 +330,7 @@ pub(super) fn close(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         .ok_or_else(|| missing(desk, "out_trade_no"))?;
     let state = desk
         .state
-        .pay_v3
+        .merchant_mut::<Books>()?
         .order(&no)
         .map(|e| e.order.trade_state.clone())
         .ok_or_else(|| {
@@ -342,7 +343,7 @@ pub(super) fn close(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
             message: "订单已支付".into(),
         })),
         _ => {
-            desk.state.pay_v3.close(&no);
+            desk.state.merchant_mut::<Books>()?.close(&no);
             Ok(Reply::Done(Map::new()))
         }
     }

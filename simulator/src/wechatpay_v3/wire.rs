@@ -4,6 +4,7 @@
 //! with, the body, the `Wechatpay-*` headers signing it — with the key the key mode
 //! picks.
 
+use super::books::Books;
 use super::{Setup, WechatPayV3KeyMode};
 use crate::request::{Incoming, Wire};
 use crate::server::{Key, Shared, State};
@@ -69,7 +70,7 @@ pub(crate) fn authenticate(
     _platform: usize,
     incoming: &Incoming,
 ) -> Result<(), (Meaning, String)> {
-    let Some(setup) = &shared.v3 else {
+    let Some(setup) = shared.fixed.get::<Setup>() else {
         return Err((Meaning::BadSign, "WeChat Pay API v3 is not set up".into()));
     };
     verify(
@@ -159,7 +160,11 @@ pub(super) fn answer_signer<'a>(
     let asks_public_key = wire
         .header("wechatpay-serial")
         .is_some_and(|s| s.starts_with(PUBLIC_KEY_ID_PREFIX));
-    let certificate = state.pay_v3.signing_certificate().map(|c| &c.signer);
+    let certificate = state
+        .merchants
+        .get::<Books>()
+        .and_then(Books::signing_certificate)
+        .map(|c| &c.signer);
     match (setup.mode, certificate) {
         (WechatPayV3KeyMode::Certificate, Some(signer)) => signer,
         (WechatPayV3KeyMode::Mixed, Some(signer)) if !asks_public_key => signer,
@@ -176,7 +181,7 @@ pub(crate) fn respond(
     value: Value,
 ) -> RawResponse {
     let info = shared.info(key);
-    let Some(setup) = &shared.v3 else {
+    let Some(setup) = shared.fixed.get::<Setup>() else {
         return internal("WeChat Pay API v3 is not set up");
     };
     let Some(entry) = entry_of(info.name) else {

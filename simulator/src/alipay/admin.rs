@@ -2,8 +2,8 @@
 //! notifying a refund (each POSTs its notification and answers what the merchant said)
 //! and finishing a trade.
 
-use super::reply::{path, Paging, Refusal};
-use super::{only, Sim};
+use crate::admin::reply::{path, Paging, Refusal};
+use crate::admin::{only, Sim};
 use crate::alipay::{AlipaySteerError, Notified, Trade};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
+pub(crate) fn routes(router: Router<Sim>) -> Router<Sim> {
     router
         .route("/alipay/trades", only(get(trades)))
         .route("/alipay/trades/:out_trade_no", only(get(trade)))

@@ -1,8 +1,8 @@
 //! The WeChat Pay admin routes: the merchant's orders and refunds, paying an order and
 //! settling a refund (each POSTs its notification and answers what the merchant said).
 
-use super::reply::{json_body, path, Paging, Refusal};
-use super::{only, Sim};
+use crate::admin::reply::{json_body, path, Paging, Refusal};
+use crate::admin::{only, Sim};
 use crate::wechatpay::{Notified, Order, Refund, RefundOutcome, WechatPaySteerError};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
+pub(crate) fn routes(router: Router<Sim>) -> Router<Sim> {
     router
         .route("/wechatpay/orders", only(get(orders)))
         .route("/wechatpay/orders/:out_trade_no", only(get(order)))

@@ -3,8 +3,8 @@
 //! POSTs its notification and answers what the merchant said), rotating the platform
 //! certificate.
 
-use super::reply::{json_body, path, Paging, Refusal};
-use super::{only, Sim};
+use crate::admin::reply::{json_body, path, Paging, Refusal};
+use crate::admin::{only, Sim};
 use crate::wechatpay_v3::{
     Notified, Order, Refund, WechatPayV3Keys, WechatPayV3RefundOutcome, WechatPayV3SteerError,
 };
@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub(super) fn routes(router: Router<Sim>) -> Router<Sim> {
+pub(crate) fn routes(router: Router<Sim>) -> Router<Sim> {
     router
         .route("/wechatpay_v3/keys", only(get(keys)))
         .route("/wechatpay_v3/notifications", only(get(notifications)))
