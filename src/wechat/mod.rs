@@ -20,6 +20,8 @@ mod api;
 
 pub use api::*;
 
+pub mod push;
+
 use crate::crypto::wxbiz::{decrypt_as, DecryptError, Decrypted};
 
 impl Client {
