@@ -1181,7 +1181,7 @@ pub enum Label {
     /// `20013`: 版权
     Copyright,
     /// `21000`: 其他
-    Others,
+    OtherRisk,
     /// A value the docs do not list, kept as received.
     Other(i64),
 }
@@ -1197,7 +1197,7 @@ impl Label {
         Self::Fraud,
         Self::Vulgar,
         Self::Copyright,
-        Self::Others,
+        Self::OtherRisk,
     ];
     /// The number used on the wire.
     pub fn code(self) -> i64 {
@@ -1211,7 +1211,7 @@ impl Label {
             Self::Fraud => 20008i64,
             Self::Vulgar => 20012i64,
             Self::Copyright => 20013i64,
-            Self::Others => 21000i64,
+            Self::OtherRisk => 21000i64,
             Self::Other(c) => c,
         }
     }
@@ -1228,7 +1228,7 @@ impl Label {
                 20008i64 => Self::Fraud,
                 20012i64 => Self::Vulgar,
                 20013i64 => Self::Copyright,
-                21000i64 => Self::Others,
+                21000i64 => Self::OtherRisk,
                 other => Self::Other(other),
             },
         )
@@ -1245,7 +1245,7 @@ impl Label {
             Self::Fraud => "欺诈",
             Self::Vulgar => "低俗",
             Self::Copyright => "版权",
-            Self::Others => "其他",
+            Self::OtherRisk => "其他",
             Self::Other(_) => "",
         }
     }
