@@ -81,6 +81,20 @@ impl auth::CheckSessionKeyRequest {
     }
 }
 
+impl order_shipping::OrderKey {
+    /// The order by its WeChat Pay transaction id (`order_number_type` 2).
+    pub fn by_transaction_id(transaction_id: impl Into<String>) -> Self {
+        Self::new(order_shipping::OrderNumberType::TransactionId).transaction_id(transaction_id)
+    }
+    /// The order by the merchant that placed it and its own order number
+    /// (`order_number_type` 1).
+    pub fn by_merchant_order(mchid: impl Into<String>, out_trade_no: impl Into<String>) -> Self {
+        Self::new(order_shipping::OrderNumberType::MerchantOrder)
+            .mchid(mchid)
+            .out_trade_no(out_trade_no)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
