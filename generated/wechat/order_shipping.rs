@@ -144,7 +144,7 @@ pub struct UploadShippingInfoRequest {
     /// Wire name `is_all_delivered`; cloud-call name `isAllDelivered`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_all_delivered: Option<bool>,
-    /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 [1, 15]
+    /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 1 到 15 个(旧版文档与部分 SDK 为 10 个)
     ///
     /// Wire name `shipping_list`; cloud-call name `shippingList`.
     pub shipping_list: Vec<ShippingItem>,
@@ -4285,7 +4285,7 @@ pub struct SubOrder {
     /// Wire name `is_all_delivered`; cloud-call name `isAllDelivered`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_all_delivered: Option<bool>,
-    /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 [1, 15]
+    /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 1 到 15 个(旧版文档与部分 SDK 为 10 个)
     ///
     /// Wire name `shipping_list`; cloud-call name `shippingList`.
     pub shipping_list: Vec<ShippingItem>,

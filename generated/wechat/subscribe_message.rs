@@ -632,7 +632,7 @@ pub struct AddTemplateRequest {
     ///
     /// Wire name `tid`.
     pub tid: String,
-    /// 开发者自行组合好的模板关键词列表,关键词顺序可以自由搭配(例如 [3,5,4] 或 [4,5,3]),最多支持 5 个,最少 2 个关键词组合
+    /// 开发者自行组合好的模板关键词列表,关键词顺序可以自由搭配(例如 `[3,5,4]` 或 `[4,5,3]`),最多支持 5 个,最少 2 个关键词组合
     ///
     /// Wire name `kidList`.
     #[serde(rename = "kidList")]
