@@ -1389,6 +1389,8 @@ impl crate::__private::Endpoint for UploadCombinedShippingInfoRequest {
     }
 }
 /// Request of `orderShipping.get_order`: 查询订单发货状态:查询支付单的发货状态及已录入的发货信息
+///
+/// **Unconfirmed:** 示例回包按文档字段表组装(字段、类型与单位以文档为准),并非文档页面上的原样示例
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderRequest {
@@ -2025,6 +2027,8 @@ impl crate::__private::Endpoint for GetOrderRequest {
     type Error = GetOrderError;
 }
 /// Request of `orderShipping.get_order_list`: 查询订单列表:按支付时间、订单状态等条件分页查询支付单
+///
+/// **Unconfirmed:** 示例回包按文档字段表组装(字段、类型与单位以文档为准),并非文档页面上的原样示例
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderListRequest {
