@@ -5,11 +5,13 @@
 //! ```
 //!
 //! It starts [`Simulator`], points a WeChat client at it, walks the auth flow (access
-//! token, code2Session, getPaidUnionId, a forced errcode, a constraint caught before
-//! sending), calls one endpoint of every other WeChat group, then Baidu (token,
+//! token, code2Session, the user's phone number, a session-key check, getPaidUnionId, a
+//! forced errcode, a constraint caught before sending), checks a comment before
+//! publishing it, calls one endpoint of every other WeChat group, then Baidu (token,
 //! jscode2sessionkey, getunionid, a forced errno) and Jucai (a signed auth2OpenId, a
 //! wrong merchant key) and WeChat Pay (an order, its `wx.requestPayment` parameters, a
-//! simulated payment whose signed notification a real notify endpoint verifies, query,
+//! simulated payment whose signed notification a real notify endpoint verifies, the
+//! shipment recorded with WeChat and the buyer notified by a subscribe message, query,
 //! a refund through the client-certificate client, its encrypted notification
 //! decrypted, refund query, the day's bill parsed) and Alipay (a login code to a user,
 //! a trade for `my.tradePay`, a simulated payment whose RSA2-signed notification a real
@@ -25,10 +27,13 @@
 
 use miniapp::wechat::analysis::GetDailyRetainRequest;
 use miniapp::wechat::auth::{
-    Code2SessionError, Code2SessionRequest, GetPaidUnionIdOrder, GetPaidUnionIdRequest,
+    CheckSessionKeyRequest, Code2SessionError, Code2SessionRequest, GetPaidUnionIdOrder,
+    GetPaidUnionIdRequest,
 };
 use miniapp::wechat::customer_service_message::{SendMessage, SendRequest, TextMessage};
 use miniapp::wechat::img::{ScanQrCodeImage, ScanQrCodeRequest};
+use miniapp::wechat::phonenumber::GetPhoneNumberRequest;
+use miniapp::wechat::security::{MsgSecCheckRequest, Scene, Suggest};
 use miniapp::wechat::wxacode::{CreateQrCodeRequest, GetUnlimitedRequest};
 use miniapp::wechat::Client;
 use miniapp_simulator::{RecordedRequest, Simulator, PNG_SIZE};
@@ -148,7 +153,32 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         session.session_key
     ));
 
-    tour.step("3. auth.getPaidUnionId: by transaction id, then by merchant order");
+    tour.step("3. phonenumber.getPhoneNumber: the phone-number button's code → the user's number");
+    let phone = wx
+        .phonenumber()
+        .get_phone_number(GetPhoneNumberRequest::new(
+            "e31968a7f94cc5ee25fafc2aef2773f0",
+        ))
+        .await?;
+    tour.got(format_args!(
+        "+{} {} (a Secret: Debug prints {:?})",
+        phone.phone_info.country_code,
+        phone.phone_info.pure_phone_number.expose(),
+        phone.phone_info.phone_number
+    ));
+
+    tour.step(
+        "4. auth.checkSessionKey: is the saved session_key still valid? (only its HMAC travels)",
+    );
+    wx.auth()
+        .check_session_key(CheckSessionKeyRequest::from_session_key(
+            session.openid.clone(),
+            session.session_key.expose(),
+        ))
+        .await?;
+    tour.got("valid (errcode 0)");
+
+    tour.step("5. auth.getPaidUnionId: by transaction id, then by merchant order");
     let by_tx = wx
         .auth()
         .get_paid_union_id(GetPaidUnionIdRequest::new(
@@ -166,7 +196,7 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         .await?;
     tour.got(format_args!("unionid {}", by_order.unionid));
 
-    tour.step("4. a documented errcode: sim.fail_next(\"wechat:auth.code2Session\", 40029, 1)");
+    tour.step("6. a documented errcode: sim.fail_next(\"wechat:auth.code2Session\", 40029, 1)");
     tour.sim.fail_next("wechat:auth.code2Session", 40029, 1);
     match wx
         .auth()
@@ -184,7 +214,7 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         Ok(_) => return Err("the forced errcode did not arrive".into()),
     }
 
-    tour.step("5. a constraint broken: wxacode.createQRCode with width 2000");
+    tour.step("7. a constraint broken: wxacode.createQRCode with width 2000");
     let before = tour.sim.count("wxacode.createQRCode");
     match wx
         .wxacode()
@@ -199,7 +229,7 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         Ok(_) => return Err("width 2000 was accepted".into()),
     }
 
-    tour.step("6. analysis.getDailyRetain (datacube)");
+    tour.step("8. analysis.getDailyRetain (datacube)");
     let retain = wx
         .analysis()
         .get_daily_retain(GetDailyRetainRequest::new("20170313", "20170313"))
@@ -213,7 +243,26 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         day0(&retain.visit_uv_new)
     ));
 
-    tour.step("7. customerServiceMessage.send (text)");
+    tour.step("9. security.msgSecCheck: a content check before publishing the user's comment");
+    let comment = "今天的奶茶很好喝";
+    let verdict = wx
+        .security()
+        .msg_sec_check(MsgSecCheckRequest::new(comment, Scene::Comment, OPENID))
+        .await?;
+    let publish = verdict.result.suggest == Suggest::Pass;
+    tour.got(format_args!(
+        "suggest {}, label {} ({}) → {}",
+        verdict.result.suggest,
+        verdict.result.label.code(),
+        verdict.result.label.description(),
+        if publish {
+            "published"
+        } else {
+            "held back, not published (the simulator answers the docs' example verdict)"
+        }
+    ));
+
+    tour.step("10. customerServiceMessage.send (text)");
     wx.customer_service_message()
         .send(SendRequest::new(
             OPENID,
@@ -222,7 +271,7 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         .await?;
     tour.got("ok (errcode 0)");
 
-    tour.step("8. wxacode.getUnlimited: an image comes back");
+    tour.step("11. wxacode.getUnlimited: an image comes back");
     let code = wx
         .wxacode()
         .get_unlimited(GetUnlimitedRequest::new("id=42").page("pages/item/item"))
@@ -238,7 +287,7 @@ async fn wechat(tour: &mut Tour<'_>) -> Result {
         }
     ));
 
-    tour.step("9. img.scanQRCode by URL");
+    tour.step("12. img.scanQRCode by URL");
     let scan = wx
         .img()
         .scan_qr_code(ScanQrCodeRequest::new(ScanQrCodeImage::url(
@@ -436,6 +485,48 @@ async fn wechatpay(tour: &mut Tour<'_>) -> Result {
         "    notify POST {} → verified: {} paid {} fen, transaction {}; acknowledged: {}",
         notified.url, paid.out_trade_no, paid.total_fee, paid.transaction_id, notified.acknowledged
     );
+
+    tour.step(
+        "3b. the goods ship: orderShipping.upload_shipping_info (funds stay frozen until it is recorded), then a subscribe message"
+    );
+    {
+        use miniapp::wechat::order_shipping::{
+            DeliveryMode, LogisticsType, OrderKey, Payer, ShippingItem, UploadShippingInfoRequest,
+        };
+        use miniapp::wechat::subscribe_message::{self as subscribe, DataValue};
+        let wx = Client::builder(APP_ID, SECRET)
+            .base_url(tour.sim.base_url())
+            .build();
+        wx.order_shipping()
+            .upload_shipping_info(UploadShippingInfoRequest::new(
+                OrderKey::by_transaction_id(paid.transaction_id.clone()),
+                LogisticsType::Express,
+                DeliveryMode::Unified,
+                vec![ShippingItem::new("miniapp tour — 1 cup of tea")
+                    .tracking_no("SF1234567890")
+                    .express_company("SF")],
+                "2026-11-22T10:00:00.000+08:00",
+                Payer::new(OPENID),
+            ))
+            .await?;
+        let data = [
+            ("thing1", "1 cup of tea"),
+            ("character_string2", out_trade_no),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), DataValue::new(v)))
+        .collect();
+        wx.subscribe_message()
+            .send(
+                subscribe::SendRequest::new(OPENID, "SHIPPED_TEMPLATE_ID", data)
+                    .page("pages/order/order"),
+            )
+            .await?;
+        tour.got(format_args!(
+            "shipping recorded for transaction {}; the buyer notified",
+            paid.transaction_id
+        ));
+    }
 
     tour.step("4. pay.orderQuery");
     let by_number = OrderQueryRequest::new(OrderQueryOrder::out_trade_no(out_trade_no));

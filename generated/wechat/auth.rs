@@ -9,6 +9,7 @@ use super::Client;
 /// - <https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html>
 /// - <https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-access-token>
 /// - <https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/user-info/auth.getPaidUnionId.html>
+/// - <https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_checksessionkey.html>
 #[derive(Clone, Copy)]
 pub struct Auth<'a> {
     client: &'a Client,
@@ -74,6 +75,24 @@ impl<'a> Auth<'a> {
         &self,
         request: GetPaidUnionIdRequest,
     ) -> crate::runtime::Call<'a, Client, GetPaidUnionIdRequest> {
+        crate::runtime::Call::new(self.client, request)
+    }
+    /// 检验登录态:校验服务器所保存的登录态 session_key 是否合法
+    ///
+    /// `auth.checkSessionKey` — GET `/wxa/checksession`
+    ///
+    /// 为了保持 session_key 私密性,接口不明文传输 session_key,而是通过校验登录态签名完成。
+    /// signature 为用户登录态签名:以 session_key 为密钥(即 code2Session 返回的 base64 文本本身,不做解码),
+    /// 对空字符串做 HMAC-SHA256,取小写十六进制。
+    /// 可用 `CheckSessionKeyRequest::from_session_key(openid, session_key)` 直接构造请求,
+    /// 或用 `miniapp::wechat::session_key_signature` 计算签名。
+    /// 成功时只返回 errcode 0;登录态失效时返回 87009。
+    ///
+    /// Source: <https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_checksessionkey.html>
+    pub fn check_session_key(
+        &self,
+        request: CheckSessionKeyRequest,
+    ) -> crate::runtime::Call<'a, Client, CheckSessionKeyRequest> {
         crate::runtime::Call::new(self.client, request)
     }
 }
@@ -1065,5 +1084,245 @@ impl crate::__private::Endpoint for GetPaidUnionIdRequest {
                 query.push(("out_trade_no", out_trade_no.clone()));
             }
         }
+    }
+}
+/// Request of `auth.checkSessionKey`: 检验登录态:校验服务器所保存的登录态 session_key 是否合法
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct CheckSessionKeyRequest {
+    /// 用户唯一标识符
+    ///
+    /// Wire name `openid`.
+    #[serde(skip)]
+    pub openid: String,
+    /// 用户登录态签名:用 session_key 对空字符串签名得到的结果,即 hmac_sha256(session_key, ""),小写十六进制
+    ///
+    /// Wire name `signature`.
+    #[serde(skip)]
+    pub signature: String,
+}
+impl CheckSessionKeyRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(openid: impl Into<String>, signature: impl Into<String>) -> Self {
+        Self {
+            openid: openid.into(),
+            signature: signature.into(),
+        }
+    }
+}
+/// Response of `auth.checkSessionKey`: 检验登录态:校验服务器所保存的登录态 session_key 是否合法
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct CheckSessionKeyResponse {}
+impl crate::__private::StructuredResponse for CheckSessionKeyResponse {}
+/// Errors of `auth.checkSessionKey` ([`CheckSessionKeyRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckSessionKeyError {
+    /// 系统繁忙,此时请开发者稍候再试 (errcode -1)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemBusy { message: String },
+    /// access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效) (errcode 40001)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenInvalid { message: String },
+    /// 不合法的 access_token (errcode 40014)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenIllegal { message: String },
+    /// 缺少 access_token 参数 (errcode 41001)
+    AccessTokenMissing { message: String },
+    /// access_token 超时 (errcode 42001)
+    ///
+    /// Token invalid: the runtime refreshes the access token once and retries once.
+    AccessTokenExpired { message: String },
+    /// 接口调用超过限额(每日调用次数已达上限),不要重试 (errcode 45009)
+    DailyQuotaReached { message: String },
+    /// 解析 JSON/XML 内容错误(全局错误码 data format error) (errcode 47001)
+    DataFormatError { message: String },
+    /// 无效的签名(session_key 已失效或签名错误) (errcode 87009)
+    InvalidSignature { message: String },
+    /// A code the docs do not list for this endpoint.
+    Other { code: i64, message: String },
+}
+impl CheckSessionKeyError {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
+        match self {
+            Self::SystemBusy { .. } => crate::runtime::Code::Int(-1i64),
+            Self::AccessTokenInvalid { .. } => crate::runtime::Code::Int(40001i64),
+            Self::AccessTokenIllegal { .. } => crate::runtime::Code::Int(40014i64),
+            Self::AccessTokenMissing { .. } => crate::runtime::Code::Int(41001i64),
+            Self::AccessTokenExpired { .. } => crate::runtime::Code::Int(42001i64),
+            Self::DailyQuotaReached { .. } => crate::runtime::Code::Int(45009i64),
+            Self::DataFormatError { .. } => crate::runtime::Code::Int(47001i64),
+            Self::InvalidSignature { .. } => crate::runtime::Code::Int(87009i64),
+            Self::Other { code, .. } => crate::runtime::Code::Int(*code),
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::SystemBusy { message }
+            | Self::AccessTokenInvalid { message }
+            | Self::AccessTokenIllegal { message }
+            | Self::AccessTokenMissing { message }
+            | Self::AccessTokenExpired { message }
+            | Self::DailyQuotaReached { message }
+            | Self::DataFormatError { message }
+            | Self::InvalidSignature { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::SystemBusy { .. } => "系统繁忙,此时请开发者稍候再试",
+            Self::AccessTokenInvalid { .. } => {
+                "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)"
+            }
+            Self::AccessTokenIllegal { .. } => "不合法的 access_token",
+            Self::AccessTokenMissing { .. } => "缺少 access_token 参数",
+            Self::AccessTokenExpired { .. } => "access_token 超时",
+            Self::DailyQuotaReached { .. } => {
+                "接口调用超过限额(每日调用次数已达上限),不要重试"
+            }
+            Self::DataFormatError { .. } => {
+                "解析 JSON/XML 内容错误(全局错误码 data format error)"
+            }
+            Self::InvalidSignature { .. } => {
+                "无效的签名(session_key 已失效或签名错误)"
+            }
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for CheckSessionKeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "errcode {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for CheckSessionKeyError {}
+impl crate::runtime::ApiError for CheckSessionKeyError {
+    fn code(&self) -> crate::runtime::Code {
+        CheckSessionKeyError::code(self)
+    }
+    fn message(&self) -> &str {
+        CheckSessionKeyError::message(self)
+    }
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::SystemBusy { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        matches!(
+            self, Self::AccessTokenInvalid { .. } | Self::AccessTokenIllegal { .. } |
+            Self::AccessTokenExpired { .. }
+        )
+    }
+}
+impl crate::__private::FromCode for CheckSessionKeyError {
+    type Code = i64;
+    fn from_code(code: i64, message: String) -> Self {
+        match code {
+            -1i64 => Self::SystemBusy { message },
+            40001i64 => {
+                Self::AccessTokenInvalid {
+                    message,
+                }
+            }
+            40014i64 => {
+                Self::AccessTokenIllegal {
+                    message,
+                }
+            }
+            41001i64 => {
+                Self::AccessTokenMissing {
+                    message,
+                }
+            }
+            42001i64 => {
+                Self::AccessTokenExpired {
+                    message,
+                }
+            }
+            45009i64 => Self::DailyQuotaReached { message },
+            47001i64 => Self::DataFormatError { message },
+            87009i64 => Self::InvalidSignature { message },
+            _ => Self::Other { code, message },
+        }
+    }
+}
+impl crate::__private::Endpoint for CheckSessionKeyRequest {
+    const NAME: &'static str = "auth.checkSessionKey";
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Get;
+    const PATH: &'static str = "/wxa/checksession";
+    const AUTH: crate::__private::Auth = crate::__private::Auth::AccessToken {
+        name: "access_token",
+    };
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
+    const IDEMPOTENT: bool = true;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("sig_method", "hmac_sha256"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Int(-1i64),
+            "系统繁忙,此时请开发者稍候再试",
+        ),
+        (
+            crate::runtime::Code::Int(40001i64),
+            "access_token 无效或不是最新的(获取 access_token 时 AppSecret 错误,或者 access_token 无效)",
+        ),
+        (crate::runtime::Code::Int(40014i64), "不合法的 access_token"),
+        (crate::runtime::Code::Int(41001i64), "缺少 access_token 参数"),
+        (crate::runtime::Code::Int(42001i64), "access_token 超时"),
+        (
+            crate::runtime::Code::Int(45009i64),
+            "接口调用超过限额(每日调用次数已达上限),不要重试",
+        ),
+        (
+            crate::runtime::Code::Int(47001i64),
+            "解析 JSON/XML 内容错误(全局错误码 data format error)",
+        ),
+        (
+            crate::runtime::Code::Int(87009i64),
+            "无效的签名(session_key 已失效或签名错误)",
+        ),
+    ];
+    const EXAMPLE: Option<&'static str> = Some("{\"errcode\":0,\"errmsg\":\"ok\"}");
+    type Platform = super::Wechat;
+    type Response = CheckSessionKeyResponse;
+    type Error = CheckSessionKeyError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        {
+            let v = &self.signature;
+            crate::__private::validate::byte_len("signature", v, 64usize, 64usize)?;
+            crate::__private::validate::charset("signature", v, "0-9a-f")?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("signature") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("signature", v, 64usize, 64usize)?;
+            crate::__private::validate::charset("signature", v, "0-9a-f")?;
+        }
+        Ok(())
+    }
+    fn write_query(&self, query: &mut crate::__private::Query) {
+        query.push(("openid", self.openid.clone()));
+        query.push(("signature", self.signature.clone()));
     }
 }

@@ -367,6 +367,9 @@ pub enum Ty {
     File,
     Json,
     List(Box<Ty>),
+    /// An object whose keys the caller chooses (`map<T>`): `BTreeMap<String, T>`, so the
+    /// keys are written in one order.
+    Map(Box<Ty>),
     Struct(String),
     Enum(String),
 }

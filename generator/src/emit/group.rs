@@ -148,7 +148,7 @@ fn structs_with_checks(structs: &[Struct]) -> HashSet<String> {
                 !f.checks.is_empty()
                     || match &f.ty {
                         Ty::Struct(n) => set.contains(n),
-                        Ty::List(inner) => {
+                        Ty::List(inner) | Ty::Map(inner) => {
                             matches!(inner.as_ref(), Ty::Struct(n) if set.contains(n))
                         }
                         _ => false,

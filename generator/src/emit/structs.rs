@@ -250,6 +250,12 @@ pub fn checks(
                 }
                 _ => None,
             },
+            Ty::Map(inner) => match inner.as_ref() {
+                Ty::Struct(n) if structs_with_checks(n) => Some(quote!(for (key, item) in v {
+                    item.validate().map_err(|e| e.within(key).within(#wire))?;
+                })),
+                _ => None,
+            },
             _ => None,
         };
         stmts.extend(nested);

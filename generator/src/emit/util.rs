@@ -73,6 +73,10 @@ pub fn ty_tokens(ty: &Ty, ctx: &Ctx) -> TokenStream {
             let inner = ty_tokens(inner, ctx);
             quote!(Vec<#inner>)
         }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(inner, ctx);
+            quote!(::std::collections::BTreeMap<String, #inner>)
+        }
         Ty::Struct(name) | Ty::Enum(name) => {
             let i = ident(name);
             quote!(#i)

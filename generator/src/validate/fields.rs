@@ -51,10 +51,10 @@ pub fn fields(
         if ty == Ty::File && side != Side::Request {
             r.error(format!("{p}.type"), "`file` is for uploads (request fields); binary responses use `response.kind: binary`");
         }
-        if matches!(&ty, Ty::List(inner) if **inner == Ty::MoneyYuan) {
+        if matches!(&ty, Ty::List(inner) | Ty::Map(inner) if **inner == Ty::MoneyYuan) {
             r.error(
                 format!("{p}.type"),
-                "a list of amounts is not supported; wrap each amount in a type",
+                "a list or map of amounts is not supported; wrap each amount in a type",
             );
         }
         if side != Side::Request && f.packed.is_some() {

@@ -18,6 +18,9 @@ pub fn parse_type(raw: &str, scope: &TypeScope) -> Result<Ty, String> {
     if let Some(inner) = t.strip_prefix("list<").and_then(|s| s.strip_suffix('>')) {
         return Ok(Ty::List(Box::new(parse_type(inner, scope)?)));
     }
+    if let Some(inner) = t.strip_prefix("map<").and_then(|s| s.strip_suffix('>')) {
+        return Ok(Ty::Map(Box::new(parse_type(inner, scope)?)));
+    }
     Ok(match t {
         "string" => Ty::String,
         "bool" => Ty::Bool,
@@ -44,6 +47,7 @@ pub fn parse_type(raw: &str, scope: &TypeScope) -> Result<Ty, String> {
                 "file",
                 "json",
                 "list<T>",
+                "map<T>",
             ];
             known.extend(scope.structs.keys().map(String::as_str));
             known.extend(scope.enums.keys().map(String::as_str));

@@ -9,7 +9,7 @@ pub fn mark_usage(structs: &mut [Struct], enums: &mut [Enum], endpoints: &[Endpo
             return;
         }
         match ty {
-            Ty::List(inner) => visit(inner, request, structs, enums, depth + 1),
+            Ty::List(inner) | Ty::Map(inner) => visit(inner, request, structs, enums, depth + 1),
             Ty::Enum(name) => {
                 if let Some(e) = enums.iter_mut().find(|e| e.name == *name) {
                     if request {
