@@ -157,8 +157,9 @@ pub struct UserInfo {
     pub watermark: Watermark,
 }
 
-/// Payload of `getPhoneNumber` (the encryptedData form).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Payload of `getPhoneNumber` (the encryptedData form). The number is personal data:
+/// `Debug` shows only its last two digits.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumber {
     /// With country code for non-mainland numbers, e.g. `+1 650…`; plain for mainland.
     #[serde(rename = "phoneNumber")]
@@ -170,6 +171,30 @@ pub struct PhoneNumber {
     #[serde(rename = "countryCode")]
     pub country_code: String,
     pub watermark: Watermark,
+}
+
+impl std::fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneNumber")
+            .field("phone_number", &masked(&self.phone_number))
+            .field("pure_phone_number", &masked(&self.pure_phone_number))
+            .field("country_code", &self.country_code)
+            .field("watermark", &self.watermark)
+            .finish()
+    }
+}
+
+/// `***23`: enough to tell two numbers apart in a log, not to call one.
+fn masked(number: &str) -> String {
+    let tail: String = number
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("***{tail}")
 }
 
 /// Decrypts `encrypted_data` and returns the plaintext JSON after checking that
@@ -366,6 +391,9 @@ mod tests {
         assert_eq!(got.data.watermark, got.watermark);
         assert_eq!(got.watermark.timestamp, 1700000000);
         assert_eq!(serde_json::to_value(&got.data).unwrap(), payload);
+        let shown = format!("{:?}", got.data);
+        assert!(!shown.contains("1358000"), "{shown}");
+        assert!(shown.contains("***66"), "{shown}");
 
         // Unpadded base64 is accepted too.
         let unpadded = data.trim_end_matches('=');
