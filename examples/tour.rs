@@ -742,8 +742,8 @@ async fn wechatpay(_tour: &mut Tour<'_>) -> Result {
 async fn alipay(tour: &mut Tour<'_>) -> Result {
     use miniapp::alipay::auth::Code2SessionRequest;
     use miniapp::alipay::trade::{
-        AppPayRequest, CreateRequest, QueryOrder, QueryRequest, RefundOrder, RefundQueryOrder,
-        RefundQueryRequest, RefundRequest,
+        AppPayRequest, CreateRequest, PrecreateRequest, QueryOrder, QueryRequest, RefundOrder,
+        RefundQueryOrder, RefundQueryRequest, RefundRequest,
     };
     use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
     use miniapp_simulator::DEFAULT_ALIPAY_APP_ID;
@@ -843,6 +843,26 @@ async fn alipay(tour: &mut Tour<'_>) -> Result {
         "    order {} (the simulator verifies it: {checked})",
         shorten(&app_order, 90)
     );
+
+    tour.step("8. trade.precreate (alipay.trade.precreate): a QR code the buyer scans at the till");
+    let qr = ali
+        .trade()
+        .precreate(PrecreateRequest::new(
+            "tour_alipay_qr_0001",
+            12_80,
+            "miniapp tour — 1 pot of tea",
+        ))
+        .await?;
+    tour.got(format_args!(
+        "qr_code {} → render it as a QR code; the trade is {:?} until scanned and paid",
+        qr.qr_code,
+        ali.trade()
+            .query(QueryRequest::new(QueryOrder::out_trade_no(
+                qr.out_trade_no.as_str()
+            )))
+            .await?
+            .trade_status
+    ));
     backend.stop();
     Ok(())
 }

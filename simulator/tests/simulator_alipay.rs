@@ -521,6 +521,71 @@ async fn cancel_close_and_finish_rules() {
 }
 
 #[tokio::test]
+async fn a_precreated_trade_answers_its_qr_code_once_per_parameters_and_is_paid() {
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let (notify_url, log) = merchant(ali.clone()).await;
+        let order = PrecreateRequest::new("qr_order_1", 12_34, "扫码点餐")
+            .store_id("NJ_001")
+            .notify_url(notify_url.as_str());
+        let first = ali.trade().precreate(order.clone()).await.unwrap();
+        assert_eq!(first.out_trade_no, "qr_order_1");
+        assert!(
+            first.qr_code.starts_with("https://qr.alipay.com/bax"),
+            "{}",
+            first.qr_code
+        );
+        // The same parameters again: the same code; other ones: refused.
+        let again = ali.trade().precreate(order.clone()).await.unwrap();
+        assert_eq!(again.qr_code, first.qr_code);
+        let changed = order.clone().store_id("NJ_002");
+        let err = ali.trade().precreate(changed).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(PrecreateError::ContextInconsistent { .. })),
+            "{err}"
+        );
+        // alipay.trade.create of the same number is another request for it.
+        let err = ali
+            .trade()
+            .create(CreateRequest::new("qr_order_1", 12_34, "扫码点餐"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(CreateError::ContextInconsistent { .. })),
+            "{err}"
+        );
+        let trade = sim.alipay_trade("qr_order_1").unwrap();
+        assert_eq!(trade.qr_code.as_deref(), Some(first.qr_code.as_str()));
+        assert_eq!(trade.total_amount, 12_34);
+        let query = ali.trade().query(by_out("qr_order_1")).await.unwrap();
+        assert_eq!(query.trade_status, TradeStatus::WaitBuyerPay);
+
+        // The buyer scans and pays: notified, then the query says so.
+        let notified = sim.pay_alipay_trade("qr_order_1").await.unwrap().unwrap();
+        assert!(notified.acknowledged);
+        let paid = last_verified(&log);
+        assert_eq!(paid.out_trade_no, "qr_order_1");
+        assert_eq!(paid.total_amount, Some(12_34));
+        let query = ali.trade().query(by_out("qr_order_1")).await.unwrap();
+        assert_eq!(query.trade_status, TradeStatus::TradeSuccess);
+        let err = ali.trade().precreate(order).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(PrecreateError::TradeHasSuccess { .. })),
+            "{err}"
+        );
+        // The amount is checked as the gateway does.
+        let err = ali
+            .trade()
+            .precreate(PrecreateRequest::new("qr_order_2", 0, "s"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, miniapp::Error::Invalid { .. }), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_trades_answer_their_typed_codes() {
     bounded(async {
         let sim = sim().await;

@@ -23,6 +23,11 @@
 //!   answers the same `trade_no` when every business parameter is the same, else
 //!   `ACQ.CONTEXT_INCONSISTENT`; once paid `ACQ.TRADE_HAS_SUCCESS`, once closed
 //!   `ACQ.TRADE_HAS_CLOSE`.
+//! * `alipay.trade.precreate`: the same trade (no buyer needed), answered with its
+//!   `qr_code` (`https://qr.alipay.com/bax…`, derived from the `trade_no`; nothing is
+//!   served there: pay it with [`Simulator::pay_alipay_trade`]). The same parameters
+//!   again answer the same QR code; a number used by `alipay.trade.create`, or other
+//!   parameters, `ACQ.CONTEXT_INCONSISTENT`.
 //! * `alipay.trade.query` (by `trade_no`, else `out_trade_no`): `trade_status`, the
 //!   amounts (`0.00` until paid), once paid the buyer and `send_pay_date`;
 //!   `fund_bill_list` when `query_options` asks for it. Unknown: `ACQ.TRADE_NOT_EXIST`.
@@ -167,6 +172,9 @@ pub struct Trade {
     /// What a cancel did to it, once cancelled.
     #[serde(serialize_with = "wire_text::option")]
     pub cancel_action: Option<CancelAction>,
+    /// The QR code a precreate (`alipay.trade.precreate`) answered; `None` for a
+    /// trade opened by `alipay.trade.create`.
+    pub qr_code: Option<String>,
 }
 
 /// A refund the merchant asked for (it succeeded at once). Times are Beijing time,
@@ -300,13 +308,15 @@ type Handler = fn(&mut Desk<'_>, &Biz) -> Result<Reply, Reply>;
 fn handler(name: &str) -> Option<Handler> {
     use miniapp::alipay::auth::{Code2SessionRequest, RefreshTokenRequest};
     use miniapp::alipay::trade::{
-        CancelRequest, CloseRequest, CreateRequest, QueryRequest, RefundQueryRequest, RefundRequest,
+        CancelRequest, CloseRequest, CreateRequest, PrecreateRequest, QueryRequest,
+        RefundQueryRequest, RefundRequest,
     };
     use miniapp::runtime::Endpoint;
-    let table: [(&str, Handler); 8] = [
+    let table: [(&str, Handler); 9] = [
         (Code2SessionRequest::NAME, auth::code2_session),
         (RefreshTokenRequest::NAME, auth::refresh_token),
         (CreateRequest::NAME, trade::create),
+        (PrecreateRequest::NAME, trade::precreate),
         (QueryRequest::NAME, trade::query),
         (CloseRequest::NAME, trade::close),
         (CancelRequest::NAME, trade::cancel),
