@@ -521,6 +521,53 @@ async fn cancel_close_and_finish_rules() {
 }
 
 #[tokio::test]
+async fn user_info_share_answers_the_tokens_user_until_the_token_expires() {
+    use miniapp::alipay::user::{InfoShareError, InfoShareRequest};
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let session = ali
+            .auth()
+            .code2_session(Code2SessionRequest::new("code-info"))
+            .await
+            .unwrap();
+        let token = session.access_token.clone().unwrap();
+        let info = ali
+            .user()
+            .info_share(InfoShareRequest::new(token.expose().as_str()))
+            .await
+            .unwrap();
+        assert_eq!(info.user_id, session.user_id);
+        assert_eq!(info.open_id, session.open_id);
+        assert!(info.nick_name.is_some() && info.mobile.is_none());
+        let err = ali
+            .user()
+            .info_share(InfoShareRequest::new("authusrBnever"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(InfoShareError::InvalidAuthToken { .. })),
+            "{err}"
+        );
+        sim.expire_alipay_auth_token(token.expose()).unwrap();
+        let err = ali
+            .user()
+            .info_share(InfoShareRequest::new(token.expose().as_str()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(InfoShareError::AuthTokenTimeOut { .. })),
+            "{err}"
+        );
+        assert_eq!(
+            sim.expire_alipay_auth_token("authusrBnever"),
+            Err(AlipaySteerError::UnknownAuthToken)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_precreated_trade_answers_its_qr_code_once_per_parameters_and_is_paid() {
     bounded(async {
         let sim = sim().await;

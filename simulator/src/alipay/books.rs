@@ -30,6 +30,10 @@ pub(crate) struct Books {
     used_codes: Recent<String, ()>,
     /// Refresh tokens issued and not yet used, with their user.
     grants: Recent<String, User>,
+    /// Access tokens issued (`auth_token` of `alipay.user.info.share`), with their user.
+    access: Recent<String, User>,
+    /// Access tokens a test expired.
+    expired: Recent<String, ()>,
     serial: u64,
     limits: Limits,
 }
@@ -134,6 +138,8 @@ impl Books {
             refunds: Recent::new(Limits::UNBOUNDED),
             used_codes: Recent::new(limits),
             grants: Recent::new(limits),
+            access: Recent::new(limits),
+            expired: Recent::new(limits),
             serial: 0,
             limits,
         }
@@ -311,6 +317,29 @@ impl Books {
     /// Records a refresh token issued for `user`.
     pub(super) fn grant(&mut self, refresh_token: String, user: User) {
         self.grants.insert(refresh_token, user);
+    }
+
+    /// Records an access token issued for `user`.
+    pub(super) fn grant_access(&mut self, access_token: String, user: User) {
+        self.access.insert(access_token, user);
+    }
+
+    /// The user of an access token: `Ok` while it is good, `Err(true)` once expired,
+    /// `Err(false)` when it was never issued (or is forgotten).
+    pub(super) fn access_user(&self, access_token: &str) -> Result<&User, bool> {
+        if self.expired.contains_key(access_token) {
+            return Err(true);
+        }
+        self.access.get(access_token).ok_or(false)
+    }
+
+    /// Expires an access token: `false` when it was never issued.
+    pub(super) fn expire_access(&mut self, access_token: &str) -> bool {
+        if self.access.remove(access_token).is_none() {
+            return false;
+        }
+        self.expired.insert(access_token.to_owned(), ());
+        true
     }
 
     /// Takes a refresh token (it is good once): its user, if it was issued.

@@ -17,6 +17,11 @@
 //! * `grant_type=refresh_token` (`auth.refreshToken`): a refresh token it issued (good
 //!   once) answers new tokens for the same user; any other `isv.refresh-token-invalid`.
 //!   Refusals of both sit under `error_response`.
+//! * `alipay.user.info.share` (`user.infoShare`, the token in the common parameter
+//!   `auth_token`): the public profile of the user an `access_token` above was issued
+//!   for (`user_id`, `open_id`, a `nick_name`, `avatar`, `gender`, …; no personal
+//!   data). A token it never issued answers 20001 `aop.invalid-auth-token`; one
+//!   expired with [`Simulator::expire_alipay_auth_token`], `aop.auth-token-time-out`.
 //! * `alipay.trade.create`: a trade `WAIT_BUYER_PAY` with a 28-digit `trade_no`
 //!   (`yyyyMMdd220014…`). `total_amount` must be at least 0.01 yuan; `product_code`
 //!   `JSAPI_PAY` needs `buyer_id` or `buyer_open_id`. The same `out_trade_no` again
@@ -94,6 +99,7 @@ mod auth;
 mod books;
 mod notify;
 mod trade;
+mod user;
 mod wire;
 
 pub(crate) use books::Books;
@@ -224,6 +230,8 @@ pub enum AlipaySteerError {
     },
     #[error("trade {0:?} was created without a notify_url")]
     NoNotifyUrl(String),
+    #[error("no such access token was issued (or it is forgotten)")]
+    UnknownAuthToken,
 }
 
 /// The former name of [`AlipaySteerError`].
@@ -311,8 +319,9 @@ fn handler(name: &str) -> Option<Handler> {
         CancelRequest, CloseRequest, CreateRequest, PrecreateRequest, QueryRequest,
         RefundQueryRequest, RefundRequest,
     };
+    use miniapp::alipay::user::InfoShareRequest;
     use miniapp::runtime::Endpoint;
-    let table: [(&str, Handler); 9] = [
+    let table: [(&str, Handler); 10] = [
         (Code2SessionRequest::NAME, auth::code2_session),
         (RefreshTokenRequest::NAME, auth::refresh_token),
         (CreateRequest::NAME, trade::create),
@@ -322,6 +331,7 @@ fn handler(name: &str) -> Option<Handler> {
         (CancelRequest::NAME, trade::cancel),
         (RefundRequest::NAME, trade::refund),
         (RefundQueryRequest::NAME, trade::refund_query),
+        (InfoShareRequest::NAME, user::info_share),
     ];
     table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
@@ -447,6 +457,17 @@ impl Simulator {
     pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
         self.alipay_index()?;
         self.shared.lock().alipay.finish(out_trade_no)
+    }
+
+    /// Expires an access token `auth.code2Session` or `auth.refreshToken` issued:
+    /// `alipay.user.info.share` answers 20001 `aop.auth-token-time-out` for it from now on.
+    pub fn expire_alipay_auth_token(&self, access_token: &str) -> Result<(), AlipaySteerError> {
+        self.alipay_index()?;
+        if self.shared.lock().alipay.expire_access(access_token) {
+            Ok(())
+        } else {
+            Err(AlipaySteerError::UnknownAuthToken)
+        }
     }
 
     /// Every trade created so far, oldest first.
