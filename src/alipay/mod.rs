@@ -27,7 +27,8 @@
 //! What Alipay has of its own besides the generated calls: the App order string
 //! ([`Client::app_pay_order_string`]), the web payments' signed URLs and forms
 //! ([`Client::wap_pay_url`], [`Client::wap_pay_form`], [`Client::page_pay_url`],
-//! [`Client::page_pay_form`]) and notifications
+//! [`Client::page_pay_form`]), bills ([`Client::download_bill`], [`bill_file`]) and
+//! notifications
 //! ([`Client::verify_notification`], [`reply_success`]).
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
@@ -38,11 +39,13 @@ mod api;
 
 pub use api::*;
 
+pub mod bill_file;
 mod notify;
 mod web_pay;
 
 pub use crate::crypto::rsa::KeyFormat;
 pub use crate::runtime::signers::{CertNames, CertificateMode};
+pub use bill_file::{BillDetail, BillError, BillRow, BillTable, BillTotal, TradeBill};
 #[cfg(feature = "payment")]
 pub(crate) use notify::Params;
 pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
