@@ -741,6 +741,7 @@ async fn wechatpay(_tour: &mut Tour<'_>) -> Result {
 #[cfg(feature = "alipay")]
 async fn alipay(tour: &mut Tour<'_>) -> Result {
     use miniapp::alipay::auth::Code2SessionRequest;
+    use miniapp::alipay::bill::{BillType, DownloadUrlQueryRequest};
     use miniapp::alipay::trade::{
         AppPayRequest, CreateRequest, PrecreateRequest, QueryOrder, QueryRequest, RefundOrder,
         RefundQueryOrder, RefundQueryRequest, RefundRequest,
@@ -862,6 +863,36 @@ async fn alipay(tour: &mut Tour<'_>) -> Result {
             )))
             .await?
             .trade_status
+    ));
+
+    tour.step("9. bill.downloadUrlQuery, then Client::download_bill: the day's zip of GBK CSV files, read by header name");
+    let day = tour
+        .sim
+        .alipay_trade(out_trade_no)
+        .and_then(|t| t.gmt_payment)
+        .map(|paid| paid[..10].to_owned())
+        .ok_or("the trade was not paid")?;
+    let located = ali
+        .bill()
+        .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, day.as_str()))
+        .await?;
+    let bill = ali.download_bill(&located.bill_download_url).await?;
+    for row in &bill.detail.rows {
+        println!(
+            "    {} {} {} fen ({})",
+            row.out_trade_no, row.kind, row.total_amount, row.finished_at
+        );
+    }
+    tour.got(format_args!(
+        "{} rows; {}",
+        bill.detail.rows.len(),
+        bill.detail
+            .notes
+            .iter()
+            .filter(|n| n.contains("合计"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" / ")
     ));
     backend.stop();
     Ok(())

@@ -774,7 +774,8 @@ pub fn alipay_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Pl
         .refusals(Alipay::REFUSALS)
         .packed_into(CreateRequest::PACK_INTO)
         .serve(super::alipay::serve)
-        .seal(super::alipay::seal);
+        .seal(super::alipay::seal)
+        .extra(super::alipay::extra);
     let Some(field) = sign_field::<Alipay>() else {
         return platform;
     };

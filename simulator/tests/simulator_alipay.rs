@@ -568,6 +568,126 @@ async fn user_info_share_answers_the_tokens_user_until_the_token_expires() {
 }
 
 #[tokio::test]
+async fn the_days_bill_lists_its_payments_and_refunds_in_a_gbk_zip() {
+    use miniapp::alipay::bill::{BillType, DownloadUrlQueryError, DownloadUrlQueryRequest};
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let none = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, "2016-04-05"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(none.api(), Some(DownloadUrlQueryError::BillNotExist { .. })),
+            "{none}"
+        );
+        ali.trade()
+            .create(CreateRequest::new("bill_1", 88_88, "茶, \"龙井\"").body("备注"))
+            .await
+            .unwrap();
+        ali.trade()
+            .precreate(PrecreateRequest::new("bill_2", 10_00, "扫码"))
+            .await
+            .unwrap();
+        ali.trade()
+            .create(CreateRequest::new("bill_unpaid", 5_00, "未付"))
+            .await
+            .unwrap();
+        sim.pay_alipay_trade("bill_1").await.unwrap();
+        sim.pay_alipay_trade("bill_2").await.unwrap();
+        ali.trade()
+            .refund(refund("bill_1", 8_88, Some("bill_1_r1")))
+            .await
+            .unwrap();
+        let day = sim.alipay_trade("bill_1").unwrap().gmt_payment.unwrap()[..10].to_owned();
+
+        let located = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, day.as_str()))
+            .await
+            .unwrap();
+        assert!(
+            located
+                .bill_download_url
+                .starts_with(&format!("{}/downloadBillFile.resource?", sim.url("alipay"))),
+            "{}",
+            located.bill_download_url
+        );
+        // A plain GET, no signature: what a browser or curl would fetch.
+        let raw = reqwest::get(&located.bill_download_url).await.unwrap();
+        assert_eq!(raw.status(), 200);
+        let bytes = raw.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
+
+        let bill = ali.download_bill(&located.bill_download_url).await.unwrap();
+        let detail = &bill.detail;
+        assert!(detail
+            .file_name
+            .ends_with(&format!("_{}_业务明细.csv", day.replace('-', ""))));
+        let rows: Vec<(&str, &str, i64)> = detail
+            .rows
+            .iter()
+            .map(|r| (r.out_trade_no.as_str(), r.kind.as_str(), r.total_amount))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("bill_1", "交易", 88_88),
+                ("bill_2", "交易", 10_00),
+                ("bill_1", "退款", -8_88)
+            ]
+        );
+        let paid = &detail.rows[0];
+        assert_eq!(paid.subject, "茶, \"龙井\"");
+        assert_eq!(paid.remark.as_deref(), Some("备注"));
+        assert_eq!(
+            paid.trade_no,
+            sim.alipay_trade("bill_1").unwrap().trade_no,
+            "the tab after it trimmed"
+        );
+        assert_eq!(detail.rows[2].out_request_no.as_deref(), Some("bill_1_r1"));
+        let trades = detail.trade_total.unwrap();
+        assert_eq!((trades.count, trades.merchant_received), (2, 98_88));
+        let refunds = detail.refund_total.unwrap();
+        assert_eq!((refunds.count, refunds.merchant_received), (1, -8_88));
+        let summary = bill.summary.unwrap();
+        assert_eq!(summary.rows.last().unwrap()[0], "合计");
+
+        // The month's bill holds the same; a date that is no date is refused.
+        let month = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, &day[..7]))
+            .await
+            .unwrap();
+        let bill = ali.download_bill(&month.bill_download_url).await.unwrap();
+        assert_eq!(bill.detail.rows.len(), 3);
+        let err = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, "20-16-04-05"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err.api(),
+                Some(DownloadUrlQueryError::InvalidArguments { .. })
+            ),
+            "{err}"
+        );
+        // A file id the simulator never handed out.
+        let forged = located
+            .bill_download_url
+            .replace("fileId=", "fileId=forged");
+        let e = ali.download_bill(&forged).await.unwrap_err();
+        assert!(
+            matches!(e, miniapp::alipay::BillError::Status { status: 404, .. }),
+            "{e:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_precreated_trade_answers_its_qr_code_once_per_parameters_and_is_paid() {
     bounded(async {
         let sim = sim().await;

@@ -353,27 +353,33 @@ fn gbk_or_utf8(bytes: &[u8]) -> String {
     }
 }
 
-/// A cell as the bill means it: surrounding spaces, the tab that keeps identifiers
-/// text in spreadsheets, and a spreadsheet's quotes removed.
+/// A cell as the bill means it: surrounding spaces and the tab that keeps
+/// identifiers text in spreadsheets removed.
 fn cell(raw: &str) -> String {
-    let t = raw.trim_matches(|c: char| c == '\t' || c == ' ' || c == '\r');
-    let t = t
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(t);
-    t.trim_matches(|c: char| c == '\t' || c == ' ').to_owned()
+    raw.trim_matches(|c: char| c == '\t' || c == ' ' || c == '\r')
+        .to_owned()
 }
 
-/// Splits a CSV line on commas outside double quotes.
+/// Splits a CSV line on commas; a field that starts with a double quote runs to its
+/// closing quote (`""` inside it is one quote), as RFC 4180 writes them.
 fn split(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
-    for c in line.chars() {
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
+            '"' if quoted => {
+                if chars.peek() == Some(&'"') {
+                    current.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            }
+            '"' if current.trim().is_empty() => {
+                current.clear();
+                quoted = true;
             }
             ',' if !quoted => out.push(cell(&std::mem::take(&mut current))),
             c => current.push(c),
@@ -533,6 +539,7 @@ mod tests {
             "2019091622001458860515315453"
         );
         assert_eq!(split("a\t,\"b,c\", d "), ["a", "b,c", "d"]);
+        assert_eq!(split("\"say \"\"hi\"\"\",x\"y"), ["say \"hi\"", "x\"y"]);
         assert!(same_column("订单金额（元）", "订单金额(元)"));
         assert_eq!(gbk_or_utf8(&[0xD6, 0xA7, 0xB8, 0xB6]), "支付");
     }

@@ -34,8 +34,20 @@ pub(crate) struct Books {
     access: Recent<String, User>,
     /// Access tokens a test expired.
     expired: Recent<String, ()>,
+    /// Bills handed out for download, newest last (at most [`MAX_DOWNLOADS`]).
+    downloads: std::collections::VecDeque<BillDownload>,
     serial: u64,
     limits: Limits,
+}
+
+/// Most bills kept for download at once.
+pub(super) const MAX_DOWNLOADS: usize = 16;
+
+/// A bill handed out by `alipay.data.dataservice.bill.downloadurl.query`.
+pub(super) struct BillDownload {
+    pub file_id: String,
+    pub until: std::time::Instant,
+    pub zip: Vec<u8>,
 }
 
 pub(super) struct TradeEntry {
@@ -140,6 +152,7 @@ impl Books {
             grants: Recent::new(limits),
             access: Recent::new(limits),
             expired: Recent::new(limits),
+            downloads: std::collections::VecDeque::new(),
             serial: 0,
             limits,
         }
@@ -340,6 +353,21 @@ impl Books {
         }
         self.expired.insert(access_token.to_owned(), ());
         true
+    }
+
+    /// Keeps a bill for download (the oldest goes beyond [`MAX_DOWNLOADS`]).
+    pub(super) fn keep_download(&mut self, download: BillDownload) {
+        if self.downloads.len() == MAX_DOWNLOADS {
+            self.downloads.pop_front();
+        }
+        self.downloads.push_back(download);
+    }
+
+    /// The bill handed out under `file_id`, while its link is valid.
+    pub(super) fn download(&self, file_id: &str, now: std::time::Instant) -> Option<&BillDownload> {
+        self.downloads
+            .iter()
+            .find(|d| d.file_id == file_id && now < d.until)
     }
 
     /// Takes a refresh token (it is good once): its user, if it was issued.

@@ -55,6 +55,17 @@
 //!   `refund_status: REFUND_SUCCESS`, `refund_amount`, `total_amount`; a request number
 //!   the trade never had answers no `refund_status` (as the docs say). Unknown trade:
 //!   `TRADE_NOT_EXIST`, as its table spells it.
+//! * `alipay.data.dataservice.bill.downloadurl.query` (`bill_type=trade`, `bill_date`
+//!   `yyyy-MM-dd` or `yyyy-MM`; a malformed date `INVAILID_ARGUMENTS`): a
+//!   `bill_download_url` back at the simulator (`http://<its host>/downloadBillFile.resource?…&fileId=…`,
+//!   under the `/alipay` prefix when the query came that way), valid 30 seconds, for a
+//!   plain GET of a zip of two GBK CSV files laid out as Alipay's: the detail
+//!   (`<account>_<yyyyMMdd>_业务明细.csv`: one `交易` row per trade paid that day,
+//!   one `退款` row per refund, amounts negative, identifiers followed by a tab, the
+//!   `#交易合计` / `#退款合计` lines) and the summary (`…_业务明细(汇总).csv`). A day
+//!   with neither, another `bill_type`: `BILL_NOT_EXIST`. Unlike Alipay, today's bill
+//!   is served (the simulator's trades are all recent), the entry names are UTF-8, and
+//!   service fees are zero.
 //!
 //! Every request must name an `app_id` (40001 `isv.missing-app-id`) and a `timestamp`
 //! `yyyy-MM-dd HH:mm:ss` (40002 `isv.invalid-timestamp`); a `biz_content` that is not a
@@ -96,12 +107,14 @@
 //! (`timeout_express` never closes a trade), coupons and royalties.
 
 mod auth;
+mod bill;
 mod books;
 mod notify;
 mod trade;
 mod user;
 mod wire;
 
+pub(crate) use bill::extra;
 pub(crate) use books::Books;
 pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
 
@@ -315,13 +328,14 @@ type Handler = fn(&mut Desk<'_>, &Biz) -> Result<Reply, Reply>;
 /// The handler of an endpoint, by its generated name.
 fn handler(name: &str) -> Option<Handler> {
     use miniapp::alipay::auth::{Code2SessionRequest, RefreshTokenRequest};
+    use miniapp::alipay::bill::DownloadUrlQueryRequest;
     use miniapp::alipay::trade::{
         CancelRequest, CloseRequest, CreateRequest, PrecreateRequest, QueryRequest,
         RefundQueryRequest, RefundRequest,
     };
     use miniapp::alipay::user::InfoShareRequest;
     use miniapp::runtime::Endpoint;
-    let table: [(&str, Handler); 10] = [
+    let table: [(&str, Handler); 11] = [
         (Code2SessionRequest::NAME, auth::code2_session),
         (RefreshTokenRequest::NAME, auth::refresh_token),
         (CreateRequest::NAME, trade::create),
@@ -332,6 +346,7 @@ fn handler(name: &str) -> Option<Handler> {
         (RefundRequest::NAME, trade::refund),
         (RefundQueryRequest::NAME, trade::refund_query),
         (InfoShareRequest::NAME, user::info_share),
+        (DownloadUrlQueryRequest::NAME, bill::download_url_query),
     ];
     table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
