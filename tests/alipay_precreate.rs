@@ -133,7 +133,8 @@ async fn an_altered_answer_or_an_invalid_request_is_refused() {
 
 #[tokio::test]
 async fn documented_sub_codes_are_typed_and_a_system_error_is_not_retried() {
-    let cases: [(&str, fn(&PrecreateError) -> bool); 4] = [
+    type Is = fn(&PrecreateError) -> bool;
+    let cases: [(&str, Is); 4] = [
         ("ACQ.TRADE_HAS_SUCCESS", |e| {
             matches!(e, PrecreateError::TradeHasSuccess { .. })
         }),

@@ -125,7 +125,8 @@ async fn personal_fields_are_redacted_in_debug() {
 #[tokio::test]
 async fn token_errors_are_typed_and_not_retried() {
     // As a recorded live answer has it: code 20001, the sub code naming the token problem.
-    let cases: [(&str, &str, fn(&InfoShareError) -> bool); 3] = [
+    type Is = fn(&InfoShareError) -> bool;
+    let cases: [(&str, &str, Is); 3] = [
         ("aop.auth-token-time-out", "访问令牌已过期", |e| {
             matches!(e, InfoShareError::AuthTokenTimeOut { .. })
         }),

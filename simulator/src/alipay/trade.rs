@@ -149,7 +149,7 @@ fn qr_token(trade_no: &str) -> String {
     let mut out = String::from("bax");
     for _ in 0..19 {
         out.push(char::from(alphabet[(h % 36) as usize]));
-        h = h / 36 ^ h.rotate_left(17);
+        h = (h / 36) ^ h.rotate_left(17);
     }
     out
 }
