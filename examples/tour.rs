@@ -832,9 +832,10 @@ async fn wechatpay(_tour: &mut Tour<'_>) -> Result {
 #[cfg(feature = "alipay")]
 async fn alipay(tour: &mut Tour<'_>) -> Result {
     use miniapp::alipay::auth::Code2SessionRequest;
+    use miniapp::alipay::bill::{BillType, DownloadUrlQueryRequest};
     use miniapp::alipay::trade::{
-        AppPayRequest, CreateRequest, QueryOrder, QueryRequest, RefundOrder, RefundQueryOrder,
-        RefundQueryRequest, RefundRequest,
+        AppPayRequest, CreateRequest, PrecreateRequest, QueryOrder, QueryRequest, RefundOrder,
+        RefundQueryOrder, RefundQueryRequest, RefundRequest,
     };
     use miniapp_simulator::alipay::{ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY};
     use miniapp_simulator::DEFAULT_ALIPAY_APP_ID;
@@ -934,6 +935,56 @@ async fn alipay(tour: &mut Tour<'_>) -> Result {
         "    order {} (the simulator verifies it: {checked})",
         shorten(&app_order, 90)
     );
+
+    tour.step("8. trade.precreate (alipay.trade.precreate): a QR code the buyer scans at the till");
+    let qr = ali
+        .trade()
+        .precreate(PrecreateRequest::new(
+            "tour_alipay_qr_0001",
+            12_80,
+            "miniapp tour — 1 pot of tea",
+        ))
+        .await?;
+    tour.got(format_args!(
+        "qr_code {} → render it as a QR code; the trade is {:?} until scanned and paid",
+        qr.qr_code,
+        ali.trade()
+            .query(QueryRequest::new(QueryOrder::out_trade_no(
+                qr.out_trade_no.as_str()
+            )))
+            .await?
+            .trade_status
+    ));
+
+    tour.step("9. bill.downloadUrlQuery, then Client::download_bill: the day's zip of GBK CSV files, read by header name");
+    let day = tour
+        .sim
+        .alipay_trade(out_trade_no)
+        .and_then(|t| t.gmt_payment)
+        .map(|paid| paid[..10].to_owned())
+        .ok_or("the trade was not paid")?;
+    let located = ali
+        .bill()
+        .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, day.as_str()))
+        .await?;
+    let bill = ali.download_bill(&located.bill_download_url).await?;
+    for row in &bill.detail.rows {
+        println!(
+            "    {} {} {} fen ({})",
+            row.out_trade_no, row.kind, row.total_amount, row.finished_at
+        );
+    }
+    tour.got(format_args!(
+        "{} rows; {}",
+        bill.detail.rows.len(),
+        bill.detail
+            .notes
+            .iter()
+            .filter(|n| n.contains("合计"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" / ")
+    ));
     backend.stop();
     Ok(())
 }

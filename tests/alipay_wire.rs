@@ -385,6 +385,18 @@ async fn call(ali: &Client, name: &str) -> String {
             .refresh_token(RefreshTokenRequest::new("r"))
             .await),
         "trade.create" => api(t.create(CreateRequest::new("1", 1, "s")).await),
+        "trade.precreate" => api(t.precreate(PrecreateRequest::new("1", 1, "s")).await),
+        "user.infoShare" => api(ali
+            .user()
+            .info_share(miniapp::alipay::user::InfoShareRequest::new("t"))
+            .await),
+        "bill.downloadUrlQuery" => api(ali
+            .bill()
+            .download_url_query(miniapp::alipay::bill::DownloadUrlQueryRequest::new(
+                miniapp::alipay::bill::BillType::Trade,
+                "2016-04-05",
+            ))
+            .await),
         "trade.query" => api(t
             .query(QueryRequest::new(QueryOrder::out_trade_no("1")))
             .await),

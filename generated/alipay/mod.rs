@@ -3,8 +3,12 @@
 
 /// 用户授权(换取授权访问令牌) (`auth`)
 pub mod auth;
+/// 对账(查询对账单下载地址) (`bill`)
+pub mod bill;
 /// 支付(统一收单:下单、查询、关闭、撤销、退款) (`trade`)
 pub mod trade;
+/// 会员信息(支付宝会员授权信息查询) (`user`)
+pub mod user;
 /// 支付宝开放平台 API(小程序) — the facts the runtime's [`crate::runtime::Client`] works from, generated from `platform.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Alipay;
@@ -171,9 +175,17 @@ impl Client {
     pub fn auth(&self) -> auth::Auth<'_> {
         auth::Auth::new(self)
     }
+    /// 对账(查询对账单下载地址) (`bill`)
+    pub fn bill(&self) -> bill::Bill<'_> {
+        bill::Bill::new(self)
+    }
     /// 支付(统一收单:下单、查询、关闭、撤销、退款) (`trade`)
     pub fn trade(&self) -> trade::Trade<'_> {
         trade::Trade::new(self)
+    }
+    /// 会员信息(支付宝会员授权信息查询) (`user`)
+    pub fn user(&self) -> user::User<'_> {
+        user::User::new(self)
     }
 }
 /// The platform's common error codes, for endpoints whose docs list no codes of their own. Codes not listed here are kept in `Other`.
@@ -374,6 +386,22 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         issues_token: None,
     },
     crate::__private::EndpointInfo {
+        name: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::NAME,
+        method: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::METHOD,
+        path: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::PATH,
+        needs_access_token: false,
+        response: crate::__private::ResponseKind::Json,
+        example: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::EXAMPLE,
+        required: &["bill_type", "bill_date"],
+        errors: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::check_wire,
+        auth: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::AUTH,
+        host: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::HOST,
+        constants: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
+    crate::__private::EndpointInfo {
         name: <trade::CreateRequest as crate::__private::Endpoint>::NAME,
         method: <trade::CreateRequest as crate::__private::Endpoint>::METHOD,
         path: <trade::CreateRequest as crate::__private::Endpoint>::PATH,
@@ -387,6 +415,22 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         auth: <trade::CreateRequest as crate::__private::Endpoint>::AUTH,
         host: <trade::CreateRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CreateRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
+    crate::__private::EndpointInfo {
+        name: <trade::PrecreateRequest as crate::__private::Endpoint>::NAME,
+        method: <trade::PrecreateRequest as crate::__private::Endpoint>::METHOD,
+        path: <trade::PrecreateRequest as crate::__private::Endpoint>::PATH,
+        needs_access_token: false,
+        response: crate::__private::ResponseKind::Json,
+        example: <trade::PrecreateRequest as crate::__private::Endpoint>::EXAMPLE,
+        required: &["out_trade_no", "total_amount", "subject"],
+        errors: <trade::PrecreateRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <trade::PrecreateRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <trade::PrecreateRequest as crate::__private::Endpoint>::check_wire,
+        auth: <trade::PrecreateRequest as crate::__private::Endpoint>::AUTH,
+        host: <trade::PrecreateRequest as crate::__private::Endpoint>::HOST,
+        constants: <trade::PrecreateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
     crate::__private::EndpointInfo {
@@ -469,6 +513,22 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         constants: <trade::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
     },
+    crate::__private::EndpointInfo {
+        name: <user::InfoShareRequest as crate::__private::Endpoint>::NAME,
+        method: <user::InfoShareRequest as crate::__private::Endpoint>::METHOD,
+        path: <user::InfoShareRequest as crate::__private::Endpoint>::PATH,
+        needs_access_token: false,
+        response: crate::__private::ResponseKind::Json,
+        example: <user::InfoShareRequest as crate::__private::Endpoint>::EXAMPLE,
+        required: &["auth_token"],
+        errors: <user::InfoShareRequest as crate::__private::Endpoint>::ERRORS,
+        refusals: <user::InfoShareRequest as crate::__private::Endpoint>::REFUSALS,
+        check_wire: <user::InfoShareRequest as crate::__private::Endpoint>::check_wire,
+        auth: <user::InfoShareRequest as crate::__private::Endpoint>::AUTH,
+        host: <user::InfoShareRequest as crate::__private::Endpoint>::HOST,
+        constants: <user::InfoShareRequest as crate::__private::Endpoint>::CONSTANTS,
+        issues_token: None,
+    },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each
 /// documented code encoded as the platform answers, then decoded by the client
@@ -478,10 +538,16 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Alipay>)] = &[
     ("auth.code2Session", crate::__private::round_trip::<auth::Code2SessionRequest>),
     ("auth.refreshToken", crate::__private::round_trip::<auth::RefreshTokenRequest>),
+    (
+        "bill.downloadUrlQuery",
+        crate::__private::round_trip::<bill::DownloadUrlQueryRequest>,
+    ),
     ("trade.create", crate::__private::round_trip::<trade::CreateRequest>),
+    ("trade.precreate", crate::__private::round_trip::<trade::PrecreateRequest>),
     ("trade.query", crate::__private::round_trip::<trade::QueryRequest>),
     ("trade.close", crate::__private::round_trip::<trade::CloseRequest>),
     ("trade.cancel", crate::__private::round_trip::<trade::CancelRequest>),
     ("trade.refund", crate::__private::round_trip::<trade::RefundRequest>),
     ("trade.refundQuery", crate::__private::round_trip::<trade::RefundQueryRequest>),
+    ("user.infoShare", crate::__private::round_trip::<user::InfoShareRequest>),
 ];

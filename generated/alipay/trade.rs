@@ -38,6 +38,22 @@ impl<'a> Trade<'a> {
     ) -> crate::runtime::Call<'a, Client, CreateRequest> {
         crate::runtime::Call::new(self.client, request)
     }
+    /// 统一收单线下交易预创建:生成交易二维码(qr_code),用户用支付宝扫码支付
+    ///
+    /// `trade.precreate` — POST `/gateway.do`
+    ///
+    /// 收银员通过收银台或商户后台调用支付宝接口,生成二维码后,展示给用户,由用户扫描二维码完成订单支付。
+    /// 返回的 qr_code 是二维码的码串(如 `https://qr.alipay.com/…`),商户需自行把它生成二维码图片展示。
+    /// 同一商户订单号不要重复预创建;ACQ.SYSTEM_ERROR 时本接口不会自动重试:请调用查询订单API查询当前订单状态,
+    /// 不要更换商户订单号重新预创建。交易状态以异步通知或查询接口为准。
+    ///
+    /// Source: <https://docs.open.alipay.com/api_1/alipay.trade.precreate>
+    pub fn precreate(
+        &self,
+        request: PrecreateRequest,
+    ) -> crate::runtime::Call<'a, Client, PrecreateRequest> {
+        crate::runtime::Call::new(self.client, request)
+    }
     /// 统一收单交易查询:按商户订单号或支付宝交易号查询交易状态
     ///
     /// `trade.query` — POST `/gateway.do`
@@ -1586,6 +1602,750 @@ impl crate::__private::Endpoint for CreateRequest {
         Ok(())
     }
 }
+/// Request of `trade.precreate`: 统一收单线下交易预创建:生成交易二维码(qr_code),用户用支付宝扫码支付
+///
+/// **Unconfirmed:** The error table is compiled from the method's published pages and is not known to be exhaustive. The value of product_code for this method (FACE_TO_FACE_PAYMENT in some integrations) could not be confirmed, so it is an optional free text here. Whether a second precreate with the same out_trade_no and the same parameters answers the same qr_code could not be confirmed; this SDK never retries the call on its own.
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct PrecreateRequest {
+    /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    ///
+    /// Wire name `notify_url`; cloud-call name `notifyUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    /// 商户订单号,64个字符以内、只能包含字母、数字、下划线;需保证在商户端不重复
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    pub out_trade_no: String,
+    /// 订单总金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果同时传入了【打折金额】,【不可打折金额】,【订单总金额】三者,则必须满足如下条件:【订单总金额】=【打折金额】+【不可打折金额】
+    ///
+    /// Wire name `total_amount`; cloud-call name `totalAmount`.
+    #[serde(with = "crate::__private::money::yuan")]
+    pub total_amount: i64,
+    /// 订单标题。注意:不可使用特殊字符,如 /,=,& 等
+    ///
+    /// Wire name `subject`.
+    pub subject: String,
+    /// 销售产品码,商家和支付宝签约的产品码
+    ///
+    /// Wire name `product_code`; cloud-call name `productCode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
+    /// 卖家支付宝用户ID。如果该值为空,则默认为商户签约账号对应的支付宝用户ID
+    ///
+    /// Wire name `seller_id`; cloud-call name `sellerId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_id: Option<String>,
+    /// 对交易或商品的描述
+    ///
+    /// Wire name `body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// 订单包含的商品列表信息,json格式
+    ///
+    /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_detail: Option<Vec<GoodsDetail>>,
+    /// 可打折金额。参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果该值未传入,但传入了【订单总金额】和【不可打折金额】,则该值默认为【订单总金额】-【不可打折金额】
+    ///
+    /// Wire name `discountable_amount`; cloud-call name `discountableAmount`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
+    pub discountable_amount: Option<i64>,
+    /// 不可打折金额。不参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果该值未传入,但传入了【订单总金额】和【打折金额】,则该值默认为【订单总金额】-【打折金额】
+    ///
+    /// Wire name `undiscountable_amount`; cloud-call name `undiscountableAmount`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
+    pub undiscountable_amount: Option<i64>,
+    /// 商户操作员编号
+    ///
+    /// Wire name `operator_id`; cloud-call name `operatorId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_id: Option<String>,
+    /// 商户门店编号
+    ///
+    /// Wire name `store_id`; cloud-call name `storeId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// 商户机具终端编号
+    ///
+    /// Wire name `terminal_id`; cloud-call name `terminalId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_id: Option<String>,
+    /// 业务扩展参数
+    ///
+    /// Wire name `extend_params`; cloud-call name `extendParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extend_params: Option<ExtendParams>,
+    /// 该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天(1c-当天的情况下,无论交易何时创建,都在0点关闭)。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    ///
+    /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<String>,
+    /// 订单绝对超时时间,格式为yyyy-MM-dd HH:mm:ss
+    ///
+    /// Wire name `time_expire`; cloud-call name `timeExpire`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<String>,
+}
+impl PrecreateRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(
+        out_trade_no: impl Into<String>,
+        total_amount: i64,
+        subject: impl Into<String>,
+    ) -> Self {
+        Self {
+            notify_url: None,
+            out_trade_no: out_trade_no.into(),
+            total_amount,
+            subject: subject.into(),
+            product_code: None,
+            seller_id: None,
+            body: None,
+            goods_detail: None,
+            discountable_amount: None,
+            undiscountable_amount: None,
+            operator_id: None,
+            store_id: None,
+            terminal_id: None,
+            extend_params: None,
+            timeout_express: None,
+            time_expire: None,
+        }
+    }
+    /// Sets `notify_url`: 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    pub fn notify_url(mut self, notify_url: impl Into<String>) -> Self {
+        self.notify_url = Some(notify_url.into());
+        self
+    }
+    /// Sets `product_code`: 销售产品码,商家和支付宝签约的产品码
+    pub fn product_code(mut self, product_code: impl Into<String>) -> Self {
+        self.product_code = Some(product_code.into());
+        self
+    }
+    /// Sets `seller_id`: 卖家支付宝用户ID。如果该值为空,则默认为商户签约账号对应的支付宝用户ID
+    pub fn seller_id(mut self, seller_id: impl Into<String>) -> Self {
+        self.seller_id = Some(seller_id.into());
+        self
+    }
+    /// Sets `body`: 对交易或商品的描述
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+    /// Sets `goods_detail`: 订单包含的商品列表信息,json格式
+    pub fn goods_detail(mut self, goods_detail: Vec<GoodsDetail>) -> Self {
+        self.goods_detail = Some(goods_detail);
+        self
+    }
+    /// Sets `discountable_amount`: 可打折金额。参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果该值未传入,但传入了【订单总金额】和【不可打折金额】,则该值默认为【订单总金额】-【不可打折金额】
+    pub fn discountable_amount(mut self, discountable_amount: i64) -> Self {
+        self.discountable_amount = Some(discountable_amount);
+        self
+    }
+    /// Sets `undiscountable_amount`: 不可打折金额。不参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果该值未传入,但传入了【订单总金额】和【打折金额】,则该值默认为【订单总金额】-【打折金额】
+    pub fn undiscountable_amount(mut self, undiscountable_amount: i64) -> Self {
+        self.undiscountable_amount = Some(undiscountable_amount);
+        self
+    }
+    /// Sets `operator_id`: 商户操作员编号
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
+        self
+    }
+    /// Sets `store_id`: 商户门店编号
+    pub fn store_id(mut self, store_id: impl Into<String>) -> Self {
+        self.store_id = Some(store_id.into());
+        self
+    }
+    /// Sets `terminal_id`: 商户机具终端编号
+    pub fn terminal_id(mut self, terminal_id: impl Into<String>) -> Self {
+        self.terminal_id = Some(terminal_id.into());
+        self
+    }
+    /// Sets `extend_params`: 业务扩展参数
+    pub fn extend_params(mut self, extend_params: ExtendParams) -> Self {
+        self.extend_params = Some(extend_params);
+        self
+    }
+    /// Sets `timeout_express`: 该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天(1c-当天的情况下,无论交易何时创建,都在0点关闭)。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    pub fn timeout_express(mut self, timeout_express: impl Into<String>) -> Self {
+        self.timeout_express = Some(timeout_express.into());
+        self
+    }
+    /// Sets `time_expire`: 订单绝对超时时间,格式为yyyy-MM-dd HH:mm:ss
+    pub fn time_expire(mut self, time_expire: impl Into<String>) -> Self {
+        self.time_expire = Some(time_expire.into());
+        self
+    }
+}
+/// Response of `trade.precreate`: 统一收单线下交易预创建:生成交易二维码(qr_code),用户用支付宝扫码支付
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct PrecreateResponse {
+    /// 商户的订单号
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    #[serde(alias = "outTradeNo")]
+    pub out_trade_no: String,
+    /// 当前预下单请求生成的二维码码串,可以用二维码生成工具根据该码串值生成对应的二维码
+    ///
+    /// Wire name `qr_code`; cloud-call name `qrCode`.
+    #[serde(alias = "qrCode")]
+    pub qr_code: String,
+}
+impl crate::__private::StructuredResponse for PrecreateResponse {}
+/// Errors of `trade.precreate` ([`PrecreateRequest`]), from its code table. Codes the docs do not list are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PrecreateError {
+    /// 服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试 (code 20000)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    ServiceUnavailable { message: String },
+    /// 授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌 (code 20001)
+    InsufficientTokenPermissions { message: String },
+    /// 缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数 (code 40001)
+    MissingParameter { message: String },
+    /// 非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置 (code 40002)
+    InvalidParameter { message: String },
+    /// 业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档 (code 40004)
+    BusinessFailed { message: String },
+    /// 权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约) (code 40006)
+    InsufficientPermissions { message: String },
+    /// 无权限使用接口:联系支付宝小二签约 (code ACQ.ACCESS_FORBIDDEN)
+    AccessForbidden { message: String },
+    /// 申请商户二维码错误:该订单号已预创建过二维码,请更换商户订单号 (code ACQ.APPLY_PC_MERCHANT_CODE_ERROR)
+    ApplyPcMerchantCodeError { message: String },
+    /// 买卖家不能相同:更换买家重新付款 (code ACQ.BUYER_SELLER_EQUAL)
+    BuyerSellerEqual { message: String },
+    /// 交易信息被篡改:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求 (code ACQ.CONTEXT_INCONSISTENT)
+    ContextInconsistent { message: String },
+    /// 订单信息中包含违禁词:修改订单信息后,重新发起请求 (code ACQ.EXIST_FORBIDDEN_WORD)
+    ExistForbiddenWord { message: String },
+    /// 参数无效:检查请求参数,修改后重新发起请求 (code ACQ.INVALID_PARAMETER)
+    ParameterInvalid { message: String },
+    /// 应用APP_ID填写错误:联系支付宝小二,确认APP_ID的状态 (code ACQ.PARTNER_ERROR)
+    PartnerError { message: String },
+    /// 系统错误:重新发起请求(预创建结果未知时请先调用查询订单API确认订单状态,不要更换商户订单号) (code ACQ.SYSTEM_ERROR)
+    ///
+    /// Retryable: the runtime retries idempotent calls with back-off.
+    SystemError { message: String },
+    /// 订单总金额不在允许范围内:修改订单金额再发起请求 (code ACQ.TOTAL_FEE_EXCEED)
+    TotalFeeExceed { message: String },
+    /// 交易买家不匹配:更换商家订单号后,重新发起请求 (code ACQ.TRADE_BUYER_NOT_MATCH)
+    TradeBuyerNotMatch { message: String },
+    /// 交易已经关闭:更换商家订单号后,重新发起请求 (code ACQ.TRADE_HAS_CLOSE)
+    TradeHasClose { message: String },
+    /// 交易已被支付:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求 (code ACQ.TRADE_HAS_SUCCESS)
+    TradeHasSuccess { message: String },
+    /// A code the docs do not list for this endpoint.
+    Other { code: String, message: String },
+}
+impl PrecreateError {
+    /// The platform's error code; compare it with an integer or a string
+    /// (`err.code() == 40029`, `err.code() == "ORDERPAID"`).
+    pub fn code(&self) -> crate::runtime::Code {
+        match self {
+            Self::ServiceUnavailable { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000"))
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001"))
+            }
+            Self::MissingParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001"))
+            }
+            Self::InvalidParameter { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002"))
+            }
+            Self::BusinessFailed { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004"))
+            }
+            Self::InsufficientPermissions { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006"))
+            }
+            Self::AccessForbidden { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.ACCESS_FORBIDDEN"),
+                )
+            }
+            Self::ApplyPcMerchantCodeError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.APPLY_PC_MERCHANT_CODE_ERROR"),
+                )
+            }
+            Self::BuyerSellerEqual { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.BUYER_SELLER_EQUAL"),
+                )
+            }
+            Self::ContextInconsistent { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.CONTEXT_INCONSISTENT"),
+                )
+            }
+            Self::ExistForbiddenWord { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.EXIST_FORBIDDEN_WORD"),
+                )
+            }
+            Self::ParameterInvalid { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+                )
+            }
+            Self::PartnerError { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.PARTNER_ERROR"),
+                )
+            }
+            Self::SystemError { .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR"))
+            }
+            Self::TotalFeeExceed { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TOTAL_FEE_EXCEED"),
+                )
+            }
+            Self::TradeBuyerNotMatch { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_BUYER_NOT_MATCH"),
+                )
+            }
+            Self::TradeHasClose { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE"),
+                )
+            }
+            Self::TradeHasSuccess { .. } => {
+                crate::runtime::Code::Str(
+                    std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_SUCCESS"),
+                )
+            }
+            Self::Other { code, .. } => {
+                crate::runtime::Code::Str(std::borrow::Cow::Owned(code.clone()))
+            }
+        }
+    }
+    /// The message the server sent with the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::ServiceUnavailable { message }
+            | Self::InsufficientTokenPermissions { message }
+            | Self::MissingParameter { message }
+            | Self::InvalidParameter { message }
+            | Self::BusinessFailed { message }
+            | Self::InsufficientPermissions { message }
+            | Self::AccessForbidden { message }
+            | Self::ApplyPcMerchantCodeError { message }
+            | Self::BuyerSellerEqual { message }
+            | Self::ContextInconsistent { message }
+            | Self::ExistForbiddenWord { message }
+            | Self::ParameterInvalid { message }
+            | Self::PartnerError { message }
+            | Self::SystemError { message }
+            | Self::TotalFeeExceed { message }
+            | Self::TradeBuyerNotMatch { message }
+            | Self::TradeHasClose { message }
+            | Self::TradeHasSuccess { message }
+            | Self::Other { message, .. } => message,
+        }
+    }
+    /// What the docs say the code means (empty for `Other`).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::ServiceUnavailable { .. } => {
+                "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试"
+            }
+            Self::InsufficientTokenPermissions { .. } => {
+                "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌"
+            }
+            Self::MissingParameter { .. } => {
+                "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数"
+            }
+            Self::InvalidParameter { .. } => {
+                "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置"
+            }
+            Self::BusinessFailed { .. } => {
+                "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档"
+            }
+            Self::InsufficientPermissions { .. } => {
+                "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)"
+            }
+            Self::AccessForbidden { .. } => {
+                "无权限使用接口:联系支付宝小二签约"
+            }
+            Self::ApplyPcMerchantCodeError { .. } => {
+                "申请商户二维码错误:该订单号已预创建过二维码,请更换商户订单号"
+            }
+            Self::BuyerSellerEqual { .. } => {
+                "买卖家不能相同:更换买家重新付款"
+            }
+            Self::ContextInconsistent { .. } => {
+                "交易信息被篡改:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求"
+            }
+            Self::ExistForbiddenWord { .. } => {
+                "订单信息中包含违禁词:修改订单信息后,重新发起请求"
+            }
+            Self::ParameterInvalid { .. } => {
+                "参数无效:检查请求参数,修改后重新发起请求"
+            }
+            Self::PartnerError { .. } => {
+                "应用APP_ID填写错误:联系支付宝小二,确认APP_ID的状态"
+            }
+            Self::SystemError { .. } => {
+                "系统错误:重新发起请求(预创建结果未知时请先调用查询订单API确认订单状态,不要更换商户订单号)"
+            }
+            Self::TotalFeeExceed { .. } => {
+                "订单总金额不在允许范围内:修改订单金额再发起请求"
+            }
+            Self::TradeBuyerNotMatch { .. } => {
+                "交易买家不匹配:更换商家订单号后,重新发起请求"
+            }
+            Self::TradeHasClose { .. } => {
+                "交易已经关闭:更换商家订单号后,重新发起请求"
+            }
+            Self::TradeHasSuccess { .. } => {
+                "交易已被支付:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求"
+            }
+            Self::Other { .. } => "",
+        }
+    }
+}
+impl std::fmt::Display for PrecreateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "code {}", self.code())?;
+        let description = self.description();
+        if !description.is_empty() {
+            write!(f, ": {description}")?;
+        }
+        if !self.message().is_empty() {
+            write!(f, " (server said: {})", self.message())?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for PrecreateError {}
+impl crate::runtime::ApiError for PrecreateError {
+    fn code(&self) -> crate::runtime::Code {
+        PrecreateError::code(self)
+    }
+    fn message(&self) -> &str {
+        PrecreateError::message(self)
+    }
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::ServiceUnavailable { .. } | Self::SystemError { .. })
+    }
+    fn is_token_invalid(&self) -> bool {
+        false
+    }
+}
+impl crate::__private::FromCode for PrecreateError {
+    type Code = String;
+    fn from_code(code: String, message: String) -> Self {
+        match code.as_str() {
+            "20000" => {
+                Self::ServiceUnavailable {
+                    message,
+                }
+            }
+            "20001" => {
+                Self::InsufficientTokenPermissions {
+                    message,
+                }
+            }
+            "40001" => Self::MissingParameter { message },
+            "40002" => Self::InvalidParameter { message },
+            "40004" => Self::BusinessFailed { message },
+            "40006" => {
+                Self::InsufficientPermissions {
+                    message,
+                }
+            }
+            "ACQ.ACCESS_FORBIDDEN" => Self::AccessForbidden { message },
+            "ACQ.APPLY_PC_MERCHANT_CODE_ERROR" => {
+                Self::ApplyPcMerchantCodeError {
+                    message,
+                }
+            }
+            "ACQ.BUYER_SELLER_EQUAL" => Self::BuyerSellerEqual { message },
+            "ACQ.CONTEXT_INCONSISTENT" => {
+                Self::ContextInconsistent {
+                    message,
+                }
+            }
+            "ACQ.EXIST_FORBIDDEN_WORD" => {
+                Self::ExistForbiddenWord {
+                    message,
+                }
+            }
+            "ACQ.INVALID_PARAMETER" => Self::ParameterInvalid { message },
+            "ACQ.PARTNER_ERROR" => Self::PartnerError { message },
+            "ACQ.SYSTEM_ERROR" => Self::SystemError { message },
+            "ACQ.TOTAL_FEE_EXCEED" => Self::TotalFeeExceed { message },
+            "ACQ.TRADE_BUYER_NOT_MATCH" => {
+                Self::TradeBuyerNotMatch {
+                    message,
+                }
+            }
+            "ACQ.TRADE_HAS_CLOSE" => Self::TradeHasClose { message },
+            "ACQ.TRADE_HAS_SUCCESS" => Self::TradeHasSuccess { message },
+            _ => Self::Other { code, message },
+        }
+    }
+}
+impl crate::__private::Endpoint for PrecreateRequest {
+    const NAME: &'static str = "trade.precreate";
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
+    const PATH: &'static str = "/gateway.do";
+    const PACK_INTO: Option<&'static str> = Some("biz_content");
+    const UNPACKED: &'static [&'static str] = &["notify_url"];
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
+        scheme: "alipay_rsa2",
+        field: "sign",
+    };
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
+    const IDEMPOTENT: bool = false;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("method", "alipay.trade.precreate"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
+            "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
+            "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
+            "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
+            "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
+            "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
+            "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.ACCESS_FORBIDDEN"),
+            ),
+            "无权限使用接口:联系支付宝小二签约",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.APPLY_PC_MERCHANT_CODE_ERROR"),
+            ),
+            "申请商户二维码错误:该订单号已预创建过二维码,请更换商户订单号",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.BUYER_SELLER_EQUAL"),
+            ),
+            "买卖家不能相同:更换买家重新付款",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.CONTEXT_INCONSISTENT"),
+            ),
+            "交易信息被篡改:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.EXIST_FORBIDDEN_WORD"),
+            ),
+            "订单信息中包含违禁词:修改订单信息后,重新发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.INVALID_PARAMETER"),
+            ),
+            "参数无效:检查请求参数,修改后重新发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.PARTNER_ERROR")),
+            "应用APP_ID填写错误:联系支付宝小二,确认APP_ID的状态",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.SYSTEM_ERROR")),
+            "系统错误:重新发起请求(预创建结果未知时请先调用查询订单API确认订单状态,不要更换商户订单号)",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.TOTAL_FEE_EXCEED"),
+            ),
+            "订单总金额不在允许范围内:修改订单金额再发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.TRADE_BUYER_NOT_MATCH"),
+            ),
+            "交易买家不匹配:更换商家订单号后,重新发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_CLOSE")),
+            "交易已经关闭:更换商家订单号后,重新发起请求",
+        ),
+        (
+            crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("ACQ.TRADE_HAS_SUCCESS"),
+            ),
+            "交易已被支付:确认该笔交易信息是否为当前买家的,如果是则认为交易付款成功,如果不是则更换商家订单号后,重新发起请求",
+        ),
+    ];
+    const EXAMPLE: Option<&'static str> = Some(
+        "{\"out_trade_no\":\"6823789339978248\",\"qr_code\":\"https://qr.alipay.com/bavh4wjlxf12tper3a\"}",
+    );
+    type Platform = super::Alipay;
+    type Response = PrecreateResponse;
+    type Error = PrecreateError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(v) = &self.notify_url {
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        {
+            let v = &self.out_trade_no;
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        {
+            let v = &self.total_amount;
+            crate::__private::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
+        }
+        {
+            let v = &self.subject;
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(v) = &self.product_code {
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
+        }
+        if let Some(v) = &self.seller_id {
+            crate::__private::validate::char_len("seller_id", v, 0usize, 28usize)?;
+        }
+        if let Some(v) = &self.body {
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(v) = &self.discountable_amount {
+            crate::__private::validate::range(
+                "discountable_amount",
+                *v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(v) = &self.undiscountable_amount {
+            crate::__private::validate::range(
+                "undiscountable_amount",
+                *v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(v) = &self.operator_id {
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
+        }
+        if let Some(v) = &self.store_id {
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        if let Some(v) = &self.terminal_id {
+            crate::__private::validate::char_len("terminal_id", v, 0usize, 32usize)?;
+        }
+        if let Some(v) = &self.timeout_express {
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(v) = &self.time_expire {
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        if let Some(text) = get("total_amount") {
+            let v = crate::__private::validate::yuan("total_amount", &text)?;
+            crate::__private::validate::range("total_amount", v, 1i64, 10000000000i64)?;
+        }
+        if let Some(text) = get("subject") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("product_code", v, 0usize, 64usize)?;
+        }
+        if let Some(text) = get("seller_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("seller_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("discountable_amount") {
+            let v = crate::__private::validate::yuan("discountable_amount", &text)?;
+            crate::__private::validate::range(
+                "discountable_amount",
+                v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(text) = get("undiscountable_amount") {
+            let v = crate::__private::validate::yuan("undiscountable_amount", &text)?;
+            crate::__private::validate::range(
+                "undiscountable_amount",
+                v,
+                1i64,
+                10000000000i64,
+            )?;
+        }
+        if let Some(text) = get("operator_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("operator_id", v, 0usize, 28usize)?;
+        }
+        if let Some(text) = get("store_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("terminal_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("terminal_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("timeout_express") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
+}
 /// Request of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[serde(crate = "crate::__private::serde")]
@@ -1879,6 +2639,918 @@ impl crate::__private::Endpoint for AppPayRequest {
                 0usize,
                 32usize,
             )?;
+        }
+        Ok(())
+    }
+}
+/// Request of `trade.wapPay`: 手机网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
+///
+/// **Unconfirmed:** Which parameters a POST form carries in its action URL's query and which as form inputs is not documented; the form built here puts `charset` in the query (so the gateway decodes the form as UTF-8) and every parameter, `charset` included, as an input. Older pages mark product_code required, newer SDK models say it defaults to QUICK_WAP_WAY, so it is always sent. The time_expire range is as the page states it.
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct WapPayRequest {
+    /// HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
+    ///
+    /// Wire name `return_url`; cloud-call name `returnUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    ///
+    /// Wire name `notify_url`; cloud-call name `notifyUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    /// 商户网站唯一订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    pub out_trade_no: String,
+    /// 订单总金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)
+    ///
+    /// Wire name `total_amount`; cloud-call name `totalAmount`.
+    #[serde(with = "crate::__private::money::yuan")]
+    pub total_amount: i64,
+    /// 订单标题。注意:不可使用特殊字符,如 /,=,& 等
+    ///
+    /// Wire name `subject`.
+    pub subject: String,
+    /// 销售产品码,商家和支付宝签约的产品码。手机网站支付为 QUICK_WAP_WAY
+    ///
+    /// Wire name `product_code`; cloud-call name `productCode`; default "QUICK_WAP_WAY".
+    pub product_code: String,
+    /// 用户付款中途退出返回商户网站的地址
+    ///
+    /// Wire name `quit_url`; cloud-call name `quitUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quit_url: Option<String>,
+    /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
+    ///
+    /// Wire name `body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
+    ///
+    /// Wire name `time_expire`; cloud-call name `timeExpire`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<String>,
+    /// 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:5m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    ///
+    /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<String>,
+    /// 订单包含的商品列表信息,json格式
+    ///
+    /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_detail: Option<Vec<GoodsDetail>>,
+    /// 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
+    ///
+    /// Wire name `passback_params`; cloud-call name `passbackParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passback_params: Option<String>,
+    /// 业务扩展参数
+    ///
+    /// Wire name `extend_params`; cloud-call name `extendParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extend_params: Option<ExtendParams>,
+    /// 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
+    ///
+    /// Wire name `business_params`; cloud-call name `businessParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_params: Option<String>,
+    /// 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
+    ///
+    /// Wire name `enable_pay_channels`; cloud-call name `enablePayChannels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_pay_channels: Option<String>,
+    /// 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
+    ///
+    /// Wire name `disable_pay_channels`; cloud-call name `disablePayChannels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_pay_channels: Option<String>,
+    /// 商户门店编号
+    ///
+    /// Wire name `store_id`; cloud-call name `storeId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// 针对用户授权接口,获取用户相关数据时,用于标识用户授权关系
+    ///
+    /// Wire name `auth_token`; cloud-call name `authToken`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<crate::runtime::Secret<String>>,
+}
+impl WapPayRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(
+        out_trade_no: impl Into<String>,
+        total_amount: i64,
+        subject: impl Into<String>,
+    ) -> Self {
+        Self {
+            return_url: None,
+            notify_url: None,
+            out_trade_no: out_trade_no.into(),
+            total_amount,
+            subject: subject.into(),
+            product_code: "QUICK_WAP_WAY".to_owned(),
+            quit_url: None,
+            body: None,
+            time_expire: None,
+            timeout_express: None,
+            goods_detail: None,
+            passback_params: None,
+            extend_params: None,
+            business_params: None,
+            enable_pay_channels: None,
+            disable_pay_channels: None,
+            store_id: None,
+            auth_token: None,
+        }
+    }
+    /// Sets `return_url`: HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
+    pub fn return_url(mut self, return_url: impl Into<String>) -> Self {
+        self.return_url = Some(return_url.into());
+        self
+    }
+    /// Sets `notify_url`: 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    pub fn notify_url(mut self, notify_url: impl Into<String>) -> Self {
+        self.notify_url = Some(notify_url.into());
+        self
+    }
+    /// Sets `product_code`: 销售产品码,商家和支付宝签约的产品码。手机网站支付为 QUICK_WAP_WAY
+    pub fn product_code(mut self, product_code: impl Into<String>) -> Self {
+        self.product_code = product_code.into();
+        self
+    }
+    /// Sets `quit_url`: 用户付款中途退出返回商户网站的地址
+    pub fn quit_url(mut self, quit_url: impl Into<String>) -> Self {
+        self.quit_url = Some(quit_url.into());
+        self
+    }
+    /// Sets `body`: 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+    /// Sets `time_expire`: 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
+    pub fn time_expire(mut self, time_expire: impl Into<String>) -> Self {
+        self.time_expire = Some(time_expire.into());
+        self
+    }
+    /// Sets `timeout_express`: 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:5m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    pub fn timeout_express(mut self, timeout_express: impl Into<String>) -> Self {
+        self.timeout_express = Some(timeout_express.into());
+        self
+    }
+    /// Sets `goods_detail`: 订单包含的商品列表信息,json格式
+    pub fn goods_detail(mut self, goods_detail: Vec<GoodsDetail>) -> Self {
+        self.goods_detail = Some(goods_detail);
+        self
+    }
+    /// Sets `passback_params`: 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
+    pub fn passback_params(mut self, passback_params: impl Into<String>) -> Self {
+        self.passback_params = Some(passback_params.into());
+        self
+    }
+    /// Sets `extend_params`: 业务扩展参数
+    pub fn extend_params(mut self, extend_params: ExtendParams) -> Self {
+        self.extend_params = Some(extend_params);
+        self
+    }
+    /// Sets `business_params`: 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
+    pub fn business_params(mut self, business_params: impl Into<String>) -> Self {
+        self.business_params = Some(business_params.into());
+        self
+    }
+    /// Sets `enable_pay_channels`: 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
+    pub fn enable_pay_channels(
+        mut self,
+        enable_pay_channels: impl Into<String>,
+    ) -> Self {
+        self.enable_pay_channels = Some(enable_pay_channels.into());
+        self
+    }
+    /// Sets `disable_pay_channels`: 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
+    pub fn disable_pay_channels(
+        mut self,
+        disable_pay_channels: impl Into<String>,
+    ) -> Self {
+        self.disable_pay_channels = Some(disable_pay_channels.into());
+        self
+    }
+    /// Sets `store_id`: 商户门店编号
+    pub fn store_id(mut self, store_id: impl Into<String>) -> Self {
+        self.store_id = Some(store_id.into());
+        self
+    }
+    /// Sets `auth_token`: 针对用户授权接口,获取用户相关数据时,用于标识用户授权关系
+    pub fn auth_token(mut self, auth_token: impl Into<String>) -> Self {
+        self.auth_token = Some(crate::runtime::Secret::new(auth_token.into()));
+        self
+    }
+}
+/// Response of `trade.wapPay`: 手机网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct WapPayResponse {}
+impl crate::__private::StructuredResponse for WapPayResponse {}
+/// Errors of `trade.wapPay`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+pub type WapPayError = super::CommonError;
+impl crate::__private::Endpoint for WapPayRequest {
+    const NAME: &'static str = "trade.wapPay";
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
+    const PATH: &'static str = "/gateway.do";
+    const PACK_INTO: Option<&'static str> = Some("biz_content");
+    const UNPACKED: &'static [&'static str] = &["return_url", "notify_url"];
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
+        scheme: "alipay_rsa2",
+        field: "sign",
+    };
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
+    const IDEMPOTENT: bool = false;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("method", "alipay.trade.wap.pay"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
+            "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
+            "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
+            "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
+            "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
+            "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
+            "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
+        ),
+    ];
+    type Platform = super::Alipay;
+    type Response = WapPayResponse;
+    type Error = WapPayError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(v) = &self.return_url {
+            crate::__private::validate::char_len("return_url", v, 0usize, 256usize)?;
+        }
+        if let Some(v) = &self.notify_url {
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        {
+            let v = &self.out_trade_no;
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        {
+            let v = &self.total_amount;
+            crate::__private::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
+        }
+        {
+            let v = &self.subject;
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        {
+            let v = &self.product_code;
+            crate::__private::validate::char_len("product_code", v, 1usize, 64usize)?;
+        }
+        if let Some(v) = &self.quit_url {
+            crate::__private::validate::char_len("quit_url", v, 0usize, 400usize)?;
+        }
+        if let Some(v) = &self.body {
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(v) = &self.time_expire {
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(v) = &self.timeout_express {
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(v) = &self.passback_params {
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(v) = &self.business_params {
+            crate::__private::validate::char_len(
+                "business_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(v) = &self.enable_pay_channels {
+            crate::__private::validate::char_len(
+                "enable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(v) = &self.disable_pay_channels {
+            crate::__private::validate::char_len(
+                "disable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(v) = &self.store_id {
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        if let Some(v) = &self.auth_token {
+            let v = v.expose();
+            crate::__private::validate::char_len("auth_token", v, 0usize, 40usize)?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("return_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("return_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        if let Some(text) = get("total_amount") {
+            let v = crate::__private::validate::yuan("total_amount", &text)?;
+            crate::__private::validate::range("total_amount", v, 1i64, 10000000000i64)?;
+        }
+        if let Some(text) = get("subject") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("product_code", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("quit_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("quit_url", v, 0usize, 400usize)?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("timeout_express") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(text) = get("passback_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("business_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "business_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("enable_pay_channels") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "enable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(text) = get("disable_pay_channels") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "disable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(text) = get("store_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("auth_token") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("auth_token", v, 0usize, 40usize)?;
+        }
+        Ok(())
+    }
+}
+/// Request of `trade.pagePay`: 电脑网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
+///
+/// **Unconfirmed:** Which parameters a POST form carries in its action URL's query and which as form inputs is not documented; the form built here puts `charset` in the query (so the gateway decodes the form as UTF-8) and every parameter, `charset` included, as an input.
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct PagePayRequest {
+    /// HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
+    ///
+    /// Wire name `return_url`; cloud-call name `returnUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    ///
+    /// Wire name `notify_url`; cloud-call name `notifyUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    /// 商户订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
+    ///
+    /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
+    pub out_trade_no: String,
+    /// 订单总金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)
+    ///
+    /// Wire name `total_amount`; cloud-call name `totalAmount`.
+    #[serde(with = "crate::__private::money::yuan")]
+    pub total_amount: i64,
+    /// 订单标题。注意:不可使用特殊字符,如 /,=,& 等
+    ///
+    /// Wire name `subject`.
+    pub subject: String,
+    /// 销售产品码,与支付宝签约的产品码名称。注:目前电脑支付场景下仅支持 FAST_INSTANT_TRADE_PAY
+    ///
+    /// Wire name `product_code`; cloud-call name `productCode`; default "FAST_INSTANT_TRADE_PAY".
+    pub product_code: String,
+    /// PC扫码支付的方式。支持前置模式和跳转模式。前置模式是将二维码前置到商户的订单确认页的模式(0:订单码-简约前置模式;1:订单码-前置模式;3:订单码-迷你前置模式;4:订单码-可定义宽度的嵌入式二维码);跳转模式下,用户的扫码界面是由支付宝生成的,不在商户的域名下(2:订单码-跳转模式)
+    ///
+    /// Wire name `qr_pay_mode`; cloud-call name `qrPayMode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_pay_mode: Option<String>,
+    /// 商户自定义二维码宽度。注:qr_pay_mode=4时该参数有效
+    ///
+    /// Wire name `qrcode_width`; cloud-call name `qrcodeWidth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qrcode_width: Option<i64>,
+    /// 请求后页面的集成方式。ALIAPP:支付宝钱包内;PCWEB:PC端访问。默认值为PCWEB
+    ///
+    /// Wire name `integration_type`; cloud-call name `integrationType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<String>,
+    /// 请求来源地址。如果使用ALIAPP的集成方式,用户中途取消支付会返回该地址
+    ///
+    /// Wire name `request_from_url`; cloud-call name `requestFromUrl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_from_url: Option<String>,
+    /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
+    ///
+    /// Wire name `body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
+    ///
+    /// Wire name `time_expire`; cloud-call name `timeExpire`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<String>,
+    /// 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    ///
+    /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<String>,
+    /// 商品主类型:0-虚拟类商品,1-实物类商品
+    ///
+    /// Wire name `goods_type`; cloud-call name `goodsType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_type: Option<String>,
+    /// 订单包含的商品列表信息,json格式
+    ///
+    /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_detail: Option<Vec<GoodsDetail>>,
+    /// 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
+    ///
+    /// Wire name `passback_params`; cloud-call name `passbackParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passback_params: Option<String>,
+    /// 业务扩展参数
+    ///
+    /// Wire name `extend_params`; cloud-call name `extendParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extend_params: Option<ExtendParams>,
+    /// 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
+    ///
+    /// Wire name `business_params`; cloud-call name `businessParams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_params: Option<String>,
+    /// 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
+    ///
+    /// Wire name `enable_pay_channels`; cloud-call name `enablePayChannels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_pay_channels: Option<String>,
+    /// 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
+    ///
+    /// Wire name `disable_pay_channels`; cloud-call name `disablePayChannels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_pay_channels: Option<String>,
+    /// 商户门店编号
+    ///
+    /// Wire name `store_id`; cloud-call name `storeId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+}
+impl PagePayRequest {
+    /// Creates the value from its required fields; optional ones are set with the methods below.
+    pub fn new(
+        out_trade_no: impl Into<String>,
+        total_amount: i64,
+        subject: impl Into<String>,
+    ) -> Self {
+        Self {
+            return_url: None,
+            notify_url: None,
+            out_trade_no: out_trade_no.into(),
+            total_amount,
+            subject: subject.into(),
+            product_code: "FAST_INSTANT_TRADE_PAY".to_owned(),
+            qr_pay_mode: None,
+            qrcode_width: None,
+            integration_type: None,
+            request_from_url: None,
+            body: None,
+            time_expire: None,
+            timeout_express: None,
+            goods_type: None,
+            goods_detail: None,
+            passback_params: None,
+            extend_params: None,
+            business_params: None,
+            enable_pay_channels: None,
+            disable_pay_channels: None,
+            store_id: None,
+        }
+    }
+    /// Sets `return_url`: HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
+    pub fn return_url(mut self, return_url: impl Into<String>) -> Self {
+        self.return_url = Some(return_url.into());
+        self
+    }
+    /// Sets `notify_url`: 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
+    pub fn notify_url(mut self, notify_url: impl Into<String>) -> Self {
+        self.notify_url = Some(notify_url.into());
+        self
+    }
+    /// Sets `product_code`: 销售产品码,与支付宝签约的产品码名称。注:目前电脑支付场景下仅支持 FAST_INSTANT_TRADE_PAY
+    pub fn product_code(mut self, product_code: impl Into<String>) -> Self {
+        self.product_code = product_code.into();
+        self
+    }
+    /// Sets `qr_pay_mode`: PC扫码支付的方式。支持前置模式和跳转模式。前置模式是将二维码前置到商户的订单确认页的模式(0:订单码-简约前置模式;1:订单码-前置模式;3:订单码-迷你前置模式;4:订单码-可定义宽度的嵌入式二维码);跳转模式下,用户的扫码界面是由支付宝生成的,不在商户的域名下(2:订单码-跳转模式)
+    pub fn qr_pay_mode(mut self, qr_pay_mode: impl Into<String>) -> Self {
+        self.qr_pay_mode = Some(qr_pay_mode.into());
+        self
+    }
+    /// Sets `qrcode_width`: 商户自定义二维码宽度。注:qr_pay_mode=4时该参数有效
+    pub fn qrcode_width(mut self, qrcode_width: i64) -> Self {
+        self.qrcode_width = Some(qrcode_width);
+        self
+    }
+    /// Sets `integration_type`: 请求后页面的集成方式。ALIAPP:支付宝钱包内;PCWEB:PC端访问。默认值为PCWEB
+    pub fn integration_type(mut self, integration_type: impl Into<String>) -> Self {
+        self.integration_type = Some(integration_type.into());
+        self
+    }
+    /// Sets `request_from_url`: 请求来源地址。如果使用ALIAPP的集成方式,用户中途取消支付会返回该地址
+    pub fn request_from_url(mut self, request_from_url: impl Into<String>) -> Self {
+        self.request_from_url = Some(request_from_url.into());
+        self
+    }
+    /// Sets `body`: 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+    /// Sets `time_expire`: 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
+    pub fn time_expire(mut self, time_expire: impl Into<String>) -> Self {
+        self.time_expire = Some(time_expire.into());
+        self
+    }
+    /// Sets `timeout_express`: 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
+    pub fn timeout_express(mut self, timeout_express: impl Into<String>) -> Self {
+        self.timeout_express = Some(timeout_express.into());
+        self
+    }
+    /// Sets `goods_type`: 商品主类型:0-虚拟类商品,1-实物类商品
+    pub fn goods_type(mut self, goods_type: impl Into<String>) -> Self {
+        self.goods_type = Some(goods_type.into());
+        self
+    }
+    /// Sets `goods_detail`: 订单包含的商品列表信息,json格式
+    pub fn goods_detail(mut self, goods_detail: Vec<GoodsDetail>) -> Self {
+        self.goods_detail = Some(goods_detail);
+        self
+    }
+    /// Sets `passback_params`: 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
+    pub fn passback_params(mut self, passback_params: impl Into<String>) -> Self {
+        self.passback_params = Some(passback_params.into());
+        self
+    }
+    /// Sets `extend_params`: 业务扩展参数
+    pub fn extend_params(mut self, extend_params: ExtendParams) -> Self {
+        self.extend_params = Some(extend_params);
+        self
+    }
+    /// Sets `business_params`: 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
+    pub fn business_params(mut self, business_params: impl Into<String>) -> Self {
+        self.business_params = Some(business_params.into());
+        self
+    }
+    /// Sets `enable_pay_channels`: 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
+    pub fn enable_pay_channels(
+        mut self,
+        enable_pay_channels: impl Into<String>,
+    ) -> Self {
+        self.enable_pay_channels = Some(enable_pay_channels.into());
+        self
+    }
+    /// Sets `disable_pay_channels`: 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
+    pub fn disable_pay_channels(
+        mut self,
+        disable_pay_channels: impl Into<String>,
+    ) -> Self {
+        self.disable_pay_channels = Some(disable_pay_channels.into());
+        self
+    }
+    /// Sets `store_id`: 商户门店编号
+    pub fn store_id(mut self, store_id: impl Into<String>) -> Self {
+        self.store_id = Some(store_id.into());
+        self
+    }
+}
+/// Response of `trade.pagePay`: 电脑网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
+#[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[serde(crate = "crate::__private::serde")]
+pub struct PagePayResponse {}
+impl crate::__private::StructuredResponse for PagePayResponse {}
+/// Errors of `trade.pagePay`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+pub type PagePayError = super::CommonError;
+impl crate::__private::Endpoint for PagePayRequest {
+    const NAME: &'static str = "trade.pagePay";
+    const METHOD: crate::__private::HttpMethod = crate::__private::HttpMethod::Post;
+    const PATH: &'static str = "/gateway.do";
+    const PACK_INTO: Option<&'static str> = Some("biz_content");
+    const UNPACKED: &'static [&'static str] = &["return_url", "notify_url"];
+    const AUTH: crate::__private::Auth = crate::__private::Auth::Sign {
+        scheme: "alipay_rsa2",
+        field: "sign",
+    };
+    const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
+    const IDEMPOTENT: bool = false;
+    const CONSTANTS: &'static [(&'static str, &'static str)] = &[
+        ("method", "alipay.trade.page.pay"),
+    ];
+    const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20000")),
+            "服务不可用(Service Currently Unavailable):isp.unknow-error 服务暂不可用(业务系统不可用)、aop.unknow-error 服务暂不可用(网关自身的未知错误),稍后重试",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("20001")),
+            "授权权限不足(Insufficient Token Permissions):如 aop.invalid-auth-token 无效的访问令牌、aop.auth-token-time-out 访问令牌已过期、aop.invalid-app-auth-token 无效的应用授权令牌,请刷新授权令牌或重新授权获取新的令牌",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40001")),
+            "缺少必选参数(Missing Required Arguments):如 isv.missing-method 缺少方法名参数、isv.missing-signature 缺少签名参数、isv.missing-app-id 缺少appId参数,检查请求参数",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40002")),
+            "非法的参数(Invalid Arguments):如 isv.invalid-signature 验签出错、isv.invalid-app-id 无效的AppID参数、isv.invalid-timestamp 非法的时间戳参数,检查请求参数、签名与密钥配置",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40004")),
+            "业务处理失败(Business Failed):对应业务错误码,明细错误码和解决方案请参考具体的API接口文档",
+        ),
+        (
+            crate::runtime::Code::Str(std::borrow::Cow::Borrowed("40006")),
+            "权限不足(Insufficient Permissions):如 isv.insufficient-isv-permissions ISV权限不足、isv.insufficient-user-permissions 用户权限不足,建议在开发者中心检查对应功能是否已经添加(签约)",
+        ),
+    ];
+    type Platform = super::Alipay;
+    type Response = PagePayResponse;
+    type Error = PagePayError;
+    fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(v) = &self.return_url {
+            crate::__private::validate::char_len("return_url", v, 0usize, 256usize)?;
+        }
+        if let Some(v) = &self.notify_url {
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        {
+            let v = &self.out_trade_no;
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        {
+            let v = &self.total_amount;
+            crate::__private::validate::range("total_amount", *v, 1i64, 10000000000i64)?;
+        }
+        {
+            let v = &self.subject;
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        {
+            let v = &self.product_code;
+            crate::__private::validate::char_len("product_code", v, 1usize, 64usize)?;
+        }
+        if let Some(v) = &self.qr_pay_mode {
+            crate::__private::validate::char_len("qr_pay_mode", v, 0usize, 2usize)?;
+        }
+        if let Some(v) = &self.integration_type {
+            crate::__private::validate::char_len(
+                "integration_type",
+                v,
+                0usize,
+                16usize,
+            )?;
+        }
+        if let Some(v) = &self.request_from_url {
+            crate::__private::validate::char_len(
+                "request_from_url",
+                v,
+                0usize,
+                256usize,
+            )?;
+        }
+        if let Some(v) = &self.body {
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(v) = &self.time_expire {
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(v) = &self.timeout_express {
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(v) = &self.goods_type {
+            crate::__private::validate::char_len("goods_type", v, 0usize, 2usize)?;
+        }
+        if let Some(v) = &self.passback_params {
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(v) = &self.business_params {
+            crate::__private::validate::char_len(
+                "business_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(v) = &self.enable_pay_channels {
+            crate::__private::validate::char_len(
+                "enable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(v) = &self.disable_pay_channels {
+            crate::__private::validate::char_len(
+                "disable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(v) = &self.store_id {
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
+        }
+        Ok(())
+    }
+    fn check_wire(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("return_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("return_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("notify_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("notify_url", v, 0usize, 256usize)?;
+        }
+        if let Some(text) = get("out_trade_no") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("out_trade_no", v, 1usize, 64usize)?;
+            crate::__private::validate::charset("out_trade_no", v, "0-9A-Za-z_")?;
+        }
+        if let Some(text) = get("total_amount") {
+            let v = crate::__private::validate::yuan("total_amount", &text)?;
+            crate::__private::validate::range("total_amount", v, 1i64, 10000000000i64)?;
+        }
+        if let Some(text) = get("subject") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("subject", v, 1usize, 256usize)?;
+        }
+        if let Some(text) = get("product_code") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("product_code", v, 1usize, 64usize)?;
+        }
+        if let Some(text) = get("qr_pay_mode") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("qr_pay_mode", v, 0usize, 2usize)?;
+        }
+        if let Some(text) = get("integration_type") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "integration_type",
+                v,
+                0usize,
+                16usize,
+            )?;
+        }
+        if let Some(text) = get("request_from_url") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "request_from_url",
+                v,
+                0usize,
+                256usize,
+            )?;
+        }
+        if let Some(text) = get("body") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("body", v, 0usize, 128usize)?;
+        }
+        if let Some(text) = get("time_expire") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("time_expire", v, 0usize, 32usize)?;
+        }
+        if let Some(text) = get("timeout_express") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("timeout_express", v, 0usize, 6usize)?;
+        }
+        if let Some(text) = get("goods_type") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("goods_type", v, 0usize, 2usize)?;
+        }
+        if let Some(text) = get("passback_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "passback_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("business_params") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "business_params",
+                v,
+                0usize,
+                512usize,
+            )?;
+        }
+        if let Some(text) = get("enable_pay_channels") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "enable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(text) = get("disable_pay_channels") {
+            let v = text.as_str();
+            crate::__private::validate::char_len(
+                "disable_pay_channels",
+                v,
+                0usize,
+                128usize,
+            )?;
+        }
+        if let Some(text) = get("store_id") {
+            let v = text.as_str();
+            crate::__private::validate::char_len("store_id", v, 0usize, 32usize)?;
         }
         Ok(())
     }

@@ -521,6 +521,238 @@ async fn cancel_close_and_finish_rules() {
 }
 
 #[tokio::test]
+async fn user_info_share_answers_the_tokens_user_until_the_token_expires() {
+    use miniapp::alipay::user::{InfoShareError, InfoShareRequest};
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let session = ali
+            .auth()
+            .code2_session(Code2SessionRequest::new("code-info"))
+            .await
+            .unwrap();
+        let token = session.access_token.clone().unwrap();
+        let info = ali
+            .user()
+            .info_share(InfoShareRequest::new(token.expose().as_str()))
+            .await
+            .unwrap();
+        assert_eq!(info.user_id, session.user_id);
+        assert_eq!(info.open_id, session.open_id);
+        assert!(info.nick_name.is_some() && info.mobile.is_none());
+        let err = ali
+            .user()
+            .info_share(InfoShareRequest::new("authusrBnever"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(InfoShareError::InvalidAuthToken { .. })),
+            "{err}"
+        );
+        sim.expire_alipay_auth_token(token.expose()).unwrap();
+        let err = ali
+            .user()
+            .info_share(InfoShareRequest::new(token.expose().as_str()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(InfoShareError::AuthTokenTimeOut { .. })),
+            "{err}"
+        );
+        assert_eq!(
+            sim.expire_alipay_auth_token("authusrBnever"),
+            Err(AlipaySteerError::UnknownAuthToken)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_days_bill_lists_its_payments_and_refunds_in_a_gbk_zip() {
+    use miniapp::alipay::bill::{BillType, DownloadUrlQueryError, DownloadUrlQueryRequest};
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let none = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, "2016-04-05"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(none.api(), Some(DownloadUrlQueryError::BillNotExist { .. })),
+            "{none}"
+        );
+        ali.trade()
+            .create(CreateRequest::new("bill_1", 88_88, "茶, \"龙井\"").body("备注"))
+            .await
+            .unwrap();
+        ali.trade()
+            .precreate(PrecreateRequest::new("bill_2", 10_00, "扫码"))
+            .await
+            .unwrap();
+        ali.trade()
+            .create(CreateRequest::new("bill_unpaid", 5_00, "未付"))
+            .await
+            .unwrap();
+        sim.pay_alipay_trade("bill_1").await.unwrap();
+        sim.pay_alipay_trade("bill_2").await.unwrap();
+        ali.trade()
+            .refund(refund("bill_1", 8_88, Some("bill_1_r1")))
+            .await
+            .unwrap();
+        let day = sim.alipay_trade("bill_1").unwrap().gmt_payment.unwrap()[..10].to_owned();
+
+        let located = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, day.as_str()))
+            .await
+            .unwrap();
+        assert!(
+            located
+                .bill_download_url
+                .starts_with(&format!("{}/downloadBillFile.resource?", sim.url("alipay"))),
+            "{}",
+            located.bill_download_url
+        );
+        // A plain GET, no signature: what a browser or curl would fetch.
+        let raw = reqwest::get(&located.bill_download_url).await.unwrap();
+        assert_eq!(raw.status(), 200);
+        let bytes = raw.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
+
+        let bill = ali.download_bill(&located.bill_download_url).await.unwrap();
+        let detail = &bill.detail;
+        assert!(detail
+            .file_name
+            .ends_with(&format!("_{}_业务明细.csv", day.replace('-', ""))));
+        let rows: Vec<(&str, &str, i64)> = detail
+            .rows
+            .iter()
+            .map(|r| (r.out_trade_no.as_str(), r.kind.as_str(), r.total_amount))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("bill_1", "交易", 88_88),
+                ("bill_2", "交易", 10_00),
+                ("bill_1", "退款", -8_88)
+            ]
+        );
+        let paid = &detail.rows[0];
+        assert_eq!(paid.subject, "茶, \"龙井\"");
+        assert_eq!(paid.remark.as_deref(), Some("备注"));
+        assert_eq!(
+            paid.trade_no,
+            sim.alipay_trade("bill_1").unwrap().trade_no,
+            "the tab after it trimmed"
+        );
+        assert_eq!(detail.rows[2].out_request_no.as_deref(), Some("bill_1_r1"));
+        let trades = detail.trade_total.unwrap();
+        assert_eq!((trades.count, trades.merchant_received), (2, 98_88));
+        let refunds = detail.refund_total.unwrap();
+        assert_eq!((refunds.count, refunds.merchant_received), (1, -8_88));
+        let summary = bill.summary.unwrap();
+        assert_eq!(summary.rows.last().unwrap()[0], "合计");
+
+        // The month's bill holds the same; a date that is no date is refused.
+        let month = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, &day[..7]))
+            .await
+            .unwrap();
+        let bill = ali.download_bill(&month.bill_download_url).await.unwrap();
+        assert_eq!(bill.detail.rows.len(), 3);
+        let err = ali
+            .bill()
+            .download_url_query(DownloadUrlQueryRequest::new(BillType::Trade, "20-16-04-05"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err.api(),
+                Some(DownloadUrlQueryError::InvalidArguments { .. })
+            ),
+            "{err}"
+        );
+        // A file id the simulator never handed out.
+        let forged = located
+            .bill_download_url
+            .replace("fileId=", "fileId=forged");
+        let e = ali.download_bill(&forged).await.unwrap_err();
+        assert!(
+            matches!(e, miniapp::alipay::BillError::Status { status: 404, .. }),
+            "{e:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_precreated_trade_answers_its_qr_code_once_per_parameters_and_is_paid() {
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let (notify_url, log) = merchant(ali.clone()).await;
+        let order = PrecreateRequest::new("qr_order_1", 12_34, "扫码点餐")
+            .store_id("NJ_001")
+            .notify_url(notify_url.as_str());
+        let first = ali.trade().precreate(order.clone()).await.unwrap();
+        assert_eq!(first.out_trade_no, "qr_order_1");
+        assert!(
+            first.qr_code.starts_with("https://qr.alipay.com/bax"),
+            "{}",
+            first.qr_code
+        );
+        // The same parameters again: the same code; other ones: refused.
+        let again = ali.trade().precreate(order.clone()).await.unwrap();
+        assert_eq!(again.qr_code, first.qr_code);
+        let changed = order.clone().store_id("NJ_002");
+        let err = ali.trade().precreate(changed).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(PrecreateError::ContextInconsistent { .. })),
+            "{err}"
+        );
+        // alipay.trade.create of the same number is another request for it.
+        let err = ali
+            .trade()
+            .create(CreateRequest::new("qr_order_1", 12_34, "扫码点餐"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.api(), Some(CreateError::ContextInconsistent { .. })),
+            "{err}"
+        );
+        let trade = sim.alipay_trade("qr_order_1").unwrap();
+        assert_eq!(trade.qr_code.as_deref(), Some(first.qr_code.as_str()));
+        assert_eq!(trade.total_amount, 12_34);
+        let query = ali.trade().query(by_out("qr_order_1")).await.unwrap();
+        assert_eq!(query.trade_status, TradeStatus::WaitBuyerPay);
+
+        // The buyer scans and pays: notified, then the query says so.
+        let notified = sim.pay_alipay_trade("qr_order_1").await.unwrap().unwrap();
+        assert!(notified.acknowledged);
+        let paid = last_verified(&log);
+        assert_eq!(paid.out_trade_no, "qr_order_1");
+        assert_eq!(paid.total_amount, Some(12_34));
+        let query = ali.trade().query(by_out("qr_order_1")).await.unwrap();
+        assert_eq!(query.trade_status, TradeStatus::TradeSuccess);
+        let err = ali.trade().precreate(order).await.unwrap_err();
+        assert!(
+            matches!(err.api(), Some(PrecreateError::TradeHasSuccess { .. })),
+            "{err}"
+        );
+        // The amount is checked as the gateway does.
+        let err = ali
+            .trade()
+            .precreate(PrecreateRequest::new("qr_order_2", 0, "s"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, miniapp::Error::Invalid { .. }), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_trades_answer_their_typed_codes() {
     bounded(async {
         let sim = sim().await;

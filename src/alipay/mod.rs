@@ -25,7 +25,10 @@
 //! Alipay's public-key certificate. Everything is parsed when the client is built.
 //!
 //! What Alipay has of its own besides the generated calls: the App order string
-//! ([`Client::app_pay_order_string`]) and notifications
+//! ([`Client::app_pay_order_string`]), the web payments' signed URLs and forms
+//! ([`Client::wap_pay_url`], [`Client::wap_pay_form`], [`Client::page_pay_url`],
+//! [`Client::page_pay_form`]), bills ([`Client::download_bill`], [`bill_file`]) and
+//! notifications
 //! ([`Client::verify_notification`], [`reply_success`]).
 
 // `rustfmt::skip`: the generated code is formatted by the generator (prettyplease);
@@ -36,10 +39,13 @@ mod api;
 
 pub use api::*;
 
+pub mod bill_file;
 mod notify;
+mod web_pay;
 
 pub use crate::crypto::rsa::KeyFormat;
 pub use crate::runtime::signers::{CertNames, CertificateMode};
+pub use bill_file::{BillDetail, BillError, BillRow, BillTable, BillTotal, TradeBill};
 #[cfg(feature = "payment")]
 pub(crate) use notify::Params;
 pub use notify::{reply_fail, reply_success, NotifyError, TradeNotification};
@@ -72,6 +78,104 @@ impl ClientBuilder {
 }
 
 impl Client {
+    /// Every parameter of a signed-only request as sent (common parameters, `sign`
+    /// included), values as form text.
+    async fn signed_params<E>(
+        &self,
+        request: &E,
+    ) -> Result<Vec<(String, String)>, crate::Error<E::Error>>
+    where
+        E: crate::runtime::Endpoint<Platform = Alipay>,
+    {
+        let fields = self.sign_only(request).await?;
+        Ok(fields
+            .iter()
+            .map(|(k, v)| (k.clone(), form_text(v)))
+            .collect())
+    }
+
+    /// The gateway a browser is sent to: the client's base URL (production, sandbox or
+    /// the one configured) and the endpoint's path.
+    fn browser_gateway<E: crate::runtime::Endpoint>(&self) -> String {
+        format!("{}{}", self.base_url().trim_end_matches('/'), E::PATH)
+    }
+
+    /// `gateway?k=v&…`: every parameter, `sign` included, percent-encoded.
+    async fn browser_url<E>(&self, request: &E) -> Result<String, crate::Error<E::Error>>
+    where
+        E: crate::runtime::Endpoint<Platform = Alipay>,
+    {
+        let params = self.signed_params(request).await?;
+        let query = serde_urlencoded::to_string(&params).map_err(|e| crate::Error::Encode {
+            endpoint: E::NAME,
+            reason: e.to_string(),
+        })?;
+        Ok(format!("{}?{query}", self.browser_gateway::<E>()))
+    }
+
+    /// An HTML form that POSTs every parameter to the gateway as soon as a browser
+    /// shows it; every value is HTML-escaped, so no field can add markup.
+    async fn browser_form<E>(&self, request: &E) -> Result<String, crate::Error<E::Error>>
+    where
+        E: crate::runtime::Endpoint<Platform = Alipay>,
+    {
+        let params = self.signed_params(request).await?;
+        let charset = params
+            .iter()
+            .find(|(k, _)| k == "charset")
+            .map_or("utf-8", |(_, v)| v.as_str());
+        let action = format!(
+            "{}?{}",
+            self.browser_gateway::<E>(),
+            serde_urlencoded::to_string([("charset", charset)]).unwrap_or_default()
+        );
+        Ok(web_pay::auto_submit_form(&action, &params))
+    }
+
+    /// The signed GET URL of a mobile-web payment (`alipay.trade.wap.pay`,
+    /// 手机网站支付): send the user's browser there (an HTTP redirect or a link).
+    /// Nothing is sent to Alipay here; the request is validated and signed as the
+    /// gateway expects, every parameter (`return_url`, `notify_url`, `biz_content`,
+    /// `sign`, …) percent-encoded in the query of the client's gateway
+    /// (`https://openapi.alipay.com/gateway.do?…`). The URL carries the whole order:
+    /// hand it to that user only. Alipay's `return_url` redirect is not proof of
+    /// payment: credit the order from the notification or `trade().query()`.
+    pub async fn wap_pay_url(
+        &self,
+        request: &trade::WapPayRequest,
+    ) -> Result<String, crate::Error<trade::WapPayError>> {
+        self.browser_url(request).await
+    }
+
+    /// The same mobile-web payment as [`Client::wap_pay_url`], as an HTML page
+    /// fragment: a form POSTing every signed parameter to the gateway and a script
+    /// submitting it at once (what the official SDKs' `pageExecute` answers). Serve it
+    /// as `text/html; charset=utf-8`. Values are HTML-escaped.
+    pub async fn wap_pay_form(
+        &self,
+        request: &trade::WapPayRequest,
+    ) -> Result<String, crate::Error<trade::WapPayError>> {
+        self.browser_form(request).await
+    }
+
+    /// The signed GET URL of a PC web payment (`alipay.trade.page.pay`, 电脑网站支付),
+    /// built as [`Client::wap_pay_url`] builds the mobile one; `product_code` is
+    /// `FAST_INSTANT_TRADE_PAY`.
+    pub async fn page_pay_url(
+        &self,
+        request: &trade::PagePayRequest,
+    ) -> Result<String, crate::Error<trade::PagePayError>> {
+        self.browser_url(request).await
+    }
+
+    /// The PC web payment as an auto-submitting HTML form, as [`Client::wap_pay_form`].
+    pub async fn page_pay_form(
+        &self,
+        request: &trade::PagePayRequest,
+    ) -> Result<String, crate::Error<trade::PagePayError>> {
+        self.browser_form(request).await
+    }
+
     /// The signed order string of an App payment (`alipay.trade.app.pay`): what the
     /// App hands to the Alipay SDK (`uni.requestPayment({ orderInfo })` with provider
     /// `alipay`). Nothing is sent; the request is validated and signed as the gateway

@@ -72,6 +72,11 @@ impl<P: Platform> Client<P> {
     pub fn transport(&self) -> &Transport {
         &self.core.transport
     }
+    /// The transport, for the crate's own downloads (Alipay's bills).
+    #[cfg_attr(not(feature = "alipay"), allow(dead_code))]
+    pub(crate) fn transport_ref(&self) -> &Transport {
+        &self.core.transport
+    }
     /// A signed GET of a URL the platform handed out (WeChat Pay API v3's bill
     /// `download_url`), as the client's header-signing scheme signs every request, with
     /// the media size limit. Refused unless the URL is on the client's base URL (same

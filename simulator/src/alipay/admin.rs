@@ -89,6 +89,7 @@ fn refused(e: AlipaySteerError) -> Refusal {
     match e {
         AlipaySteerError::UnknownTrade(_)
         | AlipaySteerError::UnknownRefund { .. }
+        | AlipaySteerError::UnknownAuthToken
         | AlipaySteerError::NotServed => Refusal::not_found(e),
         AlipaySteerError::NotPayable { .. }
         | AlipaySteerError::NotFinishable { .. }

@@ -44,6 +44,7 @@ fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
     let access_token = books.token("authusrB");
     let refresh_token = books.token("authusrR");
     books.grant(refresh_token.clone(), user.clone());
+    books.grant_access(access_token.clone(), user.clone());
     let mut out = Map::new();
     out.insert("user_id".into(), user.user_id.into());
     out.insert("open_id".into(), user.open_id.into());

@@ -30,8 +30,24 @@ pub(crate) struct Books {
     used_codes: Recent<String, ()>,
     /// Refresh tokens issued and not yet used, with their user.
     grants: Recent<String, User>,
+    /// Access tokens issued (`auth_token` of `alipay.user.info.share`), with their user.
+    access: Recent<String, User>,
+    /// Access tokens a test expired.
+    expired: Recent<String, ()>,
+    /// Bills handed out for download, newest last (at most [`MAX_DOWNLOADS`]).
+    downloads: std::collections::VecDeque<BillDownload>,
     serial: u64,
     limits: Limits,
+}
+
+/// Most bills kept for download at once.
+pub(super) const MAX_DOWNLOADS: usize = 16;
+
+/// A bill handed out by `alipay.data.dataservice.bill.downloadurl.query`.
+pub(super) struct BillDownload {
+    pub file_id: String,
+    pub until: std::time::Instant,
+    pub zip: Vec<u8>,
 }
 
 pub(super) struct TradeEntry {
@@ -134,6 +150,9 @@ impl Books {
             refunds: Recent::new(Limits::UNBOUNDED),
             used_codes: Recent::new(limits),
             grants: Recent::new(limits),
+            access: Recent::new(limits),
+            expired: Recent::new(limits),
+            downloads: std::collections::VecDeque::new(),
             serial: 0,
             limits,
         }
@@ -311,6 +330,44 @@ impl Books {
     /// Records a refresh token issued for `user`.
     pub(super) fn grant(&mut self, refresh_token: String, user: User) {
         self.grants.insert(refresh_token, user);
+    }
+
+    /// Records an access token issued for `user`.
+    pub(super) fn grant_access(&mut self, access_token: String, user: User) {
+        self.access.insert(access_token, user);
+    }
+
+    /// The user of an access token: `Ok` while it is good, `Err(true)` once expired,
+    /// `Err(false)` when it was never issued (or is forgotten).
+    pub(super) fn access_user(&self, access_token: &str) -> Result<&User, bool> {
+        if self.expired.contains_key(access_token) {
+            return Err(true);
+        }
+        self.access.get(access_token).ok_or(false)
+    }
+
+    /// Expires an access token: `false` when it was never issued.
+    pub(super) fn expire_access(&mut self, access_token: &str) -> bool {
+        if self.access.remove(access_token).is_none() {
+            return false;
+        }
+        self.expired.insert(access_token.to_owned(), ());
+        true
+    }
+
+    /// Keeps a bill for download (the oldest goes beyond [`MAX_DOWNLOADS`]).
+    pub(super) fn keep_download(&mut self, download: BillDownload) {
+        if self.downloads.len() == MAX_DOWNLOADS {
+            self.downloads.pop_front();
+        }
+        self.downloads.push_back(download);
+    }
+
+    /// The bill handed out under `file_id`, while its link is valid.
+    pub(super) fn download(&self, file_id: &str, now: std::time::Instant) -> Option<&BillDownload> {
+        self.downloads
+            .iter()
+            .find(|d| d.file_id == file_id && now < d.until)
     }
 
     /// Takes a refresh token (it is good once): its user, if it was issued.

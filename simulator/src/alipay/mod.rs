@@ -17,12 +17,22 @@
 //! * `grant_type=refresh_token` (`auth.refreshToken`): a refresh token it issued (good
 //!   once) answers new tokens for the same user; any other `isv.refresh-token-invalid`.
 //!   Refusals of both sit under `error_response`.
+//! * `alipay.user.info.share` (`user.infoShare`, the token in the common parameter
+//!   `auth_token`): the public profile of the user an `access_token` above was issued
+//!   for (`user_id`, `open_id`, a `nick_name`, `avatar`, `gender`, …; no personal
+//!   data). A token it never issued answers 20001 `aop.invalid-auth-token`; one
+//!   expired with [`Simulator::expire_alipay_auth_token`], `aop.auth-token-time-out`.
 //! * `alipay.trade.create`: a trade `WAIT_BUYER_PAY` with a 28-digit `trade_no`
 //!   (`yyyyMMdd220014…`). `total_amount` must be at least 0.01 yuan; `product_code`
 //!   `JSAPI_PAY` needs `buyer_id` or `buyer_open_id`. The same `out_trade_no` again
 //!   answers the same `trade_no` when every business parameter is the same, else
 //!   `ACQ.CONTEXT_INCONSISTENT`; once paid `ACQ.TRADE_HAS_SUCCESS`, once closed
 //!   `ACQ.TRADE_HAS_CLOSE`.
+//! * `alipay.trade.precreate`: the same trade (no buyer needed), answered with its
+//!   `qr_code` (`https://qr.alipay.com/bax…`, derived from the `trade_no`; nothing is
+//!   served there: pay it with [`Simulator::pay_alipay_trade`]). The same parameters
+//!   again answer the same QR code; a number used by `alipay.trade.create`, or other
+//!   parameters, `ACQ.CONTEXT_INCONSISTENT`.
 //! * `alipay.trade.query` (by `trade_no`, else `out_trade_no`): `trade_status`, the
 //!   amounts (`0.00` until paid), once paid the buyer and `send_pay_date`;
 //!   `fund_bill_list` when `query_options` asks for it. Unknown: `ACQ.TRADE_NOT_EXIST`.
@@ -45,6 +55,17 @@
 //!   `refund_status: REFUND_SUCCESS`, `refund_amount`, `total_amount`; a request number
 //!   the trade never had answers no `refund_status` (as the docs say). Unknown trade:
 //!   `TRADE_NOT_EXIST`, as its table spells it.
+//! * `alipay.data.dataservice.bill.downloadurl.query` (`bill_type=trade`, `bill_date`
+//!   `yyyy-MM-dd` or `yyyy-MM`; a malformed date `INVAILID_ARGUMENTS`): a
+//!   `bill_download_url` back at the simulator (`http://<its host>/downloadBillFile.resource?…&fileId=…`,
+//!   under the `/alipay` prefix when the query came that way), valid 30 seconds, for a
+//!   plain GET of a zip of two GBK CSV files laid out as Alipay's: the detail
+//!   (`<account>_<yyyyMMdd>_业务明细.csv`: one `交易` row per trade paid that day,
+//!   one `退款` row per refund, amounts negative, identifiers followed by a tab, the
+//!   `#交易合计` / `#退款合计` lines) and the summary (`…_业务明细(汇总).csv`). A day
+//!   with neither, another `bill_type`: `BILL_NOT_EXIST`. Unlike Alipay, today's bill
+//!   is served (the simulator's trades are all recent), the entry names are UTF-8, and
+//!   service fees are zero.
 //!
 //! Every request must name an `app_id` (40001 `isv.missing-app-id`) and a `timestamp`
 //! `yyyy-MM-dd HH:mm:ss` (40002 `isv.invalid-timestamp`); a `biz_content` that is not a
@@ -87,11 +108,14 @@
 
 mod admin;
 mod auth;
+mod bill;
 mod books;
 mod notify;
 mod trade;
+mod user;
 mod wire;
 
+pub(crate) use bill::extra;
 pub(crate) use books::Books;
 pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
 
@@ -170,6 +194,9 @@ pub struct Trade {
     /// What a cancel did to it, once cancelled.
     #[serde(serialize_with = "wire_text::option")]
     pub cancel_action: Option<CancelAction>,
+    /// The QR code a precreate (`alipay.trade.precreate`) answered; `None` for a
+    /// trade opened by `alipay.trade.create`.
+    pub qr_code: Option<String>,
 }
 
 /// A refund the merchant asked for (it succeeded at once). Times are Beijing time,
@@ -219,6 +246,8 @@ pub enum AlipaySteerError {
     },
     #[error("trade {0:?} was created without a notify_url")]
     NoNotifyUrl(String),
+    #[error("no such access token was issued (or it is forgotten)")]
+    UnknownAuthToken,
 }
 
 /// The former name of [`AlipaySteerError`].
@@ -302,19 +331,25 @@ type Handler = fn(&mut Desk<'_>, &Biz) -> Result<Reply, Reply>;
 /// The handler of an endpoint, by its generated name.
 fn handler(name: &str) -> Option<Handler> {
     use miniapp::alipay::auth::{Code2SessionRequest, RefreshTokenRequest};
+    use miniapp::alipay::bill::DownloadUrlQueryRequest;
     use miniapp::alipay::trade::{
-        CancelRequest, CloseRequest, CreateRequest, QueryRequest, RefundQueryRequest, RefundRequest,
+        CancelRequest, CloseRequest, CreateRequest, PrecreateRequest, QueryRequest,
+        RefundQueryRequest, RefundRequest,
     };
+    use miniapp::alipay::user::InfoShareRequest;
     use miniapp::runtime::Endpoint;
-    let table: [(&str, Handler); 8] = [
+    let table: [(&str, Handler); 11] = [
         (Code2SessionRequest::NAME, auth::code2_session),
         (RefreshTokenRequest::NAME, auth::refresh_token),
         (CreateRequest::NAME, trade::create),
+        (PrecreateRequest::NAME, trade::precreate),
         (QueryRequest::NAME, trade::query),
         (CloseRequest::NAME, trade::close),
         (CancelRequest::NAME, trade::cancel),
         (RefundRequest::NAME, trade::refund),
         (RefundQueryRequest::NAME, trade::refund_query),
+        (InfoShareRequest::NAME, user::info_share),
+        (DownloadUrlQueryRequest::NAME, bill::download_url_query),
     ];
     table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
@@ -438,6 +473,17 @@ impl Simulator {
     pub fn finish_alipay_trade(&self, out_trade_no: &str) -> Result<(), AlipaySteerError> {
         self.alipay_index()?;
         books_mut(&mut self.shared.lock())?.finish(out_trade_no)
+    }
+
+    /// Expires an access token `auth.code2Session` or `auth.refreshToken` issued:
+    /// `alipay.user.info.share` answers 20001 `aop.auth-token-time-out` for it from now on.
+    pub fn expire_alipay_auth_token(&self, access_token: &str) -> Result<(), AlipaySteerError> {
+        self.alipay_index()?;
+        if books_mut(&mut self.shared.lock())?.expire_access(access_token) {
+            Ok(())
+        } else {
+            Err(AlipaySteerError::UnknownAuthToken)
+        }
     }
 
     /// Every trade created so far, oldest first.
@@ -598,7 +644,8 @@ pub fn platform_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> 
             secret: "",
             sign_key: APP_PUBLIC_KEY,
         })
-        .seal(seal);
+        .seal(seal)
+        .extra(extra);
     let Some(field) = sign_field::<Alipay>() else {
         return platform;
     };
