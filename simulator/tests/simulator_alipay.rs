@@ -1087,3 +1087,56 @@ async fn the_oldest_trades_go_with_their_refunds_and_reset_merchants_forgets_all
     })
     .await;
 }
+
+/// A mobile-web or PC-web payment URL built by the client (nothing sent) is on the
+/// simulator's gateway and passes the checks the gateway makes of a request: its RSA2
+/// sign over every parameter, the simulator's app id; altered, it no longer does.
+#[tokio::test]
+async fn web_payment_urls_verify_as_the_gateway_checks_requests() {
+    use miniapp::alipay::trade::{PagePayRequest, WapPayRequest};
+    bounded(async {
+        let sim = sim().await;
+        let ali = client(&sim);
+        let wap = ali
+            .wap_pay_url(
+                &WapPayRequest::new("wap_1", 9_99, "手机网站 & 支付")
+                    .return_url("https://example.com/paid")
+                    .notify_url("https://example.com/alipay/notify"),
+            )
+            .await
+            .unwrap();
+        let page = ali
+            .page_pay_url(&PagePayRequest::new("page_1", 1, "电脑网站支付"))
+            .await
+            .unwrap();
+        for (url, method, product_code) in [
+            (&wap, "alipay.trade.wap.pay", "QUICK_WAP_WAY"),
+            (&page, "alipay.trade.page.pay", "FAST_INSTANT_TRADE_PAY"),
+        ] {
+            let (gateway, query) = url.split_once('?').unwrap();
+            assert_eq!(gateway, format!("{}/gateway.do", sim.url("alipay")));
+            let params = sim.verify_alipay_order_string(query).unwrap();
+            let get = |name: &str| {
+                params
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(get("method"), method);
+            let biz: serde_json::Value = serde_json::from_str(&get("biz_content")).unwrap();
+            assert_eq!(biz["product_code"], product_code);
+            let tampered = query.replacen("out_trade_no", "out_trade_nx", 1);
+            assert!(sim.verify_alipay_order_string(&tampered).is_err());
+        }
+        let params = sim
+            .verify_alipay_order_string(wap.split_once('?').unwrap().1)
+            .unwrap();
+        assert!(params
+            .iter()
+            .any(|(k, v)| k == "return_url" && v == "https://example.com/paid"));
+        // Nothing was sent.
+        assert!(sim.requests().is_empty());
+    })
+    .await;
+}
