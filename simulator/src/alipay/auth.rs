@@ -4,11 +4,19 @@ use super::books::Books;
 use super::books::User;
 use super::{now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME};
 use crate::server::{Desk, Reply};
+use miniapp::alipay::auth::{Code2SessionError, RefreshTokenError};
 use serde_json::{Map, Value};
 
 /// `grant_type=authorization_code`: a code never exchanged before names its user.
 pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
-    let invalid = |desk: &Desk<'_>| refuse(desk, "isv.code-invalid", "授权码错误、状态不对或过期");
+    let invalid = |desk: &Desk<'_>| {
+        refuse(
+            desk,
+            Code2SessionError::CodeInvalid {
+                message: "授权码错误、状态不对或过期".into(),
+            },
+        )
+    };
     let Some(code) = desk.field("code") else {
         return Err(invalid(desk));
     };
@@ -29,8 +37,9 @@ pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
         Some(user) => Ok(grant(desk, user)),
         None => Err(refuse(
             desk,
-            "isv.refresh-token-invalid",
-            "刷新令牌错误或状态不对",
+            RefreshTokenError::RefreshTokenInvalid {
+                message: "刷新令牌错误或状态不对".into(),
+            },
         )),
     }
 }

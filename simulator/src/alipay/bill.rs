@@ -9,6 +9,7 @@ use super::{refuse, Biz, Refund, Trade, SIMULATED_SELLER_ID};
 use crate::request::Incoming;
 use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
+use miniapp::alipay::bill::DownloadUrlQueryError;
 use miniapp::runtime::money::fen_to_yuan;
 use serde_json::Map;
 use std::io::Write;
@@ -72,13 +73,27 @@ enum Record<'a> {
 }
 
 pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let invalid = |desk: &Desk<'_>| refuse(desk, "INVAILID_ARGUMENTS", "入参不合法");
+    let invalid = |desk: &Desk<'_>| {
+        refuse(
+            desk,
+            DownloadUrlQueryError::InvalidArguments {
+                message: "入参不合法".into(),
+            },
+        )
+    };
     let bill_type = biz.need("bill_type")?;
     let date = biz.need("bill_date")?;
     if !is_bill_date(&date) {
         return Err(invalid(desk));
     }
-    let none = |desk: &Desk<'_>| refuse(desk, "BILL_NOT_EXIST", "账单不存在");
+    let none = |desk: &Desk<'_>| {
+        refuse(
+            desk,
+            DownloadUrlQueryError::BillNotExist {
+                message: "账单不存在".into(),
+            },
+        )
+    };
     if bill_type != "trade" {
         // Only the trade bill is simulated.
         return Err(none(desk));
@@ -113,7 +128,14 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
         (format!("{stem}_业务明细.csv"), detail),
         (format!("{stem}_业务明细(汇总).csv"), summary),
     ])
-    .map_err(|e| refuse(desk, "UNKNOW_ERROR", &format!("miniapp simulator: {e}")))?;
+    .map_err(|e| {
+        refuse(
+            desk,
+            DownloadUrlQueryError::UnknownError {
+                message: format!("miniapp simulator: {e}"),
+            },
+        )
+    })?;
     let books = desk.state.merchant_mut::<Books>()?;
     let file_id = books.token("bill");
     books.keep_download(BillDownload {

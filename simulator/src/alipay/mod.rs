@@ -127,7 +127,7 @@ use super::server::{doc_text, Desk, Reply, State};
 use super::{wire_text, Simulator};
 use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
-use miniapp::runtime::{beijing_time, Code, EndpointInfo, Envelope, Platform as _};
+use miniapp::runtime::{beijing_time, EndpointInfo, Envelope, Platform as _};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
@@ -319,10 +319,13 @@ fn invalid(what: &str) -> Reply {
 
 /// A refusal with `code` and, as `sub_msg`, the description the endpoint's table gives
 /// for it (its text before the remedy), else `fallback`.
-fn refuse(desk: &Desk<'_>, code: &str, fallback: &str) -> Reply {
-    let code = Code::from(code);
-    let text = doc_text(desk.info, &code)
-        .map_or(fallback, |doc| doc.split([':', ':']).next().unwrap_or(doc));
+/// A refusal with the code of `error` — a variant of the endpoint's generated error
+/// enum, so that the code is the schema's — and the first clause of its doc text.
+fn refuse(desk: &Desk<'_>, error: impl miniapp::runtime::ApiError) -> Reply {
+    let code = error.code();
+    let text = doc_text(desk.info, &code).map_or(error.message(), |doc| {
+        doc.split([':', ':']).next().unwrap_or(doc)
+    });
     Reply::Refused(code, text.to_owned())
 }
 

@@ -8,6 +8,9 @@ use super::{
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
+use miniapp::alipay::trade::{
+    CancelError, CloseError, CreateError, QueryError, RefundError, RefundQueryError,
+};
 use miniapp::runtime::money::fen_to_yuan;
 use serde_json::{json, Map, Value};
 
@@ -31,9 +34,13 @@ fn logon_id(trade: &Trade) -> String {
     format!("sim***@{tail}.example.com")
 }
 
-/// The trade a request names (`trade_no` wins over `out_trade_no`); `missing`: the code
-/// of an unknown one.
-fn named<'a>(desk: &'a Desk<'_>, biz: &Biz, missing: &str) -> Result<&'a Trade, Reply> {
+/// The trade a request names (`trade_no` wins over `out_trade_no`); `missing`: the
+/// refusal of an unknown one.
+fn named<'a>(
+    desk: &'a Desk<'_>,
+    biz: &Biz,
+    missing: impl miniapp::runtime::ApiError,
+) -> Result<&'a Trade, Reply> {
     let (trade_no, out_trade_no) = (biz.text("trade_no"), biz.text("out_trade_no"));
     if trade_no.is_none() && out_trade_no.is_none() {
         return Err(invalid("trade_no和out_trade_no不能同时为空"));
@@ -41,7 +48,7 @@ fn named<'a>(desk: &'a Desk<'_>, biz: &Biz, missing: &str) -> Result<&'a Trade, 
     desk.state
         .merchant::<Books>()?
         .named(trade_no.as_deref(), out_trade_no.as_deref())
-        .ok_or_else(|| refuse(desk, missing, "交易不存在"))
+        .ok_or_else(|| refuse(desk, missing))
 }
 
 pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -161,12 +168,25 @@ fn qr_token(trade_no: &str) -> String {
 /// The same `out_trade_no` created again: the same trade if nothing changed.
 fn again(desk: &Desk<'_>, entry: &TradeEntry, params: &Fingerprint) -> Result<Trade, Reply> {
     match entry.trade.trade_status {
-        TradeStatus::TradeSuccess | TradeStatus::TradeFinished => {
-            Err(refuse(desk, "ACQ.TRADE_HAS_SUCCESS", "交易已被支付"))
-        }
-        TradeStatus::TradeClosed => Err(refuse(desk, "ACQ.TRADE_HAS_CLOSE", "交易已经关闭")),
+        TradeStatus::TradeSuccess | TradeStatus::TradeFinished => Err(refuse(
+            desk,
+            CreateError::TradeHasSuccess {
+                message: "交易已被支付".into(),
+            },
+        )),
+        TradeStatus::TradeClosed => Err(refuse(
+            desk,
+            CreateError::TradeHasClose {
+                message: "交易已经关闭".into(),
+            },
+        )),
         _ if entry.params == *params => Ok(entry.trade.clone()),
-        _ => Err(refuse(desk, "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")),
+        _ => Err(refuse(
+            desk,
+            CreateError::ContextInconsistent {
+                message: "交易信息被篡改".into(),
+            },
+        )),
     }
 }
 
@@ -183,7 +203,13 @@ fn fund_bills(fen: i64) -> Value {
 }
 
 pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?;
+    let trade = named(
+        desk,
+        biz,
+        QueryError::TradeNotExist {
+            message: "交易不存在".into(),
+        },
+    )?;
     let mut out = Map::new();
     out.insert("trade_no".into(), trade.trade_no.as_str().into());
     out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
@@ -214,9 +240,20 @@ pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 }
 
 pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?;
+    let trade = named(
+        desk,
+        biz,
+        CloseError::TradeNotExist {
+            message: "交易不存在".into(),
+        },
+    )?;
     if trade.trade_status != TradeStatus::WaitBuyerPay {
-        return Err(refuse(desk, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
+        return Err(refuse(
+            desk,
+            CloseError::TradeStatusError {
+                message: "交易状态不合法".into(),
+            },
+        ));
     }
     let out_trade_no = trade.out_trade_no.clone();
     let out = created(trade);
@@ -249,13 +286,19 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         (Some(done), _) => done.clone(),
         (None, TradeStatus::WaitBuyerPay) => CancelAction::Close,
         (None, TradeStatus::TradeFinished) => {
-            return Err(refuse(desk, "ACQ.TRADE_HAS_FINISHED", "交易已经完结"))
+            return Err(refuse(
+                desk,
+                CancelError::TradeHasFinished {
+                    message: "交易已经完结".into(),
+                },
+            ))
         }
         (None, _) if trade.refunded > 0 => {
             return Err(refuse(
                 desk,
-                "ACQ.REASON_TRADE_REFUND_FEE_ERR",
-                "退款金额无效",
+                CancelError::ReasonTradeRefundFeeErr {
+                    message: "退款金额无效".into(),
+                },
             ))
         }
         // Closed unpaid: closing again changes nothing.
@@ -286,7 +329,14 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 }
 
 pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = named(desk, biz, "ACQ.TRADE_NOT_EXIST")?.clone();
+    let trade = named(
+        desk,
+        biz,
+        RefundError::TradeNotExist {
+            message: "交易不存在".into(),
+        },
+    )?
+    .clone();
     let refund_amount = biz
         .amount("refund_amount")?
         .ok_or_else(|| invalid("refund_amount不能为空"))?;
@@ -303,18 +353,36 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
             true => Ok(Reply::Done(refunded(&trade, biz, done, false))),
             false => Err(refuse(
                 desk,
-                "ACQ.DISCORDANT_REPEAT_REQUEST",
-                "请求信息不一致",
+                RefundError::DiscordantRepeatRequest {
+                    message: "请求信息不一致".into(),
+                },
             )),
         };
     }
     match trade.trade_status {
         TradeStatus::WaitBuyerPay => {
-            return Err(refuse(desk, "ACQ.TRADE_STATUS_ERROR", "交易状态非法"))
+            return Err(refuse(
+                desk,
+                RefundError::TradeStatusError {
+                    message: "交易状态非法".into(),
+                },
+            ))
         }
-        TradeStatus::TradeClosed => return Err(refuse(desk, "ACQ.TRADE_HAS_CLOSE", "交易已关闭")),
+        TradeStatus::TradeClosed => {
+            return Err(refuse(
+                desk,
+                RefundError::TradeHasClose {
+                    message: "交易已关闭".into(),
+                },
+            ))
+        }
         TradeStatus::TradeFinished => {
-            return Err(refuse(desk, "ACQ.TRADE_HAS_FINISHED", "交易已完结"))
+            return Err(refuse(
+                desk,
+                RefundError::TradeHasFinished {
+                    message: "交易已完结".into(),
+                },
+            ))
         }
         _ => {}
     }
@@ -322,15 +390,17 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     if refund_amount > trade.total_amount || (partial && asked_number.is_none()) {
         return Err(refuse(
             desk,
-            "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
-            "退款金额超限",
+            RefundError::RefundAmtNotEqualTotal {
+                message: "退款金额超限".into(),
+            },
         ));
     }
     if refund_amount > trade.total_amount - trade.refunded {
         return Err(refuse(
             desk,
-            "ACQ.REASON_TRADE_REFUND_FEE_ERR",
-            "退款金额无效",
+            RefundError::ReasonTradeRefundFeeErr {
+                message: "退款金额无效".into(),
+            },
         ));
     }
     let at = now();
@@ -381,7 +451,13 @@ fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> Map
 }
 
 pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = named(desk, biz, "TRADE_NOT_EXIST")?;
+    let trade = named(
+        desk,
+        biz,
+        RefundQueryError::TradeNotExist {
+            message: "交易不存在".into(),
+        },
+    )?;
     let out_request_no = biz.need("out_request_no")?;
     let mut out = Map::new();
     out.insert("trade_no".into(), trade.trade_no.as_str().into());

@@ -4,6 +4,7 @@
 use super::books::Books;
 use super::{refuse, Biz};
 use crate::server::{Desk, Reply};
+use miniapp::alipay::user::InfoShareError;
 use serde_json::Map;
 
 /// The simulated user's public profile; no personal data (mobile, certificate) is
@@ -12,8 +13,22 @@ pub(super) fn info_share(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply
     let token = desk.field("auth_token").unwrap_or_default();
     let user = match desk.state.merchant::<Books>()?.access_user(&token) {
         Ok(user) => user.clone(),
-        Err(true) => return Err(refuse(desk, "aop.auth-token-time-out", "访问令牌已过期")),
-        Err(false) => return Err(refuse(desk, "aop.invalid-auth-token", "无效的访问令牌")),
+        Err(true) => {
+            return Err(refuse(
+                desk,
+                InfoShareError::AuthTokenTimeOut {
+                    message: "访问令牌已过期".into(),
+                },
+            ))
+        }
+        Err(false) => {
+            return Err(refuse(
+                desk,
+                InfoShareError::InvalidAuthToken {
+                    message: "无效的访问令牌".into(),
+                },
+            ))
+        }
     };
     let tail = &user.user_id[user.user_id.len().saturating_sub(4)..];
     let mut out = Map::new();

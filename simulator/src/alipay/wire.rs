@@ -22,24 +22,37 @@ pub(super) const SIGN_TYPE: &str = "sign_type";
 /// The only algorithm the simulator checks and signs with.
 pub(super) const RSA2: &str = "RSA2";
 
-/// Operations whose every refusal is answered under `error_response` (the schema's
-/// note on `alipay.system.oauth.token`).
-const REFUSED_AT_GATEWAY: &[&str] = &["alipay.system.oauth.token"];
+/// The operation whose every refusal is answered under `error_response` (the schema's
+/// note on `alipay.system.oauth.token`): the one the login endpoint names.
+fn refused_at_gateway(op: &str) -> bool {
+    use miniapp::alipay::auth::Code2SessionRequest;
+    use miniapp::runtime::Endpoint;
+    Code2SessionRequest::CONSTANTS
+        .iter()
+        .any(|(_, value)| *value == op)
+}
 
-/// Sub codes of the gateway's own checks, answered under `error_response`.
-const GATEWAY_SUB_CODES: &[&str] = &[
-    "isv.missing-method",
-    "isv.invalid-method",
-    "isv.missing-app-id",
-    "isv.invalid-app-id",
-    "isv.missing-signature",
-    "isv.invalid-signature",
-    "isv.missing-signature-type",
-    "isv.invalid-signature-type",
-    "isv.invalid-timestamp",
-    "isv.invalid-charset",
-    "isv.invalid-format",
-];
+/// Is `sub` a refusal of the gateway's own checks, answered under `error_response`: a
+/// code the schema gives a meaning of those checks (no operation, an unknown one, the
+/// sign, the app id, the timestamp)?
+fn gateway_sub_code(sub: &str) -> bool {
+    use miniapp::__private::Meaning;
+    use miniapp::runtime::Platform as _;
+    miniapp::alipay::Alipay::REFUSALS.iter().any(|r| {
+        r.code == sub
+            && matches!(
+                r.means,
+                Meaning::MissingOperation
+                    | Meaning::UnknownOperation
+                    | Meaning::BadSign
+                    | Meaning::WrongSecret
+                    | Meaning::WrongIdentity
+                    | Meaning::WrongAppId
+                    | Meaning::MissingIdentity
+                    | Meaning::BadTimestamp
+            )
+    })
+}
 
 /// The simulator's Alipay private key, parsed once (`None` only if the embedded key were
 /// broken, which a unit test rules out).
@@ -81,10 +94,8 @@ fn operation(env: &Envelope, info: Option<&EndpointInfo>) -> Option<&'static str
 fn member(env: &Envelope, operation: Option<&str>, answer: &Value) -> String {
     let field = |name: Option<&str>| name.and_then(|n| answer.get(n)).and_then(Value::as_str);
     let failed = field(Some(env.code)).is_none_or(|code| !env.success.contains(&code));
-    let at_gateway = |op: &str| {
-        REFUSED_AT_GATEWAY.contains(&op)
-            || field(env.sub_code).is_some_and(|sub| GATEWAY_SUB_CODES.contains(&sub))
-    };
+    let at_gateway =
+        |op: &str| refused_at_gateway(op) || field(env.sub_code).is_some_and(gateway_sub_code);
     match operation {
         Some(op) if !(failed && at_gateway(op)) => alipay_member(op),
         _ => ERROR_MEMBER.to_owned(),
