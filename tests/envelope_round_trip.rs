@@ -122,11 +122,13 @@ where
         + serde::Serialize
         + serde::de::DeserializeOwned,
 {
-    let query: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let read: E = miniapp::__private::read_request(path, &query, Some(&body))
+    let mut params = miniapp::__private::path_params::<E>(path).unwrap();
+    params.extend(
+        query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let read: E = miniapp::__private::read_request(&params, Some(&body))
         .unwrap_or_else(|e| panic!("{}: {e}", E::NAME));
     miniapp::__private::request_round_trip(&read).unwrap();
     read
@@ -228,14 +230,12 @@ fn wechat_pay_v3_requests_read_back_as_they_were_written() {
     request::<certificates::DownloadRequest>("/v3/certificates", &[], json!({}));
     // What is not the request is refused with serde's reason, never a panic.
     let missing = miniapp::__private::read_request::<pay::JsapiRequest>(
-        "/v3/pay/transactions/jsapi",
         &[],
         Some(&json!({"description": "x"})),
     )
     .unwrap_err();
     assert!(missing.contains("missing field"), "{missing}");
     let closed = miniapp::__private::read_request::<bill::TradeBillRequest>(
-        "/v3/bill/tradebill",
         &[
             ("bill_date".into(), "2019-06-11".into()),
             ("bill_type".into(), "NEVER".into()),
@@ -244,12 +244,12 @@ fn wechat_pay_v3_requests_read_back_as_they_were_written() {
     )
     .unwrap_err();
     assert!(closed.contains("NEVER"), "{closed}");
-    let elsewhere = miniapp::__private::read_request::<pay::CloseRequest>(
-        "/v3/pay/transactions/id/1/close",
-        &[],
-        None,
-    )
-    .unwrap_err();
+    let not_object =
+        miniapp::__private::read_request::<pay::JsapiRequest>(&[], Some(&json!([1]))).unwrap_err();
+    assert!(not_object.contains("object"), "{not_object}");
+    let elsewhere =
+        miniapp::__private::path_params::<pay::CloseRequest>("/v3/pay/transactions/id/1/close")
+            .unwrap_err();
     assert!(elsewhere.contains("path"), "{elsewhere}");
 }
 

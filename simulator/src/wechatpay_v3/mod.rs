@@ -479,7 +479,7 @@ fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
 }
 
 /// A refusal for the simulator's own failure (`SYSTEM_ERROR`, documented everywhere).
-fn internal(desk: &Desk<'_>, why: &str) -> Reply {
+pub(super) fn internal(desk: &Desk<'_>, why: &str) -> Reply {
     desk.refuse_as(DownloadError::SystemError {
         message: format!("miniapp simulator: {why}"),
     })

@@ -182,7 +182,8 @@ pub(super) fn payment(
         .order(out_trade_no)
         .ok_or_else(|| WechatPayV3SteerError::UnknownOrder(out_trade_no.to_owned()))?;
     let order = books.snapshot(entry);
-    let resource = serde_json::Value::Object(transaction(&order, &shared.merchant_id));
+    let resource = serde_json::to_value(transaction(&order, &shared.merchant_id))
+        .map_err(|e| WechatPayV3SteerError::Internal(e.to_string()))?;
     let event = Event {
         event_type: "TRANSACTION.SUCCESS",
         summary: "支付成功",

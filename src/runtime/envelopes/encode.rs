@@ -264,19 +264,15 @@ where
     Ok(())
 }
 
-/// A request as a test bed receives it, read into the endpoint's request type: its
-/// path parameters from `path` (matched against `E::PATH`, each segment
-/// percent-decoded), its query parameters from `query`, the rest from the JSON `body`
-/// (`None`: no body). Generated request types derive `Deserialize` under this feature
-/// and read the fields that travel outside the body from the same object, so a handler
-/// names no wire field. Unknown members (the fields the client fills from its
-/// credentials, `appid`, `mchid`) are left to the caller. `Err` is the reason, as a
-/// platform's `PARAM_ERROR` would word it.
-pub fn read_request<E>(
-    path: &str,
-    query: &[(String, String)],
-    body: Option<&Value>,
-) -> Result<E, String>
+/// A request as a test bed receives it, read into the endpoint's request type: the
+/// fields that travel outside the body (`params`: its path parameters, as
+/// [`path_params`] reads them, and its query, by wire name; a later pair wins), the rest
+/// from the JSON `body` (`None`: no body). Generated request types derive `Deserialize`
+/// under this feature and read their path and query fields from the same object, so a
+/// handler names no wire field. Members the type does not have (the fields a client
+/// fills from its credentials, `appid`, `mchid`) are left to the caller. `Err` is serde's
+/// reason, what a platform's `PARAM_ERROR` says.
+pub fn read_request<E>(params: &[(String, String)], body: Option<&Value>) -> Result<E, String>
 where
     E: Endpoint + serde::de::DeserializeOwned,
 {
@@ -285,37 +281,35 @@ where
         Some(Value::Object(map)) => map.clone(),
         Some(_) => return Err("the body is not a JSON object".into()),
     };
-    let template = E::PATH.trim_end_matches('/').split('/');
-    let mut got = path
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .split('/');
-    for part in template {
-        let segment = got
-            .next()
-            .ok_or_else(|| format!("the path {path:?} is not {}", E::PATH))?;
+    for (name, value) in params {
+        fields.insert(name.clone(), Value::String(value.clone()));
+    }
+    serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())
+}
+
+/// The path parameters of `path` (as sent, without a query) by the names of `E::PATH`'s
+/// `{…}`, each segment percent-decoded.
+pub fn path_params<E: Endpoint>(path: &str) -> Result<Vec<(String, String)>, String> {
+    let mismatch = || format!("the path {path:?} is not {}", E::PATH);
+    let mut got = path.trim_end_matches('/').split('/');
+    let mut params = Vec::new();
+    for part in E::PATH.trim_end_matches('/').split('/') {
+        let segment = got.next().ok_or_else(mismatch)?;
         match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             Some(name) => {
                 let value = percent_encoding::percent_decode_str(segment)
                     .decode_utf8()
                     .map_err(|_| format!("{name}: not UTF-8"))?;
-                fields.insert(name.to_owned(), Value::String(value.into_owned()));
+                params.push((name.to_owned(), value.into_owned()));
             }
             None if part == segment => {}
-            None => return Err(format!("the path {path:?} is not {}", E::PATH)),
+            None => return Err(mismatch()),
         }
     }
-    if got.next().is_some() {
-        return Err(format!("the path {path:?} is not {}", E::PATH));
+    match got.next() {
+        Some(_) => Err(mismatch()),
+        None => Ok(params),
     }
-    for (name, value) in query {
-        fields
-            .entry(name.clone())
-            .or_insert_with(|| Value::String(value.clone()));
-    }
-    serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())
 }
 
 /// A request written as the client sends it (its path, query and JSON body) and read
@@ -330,9 +324,10 @@ where
     request.write_path(&mut path);
     let mut query = Vec::new();
     request.write_query(&mut query);
-    let query: Vec<(String, String)> = query.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    let back: E = read_request(&path, &query, Some(&body))
-        .map_err(|e| format!("{}: {path} {query:?} {body} does not read: {e}", E::NAME))?;
+    let mut params = path_params::<E>(&path)?;
+    params.extend(query.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    let back: E = read_request(&params, Some(&body))
+        .map_err(|e| format!("{}: {path} {params:?} {body} does not read: {e}", E::NAME))?;
     if &back != request {
         return Err(format!("{}: {request:?} reads back as {back:?}", E::NAME));
     }
