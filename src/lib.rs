@@ -38,7 +38,9 @@ pub use runtime::{Error, Media, RetryPolicy, Secret};
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "encoders")]
-    pub use crate::runtime::envelopes::encode::{round_trip, RoundTrip};
+    pub use crate::runtime::envelopes::encode::{
+        path_params, read_request, request_round_trip, round_trip, round_trip_typed, RoundTrip,
+    };
     pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle, Gateway};
     pub use crate::runtime::execute::{
         fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,

@@ -110,3 +110,172 @@ fn a_mismatched_key_pair_breaks_the_round_trip() {
     let err = run(&signer).unwrap_err();
     assert!(err.contains("signature"), "{err}");
 }
+
+/// A request read from what a client sends (`path`, `query`, JSON `body`), then written
+/// as the client writes it and read back: equal both times (the generated request
+/// types derive `Deserialize` under `encoders`; a test bed reads requests with them).
+fn request<E>(path: &str, query: &[(&str, &str)], body: serde_json::Value) -> E
+where
+    E: miniapp::__private::Endpoint
+        + PartialEq
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned,
+{
+    let mut params = miniapp::__private::path_params::<E>(path).unwrap();
+    params.extend(
+        query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let read: E = miniapp::__private::read_request(&params, Some(&body))
+        .unwrap_or_else(|e| panic!("{}: {e}", E::NAME));
+    miniapp::__private::request_round_trip(&read).unwrap();
+    read
+}
+
+#[test]
+fn wechat_pay_v3_requests_read_back_as_they_were_written() {
+    use miniapp::wechatpay_v3::{bill, certificates, pay, refund};
+    use serde_json::json;
+    let order = json!({
+        "appid": "wxd678efh567hg6787", "mchid": "1230000109",
+        "description": "Image形象店-深圳腾大-QQ公仔", "out_trade_no": "1217752501201407033233368018",
+        "time_expire": "2018-06-08T10:34:56+08:00", "attach": "自定义数据",
+        "notify_url": "https://www.weixin.qq.com/wxpay/pay.php", "goods_tag": "WXG",
+        "support_fapiao": false,
+        "amount": {"total": 100, "currency": "CNY"},
+        "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+        "detail": {"cost_price": 608800, "invoice_id": "微信123", "goods_detail": [
+            {"merchant_goods_id": "1246464644", "wechatpay_goods_id": "1001",
+             "goods_name": "iPhoneX 256G", "quantity": 1, "unit_price": 528800}]},
+        "scene_info": {"payer_client_ip": "14.23.150.211", "device_id": "013467007045764",
+            "store_info": {"id": "0001", "name": "腾讯大厦分店", "area_code": "440305",
+                "address": "广东省深圳市南山区科技中一道10000号"}},
+        "settle_info": {"profit_sharing": false},
+    });
+    let jsapi: pay::JsapiRequest = request("/v3/pay/transactions/jsapi", &[], order.clone());
+    assert_eq!(jsapi.amount.total, 100);
+    request::<pay::AppRequest>("/v3/pay/transactions/app", &[], order.clone());
+    request::<pay::NativeRequest>("/v3/pay/transactions/native", &[], order.clone());
+    let mut h5 = order;
+    h5["scene_info"]["h5_info"] = json!({"type": "iOS", "app_name": "王者荣耀",
+        "app_url": "https://pay.qq.com", "bundle_id": "com.tencent.wzryiOS",
+        "package_name": "com.tencent.tmgp.sgame"});
+    request::<pay::H5Request>("/v3/pay/transactions/h5", &[], h5);
+    let by_id: pay::QueryByIdRequest = request(
+        "/v3/pay/transactions/id/1217752501201407033233368018",
+        &[("mchid", "1230000109")],
+        json!({}),
+    );
+    assert_eq!(by_id.transaction_id, "1217752501201407033233368018");
+    // Path parameters are percent-decoded segments.
+    let odd: pay::QueryByOutTradeNoRequest = request(
+        "/v3/pay/transactions/out-trade-no/a%2Fb%7C*",
+        &[("mchid", "1230000109")],
+        json!({}),
+    );
+    assert_eq!(odd.out_trade_no, "a/b|*");
+    request::<pay::CloseRequest>(
+        "/v3/pay/transactions/out-trade-no/1217752501201407033233368018/close",
+        &[],
+        json!({"mchid": "1230000109"}),
+    );
+    let refund_body = json!({
+        "out_refund_no": "1217752501201407033233368018", "reason": "商品已售完",
+        "notify_url": "https://weixin.qq.com", "funds_account": "AVAILABLE",
+        "amount": {"refund": 888, "from": [{"account": "AVAILABLE", "amount": 444}],
+            "total": 888, "currency": "CNY"},
+        "goods_detail": [{"merchant_goods_id": "1217752501201407033233368018",
+            "wechatpay_goods_id": "1001", "goods_name": "iPhone6s 16G",
+            "unit_price": 528800, "refund_amount": 528800, "refund_quantity": 1}],
+    });
+    // The order's two ways to be named (an untagged, flattened alternative).
+    for (key, value) in [
+        ("transaction_id", "1217752501201407033233368018"),
+        ("out_trade_no", "1217752501201407033233368019"),
+    ] {
+        let mut body = refund_body.clone();
+        body[key] = json!(value);
+        let read: refund::CreateRequest = request("/v3/refund/domestic/refunds", &[], body);
+        assert_eq!(
+            serde_json::to_value(&read.order).unwrap(),
+            json!({key: value})
+        );
+    }
+    request::<refund::QueryRequest>(
+        "/v3/refund/domestic/refunds/1217752501201407033233368018",
+        &[],
+        json!({}),
+    );
+    let trade: bill::TradeBillRequest = request(
+        "/v3/bill/tradebill",
+        &[
+            ("bill_date", "2019-06-11"),
+            ("bill_type", "SUCCESS"),
+            ("tar_type", "GZIP"),
+        ],
+        json!({}),
+    );
+    assert_eq!(trade.bill_type, Some(bill::BillType::Success));
+    request::<bill::FundFlowBillRequest>(
+        "/v3/bill/fundflowbill",
+        &[
+            ("bill_date", "2019-06-11"),
+            ("account_type", "BASIC"),
+            ("tar_type", "GZIP"),
+        ],
+        json!({}),
+    );
+    request::<certificates::DownloadRequest>("/v3/certificates", &[], json!({}));
+    // What is not the request is refused with serde's reason, never a panic.
+    let missing = miniapp::__private::read_request::<pay::JsapiRequest>(
+        &[],
+        Some(&json!({"description": "x"})),
+    )
+    .unwrap_err();
+    assert!(missing.contains("missing field"), "{missing}");
+    let closed = miniapp::__private::read_request::<bill::TradeBillRequest>(
+        &[
+            ("bill_date".into(), "2019-06-11".into()),
+            ("bill_type".into(), "NEVER".into()),
+        ],
+        None,
+    )
+    .unwrap_err();
+    assert!(closed.contains("NEVER"), "{closed}");
+    let not_object =
+        miniapp::__private::read_request::<pay::JsapiRequest>(&[], Some(&json!([1]))).unwrap_err();
+    assert!(not_object.contains("object"), "{not_object}");
+    let elsewhere =
+        miniapp::__private::path_params::<pay::CloseRequest>("/v3/pay/transactions/id/1/close")
+            .unwrap_err();
+    assert!(elsewhere.contains("path"), "{elsewhere}");
+}
+
+/// The fixture platform's constructs (every one of the schema language): query fields
+/// of every scalar type, untagged and internally tagged alternatives flattened into the
+/// body, maps, JSON values, path parameters.
+#[cfg(feature = "codegen")]
+#[test]
+fn the_fixture_requests_read_back_as_they_were_written() {
+    use miniapp::fixtures::fixture::demo_group::*;
+    use serde_json::json;
+    let thing = GetThingRequest::new("abc").count(5).flag(true);
+    miniapp::__private::request_round_trip(&thing).unwrap();
+    let text = PostChoiceMessage::text(TextBody::new("hello"));
+    let choice = PostChoiceRequest::new("o1", PostChoiceOrder::transaction_id("t1"), text)
+        .extra(json!({"a": [1, 2]}))
+        .labels([("k".to_owned(), TextBody::new("v"))].into());
+    miniapp::__private::request_round_trip(&choice).unwrap();
+    let image = PostChoiceMessage::image(ImageBody::new("media"));
+    let merchant = PostChoiceOrder::merchant_order("m1", "o1");
+    miniapp::__private::request_round_trip(&PostChoiceRequest::new("o1", merchant, image)).unwrap();
+    miniapp::__private::request_round_trip(&GetLedgerLineRequest::new("e/1", 7).currency("CNY"))
+        .unwrap();
+    // And their answers: open enums, aliases, lists of structures, money, written back.
+    let signer = JucaiMd5::create(&Credentials::new("", "fixture-key"), &Default::default());
+    use miniapp::fixtures::{fixture, signed};
+    assert!(check::<fixture::Fixture>(fixture::ROUND_TRIPS, &signer) >= 5);
+    assert!(check::<signed::Signed>(signed::ROUND_TRIPS, &signer) >= 1);
+}

@@ -57,6 +57,7 @@ impl<'a> Auth<'a> {
 ///
 /// **Unconfirmed:** The docs type expires_in and re_expires_in as String (example "3600"); live answers are believed to carry JSON numbers, so both spellings should decode as the i64 declared here. Failures of this method (e.g. isv.code-invalid with code 40002) are reported under `error_response` rather than `alipay_system_oauth_token_response`, signed the same way. The error table is the one published for the method (shared by both grant types); older pages name `isv.invalid-app-id` where the current one names `isv.unmatched-app-id`.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionRequest {
     /// 授权码,用户对应用授权后得到。本参数在 grant_type 为 authorization_code 时必填
@@ -72,27 +73,28 @@ impl Code2SessionRequest {
 }
 /// Response of `auth.code2Session`: 换取授权访问令牌:用 my.getAuthCode 获取的授权码 code 换取 user_id / open_id 与 access_token
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionResponse {
     /// 支付宝用户的唯一标识。以2088开头的16位数字。新应用开启 open_id 后不再返回,以 open_id 代替
     ///
     /// Wire name `user_id`; cloud-call name `userId`.
-    #[serde(alias = "userId", default)]
+    #[serde(alias = "userId", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// 支付宝用户唯一标识(应用维度)
     ///
     /// Wire name `open_id`; cloud-call name `openId`.
-    #[serde(alias = "openId", default)]
+    #[serde(alias = "openId", default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
     /// union_id是支付宝用户在开放平台的唯一标识符,在配置应用分组后会返回该值。同一用户的union_id在同一分组内应用保持一致
     ///
     /// Wire name `union_id`; cloud-call name `unionId`.
-    #[serde(alias = "unionId", default)]
+    #[serde(alias = "unionId", default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// 访问令牌。通过该令牌调用需要授权类接口
     ///
     /// Wire name `access_token`; cloud-call name `accessToken`.
-    #[serde(alias = "accessToken", default)]
+    #[serde(alias = "accessToken", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<crate::runtime::Secret<String>>,
     /// 访问令牌的有效时间,单位是秒
     ///
@@ -100,13 +102,14 @@ pub struct Code2SessionResponse {
     #[serde(
         alias = "expiresIn",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
     ///
     /// Wire name `refresh_token`; cloud-call name `refreshToken`.
-    #[serde(alias = "refreshToken", default)]
+    #[serde(alias = "refreshToken", default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<crate::runtime::Secret<String>>,
     /// 刷新令牌的有效时间,单位是秒
     ///
@@ -114,18 +117,19 @@ pub struct Code2SessionResponse {
     #[serde(
         alias = "reExpiresIn",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
     ///
     /// Wire name `auth_start`; cloud-call name `authStart`.
-    #[serde(alias = "authStart", default)]
+    #[serde(alias = "authStart", default, skip_serializing_if = "Option::is_none")]
     pub auth_start: Option<String>,
     /// 令牌类型,permanent表示返回的access_token和refresh_token永久有效,非永久令牌不返回该字段
     ///
     /// Wire name `auth_token_type`; cloud-call name `authTokenType`.
-    #[serde(alias = "authTokenType", default)]
+    #[serde(alias = "authTokenType", default, skip_serializing_if = "Option::is_none")]
     pub auth_token_type: Option<String>,
 }
 impl crate::__private::StructuredResponse for Code2SessionResponse {}
@@ -473,6 +477,7 @@ impl crate::__private::Endpoint for Code2SessionRequest {
 ///
 /// **Unconfirmed:** The docs type expires_in and re_expires_in as String (example "3600"); live answers are believed to carry JSON numbers, so both spellings should decode as the i64 declared here. Failures of this method are reported under `error_response` rather than `alipay_system_oauth_token_response`, signed the same way.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefreshTokenRequest {
     /// 刷新令牌,上次换取访问令牌时得到。本参数在 grant_type 为 refresh_token 时必填
@@ -490,27 +495,28 @@ impl RefreshTokenRequest {
 }
 /// Response of `auth.refreshToken`: 刷新授权访问令牌:用上次换取令牌时得到的 refresh_token 换取新的 access_token
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefreshTokenResponse {
     /// 支付宝用户的唯一标识。以2088开头的16位数字。新应用开启 open_id 后不再返回,以 open_id 代替
     ///
     /// Wire name `user_id`; cloud-call name `userId`.
-    #[serde(alias = "userId", default)]
+    #[serde(alias = "userId", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// 支付宝用户唯一标识(应用维度)
     ///
     /// Wire name `open_id`; cloud-call name `openId`.
-    #[serde(alias = "openId", default)]
+    #[serde(alias = "openId", default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
     /// union_id是支付宝用户在开放平台的唯一标识符,在配置应用分组后会返回该值。同一用户的union_id在同一分组内应用保持一致
     ///
     /// Wire name `union_id`; cloud-call name `unionId`.
-    #[serde(alias = "unionId", default)]
+    #[serde(alias = "unionId", default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// 访问令牌。通过该令牌调用需要授权类接口
     ///
     /// Wire name `access_token`; cloud-call name `accessToken`.
-    #[serde(alias = "accessToken", default)]
+    #[serde(alias = "accessToken", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<crate::runtime::Secret<String>>,
     /// 访问令牌的有效时间,单位是秒
     ///
@@ -518,13 +524,14 @@ pub struct RefreshTokenResponse {
     #[serde(
         alias = "expiresIn",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub expires_in: Option<i64>,
     /// 刷新令牌。通过该令牌可以刷新access_token
     ///
     /// Wire name `refresh_token`; cloud-call name `refreshToken`.
-    #[serde(alias = "refreshToken", default)]
+    #[serde(alias = "refreshToken", default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<crate::runtime::Secret<String>>,
     /// 刷新令牌的有效时间,单位是秒
     ///
@@ -532,18 +539,19 @@ pub struct RefreshTokenResponse {
     #[serde(
         alias = "reExpiresIn",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::__private::lenient::int_opt"
     )]
     pub re_expires_in: Option<i64>,
     /// 授权token开始时间,作为有效期计算的起点(格式 yyyy-MM-dd HH:mm:ss)
     ///
     /// Wire name `auth_start`; cloud-call name `authStart`.
-    #[serde(alias = "authStart", default)]
+    #[serde(alias = "authStart", default, skip_serializing_if = "Option::is_none")]
     pub auth_start: Option<String>,
     /// 令牌类型,permanent表示返回的access_token和refresh_token永久有效,非永久令牌不返回该字段
     ///
     /// Wire name `auth_token_type`; cloud-call name `authTokenType`.
-    #[serde(alias = "authTokenType", default)]
+    #[serde(alias = "authTokenType", default, skip_serializing_if = "Option::is_none")]
     pub auth_token_type: Option<String>,
 }
 impl crate::__private::StructuredResponse for RefreshTokenResponse {}

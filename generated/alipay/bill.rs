@@ -37,6 +37,7 @@ impl<'a> Bill<'a> {
 ///
 /// **Unconfirmed:** The sub_codes are published in two spellings (BILL_NOT_EXIST and isp.bill_not_exist) across the method's pages; both are typed. NO_BILL_DATA, SYSTEM_RATE_LIMIT and USER_RATE_LIMIT appear only on newer pages. The bill's file layout (a zip of GBK CSV files named …_业务明细.csv and …_业务明细(汇总).csv) is not specified on the method's page.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadUrlQueryRequest {
     /// 账单类型:trade 指商户基于支付宝交易收单的业务账单;signcustomer 是指基于商户支付宝余额收入及支出等资金变动的账务账单
@@ -50,7 +51,7 @@ pub struct DownloadUrlQueryRequest {
     /// 二级商户smid,这个参数只在bill_type是trade_zft_merchant时才能使用
     ///
     /// Wire name `smid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smid: Option<String>,
 }
 impl DownloadUrlQueryRequest {
@@ -70,6 +71,7 @@ impl DownloadUrlQueryRequest {
 }
 /// Response of `bill.downloadUrlQuery`: 查询对账单下载地址:返回 bill_download_url(30 秒内有效),以 `Client::download_bill` 下载并解析
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadUrlQueryResponse {
     /// 账单下载地址链接,获取连接后30秒后未下载,链接地址失效
@@ -484,5 +486,16 @@ impl crate::__private::serde::Serialize for BillType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for BillType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }

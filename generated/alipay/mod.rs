@@ -536,18 +536,27 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 #[cfg(feature = "encoders")]
 #[doc(hidden)]
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Alipay>)] = &[
-    ("auth.code2Session", crate::__private::round_trip::<auth::Code2SessionRequest>),
-    ("auth.refreshToken", crate::__private::round_trip::<auth::RefreshTokenRequest>),
+    (
+        "auth.code2Session",
+        crate::__private::round_trip_typed::<auth::Code2SessionRequest>,
+    ),
+    (
+        "auth.refreshToken",
+        crate::__private::round_trip_typed::<auth::RefreshTokenRequest>,
+    ),
     (
         "bill.downloadUrlQuery",
-        crate::__private::round_trip::<bill::DownloadUrlQueryRequest>,
+        crate::__private::round_trip_typed::<bill::DownloadUrlQueryRequest>,
     ),
-    ("trade.create", crate::__private::round_trip::<trade::CreateRequest>),
-    ("trade.precreate", crate::__private::round_trip::<trade::PrecreateRequest>),
-    ("trade.query", crate::__private::round_trip::<trade::QueryRequest>),
-    ("trade.close", crate::__private::round_trip::<trade::CloseRequest>),
-    ("trade.cancel", crate::__private::round_trip::<trade::CancelRequest>),
-    ("trade.refund", crate::__private::round_trip::<trade::RefundRequest>),
-    ("trade.refundQuery", crate::__private::round_trip::<trade::RefundQueryRequest>),
-    ("user.infoShare", crate::__private::round_trip::<user::InfoShareRequest>),
+    ("trade.create", crate::__private::round_trip_typed::<trade::CreateRequest>),
+    ("trade.precreate", crate::__private::round_trip_typed::<trade::PrecreateRequest>),
+    ("trade.query", crate::__private::round_trip_typed::<trade::QueryRequest>),
+    ("trade.close", crate::__private::round_trip_typed::<trade::CloseRequest>),
+    ("trade.cancel", crate::__private::round_trip_typed::<trade::CancelRequest>),
+    ("trade.refund", crate::__private::round_trip_typed::<trade::RefundRequest>),
+    (
+        "trade.refundQuery",
+        crate::__private::round_trip_typed::<trade::RefundQueryRequest>,
+    ),
+    ("user.infoShare", crate::__private::round_trip_typed::<user::InfoShareRequest>),
 ];

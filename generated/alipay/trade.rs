@@ -142,12 +142,13 @@ impl<'a> Trade<'a> {
 ///
 /// **Unconfirmed:** The first 16 errors (ACQ.SYSTEM_ERROR … ACQ.SUB_MERCHANT_TYPE_INVALID) carry the 错误描述 and 解决方案 of the published alipay.trade.create table; the remaining codes, from ACQ.SECONDARY_MERCHANT_STATUS_ERROR on, are listed with their 错误描述 only, as the current mini-program page's table, whose 解决方案 texts could not be confirmed. Whether the mini-program page marks product_code (JSAPI_PAY) and op_app_id 必选 could not be confirmed; they are optional here. Length limits: total_amount and the two discount amounts are price(11) on the current page (price(9) on older ones).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CreateRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商户订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
     ///
@@ -165,47 +166,48 @@ pub struct CreateRequest {
     /// 产品码。商家和支付宝签约的产品码。小程序场景支付:JSAPI_PAY
     ///
     /// Wire name `product_code`; cloud-call name `productCode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 小程序支付中,商户实际经营主体的小程序应用的appid,也即最终唤起收银台支付所在的小程序的应用id
     ///
     /// Wire name `op_app_id`; cloud-call name `opAppId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub op_app_id: Option<String>,
     /// 买家支付宝用户ID。2088开头的16位纯数字,小程序场景下获取用户ID请参考用户授权(my.getAuthCode + alipay.system.oauth.token)。注:交易的买家与卖家不能相同。小程序支付时 buyer_id 与 buyer_open_id 传入其一
     ///
     /// Wire name `buyer_id`; cloud-call name `buyerId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_id: Option<String>,
     /// 买家支付宝用户唯一标识(open_id)。小程序支付时 buyer_id 与 buyer_open_id 传入其一;新商户建议使用 buyer_open_id
     ///
     /// Wire name `buyer_open_id`; cloud-call name `buyerOpenId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_open_id: Option<String>,
     /// 卖家支付宝用户ID。当需要指定收款账号时,通过该参数传入,如果该值为空,则默认为商户签约账号对应的支付宝用户ID。收款账号优先级规则:门店绑定的收款账户>请求传入的seller_id>商户签约账号对应的支付宝用户ID
     ///
     /// Wire name `seller_id`; cloud-call name `sellerId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<String>,
     /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回,同时会在商户和用户的pc账单详情中作为交易描述展示
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天(1c-当天的情况下,无论交易何时创建,都在0点关闭)。该参数数值不接受小数点,如 1.5h,可转换为 90m。注:time_expire和timeout_express两者只需传入一个或者都不传,如果两者都传,优先使用time_expire
     ///
     /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。注:time_expire和timeout_express两者只需传入一个或者都不传,如果两者都传,优先使用time_expire
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 可打折金额。参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果订单金额全部参与优惠计算,则【可打折金额】和【不可打折金额】都无需传入
     ///
     /// Wire name `discountable_amount`; cloud-call name `discountableAmount`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
@@ -214,6 +216,7 @@ pub struct CreateRequest {
     ///
     /// Wire name `undiscountable_amount`; cloud-call name `undiscountableAmount`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
@@ -221,37 +224,37 @@ pub struct CreateRequest {
     /// 订单包含的商品列表信息,json格式
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// 业务扩展参数
     ///
     /// Wire name `extend_params`; cloud-call name `extendParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<ExtendParams>,
     /// 返回参数选项。商户通过传递该参数来定制需要额外返回的信息字段,数组格式。包括但不限于:["enterprise_pay_info","hyb_amount"]
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_options: Option<Vec<String>>,
     /// 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回
     ///
     /// Wire name `passback_params`; cloud-call name `passbackParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
     /// 商户操作员编号
     ///
     /// Wire name `operator_id`; cloud-call name `operatorId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// 商户门店编号。指商户创建门店时输入的门店编号
     ///
     /// Wire name `store_id`; cloud-call name `storeId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// 商户机具终端编号
     ///
     /// Wire name `terminal_id`; cloud-call name `terminalId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<String>,
 }
 impl CreateRequest {
@@ -378,6 +381,7 @@ impl CreateRequest {
 }
 /// Response of `trade.create`: 统一收单交易创建接口:创建交易,返回 trade_no 供小程序 my.tradePay 调起支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CreateResponse {
     /// 商户订单号
@@ -1606,12 +1610,13 @@ impl crate::__private::Endpoint for CreateRequest {
 ///
 /// **Unconfirmed:** The error table is compiled from the method's published pages and is not known to be exhaustive. The value of product_code for this method (FACE_TO_FACE_PAYMENT in some integrations) could not be confirmed, so it is an optional free text here. Whether a second precreate with the same out_trade_no and the same parameters answers the same qr_code could not be confirmed; this SDK never retries the call on its own.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PrecreateRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商户订单号,64个字符以内、只能包含字母、数字、下划线;需保证在商户端不重复
     ///
@@ -1629,27 +1634,28 @@ pub struct PrecreateRequest {
     /// 销售产品码,商家和支付宝签约的产品码
     ///
     /// Wire name `product_code`; cloud-call name `productCode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 卖家支付宝用户ID。如果该值为空,则默认为商户签约账号对应的支付宝用户ID
     ///
     /// Wire name `seller_id`; cloud-call name `sellerId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<String>,
     /// 对交易或商品的描述
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 订单包含的商品列表信息,json格式
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// 可打折金额。参与优惠计算的金额,单位为元,精确到小数点后两位,取值范围[0.01,100000000](本 SDK 中为分)。如果该值未传入,但传入了【订单总金额】和【不可打折金额】,则该值默认为【订单总金额】-【不可打折金额】
     ///
     /// Wire name `discountable_amount`; cloud-call name `discountableAmount`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
@@ -1658,6 +1664,7 @@ pub struct PrecreateRequest {
     ///
     /// Wire name `undiscountable_amount`; cloud-call name `undiscountableAmount`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
@@ -1665,32 +1672,32 @@ pub struct PrecreateRequest {
     /// 商户操作员编号
     ///
     /// Wire name `operator_id`; cloud-call name `operatorId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// 商户门店编号
     ///
     /// Wire name `store_id`; cloud-call name `storeId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// 商户机具终端编号
     ///
     /// Wire name `terminal_id`; cloud-call name `terminalId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<String>,
     /// 业务扩展参数
     ///
     /// Wire name `extend_params`; cloud-call name `extendParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<ExtendParams>,
     /// 该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天(1c-当天的情况下,无论交易何时创建,都在0点关闭)。该参数数值不接受小数点,如 1.5h,可转换为 90m
     ///
     /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// 订单绝对超时时间,格式为yyyy-MM-dd HH:mm:ss
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
 }
 impl PrecreateRequest {
@@ -1787,6 +1794,7 @@ impl PrecreateRequest {
 }
 /// Response of `trade.precreate`: 统一收单线下交易预创建:生成交易二维码(qr_code),用户用支付宝扫码支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PrecreateResponse {
     /// 商户的订单号
@@ -2348,12 +2356,13 @@ impl crate::__private::Endpoint for PrecreateRequest {
 }
 /// Request of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AppPayRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商户网站唯一订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
     ///
@@ -2371,47 +2380,47 @@ pub struct AppPayRequest {
     /// 销售产品码,商家和支付宝签约的产品码:QUICK_MSECURITY_PAY 无线快捷支付产品(默认);CYCLE_PAY_AUTH 周期扣款产品
     ///
     /// Wire name `product_code`; cloud-call name `productCode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回,同时会在商户和用户的pc账单详情中作为交易描述展示
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 订单包含的商品列表信息,json格式,其它说明详见商品明细说明
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// 绝对超时时间,格式为yyyy-MM-dd HH:mm:ss
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 建议使用time_expire字段。订单相对超时时间。从买家确认支付时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:5m~15d。m-分钟,h-小时,d-天,1c-当天(1c-当天的情况下,无论交易何时创建,都在0点关闭)。该参数数值不接受小数点,如 1.5h,可转换为 90m。默认值为15d
     ///
     /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// 业务扩展参数
     ///
     /// Wire name `extend_params`; cloud-call name `extendParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<ExtendParams>,
     /// 公用回传参数。如果请求时传递了该参数,则会在支付结果异步通知中将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
     ///
     /// Wire name `passback_params`; cloud-call name `passbackParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
     /// 商户原始订单号,最大长度限制32位
     ///
     /// Wire name `merchant_order_no`; cloud-call name `merchantOrderNo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_order_no: Option<String>,
     /// 返回参数选项。商户通过传递该参数来定制同步需要额外返回的信息字段,数组格式。包括但不限于:["hyb_amount","enterprise_pay_info"]
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_options: Option<Vec<String>>,
 }
 impl AppPayRequest {
@@ -2490,6 +2499,7 @@ impl AppPayRequest {
 }
 /// Response of `trade.appPay`: App 支付接口 2.0:只签名,生成 App 交给支付宝 SDK 的订单串(orderStr),不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AppPayResponse {}
 impl crate::__private::StructuredResponse for AppPayResponse {}
@@ -2647,17 +2657,18 @@ impl crate::__private::Endpoint for AppPayRequest {
 ///
 /// **Unconfirmed:** Which parameters a POST form carries in its action URL's query and which as form inputs is not documented; the form built here puts `charset` in the query (so the gateway decodes the form as UTF-8) and every parameter, `charset` included, as an input. Older pages mark product_code required, newer SDK models say it defaults to QUICK_WAP_WAY, so it is always sent. The time_expire range is as the page states it.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct WapPayRequest {
     /// HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
     ///
     /// Wire name `return_url`; cloud-call name `returnUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商户网站唯一订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
     ///
@@ -2679,62 +2690,62 @@ pub struct WapPayRequest {
     /// 用户付款中途退出返回商户网站的地址
     ///
     /// Wire name `quit_url`; cloud-call name `quitUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quit_url: Option<String>,
     /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:5m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
     ///
     /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// 订单包含的商品列表信息,json格式
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
     ///
     /// Wire name `passback_params`; cloud-call name `passbackParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
     /// 业务扩展参数
     ///
     /// Wire name `extend_params`; cloud-call name `extendParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<ExtendParams>,
     /// 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
     ///
     /// Wire name `business_params`; cloud-call name `businessParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_params: Option<String>,
     /// 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
     ///
     /// Wire name `enable_pay_channels`; cloud-call name `enablePayChannels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_pay_channels: Option<String>,
     /// 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
     ///
     /// Wire name `disable_pay_channels`; cloud-call name `disablePayChannels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_pay_channels: Option<String>,
     /// 商户门店编号
     ///
     /// Wire name `store_id`; cloud-call name `storeId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// 针对用户授权接口,获取用户相关数据时,用于标识用户授权关系
     ///
     /// Wire name `auth_token`; cloud-call name `authToken`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<crate::runtime::Secret<String>>,
 }
 impl WapPayRequest {
@@ -2849,6 +2860,7 @@ impl WapPayRequest {
 }
 /// Response of `trade.wapPay`: 手机网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct WapPayResponse {}
 impl crate::__private::StructuredResponse for WapPayResponse {}
@@ -3070,17 +3082,18 @@ impl crate::__private::Endpoint for WapPayRequest {
 ///
 /// **Unconfirmed:** Which parameters a POST form carries in its action URL's query and which as form inputs is not documented; the form built here puts `charset` in the query (so the gateway decodes the form as UTF-8) and every parameter, `charset` included, as an input.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PagePayRequest {
     /// HTTP/HTTPS开头字符串。支付完成后页面跳转回商户的地址(公共请求参数)
     ///
     /// Wire name `return_url`; cloud-call name `returnUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商户订单号。由商家自定义,64个字符以内,仅支持字母、数字、下划线且需保证在商户端不重复
     ///
@@ -3102,77 +3115,81 @@ pub struct PagePayRequest {
     /// PC扫码支付的方式。支持前置模式和跳转模式。前置模式是将二维码前置到商户的订单确认页的模式(0:订单码-简约前置模式;1:订单码-前置模式;3:订单码-迷你前置模式;4:订单码-可定义宽度的嵌入式二维码);跳转模式下,用户的扫码界面是由支付宝生成的,不在商户的域名下(2:订单码-跳转模式)
     ///
     /// Wire name `qr_pay_mode`; cloud-call name `qrPayMode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_pay_mode: Option<String>,
     /// 商户自定义二维码宽度。注:qr_pay_mode=4时该参数有效
     ///
     /// Wire name `qrcode_width`; cloud-call name `qrcodeWidth`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::__private::lenient::int_opt"
+    )]
     pub qrcode_width: Option<i64>,
     /// 请求后页面的集成方式。ALIAPP:支付宝钱包内;PCWEB:PC端访问。默认值为PCWEB
     ///
     /// Wire name `integration_type`; cloud-call name `integrationType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_type: Option<String>,
     /// 请求来源地址。如果使用ALIAPP的集成方式,用户中途取消支付会返回该地址
     ///
     /// Wire name `request_from_url`; cloud-call name `requestFromUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_from_url: Option<String>,
     /// 订单附加信息。如果请求时传递了该参数,将在异步通知、对账单中原样返回
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 订单绝对超时时间。格式为yyyy-MM-dd HH:mm:ss。超时时间范围:1m~15d。注:time_expire和timeout_express两者只需传入一个或者都不传,两者均传入时,优先使用time_expire
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 订单相对超时时间。从交易创建时间开始计算。该笔订单允许的最晚付款时间,逾期将关闭交易。取值范围:1m~15d。m-分钟,h-小时,d-天,1c-当天。该参数数值不接受小数点,如 1.5h,可转换为 90m
     ///
     /// Wire name `timeout_express`; cloud-call name `timeoutExpress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// 商品主类型:0-虚拟类商品,1-实物类商品
     ///
     /// Wire name `goods_type`; cloud-call name `goodsType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_type: Option<String>,
     /// 订单包含的商品列表信息,json格式
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// 公用回传参数。如果请求时传递了该参数,支付宝会在异步通知时将该参数原样返回。本参数必须进行UrlEncode之后才可以发送给支付宝
     ///
     /// Wire name `passback_params`; cloud-call name `passbackParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
     /// 业务扩展参数
     ///
     /// Wire name `extend_params`; cloud-call name `extendParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<ExtendParams>,
     /// 商户传入业务信息,具体值要和支付宝约定,应用于安全,营销等参数直传场景,格式为json格式
     ///
     /// Wire name `business_params`; cloud-call name `businessParams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_params: Option<String>,
     /// 可用渠道,用户只能在指定渠道范围内支付,多个渠道以逗号分割。注,与disable_pay_channels互斥
     ///
     /// Wire name `enable_pay_channels`; cloud-call name `enablePayChannels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_pay_channels: Option<String>,
     /// 禁用渠道,用户不可用指定渠道支付,多个渠道以逗号分割。注,与enable_pay_channels互斥
     ///
     /// Wire name `disable_pay_channels`; cloud-call name `disablePayChannels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_pay_channels: Option<String>,
     /// 商户门店编号
     ///
     /// Wire name `store_id`; cloud-call name `storeId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
 }
 impl PagePayRequest {
@@ -3305,6 +3322,7 @@ impl PagePayRequest {
 }
 /// Response of `trade.pagePay`: 电脑网站支付接口 2.0:只签名,生成跳转支付宝收银台的 GET 链接或自动提交的表单,不发起 HTTP 调用
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PagePayResponse {}
 impl crate::__private::StructuredResponse for PagePayResponse {}
@@ -3557,17 +3575,18 @@ impl crate::__private::Endpoint for PagePayRequest {
 }
 /// Request of `trade.query`: 统一收单交易查询:按商户订单号或支付宝交易号查询交易状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryRequest {
     /// 银行间联模式下有用,其它场景请不要使用;双联通过该参数指定需要查询的交易所属收单机构的pid
     ///
     /// Wire name `org_pid`; cloud-call name `orgPid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_pid: Option<String>,
     /// 查询选项,商户通过上送该参数来定制同步需要额外返回的信息字段,数组格式。枚举值:交易结算信息 trade_settle_info;交易支付使用的资金渠道 fund_bill_list;交易支付时使用的所有优惠券信息 voucher_detail_list;交易支付使用单品券优惠的商品优惠信息 discount_goods_detail;商家优惠金额 mdiscount_amount;医保信息 medical_insurance_info
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_options: Option<Vec<String>>,
     /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
     #[serde(flatten)]
@@ -3597,6 +3616,7 @@ impl QueryRequest {
 ///
 /// Part of [`QueryRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum QueryOrder {
@@ -3631,12 +3651,13 @@ impl QueryOrder {
 }
 /// Response of `trade.query`: 统一收单交易查询:按商户订单号或支付宝交易号查询交易状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryResponse {
     /// 支付宝交易号。在未生成真实交易时,不返回,需要商户多次调用该接口或支付通知,获取最终的交易号
     ///
     /// Wire name `trade_no`; cloud-call name `tradeNo`.
-    #[serde(alias = "tradeNo", default)]
+    #[serde(alias = "tradeNo", default, skip_serializing_if = "Option::is_none")]
     pub trade_no: Option<String>,
     /// 商家订单号
     ///
@@ -3646,7 +3667,7 @@ pub struct QueryResponse {
     /// 买家支付宝账号。在未生成真实交易时,不返回,需要商户多次调用该接口或支付通知,获取最终的用户信息
     ///
     /// Wire name `buyer_logon_id`; cloud-call name `buyerLogonId`.
-    #[serde(alias = "buyerLogonId", default)]
+    #[serde(alias = "buyerLogonId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_logon_id: Option<String>,
     /// 交易状态:WAIT_BUYER_PAY(交易创建,等待买家付款)、TRADE_CLOSED(未付款交易超时关闭,或支付完成后全额退款)、TRADE_SUCCESS(交易支付成功)、TRADE_FINISHED(交易结束,不可退款)
     ///
@@ -3661,37 +3682,37 @@ pub struct QueryResponse {
     /// 标价币种,该参数的值为支付时传入的trans_currency,支持英镑:GBP、港币:HKD、美元:USD、新加坡元:SGD、日元:JPY、加拿大元:CAD、澳元:AUD、欧元:EUR、新西兰元:NZD、韩元:KRW、泰铢:THB、瑞士法郎:CHF、瑞典克朗:SEK、丹麦克朗:DKK、挪威克朗:NOK、马来西亚林吉特:MYR、印尼卢比:IDR、菲律宾比索:PHP、毛里求斯卢比:MUR、以色列新谢克尔:ILS、斯里兰卡卢比:LKR、俄罗斯卢布:RUB、阿联酋迪拉姆:AED、捷克克朗:CZK、南非兰特:ZAR、人民币:CNY、新台币:TWD。当trans_currency 和 settle_currency 不一致时,trans_currency支持人民币:CNY、新台币:TWD
     ///
     /// Wire name `trans_currency`; cloud-call name `transCurrency`.
-    #[serde(alias = "transCurrency", default)]
+    #[serde(alias = "transCurrency", default, skip_serializing_if = "Option::is_none")]
     pub trans_currency: Option<String>,
     /// 订单结算币种,对应支付接口传入的settle_currency,支持英镑:GBP、港币:HKD、美元:USD、新加坡元:SGD、日元:JPY、加拿大元:CAD、澳元:AUD、欧元:EUR、新西兰元:NZD、韩元:KRW、泰铢:THB、瑞士法郎:CHF、瑞典克朗:SEK、丹麦克朗:DKK、挪威克朗:NOK、马来西亚林吉特:MYR、印尼卢比:IDR、菲律宾比索:PHP、毛里求斯卢比:MUR、以色列新谢克尔:ILS、斯里兰卡卢比:LKR、俄罗斯卢布:RUB、阿联酋迪拉姆:AED、捷克克朗:CZK、南非兰特:ZAR
     ///
     /// Wire name `settle_currency`; cloud-call name `settleCurrency`.
-    #[serde(alias = "settleCurrency", default)]
+    #[serde(alias = "settleCurrency", default, skip_serializing_if = "Option::is_none")]
     pub settle_currency: Option<String>,
     /// 结算币种订单金额(结算币种的十进制金额文本,原样保留)
     ///
     /// Wire name `settle_amount`; cloud-call name `settleAmount`.
-    #[serde(alias = "settleAmount", default)]
+    #[serde(alias = "settleAmount", default, skip_serializing_if = "Option::is_none")]
     pub settle_amount: Option<String>,
     /// 订单支付币种
     ///
     /// Wire name `pay_currency`; cloud-call name `payCurrency`.
-    #[serde(alias = "payCurrency", default)]
+    #[serde(alias = "payCurrency", default, skip_serializing_if = "Option::is_none")]
     pub pay_currency: Option<String>,
     /// 支付币种订单金额(支付币种的十进制金额文本,原样保留)
     ///
     /// Wire name `pay_amount`; cloud-call name `payAmount`.
-    #[serde(alias = "payAmount", default)]
+    #[serde(alias = "payAmount", default, skip_serializing_if = "Option::is_none")]
     pub pay_amount: Option<String>,
     /// 结算币种兑换标价币种汇率
     ///
     /// Wire name `settle_trans_rate`; cloud-call name `settleTransRate`.
-    #[serde(alias = "settleTransRate", default)]
+    #[serde(alias = "settleTransRate", default, skip_serializing_if = "Option::is_none")]
     pub settle_trans_rate: Option<String>,
     /// 标价币种兑换支付币种汇率
     ///
     /// Wire name `trans_pay_rate`; cloud-call name `transPayRate`.
-    #[serde(alias = "transPayRate", default)]
+    #[serde(alias = "transPayRate", default, skip_serializing_if = "Option::is_none")]
     pub trans_pay_rate: Option<String>,
     /// 买家实付金额,单位为元,两位小数(本 SDK 中为分)。该金额代表该笔交易买家实际支付的金额,不包含商户折扣等金额
     ///
@@ -3699,13 +3720,19 @@ pub struct QueryResponse {
     #[serde(
         alias = "buyerPayAmount",
         default,
+        skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
     pub buyer_pay_amount: Option<i64>,
     /// 积分支付的金额,单位为元,两位小数(本 SDK 中为分)。该金额代表该笔交易中用户使用积分支付的金额,比如集分宝或者支付宝实时优惠等
     ///
     /// Wire name `point_amount`; cloud-call name `pointAmount`.
-    #[serde(alias = "pointAmount", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "pointAmount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub point_amount: Option<i64>,
     /// 交易中用户支付的可开具发票的金额,单位为元,两位小数(本 SDK 中为分)。该金额代表该笔交易中可以给用户开具发票的金额
     ///
@@ -3713,13 +3740,14 @@ pub struct QueryResponse {
     #[serde(
         alias = "invoiceAmount",
         default,
+        skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
     pub invoice_amount: Option<i64>,
     /// 本次交易打款给卖家的时间(格式 yyyy-MM-dd HH:mm:ss)
     ///
     /// Wire name `send_pay_date`; cloud-call name `sendPayDate`.
-    #[serde(alias = "sendPayDate", default)]
+    #[serde(alias = "sendPayDate", default, skip_serializing_if = "Option::is_none")]
     pub send_pay_date: Option<String>,
     /// 实收金额,单位为元,两位小数(本 SDK 中为分)。该金额为本笔交易,商户账户能够实际收到的金额
     ///
@@ -3727,43 +3755,44 @@ pub struct QueryResponse {
     #[serde(
         alias = "receiptAmount",
         default,
+        skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
     pub receipt_amount: Option<i64>,
     /// 商户门店编号
     ///
     /// Wire name `store_id`; cloud-call name `storeId`.
-    #[serde(alias = "storeId", default)]
+    #[serde(alias = "storeId", default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// 商户机具终端编号
     ///
     /// Wire name `terminal_id`; cloud-call name `terminalId`.
-    #[serde(alias = "terminalId", default)]
+    #[serde(alias = "terminalId", default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<String>,
     /// 交易支付使用的资金渠道。只有在签约中指定需要返回资金明细,或者入参的query_options中指定时才返回该字段信息
     ///
     /// Wire name `fund_bill_list`; cloud-call name `fundBillList`.
-    #[serde(alias = "fundBillList", default)]
+    #[serde(alias = "fundBillList", default, skip_serializing_if = "Option::is_none")]
     pub fund_bill_list: Option<Vec<TradeFundBill>>,
     /// 请求交易支付中的商户店铺的名称
     ///
     /// Wire name `store_name`; cloud-call name `storeName`.
-    #[serde(alias = "storeName", default)]
+    #[serde(alias = "storeName", default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
     /// 买家在支付宝的用户id。新商户建议使用buyer_open_id替代该字段。对于新商户,buyer_user_id字段未来计划逐步回收,存量商户可继续使用
     ///
     /// Wire name `buyer_user_id`; cloud-call name `buyerUserId`.
-    #[serde(alias = "buyerUserId", default)]
+    #[serde(alias = "buyerUserId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_user_id: Option<String>,
     /// 买家支付宝用户唯一标识
     ///
     /// Wire name `buyer_open_id`; cloud-call name `buyerOpenId`.
-    #[serde(alias = "buyerOpenId", default)]
+    #[serde(alias = "buyerOpenId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_open_id: Option<String>,
     /// 买家用户类型。CORPORATE:企业用户;PRIVATE:个人用户
     ///
     /// Wire name `buyer_user_type`; cloud-call name `buyerUserType`.
-    #[serde(alias = "buyerUserType", default)]
+    #[serde(alias = "buyerUserType", default, skip_serializing_if = "Option::is_none")]
     pub buyer_user_type: Option<String>,
     /// 商家优惠金额。单位:元(本 SDK 中为分)
     ///
@@ -3771,6 +3800,7 @@ pub struct QueryResponse {
     #[serde(
         alias = "mdiscountAmount",
         default,
+        skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
     pub mdiscount_amount: Option<i64>,
@@ -3780,13 +3810,14 @@ pub struct QueryResponse {
     #[serde(
         alias = "discountAmount",
         default,
+        skip_serializing_if = "Option::is_none",
         with = "crate::__private::money::yuan_opt"
     )]
     pub discount_amount: Option<i64>,
     /// 交易额外信息,特殊场景下与支付宝约定返回。json格式
     ///
     /// Wire name `ext_infos`; cloud-call name `extInfos`.
-    #[serde(alias = "extInfos", default)]
+    #[serde(alias = "extInfos", default, skip_serializing_if = "Option::is_none")]
     pub ext_infos: Option<String>,
 }
 impl crate::__private::StructuredResponse for QueryResponse {}
@@ -4063,17 +4094,18 @@ impl crate::__private::Endpoint for QueryRequest {
 }
 /// Request of `trade.close`: 统一收单交易关闭接口:关闭未付款的交易
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseRequest {
     /// 支付宝服务器主动通知商户服务器里指定的页面http/https路径(公共请求参数)
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 商家操作员编号 id,由商家自定义
     ///
     /// Wire name `operator_id`; cloud-call name `operatorId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// 商户订单号与支付宝交易号二选一(同时存在时以 trade_no 为准)
     #[serde(flatten)]
@@ -4103,6 +4135,7 @@ impl CloseRequest {
 ///
 /// Part of [`CloseRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum CloseOrder {
@@ -4137,17 +4170,18 @@ impl CloseOrder {
 }
 /// Response of `trade.close`: 统一收单交易关闭接口:关闭未付款的交易
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseResponse {
     /// 支付宝交易号
     ///
     /// Wire name `trade_no`; cloud-call name `tradeNo`.
-    #[serde(alias = "tradeNo", default)]
+    #[serde(alias = "tradeNo", default, skip_serializing_if = "Option::is_none")]
     pub trade_no: Option<String>,
     /// 创建交易传入的商户订单号
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(alias = "outTradeNo", default)]
+    #[serde(alias = "outTradeNo", default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
 }
 impl crate::__private::StructuredResponse for CloseResponse {}
@@ -4495,6 +4529,7 @@ impl crate::__private::Endpoint for CloseRequest {
 ///
 /// **Unconfirmed:** The error table was read from a public mirror of the page; it also lists `AQC.SYSTEM_ERROR` (系统错误,请使用相同的参数再次调用), an evident misspelling of ACQ.SYSTEM_ERROR, which is folded into the ACQ.SYSTEM_ERROR entry here. Whether trade_no and out_trade_no are always present in a successful answer is unconfirmed (older pages mark both 必填; the current one returns trade_no only when the trade was closed or refunded).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CancelRequest {
     /// 商户订单号与支付宝交易号二选一
@@ -4511,6 +4546,7 @@ impl CancelRequest {
 ///
 /// Part of [`CancelRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum CancelOrder {
@@ -4545,12 +4581,13 @@ impl CancelOrder {
 }
 /// Response of `trade.cancel`: 统一收单交易撤销接口:支付结果未知或超时时撤销交易(未付款则关闭,已付款则退款)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CancelResponse {
     /// 支付宝交易号;当发生交易关闭或交易退款时返回
     ///
     /// Wire name `trade_no`; cloud-call name `tradeNo`.
-    #[serde(alias = "tradeNo", default)]
+    #[serde(alias = "tradeNo", default, skip_serializing_if = "Option::is_none")]
     pub trade_no: Option<String>,
     /// 商户订单号
     ///
@@ -4565,17 +4602,21 @@ pub struct CancelResponse {
     /// 本次撤销触发的交易动作,接口调用成功且交易存在时返回:close 交易未支付,触发关闭交易动作,无退款;refund 交易已支付,触发交易退款动作;未返回:未查询到交易,或接口调用失败
     ///
     /// Wire name `action`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<CancelAction>,
     /// 当撤销产生了退款时,返回退款时间;只在银行间联交易场景下返回该信息
     ///
     /// Wire name `gmt_refund_pay`; cloud-call name `gmtRefundPay`.
-    #[serde(alias = "gmtRefundPay", default)]
+    #[serde(alias = "gmtRefundPay", default, skip_serializing_if = "Option::is_none")]
     pub gmt_refund_pay: Option<String>,
     /// 当撤销产生了退款时,返回的退款清算编号,用于清算对账使用;只在银行间联交易场景下返回该信息
     ///
     /// Wire name `refund_settlement_id`; cloud-call name `refundSettlementId`.
-    #[serde(alias = "refundSettlementId", default)]
+    #[serde(
+        alias = "refundSettlementId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund_settlement_id: Option<String>,
 }
 impl crate::__private::StructuredResponse for CancelResponse {}
@@ -4957,6 +4998,7 @@ impl crate::__private::Endpoint for CancelRequest {
 ///
 /// **Unconfirmed:** The current page caps refund_amount as price(16) where older pages say price(9); only the lower bound (0.01 元) is checked here. The page also lists refund_goods_detail and related_settle_confirm_no, not modelled here.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundRequest {
     /// 退款金额。需要退款的金额,该金额不能大于订单金额,单位为元,支持两位小数(本 SDK 中为分)。注:如果正向交易使用了营销,该退款金额包含营销金额,支付宝会按业务规则分配营销和买家自有资金分别退多少,默认优先退买家的自有资金
@@ -4967,22 +5009,22 @@ pub struct RefundRequest {
     /// 退款原因说明。商家自定义,将在会在商户和用户的pc退款账单详情中展示
     ///
     /// Wire name `refund_reason`; cloud-call name `refundReason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_reason: Option<String>,
     /// 退款请求号。标识一次退款请求,需要保证在交易号下唯一(同一笔交易多次退款需要保证唯一),如需部分退款,则此参数必传。注:针对同一次退款请求,如果调用接口失败或异常了,重试时需要保证退款请求号不能变更(重试请使用相同的 out_request_no),防止该笔交易重复退款。支付宝会保证同样的退款请求号多次请求只会退一次
     ///
     /// Wire name `out_request_no`; cloud-call name `outRequestNo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_request_no: Option<String>,
     /// 退分账明细信息(OpenApiRoyaltyDetailInfoPojo 数组)。注:1.当面付且非直付通模式无需传入退分账明细,系统自动按退款金额与订单金额的比率,从收款方和分账收入方退款,不支持指定退款金额与退款方。2.直付通模式,电脑网站支付,手机 APP 支付,手机网站支付产品,须在退款请求中明确是否退分账,从哪个分账收入方退,退多少分账金额;如不明确,默认从收款方退款,收款方余额不足退款失败。不支持系统按比率退款
     ///
     /// Wire name `refund_royalty_parameters`; cloud-call name `refundRoyaltyParameters`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_royalty_parameters: Option<crate::__private::serde_json::Value>,
     /// 查询选项。商户通过上送该参数来定制同步需要额外返回的信息字段,数组格式。枚举值:本次退款使用的资金渠道 refund_detail_item_list;银行卡冲退信息 deposit_back_info;本次退款退的券信息 refund_voucher_detail_list
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_options: Option<Vec<String>>,
     /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
     #[serde(flatten)]
@@ -5028,6 +5070,7 @@ impl RefundRequest {
 ///
 /// Part of [`RefundRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundOrder {
@@ -5062,6 +5105,7 @@ impl RefundOrder {
 }
 /// Response of `trade.refund`: 统一收单交易退款接口:按原路退款(部分退款需 out_request_no;以同一 out_request_no 重试只退一次)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundResponse {
     /// 支付宝交易号
@@ -5077,12 +5121,12 @@ pub struct RefundResponse {
     /// 用户的登录id
     ///
     /// Wire name `buyer_logon_id`; cloud-call name `buyerLogonId`.
-    #[serde(alias = "buyerLogonId", default)]
+    #[serde(alias = "buyerLogonId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_logon_id: Option<String>,
     /// 本次退款是否发生了资金变化:Y 退款成功;N 或未返回时需通过退款查询接口进一步确认退款状态
     ///
     /// Wire name `fund_change`; cloud-call name `fundChange`.
-    #[serde(alias = "fundChange", default)]
+    #[serde(alias = "fundChange", default, skip_serializing_if = "Option::is_none")]
     pub fund_change: Option<String>,
     /// 退款总金额。单位:元(本 SDK 中为分)。指该笔交易累计已经退款成功的金额
     ///
@@ -5092,27 +5136,36 @@ pub struct RefundResponse {
     /// 退款使用的资金渠道。只有在签约中指定需要返回资金明细,或者入参的query_options中指定时才返回该字段信息
     ///
     /// Wire name `refund_detail_item_list`; cloud-call name `refundDetailItemList`.
-    #[serde(alias = "refundDetailItemList", default)]
+    #[serde(
+        alias = "refundDetailItemList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund_detail_item_list: Option<Vec<TradeFundBill>>,
     /// 交易在支付时候的门店名称
     ///
     /// Wire name `store_name`; cloud-call name `storeName`.
-    #[serde(alias = "storeName", default)]
+    #[serde(alias = "storeName", default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
     /// 买家在支付宝的用户id。新商户建议使用buyer_open_id替代该字段
     ///
     /// Wire name `buyer_user_id`; cloud-call name `buyerUserId`.
-    #[serde(alias = "buyerUserId", default)]
+    #[serde(alias = "buyerUserId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_user_id: Option<String>,
     /// 买家支付宝用户唯一标识
     ///
     /// Wire name `buyer_open_id`; cloud-call name `buyerOpenId`.
-    #[serde(alias = "buyerOpenId", default)]
+    #[serde(alias = "buyerOpenId", default, skip_serializing_if = "Option::is_none")]
     pub buyer_open_id: Option<String>,
     /// 本次商户实际退回金额。单位:元(本 SDK 中为分)。说明:如需获取该值,需在入参query_options中传入 refund_detail_item_list
     ///
     /// Wire name `send_back_fee`; cloud-call name `sendBackFee`.
-    #[serde(alias = "sendBackFee", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "sendBackFee",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub send_back_fee: Option<i64>,
 }
 impl crate::__private::StructuredResponse for RefundResponse {}
@@ -5994,6 +6047,7 @@ impl crate::__private::Endpoint for RefundRequest {
 ///
 /// **Unconfirmed:** The error table spells the not-found code `TRADE_NOT_EXIST` without the `ACQ.` prefix; some integrations also handle `ACQ.TRADE_NOT_EXIST` here, which would decode as an unlisted code.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryRequest {
     /// 退款请求号。请求退款接口时,传入的退款请求号,如果在退款请求时未传入,则该值为创建交易时的商户订单号
@@ -6003,7 +6057,7 @@ pub struct RefundQueryRequest {
     /// 查询选项,商户通过上送该参数来定制同步需要额外返回的信息字段,数组格式。枚举值:本次退款使用的资金渠道 refund_detail_item_list;退款执行成功的时间 gmt_refund_pay;银行卡冲退信息 deposit_back_info;本次退款退的券信息 refund_voucher_detail_list
     ///
     /// Wire name `query_options`; cloud-call name `queryOptions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_options: Option<Vec<String>>,
     /// 商户订单号与支付宝交易号二选一(同时存在时优先取 trade_no)
     #[serde(flatten)]
@@ -6028,6 +6082,7 @@ impl RefundQueryRequest {
 ///
 /// Part of [`RefundQueryRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundQueryOrder {
@@ -6062,62 +6117,82 @@ impl RefundQueryOrder {
 }
 /// Response of `trade.refundQuery`: 统一收单交易退款查询:查询通过 alipay.trade.refund 提交的退款请求是否执行成功
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryResponse {
     /// 支付宝交易号
     ///
     /// Wire name `trade_no`; cloud-call name `tradeNo`.
-    #[serde(alias = "tradeNo", default)]
+    #[serde(alias = "tradeNo", default, skip_serializing_if = "Option::is_none")]
     pub trade_no: Option<String>,
     /// 创建交易传入的商户订单号
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(alias = "outTradeNo", default)]
+    #[serde(alias = "outTradeNo", default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
     /// 本笔退款对应的退款请求号
     ///
     /// Wire name `out_request_no`; cloud-call name `outRequestNo`.
-    #[serde(alias = "outRequestNo", default)]
+    #[serde(alias = "outRequestNo", default, skip_serializing_if = "Option::is_none")]
     pub out_request_no: Option<String>,
     /// 该笔退款所对应的交易的订单金额。单位:元(本 SDK 中为分)
     ///
     /// Wire name `total_amount`; cloud-call name `totalAmount`.
-    #[serde(alias = "totalAmount", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "totalAmount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub total_amount: Option<i64>,
     /// 本次退款请求,对应的退款金额。单位:元(本 SDK 中为分)
     ///
     /// Wire name `refund_amount`; cloud-call name `refundAmount`.
-    #[serde(alias = "refundAmount", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "refundAmount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub refund_amount: Option<i64>,
     /// 退款状态。枚举值:REFUND_SUCCESS 退款处理成功;未返回该字段表示退款请求未收到或者退款失败(为空或为其他值则表示退款未成功)。注:如果退款查询发起时间早于退款时间,或者间隔退款发起时间太短,可能出现退款查询时还没处理成功,后面又处理成功的情况,建议商户在退款发起后间隔10秒以上再发起退款查询请求
     ///
     /// Wire name `refund_status`; cloud-call name `refundStatus`.
-    #[serde(alias = "refundStatus", default)]
+    #[serde(alias = "refundStatus", default, skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<RefundStatus>,
     /// 发起退款时,传入的退款原因
     ///
     /// Wire name `refund_reason`; cloud-call name `refundReason`.
-    #[serde(alias = "refundReason", default)]
+    #[serde(alias = "refundReason", default, skip_serializing_if = "Option::is_none")]
     pub refund_reason: Option<String>,
     /// 退款时间。默认不返回该信息,需要在入参的query_options中指定"gmt_refund_pay"值时才返回该字段信息
     ///
     /// Wire name `gmt_refund_pay`; cloud-call name `gmtRefundPay`.
-    #[serde(alias = "gmtRefundPay", default)]
+    #[serde(alias = "gmtRefundPay", default, skip_serializing_if = "Option::is_none")]
     pub gmt_refund_pay: Option<String>,
     /// 本次退款使用的资金渠道;默认不返回该信息,需要在入参的query_options中指定"refund_detail_item_list"值时才返回该字段信息
     ///
     /// Wire name `refund_detail_item_list`; cloud-call name `refundDetailItemList`.
-    #[serde(alias = "refundDetailItemList", default)]
+    #[serde(
+        alias = "refundDetailItemList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund_detail_item_list: Option<Vec<TradeFundBill>>,
     /// 本次商户实际退回金额;单位:元(本 SDK 中为分)。默认不返回该信息,需要在入参的query_options中指定"refund_detail_item_list"值时才返回该字段信息
     ///
     /// Wire name `send_back_fee`; cloud-call name `sendBackFee`.
-    #[serde(alias = "sendBackFee", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "sendBackFee",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub send_back_fee: Option<i64>,
     /// 银行卡冲退信息;默认不返回该信息,需要在入参的query_options中指定"deposit_back_info"值时才返回该字段信息
     ///
     /// Wire name `deposit_back_info`; cloud-call name `depositBackInfo`.
-    #[serde(alias = "depositBackInfo", default)]
+    #[serde(alias = "depositBackInfo", default, skip_serializing_if = "Option::is_none")]
     pub deposit_back_info: Option<crate::__private::serde_json::Value>,
 }
 impl crate::__private::StructuredResponse for RefundQueryResponse {}
@@ -6393,47 +6468,48 @@ impl crate::__private::Endpoint for RefundQueryRequest {
 }
 /// 业务扩展参数
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ExtendParams {
     /// 系统商编号。该参数作为系统商返佣数据提取的依据,请填写系统商签约协议的PID(最长64个字符)
     ///
     /// Wire name `sys_service_provider_id`; cloud-call name `sysServiceProviderId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sys_service_provider_id: Option<String>,
     /// 使用花呗分期要进行的分期数
     ///
     /// Wire name `hb_fq_num`; cloud-call name `hbFqNum`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hb_fq_num: Option<String>,
     /// 使用花呗分期需要卖家承担的手续费比例的百分值,传入100代表100%
     ///
     /// Wire name `hb_fq_seller_percent`; cloud-call name `hbFqSellerPercent`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hb_fq_seller_percent: Option<String>,
     /// 行业数据回流信息,详见:地铁支付接口参数补充说明
     ///
     /// Wire name `industry_reflux_info`; cloud-call name `industryRefluxInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_reflux_info: Option<String>,
     /// 卡类型
     ///
     /// Wire name `card_type`; cloud-call name `cardType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_type: Option<String>,
     /// 特殊场景下,允许商户指定交易展示的卖家名称
     ///
     /// Wire name `specified_seller_name`; cloud-call name `specifiedSellerName`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specified_seller_name: Option<String>,
     /// 是否进行资金冻结,用于后续分账,true表示资金冻结,false或不传表示资金不冻结
     ///
     /// Wire name `royalty_freeze`; cloud-call name `royaltyFreeze`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub royalty_freeze: Option<String>,
     /// 公域商品交易业务订单ID
     ///
     /// Wire name `trade_component_order_id`; cloud-call name `tradeComponentOrderId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trade_component_order_id: Option<String>,
 }
 impl ExtendParams {
@@ -6513,6 +6589,7 @@ impl Default for ExtendParams {
 }
 /// 订单包含的商品列表信息(商品明细)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GoodsDetail {
     /// 商品的编号(最长64个字符),该参数传入支付券上绑定商品goods_id,倘若无支付券需要消费,该字段传入商品最小粒度的商品ID(如:若商品有sku粒度,则传商户sku粒度的ID)
@@ -6526,6 +6603,7 @@ pub struct GoodsDetail {
     /// 商品数量
     ///
     /// Wire name `quantity`.
+    #[serde(deserialize_with = "crate::__private::lenient::int")]
     pub quantity: i64,
     /// 商品单价,单位为元(本 SDK 中为分)
     ///
@@ -6535,37 +6613,37 @@ pub struct GoodsDetail {
     /// 支付宝定义的统一商品编号(最长32个字符)
     ///
     /// Wire name `alipay_goods_id`; cloud-call name `alipayGoodsId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alipay_goods_id: Option<String>,
     /// 商品类目(最长24个字符)
     ///
     /// Wire name `goods_category`; cloud-call name `goodsCategory`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_category: Option<String>,
     /// 商品类目树,从商品类目根节点到叶子节点的类目id组成,类目id值使用|分割(最长128个字符)
     ///
     /// Wire name `categories_tree`; cloud-call name `categoriesTree`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories_tree: Option<String>,
     /// 商品描述信息
     ///
     /// Wire name `body`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// 商品的展示地址(最长400个字符)
     ///
     /// Wire name `show_url`; cloud-call name `showUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_url: Option<String>,
     /// 商家侧小程序商品ID,指商家提报给小程序商品库的商品。当前接口的extend_params.trade_component_order_id字段不为空时该字段必填,且与交易组件订单参数保持一致
     ///
     /// Wire name `out_item_id`; cloud-call name `outItemId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_item_id: Option<String>,
     /// 商家侧小程序商品sku ID。当前接口的extend_params.trade_component_order_id字段不为空时该字段必填,且与交易组件订单参数保持一致
     ///
     /// Wire name `out_sku_id`; cloud-call name `outSkuId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_sku_id: Option<String>,
 }
 impl GoodsDetail {
@@ -6628,6 +6706,7 @@ impl GoodsDetail {
 }
 /// 交易支付(或退款)使用的资金渠道
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TradeFundBill {
     /// 交易使用的资金渠道,详见支付渠道列表(如 ALIPAYACCOUNT 支付宝账户、BANKCARD 银行卡、PCREDIT 花呗等)
@@ -6638,7 +6717,7 @@ pub struct TradeFundBill {
     /// 银行卡支付时的银行代码
     ///
     /// Wire name `bank_code`; cloud-call name `bankCode`.
-    #[serde(alias = "bankCode", default)]
+    #[serde(alias = "bankCode", default, skip_serializing_if = "Option::is_none")]
     pub bank_code: Option<String>,
     /// 该支付工具类型所使用的金额(本 SDK 中为分)
     ///
@@ -6648,12 +6727,17 @@ pub struct TradeFundBill {
     /// 渠道实际付款金额(本 SDK 中为分)
     ///
     /// Wire name `real_amount`; cloud-call name `realAmount`.
-    #[serde(alias = "realAmount", default, with = "crate::__private::money::yuan_opt")]
+    #[serde(
+        alias = "realAmount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::__private::money::yuan_opt"
+    )]
     pub real_amount: Option<i64>,
     /// 渠道所使用的资金类型,目前只在资金渠道(fund_channel)是银行卡渠道(BANKCARD)的情况下才返回该信息(DEBIT_CARD:借记卡,CREDIT_CARD:信用卡,MIXED_CARD:借贷合一卡)
     ///
     /// Wire name `fund_type`; cloud-call name `fundType`.
-    #[serde(alias = "fundType", default)]
+    #[serde(alias = "fundType", default, skip_serializing_if = "Option::is_none")]
     pub fund_type: Option<String>,
 }
 /// 本次撤销触发的交易动作
@@ -6701,6 +6785,15 @@ impl std::str::FromStr for CancelAction {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for CancelAction {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for CancelAction {
@@ -6759,6 +6852,15 @@ impl std::str::FromStr for RefundStatus {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for RefundStatus {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for RefundStatus {
@@ -6838,6 +6940,15 @@ impl std::str::FromStr for TradeStatus {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for TradeStatus {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for TradeStatus {

@@ -39,6 +39,7 @@ impl<'a> User<'a> {
 ///
 /// **Unconfirmed:** The token errors come with code 20001 as the gateway's table lists them; no method-specific 40004 sub_codes are published. Which fields the auth_user scope alone returns, and when user_id rather than open_id is returned, could not be confirmed; the personal fields (user_name, cert_no, mobile, phone, email, person_birthday, cert_type) are listed by the SDK models and need further products.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct InfoShareRequest {
     /// 用户授权令牌(公共请求参数),即 alipay.system.oauth.token 返回的 access_token
@@ -56,107 +57,112 @@ impl InfoShareRequest {
 }
 /// Response of `user.infoShare`: 支付宝会员授权信息查询接口:以用户授权的访问令牌(auth_token)查询用户的公开信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct InfoShareResponse {
     /// 支付宝用户的userId(2088开头的16位数字)。开启 open_id 的应用返回 open_id 代替
     ///
     /// Wire name `user_id`; cloud-call name `userId`.
-    #[serde(alias = "userId", default)]
+    #[serde(alias = "userId", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// 支付宝用户唯一标识(应用维度)
     ///
     /// Wire name `open_id`; cloud-call name `openId`.
-    #[serde(alias = "openId", default)]
+    #[serde(alias = "openId", default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
     /// 用户头像地址。注意:如果没有数据(用户未设置)时不会返回该信息
     ///
     /// Wire name `avatar`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// 用户昵称。注意:如果没有数据(用户未设置)时不会返回该信息
     ///
     /// Wire name `nick_name`; cloud-call name `nickName`.
-    #[serde(alias = "nickName", default)]
+    #[serde(alias = "nickName", default, skip_serializing_if = "Option::is_none")]
     pub nick_name: Option<String>,
     /// 性别。F:女性;M:男性。注意:如果没有数据时不会返回该信息
     ///
     /// Wire name `gender`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     /// 省份名称
     ///
     /// Wire name `province`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,
     /// 市名称
     ///
     /// Wire name `city`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// 区县名称
     ///
     /// Wire name `area`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
     /// 国家码
     ///
     /// Wire name `country_code`; cloud-call name `countryCode`.
-    #[serde(alias = "countryCode", default)]
+    #[serde(alias = "countryCode", default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// 是否通过实名认证。T是通过,F是没有实名认证
     ///
     /// Wire name `is_certified`; cloud-call name `isCertified`.
-    #[serde(alias = "isCertified", default)]
+    #[serde(alias = "isCertified", default, skip_serializing_if = "Option::is_none")]
     pub is_certified: Option<String>,
     /// 是否是学生。T表示是学生,F表示不是学生
     ///
     /// Wire name `is_student_certified`; cloud-call name `isStudentCertified`.
-    #[serde(alias = "isStudentCertified", default)]
+    #[serde(
+        alias = "isStudentCertified",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_student_certified: Option<String>,
     /// 用户类型(1/2)。1代表公司账户,2代表个人账户
     ///
     /// Wire name `user_type`; cloud-call name `userType`.
-    #[serde(alias = "userType", default)]
+    #[serde(alias = "userType", default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<String>,
     /// 用户状态(Q/T/B/W)。Q代表快速注册用户,T代表正常用户,B代表被冻结账户,W代表已注册未激活的账户
     ///
     /// Wire name `user_status`; cloud-call name `userStatus`.
-    #[serde(alias = "userStatus", default)]
+    #[serde(alias = "userStatus", default, skip_serializing_if = "Option::is_none")]
     pub user_status: Option<String>,
     /// 用户姓名(需签约对应产品才返回)
     ///
     /// Wire name `user_name`; cloud-call name `userName`.
-    #[serde(alias = "userName", default)]
+    #[serde(alias = "userName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<crate::runtime::Secret<String>>,
     /// 证件类型(0:身份证等,需签约对应产品才返回)
     ///
     /// Wire name `cert_type`; cloud-call name `certType`.
-    #[serde(alias = "certType", default)]
+    #[serde(alias = "certType", default, skip_serializing_if = "Option::is_none")]
     pub cert_type: Option<String>,
     /// 证件号码(需签约对应产品才返回)
     ///
     /// Wire name `cert_no`; cloud-call name `certNo`.
-    #[serde(alias = "certNo", default)]
+    #[serde(alias = "certNo", default, skip_serializing_if = "Option::is_none")]
     pub cert_no: Option<crate::runtime::Secret<String>>,
     /// 手机号码(需签约对应产品才返回)
     ///
     /// Wire name `mobile`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<crate::runtime::Secret<String>>,
     /// 电话号码(需签约对应产品才返回)
     ///
     /// Wire name `phone`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<crate::runtime::Secret<String>>,
     /// 用户支付宝账号绑定的邮箱地址(需签约对应产品才返回)
     ///
     /// Wire name `email`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<crate::runtime::Secret<String>>,
     /// 生日,格式 yyyyMMdd(需签约对应产品才返回)
     ///
     /// Wire name `person_birthday`; cloud-call name `personBirthday`.
-    #[serde(alias = "personBirthday", default)]
+    #[serde(alias = "personBirthday", default, skip_serializing_if = "Option::is_none")]
     pub person_birthday: Option<crate::runtime::Secret<String>>,
 }
 impl crate::__private::StructuredResponse for InfoShareResponse {}

@@ -81,6 +81,7 @@ impl<'a> Auth<'a> {
 ///
 /// **Unconfirmed:** The full errno table of jscode2sessionkey is unconfirmed; only 10010100 (parameter is invalid) is shown in the docs' error example. Errors come as `{errno, error, error_description}` (older docs: OAuth2.0 `{error, error_description}`).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Jscode2SessionKeyRequest {
     /// 通过 swan.login 获取的 Authorization Code。
@@ -97,6 +98,7 @@ impl Jscode2SessionKeyRequest {
 }
 /// Response of `auth.jscode2SessionKey`: 用 swan.login 获取的 code 换取用户的 openid 与 Session Key
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Jscode2SessionKeyResponse {
     /// 用户身份标识,由 appid 和 uid 生成。
@@ -252,6 +254,7 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
 ///
 /// **Unconfirmed:** The docs allow GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`error`: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, …) carry string codes and no errno; the client reports them as a decode error naming the OAuth error.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenRequest {}
 impl GetAccessTokenRequest {
@@ -267,6 +270,7 @@ impl Default for GetAccessTokenRequest {
 }
 /// Response of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenResponse {
     /// 从服务器获取数据必须的令牌,代表当前应用的身份;默认情况下,Access Token 的有效期为一个月,如果 Access Token 过期可以重新获取
@@ -282,12 +286,12 @@ pub struct GetAccessTokenResponse {
     /// 更新令牌。对于 client_credentials 类型的访问令牌,快要过期时可以重新生成,无需通过 refresh_token 申请
     ///
     /// Wire name `refresh_token`; cloud-call name `refreshToken`.
-    #[serde(alias = "refreshToken", default)]
+    #[serde(alias = "refreshToken", default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<crate::runtime::Secret<String>>,
     /// 表示当前令牌所具有的权限范围
     ///
     /// Wire name `scope`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
 impl crate::__private::StructuredResponse for GetAccessTokenResponse {}
@@ -318,6 +322,7 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
 }
 /// Request of `auth.getUnionid`: 获取 unionid(wire name getunionid)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUnionidRequest {
     /// 用户 openid,需要经过用户登录授权过程获取
@@ -333,6 +338,7 @@ impl GetUnionidRequest {
 }
 /// Response of `auth.getUnionid`: 获取 unionid(wire name getunionid)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUnionidResponse {
     /// 小程序用户 + 开发者主体维度 唯一的 id

@@ -271,8 +271,11 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Baidu>)] = &[
     (
         "auth.jscode2SessionKey",
-        crate::__private::round_trip::<auth::Jscode2SessionKeyRequest>,
+        crate::__private::round_trip_typed::<auth::Jscode2SessionKeyRequest>,
     ),
-    ("auth.getAccessToken", crate::__private::round_trip::<auth::GetAccessTokenRequest>),
-    ("auth.getUnionid", crate::__private::round_trip::<auth::GetUnionidRequest>),
+    (
+        "auth.getAccessToken",
+        crate::__private::round_trip_typed::<auth::GetAccessTokenRequest>,
+    ),
+    ("auth.getUnionid", crate::__private::round_trip_typed::<auth::GetUnionidRequest>),
 ];

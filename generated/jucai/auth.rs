@@ -40,12 +40,13 @@ impl<'a> Auth<'a> {
 ///
 /// **Signing scheme `jucai_md5` is unconfirmed:** The docs name a 签名生成算法 but do not give it and no public source was found. Assumed (crypto::sign::jucai_sign): top-level fields except `sign` with non-empty values, sorted by key, `k=v&…&key=MERCHANT_KEY`, MD5, hex (lowercase in the docs' examples; configurable). Responses are verified with the same function.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Auth2OpenIdRequest {
     /// 版本号(默认1.0)
     ///
     /// Wire name `version`; default "1.0".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// 终端id。没有真实终端号统一填88888888
     ///
@@ -86,7 +87,7 @@ pub struct Auth2OpenIdRequest {
     /// 2、银联:填空或填固定值: UnionPay/1.0 CloudPay
     ///
     /// Wire name `subAppid`.
-    #[serde(rename = "subAppid", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subAppid", default, skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
 }
 impl Auth2OpenIdRequest {
@@ -129,6 +130,7 @@ impl Auth2OpenIdRequest {
 }
 /// Response of `auth.auth2OpenId`: 微信授权码查询 openid / 银联授权码获取 user_id
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Auth2OpenIdResponse {
     /// 业务应答码,000000 为成功(见应答码表)
@@ -139,52 +141,52 @@ pub struct Auth2OpenIdResponse {
     /// 业务应答信息
     ///
     /// Wire name `returnMsg`.
-    #[serde(rename = "returnMsg", default)]
+    #[serde(rename = "returnMsg", default, skip_serializing_if = "Option::is_none")]
     pub return_msg: Option<String>,
     /// 微信分配的公众账号ID
     ///
     /// Wire name `appid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
     /// 商户号
     ///
     /// Wire name `mchNo`.
-    #[serde(rename = "mchNo", default)]
+    #[serde(rename = "mchNo", default, skip_serializing_if = "Option::is_none")]
     pub mch_no: Option<String>,
     /// 商户订单号
     ///
     /// Wire name `mchOrderNo`.
-    #[serde(rename = "mchOrderNo", default)]
+    #[serde(rename = "mchOrderNo", default, skip_serializing_if = "Option::is_none")]
     pub mch_order_no: Option<String>,
     /// 用户在商户appid下的唯一标识
     ///
     /// Wire name `openid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 机构号
     ///
     /// Wire name `orgId`.
-    #[serde(rename = "orgId", default)]
+    #[serde(rename = "orgId", default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// 随机字符串
     ///
     /// Wire name `randomStr`.
-    #[serde(rename = "randomStr", default)]
+    #[serde(rename = "randomStr", default, skip_serializing_if = "Option::is_none")]
     pub random_str: Option<String>,
     /// 微信分配的子商户公众账号ID
     ///
     /// Wire name `subAppid`.
-    #[serde(rename = "subAppid", default)]
+    #[serde(rename = "subAppid", default, skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
     /// 用户在子商户appid下的唯一标识
     ///
     /// Wire name `subOpenid`.
-    #[serde(rename = "subOpenid", default)]
+    #[serde(rename = "subOpenid", default, skip_serializing_if = "Option::is_none")]
     pub sub_openid: Option<String>,
     /// 终端号
     ///
     /// Wire name `termId`.
-    #[serde(rename = "termId", default)]
+    #[serde(rename = "termId", default, skip_serializing_if = "Option::is_none")]
     pub term_id: Option<String>,
 }
 impl crate::__private::StructuredResponse for Auth2OpenIdResponse {}
@@ -281,5 +283,16 @@ impl crate::__private::serde::Serialize for WayCode {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for WayCode {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }

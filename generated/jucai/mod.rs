@@ -206,5 +206,5 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 #[cfg(feature = "encoders")]
 #[doc(hidden)]
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Jucai>)] = &[
-    ("auth.auth2OpenId", crate::__private::round_trip::<auth::Auth2OpenIdRequest>),
+    ("auth.auth2OpenId", crate::__private::round_trip_typed::<auth::Auth2OpenIdRequest>),
 ];

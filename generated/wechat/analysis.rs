@@ -156,6 +156,7 @@ impl<'a> Analysis<'a> {
 }
 /// Request of `analysis.getDailyRetain`: 获取用户访问小程序日留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailyRetainRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -178,6 +179,7 @@ impl GetDailyRetainRequest {
 }
 /// Response of `analysis.getDailyRetain`: 获取用户访问小程序日留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailyRetainResponse {
     /// 日期
@@ -267,6 +269,7 @@ impl crate::__private::Endpoint for GetDailyRetainRequest {
 }
 /// Request of `analysis.getWeeklyRetain`: 获取用户访问小程序周留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyRetainRequest {
     /// 开始日期,格式为 yyyymmdd。beginDate必须为周一
@@ -289,6 +292,7 @@ impl GetWeeklyRetainRequest {
 }
 /// Response of `analysis.getWeeklyRetain`: 获取用户访问小程序周留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyRetainResponse {
     /// 时间,如:"20170306-20170312"
@@ -378,6 +382,7 @@ impl crate::__private::Endpoint for GetWeeklyRetainRequest {
 }
 /// Request of `analysis.getMonthlyRetain`: 获取用户访问小程序月留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyRetainRequest {
     /// 开始日期,格式为 yyyymmdd。beginDate必须为月初
@@ -400,6 +405,7 @@ impl GetMonthlyRetainRequest {
 }
 /// Response of `analysis.getMonthlyRetain`: 获取用户访问小程序月留存
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyRetainResponse {
     /// 时间,如:"201702"
@@ -489,6 +495,7 @@ impl crate::__private::Endpoint for GetMonthlyRetainRequest {
 }
 /// Request of `analysis.getDailySummary`: 获取用户访问小程序数据概况
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailySummaryRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -511,6 +518,7 @@ impl GetDailySummaryRequest {
 }
 /// Response of `analysis.getDailySummary`: 获取用户访问小程序数据概况
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailySummaryResponse {
     /// 数据列表
@@ -589,6 +597,7 @@ impl crate::__private::Endpoint for GetDailySummaryRequest {
 }
 /// Request of `analysis.getDailyVisitTrend`: 获取用户访问小程序数据日趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -611,6 +620,7 @@ impl GetDailyVisitTrendRequest {
 }
 /// Response of `analysis.getDailyVisitTrend`: 获取用户访问小程序数据日趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetDailyVisitTrendResponse {
     /// 数据列表
@@ -689,6 +699,7 @@ impl crate::__private::Endpoint for GetDailyVisitTrendRequest {
 }
 /// Request of `analysis.getWeeklyVisitTrend`: 获取用户访问小程序数据周趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd。beginDate必须为周一
@@ -711,6 +722,7 @@ impl GetWeeklyVisitTrendRequest {
 }
 /// Response of `analysis.getWeeklyVisitTrend`: 获取用户访问小程序数据周趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetWeeklyVisitTrendResponse {
     /// 数据列表
@@ -789,6 +801,7 @@ impl crate::__private::Endpoint for GetWeeklyVisitTrendRequest {
 }
 /// Request of `analysis.getMonthlyVisitTrend`: 获取用户访问小程序数据月趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyVisitTrendRequest {
     /// 开始日期。格式为 yyyymmdd。beginDate必须为月初
@@ -811,6 +824,7 @@ impl GetMonthlyVisitTrendRequest {
 }
 /// Response of `analysis.getMonthlyVisitTrend`: 获取用户访问小程序数据月趋势
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetMonthlyVisitTrendResponse {
     /// 数据列表
@@ -889,6 +903,7 @@ impl crate::__private::Endpoint for GetMonthlyVisitTrendRequest {
 }
 /// Request of `analysis.getUserPortrait`: 获取小程序新增或活跃用户的画像分布数据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUserPortraitRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -911,6 +926,7 @@ impl GetUserPortraitRequest {
 }
 /// Response of `analysis.getUserPortrait`: 获取小程序新增或活跃用户的画像分布数据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUserPortraitResponse {
     /// 时间范围,如:"20170611-20170617"
@@ -1000,6 +1016,7 @@ impl crate::__private::Endpoint for GetUserPortraitRequest {
 }
 /// Request of `analysis.getVisitDistribution`: 获取用户小程序访问分布数据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetVisitDistributionRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -1022,6 +1039,7 @@ impl GetVisitDistributionRequest {
 }
 /// Response of `analysis.getVisitDistribution`: 获取用户小程序访问分布数据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetVisitDistributionResponse {
     /// 日期,格式为 yyyymmdd
@@ -1105,6 +1123,7 @@ impl crate::__private::Endpoint for GetVisitDistributionRequest {
 }
 /// Request of `analysis.getVisitPage`: 访问页面
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetVisitPageRequest {
     /// 开始日期。格式为 yyyymmdd
@@ -1127,6 +1146,7 @@ impl GetVisitPageRequest {
 }
 /// Response of `analysis.getVisitPage`: 访问页面
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetVisitPageResponse {
     /// 日期,格式为 yyyymmdd
@@ -1210,6 +1230,7 @@ impl crate::__private::Endpoint for GetVisitPageRequest {
 }
 /// 数据概况列表项
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DailySummaryItem {
     /// 日期,格式为 yyyymmdd
@@ -1220,21 +1241,22 @@ pub struct DailySummaryItem {
     /// 累计用户数
     ///
     /// Wire name `visit_total`; cloud-call name `visitTotal`.
-    #[serde(alias = "visitTotal", default)]
+    #[serde(alias = "visitTotal", default, skip_serializing_if = "Option::is_none")]
     pub visit_total: Option<u64>,
     /// 转发次数
     ///
     /// Wire name `share_pv`; cloud-call name `sharePv`.
-    #[serde(alias = "sharePv", default)]
+    #[serde(alias = "sharePv", default, skip_serializing_if = "Option::is_none")]
     pub share_pv: Option<u64>,
     /// 转发人数
     ///
     /// Wire name `share_uv`; cloud-call name `shareUv`.
-    #[serde(alias = "shareUv", default)]
+    #[serde(alias = "shareUv", default, skip_serializing_if = "Option::is_none")]
     pub share_uv: Option<u64>,
 }
 /// 访问分布(list 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Distribution {
     /// 分布类型
@@ -1249,6 +1271,7 @@ pub struct Distribution {
 }
 /// 分布数据项(item_list 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DistributionItem {
     /// 场景 id,定义在各个 index 下不同,具体参见下方表格(index=access_source_session_cnt 时见 AccessSource,access_staytime_info 时见 StayTimeBucket,access_depth_info 时见 VisitDepthBucket)
@@ -1262,11 +1285,16 @@ pub struct DistributionItem {
     /// 该场景 id 访问 uv
     ///
     /// Wire name `access_source_visit_uv`; cloud-call name `accessSourceVisitUv`.
-    #[serde(alias = "accessSourceVisitUv", default)]
+    #[serde(
+        alias = "accessSourceVisitUv",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_source_visit_uv: Option<u64>,
 }
 /// 页面访问数据(list 的元素)。目前只提供按 page_visit_pv 排序的 top200
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PageVisit {
     /// 页面路径
@@ -1277,87 +1305,89 @@ pub struct PageVisit {
     /// 访问次数
     ///
     /// Wire name `page_visit_pv`; cloud-call name `pageVisitPv`.
-    #[serde(alias = "pageVisitPv", default)]
+    #[serde(alias = "pageVisitPv", default, skip_serializing_if = "Option::is_none")]
     pub page_visit_pv: Option<u64>,
     /// 访问人数
     ///
     /// Wire name `page_visit_uv`; cloud-call name `pageVisitUv`.
-    #[serde(alias = "pageVisitUv", default)]
+    #[serde(alias = "pageVisitUv", default, skip_serializing_if = "Option::is_none")]
     pub page_visit_uv: Option<u64>,
     /// 次均停留时长
     ///
     /// Wire name `page_staytime_pv`; cloud-call name `pageStaytimePv`.
-    #[serde(alias = "pageStaytimePv", default)]
+    #[serde(alias = "pageStaytimePv", default, skip_serializing_if = "Option::is_none")]
     pub page_staytime_pv: Option<f64>,
     /// 进入页次数
     ///
     /// Wire name `entrypage_pv`; cloud-call name `entrypagePv`.
-    #[serde(alias = "entrypagePv", default)]
+    #[serde(alias = "entrypagePv", default, skip_serializing_if = "Option::is_none")]
     pub entrypage_pv: Option<u64>,
     /// 退出页次数
     ///
     /// Wire name `exitpage_pv`; cloud-call name `exitpagePv`.
-    #[serde(alias = "exitpagePv", default)]
+    #[serde(alias = "exitpagePv", default, skip_serializing_if = "Option::is_none")]
     pub exitpage_pv: Option<u64>,
     /// 转发次数
     ///
     /// Wire name `page_share_pv`; cloud-call name `pageSharePv`.
-    #[serde(alias = "pageSharePv", default)]
+    #[serde(alias = "pageSharePv", default, skip_serializing_if = "Option::is_none")]
     pub page_share_pv: Option<u64>,
     /// 转发人数
     ///
     /// Wire name `page_share_uv`; cloud-call name `pageShareUv`.
-    #[serde(alias = "pageShareUv", default)]
+    #[serde(alias = "pageShareUv", default, skip_serializing_if = "Option::is_none")]
     pub page_share_uv: Option<u64>,
 }
 /// 用户画像(新用户画像 visit_uv_new / 活跃用户画像 visit_uv)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PortraitDistribution {
     /// 分布类型
     ///
     /// Wire name `index`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
     /// 省份,如北京、广东等
     ///
     /// Wire name `province`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<Vec<PortraitItem>>,
     /// 城市,如北京、广州等
     ///
     /// Wire name `city`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<Vec<PortraitItem>>,
     /// 性别,包括男、女、未知
     ///
     /// Wire name `genders`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genders: Option<Vec<PortraitItem>>,
     /// 终端类型,包括 iPhone,android,其他
     ///
     /// Wire name `platforms`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<Vec<PortraitItem>>,
     /// 机型,如苹果 iPhone 6,OPPO R9 等
     ///
     /// Wire name `devices`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<PortraitItem>>,
     /// 年龄,包括17岁以下、18-24岁等区间
     ///
     /// Wire name `ages`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ages: Option<Vec<PortraitItem>>,
 }
 /// 画像分布中的一项属性值(province、city、genders、platforms、devices、ages 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PortraitItem {
     /// 属性值id(官方示例中 devices 的元素不带 id)
     ///
     /// Wire name `id`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<u32>,
     /// 属性值名称,与id对应。如属性为 province 时,返回的属性值名称包括「广东」等。
     ///
@@ -1366,16 +1396,21 @@ pub struct PortraitItem {
     /// 该场景访问uv(新版文档的字段名)
     ///
     /// Wire name `value`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
     /// 该场景访问uv(uniCloud 文档写作 accessSourceVisitUv;旧版文档的字段名,新版文档改为 value)
     ///
     /// Wire name `access_source_visit_uv`; cloud-call name `accessSourceVisitUv`.
-    #[serde(alias = "accessSourceVisitUv", default)]
+    #[serde(
+        alias = "accessSourceVisitUv",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_source_visit_uv: Option<u64>,
 }
 /// 留存数据项(新增用户留存 visit_uv_new / 活跃用户留存 visit_uv 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RetainItem {
     /// 标识,0开始,表示当天/当周/当月,1表示1天/1周/1月后。依此类推;日留存 key 取值分别是:0,1,2,3,4,5,6,7,14,30;周留存取值分别是:0,1,2,3,4;月留存取值分别是:0,1
@@ -1389,6 +1424,7 @@ pub struct RetainItem {
 }
 /// 访问趋势列表项(日趋势、周趋势、月趋势共用;周/月趋势的计数为自然周/自然月内汇总,人数为自然周/自然月内去重)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct VisitTrendItem {
     /// 日期,日趋势格式为 yyyymmdd;周趋势为时间范围,如:"20170306-20170312";月趋势格式为 yyyymm,如:"201702"
@@ -1399,37 +1435,37 @@ pub struct VisitTrendItem {
     /// 打开次数(周/月趋势为自然周/自然月内汇总)
     ///
     /// Wire name `session_cnt`; cloud-call name `sessionCnt`.
-    #[serde(alias = "sessionCnt", default)]
+    #[serde(alias = "sessionCnt", default, skip_serializing_if = "Option::is_none")]
     pub session_cnt: Option<u64>,
     /// 访问次数(周/月趋势为自然周/自然月内汇总)
     ///
     /// Wire name `visit_pv`; cloud-call name `visitPv`.
-    #[serde(alias = "visitPv", default)]
+    #[serde(alias = "visitPv", default, skip_serializing_if = "Option::is_none")]
     pub visit_pv: Option<u64>,
     /// 访问人数(周/月趋势为自然周/自然月内去重)
     ///
     /// Wire name `visit_uv`; cloud-call name `visitUv`.
-    #[serde(alias = "visitUv", default)]
+    #[serde(alias = "visitUv", default, skip_serializing_if = "Option::is_none")]
     pub visit_uv: Option<u64>,
     /// 新用户数(周/月趋势为自然周/自然月内去重)
     ///
     /// Wire name `visit_uv_new`; cloud-call name `visitUvNew`.
-    #[serde(alias = "visitUvNew", default)]
+    #[serde(alias = "visitUvNew", default, skip_serializing_if = "Option::is_none")]
     pub visit_uv_new: Option<u64>,
     /// 人均停留时长 (浮点型,单位:秒)
     ///
     /// Wire name `stay_time_uv`; cloud-call name `stayTimeUv`.
-    #[serde(alias = "stayTimeUv", default)]
+    #[serde(alias = "stayTimeUv", default, skip_serializing_if = "Option::is_none")]
     pub stay_time_uv: Option<f64>,
     /// 次均停留时长 (浮点型,单位:秒)
     ///
     /// Wire name `stay_time_session`; cloud-call name `stayTimeSession`.
-    #[serde(alias = "stayTimeSession", default)]
+    #[serde(alias = "stayTimeSession", default, skip_serializing_if = "Option::is_none")]
     pub stay_time_session: Option<f64>,
     /// 平均访问深度 (浮点型)
     ///
     /// Wire name `visit_depth`; cloud-call name `visitDepth`.
-    #[serde(alias = "visitDepth", default)]
+    #[serde(alias = "visitDepth", default, skip_serializing_if = "Option::is_none")]
     pub visit_depth: Option<f64>,
 }
 /// 访问来源 key 对应关系(index="access_source_session_cnt");doc 中括号内为对应场景值
@@ -1672,6 +1708,31 @@ impl std::fmt::Display for AccessSource {
         write!(f, "{} ({})", self.code(), self.description())
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for AccessSource {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for AccessSource {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "AccessSource"),
+                )
+            })
+    }
+}
 /// 分布类型(index 属性说明)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DistributionIndex {
@@ -1726,6 +1787,15 @@ impl std::str::FromStr for DistributionIndex {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for DistributionIndex {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for DistributionIndex {
@@ -1825,6 +1895,31 @@ impl std::fmt::Display for StayTimeBucket {
         write!(f, "{} ({})", self.code(), self.description())
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for StayTimeBucket {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for StayTimeBucket {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "StayTimeBucket"),
+                )
+            })
+    }
+}
 /// 平均访问深度 key 对应关系(index="access_depth_info")
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VisitDepthBucket {
@@ -1897,5 +1992,30 @@ impl VisitDepthBucket {
 impl std::fmt::Display for VisitDepthBucket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.code(), self.description())
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for VisitDepthBucket {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for VisitDepthBucket {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "VisitDepthBucket"),
+                )
+            })
     }
 }

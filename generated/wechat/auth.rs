@@ -98,12 +98,13 @@ impl<'a> Auth<'a> {
 }
 /// Request of `auth.code2Session`: 登录凭证校验:用 wx.login 获取的 code 换取 openid、session_key 和 unionid
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionRequest {
     /// uni.login / wx.login 获取的用户 code
     ///
     /// Wire name `js_code`; cloud-call name `code`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub js_code: String,
 }
 impl Code2SessionRequest {
@@ -114,6 +115,7 @@ impl Code2SessionRequest {
 }
 /// Response of `auth.code2Session`: 登录凭证校验:用 wx.login 获取的 code 换取 openid、session_key 和 unionid
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Code2SessionResponse {
     /// 用户唯一标识
@@ -128,7 +130,7 @@ pub struct Code2SessionResponse {
     /// 用户在开放平台的唯一标识符,在满足 UnionID 下发条件的情况下会返回,详见 UnionID 机制说明。
     ///
     /// Wire name `unionid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
 }
 impl crate::__private::StructuredResponse for Code2SessionResponse {}
@@ -349,6 +351,7 @@ impl crate::__private::Endpoint for Code2SessionRequest {
 }
 /// Request of `auth.getAccessToken`: 获取小程序全局唯一后台接口调用凭据(access_token)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenRequest {}
 impl GetAccessTokenRequest {
@@ -364,6 +367,7 @@ impl Default for GetAccessTokenRequest {
 }
 /// Response of `auth.getAccessToken`: 获取小程序全局唯一后台接口调用凭据(access_token)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetAccessTokenResponse {
     /// 获取到的凭证
@@ -559,12 +563,13 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
 }
 /// Request of `auth.getStableAccessToken`: 获取稳定版接口调用凭据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetStableAccessTokenRequest {
     /// 默认使用 false。为 true 时强制刷新凭证,会使之前的稳定版凭证失效。
     ///
     /// Wire name `force_refresh`; cloud-call name `forceRefresh`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_refresh: Option<bool>,
 }
 impl GetStableAccessTokenRequest {
@@ -585,6 +590,7 @@ impl Default for GetStableAccessTokenRequest {
 }
 /// Response of `auth.getStableAccessToken`: 获取稳定版接口调用凭据
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetStableAccessTokenResponse {
     /// 获取到的凭证
@@ -864,6 +870,7 @@ impl GetPaidUnionIdOrder {
 }
 /// Response of `auth.getPaidUnionId`: 用户支付完成后,获取该用户的 UnionId,无需用户授权
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPaidUnionIdResponse {
     /// 用户唯一标识,调用成功后返回
@@ -1088,17 +1095,18 @@ impl crate::__private::Endpoint for GetPaidUnionIdRequest {
 }
 /// Request of `auth.checkSessionKey`: 检验登录态:校验服务器所保存的登录态 session_key 是否合法
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CheckSessionKeyRequest {
     /// 用户唯一标识符
     ///
     /// Wire name `openid`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub openid: String,
     /// 用户登录态签名:用 session_key 对空字符串签名得到的结果,即 hmac_sha256(session_key, ""),小写十六进制
     ///
     /// Wire name `signature`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub signature: String,
 }
 impl CheckSessionKeyRequest {
@@ -1112,6 +1120,7 @@ impl CheckSessionKeyRequest {
 }
 /// Response of `auth.checkSessionKey`: 检验登录态:校验服务器所保存的登录态 session_key 是否合法
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CheckSessionKeyResponse {}
 impl crate::__private::StructuredResponse for CheckSessionKeyResponse {}

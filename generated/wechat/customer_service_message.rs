@@ -78,6 +78,7 @@ impl<'a> CustomerServiceMessage<'a> {
 }
 /// Request of `customerServiceMessage.send`: 发送客服消息给用户
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SendRequest {
     /// 用户的 OpenID
@@ -101,6 +102,7 @@ impl SendRequest {
 ///
 /// Part of [`SendRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(tag = "msgtype")]
 pub enum SendMessage {
@@ -159,6 +161,7 @@ impl SendMessage {
 }
 /// Response of `customerServiceMessage.send`: 发送客服消息给用户
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SendResponse {}
 impl crate::__private::StructuredResponse for SendResponse {}
@@ -396,6 +399,7 @@ impl crate::__private::Endpoint for SendRequest {
 }
 /// Request of `customerServiceMessage.setTyping`: 下发客服当前输入状态给用户
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SetTypingRequest {
     /// 用户的 OpenID
@@ -418,6 +422,7 @@ impl SetTypingRequest {
 }
 /// Response of `customerServiceMessage.setTyping`: 下发客服当前输入状态给用户
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SetTypingResponse {}
 impl crate::__private::StructuredResponse for SetTypingResponse {}
@@ -652,6 +657,7 @@ impl UploadTempMediaRequest {
 }
 /// Response of `customerServiceMessage.uploadTempMedia`: 把媒体文件上传到微信服务器
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UploadTempMediaResponse {
     /// 文件类型
@@ -866,12 +872,13 @@ impl crate::__private::Endpoint for UploadTempMediaRequest {
 }
 /// Request of `customerServiceMessage.getTempMedia`: 获取客服消息内的临时素材
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetTempMediaRequest {
     /// 媒体文件 ID
     ///
     /// Wire name `media_id`; cloud-call name `mediaId`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub media_id: String,
 }
 impl GetTempMediaRequest {
@@ -1068,6 +1075,7 @@ impl crate::__private::Endpoint for GetTempMediaRequest {
 }
 /// 图片消息(image 的结构),msgtype="image" 时必填
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ImageMessage {
     /// 发送的图片的媒体ID,通过 新增素材接口 上传图片文件获得。
@@ -1083,6 +1091,7 @@ impl ImageMessage {
 }
 /// 图文链接(link 的结构),msgtype="link" 时必填
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct LinkMessage {
     /// 消息标题
@@ -1120,6 +1129,7 @@ impl LinkMessage {
 }
 /// 小程序卡片(miniprogrampage 的结构),msgtype="miniprogrampage" 时必填
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct MiniProgramPageMessage {
     /// 消息标题
@@ -1151,6 +1161,7 @@ impl MiniProgramPageMessage {
 }
 /// 文本消息(text 的结构),msgtype="text" 时必填
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TextMessage {
     /// 文本消息内容
@@ -1283,5 +1294,16 @@ impl crate::__private::serde::Serialize for TypingCommand {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for TypingCommand {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }

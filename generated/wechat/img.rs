@@ -108,6 +108,7 @@ impl AiCropImage {
 }
 /// Response of `img.aiCrop`: 图片智能裁剪
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AiCropResponse {
     /// 智能裁剪结果
@@ -232,6 +233,7 @@ impl ScanQrCodeImage {
 }
 /// Response of `img.scanQRCode`: 条码/二维码识别
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ScanQrCodeResponse {
     /// 识别结果
@@ -357,6 +359,7 @@ impl SuperresolutionImage {
 }
 /// Response of `img.superresolution`: 图片高清化
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SuperresolutionResponse {
     /// 媒体文件Id
@@ -431,6 +434,7 @@ impl crate::__private::Endpoint for SuperresolutionRequest {
 }
 /// 条码/二维码识别结果(code_results 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CodeResult {
     /// 码的类型,如 QR_CODE、EAN_13、CODE_128
@@ -445,11 +449,12 @@ pub struct CodeResult {
     /// 二维码的位置;条形码(如 EAN_13、CODE_128)没有此字段
     ///
     /// Wire name `pos`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pos: Option<QrPosition>,
 }
 /// 智能裁剪结果(results 的元素)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CropResult {
     /// 裁剪区域左边界坐标,单位 px
@@ -475,6 +480,7 @@ pub struct CropResult {
 }
 /// 图像尺寸(图片大小)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ImageSize {
     /// 图像宽度,单位 px
@@ -488,6 +494,7 @@ pub struct ImageSize {
 }
 /// 坐标点
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Point {
     /// 横坐标,单位 px
@@ -501,6 +508,7 @@ pub struct Point {
 }
 /// 二维码在图片中的位置(pos,四个角的坐标);条形码的识别结果不带 pos
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QrPosition {
     /// 左上角坐标

@@ -1170,159 +1170,183 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<Wechat>)] = &[
     (
         "analysis.getDailyRetain",
-        crate::__private::round_trip::<analysis::GetDailyRetainRequest>,
+        crate::__private::round_trip_typed::<analysis::GetDailyRetainRequest>,
     ),
     (
         "analysis.getWeeklyRetain",
-        crate::__private::round_trip::<analysis::GetWeeklyRetainRequest>,
+        crate::__private::round_trip_typed::<analysis::GetWeeklyRetainRequest>,
     ),
     (
         "analysis.getMonthlyRetain",
-        crate::__private::round_trip::<analysis::GetMonthlyRetainRequest>,
+        crate::__private::round_trip_typed::<analysis::GetMonthlyRetainRequest>,
     ),
     (
         "analysis.getDailySummary",
-        crate::__private::round_trip::<analysis::GetDailySummaryRequest>,
+        crate::__private::round_trip_typed::<analysis::GetDailySummaryRequest>,
     ),
     (
         "analysis.getDailyVisitTrend",
-        crate::__private::round_trip::<analysis::GetDailyVisitTrendRequest>,
+        crate::__private::round_trip_typed::<analysis::GetDailyVisitTrendRequest>,
     ),
     (
         "analysis.getWeeklyVisitTrend",
-        crate::__private::round_trip::<analysis::GetWeeklyVisitTrendRequest>,
+        crate::__private::round_trip_typed::<analysis::GetWeeklyVisitTrendRequest>,
     ),
     (
         "analysis.getMonthlyVisitTrend",
-        crate::__private::round_trip::<analysis::GetMonthlyVisitTrendRequest>,
+        crate::__private::round_trip_typed::<analysis::GetMonthlyVisitTrendRequest>,
     ),
     (
         "analysis.getUserPortrait",
-        crate::__private::round_trip::<analysis::GetUserPortraitRequest>,
+        crate::__private::round_trip_typed::<analysis::GetUserPortraitRequest>,
     ),
     (
         "analysis.getVisitDistribution",
-        crate::__private::round_trip::<analysis::GetVisitDistributionRequest>,
+        crate::__private::round_trip_typed::<analysis::GetVisitDistributionRequest>,
     ),
     (
         "analysis.getVisitPage",
-        crate::__private::round_trip::<analysis::GetVisitPageRequest>,
+        crate::__private::round_trip_typed::<analysis::GetVisitPageRequest>,
     ),
-    ("auth.code2Session", crate::__private::round_trip::<auth::Code2SessionRequest>),
-    ("auth.getAccessToken", crate::__private::round_trip::<auth::GetAccessTokenRequest>),
+    (
+        "auth.code2Session",
+        crate::__private::round_trip_typed::<auth::Code2SessionRequest>,
+    ),
+    (
+        "auth.getAccessToken",
+        crate::__private::round_trip_typed::<auth::GetAccessTokenRequest>,
+    ),
     (
         "auth.getStableAccessToken",
-        crate::__private::round_trip::<auth::GetStableAccessTokenRequest>,
+        crate::__private::round_trip_typed::<auth::GetStableAccessTokenRequest>,
     ),
-    ("auth.getPaidUnionId", crate::__private::round_trip::<auth::GetPaidUnionIdRequest>),
+    (
+        "auth.getPaidUnionId",
+        crate::__private::round_trip_typed::<auth::GetPaidUnionIdRequest>,
+    ),
     (
         "auth.checkSessionKey",
-        crate::__private::round_trip::<auth::CheckSessionKeyRequest>,
+        crate::__private::round_trip_typed::<auth::CheckSessionKeyRequest>,
     ),
     (
         "customerServiceMessage.send",
-        crate::__private::round_trip::<customer_service_message::SendRequest>,
+        crate::__private::round_trip_typed::<customer_service_message::SendRequest>,
     ),
     (
         "customerServiceMessage.setTyping",
-        crate::__private::round_trip::<customer_service_message::SetTypingRequest>,
+        crate::__private::round_trip_typed::<customer_service_message::SetTypingRequest>,
     ),
     (
         "customerServiceMessage.uploadTempMedia",
-        crate::__private::round_trip::<customer_service_message::UploadTempMediaRequest>,
+        crate::__private::round_trip_typed::<
+            customer_service_message::UploadTempMediaRequest,
+        >,
     ),
     (
         "customerServiceMessage.getTempMedia",
         crate::__private::round_trip::<customer_service_message::GetTempMediaRequest>,
     ),
-    ("img.aiCrop", crate::__private::round_trip::<img::AiCropRequest>),
-    ("img.scanQRCode", crate::__private::round_trip::<img::ScanQrCodeRequest>),
-    ("img.superresolution", crate::__private::round_trip::<img::SuperresolutionRequest>),
+    ("img.aiCrop", crate::__private::round_trip_typed::<img::AiCropRequest>),
+    ("img.scanQRCode", crate::__private::round_trip_typed::<img::ScanQrCodeRequest>),
+    (
+        "img.superresolution",
+        crate::__private::round_trip_typed::<img::SuperresolutionRequest>,
+    ),
     (
         "orderShipping.upload_shipping_info",
-        crate::__private::round_trip::<order_shipping::UploadShippingInfoRequest>,
+        crate::__private::round_trip_typed::<order_shipping::UploadShippingInfoRequest>,
     ),
     (
         "orderShipping.upload_combined_shipping_info",
-        crate::__private::round_trip::<order_shipping::UploadCombinedShippingInfoRequest>,
+        crate::__private::round_trip_typed::<
+            order_shipping::UploadCombinedShippingInfoRequest,
+        >,
     ),
     (
         "orderShipping.get_order",
-        crate::__private::round_trip::<order_shipping::GetOrderRequest>,
+        crate::__private::round_trip_typed::<order_shipping::GetOrderRequest>,
     ),
     (
         "orderShipping.get_order_list",
-        crate::__private::round_trip::<order_shipping::GetOrderListRequest>,
+        crate::__private::round_trip_typed::<order_shipping::GetOrderListRequest>,
     ),
     (
         "orderShipping.notify_confirm_receive",
-        crate::__private::round_trip::<order_shipping::NotifyConfirmReceiveRequest>,
+        crate::__private::round_trip_typed::<order_shipping::NotifyConfirmReceiveRequest>,
     ),
     (
         "orderShipping.set_msg_jump_path",
-        crate::__private::round_trip::<order_shipping::SetMsgJumpPathRequest>,
+        crate::__private::round_trip_typed::<order_shipping::SetMsgJumpPathRequest>,
     ),
     (
         "orderShipping.is_trade_managed",
-        crate::__private::round_trip::<order_shipping::IsTradeManagedRequest>,
+        crate::__private::round_trip_typed::<order_shipping::IsTradeManagedRequest>,
     ),
     (
         "orderShipping.is_trade_management_confirmation_completed",
-        crate::__private::round_trip::<
+        crate::__private::round_trip_typed::<
             order_shipping::IsTradeManagementConfirmationCompletedRequest,
         >,
     ),
     (
         "phonenumber.getPhoneNumber",
-        crate::__private::round_trip::<phonenumber::GetPhoneNumberRequest>,
+        crate::__private::round_trip_typed::<phonenumber::GetPhoneNumberRequest>,
     ),
     (
         "security.msgSecCheck",
-        crate::__private::round_trip::<security::MsgSecCheckRequest>,
+        crate::__private::round_trip_typed::<security::MsgSecCheckRequest>,
     ),
     (
         "security.mediaCheckAsync",
-        crate::__private::round_trip::<security::MediaCheckAsyncRequest>,
+        crate::__private::round_trip_typed::<security::MediaCheckAsyncRequest>,
     ),
     (
         "security.getUserRiskRank",
-        crate::__private::round_trip::<security::GetUserRiskRankRequest>,
+        crate::__private::round_trip_typed::<security::GetUserRiskRankRequest>,
     ),
-    ("shortlink.generate", crate::__private::round_trip::<shortlink::GenerateRequest>),
+    (
+        "shortlink.generate",
+        crate::__private::round_trip_typed::<shortlink::GenerateRequest>,
+    ),
     (
         "subscribeMessage.send",
-        crate::__private::round_trip::<subscribe_message::SendRequest>,
+        crate::__private::round_trip_typed::<subscribe_message::SendRequest>,
     ),
     (
         "subscribeMessage.getTemplateList",
-        crate::__private::round_trip::<subscribe_message::GetTemplateListRequest>,
+        crate::__private::round_trip_typed::<subscribe_message::GetTemplateListRequest>,
     ),
     (
         "subscribeMessage.addTemplate",
-        crate::__private::round_trip::<subscribe_message::AddTemplateRequest>,
+        crate::__private::round_trip_typed::<subscribe_message::AddTemplateRequest>,
     ),
     (
         "subscribeMessage.deleteTemplate",
-        crate::__private::round_trip::<subscribe_message::DeleteTemplateRequest>,
+        crate::__private::round_trip_typed::<subscribe_message::DeleteTemplateRequest>,
     ),
     (
         "subscribeMessage.getCategory",
-        crate::__private::round_trip::<subscribe_message::GetCategoryRequest>,
+        crate::__private::round_trip_typed::<subscribe_message::GetCategoryRequest>,
     ),
     (
         "subscribeMessage.getPubTemplateTitleList",
-        crate::__private::round_trip::<subscribe_message::GetPubTemplateTitleListRequest>,
+        crate::__private::round_trip_typed::<
+            subscribe_message::GetPubTemplateTitleListRequest,
+        >,
     ),
     (
         "subscribeMessage.getPubTemplateKeyWordsById",
-        crate::__private::round_trip::<
+        crate::__private::round_trip_typed::<
             subscribe_message::GetPubTemplateKeyWordsByIdRequest,
         >,
     ),
-    ("urllink.generate", crate::__private::round_trip::<urllink::GenerateRequest>),
-    ("urllink.query", crate::__private::round_trip::<urllink::QueryRequest>),
-    ("urlscheme.generate", crate::__private::round_trip::<urlscheme::GenerateRequest>),
-    ("urlscheme.query", crate::__private::round_trip::<urlscheme::QueryRequest>),
+    ("urllink.generate", crate::__private::round_trip_typed::<urllink::GenerateRequest>),
+    ("urllink.query", crate::__private::round_trip_typed::<urllink::QueryRequest>),
+    (
+        "urlscheme.generate",
+        crate::__private::round_trip_typed::<urlscheme::GenerateRequest>,
+    ),
+    ("urlscheme.query", crate::__private::round_trip_typed::<urlscheme::QueryRequest>),
     (
         "wxacode.createQRCode",
         crate::__private::round_trip::<wxacode::CreateQrCodeRequest>,

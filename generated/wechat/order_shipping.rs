@@ -125,6 +125,7 @@ impl<'a> OrderShipping<'a> {
 }
 /// Request of `orderShipping.upload_shipping_info`: 发货信息录入:录入订单的物流信息(发货)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UploadShippingInfoRequest {
     /// 订单,需要上传物流信息的订单
@@ -142,7 +143,7 @@ pub struct UploadShippingInfoRequest {
     /// 分拆发货模式时必填,用于标识分拆发货模式下是否已全部发货完成,只有全部发货完成的情况下才会向用户推送发货完成通知
     ///
     /// Wire name `is_all_delivered`; cloud-call name `isAllDelivered`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_all_delivered: Option<bool>,
     /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 1 到 15 个(旧版文档与部分 SDK 为 10 个)
     ///
@@ -185,6 +186,7 @@ impl UploadShippingInfoRequest {
 }
 /// Response of `orderShipping.upload_shipping_info`: 发货信息录入:录入订单的物流信息(发货)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UploadShippingInfoResponse {}
 impl crate::__private::StructuredResponse for UploadShippingInfoResponse {}
@@ -769,6 +771,7 @@ impl crate::__private::Endpoint for UploadShippingInfoRequest {
 }
 /// Request of `orderShipping.upload_combined_shipping_info`: 发货信息合单录入:合单支付的订单录入各子单的物流信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UploadCombinedShippingInfoRequest {
     /// 合单订单,需要上传物流详情的合单订单,根据订单类型二选一
@@ -806,6 +809,7 @@ impl UploadCombinedShippingInfoRequest {
 }
 /// Response of `orderShipping.upload_combined_shipping_info`: 发货信息合单录入:合单支付的订单录入各子单的物流信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UploadCombinedShippingInfoResponse {}
 impl crate::__private::StructuredResponse for UploadCombinedShippingInfoResponse {}
@@ -1392,12 +1396,13 @@ impl crate::__private::Endpoint for UploadCombinedShippingInfoRequest {
 ///
 /// **Unconfirmed:** 示例回包按文档字段表组装(字段、类型与单位以文档为准),并非文档页面上的原样示例
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderRequest {
     /// 二级商户号
     ///
     /// Wire name `sub_merchant_id`; cloud-call name `subMerchantId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
     /// 以下两种方式任选其一:微信支付单号,或商户号 + 商户侧单号
     #[serde(flatten)]
@@ -1421,6 +1426,7 @@ impl GetOrderRequest {
 ///
 /// Part of [`GetOrderRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum GetOrderOrder {
@@ -1463,6 +1469,7 @@ impl GetOrderOrder {
 }
 /// Response of `orderShipping.get_order`: 查询订单发货状态:查询支付单的发货状态及已录入的发货信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderResponse {
     /// 支付单信息
@@ -2030,32 +2037,33 @@ impl crate::__private::Endpoint for GetOrderRequest {
 ///
 /// **Unconfirmed:** 示例回包按文档字段表组装(字段、类型与单位以文档为准),并非文档页面上的原样示例
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderListRequest {
     /// 支付时间所属范围
     ///
     /// Wire name `pay_time_range`; cloud-call name `payTimeRange`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_time_range: Option<TimeRange>,
     /// 订单状态枚举:(1) 待发货;(2) 已发货;(3) 确认收货;(4) 交易完成;(5) 已退款;(6) 资金待结算
     ///
     /// Wire name `order_state`; cloud-call name `orderState`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_state: Option<OrderState>,
     /// 支付者 openid
     ///
     /// Wire name `openid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 翻页时使用,获取第一页时不用传入,如果查询结果中 has_more 字段为 true,则传入该次查询结果中返回的 last_index 字段可获取下一页
     ///
     /// Wire name `last_index`; cloud-call name `lastIndex`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_index: Option<String>,
     /// 翻页时使用,返回列表的长度,默认为 100
     ///
     /// Wire name `page_size`; cloud-call name `pageSize`; default 100.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
 }
 impl GetOrderListRequest {
@@ -2102,22 +2110,23 @@ impl Default for GetOrderListRequest {
 }
 /// Response of `orderShipping.get_order_list`: 查询订单列表:按支付时间、订单状态等条件分页查询支付单
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetOrderListResponse {
     /// 支付单信息列表
     ///
     /// Wire name `order_list`; cloud-call name `orderList`.
-    #[serde(alias = "orderList", default)]
+    #[serde(alias = "orderList", default, skip_serializing_if = "Option::is_none")]
     pub order_list: Option<Vec<Order>>,
     /// 翻页时使用
     ///
     /// Wire name `last_index`; cloud-call name `lastIndex`.
-    #[serde(alias = "lastIndex", default)]
+    #[serde(alias = "lastIndex", default, skip_serializing_if = "Option::is_none")]
     pub last_index: Option<String>,
     /// 是否还有更多支付单
     ///
     /// Wire name `has_more`; cloud-call name `hasMore`.
-    #[serde(alias = "hasMore", default)]
+    #[serde(alias = "hasMore", default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 impl crate::__private::StructuredResponse for GetOrderListResponse {}
@@ -2693,12 +2702,13 @@ impl crate::__private::Endpoint for GetOrderListRequest {
 }
 /// Request of `orderShipping.notify_confirm_receive`: 确认收货提醒接口:提醒用户确认收货
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct NotifyConfirmReceiveRequest {
     /// 二级商户号
     ///
     /// Wire name `sub_merchant_id`; cloud-call name `subMerchantId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
     /// 快递签收时间,时间戳形式
     ///
@@ -2727,6 +2737,7 @@ impl NotifyConfirmReceiveRequest {
 ///
 /// Part of [`NotifyConfirmReceiveRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum NotifyConfirmReceiveOrder {
@@ -2769,6 +2780,7 @@ impl NotifyConfirmReceiveOrder {
 }
 /// Response of `orderShipping.notify_confirm_receive`: 确认收货提醒接口:提醒用户确认收货
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct NotifyConfirmReceiveResponse {}
 impl crate::__private::StructuredResponse for NotifyConfirmReceiveResponse {}
@@ -3327,6 +3339,7 @@ impl crate::__private::Endpoint for NotifyConfirmReceiveRequest {
 }
 /// Request of `orderShipping.set_msg_jump_path`: 消息跳转路径设置接口:设置发货与确认收货消息的跳转路径
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SetMsgJumpPathRequest {
     /// 商户自定义跳转路径,例如 `pages/goods/order_detail`
@@ -3342,6 +3355,7 @@ impl SetMsgJumpPathRequest {
 }
 /// Response of `orderShipping.set_msg_jump_path`: 消息跳转路径设置接口:设置发货与确认收货消息的跳转路径
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SetMsgJumpPathResponse {}
 impl crate::__private::StructuredResponse for SetMsgJumpPathResponse {}
@@ -3411,6 +3425,7 @@ impl crate::__private::Endpoint for SetMsgJumpPathRequest {
 }
 /// Request of `orderShipping.is_trade_managed`: 查询小程序是否已开通发货信息管理服务
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct IsTradeManagedRequest {
     /// 待查询小程序的 appid,非服务商调用时仅能查询本账号
@@ -3426,6 +3441,7 @@ impl IsTradeManagedRequest {
 }
 /// Response of `orderShipping.is_trade_managed`: 查询小程序是否已开通发货信息管理服务
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct IsTradeManagedResponse {
     /// 是否已开通小程序发货信息管理服务
@@ -3665,6 +3681,7 @@ impl crate::__private::Endpoint for IsTradeManagedRequest {
 }
 /// Request of `orderShipping.is_trade_management_confirmation_completed`: 查询小程序是否已完成交易结算管理确认
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct IsTradeManagementConfirmationCompletedRequest {
     /// 待查询小程序的 appid,非服务商调用时仅能查询本账号
@@ -3680,6 +3697,7 @@ impl IsTradeManagementConfirmationCompletedRequest {
 }
 /// Response of `orderShipping.is_trade_management_confirmation_completed`: 查询小程序是否已完成交易结算管理确认
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct IsTradeManagementConfirmationCompletedResponse {
     /// 是否已完成交易结算管理确认
@@ -3990,72 +4008,74 @@ impl Contact {
 }
 /// 订单发货状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Order {
     /// 原支付交易对应的微信订单号
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(alias = "transactionId", default)]
+    #[serde(alias = "transactionId", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// 支付下单商户的商户号,由微信支付生成并下发
     ///
     /// Wire name `merchant_id`; cloud-call name `merchantId`.
-    #[serde(alias = "merchantId", default)]
+    #[serde(alias = "merchantId", default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
     /// 二级商户号
     ///
     /// Wire name `sub_merchant_id`; cloud-call name `subMerchantId`.
-    #[serde(alias = "subMerchantId", default)]
+    #[serde(alias = "subMerchantId", default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
     /// 商户系统内部订单号
     ///
     /// Wire name `merchant_trade_no`; cloud-call name `merchantTradeNo`.
-    #[serde(alias = "merchantTradeNo", default)]
+    #[serde(alias = "merchantTradeNo", default, skip_serializing_if = "Option::is_none")]
     pub merchant_trade_no: Option<String>,
     /// 以分号连接的该支付单的所有商品描述,当超过 120 字时自动截断并以 "..." 结尾
     ///
     /// Wire name `description`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// 支付单实际支付金额,整型,单位:分钱
     ///
     /// Wire name `paid_amount`; cloud-call name `paidAmount`.
-    #[serde(alias = "paidAmount", default)]
+    #[serde(alias = "paidAmount", default, skip_serializing_if = "Option::is_none")]
     pub paid_amount: Option<i64>,
     /// 支付者 openid
     ///
     /// Wire name `openid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 交易创建时间,时间戳形式
     ///
     /// Wire name `trade_create_time`; cloud-call name `tradeCreateTime`.
-    #[serde(alias = "tradeCreateTime", default)]
+    #[serde(alias = "tradeCreateTime", default, skip_serializing_if = "Option::is_none")]
     pub trade_create_time: Option<i64>,
     /// 支付时间,时间戳形式
     ///
     /// Wire name `pay_time`; cloud-call name `payTime`.
-    #[serde(alias = "payTime", default)]
+    #[serde(alias = "payTime", default, skip_serializing_if = "Option::is_none")]
     pub pay_time: Option<i64>,
     /// 订单状态枚举:(1) 待发货;(2) 已发货;(3) 确认收货;(4) 交易完成;(5) 已退款;(6) 资金待结算
     ///
     /// Wire name `order_state`; cloud-call name `orderState`.
-    #[serde(alias = "orderState", default)]
+    #[serde(alias = "orderState", default, skip_serializing_if = "Option::is_none")]
     pub order_state: Option<OrderState>,
     /// 是否处在交易纠纷中
     ///
     /// Wire name `in_complaint`; cloud-call name `inComplaint`.
-    #[serde(alias = "inComplaint", default)]
+    #[serde(alias = "inComplaint", default, skip_serializing_if = "Option::is_none")]
     pub in_complaint: Option<bool>,
     /// 发货信息
     ///
     /// Wire name `shipping`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<ShippingStatus>,
 }
 /// 订单,需要上传物流信息的订单。两种方式任选其一:
 /// order_number_type 为 1 时使用 mchid + out_trade_no(商户侧单号),为 2 时使用 transaction_id(微信支付单号)。
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct OrderKey {
     /// 订单单号类型,用于确认需要上传详情的订单。枚举值 1,使用下单商户号和商户侧单号;枚举值 2,使用微信支付单号
@@ -4065,17 +4085,17 @@ pub struct OrderKey {
     /// 原支付交易对应的微信订单号(order_number_type 为 2 时必填)
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// 支付下单商户的商户号,由微信支付生成并下发(order_number_type 为 1 时必填)
     ///
     /// Wire name `mchid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mchid: Option<String>,
     /// 商户系统内部订单号,只能是数字、大小写字母 `_-*` 且在同一个商户号下唯一(order_number_type 为 1 时必填)
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
 }
 impl OrderKey {
@@ -4106,6 +4126,7 @@ impl OrderKey {
 }
 /// 支付者信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Payer {
     /// 用户标识,用户在小程序 appid 下的唯一标识。下单前需获取到用户的 Openid
@@ -4131,47 +4152,49 @@ impl Payer {
 }
 /// 已录入的物流信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ShippingDetail {
     /// 物流单号,示例值 323244567777
     ///
     /// Wire name `tracking_no`; cloud-call name `trackingNo`.
-    #[serde(alias = "trackingNo", default)]
+    #[serde(alias = "trackingNo", default, skip_serializing_if = "Option::is_none")]
     pub tracking_no: Option<String>,
     /// 同城配送公司名或物流公司编码
     ///
     /// Wire name `express_company`; cloud-call name `expressCompany`.
-    #[serde(alias = "expressCompany", default)]
+    #[serde(alias = "expressCompany", default, skip_serializing_if = "Option::is_none")]
     pub express_company: Option<String>,
     /// 使用上传物流信息 API 录入的该物流信息的商品描述
     ///
     /// Wire name `goods_desc`; cloud-call name `goodsDesc`.
-    #[serde(alias = "goodsDesc", default)]
+    #[serde(alias = "goodsDesc", default, skip_serializing_if = "Option::is_none")]
     pub goods_desc: Option<String>,
     /// 该物流信息的上传时间,时间戳形式
     ///
     /// Wire name `upload_time`; cloud-call name `uploadTime`.
-    #[serde(alias = "uploadTime", default)]
+    #[serde(alias = "uploadTime", default, skip_serializing_if = "Option::is_none")]
     pub upload_time: Option<i64>,
     /// 联系方式
     ///
     /// Wire name `contact`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
 }
 /// 物流信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ShippingItem {
     /// 物流单号,物流快递发货时必填,示例值 323244567777
     ///
     /// Wire name `tracking_no`; cloud-call name `trackingNo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_no: Option<String>,
     /// 物流公司编码,快递公司 ID(见获取运力 id 列表 get_delivery_list),物流快递发货时必填,示例值 DHL
     ///
     /// Wire name `express_company`; cloud-call name `expressCompany`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub express_company: Option<String>,
     /// 商品信息,例如:微信红包抱枕*1个,限 120 个字以内
     ///
@@ -4180,7 +4203,7 @@ pub struct ShippingItem {
     /// 联系方式,当发货的物流公司为顺丰时,联系方式为必填,收件人或寄件人联系方式二选一
     ///
     /// Wire name `contact`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
 }
 impl ShippingItem {
@@ -4235,41 +4258,47 @@ impl ShippingItem {
 }
 /// 发货信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct ShippingStatus {
     /// 发货模式,发货模式枚举值:1 统一发货;2 分拆发货
     ///
     /// Wire name `delivery_mode`; cloud-call name `deliveryMode`.
-    #[serde(alias = "deliveryMode", default)]
+    #[serde(alias = "deliveryMode", default, skip_serializing_if = "Option::is_none")]
     pub delivery_mode: Option<DeliveryMode>,
     /// 物流模式,发货方式枚举值:1 实体物流配送;2 同城配送;3 虚拟商品;4 用户自提
     ///
     /// Wire name `logistics_type`; cloud-call name `logisticsType`.
-    #[serde(alias = "logisticsType", default)]
+    #[serde(alias = "logisticsType", default, skip_serializing_if = "Option::is_none")]
     pub logistics_type: Option<LogisticsType>,
     /// 是否已完成全部发货
     ///
     /// Wire name `finish_shipping`; cloud-call name `finishShipping`.
-    #[serde(alias = "finishShipping", default)]
+    #[serde(alias = "finishShipping", default, skip_serializing_if = "Option::is_none")]
     pub finish_shipping: Option<bool>,
     /// 在小程序后台发货信息录入页录入的商品描述
     ///
     /// Wire name `goods_desc`; cloud-call name `goodsDesc`.
-    #[serde(alias = "goodsDesc", default)]
+    #[serde(alias = "goodsDesc", default, skip_serializing_if = "Option::is_none")]
     pub goods_desc: Option<String>,
     /// 已完成全部发货的次数,未完成时为 0,完成时为 1,重新发货并完成后为 2
     ///
     /// Wire name `finish_shipping_count`; cloud-call name `finishShippingCount`.
-    #[serde(alias = "finishShippingCount", default)]
+    #[serde(
+        alias = "finishShippingCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub finish_shipping_count: Option<i64>,
     /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式
     ///
     /// Wire name `shipping_list`; cloud-call name `shippingList`.
-    #[serde(alias = "shippingList", default)]
+    #[serde(alias = "shippingList", default, skip_serializing_if = "Option::is_none")]
     pub shipping_list: Option<Vec<ShippingDetail>>,
 }
 /// 子单物流详情
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SubOrder {
     /// 子单订单,子单的单号类型需与合单单号类型一致
@@ -4287,7 +4316,7 @@ pub struct SubOrder {
     /// 分拆发货模式时必填,用于标识分拆发货模式下是否已全部发货完成
     ///
     /// Wire name `is_all_delivered`; cloud-call name `isAllDelivered`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_all_delivered: Option<bool>,
     /// 物流信息列表,发货物流单列表,支持统一发货(单个物流单)和分拆发货(多个物流单)两种模式,多重性 1 到 15 个(旧版文档与部分 SDK 为 10 个)
     ///
@@ -4330,17 +4359,18 @@ impl SubOrder {
 }
 /// 支付时间所属范围
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TimeRange {
     /// 起始时间,时间戳形式,不填则视为从 0 开始
     ///
     /// Wire name `begin_time`; cloud-call name `beginTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
     /// 结束时间(含),时间戳形式,不填则视为至当前时刻
     ///
     /// Wire name `end_time`; cloud-call name `endTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
 }
 impl TimeRange {
@@ -4566,6 +4596,22 @@ impl crate::__private::serde::Serialize for OrderNumberType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for OrderNumberType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "OrderNumberType"),
+                )
+            })
     }
 }
 /// 订单状态

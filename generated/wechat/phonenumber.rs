@@ -31,6 +31,7 @@ impl<'a> Phonenumber<'a> {
 }
 /// Request of `phonenumber.getPhoneNumber`: 获取手机号:用手机号快速验证组件返回的 code 换取用户手机号
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPhoneNumberRequest {
     /// 手机号获取凭证(getPhoneNumber 按钮返回的 code)
@@ -46,6 +47,7 @@ impl GetPhoneNumberRequest {
 }
 /// Response of `phonenumber.getPhoneNumber`: 获取手机号:用手机号快速验证组件返回的 code 换取用户手机号
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPhoneNumberResponse {
     /// 用户手机号信息
@@ -284,6 +286,7 @@ impl crate::__private::Endpoint for GetPhoneNumberRequest {
 }
 /// 用户手机号信息。手机号属于个人信息,Debug 输出中会被隐去(读取时调用 `expose()`)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PhoneInfo {
     /// 用户绑定的手机号(国外手机号会有区号)
@@ -309,6 +312,7 @@ pub struct PhoneInfo {
 }
 /// 数据水印
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Watermark {
     /// 用户获取手机号操作的时间戳

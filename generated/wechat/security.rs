@@ -63,6 +63,7 @@ impl<'a> Security<'a> {
 }
 /// Request of `security.msgSecCheck`: 文本内容安全识别(2.0 版本):检查一段文本是否含有违法违规内容
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct MsgSecCheckRequest {
     /// 需检测的文本内容,文本字数的上限为 2500 字,需使用 UTF-8 编码
@@ -84,17 +85,17 @@ pub struct MsgSecCheckRequest {
     /// 文本标题,需使用 UTF-8 编码
     ///
     /// Wire name `title`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// 用户昵称,需使用 UTF-8 编码
     ///
     /// Wire name `nickname`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// 个性签名,该参数仅在资料类场景有效(scene=1),需使用 UTF-8 编码
     ///
     /// Wire name `signature`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
 }
 impl MsgSecCheckRequest {
@@ -137,6 +138,7 @@ impl MsgSecCheckRequest {
 }
 /// Response of `security.msgSecCheck`: 文本内容安全识别(2.0 版本):检查一段文本是否含有违法违规内容
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct MsgSecCheckResponse {
     /// 综合结果
@@ -146,12 +148,12 @@ pub struct MsgSecCheckResponse {
     /// 详细检测结果
     ///
     /// Wire name `detail`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<CheckDetail>>,
     /// 唯一请求标识,标记单次请求
     ///
     /// Wire name `trace_id`; cloud-call name `traceId`.
-    #[serde(alias = "traceId", default)]
+    #[serde(alias = "traceId", default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 impl crate::__private::StructuredResponse for MsgSecCheckResponse {}
@@ -425,6 +427,7 @@ impl crate::__private::Endpoint for MsgSecCheckRequest {
 }
 /// Request of `security.mediaCheckAsync`: 多媒体内容安全识别(2.0 版本):异步校验图片/音频是否含有违法违规内容
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct MediaCheckAsyncRequest {
     /// 要检测的多媒体 url
@@ -472,6 +475,7 @@ impl MediaCheckAsyncRequest {
 }
 /// Response of `security.mediaCheckAsync`: 多媒体内容安全识别(2.0 版本):异步校验图片/音频是否含有违法违规内容
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct MediaCheckAsyncResponse {
     /// 唯一请求标识,标记单次请求,用于匹配异步推送结果
@@ -735,6 +739,7 @@ impl crate::__private::Endpoint for MediaCheckAsyncRequest {
 }
 /// Request of `security.getUserRiskRank`: 获取用户安全等级:根据提交的用户信息数据获取用户的安全等级 risk_rank,无需用户授权
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUserRiskRankRequest {
     /// 用户的 openid
@@ -752,22 +757,22 @@ pub struct GetUserRiskRankRequest {
     /// 用户手机号(个人信息,Debug 中隐去)
     ///
     /// Wire name `mobile_no`; cloud-call name `mobileNo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_no: Option<crate::runtime::Secret<String>>,
     /// 用户邮箱地址
     ///
     /// Wire name `email_address`; cloud-call name `emailAddress`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// 额外补充信息
     ///
     /// Wire name `extended_info`; cloud-call name `extendedInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_info: Option<String>,
     /// false 正式调用,true 测试调用
     ///
     /// Wire name `is_test`; cloud-call name `isTest`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
 }
 impl GetUserRiskRankRequest {
@@ -810,6 +815,7 @@ impl GetUserRiskRankRequest {
 }
 /// Response of `security.getUserRiskRank`: 获取用户安全等级:根据提交的用户信息数据获取用户的安全等级 risk_rank,无需用户授权
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUserRiskRankResponse {
     /// 用户风险等级,0 到 4,数值越大风险越高
@@ -820,7 +826,7 @@ pub struct GetUserRiskRankResponse {
     /// 唯一请求标识,标记单次请求(字段名在文档中即拼作 unoin_id)
     ///
     /// Wire name `unoin_id`; cloud-call name `unoinId`.
-    #[serde(alias = "unoinId", default)]
+    #[serde(alias = "unoinId", default, skip_serializing_if = "Option::is_none")]
     pub unoin_id: Option<i64>,
 }
 impl crate::__private::StructuredResponse for GetUserRiskRankResponse {}
@@ -1113,41 +1119,43 @@ impl crate::__private::Endpoint for GetUserRiskRankRequest {
 }
 /// 详细检测结果
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CheckDetail {
     /// 策略类型
     ///
     /// Wire name `strategy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// 错误码,仅当该值为 0 时,该项结果有效
     ///
     /// Wire name `errcode`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// 建议,有 risky、pass、review 三种值
     ///
     /// Wire name `suggest`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggest: Option<Suggest>,
     /// 命中标签枚举值,100 正常;10001 广告;20001 时政;20002 色情;20003 辱骂;20006 违法犯罪;20008 欺诈;20012 低俗;20013 版权;21000 其他
     ///
     /// Wire name `label`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Label>,
     /// 命中的自定义关键词
     ///
     /// Wire name `keyword`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// 0-100,代表置信度,越高代表越有可能属于当前返回的标签(label)
     ///
     /// Wire name `prob`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prob: Option<f64>,
 }
 /// 综合结果
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CheckResult {
     /// 建议,有 risky、pass、review 三种值
@@ -1255,6 +1263,15 @@ impl std::fmt::Display for Label {
         write!(f, "{} ({})", self.code(), self.description())
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for Label {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for Label {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1314,6 +1331,22 @@ impl crate::__private::serde::Serialize for MediaType {
         serializer.serialize_i64(self.code())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for MediaType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "MediaType"),
+                )
+            })
+    }
+}
 /// 场景值
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RiskScene {
@@ -1370,6 +1403,22 @@ impl crate::__private::serde::Serialize for RiskScene {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for RiskScene {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "RiskScene"),
+                )
+            })
     }
 }
 /// 场景枚举值
@@ -1436,6 +1485,22 @@ impl crate::__private::serde::Serialize for Scene {
         serializer.serialize_i64(self.code())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for Scene {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "Scene"),
+                )
+            })
+    }
+}
 /// 建议
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Suggest {
@@ -1486,6 +1551,15 @@ impl std::str::FromStr for Suggest {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for Suggest {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for Suggest {

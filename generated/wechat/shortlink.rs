@@ -30,6 +30,7 @@ impl<'a> Shortlink<'a> {
 }
 /// Request of `shortlink.generate`: 获取 Short Link:获取小程序 Short Link,适用于微信内拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateRequest {
     /// 通过 Short Link 进入的小程序页面路径,必须是已经发布的小程序存在的页面,可携带 query,最大 1024 个字符
@@ -39,12 +40,12 @@ pub struct GenerateRequest {
     /// 页面标题,不能包含违法信息,超过 20 字符会用... 截断代替
     ///
     /// Wire name `page_title`; cloud-call name `pageTitle`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
     /// 默认值 false。生成的 Short Link 类型,短期有效:false,永久有效:true
     ///
     /// Wire name `is_permanent`; cloud-call name `isPermanent`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_permanent: Option<bool>,
 }
 impl GenerateRequest {
@@ -69,6 +70,7 @@ impl GenerateRequest {
 }
 /// Response of `shortlink.generate`: 获取 Short Link:获取小程序 Short Link,适用于微信内拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateResponse {
     /// 生成的小程序 Short Link,形如 `#小程序://小程序名称/*TICKET*`

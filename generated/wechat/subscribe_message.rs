@@ -94,6 +94,7 @@ impl<'a> SubscribeMessage<'a> {
 }
 /// Request of `subscribeMessage.send`: 发送订阅消息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SendRequest {
     /// 接收者(用户)的 openid
@@ -107,7 +108,7 @@ pub struct SendRequest {
     /// 点击模板卡片后的跳转页面,仅限本小程序内的页面。支持带参数(示例 index?foo=bar)。该字段不填则模板无跳转
     ///
     /// Wire name `page`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
     /// 模板内容,格式形如 `{ "phrase3": { "value": "审核通过" }, "name1": { "value": "订阅" } }`
     ///
@@ -116,12 +117,12 @@ pub struct SendRequest {
     /// 跳转小程序类型:developer 为开发版;trial 为体验版;formal 为正式版;默认为正式版
     ///
     /// Wire name `miniprogram_state`; cloud-call name `miniprogramState`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miniprogram_state: Option<MiniprogramState>,
     /// 进入小程序查看的语言类型,支持 zh_CN(简体中文)、en_US(英文)、zh_HK(繁体中文)、zh_TW(繁体中文),默认为 zh_CN
     ///
     /// Wire name `lang`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
 }
 impl SendRequest {
@@ -158,6 +159,7 @@ impl SendRequest {
 }
 /// Response of `subscribeMessage.send`: 发送订阅消息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SendResponse {}
 impl crate::__private::StructuredResponse for SendResponse {}
@@ -417,6 +419,7 @@ impl crate::__private::Endpoint for SendRequest {
 }
 /// Request of `subscribeMessage.getTemplateList`: 获取个人模板列表:获取当前帐号下的个人模板列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetTemplateListRequest {}
 impl GetTemplateListRequest {
@@ -432,6 +435,7 @@ impl Default for GetTemplateListRequest {
 }
 /// Response of `subscribeMessage.getTemplateList`: 获取个人模板列表:获取当前帐号下的个人模板列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetTemplateListResponse {
     /// 个人模板列表
@@ -626,6 +630,7 @@ impl crate::__private::Endpoint for GetTemplateListRequest {
 }
 /// Request of `subscribeMessage.addTemplate`: 添加模板:组合模板并添加至帐号下的个人模板库
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AddTemplateRequest {
     /// 模板标题 id,可通过 getPubTemplateTitleList 接口获取,也可登录小程序后台查看获取
@@ -659,6 +664,7 @@ impl AddTemplateRequest {
 }
 /// Response of `subscribeMessage.addTemplate`: 添加模板:组合模板并添加至帐号下的个人模板库
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AddTemplateResponse {
     /// 添加至帐号下的模板 id,发送小程序订阅消息时所需
@@ -947,6 +953,7 @@ impl crate::__private::Endpoint for AddTemplateRequest {
 }
 /// Request of `subscribeMessage.deleteTemplate`: 删除模板:删除帐号下的个人模板
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DeleteTemplateRequest {
     /// 要删除的模板 id
@@ -965,6 +972,7 @@ impl DeleteTemplateRequest {
 }
 /// Response of `subscribeMessage.deleteTemplate`: 删除模板:删除帐号下的个人模板
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DeleteTemplateResponse {}
 impl crate::__private::StructuredResponse for DeleteTemplateResponse {}
@@ -1183,6 +1191,7 @@ impl crate::__private::Endpoint for DeleteTemplateRequest {
 }
 /// Request of `subscribeMessage.getCategory`: 获取类目:获取小程序账号的类目
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetCategoryRequest {}
 impl GetCategoryRequest {
@@ -1198,6 +1207,7 @@ impl Default for GetCategoryRequest {
 }
 /// Response of `subscribeMessage.getCategory`: 获取类目:获取小程序账号的类目
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetCategoryResponse {
     /// 类目列表
@@ -1399,22 +1409,23 @@ impl crate::__private::Endpoint for GetCategoryRequest {
 }
 /// Request of `subscribeMessage.getPubTemplateTitleList`: 获取所属类目下的公共模板:获取帐号所属类目下的公共模板标题
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPubTemplateTitleListRequest {
     /// 类目 id,多个用逗号隔开
     ///
     /// Wire name `ids`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub ids: String,
     /// 用于分页,表示从 start 开始。从 0 开始计数
     ///
     /// Wire name `start`.
-    #[serde(skip)]
+    #[serde(skip_serializing, deserialize_with = "crate::__private::lenient::int")]
     pub start: u32,
     /// 用于分页,表示拉取 limit 条记录。最大为 30
     ///
     /// Wire name `limit`.
-    #[serde(skip)]
+    #[serde(skip_serializing, deserialize_with = "crate::__private::lenient::int")]
     pub limit: u32,
 }
 impl GetPubTemplateTitleListRequest {
@@ -1429,6 +1440,7 @@ impl GetPubTemplateTitleListRequest {
 }
 /// Response of `subscribeMessage.getPubTemplateTitleList`: 获取所属类目下的公共模板:获取帐号所属类目下的公共模板标题
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPubTemplateTitleListResponse {
     /// 模版标题列表总数
@@ -1694,12 +1706,13 @@ impl crate::__private::Endpoint for GetPubTemplateTitleListRequest {
 }
 /// Request of `subscribeMessage.getPubTemplateKeyWordsById`: 获取模板中的关键词:获取模板标题下的关键词列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPubTemplateKeyWordsByIdRequest {
     /// 模板标题 id,可通过接口获取
     ///
     /// Wire name `tid`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub tid: String,
 }
 impl GetPubTemplateKeyWordsByIdRequest {
@@ -1710,6 +1723,7 @@ impl GetPubTemplateKeyWordsByIdRequest {
 }
 /// Response of `subscribeMessage.getPubTemplateKeyWordsById`: 获取模板中的关键词:获取模板标题下的关键词列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetPubTemplateKeyWordsByIdResponse {
     /// 关键词总数
@@ -1925,6 +1939,7 @@ impl crate::__private::Endpoint for GetPubTemplateKeyWordsByIdRequest {
 }
 /// 类目
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Category {
     /// 类目 id,查询公共库模版时需要
@@ -1934,7 +1949,7 @@ pub struct Category {
     /// 类目的中文名
     ///
     /// Wire name `name`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// 模板内容中一个关键词的值,如 `{"value": "339208499"}`。
@@ -1944,6 +1959,7 @@ pub struct Category {
 /// phone_number ≤ 17 位数字和符号;car_number ≤ 8 位(首尾可为汉字,其余为字母或数字);name ≤ 10 个汉字或 20 个字母/符号;
 /// phrase ≤ 5 个汉字;enum 只能取模板 keywordEnumValueList 中的值。符号不包括换行等控制字符。
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DataValue {
     /// 关键词的值
@@ -1959,21 +1975,23 @@ impl DataValue {
 }
 /// 枚举参数值范围
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct KeywordEnumValues {
     /// 枚举参数的 key
     ///
     /// Wire name `keywordCode`.
-    #[serde(rename = "keywordCode", default)]
+    #[serde(rename = "keywordCode", default, skip_serializing_if = "Option::is_none")]
     pub keyword_code: Option<String>,
     /// 枚举参数值范围列表
     ///
     /// Wire name `enumValueList`.
-    #[serde(rename = "enumValueList", default)]
+    #[serde(rename = "enumValueList", default, skip_serializing_if = "Option::is_none")]
     pub enum_value_list: Option<Vec<String>>,
 }
 /// 模板标题下的关键词
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PubTemplateKeyword {
     /// 关键词 id,选用模板时需要
@@ -1983,21 +2001,22 @@ pub struct PubTemplateKeyword {
     /// 关键词内容
     ///
     /// Wire name `name`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 关键词内容对应的示例
     ///
     /// Wire name `example`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// 参数类型
     ///
     /// Wire name `rule`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<KeywordRule>,
 }
 /// 公共模板标题
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PubTemplateTitle {
     /// 模版标题 id
@@ -2007,21 +2026,22 @@ pub struct PubTemplateTitle {
     /// 模版标题
     ///
     /// Wire name `title`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// 模版类型,2 为一次性订阅,3 为长期订阅
     ///
     /// Wire name `type`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<TemplateType>,
     /// 模版所属类目 id
     ///
     /// Wire name `categoryId`.
-    #[serde(rename = "categoryId", default)]
+    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
 }
 /// 个人模板
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Template {
     /// 添加至账号下的模板 id,发送小程序订阅消息时所需
@@ -2032,27 +2052,31 @@ pub struct Template {
     /// 模版标题
     ///
     /// Wire name `title`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// 模版内容
     ///
     /// Wire name `content`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// 模板内容示例
     ///
     /// Wire name `example`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// 模版类型,2 为一次性订阅,3 为长期订阅
     ///
     /// Wire name `type`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<TemplateType>,
     /// 枚举参数值范围
     ///
     /// Wire name `keywordEnumValueList`.
-    #[serde(rename = "keywordEnumValueList", default)]
+    #[serde(
+        rename = "keywordEnumValueList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub keyword_enum_value_list: Option<Vec<KeywordEnumValues>>,
 }
 /// 关键词的参数类型(模板内容中 `{{thing1.DATA}}` 的类型前缀)
@@ -2181,6 +2205,15 @@ impl std::str::FromStr for KeywordRule {
         )
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for KeywordRule {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for KeywordRule {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2274,6 +2307,17 @@ impl crate::__private::serde::Serialize for Lang {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for Lang {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 跳转小程序类型
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MiniprogramState {
@@ -2339,6 +2383,17 @@ impl crate::__private::serde::Serialize for MiniprogramState {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for MiniprogramState {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 模版类型
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TemplateType {
@@ -2382,6 +2437,15 @@ impl TemplateType {
 impl std::fmt::Display for TemplateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.code(), self.description())
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for TemplateType {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for TemplateType {

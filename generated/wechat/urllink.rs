@@ -44,42 +44,43 @@ impl<'a> Urllink<'a> {
 }
 /// Request of `urllink.generate`: 获取加密 URL Link:获取小程序 URL Link,适用于短信、邮件、网页、微信内等拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateRequest {
     /// 通过 URL Link 进入的小程序页面路径,必须是已经发布的小程序存在的页面,不可携带 query。path 为空时会跳转小程序主页
     ///
     /// Wire name `path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 通过 URL Link 进入小程序时的 query,最大 1024 个字符,只支持数字,大小写英文以及部分特殊字符:`!#$&'()*+,/:;=?@-._~%`
     ///
     /// Wire name `query`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// 小程序 URL Link 失效类型,失效时间 0,失效间隔天数 1。默认 0
     ///
     /// Wire name `expire_type`; cloud-call name `expireType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_type: Option<ExpireType>,
     /// 到期失效的 URL Link 的失效时间,为 Unix 时间戳。生成的到期失效 URL Link 在该时间前有效。最长有效期为 30 天。expire_type 为 0 时必填
     ///
     /// Wire name `expire_time`; cloud-call name `expireTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<i64>,
     /// 到期失效的 URL Link 的失效间隔天数。生成的到期失效 URL Link 在该间隔时间到达前有效。最长间隔天数为 30 天。expire_type 为 1 时必填
     ///
     /// Wire name `expire_interval`; cloud-call name `expireInterval`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_interval: Option<u32>,
     /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",仅在微信外打开时生效。默认 release
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_version: Option<EnvVersion>,
     /// 云开发静态网站自定义 H5 配置参数,可配置中转的云开发 H5 页面。不填默认用官方 H5 页面
     ///
     /// Wire name `cloud_base`; cloud-call name `cloudBase`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_base: Option<CloudBase>,
 }
 impl GenerateRequest {
@@ -138,6 +139,7 @@ impl Default for GenerateRequest {
 }
 /// Response of `urllink.generate`: 获取加密 URL Link:获取小程序 URL Link,适用于短信、邮件、网页、微信内等拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateResponse {
     /// 生成的小程序 URL Link,形如 `https://wxaurl.cn/*TICKET*`
@@ -511,6 +513,7 @@ impl crate::__private::Endpoint for GenerateRequest {
 }
 /// Request of `urllink.query`: 查询 URL Link:查询小程序 url_link 配置,及长期有效 quota
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryRequest {
     /// 小程序 url_link
@@ -520,7 +523,7 @@ pub struct QueryRequest {
     /// 查询类型。默认值 0,查询 url_link 信息;1 查询每天剩余访问次数
     ///
     /// Wire name `query_type`; cloud-call name `queryType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_type: Option<QueryType>,
 }
 impl QueryRequest {
@@ -539,17 +542,18 @@ impl QueryRequest {
 }
 /// Response of `urllink.query`: 查询 URL Link:查询小程序 url_link 配置,及长期有效 quota
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryResponse {
     /// url_link 配置
     ///
     /// Wire name `url_link_info`; cloud-call name `urlLinkInfo`.
-    #[serde(alias = "urlLinkInfo", default)]
+    #[serde(alias = "urlLinkInfo", default, skip_serializing_if = "Option::is_none")]
     pub url_link_info: Option<UrlLinkInfo>,
     /// quota 配置
     ///
     /// Wire name `quota_info`; cloud-call name `quotaInfo`.
-    #[serde(alias = "quotaInfo", default)]
+    #[serde(alias = "quotaInfo", default, skip_serializing_if = "Option::is_none")]
     pub quota_info: Option<QuotaInfo>,
 }
 impl crate::__private::StructuredResponse for QueryResponse {}
@@ -746,6 +750,7 @@ impl crate::__private::Endpoint for QueryRequest {
 }
 /// 云开发静态网站自定义 H5 配置参数,可配置中转的云开发 H5 页面。不填默认用官方 H5 页面
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloudBase {
     /// 云开发环境
@@ -755,22 +760,22 @@ pub struct CloudBase {
     /// 静态网站自定义域名,不填则使用默认域名
     ///
     /// Wire name `domain`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// 云开发静态网站 H5 页面路径,不可携带 query
     ///
     /// Wire name `path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 云开发静态网站 H5 页面 query 参数,最大 1024 个字符
     ///
     /// Wire name `query`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// 第三方批量代云开发时必填,表示创建该 env 的 appid(小程序/第三方平台)
     ///
     /// Wire name `resource_appid`; cloud-call name `resourceAppid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_appid: Option<String>,
 }
 impl CloudBase {
@@ -807,47 +812,53 @@ impl CloudBase {
 }
 /// quota 配置
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QuotaInfo {
     /// 长期有效 scheme 与 URL Link 当天剩余访问次数
     ///
     /// Wire name `remain_visit_quota`; cloud-call name `remainVisitQuota`.
-    #[serde(alias = "remainVisitQuota", default)]
+    #[serde(
+        alias = "remainVisitQuota",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remain_visit_quota: Option<i64>,
 }
 /// url_link 配置
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UrlLinkInfo {
     /// 小程序 appid
     ///
     /// Wire name `appid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
     /// 小程序页面路径
     ///
     /// Wire name `path`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 小程序页面query
     ///
     /// Wire name `query`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// 创建时间,为 Unix 时间戳
     ///
     /// Wire name `create_time`; cloud-call name `createTime`.
-    #[serde(alias = "createTime", default)]
+    #[serde(alias = "createTime", default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// 到期失效时间,为 Unix 时间戳,0 表示永久生效
     ///
     /// Wire name `expire_time`; cloud-call name `expireTime`.
-    #[serde(alias = "expireTime", default)]
+    #[serde(alias = "expireTime", default, skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<i64>,
     /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop"
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
-    #[serde(alias = "envVersion", default)]
+    #[serde(alias = "envVersion", default, skip_serializing_if = "Option::is_none")]
     pub env_version: Option<EnvVersion>,
 }
 /// 要打开的小程序版本
@@ -976,6 +987,22 @@ impl crate::__private::serde::Serialize for ExpireType {
         serializer.serialize_i64(self.code())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for ExpireType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "ExpireType"),
+                )
+            })
+    }
+}
 /// 查询类型
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueryType {
@@ -1023,5 +1050,21 @@ impl crate::__private::serde::Serialize for QueryType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for QueryType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "QueryType"),
+                )
+            })
     }
 }

@@ -45,32 +45,33 @@ impl<'a> Urlscheme<'a> {
 }
 /// Request of `urlscheme.generate`: 获取加密 URL Scheme:获取小程序 scheme 码,适用于短信、邮件、外部网页、微信内等拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateRequest {
     /// 跳转到的目标小程序信息
     ///
     /// Wire name `jump_wxa`; cloud-call name `jumpWxa`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jump_wxa: Option<JumpWxa>,
     /// 旧版文档的字段:生成的 scheme 码类型,到期失效 true,永久有效 false。新版文档改用 expire_type
     ///
     /// Wire name `is_expire`; cloud-call name `isExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expire: Option<bool>,
     /// 到期失效的 scheme 码失效类型,失效时间 0,失效间隔天数 1。默认 0
     ///
     /// Wire name `expire_type`; cloud-call name `expireType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_type: Option<ExpireType>,
     /// 到期失效的 scheme 码的失效时间,为 Unix 时间戳。生成的到期失效 scheme 码在该时间前有效。最长有效期为 30 天。expire_type 为 0 时必填
     ///
     /// Wire name `expire_time`; cloud-call name `expireTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<i64>,
     /// 到期失效的 scheme 码的失效间隔天数。生成的到期失效 scheme 码在该间隔时间到达前有效。最长间隔天数为 30 天。expire_type 为 1 时必填
     ///
     /// Wire name `expire_interval`; cloud-call name `expireInterval`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_interval: Option<u32>,
 }
 impl GenerateRequest {
@@ -117,6 +118,7 @@ impl Default for GenerateRequest {
 }
 /// Response of `urlscheme.generate`: 获取加密 URL Scheme:获取小程序 scheme 码,适用于短信、邮件、外部网页、微信内等拉起小程序的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GenerateResponse {
     /// 生成的小程序 scheme 码,形如 `weixin://dl/business/?t=TICKET`
@@ -450,6 +452,7 @@ impl crate::__private::Endpoint for GenerateRequest {
 }
 /// Request of `urlscheme.query`: 查询 scheme 码:查询小程序 scheme 码,及长期有效 quota
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryRequest {
     /// 小程序 scheme 码。支持加密 scheme 和明文 scheme
@@ -459,7 +462,7 @@ pub struct QueryRequest {
     /// 查询类型。默认值 0,查询 scheme 码信息;1 查询每天剩余访问次数
     ///
     /// Wire name `query_type`; cloud-call name `queryType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_type: Option<QueryType>,
 }
 impl QueryRequest {
@@ -478,17 +481,18 @@ impl QueryRequest {
 }
 /// Response of `urlscheme.query`: 查询 scheme 码:查询小程序 scheme 码,及长期有效 quota
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryResponse {
     /// scheme 配置
     ///
     /// Wire name `scheme_info`; cloud-call name `schemeInfo`.
-    #[serde(alias = "schemeInfo", default)]
+    #[serde(alias = "schemeInfo", default, skip_serializing_if = "Option::is_none")]
     pub scheme_info: Option<SchemeInfo>,
     /// quota 配置
     ///
     /// Wire name `quota_info`; cloud-call name `quotaInfo`.
-    #[serde(alias = "quotaInfo", default)]
+    #[serde(alias = "quotaInfo", default, skip_serializing_if = "Option::is_none")]
     pub quota_info: Option<QuotaInfo>,
 }
 impl crate::__private::StructuredResponse for QueryResponse {}
@@ -729,22 +733,23 @@ impl crate::__private::Endpoint for QueryRequest {
 }
 /// 跳转到的目标小程序信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct JumpWxa {
     /// 通过 scheme 码进入的小程序页面路径,必须是已经发布的小程序存在的页面,不可携带 query。path 为空时会跳转小程序主页。
     ///
     /// Wire name `path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 通过 scheme 码进入小程序时的 query,最大 1024 个字符,只支持数字,大小写英文以及部分特殊字符:`!#$&'()*+,/:;=?@-._~%`,格式为 k1=v1&k2=v2
     ///
     /// Wire name `query`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",仅在微信外打开时生效。默认 release
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_version: Option<EnvVersion>,
 }
 impl JumpWxa {
@@ -796,47 +801,53 @@ impl JumpWxa {
 }
 /// quota 配置
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QuotaInfo {
     /// 长期有效 scheme 与 URL Link 当天剩余访问次数
     ///
     /// Wire name `remain_visit_quota`; cloud-call name `remainVisitQuota`.
-    #[serde(alias = "remainVisitQuota", default)]
+    #[serde(
+        alias = "remainVisitQuota",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remain_visit_quota: Option<i64>,
 }
 /// scheme 配置
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SchemeInfo {
     /// 小程序 appid
     ///
     /// Wire name `appid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
     /// 小程序页面路径
     ///
     /// Wire name `path`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 小程序页面query
     ///
     /// Wire name `query`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// 创建时间,为 Unix 时间戳
     ///
     /// Wire name `create_time`; cloud-call name `createTime`.
-    #[serde(alias = "createTime", default)]
+    #[serde(alias = "createTime", default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// 到期失效时间,为 Unix 时间戳,0 表示永久生效
     ///
     /// Wire name `expire_time`; cloud-call name `expireTime`.
-    #[serde(alias = "expireTime", default)]
+    #[serde(alias = "expireTime", default, skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<i64>,
     /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop"
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
-    #[serde(alias = "envVersion", default)]
+    #[serde(alias = "envVersion", default, skip_serializing_if = "Option::is_none")]
     pub env_version: Option<EnvVersion>,
 }
 /// 要打开的小程序版本
@@ -965,6 +976,22 @@ impl crate::__private::serde::Serialize for ExpireType {
         serializer.serialize_i64(self.code())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for ExpireType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "ExpireType"),
+                )
+            })
+    }
+}
 /// 查询类型
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueryType {
@@ -1012,5 +1039,21 @@ impl crate::__private::serde::Serialize for QueryType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for QueryType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let code = <i64 as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::from_code(code)
+            .ok_or_else(|| {
+                crate::__private::serde::de::Error::custom(
+                    format!("{code} is not a value of {}", "QueryType"),
+                )
+            })
     }
 }

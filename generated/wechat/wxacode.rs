@@ -61,6 +61,7 @@ impl<'a> Wxacode<'a> {
 }
 /// Request of `wxacode.createQRCode`: 获取小程序二维码,适用于需要的码数量较少的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CreateQrCodeRequest {
     /// 扫码进入的小程序页面路径,最大长度 128 字节,不能为空。
@@ -70,7 +71,7 @@ pub struct CreateQrCodeRequest {
     /// 二维码的宽度,单位 px。最小 280px,最大 1280px
     ///
     /// Wire name `width`; default 430.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
 }
 impl CreateQrCodeRequest {
@@ -151,6 +152,7 @@ impl crate::__private::Endpoint for CreateQrCodeRequest {
 }
 /// Request of `wxacode.get`: 获取小程序码,适用于需要的码数量较少的业务场景
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetRequest {
     /// 扫码进入的应用页面路径,最大长度 128 字节,不能为空
@@ -160,22 +162,22 @@ pub struct GetRequest {
     /// 二维码的宽度,单位 px。最小 280px,最大 1280px
     ///
     /// Wire name `width`; default 430.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     /// 自动配置线条颜色,如果颜色依然是黑色,则说明不建议配置主色调
     ///
     /// Wire name `auto_color`; cloud-call name `autoColor`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_color: Option<bool>,
     /// auto_color 为 false 时生效,使用 rgb 设置颜色 例如 {"r":"xxx","g":"xxx","b":"xxx"} 十进制表示。默认值 {"r":0,"g":0,"b":0}
     ///
     /// Wire name `line_color`; cloud-call name `lineColor`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_color: Option<RgbColor>,
     /// 是否需要透明底色,为 true 时,生成透明底色的应用码
     ///
     /// Wire name `is_hyaline`; cloud-call name `isHyaline`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hyaline: Option<bool>,
 }
 impl GetRequest {
@@ -279,6 +281,7 @@ impl crate::__private::Endpoint for GetRequest {
 ///
 /// **Unconfirmed:** scene charset: the uniCloud docs print !#><'()*+,/:;=?@-._~ (garbled); the official set !#$&'()*+,/:;=?@-._~ is used. check_path / env_version: newer fields, not listed in the uniCloud docs; their types and defaults (check_path true, env_version release) come from the current official getUnlimited docs.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetUnlimitedRequest {
     /// 最大32个可见字符,只支持数字,大小写英文以及部分特殊字符:!#$&'()*+,/:;=?@-._~,其它字符请自行编码为合法字符(因不支持%,中文无法使用 urlencode 处理,请使用其他编码方式)
@@ -288,37 +291,37 @@ pub struct GetUnlimitedRequest {
     /// 必须是已经发布的应用存在的页面(否则报错),例如 pages/index/index, 根路径前不要填加 /,不能携带参数(参数请放在scene字段里),如果不填写这个字段,默认跳主页面
     ///
     /// Wire name `page`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
     /// 二维码的宽度,单位 px,最小 280px,最大 1280px
     ///
     /// Wire name `width`; default 430.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     /// 自动配置线条颜色,如果颜色依然是黑色,则说明不建议配置主色调,默认 false
     ///
     /// Wire name `auto_color`; cloud-call name `autoColor`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_color: Option<bool>,
     /// auto_color 为 false 时生效,使用 rgb 设置颜色 例如 {"r":"xxx","g":"xxx","b":"xxx"} 十进制表示。默认值 {"r":0,"g":0,"b":0}
     ///
     /// Wire name `line_color`; cloud-call name `lineColor`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_color: Option<RgbColor>,
     /// 是否需要透明底色,为 true 时,生成透明底色的应用
     ///
     /// Wire name `is_hyaline`; cloud-call name `isHyaline`; default false.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hyaline: Option<bool>,
     /// 检查 page 是否存在,为 true 时 page 必须是已经发布的小程序存在的页面(否则报错);为 false 时允许小程序未发布或者 page 不存在,但 page 有数量上限(60000个)请勿滥用。默认 true(新版文档字段)
     ///
     /// Wire name `check_path`; cloud-call name `checkPath`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_path: Option<bool>,
     /// 要打开的小程序版本。正式版为 "release",体验版为 "trial",开发版为 "develop",默认是正式版(新版文档字段)
     ///
     /// Wire name `env_version`; cloud-call name `envVersion`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_version: Option<EnvVersion>,
 }
 impl GetUnlimitedRequest {
@@ -448,6 +451,7 @@ impl crate::__private::Endpoint for GetUnlimitedRequest {
 }
 /// 使用 rgb 设置颜色,十进制表示,例如 {"r":0,"g":0,"b":0}
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RgbColor {
     /// 红色分量,十进制 0-255
@@ -546,5 +550,16 @@ impl crate::__private::serde::Serialize for EnvVersion {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for EnvVersion {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }

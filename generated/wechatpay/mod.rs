@@ -382,15 +382,18 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 #[cfg(feature = "encoders")]
 #[doc(hidden)]
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<WechatPay>)] = &[
-    ("pay.unifiedOrder", crate::__private::round_trip::<pay::UnifiedOrderRequest>),
-    ("pay.orderQuery", crate::__private::round_trip::<pay::OrderQueryRequest>),
-    ("pay.closeOrder", crate::__private::round_trip::<pay::CloseOrderRequest>),
+    ("pay.unifiedOrder", crate::__private::round_trip_typed::<pay::UnifiedOrderRequest>),
+    ("pay.orderQuery", crate::__private::round_trip_typed::<pay::OrderQueryRequest>),
+    ("pay.closeOrder", crate::__private::round_trip_typed::<pay::CloseOrderRequest>),
     ("pay.downloadBill", crate::__private::round_trip::<pay::DownloadBillRequest>),
-    ("pay.refundQuery", crate::__private::round_trip::<pay::RefundQueryRequest>),
-    ("pay.refund", crate::__private::round_trip::<pay::RefundRequest>),
+    ("pay.refundQuery", crate::__private::round_trip_typed::<pay::RefundQueryRequest>),
+    ("pay.refund", crate::__private::round_trip_typed::<pay::RefundRequest>),
     (
         "pay.downloadFundflow",
         crate::__private::round_trip::<pay::DownloadFundflowRequest>,
     ),
-    ("sandbox.getSignKey", crate::__private::round_trip::<sandbox::GetSignKeyRequest>),
+    (
+        "sandbox.getSignKey",
+        crate::__private::round_trip_typed::<sandbox::GetSignKeyRequest>,
+    ),
 ];

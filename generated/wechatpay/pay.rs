@@ -117,12 +117,13 @@ impl<'a> Pay<'a> {
 }
 /// Request of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UnifiedOrderRequest {
     /// 设备号,自定义参数,可以为终端设备号(门店号或收银设备ID),PC网页或公众号内支付可以传"WEB"
     ///
     /// Wire name `device_info`; cloud-call name `deviceInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_info: Option<String>,
     /// 商品描述,如 腾讯充值中心-QQ会员充值
     ///
@@ -131,12 +132,12 @@ pub struct UnifiedOrderRequest {
     /// 商品详细描述(单品优惠使用,JSON 字符串)
     ///
     /// Wire name `detail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// 附加数据,在查询 API 和支付通知中原样返回,可作为自定义参数使用
     ///
     /// Wire name `attach`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 商户系统内部订单号,只能是数字、大小写字母_-|*,且在同一个商户号下唯一
     ///
@@ -145,7 +146,7 @@ pub struct UnifiedOrderRequest {
     /// 标价币种,默认人民币 CNY
     ///
     /// Wire name `fee_type`; cloud-call name `feeType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     /// 订单总金额,单位为分
     ///
@@ -158,17 +159,17 @@ pub struct UnifiedOrderRequest {
     /// 交易起始时间,格式为 yyyyMMddHHmmss(北京时间)
     ///
     /// Wire name `time_start`; cloud-call name `timeStart`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_start: Option<String>,
     /// 交易结束时间,格式为 yyyyMMddHHmmss;订单失效时间需大于 1 分钟
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 订单优惠标记,使用代金券或立减优惠功能时需要的参数
     ///
     /// Wire name `goods_tag`; cloud-call name `goodsTag`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
     /// 异步接收微信支付结果通知的回调地址,通知 url 必须为外网可访问的 url,不能携带参数
     ///
@@ -181,32 +182,32 @@ pub struct UnifiedOrderRequest {
     /// 商品ID;trade_type=NATIVE 时此参数必传
     ///
     /// Wire name `product_id`; cloud-call name `productId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// 指定支付方式:no_credit 表示不能使用信用卡支付
     ///
     /// Wire name `limit_pay`; cloud-call name `limitPay`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_pay: Option<String>,
     /// 用户标识;trade_type=JSAPI(小程序支付)时此参数必传,为用户在商户 appid 下的唯一标识
     ///
     /// Wire name `openid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 传入 Y 时,支付成功消息和支付详情页将出现开票入口
     ///
     /// Wire name `receipt`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
     /// 是否需要分账:Y 需要分账,N 不分账(默认)
     ///
     /// Wire name `profit_sharing`; cloud-call name `profitSharing`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<String>,
     /// 场景信息(JSON 字符串),上报实际门店信息
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<String>,
 }
 impl UnifiedOrderRequest {
@@ -309,12 +310,13 @@ impl UnifiedOrderRequest {
 }
 /// Response of `pay.unifiedOrder`: 统一下单:生成预支付交易单,返回 prepay_id
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct UnifiedOrderResponse {
     /// 交易类型
     ///
     /// Wire name `trade_type`; cloud-call name `tradeType`.
-    #[serde(alias = "tradeType", default)]
+    #[serde(alias = "tradeType", default, skip_serializing_if = "Option::is_none")]
     pub trade_type: Option<TradeType>,
     /// 微信生成的预支付会话标识,用于后续接口调用中使用,该值有效期为 2 小时
     ///
@@ -324,17 +326,17 @@ pub struct UnifiedOrderResponse {
     /// trade_type=NATIVE 时有返回,此 url 用于生成支付二维码
     ///
     /// Wire name `code_url`; cloud-call name `codeUrl`.
-    #[serde(alias = "codeUrl", default)]
+    #[serde(alias = "codeUrl", default, skip_serializing_if = "Option::is_none")]
     pub code_url: Option<String>,
     /// trade_type=MWEB 时有返回,H5 支付的中间页面
     ///
     /// Wire name `mweb_url`; cloud-call name `mwebUrl`.
-    #[serde(alias = "mwebUrl", default)]
+    #[serde(alias = "mwebUrl", default, skip_serializing_if = "Option::is_none")]
     pub mweb_url: Option<String>,
     /// 设备号
     ///
     /// Wire name `device_info`; cloud-call name `deviceInfo`.
-    #[serde(alias = "deviceInfo", default)]
+    #[serde(alias = "deviceInfo", default, skip_serializing_if = "Option::is_none")]
     pub device_info: Option<String>,
 }
 impl crate::__private::StructuredResponse for UnifiedOrderResponse {}
@@ -794,6 +796,7 @@ impl crate::__private::Endpoint for UnifiedOrderRequest {
 }
 /// Request of `pay.orderQuery`: 查询订单:按微信订单号或商户订单号查询支付状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct OrderQueryRequest {
     /// 微信订单号与商户订单号二选一
@@ -810,6 +813,7 @@ impl OrderQueryRequest {
 ///
 /// Part of [`OrderQueryRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum OrderQueryOrder {
@@ -844,6 +848,7 @@ impl OrderQueryOrder {
 }
 /// Response of `pay.orderQuery`: 查询订单:按微信订单号或商户订单号查询支付状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct OrderQueryResponse {
     /// 商户系统内部订单号
@@ -859,82 +864,86 @@ pub struct OrderQueryResponse {
     /// 对当前查询订单状态的描述和下一步操作的指引
     ///
     /// Wire name `trade_state_desc`; cloud-call name `tradeStateDesc`.
-    #[serde(alias = "tradeStateDesc", default)]
+    #[serde(alias = "tradeStateDesc", default, skip_serializing_if = "Option::is_none")]
     pub trade_state_desc: Option<String>,
     /// 微信支付订单号
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(alias = "transactionId", default)]
+    #[serde(alias = "transactionId", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// 用户在商户 appid 下的唯一标识
     ///
     /// Wire name `openid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 用户是否关注公众账号,Y 关注,N 未关注
     ///
     /// Wire name `is_subscribe`; cloud-call name `isSubscribe`.
-    #[serde(alias = "isSubscribe", default)]
+    #[serde(alias = "isSubscribe", default, skip_serializing_if = "Option::is_none")]
     pub is_subscribe: Option<String>,
     /// 交易类型
     ///
     /// Wire name `trade_type`; cloud-call name `tradeType`.
-    #[serde(alias = "tradeType", default)]
+    #[serde(alias = "tradeType", default, skip_serializing_if = "Option::is_none")]
     pub trade_type: Option<TradeType>,
     /// 付款银行,银行类型
     ///
     /// Wire name `bank_type`; cloud-call name `bankType`.
-    #[serde(alias = "bankType", default)]
+    #[serde(alias = "bankType", default, skip_serializing_if = "Option::is_none")]
     pub bank_type: Option<String>,
     /// 订单总金额,单位为分
     ///
     /// Wire name `total_fee`; cloud-call name `totalFee`.
-    #[serde(alias = "totalFee", default)]
+    #[serde(alias = "totalFee", default, skip_serializing_if = "Option::is_none")]
     pub total_fee: Option<i64>,
     /// 应结订单金额(扣除非充值代金券后的金额),单位为分
     ///
     /// Wire name `settlement_total_fee`; cloud-call name `settlementTotalFee`.
-    #[serde(alias = "settlementTotalFee", default)]
+    #[serde(
+        alias = "settlementTotalFee",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_total_fee: Option<i64>,
     /// 标价币种,默认 CNY
     ///
     /// Wire name `fee_type`; cloud-call name `feeType`.
-    #[serde(alias = "feeType", default)]
+    #[serde(alias = "feeType", default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     /// 现金支付金额,单位为分
     ///
     /// Wire name `cash_fee`; cloud-call name `cashFee`.
-    #[serde(alias = "cashFee", default)]
+    #[serde(alias = "cashFee", default, skip_serializing_if = "Option::is_none")]
     pub cash_fee: Option<i64>,
     /// 现金支付币种
     ///
     /// Wire name `cash_fee_type`; cloud-call name `cashFeeType`.
-    #[serde(alias = "cashFeeType", default)]
+    #[serde(alias = "cashFeeType", default, skip_serializing_if = "Option::is_none")]
     pub cash_fee_type: Option<String>,
     /// 代金券金额,单位为分
     ///
     /// Wire name `coupon_fee`; cloud-call name `couponFee`.
-    #[serde(alias = "couponFee", default)]
+    #[serde(alias = "couponFee", default, skip_serializing_if = "Option::is_none")]
     pub coupon_fee: Option<i64>,
     /// 代金券使用数量
     ///
     /// Wire name `coupon_count`; cloud-call name `couponCount`.
-    #[serde(alias = "couponCount", default)]
+    #[serde(alias = "couponCount", default, skip_serializing_if = "Option::is_none")]
     pub coupon_count: Option<u32>,
     /// 附加数据,原样返回
     ///
     /// Wire name `attach`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 订单支付时间,格式为 yyyyMMddHHmmss
     ///
     /// Wire name `time_end`; cloud-call name `timeEnd`.
-    #[serde(alias = "timeEnd", default)]
+    #[serde(alias = "timeEnd", default, skip_serializing_if = "Option::is_none")]
     pub time_end: Option<String>,
     /// 设备号
     ///
     /// Wire name `device_info`; cloud-call name `deviceInfo`.
-    #[serde(alias = "deviceInfo", default)]
+    #[serde(alias = "deviceInfo", default, skip_serializing_if = "Option::is_none")]
     pub device_info: Option<String>,
 }
 impl crate::__private::StructuredResponse for OrderQueryResponse {}
@@ -1109,6 +1118,7 @@ impl crate::__private::Endpoint for OrderQueryRequest {
 ///
 /// **Unconfirmed:** The close-order page's error table does not list ORDERNOTEXIST, the code the order query documents for an unknown out_trade_no; closing an unknown order is assumed to answer it too (the SDK's test bed does).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseOrderRequest {
     /// 商户系统内部订单号
@@ -1126,12 +1136,13 @@ impl CloseOrderRequest {
 }
 /// Response of `pay.closeOrder`: 关闭订单:关闭未支付的订单,以免重复支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseOrderResponse {
     /// 对业务结果的补充说明
     ///
     /// Wire name `result_msg`; cloud-call name `resultMsg`.
-    #[serde(alias = "resultMsg", default)]
+    #[serde(alias = "resultMsg", default, skip_serializing_if = "Option::is_none")]
     pub result_msg: Option<String>,
 }
 impl crate::__private::StructuredResponse for CloseOrderResponse {}
@@ -1348,6 +1359,7 @@ impl crate::__private::Endpoint for CloseOrderRequest {
 }
 /// Request of `pay.downloadBill`: 下载交易账单:按日期下载对账单(文本,或 gzip)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadBillRequest {
     /// 下载对账单的日期,格式:20140603
@@ -1361,12 +1373,12 @@ pub struct DownloadBillRequest {
     /// 压缩账单:非必传参数,固定值 GZIP,返回格式为 .gzip 的压缩包账单
     ///
     /// Wire name `tar_type`; cloud-call name `tarType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tar_type: Option<TarType>,
     /// 设备号
     ///
     /// Wire name `device_info`; cloud-call name `deviceInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_info: Option<String>,
 }
 impl DownloadBillRequest {
@@ -1451,12 +1463,13 @@ impl crate::__private::Endpoint for DownloadBillRequest {
 }
 /// Request of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryRequest {
     /// 偏移量:当部分退款次数超过 10 次时可使用,表示返回的查询结果从这个偏移量开始取记录
     ///
     /// Wire name `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u32>,
     /// 四选一:微信订单号、商户订单号、商户退款单号、微信退款单号(优先级 refund_id > out_refund_no > transaction_id > out_trade_no)
     #[serde(flatten)]
@@ -1477,6 +1490,7 @@ impl RefundQueryRequest {
 ///
 /// Part of [`RefundQueryRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundQueryBy {
@@ -1537,42 +1551,51 @@ impl RefundQueryBy {
 }
 /// Response of `pay.refundQuery`: 查询退款:按订单或退款单查询退款状态,应答中的编号字段解码为退款列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundQueryResponse {
     /// 微信订单号
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(alias = "transactionId", default)]
+    #[serde(alias = "transactionId", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// 商户订单号
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(alias = "outTradeNo", default)]
+    #[serde(alias = "outTradeNo", default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
     /// 订单总金额,单位为分
     ///
     /// Wire name `total_fee`; cloud-call name `totalFee`.
-    #[serde(alias = "totalFee", default)]
+    #[serde(alias = "totalFee", default, skip_serializing_if = "Option::is_none")]
     pub total_fee: Option<i64>,
     /// 应结订单金额,单位为分
     ///
     /// Wire name `settlement_total_fee`; cloud-call name `settlementTotalFee`.
-    #[serde(alias = "settlementTotalFee", default)]
+    #[serde(
+        alias = "settlementTotalFee",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_total_fee: Option<i64>,
     /// 标价币种
     ///
     /// Wire name `fee_type`; cloud-call name `feeType`.
-    #[serde(alias = "feeType", default)]
+    #[serde(alias = "feeType", default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     /// 现金支付金额,单位为分
     ///
     /// Wire name `cash_fee`; cloud-call name `cashFee`.
-    #[serde(alias = "cashFee", default)]
+    #[serde(alias = "cashFee", default, skip_serializing_if = "Option::is_none")]
     pub cash_fee: Option<i64>,
     /// 订单总共已发生的部分退款次数
     ///
     /// Wire name `total_refund_count`; cloud-call name `totalRefundCount`.
-    #[serde(alias = "totalRefundCount", default)]
+    #[serde(
+        alias = "totalRefundCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_refund_count: Option<u32>,
     /// 当前返回退款笔数
     ///
@@ -1582,7 +1605,7 @@ pub struct RefundQueryResponse {
     /// 退款记录(应答中以 _$n 编号的字段)
     ///
     /// Wire name `refunds`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunds: Option<Vec<RefundItem>>,
 }
 impl crate::__private::StructuredResponse for RefundQueryResponse {
@@ -1918,6 +1941,7 @@ impl crate::__private::Endpoint for RefundQueryRequest {
 ///
 /// **Unconfirmed:** The refund page's error table does not list ORDERNOTEXIST, the code the order query documents for an unknown out_trade_no; a refund of an unknown out_trade_no is assumed to answer it (the SDK's test bed does).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundRequest {
     /// 商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@,同一退款单号多次请求只退一笔
@@ -1935,22 +1959,22 @@ pub struct RefundRequest {
     /// 退款货币种类,默认 CNY
     ///
     /// Wire name `refund_fee_type`; cloud-call name `refundFeeType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_fee_type: Option<String>,
     /// 退款原因,若商户传入,会在下发给用户的退款消息中体现
     ///
     /// Wire name `refund_desc`; cloud-call name `refundDesc`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_desc: Option<String>,
     /// 退款资金来源:REFUND_SOURCE_UNSETTLED_FUNDS 未结算资金退款(默认),REFUND_SOURCE_RECHARGE_FUNDS 可用余额退款
     ///
     /// Wire name `refund_account`; cloud-call name `refundAccount`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_account: Option<String>,
     /// 异步接收微信支付退款结果通知的回调地址,通知 URL 必须为外网可访问的 url,不允许带参数
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 微信订单号与商户订单号二选一
     #[serde(flatten)]
@@ -2000,6 +2024,7 @@ impl RefundRequest {
 ///
 /// Part of [`RefundRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundOrder {
@@ -2034,6 +2059,7 @@ impl RefundOrder {
 }
 /// Response of `pay.refund`: 申请退款:需要商户证书(双向 TLS)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundResponse {
     /// 微信订单号
@@ -2064,7 +2090,11 @@ pub struct RefundResponse {
     /// 应结退款金额,单位为分
     ///
     /// Wire name `settlement_refund_fee`; cloud-call name `settlementRefundFee`.
-    #[serde(alias = "settlementRefundFee", default)]
+    #[serde(
+        alias = "settlementRefundFee",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_refund_fee: Option<i64>,
     /// 订单总金额,单位为分
     ///
@@ -2074,12 +2104,16 @@ pub struct RefundResponse {
     /// 应结订单金额,单位为分
     ///
     /// Wire name `settlement_total_fee`; cloud-call name `settlementTotalFee`.
-    #[serde(alias = "settlementTotalFee", default)]
+    #[serde(
+        alias = "settlementTotalFee",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_total_fee: Option<i64>,
     /// 标价币种
     ///
     /// Wire name `fee_type`; cloud-call name `feeType`.
-    #[serde(alias = "feeType", default)]
+    #[serde(alias = "feeType", default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     /// 现金支付金额,单位为分
     ///
@@ -2089,22 +2123,26 @@ pub struct RefundResponse {
     /// 现金退款金额,单位为分
     ///
     /// Wire name `cash_refund_fee`; cloud-call name `cashRefundFee`.
-    #[serde(alias = "cashRefundFee", default)]
+    #[serde(alias = "cashRefundFee", default, skip_serializing_if = "Option::is_none")]
     pub cash_refund_fee: Option<i64>,
     /// 代金券退款总金额,单位为分
     ///
     /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
-    #[serde(alias = "couponRefundFee", default)]
+    #[serde(alias = "couponRefundFee", default, skip_serializing_if = "Option::is_none")]
     pub coupon_refund_fee: Option<i64>,
     /// 退款代金券使用数量
     ///
     /// Wire name `coupon_refund_count`; cloud-call name `couponRefundCount`.
-    #[serde(alias = "couponRefundCount", default)]
+    #[serde(
+        alias = "couponRefundCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub coupon_refund_count: Option<u32>,
     /// 退款代金券(应答中以 _$n 编号的字段)
     ///
     /// Wire name `coupons`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupons: Option<Vec<RefundedCoupon>>,
 }
 impl crate::__private::StructuredResponse for RefundResponse {
@@ -2609,6 +2647,7 @@ impl crate::__private::Endpoint for RefundRequest {
 }
 /// Request of `pay.downloadFundflow`: 下载资金账单:需要商户证书,只支持 HMAC-SHA256 签名
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadFundflowRequest {
     /// 资金账单日期,格式:20140603
@@ -2622,7 +2661,7 @@ pub struct DownloadFundflowRequest {
     /// 压缩账单:非必传参数,固定值 GZIP
     ///
     /// Wire name `tar_type`; cloud-call name `tarType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tar_type: Option<TarType>,
 }
 impl DownloadFundflowRequest {
@@ -2691,12 +2730,13 @@ impl crate::__private::Endpoint for DownloadFundflowRequest {
 }
 /// 一张退款代金券
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundCoupon {
     /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
     ///
     /// Wire name `coupon_type`; cloud-call name `couponType`.
-    #[serde(alias = "couponType", default)]
+    #[serde(alias = "couponType", default, skip_serializing_if = "Option::is_none")]
     pub coupon_type: Option<String>,
     /// 退款代金券ID
     ///
@@ -2711,6 +2751,7 @@ pub struct RefundCoupon {
 }
 /// 一笔退款(应答中以 _$n 编号的字段)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundItem {
     /// 商户退款单号
@@ -2726,7 +2767,7 @@ pub struct RefundItem {
     /// 退款渠道
     ///
     /// Wire name `refund_channel`; cloud-call name `refundChannel`.
-    #[serde(alias = "refundChannel", default)]
+    #[serde(alias = "refundChannel", default, skip_serializing_if = "Option::is_none")]
     pub refund_channel: Option<RefundChannel>,
     /// 申请退款金额,单位为分
     ///
@@ -2736,22 +2777,30 @@ pub struct RefundItem {
     /// 退款金额(去掉非充值代金券退款金额后的金额),单位为分
     ///
     /// Wire name `settlement_refund_fee`; cloud-call name `settlementRefundFee`.
-    #[serde(alias = "settlementRefundFee", default)]
+    #[serde(
+        alias = "settlementRefundFee",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_refund_fee: Option<i64>,
     /// 总代金券退款金额,单位为分
     ///
     /// Wire name `coupon_refund_fee`; cloud-call name `couponRefundFee`.
-    #[serde(alias = "couponRefundFee", default)]
+    #[serde(alias = "couponRefundFee", default, skip_serializing_if = "Option::is_none")]
     pub coupon_refund_fee: Option<i64>,
     /// 退款代金券使用数量
     ///
     /// Wire name `coupon_refund_count`; cloud-call name `couponRefundCount`.
-    #[serde(alias = "couponRefundCount", default)]
+    #[serde(
+        alias = "couponRefundCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub coupon_refund_count: Option<u32>,
     /// 退款代金券(应答中以 _$n_$m 编号的字段)
     ///
     /// Wire name `coupons`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupons: Option<Vec<RefundCoupon>>,
     /// 退款状态
     ///
@@ -2761,27 +2810,36 @@ pub struct RefundItem {
     /// 退款资金来源
     ///
     /// Wire name `refund_account`; cloud-call name `refundAccount`.
-    #[serde(alias = "refundAccount", default)]
+    #[serde(alias = "refundAccount", default, skip_serializing_if = "Option::is_none")]
     pub refund_account: Option<String>,
     /// 退款入账账户
     ///
     /// Wire name `refund_recv_accout`; cloud-call name `refundRecvAccout`.
-    #[serde(alias = "refundRecvAccout", default)]
+    #[serde(
+        alias = "refundRecvAccout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund_recv_accout: Option<String>,
     /// 退款成功时间,格式 yyyy-MM-dd HH:mm:ss
     ///
     /// Wire name `refund_success_time`; cloud-call name `refundSuccessTime`.
-    #[serde(alias = "refundSuccessTime", default)]
+    #[serde(
+        alias = "refundSuccessTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund_success_time: Option<String>,
 }
 /// 本次退款的一张代金券(退款申请应答中以 _$n 编号的字段)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundedCoupon {
     /// 代金券类型:CASH 充值代金券,NO_CASH 非充值优惠券
     ///
     /// Wire name `coupon_type`; cloud-call name `couponType`.
-    #[serde(alias = "couponType", default)]
+    #[serde(alias = "couponType", default, skip_serializing_if = "Option::is_none")]
     pub coupon_type: Option<String>,
     /// 退款代金券ID
     ///
@@ -2853,6 +2911,17 @@ impl crate::__private::serde::Serialize for AccountType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for AccountType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }
 /// 账单类型
@@ -2928,6 +2997,17 @@ impl crate::__private::serde::Serialize for BillType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for BillType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 退款渠道
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RefundChannel {
@@ -2988,6 +3068,15 @@ impl std::str::FromStr for RefundChannel {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for RefundChannel {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for RefundChannel {
@@ -3072,6 +3161,15 @@ impl std::str::FromStr for RefundStatus {
         )
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for RefundStatus {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for RefundStatus {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3139,6 +3237,17 @@ impl crate::__private::serde::Serialize for TarType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for TarType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }
 /// 交易状态
@@ -3219,6 +3328,15 @@ impl std::str::FromStr for TradeState {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for TradeState {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for TradeState {

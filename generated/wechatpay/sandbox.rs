@@ -30,6 +30,7 @@ impl<'a> Sandbox<'a> {
 }
 /// Request of `sandbox.getSignKey`: 获取仿真测试系统的验签密钥(sandbox_signkey)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetSignKeyRequest {}
 impl GetSignKeyRequest {
@@ -45,6 +46,7 @@ impl Default for GetSignKeyRequest {
 }
 /// Response of `sandbox.getSignKey`: 获取仿真测试系统的验签密钥(sandbox_signkey)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GetSignKeyResponse {
     /// 微信支付分配的商户号

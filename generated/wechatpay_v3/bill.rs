@@ -64,22 +64,23 @@ impl<'a> Bill<'a> {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TradeBillRequest {
     /// 【账单日期】账单日期,格式yyyy-MM-DD(如 2019-06-11),仅支持三个月内的账单下载申请
     ///
     /// Wire name `bill_date`; cloud-call name `billDate`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub bill_date: String,
     /// 【账单类型】账单类型,不填则默认是ALL
     ///
     /// Wire name `bill_type`; cloud-call name `billType`; default "ALL".
-    #[serde(skip)]
+    #[serde(default, skip_serializing)]
     pub bill_type: Option<BillType>,
     /// 【压缩类型】压缩类型,不填则以不压缩的方式返回账单文件流
     ///
     /// Wire name `tar_type`; cloud-call name `tarType`.
-    #[serde(skip)]
+    #[serde(default, skip_serializing)]
     pub tar_type: Option<TarType>,
 }
 impl TradeBillRequest {
@@ -104,6 +105,7 @@ impl TradeBillRequest {
 }
 /// Response of `bill.tradeBill`: 申请交易账单:获取某日交易账单文件的下载地址与摘要
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TradeBillResponse {
     /// 【哈希类型】SHA1
@@ -413,22 +415,23 @@ impl crate::__private::Endpoint for TradeBillRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct FundFlowBillRequest {
     /// 【账单日期】账单日期,格式yyyy-MM-DD(如 2019-06-11),仅支持三个月内的账单下载申请
     ///
     /// Wire name `bill_date`; cloud-call name `billDate`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub bill_date: String,
     /// 【资金账户类型】资金账户类型,不填默认是BASIC
     ///
     /// Wire name `account_type`; cloud-call name `accountType`; default "BASIC".
-    #[serde(skip)]
+    #[serde(default, skip_serializing)]
     pub account_type: Option<AccountType>,
     /// 【压缩类型】压缩类型,不填则以不压缩的方式返回账单文件流
     ///
     /// Wire name `tar_type`; cloud-call name `tarType`.
-    #[serde(skip)]
+    #[serde(default, skip_serializing)]
     pub tar_type: Option<TarType>,
 }
 impl FundFlowBillRequest {
@@ -453,6 +456,7 @@ impl FundFlowBillRequest {
 }
 /// Response of `bill.fundFlowBill`: 申请资金账单:获取某日资金账单文件的下载地址与摘要
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct FundFlowBillResponse {
     /// 【哈希类型】SHA1
@@ -817,6 +821,17 @@ impl crate::__private::serde::Serialize for AccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for AccountType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 账单类型
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BillType {
@@ -880,6 +895,17 @@ impl crate::__private::serde::Serialize for BillType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for BillType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 哈希类型
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HashType {
@@ -920,6 +946,15 @@ impl std::str::FromStr for HashType {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for HashType {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for HashType {
@@ -986,5 +1021,16 @@ impl crate::__private::serde::Serialize for TarType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for TarType {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
     }
 }

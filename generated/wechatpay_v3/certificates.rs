@@ -41,6 +41,7 @@ impl<'a> Certificates<'a> {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadRequest {}
 impl DownloadRequest {
@@ -56,6 +57,7 @@ impl Default for DownloadRequest {
 }
 /// Response of `certificates.download`: 下载平台证书:获取商户当前可用的平台证书列表
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct DownloadResponse {
     /// 【平台证书列表】平台证书的详情
@@ -303,6 +305,7 @@ impl crate::__private::Endpoint for DownloadRequest {
 }
 /// 加密的平台证书
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct EncryptCertificate {
     /// 【加密证书的算法】目前为 AEAD_AES_256_GCM,密钥为商户平台设置的 APIv3 密钥
@@ -316,7 +319,7 @@ pub struct EncryptCertificate {
     /// 【加密证书的附加数据】固定为 certificate
     ///
     /// Wire name `associated_data`; cloud-call name `associatedData`.
-    #[serde(alias = "associatedData", default)]
+    #[serde(alias = "associatedData", default, skip_serializing_if = "Option::is_none")]
     pub associated_data: Option<String>,
     /// 【加密后的证书内容】使用 APIv3 密钥和上述参数解密可得到 PEM 格式的平台证书(base64,末 16 字节为认证标签)
     ///
@@ -325,6 +328,7 @@ pub struct EncryptCertificate {
 }
 /// 一张平台证书
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PlatformCertificate {
     /// 【证书序列号】平台证书的序列号(大写十六进制),即应答与通知中的 Wechatpay-Serial

@@ -394,22 +394,25 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
 #[cfg(feature = "encoders")]
 #[doc(hidden)]
 pub const ROUND_TRIPS: &[(&str, crate::__private::RoundTrip<WechatPayV3>)] = &[
-    ("bill.tradeBill", crate::__private::round_trip::<bill::TradeBillRequest>),
-    ("bill.fundFlowBill", crate::__private::round_trip::<bill::FundFlowBillRequest>),
+    ("bill.tradeBill", crate::__private::round_trip_typed::<bill::TradeBillRequest>),
+    (
+        "bill.fundFlowBill",
+        crate::__private::round_trip_typed::<bill::FundFlowBillRequest>,
+    ),
     (
         "certificates.download",
-        crate::__private::round_trip::<certificates::DownloadRequest>,
+        crate::__private::round_trip_typed::<certificates::DownloadRequest>,
     ),
-    ("pay.jsapi", crate::__private::round_trip::<pay::JsapiRequest>),
-    ("pay.app", crate::__private::round_trip::<pay::AppRequest>),
-    ("pay.h5", crate::__private::round_trip::<pay::H5Request>),
-    ("pay.native", crate::__private::round_trip::<pay::NativeRequest>),
-    ("pay.queryById", crate::__private::round_trip::<pay::QueryByIdRequest>),
+    ("pay.jsapi", crate::__private::round_trip_typed::<pay::JsapiRequest>),
+    ("pay.app", crate::__private::round_trip_typed::<pay::AppRequest>),
+    ("pay.h5", crate::__private::round_trip_typed::<pay::H5Request>),
+    ("pay.native", crate::__private::round_trip_typed::<pay::NativeRequest>),
+    ("pay.queryById", crate::__private::round_trip_typed::<pay::QueryByIdRequest>),
     (
         "pay.queryByOutTradeNo",
-        crate::__private::round_trip::<pay::QueryByOutTradeNoRequest>,
+        crate::__private::round_trip_typed::<pay::QueryByOutTradeNoRequest>,
     ),
-    ("pay.close", crate::__private::round_trip::<pay::CloseRequest>),
-    ("refund.create", crate::__private::round_trip::<refund::CreateRequest>),
-    ("refund.query", crate::__private::round_trip::<refund::QueryRequest>),
+    ("pay.close", crate::__private::round_trip_typed::<pay::CloseRequest>),
+    ("refund.create", crate::__private::round_trip_typed::<refund::CreateRequest>),
+    ("refund.query", crate::__private::round_trip_typed::<refund::QueryRequest>),
 ];

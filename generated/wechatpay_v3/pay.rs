@@ -139,6 +139,7 @@ impl<'a> Pay<'a> {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct JsapiRequest {
     /// 【商品描述】商品信息描述,用户微信账单的商品字段中可见,商户需传递能真实代表商品信息的描述,不能超过127个字符
@@ -152,12 +153,12 @@ pub struct JsapiRequest {
     /// 【支付结束时间】用户能够完成该笔订单支付的最后时限(并非订单关闭的时间),遵循rfc3339标准格式:yyyy-MM-DDTHH:mm:ss+TIMEZONE,如 2015-05-20T13:29:35+08:00。不能早于下单时间后1分钟;仅在首次下单时可设置,不允许后续修改
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 【商户数据包】商户在创建订单时可传入自定义数据包,该数据对用户不可见,查询订单和支付成功回调通知均会原样返回
     ///
     /// Wire name `attach`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【商户回调地址】商户接收支付成功回调通知的地址,必须为外网可访问的 HTTPS 地址,不能携带参数
     ///
@@ -166,12 +167,12 @@ pub struct JsapiRequest {
     /// 【订单优惠标记】代金券在创建时可以配置多个订单优惠标记;如果代金券有配置订单优惠标记,则必须在该参数传任意一个配置的订单优惠标记才能使用券
     ///
     /// Wire name `goods_tag`; cloud-call name `goodsTag`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
     /// 【电子发票入口开放标识】传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效
     ///
     /// Wire name `support_fapiao`; cloud-call name `supportFapiao`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_fapiao: Option<bool>,
     /// 【订单金额】订单金额信息
     ///
@@ -184,17 +185,17 @@ pub struct JsapiRequest {
     /// 【优惠功能】优惠功能
     ///
     /// Wire name `detail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<OrderDetail>,
     /// 【场景信息】支付场景描述
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<SceneInfo>,
     /// 【结算信息】结算信息
     ///
     /// Wire name `settle_info`; cloud-call name `settleInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_info: Option<SettleInfo>,
 }
 impl JsapiRequest {
@@ -259,6 +260,7 @@ impl JsapiRequest {
 }
 /// Response of `pay.jsapi`: JSAPI/小程序下单:生成预支付交易单,返回 prepay_id 供 wx.requestPayment 调起支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct JsapiResponse {
     /// 【预支付交易会话标识】用于后续调起支付(package 为 prepay_id=…),有效期为2小时
@@ -658,6 +660,7 @@ impl crate::__private::Endpoint for JsapiRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AppRequest {
     /// 【商品描述】商品信息描述,用户微信账单的商品字段中可见,商户需传递能真实代表商品信息的描述,不能超过127个字符
@@ -671,12 +674,12 @@ pub struct AppRequest {
     /// 【支付结束时间】用户能够完成该笔订单支付的最后时限,遵循rfc3339标准格式:yyyy-MM-DDTHH:mm:ss+TIMEZONE;不能早于下单时间后1分钟,仅在首次下单时可设置
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 【商户数据包】商户在创建订单时可传入自定义数据包,该数据对用户不可见,查询订单、支付成功回调通知和交易账单中均会返回
     ///
     /// Wire name `attach`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【商户回调地址】商户接收支付成功回调通知的地址,必须为外网可访问的 HTTPS 地址,不能携带参数
     ///
@@ -685,12 +688,12 @@ pub struct AppRequest {
     /// 【订单优惠标记】代金券配置的订单优惠标记
     ///
     /// Wire name `goods_tag`; cloud-call name `goodsTag`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
     /// 【电子发票入口开放标识】传入true时,支付成功消息和支付详情页将出现开票入口
     ///
     /// Wire name `support_fapiao`; cloud-call name `supportFapiao`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_fapiao: Option<bool>,
     /// 【订单金额】订单金额信息
     ///
@@ -699,17 +702,17 @@ pub struct AppRequest {
     /// 【优惠功能】优惠功能
     ///
     /// Wire name `detail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<OrderDetail>,
     /// 【场景信息】场景信息
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<SceneInfo>,
     /// 【结算信息】结算信息
     ///
     /// Wire name `settle_info`; cloud-call name `settleInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_info: Option<SettleInfo>,
 }
 impl AppRequest {
@@ -772,6 +775,7 @@ impl AppRequest {
 }
 /// Response of `pay.app`: APP 下单:生成预支付交易单,返回 prepay_id 供 App 调起支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct AppResponse {
     /// 【预支付交易会话标识】APP调起支付时需要使用的参数,有效期为2小时,失效后需要重新请求该接口以获取新的prepay_id
@@ -1149,6 +1153,7 @@ impl crate::__private::Endpoint for AppRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct H5Request {
     /// 【商品描述】商品描述,不能超过127个字符
@@ -1162,12 +1167,12 @@ pub struct H5Request {
     /// 【交易结束时间】订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 【附加数据】附加数据,在查询订单和支付通知中原样返回
     ///
     /// Wire name `attach`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【通知地址】异步接收微信支付结果通知的回调地址,通知URL必须为外网可访问的URL,不能携带参数。公网域名必须为HTTPS
     ///
@@ -1176,12 +1181,12 @@ pub struct H5Request {
     /// 【订单优惠标记】订单优惠标记
     ///
     /// Wire name `goods_tag`; cloud-call name `goodsTag`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
     /// 【电子发票入口开放标识】传入true时,支付成功消息和支付详情页将出现开票入口
     ///
     /// Wire name `support_fapiao`; cloud-call name `supportFapiao`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_fapiao: Option<bool>,
     /// 【订单金额】订单金额
     ///
@@ -1190,7 +1195,7 @@ pub struct H5Request {
     /// 【优惠功能】优惠功能
     ///
     /// Wire name `detail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<OrderDetail>,
     /// 【场景信息】场景信息,H5 下单必填,须包含 h5_info
     ///
@@ -1199,7 +1204,7 @@ pub struct H5Request {
     /// 【结算信息】结算信息
     ///
     /// Wire name `settle_info`; cloud-call name `settleInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_info: Option<SettleInfo>,
 }
 impl H5Request {
@@ -1258,6 +1263,7 @@ impl H5Request {
 }
 /// Response of `pay.h5`: H5 下单:生成预支付交易单,返回 h5_url 供手机浏览器拉起微信支付
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct H5Response {
     /// 【支付跳转链接】拉起微信支付收银台的中间页面,可通过访问该URL来拉起微信客户端完成支付;有效期为5分钟
@@ -1636,6 +1642,7 @@ impl crate::__private::Endpoint for H5Request {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct NativeRequest {
     /// 【商品描述】商品描述,不能超过127个字符
@@ -1649,12 +1656,12 @@ pub struct NativeRequest {
     /// 【交易结束时间】订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE
     ///
     /// Wire name `time_expire`; cloud-call name `timeExpire`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<String>,
     /// 【附加数据】附加数据,在查询订单和支付通知中原样返回
     ///
     /// Wire name `attach`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【通知地址】异步接收微信支付结果通知的回调地址,通知URL必须为外网可访问的URL,不能携带参数。公网域名必须为HTTPS
     ///
@@ -1663,12 +1670,12 @@ pub struct NativeRequest {
     /// 【订单优惠标记】商品标记,代金券或立减优惠功能的参数
     ///
     /// Wire name `goods_tag`; cloud-call name `goodsTag`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
     /// 【电子发票入口开放标识】传入true时,支付成功消息和支付详情页将出现开票入口
     ///
     /// Wire name `support_fapiao`; cloud-call name `supportFapiao`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_fapiao: Option<bool>,
     /// 【订单金额】订单金额
     ///
@@ -1677,17 +1684,17 @@ pub struct NativeRequest {
     /// 【优惠功能】优惠功能
     ///
     /// Wire name `detail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<OrderDetail>,
     /// 【场景信息】场景信息
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<SceneInfo>,
     /// 【结算信息】结算信息
     ///
     /// Wire name `settle_info`; cloud-call name `settleInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_info: Option<SettleInfo>,
 }
 impl NativeRequest {
@@ -1750,6 +1757,7 @@ impl NativeRequest {
 }
 /// Response of `pay.native`: Native 下单:生成预支付交易单,返回 code_url 供生成支付二维码
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct NativeResponse {
     /// 【二维码链接】此URL用于生成支付二维码,然后提供给用户扫码支付
@@ -2127,12 +2135,13 @@ impl crate::__private::Endpoint for NativeRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryByIdRequest {
     /// 【微信支付订单号】微信支付侧订单的唯一标识,订单支付成功后,支付成功回调通知和商户订单号查询订单会返回该参数
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub transaction_id: String,
 }
 impl QueryByIdRequest {
@@ -2145,6 +2154,7 @@ impl QueryByIdRequest {
 }
 /// Response of `pay.queryById`: 微信支付订单号查询订单:按 transaction_id 查询订单状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryByIdResponse {
     /// 【公众账号ID】商户下单时传入的 appid
@@ -2168,7 +2178,7 @@ pub struct QueryByIdResponse {
     /// 【交易类型】JSAPI、NATIVE、APP、MICROPAY、MWEB、FACEPAY
     ///
     /// Wire name `trade_type`; cloud-call name `tradeType`.
-    #[serde(alias = "tradeType", default)]
+    #[serde(alias = "tradeType", default, skip_serializing_if = "Option::is_none")]
     pub trade_type: Option<TradeType>,
     /// 【交易状态】SUCCESS、REFUND、NOTPAY、CLOSED、REVOKED、USERPAYING、PAYERROR
     ///
@@ -2183,37 +2193,37 @@ pub struct QueryByIdResponse {
     /// 【银行类型】用户支付方式说明,订单支付成功后返回
     ///
     /// Wire name `bank_type`; cloud-call name `bankType`.
-    #[serde(alias = "bankType", default)]
+    #[serde(alias = "bankType", default, skip_serializing_if = "Option::is_none")]
     pub bank_type: Option<String>,
     /// 【商户数据包】商户下单时传入的自定义数据包,订单支付成功后返回
     ///
     /// Wire name `attach`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【支付完成时间】rfc3339 格式,订单支付成功后返回
     ///
     /// Wire name `success_time`; cloud-call name `successTime`.
-    #[serde(alias = "successTime", default)]
+    #[serde(alias = "successTime", default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
     /// 【支付者信息】订单支付成功后返回
     ///
     /// Wire name `payer`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<TransactionPayer>,
     /// 【订单金额】订单金额信息
     ///
     /// Wire name `amount`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<TransactionAmount>,
     /// 【场景信息】下单时传了场景信息才返回
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(alias = "sceneInfo", default)]
+    #[serde(alias = "sceneInfo", default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<TransactionSceneInfo>,
     /// 【优惠功能】享受优惠时返回
     ///
     /// Wire name `promotion_detail`; cloud-call name `promotionDetail`.
-    #[serde(alias = "promotionDetail", default)]
+    #[serde(alias = "promotionDetail", default, skip_serializing_if = "Option::is_none")]
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 impl crate::__private::StructuredResponse for QueryByIdResponse {}
@@ -2535,12 +2545,13 @@ impl crate::__private::Endpoint for QueryByIdRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryByOutTradeNoRequest {
     /// 【商户订单号】商户下单时传入的商户系统内部订单号
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub out_trade_no: String,
 }
 impl QueryByOutTradeNoRequest {
@@ -2553,6 +2564,7 @@ impl QueryByOutTradeNoRequest {
 }
 /// Response of `pay.queryByOutTradeNo`: 商户订单号查询订单:按 out_trade_no 查询订单状态(未支付的订单只能用此接口查询)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryByOutTradeNoResponse {
     /// 【公众账号ID】商户下单时传入的 appid
@@ -2571,12 +2583,12 @@ pub struct QueryByOutTradeNoResponse {
     /// 【微信支付订单号】微信支付侧订单的唯一标识,订单支付成功后返回
     ///
     /// Wire name `transaction_id`; cloud-call name `transactionId`.
-    #[serde(alias = "transactionId", default)]
+    #[serde(alias = "transactionId", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// 【交易类型】JSAPI、NATIVE、APP、MICROPAY、MWEB、FACEPAY,订单支付成功后返回
     ///
     /// Wire name `trade_type`; cloud-call name `tradeType`.
-    #[serde(alias = "tradeType", default)]
+    #[serde(alias = "tradeType", default, skip_serializing_if = "Option::is_none")]
     pub trade_type: Option<TradeType>,
     /// 【交易状态】SUCCESS、REFUND、NOTPAY、CLOSED、REVOKED、USERPAYING、PAYERROR
     ///
@@ -2591,37 +2603,37 @@ pub struct QueryByOutTradeNoResponse {
     /// 【银行类型】用户支付方式说明,订单支付成功后返回
     ///
     /// Wire name `bank_type`; cloud-call name `bankType`.
-    #[serde(alias = "bankType", default)]
+    #[serde(alias = "bankType", default, skip_serializing_if = "Option::is_none")]
     pub bank_type: Option<String>,
     /// 【商户数据包】商户下单时传入的自定义数据包,订单支付成功后返回
     ///
     /// Wire name `attach`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 【支付完成时间】rfc3339 格式,订单支付成功后返回
     ///
     /// Wire name `success_time`; cloud-call name `successTime`.
-    #[serde(alias = "successTime", default)]
+    #[serde(alias = "successTime", default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
     /// 【支付者信息】订单支付成功后返回
     ///
     /// Wire name `payer`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<TransactionPayer>,
     /// 【订单金额】订单金额信息
     ///
     /// Wire name `amount`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<TransactionAmount>,
     /// 【场景信息】下单时传了场景信息才返回
     ///
     /// Wire name `scene_info`; cloud-call name `sceneInfo`.
-    #[serde(alias = "sceneInfo", default)]
+    #[serde(alias = "sceneInfo", default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<TransactionSceneInfo>,
     /// 【优惠功能】享受优惠时返回
     ///
     /// Wire name `promotion_detail`; cloud-call name `promotionDetail`.
-    #[serde(alias = "promotionDetail", default)]
+    #[serde(alias = "promotionDetail", default, skip_serializing_if = "Option::is_none")]
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 impl crate::__private::StructuredResponse for QueryByOutTradeNoResponse {}
@@ -2943,12 +2955,13 @@ impl crate::__private::Endpoint for QueryByOutTradeNoRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseRequest {
     /// 【商户订单号】商户下单时传入的商户系统内部订单号
     ///
     /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub out_trade_no: String,
 }
 impl CloseRequest {
@@ -2961,6 +2974,7 @@ impl CloseRequest {
 }
 /// Response of `pay.close`: 关闭订单:关闭未支付的订单(成功时 HTTP 204,无应答体)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CloseResponse {}
 impl crate::__private::StructuredResponse for CloseResponse {}
@@ -3291,6 +3305,7 @@ impl crate::__private::Endpoint for CloseRequest {
 }
 /// 单品信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct GoodsDetail {
     /// 【商户侧商品编码】由半角的大小写字母、数字、中划线、下划线中的一种或几种组成
@@ -3300,12 +3315,12 @@ pub struct GoodsDetail {
     /// 【微信支付商品编码】微信支付定义的统一商品编号(没有可不传)
     ///
     /// Wire name `wechatpay_goods_id`; cloud-call name `wechatpayGoodsId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechatpay_goods_id: Option<String>,
     /// 【商品名称】商品的实际名称
     ///
     /// Wire name `goods_name`; cloud-call name `goodsName`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_name: Option<String>,
     /// 【商品数量】用户购买的数量
     ///
@@ -3379,6 +3394,7 @@ impl GoodsDetail {
 }
 /// H5 场景信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct H5Info {
     /// 【场景类型】iOS, Android, Wap
@@ -3389,22 +3405,22 @@ pub struct H5Info {
     /// 【应用名称】应用名称
     ///
     /// Wire name `app_name`; cloud-call name `appName`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// 【网站URL】网站URL
     ///
     /// Wire name `app_url`; cloud-call name `appUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_url: Option<String>,
     /// 【iOS平台BundleID】iOS平台BundleID
     ///
     /// Wire name `bundle_id`; cloud-call name `bundleId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
     /// 【Android平台PackageName】Android平台PackageName
     ///
     /// Wire name `package_name`; cloud-call name `packageName`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_name: Option<String>,
 }
 impl H5Info {
@@ -3441,6 +3457,7 @@ impl H5Info {
 }
 /// H5 下单的场景信息(必填,须包含 h5_info)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct H5SceneInfo {
     /// 【用户终端IP】用户的客户端IP,支持IPv4和IPv6两种格式的IP地址;须传用户的真实 IP
@@ -3450,12 +3467,12 @@ pub struct H5SceneInfo {
     /// 【商户端设备号】商户端设备号
     ///
     /// Wire name `device_id`; cloud-call name `deviceId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// 【商户门店信息】商户门店信息
     ///
     /// Wire name `store_info`; cloud-call name `storeInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_info: Option<StoreInfo>,
     /// 【H5场景信息】H5场景信息
     ///
@@ -3501,6 +3518,7 @@ impl H5SceneInfo {
 }
 /// 订单金额信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct OrderAmount {
     /// 【总金额】订单总金额,单位为分,整型,必须大于0
@@ -3510,7 +3528,7 @@ pub struct OrderAmount {
     /// 【货币类型】固定传 CNY(人民币),境内商户号仅支持人民币;不传时默认 CNY
     ///
     /// Wire name `currency`; default "CNY".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
 impl OrderAmount {
@@ -3544,22 +3562,23 @@ impl OrderAmount {
 }
 /// 优惠功能(商品详情);该结构去掉多余空格、换行后总长度不能超过 6144 字节
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct OrderDetail {
     /// 【订单原价】单位为分。商户侧一张小票订单可能被分多次支付,订单原价用于记录整张小票的交易金额;当订单原价与支付金额不相等,则不享受优惠
     ///
     /// Wire name `cost_price`; cloud-call name `costPrice`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
     /// 【商品小票ID】商家小票ID
     ///
     /// Wire name `invoice_id`; cloud-call name `invoiceId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
     /// 【单品列表】单品列表信息
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 impl OrderDetail {
@@ -3608,6 +3627,7 @@ impl OrderDetail {
 }
 /// 支付者信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct Payer {
     /// 【用户标识】用户在商户 appid 下的唯一标识;小程序支付时为用户在该小程序下的 openid,须与 appid 对应
@@ -3633,6 +3653,7 @@ impl Payer {
 }
 /// 优惠功能(享受优惠时返回)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PromotionDetail {
     /// 【券ID】券ID
@@ -3643,17 +3664,17 @@ pub struct PromotionDetail {
     /// 【优惠名称】优惠名称
     ///
     /// Wire name `name`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 【优惠范围】GLOBAL:全场代金券;SINGLE:单品优惠
     ///
     /// Wire name `scope`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<PromotionScope>,
     /// 【优惠类型】CASH:充值型代金券;NOCASH:免充值型代金券
     ///
     /// Wire name `type`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<PromotionType>,
     /// 【优惠券面额】单位为分
     ///
@@ -3662,36 +3683,45 @@ pub struct PromotionDetail {
     /// 【活动ID】活动ID
     ///
     /// Wire name `stock_id`; cloud-call name `stockId`.
-    #[serde(alias = "stockId", default)]
+    #[serde(alias = "stockId", default, skip_serializing_if = "Option::is_none")]
     pub stock_id: Option<String>,
     /// 【微信出资】单位为分
     ///
     /// Wire name `wechatpay_contribute`; cloud-call name `wechatpayContribute`.
-    #[serde(alias = "wechatpayContribute", default)]
+    #[serde(
+        alias = "wechatpayContribute",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wechatpay_contribute: Option<i64>,
     /// 【商户出资】单位为分
     ///
     /// Wire name `merchant_contribute`; cloud-call name `merchantContribute`.
-    #[serde(alias = "merchantContribute", default)]
+    #[serde(
+        alias = "merchantContribute",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merchant_contribute: Option<i64>,
     /// 【其他出资】单位为分
     ///
     /// Wire name `other_contribute`; cloud-call name `otherContribute`.
-    #[serde(alias = "otherContribute", default)]
+    #[serde(alias = "otherContribute", default, skip_serializing_if = "Option::is_none")]
     pub other_contribute: Option<i64>,
     /// 【优惠币种】CNY:人民币
     ///
     /// Wire name `currency`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// 【单品列表】单品列表信息
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(alias = "goodsDetail", default)]
+    #[serde(alias = "goodsDetail", default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 /// 享受优惠的单品
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct PromotionGoodsDetail {
     /// 【商品编码】商品编码
@@ -3716,11 +3746,12 @@ pub struct PromotionGoodsDetail {
     /// 【商品备注】商品备注信息
     ///
     /// Wire name `goods_remark`; cloud-call name `goodsRemark`.
-    #[serde(alias = "goodsRemark", default)]
+    #[serde(alias = "goodsRemark", default, skip_serializing_if = "Option::is_none")]
     pub goods_remark: Option<String>,
 }
 /// 场景信息(支付场景描述)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SceneInfo {
     /// 【用户终端IP】用户的客户端IP,支持IPv4和IPv6两种格式的IP地址
@@ -3730,12 +3761,12 @@ pub struct SceneInfo {
     /// 【商户端设备号】商户端设备号(门店号或收银设备ID)
     ///
     /// Wire name `device_id`; cloud-call name `deviceId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// 【商户门店信息】商户门店信息
     ///
     /// Wire name `store_info`; cloud-call name `storeInfo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_info: Option<StoreInfo>,
 }
 impl SceneInfo {
@@ -3776,12 +3807,13 @@ impl SceneInfo {
 }
 /// 结算信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct SettleInfo {
     /// 【是否指定分账】true:是,false:否
     ///
     /// Wire name `profit_sharing`; cloud-call name `profitSharing`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
 }
 impl SettleInfo {
@@ -3802,6 +3834,7 @@ impl Default for SettleInfo {
 }
 /// 商户门店信息
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct StoreInfo {
     /// 【门店编号】商户侧门店编号
@@ -3811,17 +3844,17 @@ pub struct StoreInfo {
     /// 【门店名称】商户侧门店名称
     ///
     /// Wire name `name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 【地区编码】地区编码,详细请见省市区编号对照表
     ///
     /// Wire name `area_code`; cloud-call name `areaCode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// 【详细地址】详细的商户门店地址
     ///
     /// Wire name `address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
 }
 impl StoreInfo {
@@ -3871,47 +3904,50 @@ impl StoreInfo {
 }
 /// 订单金额信息(应答)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TransactionAmount {
     /// 【总金额】订单总金额,单位为分
     ///
     /// Wire name `total`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// 【用户支付金额】用户实际支付金额,单位为分;使用微信支付优惠时可能小于订单总金额,核对订单金额请用 total
     ///
     /// Wire name `payer_total`; cloud-call name `payerTotal`.
-    #[serde(alias = "payerTotal", default)]
+    #[serde(alias = "payerTotal", default, skip_serializing_if = "Option::is_none")]
     pub payer_total: Option<i64>,
     /// 【货币类型】CNY:人民币,境内商户号仅支持人民币
     ///
     /// Wire name `currency`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// 【用户支付币种】用户支付币种
     ///
     /// Wire name `payer_currency`; cloud-call name `payerCurrency`.
-    #[serde(alias = "payerCurrency", default)]
+    #[serde(alias = "payerCurrency", default, skip_serializing_if = "Option::is_none")]
     pub payer_currency: Option<String>,
 }
 /// 支付者信息(应答)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TransactionPayer {
     /// 【用户标识】用户在商户 appid 下的唯一标识
     ///
     /// Wire name `openid`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
 }
 /// 场景信息(应答)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct TransactionSceneInfo {
     /// 【商户端设备号】商户端设备号
     ///
     /// Wire name `device_id`; cloud-call name `deviceId`.
-    #[serde(alias = "deviceId", default)]
+    #[serde(alias = "deviceId", default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
 }
 /// H5 场景类型
@@ -3975,6 +4011,17 @@ impl crate::__private::serde::Serialize for H5Type {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for H5Type {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 优惠范围
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PromotionScope {
@@ -4020,6 +4067,15 @@ impl std::str::FromStr for PromotionScope {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for PromotionScope {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for PromotionScope {
@@ -4083,6 +4139,15 @@ impl std::str::FromStr for PromotionType {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for PromotionType {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for PromotionType {
@@ -4191,6 +4256,15 @@ impl std::str::FromStr for TradeState {
         )
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for TradeState {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for TradeState {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4285,6 +4359,15 @@ impl std::str::FromStr for TradeType {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for TradeType {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for TradeType {

@@ -66,6 +66,7 @@ impl<'a> Refund<'a> {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CreateRequest {
     /// 【商户退款单号】商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一商户退款单号多次请求只退一笔。不可超过64个字节数
@@ -75,17 +76,17 @@ pub struct CreateRequest {
     /// 【退款原因】若商户传了退款原因,该原因将在下发给用户的退款消息中显示;不得超过80个字节;订单退款金额小于等于1元且为部分退款时,退款原因不会在消息中体现
     ///
     /// Wire name `reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// 【退款结果回调url】异步接收微信支付退款结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。传了该参数时,商户平台上配置的回调地址将不会生效,优先回调当前传的这个地址
     ///
     /// Wire name `notify_url`; cloud-call name `notifyUrl`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// 【退款资金来源】若传递此参数则使用对应的资金账户退款
     ///
     /// Wire name `funds_account`; cloud-call name `fundsAccount`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funds_account: Option<RefundFundsAccount>,
     /// 【金额信息】订单退款金额信息
     ///
@@ -94,7 +95,7 @@ pub struct CreateRequest {
     /// 【退款商品】指定商品退款需要传此参数,其他场景无需传递
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<RefundGoodsDetail>>,
     /// 原支付交易的微信支付订单号与商户订单号,必须二选一
     #[serde(flatten)]
@@ -142,6 +143,7 @@ impl CreateRequest {
 ///
 /// Part of [`CreateRequest`]; exactly one choice is sent.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum CreateOrder {
@@ -176,6 +178,7 @@ impl CreateOrder {
 }
 /// Response of `refund.create`: 申请退款:将已支付订单的全部或部分金额原路退还给用户(返回成功仅代表退款已受理)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct CreateResponse {
     /// 【微信支付退款单号】申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识
@@ -210,7 +213,7 @@ pub struct CreateResponse {
     /// 【退款成功时间】退款状态 status 为 SUCCESS 时返回,rfc3339 格式
     ///
     /// Wire name `success_time`; cloud-call name `successTime`.
-    #[serde(alias = "successTime", default)]
+    #[serde(alias = "successTime", default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
     /// 【退款创建时间】退款受理时间,rfc3339 格式
     ///
@@ -224,7 +227,7 @@ pub struct CreateResponse {
     /// 【资金账户】退款所使用资金对应的资金账户类型
     ///
     /// Wire name `funds_account`; cloud-call name `fundsAccount`.
-    #[serde(alias = "fundsAccount", default)]
+    #[serde(alias = "fundsAccount", default, skip_serializing_if = "Option::is_none")]
     pub funds_account: Option<FundsAccount>,
     /// 【金额信息】金额详细信息
     ///
@@ -233,7 +236,7 @@ pub struct CreateResponse {
     /// 【优惠退款详情】优惠退款信息
     ///
     /// Wire name `promotion_detail`; cloud-call name `promotionDetail`.
-    #[serde(alias = "promotionDetail", default)]
+    #[serde(alias = "promotionDetail", default, skip_serializing_if = "Option::is_none")]
     pub promotion_detail: Option<Vec<RefundPromotion>>,
 }
 impl crate::__private::StructuredResponse for CreateResponse {}
@@ -606,12 +609,13 @@ impl crate::__private::Endpoint for CreateRequest {
 ///
 /// **Signing scheme `wechatpay_v3` is unconfirmed:** The signature-verification page asks merchants to refuse answer timestamps more than 5 minutes from local time; the window the server applies to request timestamps (requests from a host with a wrong clock are answered 401) is not published.
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryRequest {
     /// 【商户退款单号】商户申请退款时传入的商户系统内部退款单号
     ///
     /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub out_refund_no: String,
 }
 impl QueryRequest {
@@ -624,6 +628,7 @@ impl QueryRequest {
 }
 /// Response of `refund.query`: 查询单笔退款(通过商户退款单号):查询退款状态
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct QueryResponse {
     /// 【微信支付退款单号】申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识
@@ -658,7 +663,7 @@ pub struct QueryResponse {
     /// 【退款成功时间】退款状态 status 为 SUCCESS 时返回,rfc3339 格式
     ///
     /// Wire name `success_time`; cloud-call name `successTime`.
-    #[serde(alias = "successTime", default)]
+    #[serde(alias = "successTime", default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
     /// 【退款创建时间】退款受理时间,rfc3339 格式
     ///
@@ -672,7 +677,7 @@ pub struct QueryResponse {
     /// 【资金账户】退款所使用资金对应的资金账户类型
     ///
     /// Wire name `funds_account`; cloud-call name `fundsAccount`.
-    #[serde(alias = "fundsAccount", default)]
+    #[serde(alias = "fundsAccount", default, skip_serializing_if = "Option::is_none")]
     pub funds_account: Option<FundsAccount>,
     /// 【金额信息】金额详细信息
     ///
@@ -681,7 +686,7 @@ pub struct QueryResponse {
     /// 【优惠退款详情】优惠退款信息
     ///
     /// Wire name `promotion_detail`; cloud-call name `promotionDetail`.
-    #[serde(alias = "promotionDetail", default)]
+    #[serde(alias = "promotionDetail", default, skip_serializing_if = "Option::is_none")]
     pub promotion_detail: Option<Vec<RefundPromotion>>,
 }
 impl crate::__private::StructuredResponse for QueryResponse {}
@@ -987,6 +992,7 @@ impl FundsFrom {
 }
 /// 退款金额信息(应答)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundAmount {
     /// 【订单金额】订单总金额,单位为分
@@ -1000,7 +1006,7 @@ pub struct RefundAmount {
     /// 【退款出资账户及金额】退款出资的账户类型及金额信息
     ///
     /// Wire name `from`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Vec<FundsFrom>>,
     /// 【用户实际支付金额】现金支付金额,单位为分
     ///
@@ -1034,7 +1040,7 @@ pub struct RefundAmount {
     /// 【手续费退款金额】手续费退款金额,单位为分
     ///
     /// Wire name `refund_fee`; cloud-call name `refundFee`.
-    #[serde(alias = "refundFee", default)]
+    #[serde(alias = "refundFee", default, skip_serializing_if = "Option::is_none")]
     pub refund_fee: Option<i64>,
 }
 /// 退款商品
@@ -1138,6 +1144,7 @@ impl RefundGoodsDetail {
 }
 /// 优惠退款详情
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Deserialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Serialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundPromotion {
     /// 【券ID】券或者立减优惠id
@@ -1166,11 +1173,12 @@ pub struct RefundPromotion {
     /// 【商品列表】优惠商品发生退款时返回商品信息
     ///
     /// Wire name `goods_detail`; cloud-call name `goodsDetail`.
-    #[serde(alias = "goodsDetail", default)]
+    #[serde(alias = "goodsDetail", default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<RefundGoodsDetail>>,
 }
 /// 退款金额信息(申请退款)
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
+#[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
 pub struct RefundRequestAmount {
     /// 【退款金额】退款金额,币种的最小单位(分),只能为整数,不能超过原订单支付金额
@@ -1180,7 +1188,7 @@ pub struct RefundRequestAmount {
     /// 【退款出资账户及金额】退款需从指定账户出资时,可传递该参数以指定出资金额(币种最小单位,仅限整数)
     ///
     /// Wire name `from`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Vec<FundsFrom>>,
     /// 【原订单金额】原支付交易的订单总金额,币种的最小单位(分),只能为整数
     ///
@@ -1312,6 +1320,15 @@ impl std::str::FromStr for FundsAccount {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for FundsAccount {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for FundsAccount {
@@ -1452,6 +1469,15 @@ impl std::str::FromStr for PromotionScope {
         )
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for PromotionScope {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for PromotionScope {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1513,6 +1539,15 @@ impl std::str::FromStr for PromotionType {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for PromotionType {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for PromotionType {
@@ -1595,6 +1630,15 @@ impl std::str::FromStr for RefundChannel {
         )
     }
 }
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for RefundChannel {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> crate::__private::serde::Deserialize<'de> for RefundChannel {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1673,6 +1717,17 @@ impl crate::__private::serde::Serialize for RefundFundsAccount {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "encoders")]
+impl<'de> crate::__private::serde::Deserialize<'de> for RefundFundsAccount {
+    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let s = <String as crate::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        s.parse().map_err(crate::__private::serde::de::Error::custom)
+    }
+}
 /// 退款状态
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RefundStatus {
@@ -1735,6 +1790,15 @@ impl std::str::FromStr for RefundStatus {
                 other => Self::Other(other.to_owned()),
             },
         )
+    }
+}
+#[cfg(feature = "encoders")]
+impl crate::__private::serde::Serialize for RefundStatus {
+    fn serialize<S: crate::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de> for RefundStatus {

@@ -772,6 +772,31 @@ async fn refusals_are_typed_with_their_status() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["code"], "PARAM_ERROR");
 
+        // JSON that is not the request type: PARAM_ERROR with serde's reason, as the
+        // handler reads the body into the generated `JsapiRequest`.
+        let wrong = serde_json::json!({
+            "appid": k.app_id, "mchid": k.merchant_id, "description": "d",
+            "out_trade_no": "v3-wrong-type", "notify_url": "http://127.0.0.1:9/n",
+            "amount": {"total": "one yuan"}, "payer": {"openid": "o"},
+        })
+        .to_string();
+        let response = http()
+            .post(format!("{}{target}", sim.base_url()))
+            .header("Content-Type", "application/json")
+            .header(
+                "Authorization",
+                authorization(&who(&k), MERCHANT_PRIVATE_KEY, "POST", target, &wrong),
+            )
+            .body(wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "PARAM_ERROR");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("invalid type"), "{message}");
+
         // Another app.
         let other_app = Client::builder(
             "wx-other-app",

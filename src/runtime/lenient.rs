@@ -67,6 +67,36 @@ impl<'de, T: FromStr + TryFrom<i64> + TryFrom<u64>> Visitor<'de> for Optional<T>
     }
 }
 
+/// A scalar (a boolean, a fraction) that may come as its JSON text: how a test bed reads
+/// the path and query parameters of a request (feature `encoders`), which arrive as
+/// text. Anything that is not the type, as itself or as its text, is an error.
+#[cfg(feature = "encoders")]
+pub fn text<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let value = match value {
+        serde_json::Value::String(s) => {
+            serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+        }
+        other => other,
+    };
+    T::deserialize(value).map_err(de::Error::custom)
+}
+
+/// [`text`] for an optional field (`null` and absent are `None`).
+#[cfg(feature = "encoders")]
+pub fn text_opt<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    text(deserializer)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize, Debug, PartialEq)]

@@ -44,6 +44,9 @@ impl From<&str> for Secret<String> {
     }
 }
 
+/// Writes the value itself: requests send secrets (an app secret, a token in a body),
+/// and a test bed (feature `encoders`) answers with the generated response types, whose
+/// session keys are secrets. Only `Debug` and `Display` hide it.
 impl<T: Serialize> Serialize for Secret<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)

@@ -300,9 +300,17 @@ fn request_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
             skip: &skip,
             extra_fields: quote!(#(#extra_fields)*),
             extra_ctor,
+            decodable: request_decodable(ep),
         },
         ctx,
     )
+}
+
+/// Can a test bed read the request back (feature `encoders`)? Not when it carries a file
+/// or a choice sent outside the body: those are written, never read.
+pub fn request_decodable(ep: &Endpoint) -> bool {
+    !ep.request.iter().any(|f| f.ty == Ty::File)
+        && ep.alternatives.iter().all(|a| alt_in_body(ep, a))
 }
 
 fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
@@ -310,7 +318,10 @@ fn alternative(ep: &Endpoint, a: &Alternative, ctx: &Ctx) -> TokenStream {
     let name = ident(&a.type_name);
     let serialize = alt_in_body(ep, a);
     let derives = if serialize {
-        quote!(#[derive(Debug, Clone, PartialEq, #pv::serde::Serialize)])
+        quote! {
+            #[derive(Debug, Clone, PartialEq, #pv::serde::Serialize)]
+            #[cfg_attr(feature = "encoders", derive(#pv::serde::Deserialize))]
+        }
     } else {
         quote!(#[derive(Debug, Clone, PartialEq)])
     };
@@ -432,6 +443,7 @@ fn response_type(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
                     skip: &never,
                     extra_fields: quote!(),
                     extra_ctor: Vec::new(),
+                    decodable: true,
                 },
                 ctx,
             );

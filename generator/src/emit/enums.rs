@@ -112,23 +112,32 @@ fn string_enum(e: &Enum, ctx: &Ctx) -> TokenStream {
     }
 }
 
-/// `Serialize` unless only responses use the enum; `Deserialize` when a response does.
+/// `#[cfg(feature = "encoders")]` on an impl the enum's use does not need, so that a
+/// test bed (which turns `encoders` on) reads and writes every enum both ways.
+fn encoders_only(needed: bool) -> TokenStream {
+    if needed {
+        quote!()
+    } else {
+        quote!(#[cfg(feature = "encoders")])
+    }
+}
+
+/// `Serialize` unless only responses use the enum; `Deserialize` when a response does;
+/// both under the `encoders` feature. An open enum (one a response uses) reads unknown
+/// values into `Other`; a closed one refuses them.
 fn string_serde_impls(e: &Enum, wires: &[String], ctx: &Ctx) -> TokenStream {
     let pv = &ctx.pv;
     let name = ident(&e.name);
     let other = ident(names::OTHER_VARIANT);
     let variants = values(e).variants;
-    let ser = e.usage.request || !e.usage.response;
-    let ser_impl = if ser {
-        quote! {
-            impl #pv::serde::Serialize for #name {
-                fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
+    let ser_cfg = encoders_only(e.usage.request || !e.usage.response);
+    let ser_impl = quote! {
+        #ser_cfg
+        impl #pv::serde::Serialize for #name {
+            fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
             }
         }
-    } else {
-        quote!()
     };
     let de_impl = if e.usage.response {
         quote! {
@@ -143,7 +152,15 @@ fn string_serde_impls(e: &Enum, wires: &[String], ctx: &Ctx) -> TokenStream {
             }
         }
     } else {
-        quote!()
+        quote! {
+            #[cfg(feature = "encoders")]
+            impl<'de> #pv::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #pv::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as #pv::serde::Deserialize>::deserialize(deserializer)?;
+                    s.parse().map_err(#pv::serde::de::Error::custom)
+                }
+            }
+        }
     };
     quote!(#ser_impl #de_impl)
 }
@@ -234,16 +251,14 @@ fn int_serde_impls(e: &Enum, ctx: &Ctx) -> TokenStream {
     let pv = &ctx.pv;
     let name = ident(&e.name);
     let other = ident(names::OTHER_VARIANT);
-    let ser_impl = if e.usage.request {
-        quote! {
-            impl #pv::serde::Serialize for #name {
-                fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_i64(self.code())
-                }
+    let ser_cfg = encoders_only(e.usage.request);
+    let ser_impl = quote! {
+        #ser_cfg
+        impl #pv::serde::Serialize for #name {
+            fn serialize<S: #pv::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.code())
             }
         }
-    } else {
-        quote!()
     };
     let de_impl = if e.usage.response {
         quote! {
@@ -255,7 +270,18 @@ fn int_serde_impls(e: &Enum, ctx: &Ctx) -> TokenStream {
             }
         }
     } else {
-        quote!()
+        let name_str = e.name.as_str();
+        quote! {
+            #[cfg(feature = "encoders")]
+            impl<'de> #pv::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #pv::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let code = <i64 as #pv::serde::Deserialize>::deserialize(deserializer)?;
+                    Self::from_code(code).ok_or_else(|| {
+                        #pv::serde::de::Error::custom(format!("{code} is not a value of {}", #name_str))
+                    })
+                }
+            }
+        }
     };
     quote!(#ser_impl #de_impl)
 }

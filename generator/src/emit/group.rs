@@ -117,6 +117,7 @@ fn named_struct(s: &Struct, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) -> Tok
             skip: &skip,
             extra_fields: quote!(),
             extra_ctor: Vec::new(),
+            decodable: !s.fields.iter().any(|f| f.ty == crate::ir::Ty::File),
         },
         ctx,
     );

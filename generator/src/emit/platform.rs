@@ -41,7 +41,12 @@ pub fn platform_file(platform: &Platform, ctx: &Ctx) -> Result<String, String> {
         .map(|(g, ep)| {
             let (m, r) = (ident(&g.module), ident(&ep.request_type));
             let name = &ep.full_name;
-            quote!((#name, #pv::round_trip::<#m::#r>))
+            // Structured answers are also written back through their `Serialize`.
+            if matches!(ep.response_kind, ResponseKind::Json | ResponseKind::None) {
+                quote!((#name, #pv::round_trip_typed::<#m::#r>))
+            } else {
+                quote!((#name, #pv::round_trip::<#m::#r>))
+            }
         });
     let marker = ident(&platform.wiring.marker);
     let mut title = platform.title.clone();

@@ -17,6 +17,11 @@ pub struct Shape<'a> {
     pub extra_fields: TokenStream,
     /// Extra constructor arguments and initializers (alternatives).
     pub extra_ctor: Vec<(TokenStream, TokenStream)>,
+    /// Can the struct also be read back (a request without files, whose alternatives
+    /// travel in the body)? Under the `encoders` feature such a request derives
+    /// `Deserialize` too; its fields outside the body are then read from the same object,
+    /// where a test bed puts the path and query parameters it received.
+    pub decodable: bool,
 }
 
 pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
@@ -27,6 +32,9 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
     } else {
         (request, response)
     };
+    // Under the runtime's `encoders` feature a type also derives the other direction: a
+    // test bed reads requests and writes answers through the same types the client uses.
+    let (enc_ser, enc_de) = (!ser, !de && shape.decodable);
     let sp = serde_path(ctx);
     let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
     if ser {
@@ -35,6 +43,11 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
     if de {
         derives.push(quote!(#sp::Deserialize));
     }
+    let encoder_derive = match (enc_ser, enc_de) {
+        (true, _) => quote!(#[cfg_attr(feature = "encoders", derive(#sp::Serialize))]),
+        (false, true) => quote!(#[cfg_attr(feature = "encoders", derive(#sp::Deserialize))]),
+        (false, false) => quote!(),
+    };
     let serde_attr = ctx.serde_attr();
     let fields = shape.fields.iter().map(|f| {
         let fdoc = field_doc(f);
@@ -47,24 +60,44 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
             let w = &f.wire;
             attrs.push(quote!(rename = #w));
         }
+        let skipped = (shape.skip)(f) || f.ty == Ty::File;
+        // Aliases (cloud-call spellings) are what clients accept in answers; a test bed
+        // reading requests takes only the wire names the platform takes.
         if de {
             if let Some(a) = &f.alias {
                 attrs.push(quote!(alias = #a));
             }
-            if optional {
-                attrs.push(quote!(default));
-            }
         }
-        if ser {
-            if (shape.skip)(f) || f.ty == Ty::File {
+        if (de || enc_de) && optional {
+            attrs.push(quote!(default));
+        }
+        if ser || enc_ser {
+            if skipped && enc_de {
+                // Path and query parameters: not in the body, read back from the object
+                // the test bed assembles from the path, the query and the body.
+                attrs.push(quote!(skip_serializing));
+            } else if skipped {
                 attrs.push(quote!(skip));
             } else if optional {
                 attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             }
         }
+        // Path and query parameters arrive as text.
+        let text_int = skipped && enc_de && f.ty.is_integer();
+        let text_scalar = skipped && enc_de && matches!(f.ty, Ty::Bool | Ty::F64);
         if let Some(with) = money_serde(f, optional, ctx) {
             attrs.push(quote!(with = #with));
-        } else if de && ctx.numbers_as_text && f.ty.is_integer() {
+        } else if text_scalar {
+            let with = private_path(
+                ctx,
+                if optional {
+                    "lenient::text_opt"
+                } else {
+                    "lenient::text"
+                },
+            );
+            attrs.push(quote!(deserialize_with = #with));
+        } else if (de || enc_de) && (ctx.numbers_as_text || text_int) && f.ty.is_integer() {
             let with = private_path(
                 ctx,
                 if optional {
@@ -96,6 +129,7 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
     quote! {
         #doc
         #[derive(#(#derives),*)]
+        #encoder_derive
         #serde_attr
         pub struct #name {
             #(#fields)*

@@ -5,7 +5,7 @@
 
 use super::books::{Books, Download};
 use super::keys::Setup;
-use super::trade::invalid;
+use super::trade::{answer, invalid, read};
 use super::wire::{internal, signed_json, verify};
 use super::{Order, Refund, BANK};
 use crate::bill_text::{
@@ -16,26 +16,29 @@ use crate::request::Incoming;
 use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
 use miniapp::runtime::money::fen_to_yuan as yuan;
-use miniapp::wechatpay_v3::bill::TradeBillError;
+use miniapp::wechatpay_v3::bill::{AccountType, BillType, HashType, TarType, TradeBillError};
+use miniapp::wechatpay_v3::bill::{FundFlowBillRequest, FundFlowBillResponse};
+use miniapp::wechatpay_v3::bill::{TradeBillRequest, TradeBillResponse};
 use miniapp::wechatpay_v3::refund::RefundStatus;
-use serde_json::{json, Map};
 use std::time::{Duration, Instant};
 
 /// The download path, outside the schema's endpoints.
 pub(super) const DOWNLOAD_PATH: &str = "/v3/billdownload/file";
+/// The download URL's parameter naming the bill kept (the simulator's own).
+const TOKEN: &str = "token";
 /// How long a download URL is valid: 5 minutes, as the docs say.
 const VALID: Duration = Duration::from_secs(300);
 
 pub(super) fn trade_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let date = bill_date(desk)?;
-    let bill_type = desk.field("bill_type").unwrap_or_else(|| "ALL".into());
-    let columns = match bill_type.as_str() {
-        "ALL" => ALL,
-        "SUCCESS" => SUCCESS,
-        "REFUND" => REFUND,
-        _ => return Err(invalid(desk, "bill_type")),
+    let r: TradeBillRequest = read(desk)?;
+    let date = bill_date(desk, r.bill_date)?;
+    let bill_type = r.bill_type.unwrap_or(BillType::All);
+    let columns = match bill_type {
+        BillType::All => ALL,
+        BillType::Success => SUCCESS,
+        BillType::Refund => REFUND,
     };
-    let gzip = tar_type(desk)?;
+    let gzip = r.tar_type == Some(TarType::Gzip);
     let books = desk.state.merchant::<Books>()?;
     let records = records(books, &date, &bill_type);
     if records.is_empty() {
@@ -49,20 +52,23 @@ pub(super) fn trade_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     }));
     lines.push(SUMMARY.join(","));
     lines.push(values(&summary(&records)));
-    hand_out(desk, &lines, gzip)
+    let (hash_value, download_url) = hand_out(desk, &lines, gzip)?;
+    let bill = TradeBillResponse {
+        hash_type: HashType::Sha1,
+        hash_value,
+        download_url,
+    };
+    answer(desk, &bill)
 }
 
 pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let date = bill_date(desk)?;
-    let account = desk.field("account_type").unwrap_or_else(|| "BASIC".into());
-    if !matches!(account.as_str(), "BASIC" | "OPERATION" | "FEES") {
-        return Err(invalid(desk, "account_type"));
-    }
-    let gzip = tar_type(desk)?;
+    let r: FundFlowBillRequest = read(desk)?;
+    let date = bill_date(desk, r.bill_date)?;
+    let gzip = r.tar_type == Some(TarType::Gzip);
     // Payments and refunds move the basic account only.
-    let bookings = match account.as_str() {
-        "BASIC" => bookings(desk.state.merchant::<Books>()?),
-        _ => Vec::new(),
+    let bookings = match r.account_type.unwrap_or(AccountType::Basic) {
+        AccountType::Basic => bookings(desk.state.merchant::<Books>()?),
+        AccountType::Operation | AccountType::Fees => Vec::new(),
     };
     let day: Vec<&Booking> = bookings
         .iter()
@@ -75,12 +81,17 @@ pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     lines.extend(day.iter().map(|b| values(&booking_row(b))));
     lines.push(FUND_FLOW_SUMMARY.join(","));
     lines.push(values(&fund_flow_summary(&day)));
-    hand_out(desk, &lines, gzip)
+    let (hash_value, download_url) = hand_out(desk, &lines, gzip)?;
+    let bill = FundFlowBillResponse {
+        hash_type: HashType::Sha1,
+        hash_value,
+        download_url,
+    };
+    answer(desk, &bill)
 }
 
 /// `yyyy-MM-dd` (its length and characters are the schema's wire check).
-fn bill_date(desk: &Desk<'_>) -> Result<String, Reply> {
-    let date = desk.field("bill_date").unwrap_or_default();
+fn bill_date(desk: &Desk<'_>, date: String) -> Result<String, Reply> {
     let b = date.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
@@ -92,15 +103,7 @@ fn bill_date(desk: &Desk<'_>) -> Result<String, Reply> {
         && digits(8..10)
     {
         true => Ok(date),
-        false => Err(invalid(desk, "bill_date 格式为 yyyy-MM-DD")),
-    }
-}
-
-fn tar_type(desk: &Desk<'_>) -> Result<bool, Reply> {
-    match desk.field("tar_type").as_deref() {
-        None => Ok(false),
-        Some("GZIP") => Ok(true),
-        Some(_) => Err(invalid(desk, "tar_type")),
+        false => Err(invalid(desk, "账单日期的格式为 yyyy-MM-DD")),
     }
 }
 
@@ -110,8 +113,8 @@ fn no_statement(desk: &Desk<'_>) -> Reply {
     })
 }
 
-/// Keeps the bill for download and answers its digest and URL.
-fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<Reply, Reply> {
+/// Keeps the bill for download; its SHA-1 (hex) and download URL.
+fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<(String, String), Reply> {
     let text = bill_text::text(lines);
     let digest = aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
@@ -142,14 +145,10 @@ fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<Reply, 
         true => format!("/{}", super::PLATFORM),
         false => String::new(),
     };
-    let mut answer = Map::new();
-    answer.insert("hash_type".into(), "SHA1".into());
-    answer.insert("hash_value".into(), hex::encode(digest.as_ref()).into());
-    answer.insert(
-        "download_url".into(),
-        format!("http://{host}{prefix}{DOWNLOAD_PATH}?token={token}").into(),
-    );
-    Ok(Reply::Done(answer))
+    Ok((
+        hex::encode(digest.as_ref()),
+        format!("http://{host}{prefix}{DOWNLOAD_PATH}?{TOKEN}={token}"),
+    ))
 }
 
 /// The platform's `extra` hook: `GET /v3/billdownload/file?token=…`, authenticated
@@ -174,7 +173,7 @@ pub(crate) fn extra(
             message: String::new(),
         }
         .code();
-        let body = json!({"code": code.to_string(), "message": "账单下载只支持 GET"});
+        let body = refusal_body(&code, "账单下载只支持 GET");
         return Some(signed_json(signer, 405, &body));
     }
     if let Err((meaning, why)) = verify(
@@ -193,14 +192,14 @@ pub(crate) fn extra(
                 let sign_error = TradeBillError::SignError {
                     message: String::new(),
                 };
-                (sign_error.code().to_string(), "签名错误")
+                (sign_error.code(), "签名错误")
             },
-            |r| (r.code.to_string(), r.message),
+            |r| (r.code.clone(), r.message),
         );
-        let body = json!({"code": code, "message": format!("{text}: {why} (miniapp simulator)")});
+        let body = refusal_body(&code, &format!("{text}: {why} (miniapp simulator)"));
         return Some(signed_json(signer, 401, &body));
     }
-    let token = incoming.get("token").unwrap_or_default();
+    let token = incoming.get(TOKEN).unwrap_or_default();
     let found = state
         .merchants
         .get_mut::<Books>()
@@ -213,10 +212,10 @@ pub(crate) fn extra(
             message: String::new(),
         }
         .code();
-        let body = json!({
-            "code": code.to_string(),
-            "message": "账单下载地址不存在或已过期(5 分钟内有效),请重新申请账单 (miniapp simulator)",
-        });
+        let body = refusal_body(
+            &code,
+            "账单下载地址不存在或已过期(5 分钟内有效),请重新申请账单 (miniapp simulator)",
+        );
         let signer = super::wire::answer_signer(setup, state, &incoming.wire);
         return Some(signed_json(signer, 404, &body));
     };
@@ -225,6 +224,11 @@ pub(crate) fn extra(
         false => "text/plain; charset=utf-8",
     };
     Some(RawResponse::new(200, Some(content_type), bytes))
+}
+
+/// A refusal's body as the platform's envelope writes it (the runtime's encoder).
+fn refusal_body(code: &miniapp::runtime::Code, text: &str) -> serde_json::Value {
+    miniapp::__private::envelopes::encode::failure(&miniapp::wechatpay_v3::ENVELOPE, code, text, "")
 }
 
 /// A line of a trade bill.
@@ -266,9 +270,9 @@ impl Record<'_> {
     }
 }
 
-fn records<'a>(books: &'a Books, date: &str, bill_type: &str) -> Vec<Record<'a>> {
-    let payments = matches!(bill_type, "ALL" | "SUCCESS");
-    let refunds = matches!(bill_type, "ALL" | "REFUND");
+fn records<'a>(books: &'a Books, date: &str, bill_type: &BillType) -> Vec<Record<'a>> {
+    let payments = matches!(bill_type, BillType::All | BillType::Success);
+    let refunds = matches!(bill_type, BillType::All | BillType::Refund);
     let mut records: Vec<Record<'a>> = Vec::new();
     if payments {
         let paid = books.all_orders().map(|e| &e.order);

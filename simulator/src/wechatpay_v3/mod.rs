@@ -14,7 +14,13 @@
 //! What the endpoints do, once a request has passed the platform's checks (its
 //! `Authorization` signature, see [`platform`];
 //! a JSON body; the required fields; the schema's constraints; `appid` and `mchid`
-//! equal to [`Simulator::app_id`]`("wechatpay_v3")` and [`Simulator::merchant_id`]):
+//! equal to [`Simulator::app_id`]`("wechatpay_v3")` and [`Simulator::merchant_id`]).
+//! Each handler then reads the request into its generated request type
+//! (`miniapp::wechatpay_v3::pay::JsapiRequest`, …: body, path and query parameters
+//! together, then the type's generated `validate()`; what does not read is
+//! `PARAM_ERROR` with serde's reason) and answers with the generated response type
+//! (`JsapiResponse`, `QueryByOutTradeNoResponse`, …) through the runtime's envelope
+//! encoder, so no wire field is named here:
 //!
 //! * `pay.jsapi`, `pay.app`, `pay.h5`, `pay.native` place an order (`NOTPAY`) and answer
 //!   a `prepay_id` (JSAPI, APP), an `h5_url` (trade type `MWEB`) or a `code_url`.
@@ -83,7 +89,9 @@ use super::rules::Platform;
 use super::server::{Desk, Reply, State};
 use super::{wire_text, Simulator, SimulatorBuilder};
 use miniapp::__private::{Credential, Meaning};
-use miniapp::wechatpay_v3::certificates::DownloadError;
+use miniapp::wechatpay_v3::certificates::{
+    DownloadError, DownloadResponse, EncryptCertificate, PlatformCertificate,
+};
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use serde::Serialize;
@@ -459,27 +467,28 @@ fn certificates_download(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         let nonce = notify::nonce12();
         let ciphertext = setup
             .api_v3_key
-            .encrypt(&nonce, "certificate", certificate.pem.as_bytes())
+            .encrypt(&nonce, CERTIFICATE_DATA, certificate.pem.as_bytes())
             .map_err(|e| internal(desk, &e.to_string()))?;
-        data.push(serde_json::json!({
-            "serial_no": certificate.serial,
-            "effective_time": certificate.effective_time,
-            "expire_time": certificate.expire_time,
-            "encrypt_certificate": {
-                "algorithm": "AEAD_AES_256_GCM",
-                "nonce": nonce,
-                "associated_data": "certificate",
-                "ciphertext": ciphertext,
+        data.push(PlatformCertificate {
+            serial_no: certificate.serial.clone(),
+            effective_time: certificate.effective_time.clone(),
+            expire_time: certificate.expire_time.clone(),
+            encrypt_certificate: EncryptCertificate {
+                algorithm: notify::ALGORITHM.to_owned(),
+                nonce,
+                associated_data: Some(CERTIFICATE_DATA.to_owned()),
+                ciphertext,
             },
-        }));
+        });
     }
-    let mut answer = serde_json::Map::new();
-    answer.insert("data".into(), data.into());
-    Ok(Reply::Done(answer))
+    trade::answer(desk, &DownloadResponse { data })
 }
 
+/// The associated data each platform certificate is sealed with, as WeChat Pay writes.
+const CERTIFICATE_DATA: &str = "certificate";
+
 /// A refusal for the simulator's own failure (`SYSTEM_ERROR`, documented everywhere).
-fn internal(desk: &Desk<'_>, why: &str) -> Reply {
+pub(super) fn internal(desk: &Desk<'_>, why: &str) -> Reply {
     desk.refuse_as(DownloadError::SystemError {
         message: format!("miniapp simulator: {why}"),
     })

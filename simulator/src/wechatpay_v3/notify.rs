@@ -15,6 +15,7 @@ use crate::server::{Shared, State};
 use miniapp::__private::RawResponse;
 use miniapp::runtime::signers::wechatpay_v3::{header, PROBE_PREFIX, SCHEME};
 use miniapp::runtime::signers::{Signer, WechatPayV3};
+use miniapp::wechatpay_v3::refund::RefundStatus;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
 use serde::Serialize;
@@ -161,6 +162,9 @@ fn resign(
     })
 }
 
+/// The cipher notifications and platform certificates are sealed with.
+pub(super) const ALGORITHM: &str = "AEAD_AES_256_GCM";
+
 /// 12 random characters: a GCM nonce as WeChat Pay writes them.
 pub(super) fn nonce12() -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), 12)
@@ -182,7 +186,8 @@ pub(super) fn payment(
         .order(out_trade_no)
         .ok_or_else(|| WechatPayV3SteerError::UnknownOrder(out_trade_no.to_owned()))?;
     let order = books.snapshot(entry);
-    let resource = serde_json::Value::Object(transaction(&order, &shared.merchant_id));
+    let resource = serde_json::to_value(transaction(&order, &shared.merchant_id))
+        .map_err(|e| WechatPayV3SteerError::Internal(e.to_string()))?;
     let event = Event {
         event_type: "TRANSACTION.SUCCESS",
         summary: "支付成功",
@@ -212,9 +217,9 @@ pub(super) fn refund(
             .map(|e| e.order.notify_url.clone())
             .ok_or_else(|| WechatPayV3SteerError::UnknownOrder(refund.out_trade_no.clone()))?,
     };
-    let (event_type, summary) = match refund.status.as_str() {
-        "SUCCESS" => ("REFUND.SUCCESS", "退款成功"),
-        "ABNORMAL" => ("REFUND.ABNORMAL", "退款异常"),
+    let (event_type, summary) = match refund.status {
+        RefundStatus::Success => ("REFUND.SUCCESS", "退款成功"),
+        RefundStatus::Abnormal => ("REFUND.ABNORMAL", "退款异常"),
         _ => ("REFUND.CLOSED", "退款关闭"),
     };
     let event = Event {
@@ -222,7 +227,8 @@ pub(super) fn refund(
         summary,
         original_type: "refund",
     };
-    let resource = notification_resource(&refund, &shared.merchant_id);
+    let resource = notification_resource(&refund, &shared.merchant_id)
+        .map_err(WechatPayV3SteerError::Internal)?;
     seal(shared, state, url, &event, &resource, false)
 }
 
@@ -262,7 +268,7 @@ fn seal(
         summary: event.summary,
         resource: Resource {
             original_type: event.original_type,
-            algorithm: "AEAD_AES_256_GCM",
+            algorithm: ALGORITHM,
             ciphertext,
             associated_data: event.original_type,
             nonce,

@@ -3,51 +3,84 @@
 use super::books::Books;
 use super::books::RefundEntry;
 use super::keys::rfc3339;
-use super::trade::{body, currency, fen, fingerprint, missing};
+use super::trade::{answer, currency, fen, fingerprint, read, written};
 use super::Refund;
 use crate::server::{Desk, Reply};
 use miniapp::wechatpay_v3::pay::TradeState;
-use miniapp::wechatpay_v3::refund::RefundStatus;
 use miniapp::wechatpay_v3::refund::{CreateError, QueryError};
-use serde_json::{json, Map, Value};
+use miniapp::wechatpay_v3::refund::{CreateOrder, CreateRequest, CreateResponse, QueryRequest};
+use miniapp::wechatpay_v3::refund::{FundsAccount, QueryResponse, RefundAmount};
+use miniapp::wechatpay_v3::refund::{RefundChannel, RefundStatus};
+use serde::Serialize;
+use serde_json::Value;
 use std::time::SystemTime;
 
 /// Where a refund to the payer's balance goes, as WeChat Pay names it.
 const RECEIVED_ACCOUNT: &str = "支付用户零钱";
 
+/// A refund as `refund.create` and `refund.query` answer it (their response types have
+/// the same fields): no coupons, the whole amount from the payer's cash; the funds
+/// account the request named, else the unsettled funds.
+macro_rules! refund_answer {
+    ($answer:ident, $refund:expr) => {{
+        let refund: &Refund = $refund;
+        $answer {
+            refund_id: refund.refund_id.clone(),
+            out_refund_no: refund.out_refund_no.clone(),
+            transaction_id: refund.transaction_id.clone(),
+            out_trade_no: refund.out_trade_no.clone(),
+            channel: RefundChannel::Original,
+            user_received_account: RECEIVED_ACCOUNT.to_owned(),
+            success_time: refund.success_time.clone(),
+            create_time: refund.create_time.clone(),
+            status: refund.status.clone(),
+            funds_account: Some(
+                refund
+                    .funds_account
+                    .as_deref()
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or(FundsAccount::Unsettled),
+            ),
+            amount: RefundAmount {
+                total: refund.total,
+                refund: refund.refund,
+                from: Some(Vec::new()),
+                payer_total: refund.total,
+                payer_refund: refund.refund,
+                settlement_refund: refund.refund,
+                settlement_total: refund.total,
+                discount_refund: 0,
+                currency: refund.currency.clone(),
+                refund_fee: Some(0),
+            },
+            promotion_detail: Some(Vec::new()),
+        }
+    }};
+}
+
 pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let body = body(desk).clone();
-    let text = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let out_refund_no = text("out_refund_no").ok_or_else(|| missing(desk, "out_refund_no"))?;
-    let amount = body.get("amount");
-    let refund = fen(desk, amount.and_then(|a| a.get("refund")), "amount.refund")?;
-    let total = fen(desk, amount.and_then(|a| a.get("total")), "amount.total")?;
-    let currency = currency(
-        desk,
-        amount.and_then(|a| a.get("currency")),
-        "amount.currency",
-    )?;
-    let params = fingerprint(&body, "refund");
-    if let Some(entry) = desk.state.merchant_mut::<Books>()?.refund(&out_refund_no) {
+    let r: CreateRequest = read(desk)?;
+    let refund = fen(desk, r.amount.refund, "退款金额")?;
+    let total = fen(desk, r.amount.total, "原订单金额")?;
+    let currency = currency(desk, Some(r.amount.currency.clone()))?;
+    let params = fingerprint(&written(desk, &r)?, "refund");
+    if let Some(entry) = desk.state.merchant_mut::<Books>()?.refund(&r.out_refund_no) {
         // One refund per out_refund_no: asking again with the same request answers it
         // as it stands.
         return match entry.params == params {
-            true => Ok(Reply::Done(refund_object(&entry.refund))),
+            true => {
+                let again = refund_answer!(CreateResponse, &entry.refund);
+                answer(desk, &again)
+            }
             false => Err(desk.refuse_as(CreateError::InvalidRequest {
                 message: "商户退款单号已被使用,请求参数与原请求不一致".into(),
             })),
         };
     }
     let books = desk.state.merchant::<Books>()?;
-    let order = match (text("transaction_id"), text("out_trade_no")) {
-        (Some(id), _) => books.by_transaction(&id),
-        (None, Some(no)) => books.order(&no),
-        (None, None) => return Err(missing(desk, "transaction_id 或 out_trade_no")),
+    let order = match &r.order {
+        CreateOrder::TransactionId { transaction_id } => books.by_transaction(transaction_id),
+        CreateOrder::OutTradeNo { out_trade_no } => books.order(out_trade_no),
     };
     let order = order.map(|e| books.snapshot(e)).ok_or_else(|| {
         desk.refuse_as(CreateError::ResourceNotExists {
@@ -74,8 +107,9 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     }
     let now = rfc3339(SystemTime::now());
     let refund_id = desk.state.merchant_mut::<Books>()?.refund_id(&now);
+    let non_empty = |text: Option<String>| text.filter(|t| !t.is_empty());
     let record = Refund {
-        out_refund_no,
+        out_refund_no: r.out_refund_no,
         refund_id,
         out_trade_no: order.out_trade_no.clone(),
         transaction_id,
@@ -83,96 +117,77 @@ pub(super) fn create(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         refund,
         currency,
         status: RefundStatus::Processing,
-        reason: text("reason"),
-        notify_url: text("notify_url"),
-        funds_account: text("funds_account"),
+        reason: non_empty(r.reason),
+        notify_url: non_empty(r.notify_url),
+        funds_account: r.funds_account.map(|a| a.as_str().to_owned()),
         create_time: now,
         success_time: None,
     };
-    let answer = refund_object(&record);
+    let created = refund_answer!(CreateResponse, &record);
     desk.state.merchant_mut::<Books>()?.add_refund(RefundEntry {
         refund: record,
         params,
     });
-    Ok(Reply::Done(answer))
+    answer(desk, &created)
 }
 
 pub(super) fn query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let no = desk
-        .field("out_refund_no")
-        .ok_or_else(|| missing(desk, "out_refund_no"))?;
-    let entry = desk.state.merchant::<Books>()?.refund(&no).ok_or_else(|| {
-        desk.refuse_as(QueryError::ResourceNotExists {
-            message: "退款单不存在".into(),
-        })
-    })?;
-    Ok(Reply::Done(refund_object(&entry.refund)))
+    let r: QueryRequest = read(desk)?;
+    let entry = desk
+        .state
+        .merchant::<Books>()?
+        .refund(&r.out_refund_no)
+        .ok_or_else(|| {
+            desk.refuse_as(QueryError::ResourceNotExists {
+                message: "退款单不存在".into(),
+            })
+        })?;
+    let found = refund_answer!(QueryResponse, &entry.refund);
+    answer(desk, &found)
 }
 
-/// A refund as `refund.create` and `refund.query` answer it: no coupons, the whole
-/// amount from the payer's cash.
-pub(super) fn refund_object(refund: &Refund) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("refund_id".into(), refund.refund_id.clone().into());
-    out.insert("out_refund_no".into(), refund.out_refund_no.clone().into());
-    out.insert(
-        "transaction_id".into(),
-        refund.transaction_id.clone().into(),
-    );
-    out.insert("out_trade_no".into(), refund.out_trade_no.clone().into());
-    out.insert("channel".into(), "ORIGINAL".into());
-    out.insert("user_received_account".into(), RECEIVED_ACCOUNT.into());
-    if let Some(at) = &refund.success_time {
-        out.insert("success_time".into(), at.clone().into());
-    }
-    out.insert("create_time".into(), refund.create_time.clone().into());
-    out.insert("status".into(), refund.status.as_str().into());
-    out.insert(
-        "funds_account".into(),
-        refund
-            .funds_account
-            .clone()
-            .unwrap_or_else(|| "UNSETTLED".into())
-            .into(),
-    );
-    out.insert(
-        "amount".into(),
-        json!({
-            "total": refund.total,
-            "refund": refund.refund,
-            "from": [],
-            "payer_total": refund.total,
-            "payer_refund": refund.refund,
-            "settlement_refund": refund.refund,
-            "settlement_total": refund.total,
-            "discount_refund": 0,
-            "currency": refund.currency,
-            "refund_fee": 0,
-        }),
-    );
-    out.insert("promotion_detail".into(), json!([]));
-    out
+/// A refund as its `REFUND.*` notification carries it: what the SDK's
+/// `miniapp::wechatpay_v3::notify::RefundResource` reads (the schema has no type for
+/// notification resources, and that one only decodes; the end-to-end tests read every
+/// notification sent with it).
+#[derive(Serialize)]
+struct RefundNotice<'a> {
+    mchid: &'a str,
+    out_trade_no: &'a str,
+    transaction_id: &'a str,
+    out_refund_no: &'a str,
+    refund_id: &'a str,
+    refund_status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_time: Option<&'a str>,
+    user_received_account: &'a str,
+    amount: RefundNoticeAmount,
 }
 
-/// A refund as its `REFUND.*` notification carries it.
-pub(super) fn notification_resource(refund: &Refund, mchid: &str) -> Value {
-    let mut out = json!({
-        "mchid": mchid,
-        "out_trade_no": refund.out_trade_no,
-        "transaction_id": refund.transaction_id,
-        "out_refund_no": refund.out_refund_no,
-        "refund_id": refund.refund_id,
-        "refund_status": refund.status.as_str(),
-        "user_received_account": RECEIVED_ACCOUNT,
-        "amount": {
-            "total": refund.total,
-            "refund": refund.refund,
-            "payer_total": refund.total,
-            "payer_refund": refund.refund,
+#[derive(Serialize)]
+struct RefundNoticeAmount {
+    total: i64,
+    refund: i64,
+    payer_total: i64,
+    payer_refund: i64,
+}
+
+pub(super) fn notification_resource(refund: &Refund, mchid: &str) -> Result<Value, String> {
+    let notice = RefundNotice {
+        mchid,
+        out_trade_no: &refund.out_trade_no,
+        transaction_id: &refund.transaction_id,
+        out_refund_no: &refund.out_refund_no,
+        refund_id: &refund.refund_id,
+        refund_status: refund.status.as_str(),
+        success_time: refund.success_time.as_deref(),
+        user_received_account: RECEIVED_ACCOUNT,
+        amount: RefundNoticeAmount {
+            total: refund.total,
+            refund: refund.refund,
+            payer_total: refund.total,
+            payer_refund: refund.refund,
         },
-    });
-    if let (Some(at), Some(map)) = (&refund.success_time, out.as_object_mut()) {
-        map.insert("success_time".into(), at.clone().into());
-    }
-    out
+    };
+    serde_json::to_value(notice).map_err(|e| e.to_string())
 }

@@ -2,45 +2,135 @@
 
 use super::books::Books;
 use super::books::OrderEntry;
+use super::internal;
 use super::keys::rfc3339;
 use super::{Order, BANK};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
-use miniapp::__private::Meaning;
+use miniapp::__private::{read_request, Endpoint, Meaning};
+use miniapp::wechatpay_v3::pay::{self, OrderAmount};
 use miniapp::wechatpay_v3::pay::{CloseError, JsapiError, QueryByOutTradeNoError};
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
-use serde_json::{json, Map, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 pub(super) fn jsapi(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    place(desk, TradeType::Jsapi)
+    let r: pay::JsapiRequest = read(desk)?;
+    if r.payer.openid.is_empty() {
+        return Err(invalid(desk, "支付者的 openid 为空"));
+    }
+    let placing = Placing {
+        written: written(desk, &r)?,
+        out_trade_no: r.out_trade_no,
+        description: r.description,
+        attach: r.attach,
+        notify_url: r.notify_url,
+        amount: r.amount,
+        openid: Some(r.payer.openid),
+        device_id: r.scene_info.and_then(|s| s.device_id),
+    };
+    place(desk, TradeType::Jsapi, placing)
 }
 
 pub(super) fn app(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    place(desk, TradeType::App)
+    let r: pay::AppRequest = read(desk)?;
+    let placing = Placing {
+        written: written(desk, &r)?,
+        out_trade_no: r.out_trade_no,
+        description: r.description,
+        attach: r.attach,
+        notify_url: r.notify_url,
+        amount: r.amount,
+        openid: None,
+        device_id: r.scene_info.and_then(|s| s.device_id),
+    };
+    place(desk, TradeType::App, placing)
 }
 
+/// H5 (trade type `MWEB`): `scene_info.h5_info` is required by the request type, its
+/// `type` one of the documented values.
 pub(super) fn h5(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    place(desk, TradeType::Mweb)
+    let r: pay::H5Request = read(desk)?;
+    let placing = Placing {
+        written: written(desk, &r)?,
+        out_trade_no: r.out_trade_no,
+        description: r.description,
+        attach: r.attach,
+        notify_url: r.notify_url,
+        amount: r.amount,
+        openid: None,
+        device_id: r.scene_info.device_id,
+    };
+    place(desk, TradeType::Mweb, placing)
 }
 
 pub(super) fn native(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    place(desk, TradeType::Native)
+    let r: pay::NativeRequest = read(desk)?;
+    let placing = Placing {
+        written: written(desk, &r)?,
+        out_trade_no: r.out_trade_no,
+        description: r.description,
+        attach: r.attach,
+        notify_url: r.notify_url,
+        amount: r.amount,
+        openid: None,
+        device_id: r.scene_info.and_then(|s| s.device_id),
+    };
+    place(desk, TradeType::Native, placing)
 }
 
-/// The JSON body (a request that got here has one: its required fields were found).
-pub(super) fn body<'a>(desk: &'a Desk<'_>) -> &'a Map<String, Value> {
-    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    desk.incoming
-        .json
-        .as_ref()
-        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+/// The request, read into its generated type: the body (JSON) with the path and query
+/// parameters, as `miniapp::__private::read_request` assembles them, then the
+/// constraints its generated `validate()` checks (nested objects included). A request
+/// that does not read is `PARAM_ERROR` with serde's reason, as WeChat Pay names what
+/// is wrong. The fields the client fills from its credentials (`appid`, `mchid`) are
+/// not in the type: `check_identity` has compared them with this merchant's already.
+pub(super) fn read<E>(desk: &Desk<'_>) -> Result<E, Reply>
+where
+    E: Endpoint + DeserializeOwned,
+{
+    let incoming = desk.incoming;
+    let params: Vec<(String, String)> = incoming
+        .path_params
+        .iter()
+        .chain(&incoming.query)
+        .cloned()
+        .collect();
+    let body = incoming.json.clone().map(Value::Object);
+    let request: E = read_request(&params, body.as_ref()).map_err(|why| invalid(desk, &why))?;
+    request
+        .validate()
+        .map_err(|e| invalid(desk, &e.to_string()))?;
+    Ok(request)
 }
 
-/// `PARAM_ERROR` for a field that is not as documented, naming it.
+/// A success written from the endpoint's generated response type.
+pub(super) fn answer<T: Serialize>(desk: &Desk<'_>, response: &T) -> Result<Reply, Reply> {
+    match serde_json::to_value(response) {
+        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
+        Ok(other) => Err(internal(desk, &format!("an answer written as {other}"))),
+        Err(e) => Err(internal(desk, &e.to_string())),
+    }
+}
+
+/// The request as the type writes it back: what identifies it (see [`fingerprint`]).
+pub(super) fn written<T: Serialize>(
+    desk: &Desk<'_>,
+    request: &T,
+) -> Result<Map<String, Value>, Reply> {
+    match serde_json::to_value(request) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Ok(Map::new()),
+        Err(e) => Err(internal(desk, &e.to_string())),
+    }
+}
+
+/// `PARAM_ERROR` for a field that is not as documented, saying why.
 pub(super) fn invalid(desk: &Desk<'_>, what: &str) -> Reply {
     match desk.refuse_for(Meaning::InvalidField) {
         Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {what}")),
@@ -48,56 +138,33 @@ pub(super) fn invalid(desk: &Desk<'_>, what: &str) -> Reply {
     }
 }
 
-/// `PARAM_ERROR` for a required field that is missing, naming it.
-pub(super) fn missing(desk: &Desk<'_>, what: &str) -> Reply {
-    match desk.refuse_for(Meaning::MissingField) {
-        Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {what}")),
-        other => other,
-    }
-}
-
-/// A member of an object member (`amount.total`).
-fn nested<'a>(body: &'a Map<String, Value>, outer: &str, inner: &str) -> Option<&'a Value> {
-    body.get(outer)?.get(inner)
-}
-
-/// A non-empty text member.
-fn text(value: Option<&Value>) -> Option<String> {
-    value
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
 /// The largest amount accepted, in fen (ten billion yuan): far above any real order,
 /// and low enough that the sums and fees of a bill over every order kept cannot
 /// overflow.
 const MAX_FEN: i64 = 1_000_000_000_000;
 
-/// An amount in fen, at least 1 (and at most [`MAX_FEN`]).
-pub(super) fn fen(desk: &Desk<'_>, value: Option<&Value>, name: &str) -> Result<i64, Reply> {
-    let value = value.ok_or_else(|| missing(desk, name))?;
-    match value.as_i64() {
-        Some(n) if (1..=MAX_FEN).contains(&n) => Ok(n),
-        _ => Err(invalid(
+/// An amount in fen, at least 1 (and at most [`MAX_FEN`]); `what` says which.
+pub(super) fn fen(desk: &Desk<'_>, value: i64, what: &str) -> Result<i64, Reply> {
+    match (1..=MAX_FEN).contains(&value) {
+        true => Ok(value),
+        false => Err(invalid(
             desk,
-            &format!("{name} 须为 1 到 {MAX_FEN} 的整数(分)"),
+            &format!("{what}须为 1 到 {MAX_FEN} 的整数(分)"),
         )),
     }
 }
 
 /// The currency, `CNY` when absent; any other is refused (domestic merchants only).
-pub(super) fn currency(
-    desk: &Desk<'_>,
-    value: Option<&Value>,
-    name: &str,
-) -> Result<String, Reply> {
+pub(super) fn currency(desk: &Desk<'_>, value: Option<String>) -> Result<String, Reply> {
     match value {
-        None => Ok("CNY".into()),
-        Some(Value::String(c)) if c == "CNY" => Ok(c.clone()),
-        Some(_) => Err(invalid(desk, &format!("{name} 只支持 CNY"))),
+        None => Ok(CNY.into()),
+        Some(c) if c == CNY => Ok(c),
+        Some(_) => Err(invalid(desk, "币种只支持 CNY")),
     }
 }
+
+/// The only currency of a domestic merchant.
+const CNY: &str = "CNY";
 
 /// What identifies a request: each top-level field's JSON text (objects with sorted
 /// members), and the trade type (the same number placed at another endpoint differs).
@@ -110,29 +177,24 @@ pub(super) fn fingerprint(body: &Map<String, Value>, kind: &str) -> Fingerprint 
     Fingerprint::of(&params)
 }
 
-fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
-    let body = body(desk).clone();
-    let out_trade_no =
-        text(body.get("out_trade_no")).ok_or_else(|| missing(desk, "out_trade_no"))?;
-    let total = fen(desk, nested(&body, "amount", "total"), "amount.total")?;
-    let currency = currency(desk, nested(&body, "amount", "currency"), "amount.currency")?;
-    let openid = text(nested(&body, "payer", "openid"));
-    if trade_type == TradeType::Jsapi && openid.is_none() {
-        return Err(missing(desk, "payer.openid"));
-    }
-    if trade_type == TradeType::Mweb {
-        let h5_type = body
-            .get("scene_info")
-            .and_then(|s| s.get("h5_info"))
-            .and_then(|h| h.get("type"))
-            .and_then(Value::as_str);
-        match h5_type {
-            None => return Err(missing(desk, "scene_info.h5_info.type")),
-            Some("iOS" | "Android" | "Wap") => {}
-            Some(_) => return Err(invalid(desk, "scene_info.h5_info.type")),
-        }
-    }
-    let params = fingerprint(&body, trade_type.as_str());
+/// What the four ways to place an order share, read from their request types.
+struct Placing {
+    /// The request as its type writes it (its fingerprint).
+    written: Map<String, Value>,
+    out_trade_no: String,
+    description: String,
+    attach: Option<String>,
+    notify_url: String,
+    amount: OrderAmount,
+    openid: Option<String>,
+    device_id: Option<String>,
+}
+
+fn place(desk: &mut Desk<'_>, trade_type: TradeType, placing: Placing) -> Result<Reply, Reply> {
+    let total = fen(desk, placing.amount.total, "订单金额")?;
+    let currency = currency(desk, placing.amount.currency)?;
+    let out_trade_no = placing.out_trade_no;
+    let params = fingerprint(&placing.written, trade_type.as_str());
     let existing = desk
         .state
         .merchant_mut::<Books>()?
@@ -160,17 +222,18 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
         // The same request again: the same prepay_id; a Native order a new code_url,
         // the old one no longer valid.
         let entry = desk.state.merchant_mut::<Books>()?.order_mut(&out_trade_no);
-        let answer = entry.map(|entry| {
+        let order = entry.map(|entry| {
             if trade_type == TradeType::Native {
                 entry.order.code_url = Some(code_url());
             }
-            placed(&entry.order)
+            entry.order.clone()
         });
-        return answer.map(Reply::Done).ok_or_else(|| {
-            desk.refuse_as(JsapiError::SystemError {
+        return match order {
+            Some(order) => placed(desk, &order),
+            None => Err(desk.refuse_as(JsapiError::SystemError {
                 message: "miniapp simulator: the order vanished".into(),
-            })
-        });
+            })),
+        };
     }
     let now = rfc3339(SystemTime::now());
     let prepay_id = desk.state.merchant_mut::<Books>()?.prepay_id(&now);
@@ -181,47 +244,65 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType) -> Result<Reply, Reply> {
     };
     let order = Order {
         out_trade_no,
-        appid: text(body.get("appid")).unwrap_or_default(),
+        // `check_identity` found the request's appid to be this one.
+        appid: desk.app_id().to_owned(),
         trade_type,
         trade_state: TradeState::NotPay,
-        description: text(body.get("description")).unwrap_or_default(),
-        attach: text(body.get("attach")),
+        description: placing.description,
+        attach: placing.attach.filter(|a| !a.is_empty()),
         total,
         currency,
-        payer_openid: openid,
-        notify_url: text(body.get("notify_url")).unwrap_or_default(),
+        payer_openid: placing.openid,
+        notify_url: placing.notify_url,
         prepay_id: prepay,
         h5_url,
         code_url: code,
-        device_id: text(nested(&body, "scene_info", "device_id")),
+        device_id: placing.device_id.filter(|d| !d.is_empty()),
         transaction_id: None,
         create_time: now,
         success_time: None,
         refunded: 0,
     };
-    let answer = placed(&order);
+    let answer = placed(desk, &order)?;
     desk.state.merchant_mut::<Books>()?.place(OrderEntry {
         order,
         params,
         refunds: Vec::new(),
     });
-    Ok(Reply::Done(answer))
+    Ok(answer)
 }
 
-/// The answer of a placed order: what its trade type pays with.
-fn placed(order: &Order) -> Map<String, Value> {
-    let mut out = Map::new();
-    let pairs = [
-        ("prepay_id", &order.prepay_id),
-        ("h5_url", &order.h5_url),
-        ("code_url", &order.code_url),
-    ];
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            out.insert(name.into(), value.clone().into());
-        }
+/// The answer of a placed order, in its endpoint's response type: what its trade type
+/// pays with.
+fn placed(desk: &Desk<'_>, order: &Order) -> Result<Reply, Reply> {
+    let missing = || internal(desk, "a placed order without what it pays with");
+    let text = |value: &Option<String>| value.clone().ok_or_else(missing);
+    match order.trade_type {
+        TradeType::Native => answer(
+            desk,
+            &pay::NativeResponse {
+                code_url: text(&order.code_url)?,
+            },
+        ),
+        TradeType::Mweb => answer(
+            desk,
+            &pay::H5Response {
+                h5_url: text(&order.h5_url)?,
+            },
+        ),
+        TradeType::App => answer(
+            desk,
+            &pay::AppResponse {
+                prepay_id: text(&order.prepay_id)?,
+            },
+        ),
+        _ => answer(
+            desk,
+            &pay::JsapiResponse {
+                prepay_id: text(&order.prepay_id)?,
+            },
+        ),
     }
-    out
 }
 
 fn code_url() -> String {
@@ -236,49 +317,51 @@ fn h5_url(prepay_id: &str) -> String {
     )
 }
 
-/// The transaction object of an order (a query's answer, a notification's resource):
-/// whole once paid, the unpaid subset before (and for a closed unpaid order).
-pub(super) fn transaction(order: &Order, mchid: &str) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("appid".into(), order.appid.clone().into());
-    out.insert("mchid".into(), mchid.into());
-    out.insert("out_trade_no".into(), order.out_trade_no.clone().into());
-    out.insert("trade_state".into(), order.trade_state.as_str().into());
-    out.insert(
-        "trade_state_desc".into(),
-        state_desc(&order.trade_state).into(),
-    );
+/// The transaction of an order (a query's answer, a notification's resource): whole
+/// once paid, the unpaid subset before (and for a closed unpaid order).
+pub(super) fn transaction(order: &Order, mchid: &str) -> pay::QueryByOutTradeNoResponse {
+    let mut out = pay::QueryByOutTradeNoResponse {
+        appid: order.appid.clone(),
+        mchid: mchid.to_owned(),
+        out_trade_no: order.out_trade_no.clone(),
+        transaction_id: None,
+        trade_type: None,
+        trade_state: order.trade_state.clone(),
+        trade_state_desc: state_desc(&order.trade_state).to_owned(),
+        bank_type: None,
+        attach: None,
+        success_time: None,
+        payer: None,
+        amount: Some(pay::TransactionAmount {
+            total: Some(order.total),
+            payer_total: None,
+            currency: Some(order.currency.clone()),
+            payer_currency: Some(order.currency.clone()),
+        }),
+        scene_info: None,
+        promotion_detail: None,
+    };
     let Some(transaction_id) = &order.transaction_id else {
-        out.insert(
-            "amount".into(),
-            json!({"total": order.total, "currency": order.currency, "payer_currency": order.currency}),
-        );
         return out;
     };
-    out.insert("transaction_id".into(), transaction_id.clone().into());
-    out.insert("trade_type".into(), order.trade_type.as_str().into());
-    out.insert("bank_type".into(), BANK.into());
-    out.insert(
-        "attach".into(),
-        order.attach.clone().unwrap_or_default().into(),
-    );
-    if let Some(at) = &order.success_time {
-        out.insert("success_time".into(), at.clone().into());
-    }
     let openid = order.payer_openid.as_deref().unwrap_or(super::PAYER_OPENID);
-    out.insert("payer".into(), json!({ "openid": openid }));
-    out.insert(
-        "amount".into(),
-        json!({
-            "total": order.total,
-            "payer_total": order.total,
-            "currency": order.currency,
-            "payer_currency": order.currency,
-        }),
-    );
-    if let Some(device_id) = &order.device_id {
-        out.insert("scene_info".into(), json!({ "device_id": device_id }));
+    out.transaction_id = Some(transaction_id.clone());
+    out.trade_type = Some(order.trade_type.clone());
+    out.bank_type = Some(BANK.into());
+    out.attach = Some(order.attach.clone().unwrap_or_default());
+    out.success_time = order.success_time.clone();
+    out.payer = Some(pay::TransactionPayer {
+        openid: Some(openid.to_owned()),
+    });
+    if let Some(amount) = &mut out.amount {
+        amount.payer_total = Some(order.total);
     }
+    out.scene_info = order
+        .device_id
+        .clone()
+        .map(|device_id| pay::TransactionSceneInfo {
+            device_id: Some(device_id),
+        });
     out
 }
 
@@ -291,43 +374,40 @@ fn state_desc(state: &TradeState) -> &'static str {
     }
 }
 
+/// `pay.queryById`: only a paid order has a `transaction_id`. Its answer has the
+/// fields of the query by `out_trade_no` (with `transaction_id` always there), so it is
+/// written from the same transaction and read back into its own type.
 pub(super) fn query_by_id(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let id = desk
-        .field("transaction_id")
-        .ok_or_else(|| missing(desk, "transaction_id"))?;
+    let r: pay::QueryByIdRequest = read(desk)?;
     let books = desk.state.merchant::<Books>()?;
-    let entry = books.by_transaction(&id).ok_or_else(|| {
+    let entry = books.by_transaction(&r.transaction_id).ok_or_else(|| {
         desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
             message: "订单不存在".into(),
         })
     })?;
-    Ok(Reply::Done(transaction(
-        &books.snapshot(entry),
-        desk.merchant_id(),
-    )))
+    let found = transaction(&books.snapshot(entry), desk.merchant_id());
+    let by_id: pay::QueryByIdResponse = serde_json::to_value(&found)
+        .and_then(serde_json::from_value)
+        .map_err(|e| internal(desk, &e.to_string()))?;
+    answer(desk, &by_id)
 }
 
 pub(super) fn query_by_out_trade_no(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let no = desk
-        .field("out_trade_no")
-        .ok_or_else(|| missing(desk, "out_trade_no"))?;
+    let r: pay::QueryByOutTradeNoRequest = read(desk)?;
     let books = desk.state.merchant::<Books>()?;
-    let entry = books.order(&no).ok_or_else(|| {
+    let entry = books.order(&r.out_trade_no).ok_or_else(|| {
         desk.refuse_as(QueryByOutTradeNoError::OrderNotExist {
             message: "订单不存在".into(),
         })
     })?;
-    Ok(Reply::Done(transaction(
-        &books.snapshot(entry),
-        desk.merchant_id(),
-    )))
+    let found = transaction(&books.snapshot(entry), desk.merchant_id());
+    answer(desk, &found)
 }
 
 /// `pay.close`: an unpaid order is closed (again: nothing changes); answered 204.
 pub(super) fn close(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let no = desk
-        .field("out_trade_no")
-        .ok_or_else(|| missing(desk, "out_trade_no"))?;
+    let r: pay::CloseRequest = read(desk)?;
+    let no = r.out_trade_no;
     let state = desk
         .state
         .merchant_mut::<Books>()?
@@ -344,7 +424,7 @@ pub(super) fn close(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         })),
         _ => {
             desk.state.merchant_mut::<Books>()?.close(&no);
-            Ok(Reply::Done(Map::new()))
+            answer(desk, &pay::CloseResponse {})
         }
     }
 }

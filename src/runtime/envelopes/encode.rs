@@ -226,6 +226,114 @@ where
     Ok(())
 }
 
+/// [`round_trip`], and the response type written back: its doc example read by the
+/// type, serialized (the generated response types derive `Serialize` under this
+/// feature) and read again is equal, and that serialization sent through the envelope
+/// (as a test bed answers with a value it built) decodes to it too. The generated
+/// `ROUND_TRIPS` point here for every endpoint whose answer is a structure.
+pub fn round_trip_typed<E>(signer: &<E::Platform as Platform>::Signer) -> Result<(), String>
+where
+    E: Endpoint,
+    E::Response: PartialEq + Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    round_trip::<E>(signer)?;
+    let Some(example) = E::EXAMPLE else {
+        return Ok(());
+    };
+    let env = &<E::Platform as Platform>::ENVELOPE;
+    let payload: Value = serde_json::from_str(example).map_err(|e| format!("the example: {e}"))?;
+    let expected = read_payload::<E>(env, &success(env, payload, "round-trip"))?;
+    let written = serde_json::to_value(&expected)
+        .map_err(|e| format!("the example, read, does not serialize: {e}"))?;
+    let again: E::Response = serde_json::from_value(written.clone())
+        .map_err(|e| format!("the example, written back as {written}, does not read: {e}"))?;
+    if again != expected {
+        return Err(format!(
+            "the example written back reads {again:?}, not {expected:?}"
+        ));
+    }
+    let decode =
+        |raw| <<E::Platform as Platform>::Decoder as Decoder>::decode::<E, _>(env, raw, signer);
+    let got = decode(answer::<E>(success(env, written, "round-trip"), signer)?)
+        .map_err(|e| format!("the example written back, encoded, does not decode: {e}"))?;
+    if got != expected {
+        return Err(format!(
+            "the example written back decodes as {got:?}, not {expected:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// A request as a test bed receives it, read into the endpoint's request type: the
+/// fields that travel outside the body (`params`: its path parameters, as
+/// [`path_params`] reads them, and its query, by wire name; a later pair wins), the rest
+/// from the JSON `body` (`None`: no body). Generated request types derive `Deserialize`
+/// under this feature and read their path and query fields from the same object, so a
+/// handler names no wire field. Members the type does not have (the fields a client
+/// fills from its credentials, `appid`, `mchid`) are left to the caller. `Err` is serde's
+/// reason, what a platform's `PARAM_ERROR` says.
+pub fn read_request<E>(params: &[(String, String)], body: Option<&Value>) -> Result<E, String>
+where
+    E: Endpoint + serde::de::DeserializeOwned,
+{
+    let mut fields = match body {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(_) => return Err("the body is not a JSON object".into()),
+    };
+    for (name, value) in params {
+        fields.insert(name.clone(), Value::String(value.clone()));
+    }
+    serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())
+}
+
+/// The path parameters of `path` (as sent, without a query) by the names of `E::PATH`'s
+/// `{…}`, each segment percent-decoded.
+pub fn path_params<E: Endpoint>(path: &str) -> Result<Vec<(String, String)>, String> {
+    let mismatch = || format!("the path {path:?} is not {}", E::PATH);
+    let mut got = path.trim_end_matches('/').split('/');
+    let mut params = Vec::new();
+    for part in E::PATH.trim_end_matches('/').split('/') {
+        let segment = got.next().ok_or_else(mismatch)?;
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => {
+                let value = percent_encoding::percent_decode_str(segment)
+                    .decode_utf8()
+                    .map_err(|_| format!("{name}: not UTF-8"))?;
+                params.push((name.to_owned(), value.into_owned()));
+            }
+            None if part == segment => {}
+            None => return Err(mismatch()),
+        }
+    }
+    match got.next() {
+        Some(_) => Err(mismatch()),
+        None => Ok(params),
+    }
+}
+
+/// A request written as the client sends it (its path, query and JSON body) and read
+/// back by [`read_request`] is equal to itself: what a test bed reads is what the
+/// client meant.
+pub fn request_round_trip<E>(request: &E) -> Result<(), String>
+where
+    E: Endpoint + PartialEq + Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let body = serde_json::to_value(request).map_err(|e| format!("{}: {e}", E::NAME))?;
+    let mut path = String::new();
+    request.write_path(&mut path);
+    let mut query = Vec::new();
+    request.write_query(&mut query);
+    let mut params = path_params::<E>(&path)?;
+    params.extend(query.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    let back: E = read_request(&params, Some(&body))
+        .map_err(|e| format!("{}: {path} {params:?} {body} does not read: {e}", E::NAME))?;
+    if &back != request {
+        return Err(format!("{}: {request:?} reads back as {back:?}", E::NAME));
+    }
+    Ok(())
+}
+
 /// The test oracle: the payload of an encoded success read by the response type alone,
 /// without the decoder.
 fn read_payload<E: Endpoint>(env: &Envelope, encoded: &Value) -> Result<E::Response, String> {
