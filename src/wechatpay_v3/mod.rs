@@ -54,6 +54,8 @@ mod sensitive;
 pub use bill_file::{BillError, BillLocation, MAX_BILL_BYTES};
 pub use sensitive::{EncryptedField, SensitiveError};
 
+#[cfg(feature = "encoders")]
+pub use notify::RefundIds;
 pub use notify::{
     reply_fail, reply_success, Notification, NotifyError, RefundResource, RefundResourceAmount,
     Transaction, MAX_NOTIFICATION_BYTES,

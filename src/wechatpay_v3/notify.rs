@@ -80,7 +80,10 @@ pub struct Notification<T> {
 }
 
 /// A refund's state as a `REFUND.*` notification carries it. Amounts are integer fen.
+/// With the `encoders` feature it is written too, by a test bed (the simulator), so
+/// that the notification it sends is this very shape.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "encoders", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundResource {
     pub mchid: String,
@@ -90,7 +93,7 @@ pub struct RefundResource {
     pub refund_id: String,
     /// `SUCCESS`, `CLOSED` or `ABNORMAL`.
     pub refund_status: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
     pub user_received_account: String,
     pub amount: RefundResourceAmount,
@@ -98,12 +101,65 @@ pub struct RefundResource {
 
 /// The amounts of a refund notification, in fen.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "encoders", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundResourceAmount {
     pub total: i64,
     pub refund: i64,
     pub payer_total: i64,
     pub payer_refund: i64,
+}
+
+/// Which refund a notification is about (feature `encoders`, for a test bed).
+#[cfg(feature = "encoders")]
+#[derive(Debug, Clone, Copy)]
+pub struct RefundIds<'a> {
+    pub mchid: &'a str,
+    pub out_trade_no: &'a str,
+    pub transaction_id: &'a str,
+    pub out_refund_no: &'a str,
+    pub refund_id: &'a str,
+}
+
+#[cfg(feature = "encoders")]
+impl RefundResource {
+    /// The resource of a refund notification, as a test bed writes it.
+    pub fn new(
+        ids: RefundIds<'_>,
+        refund_status: impl Into<String>,
+        user_received_account: impl Into<String>,
+        amount: RefundResourceAmount,
+    ) -> Self {
+        RefundResource {
+            mchid: ids.mchid.to_owned(),
+            out_trade_no: ids.out_trade_no.to_owned(),
+            transaction_id: ids.transaction_id.to_owned(),
+            out_refund_no: ids.out_refund_no.to_owned(),
+            refund_id: ids.refund_id.to_owned(),
+            refund_status: refund_status.into(),
+            success_time: None,
+            user_received_account: user_received_account.into(),
+            amount,
+        }
+    }
+    /// When the refund reached the user (RFC 3339), on a `REFUND.SUCCESS`.
+    pub fn success_time(mut self, at: Option<impl Into<String>>) -> Self {
+        self.success_time = at.map(Into::into);
+        self
+    }
+}
+
+#[cfg(feature = "encoders")]
+impl RefundResourceAmount {
+    /// Amounts in fen.
+    pub fn new(total: i64, refund: i64, payer_total: i64, payer_refund: i64) -> Self {
+        RefundResourceAmount {
+            total,
+            refund,
+            payer_total,
+            payer_refund,
+        }
+    }
 }
 
 /// The notification's outer JSON, before decryption.

@@ -11,7 +11,6 @@ use miniapp::wechatpay_v3::refund::{CreateError, QueryError};
 use miniapp::wechatpay_v3::refund::{CreateOrder, CreateRequest, CreateResponse, QueryRequest};
 use miniapp::wechatpay_v3::refund::{FundsAccount, QueryResponse, RefundAmount};
 use miniapp::wechatpay_v3::refund::{RefundChannel, RefundStatus};
-use serde::Serialize;
 use serde_json::Value;
 use std::time::SystemTime;
 
@@ -146,48 +145,20 @@ pub(super) fn query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     answer(desk, &found)
 }
 
-/// A refund as its `REFUND.*` notification carries it: what the SDK's
-/// `miniapp::wechatpay_v3::notify::RefundResource` reads (the schema has no type for
-/// notification resources, and that one only decodes; the end-to-end tests read every
-/// notification sent with it).
-#[derive(Serialize)]
-struct RefundNotice<'a> {
-    mchid: &'a str,
-    out_trade_no: &'a str,
-    transaction_id: &'a str,
-    out_refund_no: &'a str,
-    refund_id: &'a str,
-    refund_status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    success_time: Option<&'a str>,
-    user_received_account: &'a str,
-    amount: RefundNoticeAmount,
-}
-
-#[derive(Serialize)]
-struct RefundNoticeAmount {
-    total: i64,
-    refund: i64,
-    payer_total: i64,
-    payer_refund: i64,
-}
-
+/// A refund as its `REFUND.*` notification carries it: the SDK's own
+/// `RefundResource`, written (feature `encoders`) as the client reads it.
 pub(super) fn notification_resource(refund: &Refund, mchid: &str) -> Result<Value, String> {
-    let notice = RefundNotice {
+    use miniapp::wechatpay_v3::{RefundIds, RefundResource, RefundResourceAmount};
+    let ids = RefundIds {
         mchid,
         out_trade_no: &refund.out_trade_no,
         transaction_id: &refund.transaction_id,
         out_refund_no: &refund.out_refund_no,
         refund_id: &refund.refund_id,
-        refund_status: refund.status.as_str(),
-        success_time: refund.success_time.as_deref(),
-        user_received_account: RECEIVED_ACCOUNT,
-        amount: RefundNoticeAmount {
-            total: refund.total,
-            refund: refund.refund,
-            payer_total: refund.total,
-            payer_refund: refund.refund,
-        },
     };
+    let amount =
+        RefundResourceAmount::new(refund.total, refund.refund, refund.total, refund.refund);
+    let notice = RefundResource::new(ids, refund.status.as_str(), RECEIVED_ACCOUNT, amount)
+        .success_time(refund.success_time.clone());
     serde_json::to_value(notice).map_err(|e| e.to_string())
 }
