@@ -403,13 +403,6 @@ fn is_timestamp(text: &str) -> bool {
         })
 }
 
-/// Inserts `value` under `name` when there is one.
-fn put_opt(out: &mut Map<String, Value>, name: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        out.insert(name.into(), value.into());
-    }
-}
-
 /// Steering Alipay's merchant (feature `alipay`).
 impl Simulator {
     /// Marks a `WAIT_BUYER_PAY` trade paid (`TRADE_SUCCESS`, `gmt_payment` now), then,

@@ -2,17 +2,19 @@
 
 use super::books::Books;
 use super::books::{TradeEntry, User};
-use super::{
-    invalid, now, put_opt, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
-};
+use super::{invalid, now, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::alipay::trade::{
     CancelError, CloseError, CreateError, QueryError, RefundError, RefundQueryError,
 };
-use miniapp::runtime::money::fen_to_yuan;
-use serde_json::{json, Map, Value};
+use miniapp::alipay::trade::{
+    CancelResponse, CloseResponse, CreateResponse, PrecreateResponse, QueryResponse,
+    RefundQueryResponse, RefundResponse, TradeFundBill,
+};
+use serde::Serialize;
+use serde_json::Value;
 
 /// The product code of mini-program payments, which needs a buyer.
 const JSAPI_PAY: &str = "JSAPI_PAY";
@@ -21,11 +23,12 @@ pub(super) const FUND_CHANNEL: &str = "ALIPAYACCOUNT";
 /// What `retry_flag` always says: the simulator's cancels never need a retry.
 const NO_RETRY: &str = "N";
 /// Zero yuan, the amounts of a trade not paid yet.
-const ZERO: &str = "0.00";
-
-fn yuan(fen: i64) -> Value {
-    fen_to_yuan(fen).into()
-}
+/// The buyer type a query names (a person).
+const PRIVATE_BUYER: &str = "PRIVATE";
+/// The `query_options` that ask for the fund bills, the refund details, the refund time.
+const FUND_BILL_LIST: &str = "fund_bill_list";
+const REFUND_DETAIL_ITEM_LIST: &str = "refund_detail_item_list";
+const GMT_REFUND_PAY: &str = "gmt_refund_pay";
 
 /// The buyer's account name as a query shows it (masked, like Alipay's).
 fn logon_id(trade: &Trade) -> String {
@@ -52,17 +55,20 @@ fn named<'a>(
 }
 
 pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    open(desk, biz, false).map(|trade| Reply::Done(created(&trade)))
+    let trade = open(desk, biz, false)?;
+    answer(&CreateResponse {
+        out_trade_no: trade.out_trade_no,
+        trade_no: trade.trade_no,
+    })
 }
 
 /// `alipay.trade.precreate`: a trade like [`create`]'s, answered with its QR code.
 pub(super) fn precreate(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     let trade = open(desk, biz, true)?;
-    let mut out = Map::new();
-    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
-    let qr_code = trade.qr_code.unwrap_or_default();
-    out.insert("qr_code".into(), qr_code.into());
-    Ok(Reply::Done(out))
+    answer(&PrecreateResponse {
+        out_trade_no: trade.out_trade_no,
+        qr_code: trade.qr_code.unwrap_or_default(),
+    })
 }
 
 /// Opens a trade (or finds the same one opened before with the same parameters by the
@@ -190,16 +196,24 @@ fn again(desk: &Desk<'_>, entry: &TradeEntry, params: &Fingerprint) -> Result<Tr
     }
 }
 
-fn created(trade: &Trade) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
-    out.insert("trade_no".into(), trade.trade_no.as_str().into());
-    out
+/// A success written from the endpoint's generated response type.
+fn answer<T: Serialize>(response: &T) -> Result<Reply, Reply> {
+    match serde_json::to_value(response) {
+        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
+        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
+        Err(e) => Err(Reply::Broken(e.to_string())),
+    }
 }
 
 /// The fund bill of a paid amount, as answers carry it.
-fn fund_bills(fen: i64) -> Value {
-    json!([{"fund_channel": FUND_CHANNEL, "amount": fen_to_yuan(fen), "real_amount": fen_to_yuan(fen)}])
+fn fund_bills(fen: i64) -> Vec<TradeFundBill> {
+    vec![TradeFundBill {
+        fund_channel: FUND_CHANNEL.to_owned(),
+        bank_code: None,
+        amount: fen,
+        real_amount: Some(fen),
+        fund_type: None,
+    }]
 }
 
 pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -210,33 +224,37 @@ pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
             message: "交易不存在".into(),
         },
     )?;
-    let mut out = Map::new();
-    out.insert("trade_no".into(), trade.trade_no.as_str().into());
-    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
-    out.insert("trade_status".into(), trade.trade_status.as_str().into());
-    out.insert("total_amount".into(), yuan(trade.total_amount));
-    out.insert("point_amount".into(), ZERO.into());
-    match &trade.gmt_payment {
-        Some(paid) => {
-            for field in ["buyer_pay_amount", "invoice_amount", "receipt_amount"] {
-                out.insert(field.into(), yuan(trade.total_amount));
-            }
-            out.insert("send_pay_date".into(), paid.as_str().into());
-            out.insert("buyer_logon_id".into(), logon_id(trade).into());
-            out.insert("buyer_user_id".into(), trade.buyer_id.as_str().into());
-            out.insert("buyer_open_id".into(), trade.buyer_open_id.as_str().into());
-            out.insert("buyer_user_type".into(), "PRIVATE".into());
-            if biz.wants("fund_bill_list") {
-                out.insert("fund_bill_list".into(), fund_bills(trade.total_amount));
-            }
-        }
-        None => {
-            for field in ["buyer_pay_amount", "invoice_amount", "receipt_amount"] {
-                out.insert(field.into(), ZERO.into());
-            }
-        }
-    }
-    Ok(Reply::Done(out))
+    let paid = trade.gmt_payment.is_some();
+    let buyer = |text: String| paid.then_some(text);
+    answer(&QueryResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: trade.out_trade_no.clone(),
+        buyer_logon_id: buyer(logon_id(trade)),
+        trade_status: trade.trade_status.clone(),
+        total_amount: trade.total_amount,
+        trans_currency: None,
+        settle_currency: None,
+        settle_amount: None,
+        pay_currency: None,
+        pay_amount: None,
+        settle_trans_rate: None,
+        trans_pay_rate: None,
+        buyer_pay_amount: Some(if paid { trade.total_amount } else { 0 }),
+        point_amount: Some(0),
+        invoice_amount: Some(if paid { trade.total_amount } else { 0 }),
+        send_pay_date: trade.gmt_payment.clone(),
+        receipt_amount: Some(if paid { trade.total_amount } else { 0 }),
+        store_id: None,
+        terminal_id: None,
+        fund_bill_list: (paid && biz.wants(FUND_BILL_LIST)).then(|| fund_bills(trade.total_amount)),
+        store_name: None,
+        buyer_user_id: buyer(trade.buyer_id.clone()),
+        buyer_open_id: buyer(trade.buyer_open_id.clone()),
+        buyer_user_type: buyer(PRIVATE_BUYER.to_owned()),
+        mdiscount_amount: None,
+        discount_amount: None,
+        ext_infos: None,
+    })
 }
 
 pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -255,13 +273,16 @@ pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
             },
         ));
     }
+    let closed = CloseResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+    };
     let out_trade_no = trade.out_trade_no.clone();
-    let out = created(trade);
     if let Some(trade) = desk.state.merchant_mut::<Books>()?.trade_mut(&out_trade_no) {
         trade.trade_status = TradeStatus::TradeClosed;
         trade.gmt_close = Some(now());
     }
-    Ok(Reply::Done(out))
+    answer(&closed)
 }
 
 pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -274,13 +295,17 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .merchant_mut::<Books>()?
         .named(trade_no.as_deref(), out_trade_no.as_deref())
         .cloned();
-    let mut out = Map::new();
-    out.insert("retry_flag".into(), NO_RETRY.into());
+    let mut cancelled = CancelResponse {
+        trade_no: None,
+        out_trade_no: out_trade_no.unwrap_or_default(),
+        retry_flag: NO_RETRY.to_owned(),
+        action: None,
+        gmt_refund_pay: None,
+        refund_settlement_id: None,
+    };
     let Some(trade) = found else {
         // No such trade: success without an action, as the docs say.
-        let named = out_trade_no.unwrap_or_default();
-        out.insert("out_trade_no".into(), named.into());
-        return Ok(Reply::Done(out));
+        return answer(&cancelled);
     };
     let action = match (&trade.cancel_action, &trade.trade_status) {
         (Some(done), _) => done.clone(),
@@ -322,10 +347,10 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
             t.cancel_action = Some(action.clone());
         }
     }
-    out.insert("trade_no".into(), trade.trade_no.into());
-    out.insert("out_trade_no".into(), trade.out_trade_no.into());
-    out.insert("action".into(), action.as_str().into());
-    Ok(Reply::Done(out))
+    cancelled.trade_no = Some(trade.trade_no);
+    cancelled.out_trade_no = trade.out_trade_no;
+    cancelled.action = Some(action);
+    answer(&cancelled)
 }
 
 pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -350,7 +375,7 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .refund(&trade.out_trade_no, &out_request_no)
     {
         return match done.refund_amount == refund_amount {
-            true => Ok(Reply::Done(refunded(&trade, biz, done, false))),
+            true => answer(&refunded(&trade, biz, done, false)),
             false => Err(refuse(
                 desk,
                 RefundError::DiscordantRepeatRequest {
@@ -423,31 +448,25 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .trade(&trade.out_trade_no)
         .cloned()
         .unwrap_or(trade);
-    Ok(Reply::Done(refunded(&trade, biz, &refund, true)))
+    answer(&refunded(&trade, biz, &refund, true))
 }
 
 /// A refund's answer: `refund_fee` is the trade's total refunded so far; `fund_change`
 /// says whether this call moved the money.
-fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("trade_no".into(), trade.trade_no.as_str().into());
-    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
-    out.insert("buyer_logon_id".into(), logon_id(trade).into());
-    out.insert("buyer_user_id".into(), trade.buyer_id.as_str().into());
-    out.insert("buyer_open_id".into(), trade.buyer_open_id.as_str().into());
-    out.insert(
-        "fund_change".into(),
-        if fund_change { "Y" } else { "N" }.into(),
-    );
-    out.insert("refund_fee".into(), yuan(trade.refunded));
-    if biz.wants("refund_detail_item_list") {
-        out.insert(
-            "refund_detail_item_list".into(),
-            fund_bills(refund.refund_amount),
-        );
-        out.insert("send_back_fee".into(), yuan(refund.refund_amount));
+fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> RefundResponse {
+    let details = biz.wants(REFUND_DETAIL_ITEM_LIST);
+    RefundResponse {
+        trade_no: trade.trade_no.clone(),
+        out_trade_no: trade.out_trade_no.clone(),
+        buyer_logon_id: Some(logon_id(trade)),
+        fund_change: Some(if fund_change { "Y" } else { "N" }.to_owned()),
+        refund_fee: trade.refunded,
+        refund_detail_item_list: details.then(|| fund_bills(refund.refund_amount)),
+        store_name: None,
+        buyer_user_id: Some(trade.buyer_id.clone()),
+        buyer_open_id: Some(trade.buyer_open_id.clone()),
+        send_back_fee: details.then_some(refund.refund_amount),
     }
-    out
 }
 
 pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
@@ -459,31 +478,34 @@ pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Repl
         },
     )?;
     let out_request_no = biz.need("out_request_no")?;
-    let mut out = Map::new();
-    out.insert("trade_no".into(), trade.trade_no.as_str().into());
-    out.insert("out_trade_no".into(), trade.out_trade_no.as_str().into());
-    out.insert("out_request_no".into(), out_request_no.as_str().into());
+    let mut found = RefundQueryResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        out_request_no: Some(out_request_no.clone()),
+        total_amount: None,
+        refund_amount: None,
+        refund_status: None,
+        refund_reason: None,
+        gmt_refund_pay: None,
+        refund_detail_item_list: None,
+        send_back_fee: None,
+        deposit_back_info: None,
+    };
     // A request number the trade never had: no refund_status (not received).
     let Some(refund) = desk
         .state
         .merchant::<Books>()?
         .refund(&trade.out_trade_no, &out_request_no)
     else {
-        return Ok(Reply::Done(out));
+        return answer(&found);
     };
-    out.insert("total_amount".into(), yuan(refund.total_amount));
-    out.insert("refund_amount".into(), yuan(refund.refund_amount));
-    out.insert("refund_status".into(), refund.refund_status.as_str().into());
-    put_opt(&mut out, "refund_reason", refund.refund_reason.as_deref());
-    if biz.wants("gmt_refund_pay") {
-        out.insert("gmt_refund_pay".into(), refund.gmt_refund.as_str().into());
-    }
-    if biz.wants("refund_detail_item_list") {
-        out.insert(
-            "refund_detail_item_list".into(),
-            fund_bills(refund.refund_amount),
-        );
-        out.insert("send_back_fee".into(), yuan(refund.refund_amount));
-    }
-    Ok(Reply::Done(out))
+    let details = biz.wants(REFUND_DETAIL_ITEM_LIST);
+    found.total_amount = Some(refund.total_amount);
+    found.refund_amount = Some(refund.refund_amount);
+    found.refund_status = Some(refund.refund_status.clone());
+    found.refund_reason = refund.refund_reason.clone();
+    found.gmt_refund_pay = biz.wants(GMT_REFUND_PAY).then(|| refund.gmt_refund.clone());
+    found.refund_detail_item_list = details.then(|| fund_bills(refund.refund_amount));
+    found.send_back_fee = details.then_some(refund.refund_amount);
+    answer(&found)
 }
