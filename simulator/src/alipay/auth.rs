@@ -4,8 +4,9 @@ use super::books::Books;
 use super::books::User;
 use super::{now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME};
 use crate::server::{Desk, Reply};
-use miniapp::alipay::auth::{Code2SessionError, RefreshTokenError};
-use serde_json::{Map, Value};
+use miniapp::alipay::auth::{Code2SessionError, Code2SessionResponse, RefreshTokenError};
+use miniapp::runtime::Secret;
+use serde_json::Value;
 
 /// `grant_type=authorization_code`: a code never exchanged before names its user.
 pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
@@ -44,7 +45,8 @@ pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
     }
 }
 
-/// Fresh tokens for `user`; the refresh token is recorded for one refresh.
+/// Fresh tokens for `user`; the refresh token is recorded for one refresh. Both token
+/// endpoints answer the same fields (`auth.code2Session`'s response type).
 fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
     let books = match desk.state.merchant_mut::<Books>() {
         Ok(books) => books,
@@ -54,13 +56,20 @@ fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
     let refresh_token = books.token("authusrR");
     books.grant(refresh_token.clone(), user.clone());
     books.grant_access(access_token.clone(), user.clone());
-    let mut out = Map::new();
-    out.insert("user_id".into(), user.user_id.into());
-    out.insert("open_id".into(), user.open_id.into());
-    out.insert("access_token".into(), access_token.into());
-    out.insert("expires_in".into(), Value::from(ACCESS_TOKEN_LIFETIME));
-    out.insert("refresh_token".into(), refresh_token.into());
-    out.insert("re_expires_in".into(), Value::from(REFRESH_TOKEN_LIFETIME));
-    out.insert("auth_start".into(), now().into());
-    Reply::Done(out)
+    let granted = Code2SessionResponse {
+        user_id: Some(user.user_id),
+        open_id: Some(user.open_id),
+        union_id: None,
+        access_token: Some(Secret::new(access_token)),
+        expires_in: Some(ACCESS_TOKEN_LIFETIME),
+        refresh_token: Some(Secret::new(refresh_token)),
+        re_expires_in: Some(REFRESH_TOKEN_LIFETIME),
+        auth_start: Some(now()),
+        auth_token_type: None,
+    };
+    match serde_json::to_value(granted) {
+        Ok(Value::Object(map)) => Reply::Done(map),
+        Ok(other) => Reply::Broken(format!("an answer written as {other}")),
+        Err(e) => Reply::Broken(e.to_string()),
+    }
 }

@@ -4,8 +4,8 @@
 use super::books::Books;
 use super::{refuse, Biz};
 use crate::server::{Desk, Reply};
-use miniapp::alipay::user::InfoShareError;
-use serde_json::Map;
+use miniapp::alipay::user::{InfoShareError, InfoShareResponse};
+use serde_json::Value;
 
 /// The simulated user's public profile; no personal data (mobile, certificate) is
 /// answered, as an app without the further products gets none.
@@ -31,20 +31,34 @@ pub(super) fn info_share(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply
         }
     };
     let tail = &user.user_id[user.user_id.len().saturating_sub(4)..];
-    let mut out = Map::new();
-    out.insert("user_id".into(), user.user_id.as_str().into());
-    out.insert("open_id".into(), user.open_id.as_str().into());
-    out.insert("nick_name".into(), format!("模拟用户{tail}").into());
-    out.insert(
-        "avatar".into(),
-        format!("https://tfs.alipayobjects.com/images/partner/sim{tail}").into(),
-    );
-    out.insert("gender".into(), "F".into());
-    out.insert("province".into(), "浙江省".into());
-    out.insert("city".into(), "杭州市".into());
-    out.insert("is_certified".into(), "T".into());
-    out.insert("is_student_certified".into(), "F".into());
-    out.insert("user_type".into(), "2".into());
-    out.insert("user_status".into(), "T".into());
-    Ok(Reply::Done(out))
+    let profile = InfoShareResponse {
+        user_id: Some(user.user_id.clone()),
+        open_id: Some(user.open_id.clone()),
+        avatar: Some(format!(
+            "https://tfs.alipayobjects.com/images/partner/sim{tail}"
+        )),
+        nick_name: Some(format!("模拟用户{tail}")),
+        gender: Some("F".to_owned()),
+        province: Some("浙江省".to_owned()),
+        city: Some("杭州市".to_owned()),
+        area: None,
+        country_code: None,
+        is_certified: Some("T".to_owned()),
+        is_student_certified: Some("F".to_owned()),
+        user_type: Some("2".to_owned()),
+        user_status: Some("T".to_owned()),
+        // Personal data needs further products: an app without them gets none.
+        user_name: None,
+        cert_type: None,
+        cert_no: None,
+        mobile: None,
+        phone: None,
+        email: None,
+        person_birthday: None,
+    };
+    match serde_json::to_value(profile) {
+        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
+        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
+        Err(e) => Err(Reply::Broken(e.to_string())),
+    }
 }
