@@ -2,11 +2,12 @@
 
 use super::books::Books;
 use super::books::User;
-use super::{now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME};
+use super::{
+    answer, now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME,
+};
 use crate::server::{Desk, Reply};
 use miniapp::alipay::auth::{Code2SessionError, Code2SessionResponse, RefreshTokenError};
 use miniapp::runtime::Secret;
-use serde_json::Value;
 
 /// `grant_type=authorization_code`: a code never exchanged before names its user.
 pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
@@ -67,9 +68,5 @@ fn grant(desk: &mut Desk<'_>, user: User) -> Reply {
         auth_start: Some(now()),
         auth_token_type: None,
     };
-    match serde_json::to_value(granted) {
-        Ok(Value::Object(map)) => Reply::Done(map),
-        Ok(other) => Reply::Broken(format!("an answer written as {other}")),
-        Err(e) => Reply::Broken(e.to_string()),
-    }
+    answer(&granted).unwrap_or_else(|broken| broken)
 }

@@ -3,15 +3,15 @@
 //! (`…_业务明细(汇总).csv`) — of the trades paid and the refunds made that day (or
 //! month), written as Alipay's files are laid out.
 
+use super::answer;
 use super::books::BillDownload;
 use super::books::Books;
 use super::{refuse, Biz, Refund, Trade, SIMULATED_SELLER_ID};
 use crate::request::Incoming;
 use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
-use miniapp::alipay::bill::DownloadUrlQueryError;
+use miniapp::alipay::bill::{DownloadUrlQueryError, DownloadUrlQueryResponse};
 use miniapp::runtime::money::fen_to_yuan;
-use serde_json::Map;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -158,12 +158,10 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
         ("fileId", file_id.as_str()),
     ])
     .unwrap_or_default();
-    let mut out = Map::new();
-    out.insert(
-        "bill_download_url".into(),
-        format!("http://{host}{prefix}{DOWNLOAD_PATH}?{query}").into(),
-    );
-    Ok(Reply::Done(out))
+    let found = DownloadUrlQueryResponse {
+        bill_download_url: format!("http://{host}{prefix}{DOWNLOAD_PATH}?{query}"),
+    };
+    answer(&found)
 }
 
 const PLATFORM: &str = "alipay";

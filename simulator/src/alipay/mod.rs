@@ -403,6 +403,15 @@ fn is_timestamp(text: &str) -> bool {
         })
 }
 
+/// A success written from the endpoint's generated response type.
+pub(super) fn answer<T: Serialize>(response: &T) -> Result<Reply, Reply> {
+    match serde_json::to_value(response) {
+        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
+        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
+        Err(e) => Err(Reply::Broken(e.to_string())),
+    }
+}
+
 /// Steering Alipay's merchant (feature `alipay`).
 impl Simulator {
     /// Marks a `WAIT_BUYER_PAY` trade paid (`TRADE_SUCCESS`, `gmt_payment` now), then,

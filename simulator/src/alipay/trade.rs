@@ -2,7 +2,9 @@
 
 use super::books::Books;
 use super::books::{TradeEntry, User};
-use super::{invalid, now, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID};
+use super::{
+    answer, invalid, now, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
+};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
@@ -13,8 +15,6 @@ use miniapp::alipay::trade::{
     CancelResponse, CloseResponse, CreateResponse, PrecreateResponse, QueryResponse,
     RefundQueryResponse, RefundResponse, TradeFundBill,
 };
-use serde::Serialize;
-use serde_json::Value;
 
 /// The product code of mini-program payments, which needs a buyer.
 const JSAPI_PAY: &str = "JSAPI_PAY";
@@ -193,15 +193,6 @@ fn again(desk: &Desk<'_>, entry: &TradeEntry, params: &Fingerprint) -> Result<Tr
                 message: "交易信息被篡改".into(),
             },
         )),
-    }
-}
-
-/// A success written from the endpoint's generated response type.
-fn answer<T: Serialize>(response: &T) -> Result<Reply, Reply> {
-    match serde_json::to_value(response) {
-        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
-        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
-        Err(e) => Err(Reply::Broken(e.to_string())),
     }
 }
 

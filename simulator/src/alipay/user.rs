@@ -1,11 +1,11 @@
 //! `alipay.user.info.share`: the user an access token was issued for, by its
 //! `auth_token` (a common parameter; no `biz_content`).
 
+use super::answer;
 use super::books::Books;
 use super::{refuse, Biz};
 use crate::server::{Desk, Reply};
 use miniapp::alipay::user::{InfoShareError, InfoShareResponse};
-use serde_json::Value;
 
 /// The simulated user's public profile; no personal data (mobile, certificate) is
 /// answered, as an app without the further products gets none.
@@ -56,9 +56,5 @@ pub(super) fn info_share(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply
         email: None,
         person_birthday: None,
     };
-    match serde_json::to_value(profile) {
-        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
-        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
-        Err(e) => Err(Reply::Broken(e.to_string())),
-    }
+    answer(&profile)
 }
