@@ -278,25 +278,6 @@ impl Biz {
             .ok_or_else(|| invalid(&format!("{name}不能为空")))
     }
 
-    /// An amount in yuan text as fen, at least 0.01, if the field is there.
-    fn amount(&self, name: &str) -> Result<Option<i64>, Reply> {
-        let Some(text) = self.text(name) else {
-            return Ok(None);
-        };
-        match miniapp::runtime::money::yuan_to_fen(&text) {
-            Ok(fen) if fen >= 1 => Ok(Some(fen)),
-            _ => Err(invalid(&format!("{name}金额格式错误"))),
-        }
-    }
-
-    /// Does `query_options` ask for `option`?
-    fn wants(&self, option: &str) -> bool {
-        self.0
-            .get("query_options")
-            .and_then(Value::as_array)
-            .is_some_and(|options| options.iter().any(|o| o.as_str() == Some(option)))
-    }
-
     /// Every field as text: what creating the same trade again must repeat.
     fn params(&self) -> std::collections::BTreeMap<String, String> {
         self.0
@@ -402,6 +383,53 @@ fn is_timestamp(text: &str) -> bool {
             _ => c.is_ascii_digit(),
         })
 }
+
+/// The request as its generated type: the gateway's form fields (the unpacked ones,
+/// `notify_url`…) and `biz_content`'s members, checked by the type's own `validate()`.
+/// What does not decode is `ACQ.INVALID_PARAMETER` with serde's reason.
+pub(super) fn read<E>(desk: &Desk<'_>, biz: &Biz) -> Result<E, Reply>
+where
+    E: miniapp::runtime::Endpoint + serde::de::DeserializeOwned,
+{
+    let incoming = desk.incoming;
+    let params: Vec<(String, String)> = incoming
+        .query
+        .iter()
+        .chain(&incoming.form)
+        .cloned()
+        .collect();
+    let body = Value::Object(biz.0.clone());
+    let request: E =
+        miniapp::__private::read_request(&params, Some(&body)).map_err(|why| invalid(&why))?;
+    request.validate().map_err(|e| invalid(&e.to_string()))?;
+    Ok(request)
+}
+
+/// Which trade a request's choice of number names: `(trade_no, out_trade_no)`.
+pub(super) trait NamesTrade {
+    fn numbers(&self) -> (Option<&str>, Option<&str>);
+}
+
+macro_rules! names_trade {
+    ($($choice:ty),*) => {$(
+        impl NamesTrade for $choice {
+            fn numbers(&self) -> (Option<&str>, Option<&str>) {
+                match self {
+                    Self::TradeNo { trade_no } => (Some(trade_no), None),
+                    Self::OutTradeNo { out_trade_no } => (None, Some(out_trade_no)),
+                }
+            }
+        }
+    )*};
+}
+
+names_trade!(
+    miniapp::alipay::trade::QueryOrder,
+    miniapp::alipay::trade::CloseOrder,
+    miniapp::alipay::trade::CancelOrder,
+    miniapp::alipay::trade::RefundOrder,
+    miniapp::alipay::trade::RefundQueryOrder
+);
 
 /// A success written from the endpoint's generated response type.
 pub(super) fn answer<T: Serialize>(response: &T) -> Result<Reply, Reply> {

@@ -3,13 +3,18 @@
 use super::books::Books;
 use super::books::{TradeEntry, User};
 use super::{
-    answer, invalid, now, refuse, Biz, Refund, Trade, SIMULATED_BUYER_ID, SIMULATED_SELLER_ID,
+    answer, invalid, now, read, refuse, Biz, NamesTrade, Refund, Trade, SIMULATED_BUYER_ID,
+    SIMULATED_SELLER_ID,
 };
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::alipay::trade::{
     CancelError, CloseError, CreateError, QueryError, RefundError, RefundQueryError,
+};
+use miniapp::alipay::trade::{
+    CancelRequest, CloseRequest, CreateRequest, PrecreateRequest, QueryRequest, RefundQueryRequest,
+    RefundRequest,
 };
 use miniapp::alipay::trade::{
     CancelResponse, CloseResponse, CreateResponse, PrecreateResponse, QueryResponse,
@@ -37,25 +42,71 @@ fn logon_id(trade: &Trade) -> String {
     format!("sim***@{tail}.example.com")
 }
 
-/// The trade a request names (`trade_no` wins over `out_trade_no`); `missing`: the
-/// refusal of an unknown one.
+/// The trade a request's choice of number names; `missing`: the refusal of an unknown
+/// one.
 fn named<'a>(
     desk: &'a Desk<'_>,
-    biz: &Biz,
+    order: &impl NamesTrade,
     missing: impl miniapp::runtime::ApiError,
 ) -> Result<&'a Trade, Reply> {
-    let (trade_no, out_trade_no) = (biz.text("trade_no"), biz.text("out_trade_no"));
-    if trade_no.is_none() && out_trade_no.is_none() {
-        return Err(invalid("trade_no和out_trade_no不能同时为空"));
-    }
+    let (trade_no, out_trade_no) = order.numbers();
     desk.state
         .merchant::<Books>()?
-        .named(trade_no.as_deref(), out_trade_no.as_deref())
+        .named(trade_no, out_trade_no)
         .ok_or_else(|| refuse(desk, missing))
 }
 
+/// What a create or a precreate opens a trade with.
+struct Opening {
+    out_trade_no: String,
+    total_amount: i64,
+    subject: String,
+    product_code: Option<String>,
+    buyer_id: Option<String>,
+    buyer_open_id: Option<String>,
+    seller_id: Option<String>,
+    body: Option<String>,
+    notify_url: Option<String>,
+    passback_params: Option<String>,
+}
+
+impl From<CreateRequest> for Opening {
+    fn from(r: CreateRequest) -> Opening {
+        Opening {
+            out_trade_no: r.out_trade_no,
+            total_amount: r.total_amount,
+            subject: r.subject,
+            product_code: r.product_code,
+            buyer_id: r.buyer_id,
+            buyer_open_id: r.buyer_open_id,
+            seller_id: r.seller_id,
+            body: r.body,
+            notify_url: r.notify_url,
+            passback_params: r.passback_params,
+        }
+    }
+}
+
+impl From<PrecreateRequest> for Opening {
+    fn from(r: PrecreateRequest) -> Opening {
+        Opening {
+            out_trade_no: r.out_trade_no,
+            total_amount: r.total_amount,
+            subject: r.subject,
+            product_code: r.product_code,
+            buyer_id: None,
+            buyer_open_id: None,
+            seller_id: r.seller_id,
+            body: r.body,
+            notify_url: r.notify_url,
+            passback_params: None,
+        }
+    }
+}
+
 pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = open(desk, biz, false)?;
+    let request: CreateRequest = read(desk, biz)?;
+    let trade = open(desk, biz, request.into(), false)?;
     answer(&CreateResponse {
         out_trade_no: trade.out_trade_no,
         trade_no: trade.trade_no,
@@ -64,7 +115,8 @@ pub(super) fn create(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 
 /// `alipay.trade.precreate`: a trade like [`create`]'s, answered with its QR code.
 pub(super) fn precreate(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let trade = open(desk, biz, true)?;
+    let request: PrecreateRequest = read(desk, biz)?;
+    let trade = open(desk, biz, request.into(), true)?;
     answer(&PrecreateResponse {
         out_trade_no: trade.out_trade_no,
         qr_code: trade.qr_code.unwrap_or_default(),
@@ -73,11 +125,24 @@ pub(super) fn precreate(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> 
 
 /// Opens a trade (or finds the same one opened before with the same parameters by the
 /// same method); `qr`: a precreate, whose trade gets a QR code.
-fn open(desk: &mut Desk<'_>, biz: &Biz, qr: bool) -> Result<Trade, Reply> {
-    let out_trade_no = biz.need("out_trade_no")?;
+fn open(desk: &mut Desk<'_>, biz: &Biz, opening: Opening, qr: bool) -> Result<Trade, Reply> {
+    let Opening {
+        out_trade_no,
+        total_amount,
+        subject,
+        product_code,
+        buyer_id,
+        buyer_open_id,
+        seller_id,
+        body,
+        notify_url,
+        passback_params,
+    } = opening;
+    // What must repeat for the same trade: every business member as sent, and where
+    // the notification goes.
     let mut params = biz.params();
-    if let Some(url) = desk.field("notify_url") {
-        params.insert("notify_url".into(), url);
+    if let Some(url) = &notify_url {
+        params.insert(" notify_url".into(), url.clone());
     }
     if qr {
         // Not a business field: a precreate and a create of one number never agree.
@@ -87,12 +152,6 @@ fn open(desk: &mut Desk<'_>, biz: &Biz, qr: bool) -> Result<Trade, Reply> {
     if let Some(entry) = desk.state.merchant::<Books>()?.entry(&out_trade_no) {
         return again(desk, entry, &params);
     }
-    let total_amount = biz
-        .amount("total_amount")?
-        .ok_or_else(|| invalid("total_amount不能为空"))?;
-    let subject = biz.need("subject")?;
-    let product_code = biz.text("product_code");
-    let (buyer_id, buyer_open_id) = (biz.text("buyer_id"), biz.text("buyer_open_id"));
     if product_code.as_deref() == Some(JSAPI_PAY) && buyer_id.is_none() && buyer_open_id.is_none() {
         return Err(invalid("buyer_id和buyer_open_id不能同时为空"));
     }
@@ -128,15 +187,13 @@ fn open(desk: &mut Desk<'_>, biz: &Biz, qr: bool) -> Result<Trade, Reply> {
         trade_status: TradeStatus::WaitBuyerPay,
         total_amount,
         subject,
-        body: biz.text("body"),
+        body,
         product_code,
         buyer_id: buyer.user_id,
         buyer_open_id: buyer.open_id,
-        seller_id: biz
-            .text("seller_id")
-            .unwrap_or_else(|| SIMULATED_SELLER_ID.to_owned()),
-        notify_url: desk.field("notify_url"),
-        passback_params: biz.text("passback_params"),
+        seller_id: seller_id.unwrap_or_else(|| SIMULATED_SELLER_ID.to_owned()),
+        notify_url,
+        passback_params,
         gmt_create,
         gmt_payment: None,
         gmt_close: None,
@@ -196,6 +253,11 @@ fn again(desk: &Desk<'_>, entry: &TradeEntry, params: &Fingerprint) -> Result<Tr
     }
 }
 
+/// Does a request's `query_options` ask for `option`?
+fn wanted(options: &Option<Vec<String>>, option: &str) -> bool {
+    options.iter().flatten().any(|o| o == option)
+}
+
 /// The fund bill of a paid amount, as answers carry it.
 fn fund_bills(fen: i64) -> Vec<TradeFundBill> {
     vec![TradeFundBill {
@@ -208,9 +270,11 @@ fn fund_bills(fen: i64) -> Vec<TradeFundBill> {
 }
 
 pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: QueryRequest = read(desk, biz)?;
+    let wants = |option: &str| wanted(&request.query_options, option);
     let trade = named(
         desk,
-        biz,
+        &request.order,
         QueryError::TradeNotExist {
             message: "交易不存在".into(),
         },
@@ -237,7 +301,7 @@ pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         receipt_amount: Some(if paid { trade.total_amount } else { 0 }),
         store_id: None,
         terminal_id: None,
-        fund_bill_list: (paid && biz.wants(FUND_BILL_LIST)).then(|| fund_bills(trade.total_amount)),
+        fund_bill_list: (paid && wants(FUND_BILL_LIST)).then(|| fund_bills(trade.total_amount)),
         store_name: None,
         buyer_user_id: buyer(trade.buyer_id.clone()),
         buyer_open_id: buyer(trade.buyer_open_id.clone()),
@@ -249,9 +313,10 @@ pub(super) fn query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 }
 
 pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: CloseRequest = read(desk, biz)?;
     let trade = named(
         desk,
-        biz,
+        &request.order,
         CloseError::TradeNotExist {
             message: "交易不存在".into(),
         },
@@ -277,18 +342,16 @@ pub(super) fn close(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 }
 
 pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
-    let (trade_no, out_trade_no) = (biz.text("trade_no"), biz.text("out_trade_no"));
-    if trade_no.is_none() && out_trade_no.is_none() {
-        return Err(invalid("trade_no和out_trade_no不能同时为空"));
-    }
+    let request: CancelRequest = read(desk, biz)?;
+    let (trade_no, out_trade_no) = request.order.numbers();
     let found = desk
         .state
-        .merchant_mut::<Books>()?
-        .named(trade_no.as_deref(), out_trade_no.as_deref())
+        .merchant::<Books>()?
+        .named(trade_no, out_trade_no)
         .cloned();
     let mut cancelled = CancelResponse {
         trade_no: None,
-        out_trade_no: out_trade_no.unwrap_or_default(),
+        out_trade_no: out_trade_no.unwrap_or_default().to_owned(),
         retry_flag: NO_RETRY.to_owned(),
         action: None,
         gmt_refund_pay: None,
@@ -345,18 +408,17 @@ pub(super) fn cancel(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
 }
 
 pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: RefundRequest = read(desk, biz)?;
     let trade = named(
         desk,
-        biz,
+        &request.order,
         RefundError::TradeNotExist {
             message: "交易不存在".into(),
         },
     )?
     .clone();
-    let refund_amount = biz
-        .amount("refund_amount")?
-        .ok_or_else(|| invalid("refund_amount不能为空"))?;
-    let asked_number = biz.text("out_request_no");
+    let refund_amount = request.refund_amount;
+    let asked_number = request.out_request_no.clone();
     let out_request_no = asked_number
         .clone()
         .unwrap_or_else(|| trade.out_trade_no.clone());
@@ -366,7 +428,7 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .refund(&trade.out_trade_no, &out_request_no)
     {
         return match done.refund_amount == refund_amount {
-            true => answer(&refunded(&trade, biz, done, false)),
+            true => answer(&refunded(&trade, &request.query_options, done, false)),
             false => Err(refuse(
                 desk,
                 RefundError::DiscordantRepeatRequest {
@@ -426,7 +488,7 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         out_request_no,
         refund_amount,
         total_amount: trade.total_amount,
-        refund_reason: biz.text("refund_reason"),
+        refund_reason: request.refund_reason.clone(),
         refund_status: RefundStatus::RefundSuccess,
         gmt_refund: at.clone(),
     };
@@ -439,13 +501,18 @@ pub(super) fn refund(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
         .trade(&trade.out_trade_no)
         .cloned()
         .unwrap_or(trade);
-    answer(&refunded(&trade, biz, &refund, true))
+    answer(&refunded(&trade, &request.query_options, &refund, true))
 }
 
 /// A refund's answer: `refund_fee` is the trade's total refunded so far; `fund_change`
 /// says whether this call moved the money.
-fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> RefundResponse {
-    let details = biz.wants(REFUND_DETAIL_ITEM_LIST);
+fn refunded(
+    trade: &Trade,
+    options: &Option<Vec<String>>,
+    refund: &Refund,
+    fund_change: bool,
+) -> RefundResponse {
+    let details = wanted(options, REFUND_DETAIL_ITEM_LIST);
     RefundResponse {
         trade_no: trade.trade_no.clone(),
         out_trade_no: trade.out_trade_no.clone(),
@@ -461,14 +528,15 @@ fn refunded(trade: &Trade, biz: &Biz, refund: &Refund, fund_change: bool) -> Ref
 }
 
 pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: RefundQueryRequest = read(desk, biz)?;
     let trade = named(
         desk,
-        biz,
+        &request.order,
         RefundQueryError::TradeNotExist {
             message: "交易不存在".into(),
         },
     )?;
-    let out_request_no = biz.need("out_request_no")?;
+    let out_request_no = request.out_request_no.clone();
     let mut found = RefundQueryResponse {
         trade_no: Some(trade.trade_no.clone()),
         out_trade_no: Some(trade.out_trade_no.clone()),
@@ -490,12 +558,13 @@ pub(super) fn refund_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Repl
     else {
         return answer(&found);
     };
-    let details = biz.wants(REFUND_DETAIL_ITEM_LIST);
+    let details = wanted(&request.query_options, REFUND_DETAIL_ITEM_LIST);
     found.total_amount = Some(refund.total_amount);
     found.refund_amount = Some(refund.refund_amount);
     found.refund_status = Some(refund.refund_status.clone());
     found.refund_reason = refund.refund_reason.clone();
-    found.gmt_refund_pay = biz.wants(GMT_REFUND_PAY).then(|| refund.gmt_refund.clone());
+    found.gmt_refund_pay =
+        wanted(&request.query_options, GMT_REFUND_PAY).then(|| refund.gmt_refund.clone());
     found.refund_detail_item_list = details.then(|| fund_bills(refund.refund_amount));
     found.send_back_fee = details.then_some(refund.refund_amount);
     answer(&found)
