@@ -2,15 +2,19 @@
 
 use super::books::Books;
 use super::books::User;
+use super::read;
 use super::{
     answer, now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME,
 };
 use crate::server::{Desk, Reply};
-use miniapp::alipay::auth::{Code2SessionError, Code2SessionResponse, RefreshTokenError};
+use miniapp::alipay::auth::{
+    Code2SessionError, Code2SessionRequest, Code2SessionResponse, RefreshTokenError,
+    RefreshTokenRequest,
+};
 use miniapp::runtime::Secret;
 
 /// `grant_type=authorization_code`: a code never exchanged before names its user.
-pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
+pub(super) fn code2_session(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
     let invalid = |desk: &Desk<'_>| {
         refuse(
             desk,
@@ -19,10 +23,12 @@ pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
             },
         )
     };
-    let Some(code) = desk.field("code") else {
-        return Err(invalid(desk));
-    };
-    if code == INVALID_AUTH_CODE || !desk.state.merchant_mut::<Books>()?.use_code(&code) {
+    let request: Code2SessionRequest = read(desk, biz)?;
+    let code = request.code;
+    if code.is_empty()
+        || code == INVALID_AUTH_CODE
+        || !desk.state.merchant_mut::<Books>()?.use_code(&code)
+    {
         return Err(invalid(desk));
     }
     let user = User::of_code(&code, desk.app_id());
@@ -31,10 +37,10 @@ pub(super) fn code2_session(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Re
 
 /// `grant_type=refresh_token`: a refresh token issued and not used yet, for new tokens
 /// of the same user.
-pub(super) fn refresh_token(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
-    let user = desk
-        .field("refresh_token")
-        .and_then(|token| desk.state.merchant_mut::<Books>().ok()?.take_grant(&token));
+pub(super) fn refresh_token(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: RefreshTokenRequest = read(desk, biz)?;
+    let token = request.refresh_token.expose();
+    let user = desk.state.merchant_mut::<Books>()?.take_grant(token);
     match user {
         Some(user) => Ok(grant(desk, user)),
         None => Err(refuse(

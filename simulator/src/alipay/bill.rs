@@ -6,10 +6,12 @@
 use super::answer;
 use super::books::BillDownload;
 use super::books::Books;
+use super::read;
 use super::{refuse, Biz, Refund, Trade, SIMULATED_SELLER_ID};
 use crate::request::Incoming;
 use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
+use miniapp::alipay::bill::{BillType, DownloadUrlQueryRequest};
 use miniapp::alipay::bill::{DownloadUrlQueryError, DownloadUrlQueryResponse};
 use miniapp::runtime::money::fen_to_yuan;
 use std::io::Write;
@@ -81,8 +83,8 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
             },
         )
     };
-    let bill_type = biz.need("bill_type")?;
-    let date = biz.need("bill_date")?;
+    let request: DownloadUrlQueryRequest = read(desk, biz)?;
+    let date = request.bill_date;
     if !is_bill_date(&date) {
         return Err(invalid(desk));
     }
@@ -94,7 +96,7 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
             },
         )
     };
-    if bill_type != "trade" {
+    if request.bill_type != BillType::Trade {
         // Only the trade bill is simulated.
         return Err(none(desk));
     }

@@ -263,21 +263,6 @@ fn now() -> String {
 pub(super) struct Biz(Map<String, Value>);
 
 impl Biz {
-    /// A field as text when present and not empty (numbers as their JSON text).
-    fn text(&self, name: &str) -> Option<String> {
-        match self.0.get(name)? {
-            Value::Null => None,
-            Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    }
-
-    fn need(&self, name: &str) -> Result<String, Reply> {
-        self.text(name)
-            .ok_or_else(|| invalid(&format!("{name}不能为空")))
-    }
-
     /// Every field as text: what creating the same trade again must repeat.
     fn params(&self) -> std::collections::BTreeMap<String, String> {
         self.0
@@ -293,9 +278,17 @@ impl Biz {
     }
 }
 
-/// `ACQ.INVALID_PARAMETER` with what is wrong.
+/// The schema's refusal of an invalid field (`ACQ.INVALID_PARAMETER`), saying what is
+/// wrong.
 fn invalid(what: &str) -> Reply {
-    Reply::Refused("ACQ.INVALID_PARAMETER".into(), format!("参数无效: {what}"))
+    use miniapp::__private::Refusal;
+    use miniapp::alipay::Alipay;
+    match Refusal::find(Alipay::REFUSALS, Meaning::InvalidField, None) {
+        Some(r) => Reply::Refused(r.code.clone(), format!("{}: {what}", r.message)),
+        None => Reply::Broken(format!(
+            "the schema gives no code to an invalid field: {what}"
+        )),
+    }
 }
 
 /// A refusal with `code` and, as `sub_msg`, the description the endpoint's table gives

@@ -3,14 +3,16 @@
 
 use super::answer;
 use super::books::Books;
+use super::read;
 use super::{refuse, Biz};
 use crate::server::{Desk, Reply};
-use miniapp::alipay::user::{InfoShareError, InfoShareResponse};
+use miniapp::alipay::user::{InfoShareError, InfoShareRequest, InfoShareResponse};
 
 /// The simulated user's public profile; no personal data (mobile, certificate) is
 /// answered, as an app without the further products gets none.
-pub(super) fn info_share(desk: &mut Desk<'_>, _biz: &Biz) -> Result<Reply, Reply> {
-    let token = desk.field("auth_token").unwrap_or_default();
+pub(super) fn info_share(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply, Reply> {
+    let request: InfoShareRequest = read(desk, biz)?;
+    let token = request.auth_token.expose().clone();
     let user = match desk.state.merchant::<Books>()?.access_user(&token) {
         Ok(user) => user.clone(),
         Err(true) => {
