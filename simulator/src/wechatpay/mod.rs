@@ -33,6 +33,16 @@
 //!   from the merchant id and API key, answered unsigned; from then on requests signed
 //!   with it are accepted too, and answered (and notified) with it.
 //!
+//! How the handlers read and answer: each reads the request into its generated type
+//! (`miniapp::wechatpay::pay::RefundRequest`…) from the XML's text fields — numbers
+//! parsed from their text, alternatives (`transaction_id` or `out_trade_no`) as the
+//! type's enum, in the docs' priority — and answers the generated response type, whose
+//! numbered lists (`refund_fee_0`…) the runtime spreads. A request that does not read is
+//! `return_code FAIL` with the schema's text for a missing or an invalid field and
+//! serde's reason. The sign scheme's fields stay with the platform's sign rule; the
+//! notifications, which the schema has no type for, are written from structs of the
+//! fields the SDK's `PaymentNotification` and `RefundNotification` read.
+//!
 //! Steering: [`Simulator::pay_order`] marks an order paid and POSTs the signed payment
 //! notification to its `notify_url`; [`Simulator::settle_refund`] ends a refund and
 //! POSTs the encrypted refund notification; [`Simulator::orders`] and
