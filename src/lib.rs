@@ -39,7 +39,8 @@ pub use runtime::{Error, Media, RetryPolicy, Secret};
 pub mod __private {
     #[cfg(feature = "encoders")]
     pub use crate::runtime::envelopes::encode::{
-        path_params, read_request, request_round_trip, round_trip, round_trip_typed, RoundTrip,
+        path_params, read_request, read_text_request, request_round_trip, round_trip,
+        round_trip_typed, text_request_round_trip, write_text_response, RoundTrip,
     };
     pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle, Gateway};
     pub use crate::runtime::execute::{

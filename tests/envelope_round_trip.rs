@@ -253,6 +253,129 @@ fn wechat_pay_v3_requests_read_back_as_they_were_written() {
     assert!(elsewhere.contains("path"), "{elsewhere}");
 }
 
+/// WeChat Pay v2 requests travel as flat `<xml>`, every value text: written as the
+/// client writes them and read back from their text fields (numbers parsed where the
+/// type has them, alternatives flattened in included), they are what they were.
+#[test]
+fn wechat_pay_requests_read_back_from_their_text_fields() {
+    use miniapp::__private::{read_text_request, text_request_round_trip};
+    use miniapp::wechatpay::pay::*;
+    let order = UnifiedOrderRequest::new(
+        "会员充值",
+        "order-1",
+        100,
+        "127.0.0.1",
+        "http://127.0.0.1/n",
+        TradeType::Native,
+    )
+    .product_id("p1")
+    .attach("12");
+    text_request_round_trip(&order).unwrap();
+    text_request_round_trip(&OrderQueryRequest::new(OrderQueryOrder::transaction_id(
+        "42",
+    )))
+    .unwrap();
+    text_request_round_trip(&CloseOrderRequest::new("order-1")).unwrap();
+    let refund =
+        RefundRequest::new("r-1", 100, 30, RefundOrder::out_trade_no("order-1")).refund_desc("7");
+    text_request_round_trip(&refund).unwrap();
+    for by in [
+        RefundQueryBy::refund_id("5"),
+        RefundQueryBy::out_refund_no("r-1"),
+        RefundQueryBy::transaction_id("42"),
+        RefundQueryBy::out_trade_no("order-1"),
+    ] {
+        text_request_round_trip(&RefundQueryRequest::new(by).offset(10)).unwrap();
+    }
+    let bill = DownloadBillRequest::new("20240101").bill_type(BillType::Refund);
+    text_request_round_trip(&bill.tar_type(TarType::Gzip)).unwrap();
+    text_request_round_trip(&DownloadFundflowRequest::new(
+        "20240101",
+        AccountType::Basic,
+    ))
+    .unwrap();
+
+    let text = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    // A request naming several alternatives is read as the first in the docs' priority.
+    let both = text(&[("transaction_id", "42"), ("refund_id", "5")]);
+    let read: RefundQueryRequest = read_text_request(&both).unwrap();
+    assert_eq!(read.by, RefundQueryBy::refund_id("5"));
+    // Text that is not the number is an error, never a guess.
+    for fee in ["1e3", "1.5", "", "ten"] {
+        let bad = text(&[
+            ("out_refund_no", "r"),
+            ("out_trade_no", "o"),
+            ("total_fee", fee),
+            ("refund_fee", "1"),
+        ]);
+        assert!(read_text_request::<RefundRequest>(&bad).is_err(), "{fee:?}");
+    }
+    let none = read_text_request::<OrderQueryRequest>(&text(&[])).unwrap_err();
+    assert!(none.contains("variant"), "{none}");
+}
+
+/// An answer with numbered lists (the refund query's `refund_fee_0`, and the coupons
+/// inside each refund, `coupon_refund_id_0_1`), written from its response type by
+/// `write_text_response`, reads back as it was.
+#[test]
+fn wechat_pay_numbered_lists_are_written_as_they_are_read() {
+    use miniapp::__private::{write_text_response, Response};
+    use miniapp::wechatpay::pay::{RefundCoupon, RefundItem, RefundQueryResponse, RefundStatus};
+    let coupon = |id: &str, fee| RefundCoupon {
+        coupon_type: Some("CASH".into()),
+        coupon_refund_id: id.into(),
+        coupon_refund_fee: fee,
+    };
+    let item = |no: &str, coupons: Option<Vec<RefundCoupon>>| RefundItem {
+        out_refund_no: no.into(),
+        refund_id: format!("5{no}"),
+        refund_channel: None,
+        refund_fee: 30,
+        settlement_refund_fee: Some(30),
+        coupon_refund_fee: None,
+        coupon_refund_count: coupons.as_ref().map(|c| c.len() as u32),
+        coupons,
+        refund_status: RefundStatus::Processing,
+        refund_account: None,
+        refund_recv_accout: Some("支付用户的零钱".into()),
+        refund_success_time: None,
+    };
+    let answer = RefundQueryResponse {
+        transaction_id: Some("42".into()),
+        out_trade_no: Some("order-1".into()),
+        total_fee: Some(100),
+        settlement_total_fee: None,
+        fee_type: Some("CNY".into()),
+        cash_fee: Some(100),
+        total_refund_count: Some(2),
+        refund_count: 2,
+        refunds: Some(vec![
+            item("r-0", Some(vec![coupon("c-0", 1), coupon("c-1", 2)])),
+            // The reader gathers every item's list, empty when it has no count.
+            item("r-1", Some(Vec::new())),
+        ]),
+    };
+    let written = write_text_response(&answer).unwrap();
+    assert_eq!(written["coupon_refund_id_0_1"], "c-1");
+    assert_eq!(written["refund_fee_1"], 30);
+    let fields: Vec<(String, String)> = written
+        .into_iter()
+        .map(|(k, v)| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            (k, text)
+        })
+        .collect();
+    assert_eq!(
+        RefundQueryResponse::from_text_fields(&fields).unwrap(),
+        answer
+    );
+}
+
 /// The fixture platform's constructs (every one of the schema language): query fields
 /// of every scalar type, untagged and internally tagged alternatives flattened into the
 /// body, maps, JSON values, path parameters.

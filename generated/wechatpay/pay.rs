@@ -151,6 +151,7 @@ pub struct UnifiedOrderRequest {
     /// 订单总金额,单位为分
     ///
     /// Wire name `total_fee`; cloud-call name `totalFee`.
+    #[serde(deserialize_with = "crate::__private::lenient::int")]
     pub total_fee: i64,
     /// 终端 IP,支持 IPv4 和 IPv6 两种格式
     ///
@@ -1469,7 +1470,11 @@ pub struct RefundQueryRequest {
     /// 偏移量:当部分退款次数超过 10 次时可使用,表示返回的查询结果从这个偏移量开始取记录
     ///
     /// Wire name `offset`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::__private::lenient::int_opt"
+    )]
     pub offset: Option<u32>,
     /// 四选一:微信订单号、商户订单号、商户退款单号、微信退款单号(优先级 refund_id > out_refund_no > transaction_id > out_trade_no)
     #[serde(flatten)]
@@ -1494,6 +1499,20 @@ impl RefundQueryRequest {
 #[serde(crate = "crate::__private::serde")]
 #[serde(untagged)]
 pub enum RefundQueryBy {
+    /// 按微信退款单号查询
+    RefundId {
+        /// 微信退款单号
+        ///
+        /// Wire name `refund_id`; cloud-call name `refundId`.
+        refund_id: String,
+    },
+    /// 按商户退款单号查询
+    OutRefundNo {
+        /// 商户退款单号
+        ///
+        /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
+        out_refund_no: String,
+    },
     /// 按微信订单号查询
     TransactionId {
         /// 微信订单号
@@ -1508,22 +1527,20 @@ pub enum RefundQueryBy {
         /// Wire name `out_trade_no`; cloud-call name `outTradeNo`.
         out_trade_no: String,
     },
-    /// 按商户退款单号查询
-    OutRefundNo {
-        /// 商户退款单号
-        ///
-        /// Wire name `out_refund_no`; cloud-call name `outRefundNo`.
-        out_refund_no: String,
-    },
-    /// 按微信退款单号查询
-    RefundId {
-        /// 微信退款单号
-        ///
-        /// Wire name `refund_id`; cloud-call name `refundId`.
-        refund_id: String,
-    },
 }
 impl RefundQueryBy {
+    /// The `RefundId` choice: 按微信退款单号查询
+    pub fn refund_id(refund_id: impl Into<String>) -> Self {
+        Self::RefundId {
+            refund_id: refund_id.into(),
+        }
+    }
+    /// The `OutRefundNo` choice: 按商户退款单号查询
+    pub fn out_refund_no(out_refund_no: impl Into<String>) -> Self {
+        Self::OutRefundNo {
+            out_refund_no: out_refund_no.into(),
+        }
+    }
     /// The `TransactionId` choice: 按微信订单号查询
     pub fn transaction_id(transaction_id: impl Into<String>) -> Self {
         Self::TransactionId {
@@ -1534,18 +1551,6 @@ impl RefundQueryBy {
     pub fn out_trade_no(out_trade_no: impl Into<String>) -> Self {
         Self::OutTradeNo {
             out_trade_no: out_trade_no.into(),
-        }
-    }
-    /// The `OutRefundNo` choice: 按商户退款单号查询
-    pub fn out_refund_no(out_refund_no: impl Into<String>) -> Self {
-        Self::OutRefundNo {
-            out_refund_no: out_refund_no.into(),
-        }
-    }
-    /// The `RefundId` choice: 按微信退款单号查询
-    pub fn refund_id(refund_id: impl Into<String>) -> Self {
-        Self::RefundId {
-            refund_id: refund_id.into(),
         }
     }
 }
@@ -1881,6 +1886,19 @@ impl crate::__private::Endpoint for RefundQueryRequest {
     type Error = RefundQueryError;
     fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
         match &self.by {
+            RefundQueryBy::RefundId { refund_id, .. } => {
+                let v = refund_id;
+                crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
+            }
+            RefundQueryBy::OutRefundNo { out_refund_no, .. } => {
+                let v = out_refund_no;
+                crate::__private::validate::byte_len(
+                    "out_refund_no",
+                    v,
+                    1usize,
+                    64usize,
+                )?;
+            }
             RefundQueryBy::TransactionId { transaction_id, .. } => {
                 let v = transaction_id;
                 crate::__private::validate::byte_len(
@@ -1899,25 +1917,20 @@ impl crate::__private::Endpoint for RefundQueryRequest {
                     32usize,
                 )?;
             }
-            RefundQueryBy::OutRefundNo { out_refund_no, .. } => {
-                let v = out_refund_no;
-                crate::__private::validate::byte_len(
-                    "out_refund_no",
-                    v,
-                    1usize,
-                    64usize,
-                )?;
-            }
-            RefundQueryBy::RefundId { refund_id, .. } => {
-                let v = refund_id;
-                crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
-            }
         }
         Ok(())
     }
     fn check_wire(
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Result<(), crate::runtime::ValidationError> {
+        if let Some(text) = get("refund_id") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
+        }
+        if let Some(text) = get("out_refund_no") {
+            let v = text.as_str();
+            crate::__private::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
+        }
         if let Some(text) = get("transaction_id") {
             let v = text.as_str();
             crate::__private::validate::byte_len("transaction_id", v, 1usize, 32usize)?;
@@ -1925,14 +1938,6 @@ impl crate::__private::Endpoint for RefundQueryRequest {
         if let Some(text) = get("out_trade_no") {
             let v = text.as_str();
             crate::__private::validate::byte_len("out_trade_no", v, 1usize, 32usize)?;
-        }
-        if let Some(text) = get("out_refund_no") {
-            let v = text.as_str();
-            crate::__private::validate::byte_len("out_refund_no", v, 1usize, 64usize)?;
-        }
-        if let Some(text) = get("refund_id") {
-            let v = text.as_str();
-            crate::__private::validate::byte_len("refund_id", v, 1usize, 32usize)?;
         }
         Ok(())
     }
@@ -1951,10 +1956,12 @@ pub struct RefundRequest {
     /// 订单总金额,单位为分
     ///
     /// Wire name `total_fee`; cloud-call name `totalFee`.
+    #[serde(deserialize_with = "crate::__private::lenient::int")]
     pub total_fee: i64,
     /// 退款总金额,单位为分
     ///
     /// Wire name `refund_fee`; cloud-call name `refundFee`.
+    #[serde(deserialize_with = "crate::__private::lenient::int")]
     pub refund_fee: i64,
     /// 退款货币种类,默认 CNY
     ///

@@ -78,6 +78,7 @@ pub fn generate(schema_dir: &Path, options: &Options) -> Result<Generated, Diagn
         string_codes: false,
         code_name: String::new(),
         numbers_as_text: false,
+        text_body: false,
     };
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();

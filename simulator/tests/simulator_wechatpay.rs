@@ -919,6 +919,26 @@ async fn documented_constraints_are_enforced_on_what_arrives() {
         assert_eq!(answer["return_code"], "FAIL", "{answer:?}");
         assert!(answer["return_msg"].contains("total_fee"), "{answer:?}");
         assert!(sim.wechatpay_order("SIM-NUM").is_none());
+        // Neither of an order's numbers: read through the request type, a missing field.
+        let answer = raw(&sim, "/pay/orderquery", signed(&[], KEY, "MD5")).await;
+        assert_eq!(answer["return_code"], "FAIL", "{answer:?}");
+        assert!(answer["return_msg"].starts_with("缺少参数"), "{answer:?}");
+        // An unknown trade type: an invalid one, nothing placed.
+        let order = signed(
+            &[
+                ("body", "b"),
+                ("out_trade_no", "SIM-TT"),
+                ("total_fee", "1"),
+                ("spbill_create_ip", "127.0.0.1"),
+                ("notify_url", "http://127.0.0.1/n"),
+                ("trade_type", "CARRIER_PIGEON"),
+            ],
+            KEY,
+            "MD5",
+        );
+        let answer = raw(&sim, "/pay/unifiedorder", order).await;
+        assert_eq!(answer["return_code"], "FAIL", "{answer:?}");
+        assert!(sim.wechatpay_order("SIM-TT").is_none());
     })
     .await;
 }

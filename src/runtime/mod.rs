@@ -93,6 +93,8 @@ pub use execute::{
 pub use media::{Multipart, MultipartValue};
 #[doc(hidden)]
 pub use platform::{Hosts, KeySource, Platform, SandboxKey, TokenMode};
+#[cfg(feature = "encoders")]
+pub use text_fields::spread_indexed_fields;
 #[doc(hidden)]
 pub use text_fields::{decode_indexed_text_fields, decode_text_fields, IndexedList};
 #[doc(hidden)]

@@ -52,6 +52,48 @@ pub fn decode_indexed_text_fields<T: DeserializeOwned>(
     T::deserialize(Node::Map(entries))
 }
 
+/// The inverse of [`decode_indexed_text_fields`] (feature `encoders`): each list of
+/// `lists` in `fields` (a response written as JSON) spread over its numbered fields —
+/// `refunds: [{out_refund_no, coupons: [{coupon_refund_id}]}]` becomes
+/// `out_refund_no_0`, `coupon_refund_id_0_0` — with its count where the item does not
+/// carry it; item members the list does not name are left out.
+#[cfg(feature = "encoders")]
+pub fn spread_indexed_fields(
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+    lists: &[IndexedList],
+) {
+    for list in lists {
+        if let Some(serde_json::Value::Array(items)) = fields.remove(list.field) {
+            spread(fields, list, items, "");
+        }
+    }
+}
+
+#[cfg(feature = "encoders")]
+fn spread(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    list: &IndexedList,
+    items: Vec<serde_json::Value>,
+    suffix: &str,
+) {
+    out.insert(format!("{}{suffix}", list.count), items.len().into());
+    for (n, item) in items.into_iter().enumerate() {
+        let serde_json::Value::Object(item) = item else {
+            continue;
+        };
+        let item_suffix = format!("{suffix}_{n}");
+        for (name, value) in item {
+            if let Some(inner) = list.nested.iter().find(|l| l.field == name) {
+                if let serde_json::Value::Array(inner_items) = value {
+                    spread(out, inner, inner_items, &item_suffix);
+                }
+            } else if list.item_fields.contains(&name.as_str()) && !value.is_null() {
+                out.insert(format!("{name}{item_suffix}"), value);
+            }
+        }
+    }
+}
+
 /// The items of `list` whose fields end in `<suffix>_<n>`.
 fn gather<'a>(
     lookup: &dyn Fn(&str) -> Option<&'a str>,
@@ -293,6 +335,42 @@ mod tests {
         assert_eq!(r.refunds[0].coupons[1].coupon_refund_id, "C01");
         assert_eq!(r.refunds[1].refund_fee, 7);
         assert!(r.refunds[1].coupons.is_empty());
+    }
+
+    #[cfg(feature = "encoders")]
+    #[test]
+    fn spread_lists_read_back_as_they_were() {
+        let mut fields = serde_json::json!({
+            "out_trade_no": "1",
+            "refund_count": 2,
+            "refunds": [
+                {"out_refund_no": "R0", "refund_fee": 100, "coupons": [
+                    {"coupon_refund_id": "C00", "coupon_refund_fee": 10},
+                    {"coupon_refund_id": "C01", "coupon_refund_fee": 5},
+                ]},
+                {"out_refund_no": "R1", "refund_fee": 7, "unlisted": "x"},
+            ],
+        });
+        let map = fields.as_object_mut().unwrap();
+        spread_indexed_fields(map, &[REFUNDS]);
+        assert_eq!(map["coupon_refund_id_0_1"], "C01");
+        assert_eq!(map["coupon_refund_count_0"], 2);
+        assert!(
+            !map.contains_key("coupon_refund_count_1"),
+            "no list, no count"
+        );
+        assert!(!map.contains_key("unlisted_1") && !map.contains_key("refunds"));
+        let texts: Vec<(String, String)> = map
+            .iter()
+            .map(|(k, v)| {
+                let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (k.clone(), text)
+            })
+            .collect();
+        let r: Refunds = decode_indexed_text_fields(&texts, &[REFUNDS]).unwrap();
+        assert_eq!(r.refunds.len(), 2);
+        assert_eq!(r.refunds[0].coupons[1].coupon_refund_fee, 5);
+        assert_eq!(r.refunds[1].refund_fee, 7);
     }
 
     #[test]

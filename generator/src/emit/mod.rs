@@ -44,6 +44,7 @@ pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, Strin
         string_codes: platform.wiring.string_codes,
         code_name: platform.envelope.code.clone(),
         numbers_as_text: platform.envelope.numbers_as_text,
+        text_body: platform.envelope.style == crate::ir::EnvelopeStyle::WechatpayXml,
         ..ctx.clone()
     };
     let mut files = BTreeMap::new();

@@ -82,9 +82,13 @@ pub fn emit(shape: &Shape, ctx: &Ctx) -> TokenStream {
                 attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             }
         }
-        // Path and query parameters arrive as text.
-        let text_int = skipped && enc_de && f.ty.is_integer();
-        let text_scalar = skipped && enc_de && matches!(f.ty, Ty::Bool | Ty::F64);
+        // Path and query parameters arrive as text, and so does every request field of
+        // a platform whose requests are text (flat `<xml>`): read back through a
+        // flattened alternative, serde buffers them as text, so the lenient readers
+        // parse them wherever the field sits.
+        let as_text = skipped || ctx.text_body;
+        let text_int = as_text && enc_de && f.ty.is_integer();
+        let text_scalar = as_text && enc_de && matches!(f.ty, Ty::Bool | Ty::F64);
         if let Some(with) = money_serde(f, optional, ctx) {
             attrs.push(quote!(with = #with));
         } else if text_scalar {

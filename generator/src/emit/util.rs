@@ -21,6 +21,9 @@ pub struct Ctx {
     pub code_name: String,
     /// Integer answer fields also accept decimal text (the envelope's `numbers_as_text`).
     pub numbers_as_text: bool,
+    /// Does every request value travel as text (WeChat Pay's flat `<xml>`)? Read back
+    /// under `encoders`, a request's integer and boolean fields then take decimal text.
+    pub text_body: bool,
 }
 
 impl Ctx {

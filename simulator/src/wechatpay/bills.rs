@@ -5,8 +5,8 @@
 //! they start with a byte-order mark and end lines with CRLF. Amounts are yuan.
 
 use super::ledger::{Ledger, OrderEntry, RefundEntry};
-use super::trade::{bad_request, need, BANK};
-use super::{clock, Order, Refund};
+use super::trade::{bad_request, BANK};
+use super::{clock, read, Order, Refund};
 use crate::bill_text::{
     self, fee, values, ALL, FEE_UNITS_PER_FEN, FUND_FLOW, FUND_FLOW_SUMMARY, RATE, REFUND, SUCCESS,
     SUMMARY,
@@ -14,15 +14,15 @@ use crate::bill_text::{
 use crate::server::{Desk, Reply};
 use miniapp::runtime::money::fen_to_yuan as yuan;
 use miniapp::runtime::Endpoint;
-use miniapp::wechatpay::pay::{AccountType, BillType, DownloadFundflowRequest, RefundStatus};
+use miniapp::wechatpay::pay::{AccountType, BillType, DownloadBillRequest};
+use miniapp::wechatpay::pay::{DownloadFundflowRequest, RefundStatus, TarType};
 use serde_json::Map;
-use std::str::FromStr;
 
 pub(super) fn download_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let date = bill_date(desk)?;
-    let bill_type = BillType::from_str(&need(desk, "bill_type")?)
-        .map_err(|_| bad_request("invalid bill_type"))?;
-    let gzip = tar_type(desk)?;
+    let r: DownloadBillRequest = read(desk)?;
+    let date = bill_date(r.bill_date)?;
+    let bill_type = r.bill_type;
+    let gzip = r.tar_type == Some(TarType::Gzip);
     let records = records(desk.state.merchant::<Ledger>()?, &date, &bill_type);
     if records.is_empty() {
         return Ok(no_bill(desk));
@@ -45,10 +45,10 @@ pub(super) fn download_fundflow(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         let only = DownloadFundflowRequest::SIGN_VARIANT.unwrap_or_default();
         return Err(bad_request(format!("sign_type参数错误,只支持{only}")));
     }
-    let date = bill_date(desk)?;
-    let account = AccountType::from_str(&need(desk, "account_type")?)
-        .map_err(|_| bad_request("invalid account_type"))?;
-    let gzip = tar_type(desk)?;
+    let r: DownloadFundflowRequest = read(desk)?;
+    let date = bill_date(r.bill_date)?;
+    let account = r.account_type;
+    let gzip = r.tar_type == Some(TarType::Gzip);
     // Payments and refunds move the basic account only.
     let bookings = match account {
         AccountType::Basic => bookings(desk.state.merchant::<Ledger>()?),
@@ -68,20 +68,11 @@ pub(super) fn download_fundflow(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     Ok(bill(&lines, gzip))
 }
 
-fn bill_date(desk: &Desk<'_>) -> Result<String, Reply> {
-    let date = need(desk, "bill_date")?;
+/// A bill's day, `yyyyMMdd`.
+fn bill_date(date: String) -> Result<String, Reply> {
     match date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) {
         true => Ok(date),
         false => Err(bad_request("invalid bill_date")),
-    }
-}
-
-/// Is the bill to be gzipped (`tar_type=GZIP`)?
-fn tar_type(desk: &Desk<'_>) -> Result<bool, Reply> {
-    match desk.field("tar_type").as_deref() {
-        None => Ok(false),
-        Some("GZIP") => Ok(true),
-        Some(_) => Err(bad_request("invalid tar_type")),
     }
 }
 

@@ -33,6 +33,16 @@
 //!   from the merchant id and API key, answered unsigned; from then on requests signed
 //!   with it are accepted too, and answered (and notified) with it.
 //!
+//! How the handlers read and answer: each reads the request into its generated type
+//! (`miniapp::wechatpay::pay::RefundRequest`…) from the XML's text fields — numbers
+//! parsed from their text, alternatives (`transaction_id` or `out_trade_no`) as the
+//! type's enum, in the docs' priority — and answers the generated response type, whose
+//! numbered lists (`refund_fee_0`…) the runtime spreads. A request that does not read is
+//! `return_code FAIL` with the schema's text for a missing or an invalid field and
+//! serde's reason. The sign scheme's fields stay with the platform's sign rule; the
+//! notifications, which the schema has no type for, are written from structs of the
+//! fields the SDK's `PaymentNotification` and `RefundNotification` read.
+//!
 //! Steering: [`Simulator::pay_order`] marks an order paid and POSTs the signed payment
 //! notification to its `notify_url`; [`Simulator::settle_refund`] ends a refund and
 //! POSTs the encrypted refund notification; [`Simulator::orders`] and
@@ -81,11 +91,15 @@ use super::merchant::{Merchant, Registration, Start};
 use super::rules::{schema_refusal, Platform, SignRule};
 use super::server::{Desk, Reply, Shared, State};
 use super::{wire_text, Simulator};
-use miniapp::__private::Meaning;
+use miniapp::__private::{read_text_request, write_text_response, Meaning, StructuredResponse};
+use miniapp::runtime::Endpoint;
 use miniapp::runtime::Platform as _;
 use miniapp::runtime::{EndpointInfo, Envelope};
+use miniapp::wechatpay::pay::OrderQueryError;
 use miniapp::wechatpay::pay::{RefundStatus, TradeState, TradeType};
+use miniapp::wechatpay::sandbox::GetSignKeyResponse;
 use miniapp::wechatpay::WechatPay;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -243,10 +257,14 @@ fn sign_key(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let ok = envelope.success.first().copied().unwrap_or("SUCCESS");
     answer.insert(envelope.code.into(), ok.into());
     answer.insert(envelope.message.into(), "ok".into());
-    if let Some(field) = call_fields(desk.shared, desk.platform).merchant {
-        answer.insert(field.into(), desk.merchant_id().into());
+    let response = GetSignKeyResponse {
+        mch_id: desk.merchant_id().to_owned(),
+        sandbox_signkey: key.into(),
+    };
+    match write_text_response(&response) {
+        Ok(fields) => answer.extend(fields),
+        Err(why) => return Err(internal(desk, &why)),
     }
-    answer.insert("sandbox_signkey".into(), key.into());
     Ok(Reply::Exact(answer))
 }
 
@@ -274,11 +292,66 @@ fn call_fields(shared: &Shared, platform: usize) -> CallFields<'_> {
     }
 }
 
-/// Inserts `value` under `name` when there is one.
-fn put_opt(out: &mut Map<String, Value>, name: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        out.insert(name.into(), value.into());
+/// The request, read into its generated type from the XML's text fields, as
+/// `miniapp::__private::read_text_request` reads them (numbers from their decimal
+/// text), then the constraints its generated `validate()` checks. An empty field is
+/// absent, as WeChat Pay reads it. The sign scheme's fields (`sign`, `sign_type`,
+/// `nonce_str`, `appid`, `mch_id`) are not in the type: the platform's sign rule has
+/// checked them already. A request that does not read is answered as WeChat Pay answers
+/// a bad parameter (`return_code FAIL`: the schema's text for a missing field, else for
+/// an invalid one), with serde's reason.
+fn read<E>(desk: &Desk<'_>) -> Result<E, Reply>
+where
+    E: Endpoint + DeserializeOwned,
+{
+    let fields: Vec<(String, String)> = desk
+        .incoming
+        .body_fields()
+        .into_iter()
+        .filter_map(|(name, value)| match value {
+            Value::String(text) if text.is_empty() => None,
+            Value::String(text) => Some((name, text)),
+            other => Some((name, other.to_string())),
+        })
+        .collect();
+    let request: E = read_text_request(&fields).map_err(|why| {
+        let missing = why.starts_with("missing field") || why.contains("did not match any variant");
+        let meaning = match missing {
+            true => Meaning::MissingField,
+            false => Meaning::InvalidField,
+        };
+        refusal(desk, meaning, &why)
+    })?;
+    request
+        .validate()
+        .map_err(|e| refusal(desk, Meaning::InvalidField, &e.to_string()))?;
+    Ok(request)
+}
+
+/// The schema's refusal for `meaning`, saying why.
+fn refusal(desk: &Desk<'_>, meaning: Meaning, why: &str) -> Reply {
+    match desk.refuse_for(meaning) {
+        Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {why}")),
+        other => other,
     }
+}
+
+/// A success written from the endpoint's generated response type: its fields (numbered
+/// lists spread over their numbered fields), which the envelope writes as text.
+fn answer<R>(desk: &Desk<'_>, response: &R) -> Result<Reply, Reply>
+where
+    R: StructuredResponse + Serialize,
+{
+    write_text_response(response)
+        .map(Reply::Done)
+        .map_err(|why| internal(desk, &why))
+}
+
+/// `SYSTEMERROR`: the simulator could not write what it meant to answer.
+fn internal(desk: &Desk<'_>, why: &str) -> Reply {
+    desk.refuse_saying(OrderQueryError::SystemError {
+        message: format!("miniapp simulator: {why}"),
+    })
 }
 
 /// Steering WeChat Pay's merchant (feature `wechatpay`).

@@ -4,12 +4,15 @@
 use super::call_fields;
 use super::ledger::{OrderEntry, RefundEntry};
 use super::refund::notification_details;
-use super::trade::BANK;
+use super::trade::{BANK, NOT_SUBSCRIBED};
 use crate::delivery::{self, Notified};
 use crate::envelope::to_xml;
 use crate::server::{Shared, State};
 use miniapp::runtime::xml::{parse_flat, write_flat};
+use miniapp::wechatpay::pay::TradeType;
+use miniapp::wechatpay::ENVELOPE;
 use rand::distributions::{Alphanumeric, DistString};
+use serde::Serialize;
 use serde_json::{Map, Value};
 /// The payer of an order placed without an `openid` (NATIVE, MWEB, APP: WeChat Pay
 /// learns it when the user pays).
@@ -25,41 +28,78 @@ pub(super) fn payment(shared: &Shared, state: &State, p: usize, entry: &OrderEnt
     if let Some(result) = envelope.result {
         fields.insert(result.into(), ok(shared, p).into());
     }
-    let mut text = |name: &str, value: &str| {
-        fields.insert(name.into(), value.into());
+    let paid = Paid {
+        openid: order.openid.as_deref().unwrap_or(PAYER_OPENID),
+        is_subscribe: NOT_SUBSCRIBED,
+        trade_type: &order.trade_type,
+        bank_type: BANK,
+        total_fee: order.total_fee,
+        cash_fee: order.total_fee,
+        fee_type: &order.fee_type,
+        transaction_id: order.transaction_id.as_deref().unwrap_or_default(),
+        out_trade_no: &order.out_trade_no,
+        time_end: order.time_end.as_deref().unwrap_or_default(),
+        attach: order.attach.as_deref(),
+        device_info: order.device_info.as_deref(),
     };
-    text("openid", order.openid.as_deref().unwrap_or(PAYER_OPENID));
-    text("is_subscribe", "N");
-    text("trade_type", order.trade_type.as_str());
-    text("bank_type", BANK);
-    text("total_fee", &order.total_fee.to_string());
-    text("cash_fee", &order.total_fee.to_string());
-    text("fee_type", &order.fee_type);
-    text(
-        "transaction_id",
-        order.transaction_id.as_deref().unwrap_or_default(),
-    );
-    text("out_trade_no", &order.out_trade_no);
-    text("time_end", order.time_end.as_deref().unwrap_or_default());
-    if let Some(attach) = &order.attach {
-        text("attach", attach);
-    }
-    if let Some(device_info) = &order.device_info {
-        text("device_info", device_info);
-    }
+    write_into(&mut fields, &paid);
     // The notification names its sign type when the order did (verifiers default to MD5).
     if let (Some(field), Some(variant)) = (call_fields(shared, p).variant, &entry.signing.variant) {
-        text(field, variant);
+        fields.insert(field.into(), variant.as_str().into());
     }
     to_xml(&shared.sign(state, p, &entry.signing, Value::Object(fields)))
+}
+
+/// The business fields of a payment notification: what the SDK's
+/// `miniapp::wechatpay::PaymentNotification` reads (the schema has no type for it).
+#[derive(Serialize)]
+struct Paid<'a> {
+    openid: &'a str,
+    is_subscribe: &'a str,
+    trade_type: &'a TradeType,
+    bank_type: &'a str,
+    total_fee: i64,
+    cash_fee: i64,
+    fee_type: &'a str,
+    transaction_id: &'a str,
+    out_trade_no: &'a str,
+    time_end: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attach: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_info: Option<&'a str>,
+}
+
+/// The field of a refund notification that carries its encrypted details.
+#[derive(Serialize)]
+struct Refunded {
+    req_info: String,
+}
+
+/// `value`'s fields, as text, into `fields`.
+fn write_into<T: Serialize>(fields: &mut Map<String, Value>, value: &T) {
+    if let Ok(Value::Object(map)) = serde_json::to_value(value) {
+        for (name, value) in map {
+            let text = match value {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+            fields.insert(name, text.into());
+        }
+    }
 }
 
 /// The refund notification of a settled refund: `appid`, `mch_id`, `nonce_str` and
 /// `req_info`, the refund's `<root>` details encrypted with the key the refund was asked
 /// for with. It carries no sign: the encryption authenticates it.
 pub(super) fn refund(shared: &Shared, state: &State, p: usize, entry: &RefundEntry) -> String {
-    let details = notification_details(&entry.refund);
-    let flat = write_flat(details.iter().map(|(k, v)| (*k, v.as_str())));
+    let mut details = Map::new();
+    write_into(&mut details, &notification_details(&entry.refund));
+    let flat = write_flat(
+        details
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
+    );
     // The same flat document under WeChat Pay's `<root>` instead of `<xml>`.
     let inner = flat
         .strip_prefix("<xml>")
@@ -81,7 +121,7 @@ pub(super) fn refund(shared: &Shared, state: &State, p: usize, entry: &RefundEnt
         }
     }
     let req_info = miniapp::__private::wechatpay::encrypt_req_info(plain.as_bytes(), key);
-    fields.insert("req_info".into(), req_info.into());
+    write_into(&mut fields, &Refunded { req_info });
     to_xml(&Value::Object(fields))
 }
 
@@ -109,6 +149,6 @@ fn acknowledges(reply: &str) -> bool {
     parse_flat(reply.as_bytes()).is_ok_and(|fields| {
         fields
             .iter()
-            .any(|(k, v)| k == "return_code" && v == "SUCCESS")
+            .any(|(k, v)| k == ENVELOPE.code && ENVELOPE.success.contains(&v.as_str()))
     })
 }

@@ -2,19 +2,22 @@
 
 use super::ledger::Ledger;
 use super::ledger::{code_url, mweb_url, OrderEntry};
-use super::{call_fields, clock, put_opt, Order};
+use super::{answer, call_fields, clock, read, refusal, Order};
 use crate::fingerprint::Fingerprint;
 use crate::server::{Desk, Reply};
+use miniapp::__private::Meaning;
 use miniapp::wechatpay::pay::{CloseOrderError, OrderQueryError, UnifiedOrderError};
-use miniapp::wechatpay::pay::{TradeState, TradeType};
-use serde_json::{Map, Value};
+use miniapp::wechatpay::pay::{CloseOrderRequest, CloseOrderResponse, OrderQueryOrder};
+use miniapp::wechatpay::pay::{OrderQueryRequest, OrderQueryResponse};
+use miniapp::wechatpay::pay::{TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse};
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// The only currency the simulator's merchant takes.
 pub(super) const CNY: &str = "CNY";
 /// The bank of every simulated payment (WeChat balance).
 pub(super) const BANK: &str = "CFT";
+/// `is_subscribe` of every simulated payer: not following the merchant's account.
+pub(super) const NOT_SUBSCRIBED: &str = "N";
 
 /// A communication-level refusal (`return_code FAIL`): what WeChat Pay answers to
 /// parameters it cannot read.
@@ -22,35 +25,21 @@ pub(super) fn bad_request(text: impl Into<String>) -> Reply {
     Reply::Refused("FAIL".into(), text.into())
 }
 
-/// A required request field.
-pub(super) fn need(desk: &Desk<'_>, name: &str) -> Result<String, Reply> {
-    desk.field(name)
-        .ok_or_else(|| bad_request(format!("缺少参数{name}")))
-}
-
-/// An amount in fen, at least 1, if the request has the field.
-pub(super) fn fen(desk: &Desk<'_>, name: &str) -> Result<Option<i64>, Reply> {
-    let Some(text) = desk.field(name) else {
-        return Ok(None);
-    };
-    match text.parse::<i64>() {
-        Ok(fen) if fen >= 1 => Ok(Some(fen)),
-        _ => Err(bad_request(format!("{name}参数格式错误"))),
+/// An amount in fen, at least 1: else the schema's refusal of an invalid field, saying
+/// `what` is wrong.
+pub(super) fn fen(desk: &Desk<'_>, value: i64, what: &str) -> Result<i64, Reply> {
+    match value >= 1 {
+        true => Ok(value),
+        false => Err(refusal(desk, Meaning::InvalidField, what)),
     }
 }
 
-/// A required amount in fen.
-pub(super) fn need_fen(desk: &Desk<'_>, name: &str) -> Result<i64, Reply> {
-    fen(desk, name)?.ok_or_else(|| bad_request(format!("缺少参数{name}")))
-}
-
-/// The order a query names: `transaction_id` first, else `out_trade_no`.
-fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
+/// The order a query names: by WeChat Pay's number, or by the merchant's.
+fn named_order<'a>(desk: &'a Desk<'_>, by: &OrderQueryOrder) -> Result<&'a OrderEntry, Reply> {
     let ledger = desk.state.merchant::<Ledger>()?;
-    let found = match (desk.field("transaction_id"), desk.field("out_trade_no")) {
-        (Some(id), _) => ledger.by_transaction(&id),
-        (None, Some(no)) => ledger.order(&no),
-        (None, None) => return Err(bad_request("transaction_id和out_trade_no必须填一个")),
+    let found = match by {
+        OrderQueryOrder::TransactionId { transaction_id } => ledger.by_transaction(transaction_id),
+        OrderQueryOrder::OutTradeNo { out_trade_no } => ledger.order(out_trade_no),
     };
     found.ok_or_else(|| {
         desk.refuse_as(OrderQueryError::OrderNotExist {
@@ -60,13 +49,13 @@ fn named_order<'a>(desk: &'a Desk<'_>) -> Result<&'a OrderEntry, Reply> {
 }
 
 pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let out_trade_no = need(desk, "out_trade_no")?;
+    let r: UnifiedOrderRequest = read(desk)?;
     let params = Fingerprint::of(&business_params(desk));
-    if let Some(placed) = desk.state.merchant::<Ledger>()?.order(&out_trade_no) {
+    if let Some(placed) = desk.state.merchant::<Ledger>()?.order(&r.out_trade_no) {
         return again(desk, placed, &params);
     }
-    let order = new_order(desk, out_trade_no)?;
-    let answer = prepay_answer(&order);
+    let order = new_order(desk, r)?;
+    let answer = answer(desk, &prepay_answer(&order))?;
     let entry = OrderEntry {
         order,
         params,
@@ -74,7 +63,7 @@ pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         refunds: Vec::new(),
     };
     desk.state.merchant_mut::<Ledger>()?.place(entry);
-    Ok(Reply::Done(answer))
+    Ok(answer)
 }
 
 /// The same `out_trade_no` placed again: the same order if nothing changed.
@@ -88,48 +77,51 @@ fn again(desk: &Desk<'_>, placed: &OrderEntry, params: &Fingerprint) -> Result<R
         TradeState::Closed => Err(desk.refuse_as(UnifiedOrderError::OrderClosed {
             message: "该订单已关闭".into(),
         })),
-        _ if placed.params == *params => Ok(Reply::Done(prepay_answer(&placed.order))),
+        _ if placed.params == *params => answer(desk, &prepay_answer(&placed.order)),
         _ => Err(desk.refuse_saying(UnifiedOrderError::InvalidRequest {
             message: "201 商户订单号重复".into(),
         })),
     }
 }
 
-fn new_order(desk: &mut Desk<'_>, out_trade_no: String) -> Result<Order, Reply> {
-    let total_fee = need_fen(desk, "total_fee")?;
-    let trade_type = match TradeType::from_str(&need(desk, "trade_type")?) {
-        Ok(TradeType::Other(_)) | Err(_) => return Err(bad_request("trade_type参数格式错误")),
-        Ok(known) => known,
+fn new_order(desk: &mut Desk<'_>, r: UnifiedOrderRequest) -> Result<Order, Reply> {
+    let total_fee = fen(desk, r.total_fee, "订单金额必须大于0")?;
+    let trade_type = match r.trade_type {
+        TradeType::Other(other) => {
+            let why = format!("不支持的交易类型 {other:?}");
+            return Err(refusal(desk, Meaning::InvalidField, &why));
+        }
+        known => known,
     };
-    let openid = desk.field("openid");
-    if trade_type == TradeType::Jsapi && openid.is_none() {
+    if trade_type == TradeType::Jsapi && r.openid.is_none() {
         return Err(bad_request("JSAPI支付必须传openid"));
     }
-    if trade_type == TradeType::Native && desk.field("product_id").is_none() {
+    if trade_type == TradeType::Native && r.product_id.is_none() {
         return Err(bad_request("NATIVE支付必须传product_id"));
     }
-    let fee_type = desk.field("fee_type").unwrap_or_else(|| CNY.to_owned());
+    let fee_type = r.fee_type.unwrap_or_else(|| CNY.to_owned());
     if fee_type != CNY {
-        return Err(bad_request("fee_type参数格式错误"));
+        let why = format!("不支持的币种 {fee_type:?}");
+        return Err(refusal(desk, Meaning::InvalidField, &why));
     }
     let now = clock::now();
     let prepay_id = desk.state.merchant_mut::<Ledger>()?.prepay_id(&now);
     Ok(Order {
         code_url: (trade_type == TradeType::Native).then(code_url),
         mweb_url: (trade_type == TradeType::Mweb).then(|| mweb_url(&prepay_id)),
-        out_trade_no,
+        out_trade_no: r.out_trade_no,
         prepay_id,
         transaction_id: None,
         trade_type,
         trade_state: TradeState::NotPay,
-        body: need(desk, "body")?,
-        attach: desk.field("attach"),
+        body: r.body,
+        attach: r.attach,
         total_fee,
         fee_type,
-        openid,
-        device_info: desk.field("device_info"),
-        notify_url: need(desk, "notify_url")?,
-        time_start: desk.field("time_start").unwrap_or(now),
+        openid: r.openid,
+        device_info: r.device_info,
+        notify_url: r.notify_url,
+        time_start: r.time_start.unwrap_or(now),
         time_end: None,
         refunded_fee: 0,
     })
@@ -148,44 +140,44 @@ fn business_params(desk: &Desk<'_>) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn prepay_answer(order: &Order) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("trade_type".into(), order.trade_type.as_str().into());
-    out.insert("prepay_id".into(), order.prepay_id.as_str().into());
-    put_opt(&mut out, "code_url", order.code_url.as_deref());
-    put_opt(&mut out, "mweb_url", order.mweb_url.as_deref());
-    put_opt(&mut out, "device_info", order.device_info.as_deref());
-    out
+fn prepay_answer(order: &Order) -> UnifiedOrderResponse {
+    UnifiedOrderResponse {
+        trade_type: Some(order.trade_type.clone()),
+        prepay_id: order.prepay_id.clone(),
+        code_url: order.code_url.clone(),
+        mweb_url: order.mweb_url.clone(),
+        device_info: order.device_info.clone(),
+    }
 }
 
 pub(super) fn order_query(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let entry = named_order(desk)?;
-    Ok(Reply::Done(query_answer(&entry.order)))
+    let r: OrderQueryRequest = read(desk)?;
+    let entry = named_order(desk, &r.order)?;
+    answer(desk, &query_answer(&entry.order))
 }
 
-fn query_answer(order: &Order) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("out_trade_no".into(), order.out_trade_no.as_str().into());
-    out.insert("trade_state".into(), order.trade_state.as_str().into());
-    out.insert(
-        "trade_state_desc".into(),
-        state_desc(&order.trade_state).into(),
-    );
-    out.insert("trade_type".into(), order.trade_type.as_str().into());
-    out.insert("total_fee".into(), order.total_fee.into());
-    out.insert("fee_type".into(), order.fee_type.as_str().into());
-    put_opt(&mut out, "attach", order.attach.as_deref());
-    put_opt(&mut out, "device_info", order.device_info.as_deref());
-    put_opt(&mut out, "openid", order.openid.as_deref());
-    if let (Some(transaction_id), Some(time_end)) = (&order.transaction_id, &order.time_end) {
-        out.insert("transaction_id".into(), transaction_id.as_str().into());
-        out.insert("time_end".into(), time_end.as_str().into());
-        out.insert("cash_fee".into(), order.total_fee.into());
-        out.insert("cash_fee_type".into(), order.fee_type.as_str().into());
-        out.insert("bank_type".into(), BANK.into());
-        out.insert("is_subscribe".into(), "N".into());
+fn query_answer(order: &Order) -> OrderQueryResponse {
+    let paid = order.transaction_id.is_some() && order.time_end.is_some();
+    OrderQueryResponse {
+        out_trade_no: order.out_trade_no.clone(),
+        trade_state: order.trade_state.clone(),
+        trade_state_desc: Some(state_desc(&order.trade_state).to_owned()),
+        transaction_id: order.transaction_id.clone().filter(|_| paid),
+        openid: order.openid.clone(),
+        is_subscribe: paid.then(|| NOT_SUBSCRIBED.to_owned()),
+        trade_type: Some(order.trade_type.clone()),
+        bank_type: paid.then(|| BANK.to_owned()),
+        total_fee: Some(order.total_fee),
+        settlement_total_fee: None,
+        fee_type: Some(order.fee_type.clone()),
+        cash_fee: paid.then_some(order.total_fee),
+        cash_fee_type: paid.then(|| order.fee_type.clone()),
+        coupon_fee: None,
+        coupon_count: None,
+        attach: order.attach.clone(),
+        time_end: order.time_end.clone().filter(|_| paid),
+        device_info: order.device_info.clone(),
     }
-    out
 }
 
 /// `trade_state_desc` as WeChat Pay words it.
@@ -200,8 +192,8 @@ fn state_desc(state: &TradeState) -> &'static str {
 }
 
 pub(super) fn close_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
-    let out_trade_no = need(desk, "out_trade_no")?;
-    let Some(entry) = desk.state.merchant::<Ledger>()?.order(&out_trade_no) else {
+    let r: CloseOrderRequest = read(desk)?;
+    let Some(entry) = desk.state.merchant::<Ledger>()?.order(&r.out_trade_no) else {
         return Err(desk.refuse_as(CloseOrderError::OrderNotExist {
             message: "order not exist".into(),
         }));
@@ -219,8 +211,11 @@ pub(super) fn close_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
             }))
         }
     }
-    desk.state.merchant_mut::<Ledger>()?.close(&out_trade_no);
-    let mut out = Map::new();
-    out.insert("result_msg".into(), "OK".into());
-    Ok(Reply::Done(out))
+    desk.state.merchant_mut::<Ledger>()?.close(&r.out_trade_no);
+    answer(
+        desk,
+        &CloseOrderResponse {
+            result_msg: Some("OK".into()),
+        },
+    )
 }
