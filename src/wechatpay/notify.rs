@@ -45,37 +45,40 @@ pub enum NotifyError {
 
 /// A verified payment notification. Amounts are integer fen.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+// A test bed (the simulator, feature `encoders`) writes this very shape: it starts from
+// `Default` and sets the public fields (`non_exhaustive` forbids a struct literal).
+#[cfg_attr(feature = "encoders", derive(Default, serde::Serialize))]
 #[non_exhaustive]
 pub struct PaymentNotification {
     pub appid: String,
     pub mch_id: String,
     /// `SUCCESS` or `FAIL` (the payment's business result).
     pub result_code: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub err_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub err_code_des: Option<String>,
     pub openid: String,
     pub trade_type: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_type: Option<String>,
     pub total_fee: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement_total_fee: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     pub cash_fee: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_fee: Option<i64>,
     pub transaction_id: String,
     pub out_trade_no: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// `yyyyMMddHHmmss`, Beijing time.
     pub time_end: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_subscribe: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_info: Option<String>,
 }
 
@@ -88,6 +91,9 @@ impl PaymentNotification {
 
 /// A decrypted refund notification. Amounts are integer fen.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+// A test bed (the simulator, feature `encoders`) writes this very shape: it starts from
+// `Default` and sets the public fields (`non_exhaustive` forbids a struct literal).
+#[cfg_attr(feature = "encoders", derive(Default, serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundNotification {
     pub transaction_id: String,
@@ -95,20 +101,20 @@ pub struct RefundNotification {
     pub refund_id: String,
     pub out_refund_no: String,
     pub total_fee: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement_total_fee: Option<i64>,
     pub refund_fee: i64,
     pub settlement_refund_fee: i64,
     /// `SUCCESS`, `CHANGE` (refund failed) or `REFUNDCLOSE`.
     pub refund_status: String,
     /// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_recv_accout: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_account: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_request_source: Option<String>,
 }
 

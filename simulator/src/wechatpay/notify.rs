@@ -9,7 +9,7 @@ use crate::delivery::{self, Notified};
 use crate::envelope::to_xml;
 use crate::server::{Shared, State};
 use miniapp::runtime::xml::{parse_flat, write_flat};
-use miniapp::wechatpay::pay::TradeType;
+use miniapp::wechatpay::PaymentNotification;
 use miniapp::wechatpay::ENVELOPE;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
@@ -28,46 +28,28 @@ pub(super) fn payment(shared: &Shared, state: &State, p: usize, entry: &OrderEnt
     if let Some(result) = envelope.result {
         fields.insert(result.into(), ok(shared, p).into());
     }
-    let paid = Paid {
-        openid: order.openid.as_deref().unwrap_or(PAYER_OPENID),
-        is_subscribe: NOT_SUBSCRIBED,
-        trade_type: &order.trade_type,
-        bank_type: BANK,
-        total_fee: order.total_fee,
-        cash_fee: order.total_fee,
-        fee_type: &order.fee_type,
-        transaction_id: order.transaction_id.as_deref().unwrap_or_default(),
-        out_trade_no: &order.out_trade_no,
-        time_end: order.time_end.as_deref().unwrap_or_default(),
-        attach: order.attach.as_deref(),
-        device_info: order.device_info.as_deref(),
-    };
+    let mut paid = PaymentNotification::default();
+    paid.appid = shared.credentials[p].0.clone();
+    paid.mch_id = shared.merchant_id.clone();
+    paid.result_code = ok(shared, p).to_owned();
+    paid.openid = order.openid.as_deref().unwrap_or(PAYER_OPENID).to_owned();
+    paid.is_subscribe = Some(NOT_SUBSCRIBED.to_owned());
+    paid.trade_type = order.trade_type.as_str().to_owned();
+    paid.bank_type = Some(BANK.to_owned());
+    paid.total_fee = order.total_fee;
+    paid.cash_fee = order.total_fee;
+    paid.fee_type = Some(order.fee_type.clone());
+    paid.transaction_id = order.transaction_id.clone().unwrap_or_default();
+    paid.out_trade_no = order.out_trade_no.clone();
+    paid.time_end = order.time_end.clone().unwrap_or_default();
+    paid.attach = order.attach.clone();
+    paid.device_info = order.device_info.clone();
     write_into(&mut fields, &paid);
     // The notification names its sign type when the order did (verifiers default to MD5).
     if let (Some(field), Some(variant)) = (call_fields(shared, p).variant, &entry.signing.variant) {
         fields.insert(field.into(), variant.as_str().into());
     }
     to_xml(&shared.sign(state, p, &entry.signing, Value::Object(fields)))
-}
-
-/// The business fields of a payment notification: what the SDK's
-/// `miniapp::wechatpay::PaymentNotification` reads (the schema has no type for it).
-#[derive(Serialize)]
-struct Paid<'a> {
-    openid: &'a str,
-    is_subscribe: &'a str,
-    trade_type: &'a TradeType,
-    bank_type: &'a str,
-    total_fee: i64,
-    cash_fee: i64,
-    fee_type: &'a str,
-    transaction_id: &'a str,
-    out_trade_no: &'a str,
-    time_end: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attach: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device_info: Option<&'a str>,
 }
 
 /// The field of a refund notification that carries its encrypted details.

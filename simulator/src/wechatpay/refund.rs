@@ -9,7 +9,7 @@ use miniapp::wechatpay::pay::{RefundChannel, RefundError, RefundItem, RefundOrde
 use miniapp::wechatpay::pay::{RefundQueryBy, RefundQueryError, RefundQueryRequest};
 use miniapp::wechatpay::pay::{RefundQueryResponse, RefundRequest, RefundResponse};
 use miniapp::wechatpay::pay::{RefundStatus, TradeState};
-use serde::Serialize;
+use miniapp::wechatpay::RefundNotification;
 
 /// Where simulated refunds come from and go to.
 const REFUND_ACCOUNT: &str = "REFUND_SOURCE_UNSETTLED_FUNDS";
@@ -196,48 +196,28 @@ fn refund_item(refund: &Refund) -> RefundItem {
     }
 }
 
-/// What a refund adds to the refund notification's encrypted details: what the SDK's
-/// `miniapp::wechatpay::RefundNotification` reads (the schema has no type for it).
-#[derive(Serialize)]
-pub(super) struct RefundDetails<'a> {
-    transaction_id: &'a str,
-    out_trade_no: &'a str,
-    refund_id: &'a str,
-    out_refund_no: &'a str,
-    total_fee: i64,
-    settlement_total_fee: i64,
-    refund_fee: i64,
-    settlement_refund_fee: i64,
-    refund_status: &'a RefundStatus,
-    refund_recv_accout: &'a str,
-    refund_account: &'a str,
-    refund_request_source: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    success_time: Option<String>,
-}
-
-/// The details of `refund`'s notification.
-pub(super) fn notification_details(refund: &Refund) -> RefundDetails<'_> {
-    let success_time = (refund.refund_status == RefundStatus::Success).then(|| {
+/// The details of `refund`'s notification: the SDK's own `RefundNotification`, written
+/// (feature `encoders`) as the client reads it.
+pub(super) fn notification_details(refund: &Refund) -> RefundNotification {
+    let mut details = RefundNotification::default();
+    details.transaction_id = refund.transaction_id.clone();
+    details.out_trade_no = refund.out_trade_no.clone();
+    details.refund_id = refund.refund_id.clone();
+    details.out_refund_no = refund.out_refund_no.clone();
+    details.total_fee = refund.total_fee;
+    details.settlement_total_fee = Some(refund.total_fee);
+    details.refund_fee = refund.refund_fee;
+    details.settlement_refund_fee = refund.refund_fee;
+    details.refund_status = refund.refund_status.as_str().to_owned();
+    details.refund_recv_accout = Some(RECEIVED_BY.to_owned());
+    details.refund_account = Some(REFUND_ACCOUNT.to_owned());
+    details.refund_request_source = Some(REQUEST_SOURCE.to_owned());
+    details.success_time = (refund.refund_status == RefundStatus::Success).then(|| {
         refund
             .settled_at
             .as_deref()
             .map(clock::readable)
             .unwrap_or_default()
     });
-    RefundDetails {
-        transaction_id: &refund.transaction_id,
-        out_trade_no: &refund.out_trade_no,
-        refund_id: &refund.refund_id,
-        out_refund_no: &refund.out_refund_no,
-        total_fee: refund.total_fee,
-        settlement_total_fee: refund.total_fee,
-        refund_fee: refund.refund_fee,
-        settlement_refund_fee: refund.refund_fee,
-        refund_status: &refund.refund_status,
-        refund_recv_accout: RECEIVED_BY,
-        refund_account: REFUND_ACCOUNT,
-        refund_request_source: REQUEST_SOURCE,
-        success_time,
-    }
+    details
 }
