@@ -69,6 +69,8 @@ pub struct TradeNotification {
     /// The payment channels, as the JSON text Alipay sent.
     pub fund_bill_list: Option<String>,
     pub passback_params: Option<String>,
+    /// The trade's description, when it was created with one.
+    pub body: Option<String>,
     /// Every parameter as received (decoded once), `sign` included.
     pub params: Vec<(String, String)>,
 }
@@ -312,6 +314,7 @@ struct Found<'a> {
     gmt_close: Option<&'a str>,
     fund_bill_list: Option<&'a str>,
     passback_params: Option<&'a str>,
+    body: Option<&'a str>,
 }
 
 impl<'a> Found<'a> {
@@ -344,6 +347,7 @@ impl<'a> Found<'a> {
                 "gmt_close" => &mut found.gmt_close,
                 "fund_bill_list" => &mut found.fund_bill_list,
                 "passback_params" => &mut found.passback_params,
+                "body" => &mut found.body,
                 _ => continue,
             };
             *slot = Some(value);
@@ -397,8 +401,101 @@ fn typed(
         gmt_close: text(f.gmt_close),
         fund_bill_list: text(f.fund_bill_list),
         passback_params: text(f.passback_params),
+        body: text(f.body),
         params: received,
     })
+}
+
+/// The other way (feature `encoders`), for a test bed that sends notifications: the
+/// members [`typed`] reads, written under the same names.
+#[cfg(feature = "encoders")]
+impl TradeNotification {
+    /// A `trade_status_sync` notification of a trade, its optional members unset.
+    pub fn new(
+        notify_id: impl Into<String>,
+        notify_time: impl Into<String>,
+        app_id: impl Into<String>,
+        trade_no: impl Into<String>,
+        out_trade_no: impl Into<String>,
+        trade_status: super::trade::TradeStatus,
+    ) -> Self {
+        TradeNotification {
+            notify_type: "trade_status_sync".to_owned(),
+            notify_id: notify_id.into(),
+            notify_time: notify_time.into(),
+            app_id: app_id.into(),
+            trade_no: trade_no.into(),
+            out_trade_no: out_trade_no.into(),
+            trade_status,
+            total_amount: None,
+            receipt_amount: None,
+            invoice_amount: None,
+            buyer_pay_amount: None,
+            point_amount: None,
+            refund_fee: None,
+            out_biz_no: None,
+            buyer_id: None,
+            buyer_open_id: None,
+            seller_id: None,
+            subject: None,
+            gmt_create: None,
+            gmt_payment: None,
+            gmt_refund: None,
+            gmt_close: None,
+            fund_bill_list: None,
+            passback_params: None,
+            body: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// Its documented members as form parameters, unsigned: amounts as yuan text,
+    /// absent options left out.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        use crate::runtime::money::fen_to_yuan;
+        let mut out = vec![
+            ("notify_type", self.notify_type.clone()),
+            ("notify_id", self.notify_id.clone()),
+            ("notify_time", self.notify_time.clone()),
+            ("app_id", self.app_id.clone()),
+            ("trade_no", self.trade_no.clone()),
+            ("out_trade_no", self.out_trade_no.clone()),
+            ("trade_status", self.trade_status.as_str().to_owned()),
+        ];
+        let amounts = [
+            ("total_amount", self.total_amount),
+            ("receipt_amount", self.receipt_amount),
+            ("invoice_amount", self.invoice_amount),
+            ("buyer_pay_amount", self.buyer_pay_amount),
+            ("point_amount", self.point_amount),
+            ("refund_fee", self.refund_fee),
+        ];
+        out.extend(
+            amounts
+                .into_iter()
+                .filter_map(|(name, fen)| Some((name, fen_to_yuan(fen?)))),
+        );
+        let texts = [
+            ("out_biz_no", &self.out_biz_no),
+            ("buyer_id", &self.buyer_id),
+            ("buyer_open_id", &self.buyer_open_id),
+            ("seller_id", &self.seller_id),
+            ("subject", &self.subject),
+            ("gmt_create", &self.gmt_create),
+            ("gmt_payment", &self.gmt_payment),
+            ("gmt_refund", &self.gmt_refund),
+            ("gmt_close", &self.gmt_close),
+            ("fund_bill_list", &self.fund_bill_list),
+            ("passback_params", &self.passback_params),
+            ("body", &self.body),
+        ];
+        out.extend(
+            texts
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, value.clone()?))),
+        );
+        out
+    }
 }
 
 fn bounded(text: &str) -> String {
@@ -412,6 +509,32 @@ fn bounded(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a test bed writes is what the verifier reads (its received parameters
+    /// aside).
+    #[cfg(feature = "encoders")]
+    #[test]
+    fn a_written_notification_reads_back() {
+        use crate::alipay::trade::TradeStatus;
+        let mut sent = TradeNotification::new(
+            "n1",
+            "2026-12-07 10:00:00",
+            "2021000000000001",
+            "2026120722001",
+            "o1",
+            TradeStatus::TradeSuccess,
+        );
+        sent.total_amount = Some(1234);
+        sent.point_amount = Some(0);
+        sent.buyer_id = Some("2088102122524333".into());
+        sent.body = Some("说明".into());
+        let written = sent.to_params();
+        assert!(written.contains(&("total_amount", "12.34".to_owned())));
+        assert!(!written.iter().any(|(name, _)| *name == "refund_fee"));
+        let pairs: Vec<(&str, &str)> = written.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let read = typed(&pairs, Vec::new()).unwrap();
+        assert_eq!(read, sent);
+    }
 
     #[test]
     fn form_decoding_is_the_standard_one() {
