@@ -407,7 +407,7 @@ fn typed(
 }
 
 /// The other way (feature `encoders`), for a test bed that sends notifications: the
-/// members [`typed`] reads, written under the same names.
+/// members the verifier reads, written under the same names.
 #[cfg(feature = "encoders")]
 impl TradeNotification {
     /// A `trade_status_sync` notification of a trade, its optional members unset.
