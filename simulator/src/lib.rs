@@ -124,10 +124,12 @@ mod bill_text;
 mod delivery;
 #[cfg(feature = "merchant")]
 pub use delivery::Notified;
+mod engine;
 mod envelope;
 #[cfg(feature = "merchant")]
 mod fingerprint;
 mod fxhash;
+mod holdings;
 mod log;
 mod merchant;
 pub mod platform;
@@ -154,11 +156,11 @@ pub use serve::{
     DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
 };
 
+use engine::{Key, Shared, State};
 use log::LogLimits;
 use miniapp::runtime::Code;
 use recent::Limits;
 use serve::{Connections, ServerLimits};
-use server::{Key, Shared, State};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -200,7 +202,7 @@ pub struct SimulatorBuilder {
     merchant: Limits,
     server: ServerLimits,
     /// The platforms' own settings (WeChat Pay API v3's key mode), by type.
-    settings: merchant::Extensions,
+    settings: holdings::Extensions,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -251,7 +253,7 @@ impl Default for SimulatorBuilder {
                 bytes: DEFAULT_MERCHANT_BYTES,
             },
             server: ServerLimits::default(),
-            settings: merchant::Extensions::default(),
+            settings: holdings::Extensions::default(),
         }
     }
 }
@@ -423,7 +425,7 @@ impl SimulatorBuilder {
         };
         let mut routes: fxhash::FxHashMap<(&'static str, &'static str), Vec<Key>> =
             fxhash::FxHashMap::default();
-        let mut templates: Vec<server::Template> = Vec::new();
+        let mut templates: Vec<engine::Template> = Vec::new();
         for (p, platform) in platforms.iter().enumerate() {
             if let Some(clash) = admin::collision(platform) {
                 return Err(Error::new(ErrorKind::InvalidInput, clash));
@@ -481,7 +483,7 @@ impl SimulatorBuilder {
                         .find(|t| t.method == method && t.path == info.path)
                     {
                         Some(t) => t.keys.push((p, e)),
-                        None => templates.push(server::Template {
+                        None => templates.push(engine::Template {
                             method,
                             path: info.path,
                             keys: vec![(p, e)],
@@ -522,13 +524,13 @@ impl SimulatorBuilder {
             .collect();
         // Each merchant starts from the builder's settings; what it fixes (keys) is
         // shared without the state's lock.
-        let mut fixed = merchant::Extensions::default();
-        let mut merchants = merchant::Merchants::default();
+        let mut fixed = holdings::Extensions::default();
+        let mut merchants = holdings::Merchants::default();
         for p in &platforms {
             let Some(registration) = p.merchant else {
                 continue;
             };
-            let mut start = merchant::Start {
+            let mut start = holdings::Start {
                 limits: self.merchant,
                 settings: &self.settings,
                 fixed: &mut fixed,

@@ -4,19 +4,12 @@
 //! hands it the calls that passed every generic check, mounts its admin routes, resets
 //! it, and reports its counts — and never names a platform.
 
-use super::recent::Limits;
-use super::server::{Desk, Reply, State};
+use super::engine::{Desk, Registration, Reply, Sim, State};
+pub(crate) use super::holdings::{Held, Start};
 use axum::Router;
-use serde_json::Value;
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// What the admin API's handlers hold (the `Sim` of [`admin`](super::admin)).
-type Sim = Arc<super::Simulator>;
 
 /// A platform's merchant.
-pub(crate) trait Merchant: AsAny + Send {
+pub(crate) trait Merchant: Held {
     /// Its books at start, bounded by `start.limits`; `Err` says why it cannot be
     /// served (a setting that does not parse).
     fn start(start: &mut Start<'_>) -> Result<Self, String>
@@ -31,98 +24,24 @@ pub(crate) trait Merchant: AsAny + Send {
     fn admin(router: Router<Sim>) -> Router<Sim>
     where
         Self: Sized;
-    /// Forgets every order, trade and refund, giving the memory back.
-    fn reset(&mut self);
-    /// What it holds, for `/_admin/health` (`{"orders": n, "refunds": m}`).
-    fn holdings(&self) -> Value;
 }
 
-/// `Any` for a trait object (explicit, for Rust versions without trait upcasting).
-pub(crate) trait AsAny: Any {
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-}
-
-impl<T: Any> AsAny for T {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-}
-
-/// What a merchant is made from: its bounds, the builder's settings, and the place for
-/// settings fixed at start that its handlers read without the state's lock.
-pub(crate) struct Start<'a> {
-    pub limits: Limits,
-    pub settings: &'a Extensions,
-    pub fixed: &'a mut Extensions,
-}
-
-/// A merchant type, as a platform registers it.
-#[derive(Clone, Copy)]
-pub(crate) struct Registration {
-    start: fn(&mut Start<'_>) -> Result<Box<dyn Merchant>, String>,
-    pub serve: fn(&mut Desk<'_>) -> Option<Reply>,
-    pub admin: fn(Router<Sim>) -> Router<Sim>,
-}
-
-impl Registration {
-    pub fn of<M: Merchant>() -> Registration {
-        Registration {
-            start: |start| M::start(start).map(|m| Box::new(m) as Box<dyn Merchant>),
-            serve: M::serve,
-            admin: M::admin,
-        }
-    }
-    pub fn start(&self, start: &mut Start<'_>) -> Result<Box<dyn Merchant>, String> {
-        (self.start)(start)
-    }
-}
-
-impl std::fmt::Debug for Registration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Registration")
-    }
-}
-
-/// The merchants of the served platforms, by platform name.
-#[derive(Default)]
-pub(crate) struct Merchants(Vec<(&'static str, Box<dyn Merchant>)>);
-
-impl Merchants {
-    pub fn add(&mut self, platform: &'static str, merchant: Box<dyn Merchant>) {
-        self.0.push((platform, merchant));
-    }
-    pub fn get<M: Merchant>(&self) -> Option<&M> {
-        // `(**m)`: the merchant itself, not its `Box` (which is `Any` too).
-        self.0
-            .iter()
-            .find_map(|(_, m)| (**m).as_any().downcast_ref())
-    }
-    pub fn get_mut<M: Merchant>(&mut self) -> Option<&mut M> {
-        self.0
-            .iter_mut()
-            .find_map(|(_, m)| (**m).as_any_mut().downcast_mut())
-    }
-    pub fn reset(&mut self) {
-        for (_, m) in &mut self.0 {
-            m.reset();
-        }
-    }
-    pub fn holdings(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
-        self.0.iter().map(|(name, m)| (*name, m.holdings()))
+/// How a platform registers merchant `M` with the engine.
+pub(crate) fn registration<M: Merchant>() -> Registration {
+    Registration {
+        start: |start| M::start(start).map(|m| Box::new(m) as Box<dyn Held>),
+        serve: M::serve,
+        admin: M::admin,
     }
 }
 
 impl State {
     /// Merchant `M`'s books, or the simulator's own failure if its platform is not
     /// served (a handler of a platform runs only when it is).
-    pub fn merchant<M: Merchant>(&self) -> Result<&M, Reply> {
+    pub fn merchant<M: Held>(&self) -> Result<&M, Reply> {
         self.merchants.get().ok_or_else(not_served::<M>)
     }
-    pub fn merchant_mut<M: Merchant>(&mut self) -> Result<&mut M, Reply> {
+    pub fn merchant_mut<M: Held>(&mut self) -> Result<&mut M, Reply> {
         self.merchants.get_mut().ok_or_else(not_served::<M>)
     }
 }
@@ -132,75 +51,4 @@ fn not_served<M>() -> Reply {
         "no merchant {} is served",
         std::any::type_name::<M>()
     ))
-}
-
-/// Values by type: the builder's settings of a platform, and what its merchant fixed
-/// at start (WeChat Pay API v3's keys).
-#[derive(Default)]
-pub(crate) struct Extensions(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
-
-impl Extensions {
-    pub fn get<T: Any>(&self) -> Option<&T> {
-        self.0.get(&TypeId::of::<T>())?.downcast_ref()
-    }
-    /// Changes the value of type `T` (its default if there is none yet).
-    pub fn update<T: Any + Send + Sync + Default>(&mut self, change: impl FnOnce(&mut T)) {
-        let mut value = self
-            .0
-            .remove(&TypeId::of::<T>())
-            .and_then(|b| b.downcast::<T>().ok())
-            .map_or_else(T::default, |b| *b);
-        change(&mut value);
-        self.insert(value);
-    }
-    pub fn insert<T: Any + Send + Sync>(&mut self, value: T) {
-        self.0.insert(TypeId::of::<T>(), Box::new(value));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Counter(usize);
-
-    impl Merchant for Counter {
-        fn start(_: &mut Start<'_>) -> Result<Self, String> {
-            Ok(Counter(0))
-        }
-        fn serve(_: &mut Desk<'_>) -> Option<Reply> {
-            None
-        }
-        fn admin(router: Router<Sim>) -> Router<Sim> {
-            router
-        }
-        fn reset(&mut self) {
-            self.0 = 0;
-        }
-        fn holdings(&self) -> Value {
-            Value::from(self.0)
-        }
-    }
-
-    /// Found by its own type (not its `Box`'s, which is `Any` too), reset and reported.
-    #[test]
-    fn merchants_are_found_by_type() {
-        let mut merchants = Merchants::default();
-        merchants.add("counting", Box::new(Counter(0)));
-        assert!(merchants.get::<Counter>().is_some());
-        merchants.get_mut::<Counter>().unwrap().0 = 3;
-        let held: Vec<_> = merchants.holdings().collect();
-        assert_eq!(held, [("counting", Value::from(3))]);
-        merchants.reset();
-        assert_eq!(merchants.get::<Counter>().unwrap().0, 0);
-    }
-
-    #[test]
-    fn extensions_update_in_place() {
-        let mut settings = Extensions::default();
-        settings.update(|n: &mut u32| *n += 2);
-        settings.update(|n: &mut u32| *n *= 5);
-        assert_eq!(settings.get::<u32>(), Some(&10));
-        assert_eq!(settings.get::<u64>(), None);
-    }
 }

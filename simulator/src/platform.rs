@@ -23,9 +23,10 @@
 
 #[cfg(feature = "alipay")]
 pub use super::alipay::{platform as alipay, platform_with as alipay_with};
+pub use super::engine::Platform;
 pub use super::rules::{
-    schema_refusal, AccessTokenRule, Bare, CredentialCheck, Platform, SignFields, SignRule,
-    VerifySign, UNDOCUMENTED,
+    schema_refusal, AccessTokenRule, Bare, CredentialCheck, SignFields, SignRule, VerifySign,
+    UNDOCUMENTED,
 };
 #[cfg(feature = "wechatpay")]
 pub use super::wechatpay::{platform as wechatpay, platform_with as wechatpay_with};

@@ -1,114 +1,15 @@
-//! What the simulator knows about one platform ([`Platform`]) and the rules it checks
-//! requests by, for any platform: every wire fact comes from the generated platform
-//! ([`Platform::of`]): its endpoints ([`EndpointInfo`]: paths, hosts, which endpoints
-//! check the app's credentials and under which wire names, their fixed parameters,
-//! which issue access tokens and in which fields, the access token's parameter, the sign
-//! field), its envelope, and the algorithm of its signer ([`SignRule::of`]) — and the
-//! codes it refuses requests with: the schema's `means:` of its error codes (a wrong
-//! secret, a missing token, a missing field, a bad sign: `EndpointInfo::refusals` and the
-//! platform's `REFUSALS`). A [`Platform`] adds only behaviour the schema does not
-//! describe (a stable token's refresh flag, answers outside the envelope), explicit
-//! codes for platforms registered by hand without meanings in their schema, and — for a
-//! platform whose answers depend on what happened before — its merchant
-//! (merchant (`src/merchant.rs`)). Nothing here names a platform: the
-//! registry of the built-in ones is [`platform`](super::platform).
+//! The rules a platform's requests are checked by that need no server state: the
+//! codes for wrong credentials and tokens ([`CredentialCheck`], [`AccessTokenRule`]),
+//! endpoints answered outside the envelope ([`Bare`]), and the sign rule
+//! ([`SignRule::of`]: the field from the schema, the algorithm from the runtime's
+//! signer). Every wire fact comes from the generated tables; the codes from the
+//! schema's `means:` ([`schema_refusal`]). A platform ([`Platform`](super::engine::Platform),
+//! in `engine.rs`) is built from these; nothing here names a platform.
 
-use super::merchant::Registration;
 use miniapp::__private::{Meaning, Refusal};
 use miniapp::runtime::signers::{InfallibleSigner, Signer};
-use miniapp::runtime::{Auth, Code, Credentials, EndpointInfo, Envelope};
+use miniapp::runtime::{Auth, Code, Credentials};
 use serde_json::{Map, Value};
-
-/// One simulated platform.
-#[derive(Debug, Clone)]
-pub struct Platform {
-    /// The module / feature name, e.g. `wechat`. Qualifies endpoint names in the
-    /// control API (`"wechat:auth.code2Session"`).
-    pub name: &'static str,
-    /// The schema's description of every endpoint (the generated `ENDPOINTS`).
-    pub endpoints: &'static [EndpointInfo],
-    /// The platform's envelope (the generated `ENVELOPE`).
-    pub envelope: Envelope,
-    /// What the platform's common codes mean (the generated `REFUSALS`): the refusals
-    /// made before an endpoint is known, and the fallback of every endpoint's own.
-    pub refusals: &'static [Refusal],
-    /// Behaviour of endpoints that authenticate with the app's id and secret beyond
-    /// the schema (a stable token), and explicit codes where its wire has none.
-    pub credentials: &'static [CredentialCheck],
-    /// Explicit token codes; `None`: the schema's (`token_missing`, `token_invalid`,
-    /// `token_expired`).
-    pub access_token: Option<AccessTokenRule>,
-    /// Explicit code and text for a missing required field; `None`: the schema's
-    /// `missing_field`.
-    pub missing_field: Option<(Code, &'static str)>,
-    /// Explicit code and text for a body that does not parse; `None`: the schema's
-    /// `bad_body`.
-    pub bad_body: Option<(Code, &'static str)>,
-    /// Signs every JSON answer under this field with the key given to
-    /// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key) (Jucai).
-    pub sign: Option<SignRule>,
-    /// Endpoints that answer outside the envelope (Baidu's session and OAuth token
-    /// endpoints return their data bare).
-    pub bare: &'static [Bare],
-    /// The request field that carries the business fields as one JSON text (Alipay's
-    /// `biz_content`, the generated `Endpoint::PACK_INTO`): required fields are looked
-    /// for in it too.
-    pub packed_into: Option<&'static str>,
-    /// Explicit code and text for a request to a gateway path that names no operation
-    /// (platforms whose envelope has an `operation` parameter); `None`: the schema's
-    /// `missing_operation`.
-    pub missing_operation: Option<(Code, &'static str)>,
-    /// Explicit code and text for an operation that is no endpoint's; `None`: the
-    /// schema's `unknown_operation`.
-    pub unknown_operation: Option<(Code, &'static str)>,
-    /// The platform's merchant, for a platform whose answers depend on what happened
-    /// before (WeChat Pay's orders): it answers the calls that passed the generic
-    /// checks (`None` from it, or no merchant: the docs' example) and adds admin routes.
-    pub(crate) merchant: Option<Registration>,
-    /// The app id, secret and sign key served unless the builder is told otherwise,
-    /// for a platform whose credentials differ in kind from the others' (Alipay's
-    /// 16-digit app id, checked with a public key).
-    pub(crate) own_credentials: Option<OwnCredentials>,
-    /// Writes the body of every answer (`alipay` envelopes: the answer member, signed).
-    pub(crate) seal: Option<Seal>,
-    /// Authenticates a request signed whole, from its wire (WeChat Pay API v3's
-    /// `Authorization`), before anything else in it is read.
-    pub(crate) authenticate: Option<Authenticate>,
-    /// Writes every answer whole — status, headers, body (WeChat Pay API v3: the
-    /// status its code is documented with, the `Wechatpay-*` signature headers).
-    pub(crate) respond: Option<Respond>,
-    /// Answers paths that are no endpoint's but the platform serves (WeChat Pay API
-    /// v3's bill downloads); `None` from the hook: not its path.
-    pub(crate) extra: Option<Extra>,
-}
-
-/// Checks a request's whole-request signature (platform index given); `Err` is the
-/// refusal's meaning and why.
-pub(crate) type Authenticate =
-    fn(&super::server::Shared, usize, &super::request::Incoming) -> Result<(), (Meaning, String)>;
-
-/// The whole answer to endpoint `Key` carrying the envelope's object.
-pub(crate) type Respond = fn(
-    &super::server::Shared,
-    &super::server::State,
-    super::server::Key,
-    &super::request::Incoming,
-    Value,
-) -> miniapp::runtime::RawResponse;
-
-/// An answer on a path that is no endpoint's (the path without the platform's prefix).
-pub(crate) type Extra = fn(
-    &super::server::Shared,
-    &mut super::server::State,
-    usize,
-    &str,
-    &super::request::Incoming,
-) -> Option<miniapp::runtime::RawResponse>;
-
-/// Writes an answer's body from the envelope's object (`envelope::success` or
-/// `failure`), for the endpoint it answers (`None`: a refusal before any endpoint was
-/// found, e.g. no operation named).
-pub(crate) type Seal = fn(&Envelope, Option<&'static EndpointInfo>, &Value) -> String;
 
 /// An endpoint whose success is the docs' example as it is, without the platform's
 /// envelope, and whose failures may have their own shape.
@@ -118,136 +19,6 @@ pub struct Bare {
     pub endpoint: &'static str,
     /// Builds a failure from the code and text; `None`: the platform's envelope.
     pub failure: Option<fn(&Code, &str) -> Value>,
-}
-
-impl Platform {
-    /// The simulated platform of a generated one: its name, endpoints, envelope and
-    /// the meanings of its codes (refine with the methods below).
-    pub fn of<P: miniapp::runtime::Platform>() -> Platform {
-        Platform::new(P::NAME, P::ENDPOINTS, P::ENVELOPE).refusals(P::REFUSALS)
-    }
-
-    /// A platform from its endpoint table and envelope, refusing requests with the
-    /// codes the endpoints' schema gives meanings (`EndpointInfo::refusals`); add the
-    /// platform's own with [`Self::refusals`], or explicit codes with the methods below.
-    /// A refusal nothing gives a code to is answered with the code
-    /// `SIMULATOR_REFUSED` and a text naming what was wrong.
-    pub fn new(
-        name: &'static str,
-        endpoints: &'static [EndpointInfo],
-        envelope: Envelope,
-    ) -> Platform {
-        Platform {
-            name,
-            endpoints,
-            envelope,
-            refusals: &[],
-            credentials: &[],
-            access_token: None,
-            missing_field: None,
-            bad_body: None,
-            sign: None,
-            bare: &[],
-            packed_into: None,
-            missing_operation: None,
-            unknown_operation: None,
-            merchant: None,
-            own_credentials: None,
-            seal: None,
-            authenticate: None,
-            respond: None,
-            extra: None,
-        }
-    }
-    /// The meanings of the platform's common codes (a generated `REFUSALS`).
-    pub fn refusals(mut self, refusals: &'static [Refusal]) -> Self {
-        self.refusals = refusals;
-        self
-    }
-    pub fn credentials(mut self, checks: &'static [CredentialCheck]) -> Self {
-        self.credentials = checks;
-        self
-    }
-    pub fn access_token(mut self, rule: AccessTokenRule) -> Self {
-        self.access_token = Some(rule);
-        self
-    }
-    pub fn missing_field(mut self, code: impl Into<Code>, text: &'static str) -> Self {
-        self.missing_field = Some((code.into(), text));
-        self
-    }
-    pub fn bad_body(mut self, code: impl Into<Code>, text: &'static str) -> Self {
-        self.bad_body = Some((code.into(), text));
-        self
-    }
-    pub fn sign(mut self, rule: SignRule) -> Self {
-        self.sign = Some(rule);
-        self
-    }
-    pub fn bare(mut self, endpoints: &'static [Bare]) -> Self {
-        self.bare = endpoints;
-        self
-    }
-    pub fn packed_into(mut self, field: Option<&'static str>) -> Self {
-        self.packed_into = field;
-        self
-    }
-    /// The refusals of a gateway path: no operation named, and an unknown one.
-    pub fn operation_refusals(
-        mut self,
-        missing: (Code, &'static str),
-        unknown: (Code, &'static str),
-    ) -> Self {
-        self.missing_operation = Some(missing);
-        self.unknown_operation = Some(unknown);
-        self
-    }
-    // The hooks below are for the platforms that keep a merchant (feature `merchant`,
-    // on with any of them).
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn merchant(mut self, merchant: Registration) -> Self {
-        self.merchant = Some(merchant);
-        self
-    }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn own_credentials(mut self, credentials: OwnCredentials) -> Self {
-        self.own_credentials = Some(credentials);
-        self
-    }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn seal(mut self, seal: Seal) -> Self {
-        self.seal = Some(seal);
-        self
-    }
-    /// For platforms that sign whole requests and answers.
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn whole(mut self, authenticate: Authenticate, respond: Respond) -> Self {
-        self.authenticate = Some(authenticate);
-        self.respond = Some(respond);
-        self
-    }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn extra(mut self, extra: Extra) -> Self {
-        self.extra = Some(extra);
-        self
-    }
-
-    /// Are the platform's codes text (WeChat Pay's `ORDERPAID`, Alipay's
-    /// `ACQ.TRADE_NOT_EXIST`) rather than integers (WeChat's `40029`)? Text when its
-    /// envelope carries text codes or its docs list one; a client of an integer
-    /// platform cannot read a text code.
-    pub fn codes_are_text(&self) -> bool {
-        let text_envelope = matches!(
-            self.envelope.style,
-            miniapp::runtime::EnvelopeStyle::WechatPayXml | miniapp::runtime::EnvelopeStyle::Alipay
-        );
-        text_envelope
-            || self
-                .endpoints
-                .iter()
-                .flat_map(|e| e.errors)
-                .any(|(code, _)| code.as_i64().is_none())
-    }
 }
 
 /// A platform's default app id, secret and sign key.
@@ -262,13 +33,13 @@ pub(crate) struct OwnCredentials {
 /// endpoint, code2Session).
 ///
 /// Which endpoints check credentials, under which wire names, which fixed parameters
-/// they require and which issue tokens all come from the generated [`EndpointInfo`]
+/// they require and which issue tokens all come from the generated [`EndpointInfo`](miniapp::runtime::EndpointInfo)
 /// (the schema's `auth`, `constants` and `tokens`); only the simulator's choice of
 /// codes lives here. The values are looked up in the query, the JSON or form body, or
 /// the multipart text parts.
 #[derive(Debug, Clone)]
 pub struct CredentialCheck {
-    /// `group.docName`, as in [`EndpointInfo::name`].
+    /// `group.docName`, as in [`EndpointInfo::name`](miniapp::runtime::EndpointInfo::name).
     pub endpoint: &'static str,
     /// Explicit code and text for a wrong or missing app id (the endpoint's own doc
     /// text wins when its table lists the code); `None`: the schema's `wrong_app_id`.

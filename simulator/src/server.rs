@@ -19,14 +19,11 @@
 //! Answers are signed the way the request was: with the key it verified with (the
 //! platform's sign key, or its alternate key once issued) and the variant it named.
 
+use super::engine::{Desk, Issued, Key, Platform, Reply, Shared, Signing, State};
 use super::envelope;
-use super::fxhash::FxHashMap;
-use super::log::{LogLimits, RequestLog};
-use super::merchant::{Extensions, Merchants};
 use super::png::demo_png;
-use super::recent::{Footprint, Limits, Recent};
 use super::request::{Incoming, RecordedRequest, Wire};
-use super::rules::{Bare, CredentialCheck, Platform, UNDOCUMENTED};
+use super::rules::{Bare, CredentialCheck, UNDOCUMENTED};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -38,51 +35,11 @@ use miniapp::runtime::{
 };
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Largest body the simulator reads.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
-
-/// (platform index, endpoint index)
-pub(crate) type Key = (usize, usize);
-
-/// Everything the handler and the control API share.
-pub(crate) struct Shared {
-    pub platforms: Vec<Platform>,
-    /// (`GET`/`POST`, path) → the endpoints serving it: one per platform at most, except
-    /// on platforms routed by an operation parameter (endpoints of more than one
-    /// platform: ambiguous without the platform's prefix).
-    pub routes: FxHashMap<(&'static str, &'static str), Vec<Key>>,
-    /// The routes whose paths have parameters (`/v3/refund/domestic/refunds/{out_refund_no}`),
-    /// matched segment by segment when no path is served as it is.
-    pub templates: Vec<Template>,
-    /// Per platform: app id and secret.
-    pub credentials: Vec<(String, String)>,
-    /// Per platform: the key that signs answers (platforms with a `SignRule`).
-    pub sign_keys: Vec<String>,
-    /// The merchant id that platforms naming a merchant accept (WeChat Pay's `mch_id`).
-    pub merchant_id: String,
-    /// Per platform and endpoint: the docs' example answer, parsed once (`Null`: none).
-    pub examples: Vec<Vec<Value>>,
-    pub token_lifetime: Duration,
-    /// How long a request's body may take to arrive.
-    pub body_timeout: Duration,
-    /// What the server did with connections (for `/_admin/health`).
-    pub connections: Arc<super::serve::Connections>,
-    pub max_connections: usize,
-    pub state: Mutex<State>,
-    /// What the merchants fixed at start and read without the lock (keys).
-    pub fixed: Extensions,
-}
-
-/// A method + path with parameters, and the endpoints serving it.
-pub(crate) struct Template {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub keys: Vec<Key>,
-}
 
 /// Does `path` fit `template`, segment by segment, a `{name}` standing for any
 /// non-empty segment?
@@ -114,71 +71,6 @@ fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
             Some((name.to_owned(), value.into_owned()))
         })
         .collect()
-}
-
-pub(crate) struct State {
-    pub log: RequestLog,
-    /// Forced failures per endpoint: (code, calls left), oldest first.
-    pub failures: FxHashMap<Key, VecDeque<(Code, usize)>>,
-    pub delays: FxHashMap<Key, Duration>,
-    /// Per endpoint whose success never changes: the answer's body, written once, and
-    /// its code (at most one per endpoint).
-    pub written: FxHashMap<Key, (Bytes, Code)>,
-    /// Tokens issued, the latest [`TOKENS_KEPT`]: an older one is unknown, as a token
-    /// the platform never issued.
-    pub tokens: Recent<String, Issued>,
-    /// Current stable token per token endpoint.
-    pub stable: HashMap<Key, String>,
-    pub serial: u64,
-    /// Per platform: a key accepted besides its sign key, once the platform has issued
-    /// it (WeChat Pay's sandbox key).
-    pub alternate_keys: HashMap<usize, String>,
-    /// The served platforms' merchants: orders, trades, refunds.
-    pub merchants: Merchants,
-}
-
-/// How a request was signed, so that its answer (and what follows from it, such as
-/// a payment notification) is signed the same way.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Signing {
-    /// With the platform's alternate key (WeChat Pay's sandbox key), not its sign key.
-    pub alternate: bool,
-    /// The variant the request named (WeChat Pay's `sign_type`), if any.
-    pub variant: Option<String>,
-}
-
-pub(crate) struct Issued {
-    pub platform: usize,
-    pub expires_at: Instant,
-    pub revoked: bool,
-}
-
-impl Footprint for Issued {
-    fn footprint(&self) -> usize {
-        std::mem::size_of::<Self>()
-    }
-}
-
-/// Tokens remembered at most: far more than any test holds at once, and a few MB.
-pub(crate) const TOKENS_KEPT: Limits = Limits {
-    count: 100_000,
-    bytes: 16 * 1024 * 1024,
-};
-
-impl State {
-    pub fn new(log: LogLimits, merchants: Merchants) -> State {
-        State {
-            log: RequestLog::new(log),
-            failures: FxHashMap::default(),
-            delays: FxHashMap::default(),
-            written: FxHashMap::default(),
-            tokens: Recent::new(TOKENS_KEPT),
-            stable: HashMap::new(),
-            serial: 0,
-            alternate_keys: HashMap::new(),
-            merchants,
-        }
-    }
 }
 
 impl Shared {
@@ -375,38 +267,6 @@ enum Answer {
         raw: miniapp::runtime::RawResponse,
         code: Option<Code>,
     },
-}
-
-/// What a merchant answers. (Unused when no platform with a merchant is compiled in.)
-#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-pub(crate) enum Reply {
-    /// Success: the payload in the platform's envelope, signed.
-    Done(Map<String, Value>),
-    /// A refusal: the code (the envelope decides at which level) and the text.
-    Refused(Code, String),
-    /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
-    /// refusal with its own fields).
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    Exact(Map<String, Value>),
-    /// A binary body with its content type (a bill).
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    Bytes(&'static str, Vec<u8>),
-    /// The simulator's own failure (a merchant asked for that is not served): a 500
-    /// that names it, never an answer of the platform's.
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    Broken(String),
-}
-
-/// What a `serve` hook works with: the request, how it was signed, and the state.
-#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-pub(crate) struct Desk<'a> {
-    pub shared: &'a Shared,
-    pub state: &'a mut State,
-    /// The platform's index.
-    pub platform: usize,
-    pub info: &'static EndpointInfo,
-    pub incoming: &'a Incoming,
-    pub signing: &'a Signing,
 }
 
 #[cfg_attr(not(feature = "merchant"), allow(dead_code))]

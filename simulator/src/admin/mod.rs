@@ -116,7 +116,7 @@
 pub(crate) mod reply;
 mod steer;
 
-use super::rules::Platform;
+use super::engine::Platform;
 use super::Simulator;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;

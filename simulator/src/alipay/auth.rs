@@ -6,7 +6,7 @@ use super::read;
 use super::{
     answer, now, refuse, Biz, ACCESS_TOKEN_LIFETIME, INVALID_AUTH_CODE, REFRESH_TOKEN_LIFETIME,
 };
-use crate::server::{Desk, Reply};
+use crate::engine::{Desk, Reply};
 use miniapp::alipay::auth::{
     Code2SessionError, Code2SessionRequest, Code2SessionResponse, RefreshTokenError,
     RefreshTokenRequest,

@@ -121,9 +121,11 @@ pub(crate) use wire::{app_id_field, seal, sign_fields, verify_request};
 
 pub use super::DEFAULT_ALIPAY_APP_ID;
 
-use super::merchant::{Merchant, Registration, Start};
-use super::rules::{schema_refusal, sign_field, OwnCredentials, Platform, SignRule};
-use super::server::{doc_text, Desk, Reply, State};
+use super::engine::Platform;
+use super::engine::{Desk, Reply, State};
+use super::merchant::{registration, Held, Merchant, Start};
+use super::rules::{schema_refusal, sign_field, OwnCredentials, SignRule};
+use super::server::doc_text;
 use super::{wire_text, Simulator};
 use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
@@ -615,6 +617,9 @@ impl Merchant for Books {
     fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
         admin::routes(router)
     }
+}
+
+impl Held for Books {
     fn reset(&mut self) {
         self.clear();
     }
@@ -664,7 +669,7 @@ pub fn platform_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> 
     let platform = Platform::new(Alipay::NAME, endpoints, envelope)
         .refusals(Alipay::REFUSALS)
         .packed_into(CreateRequest::PACK_INTO)
-        .merchant(Registration::of::<Books>())
+        .merchant(registration::<Books>())
         .own_credentials(OwnCredentials {
             app_id: DEFAULT_ALIPAY_APP_ID,
             secret: "",

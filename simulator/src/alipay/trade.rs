@@ -6,8 +6,8 @@ use super::{
     answer, invalid, now, read, refuse, Biz, NamesTrade, Refund, Trade, SIMULATED_BUYER_ID,
     SIMULATED_SELLER_ID,
 };
+use crate::engine::{Desk, Reply};
 use crate::fingerprint::Fingerprint;
-use crate::server::{Desk, Reply};
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::alipay::trade::{
     CancelError, CloseError, CreateError, QueryError, RefundError, RefundQueryError,

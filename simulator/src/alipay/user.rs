@@ -5,7 +5,7 @@ use super::answer;
 use super::books::Books;
 use super::read;
 use super::{refuse, Biz};
-use crate::server::{Desk, Reply};
+use crate::engine::{Desk, Reply};
 use miniapp::alipay::user::{InfoShareError, InfoShareRequest, InfoShareResponse};
 
 /// The simulated user's public profile; no personal data (mobile, certificate) is

@@ -4,7 +4,8 @@
 //! saves every platform request the router's work (its boxed futures and clones).
 
 use crate::admin::PREFIX;
-use crate::server::{self, Shared};
+use crate::engine::Shared;
+use crate::server::{self};
 use axum::body::Body;
 use axum::response::Response;
 use axum::Router;

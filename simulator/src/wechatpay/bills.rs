@@ -11,7 +11,7 @@ use crate::bill_text::{
     self, fee, values, ALL, FEE_UNITS_PER_FEN, FUND_FLOW, FUND_FLOW_SUMMARY, RATE, REFUND, SUCCESS,
     SUMMARY,
 };
-use crate::server::{Desk, Reply};
+use crate::engine::{Desk, Reply};
 use miniapp::runtime::money::fen_to_yuan as yuan;
 use miniapp::runtime::Endpoint;
 use miniapp::wechatpay::pay::{AccountType, BillType, DownloadBillRequest};

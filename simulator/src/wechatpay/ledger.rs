@@ -7,9 +7,9 @@
 //! still has.
 
 use super::{Order, Refund, WechatPaySteerError};
+use crate::engine::Signing;
 use crate::fingerprint::Fingerprint;
 use crate::recent::{opt, Footprint, Limits, Recent};
-use crate::server::Signing;
 use miniapp::wechatpay::pay::{RefundStatus, TradeState};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;

@@ -87,9 +87,10 @@ mod trade;
 
 pub(crate) use ledger::Ledger;
 
-use super::merchant::{Merchant, Registration, Start};
-use super::rules::{schema_refusal, Platform, SignRule};
-use super::server::{Desk, Reply, Shared, State};
+use super::engine::Platform;
+use super::engine::{Desk, Reply, Shared, State};
+use super::merchant::{registration, Held, Merchant, Start};
+use super::rules::{schema_refusal, SignRule};
 use super::{wire_text, Simulator};
 use miniapp::__private::{read_text_request, write_text_response, Meaning, StructuredResponse};
 use miniapp::runtime::Endpoint;
@@ -547,6 +548,9 @@ impl Merchant for Ledger {
     fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
         admin::routes(router)
     }
+}
+
+impl Held for Ledger {
     fn reset(&mut self) {
         self.clear();
     }
@@ -595,7 +599,7 @@ pub fn platform_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> 
     use miniapp::wechatpay::{pay::DownloadFundflowRequest, WechatPay};
     let platform = Platform::new(WechatPay::NAME, endpoints, envelope)
         .refusals(WechatPay::REFUSALS)
-        .merchant(Registration::of::<Ledger>());
+        .merchant(registration::<Ledger>());
     let bad_sign = schema_refusal(WechatPay::REFUSALS, Meaning::BadSign);
     let Some(mut rule) = SignRule::of::<WechatPay>(bad_sign) else {
         return platform;

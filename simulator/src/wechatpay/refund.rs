@@ -4,7 +4,7 @@ use super::ledger::Ledger;
 use super::ledger::{OrderEntry, RefundEntry};
 use super::trade::{fen, CNY};
 use super::{answer, clock, read, Refund};
-use crate::server::{Desk, Reply};
+use crate::engine::{Desk, Reply};
 use miniapp::wechatpay::pay::{RefundChannel, RefundError, RefundItem, RefundOrder};
 use miniapp::wechatpay::pay::{RefundQueryBy, RefundQueryError, RefundQueryRequest};
 use miniapp::wechatpay::pay::{RefundQueryResponse, RefundRequest, RefundResponse};

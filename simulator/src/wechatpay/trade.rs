@@ -3,8 +3,8 @@
 use super::ledger::Ledger;
 use super::ledger::{code_url, mweb_url, OrderEntry};
 use super::{answer, call_fields, clock, read, refusal, Order};
+use crate::engine::{Desk, Reply};
 use crate::fingerprint::Fingerprint;
-use crate::server::{Desk, Reply};
 use miniapp::__private::Meaning;
 use miniapp::wechatpay::pay::{CloseOrderError, OrderQueryError, UnifiedOrderError};
 use miniapp::wechatpay::pay::{CloseOrderRequest, CloseOrderResponse, OrderQueryOrder};

@@ -12,8 +12,8 @@ use crate::bill_text::{
     self, fee, values, ALL, FEE_UNITS_PER_FEN, FUND_FLOW, FUND_FLOW_SUMMARY, RATE, REFUND, SUCCESS,
     SUMMARY,
 };
+use crate::engine::{Desk, Reply, Shared, State};
 use crate::request::Incoming;
-use crate::server::{Desk, Reply, Shared, State};
 use miniapp::__private::RawResponse;
 use miniapp::runtime::money::fen_to_yuan as yuan;
 use miniapp::wechatpay_v3::bill::{AccountType, BillType, HashType, TarType, TradeBillError};

@@ -84,9 +84,9 @@ pub(crate) use books::Books;
 pub(crate) use keys::{Settings, Setup};
 pub(crate) use wire::{authenticate, respond};
 
-use super::merchant::{Merchant, Registration, Start};
-use super::rules::Platform;
-use super::server::{Desk, Reply, State};
+use super::engine::Platform;
+use super::engine::{Desk, Reply, State};
+use super::merchant::{registration, Held, Merchant, Start};
 use super::{wire_text, Simulator, SimulatorBuilder};
 use miniapp::__private::{Credential, Meaning};
 use miniapp::wechatpay_v3::certificates::{
@@ -719,6 +719,9 @@ impl Merchant for Books {
     fn admin(router: axum::Router<crate::admin::Sim>) -> axum::Router<crate::admin::Sim> {
         admin::routes(router)
     }
+}
+
+impl Held for Books {
     fn reset(&mut self) {
         self.clear();
     }
@@ -801,7 +804,7 @@ pub fn platform() -> Platform {
         miniapp::wechatpay_v3::ENVELOPE,
     )
     .refusals(WechatPayV3::REFUSALS)
-    .merchant(Registration::of::<Books>())
+    .merchant(registration::<Books>())
     .whole(authenticate, respond)
     .extra(extra)
 }

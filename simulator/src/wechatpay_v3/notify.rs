@@ -11,7 +11,7 @@ use super::refund::notification_resource;
 use super::trade::transaction;
 use super::{keys::rfc3339, WechatPayV3KeyMode, WechatPayV3SteerError};
 use crate::delivery::{self, Notified};
-use crate::server::{Shared, State};
+use crate::engine::{Shared, State};
 use miniapp::__private::RawResponse;
 use miniapp::runtime::signers::wechatpay_v3::{header, PROBE_PREFIX, SCHEME};
 use miniapp::runtime::signers::{Signer, WechatPayV3};

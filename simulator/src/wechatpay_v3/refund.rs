@@ -5,7 +5,7 @@ use super::books::RefundEntry;
 use super::keys::rfc3339;
 use super::trade::{answer, currency, fen, fingerprint, read, written};
 use super::Refund;
-use crate::server::{Desk, Reply};
+use crate::engine::{Desk, Reply};
 use miniapp::wechatpay_v3::pay::TradeState;
 use miniapp::wechatpay_v3::refund::{CreateError, QueryError};
 use miniapp::wechatpay_v3::refund::{CreateOrder, CreateRequest, CreateResponse, QueryRequest};

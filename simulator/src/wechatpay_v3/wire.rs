@@ -6,8 +6,8 @@
 
 use super::books::Books;
 use super::{Setup, WechatPayV3KeyMode};
+use crate::engine::{Key, Shared, State};
 use crate::request::{Incoming, Wire};
-use crate::server::{Key, Shared, State};
 use miniapp::__private::{Endpoint, FilledField, Meaning, RawResponse};
 use miniapp::runtime::signers::wechatpay_v3::{
     request_message, Authorization, DEFAULT_MAX_SKEW, PUBLIC_KEY_ID_PREFIX,
