@@ -67,14 +67,32 @@ pub fn builtin() -> Vec<Platform> {
 /// stable token endpoint keeps its token unless asked to refresh it.
 #[cfg(feature = "wechat")]
 pub fn wechat() -> Platform {
-    const CHECKS: &[CredentialCheck] = &[CredentialCheck {
-        endpoint: "auth.getStableAccessToken",
-        wrong_app_id: None,
-        wrong_secret: None,
-        wrong_constant: &[],
-        stable_unless: Some("force_refresh"),
-    }];
-    Platform::of::<miniapp::wechat::Wechat>().credentials(CHECKS)
+    use miniapp::runtime::Endpoint;
+    use miniapp::wechat::auth::GetStableAccessTokenRequest;
+    use std::sync::OnceLock;
+    // The stable token endpoint's refresh flag: the field its generated request sets
+    // when asked to force a refresh (`force_refresh`), found once by writing one.
+    static CHECKS: OnceLock<[CredentialCheck; 1]> = OnceLock::new();
+    let checks = CHECKS.get_or_init(|| {
+        let forced = serde_json::to_value(GetStableAccessTokenRequest::new().force_refresh(true));
+        let flag = forced.ok().and_then(|asked| {
+            let name = asked
+                .as_object()?
+                .iter()
+                .find(|(_, value)| **value == Value::Bool(true))?
+                .0
+                .clone();
+            Some(&*Box::leak(name.into_boxed_str()))
+        });
+        [CredentialCheck {
+            endpoint: GetStableAccessTokenRequest::NAME,
+            wrong_app_id: None,
+            wrong_secret: None,
+            wrong_constant: &[],
+            stable_unless: flag,
+        }]
+    });
+    Platform::of::<miniapp::wechat::Wechat>().credentials(checks)
 }
 
 /// Baidu smart program (`openapi.baidu.com`, login on `spapi.baidu.com`):
