@@ -271,6 +271,26 @@ enum Answer {
 
 #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
 impl Desk<'_> {
+    /// The request of endpoint `E` read into its generated type (the SDK's `encoders`
+    /// feature) from the path parameters, the query, a form and `body` (a later pair
+    /// wins), then checked by the type's own `validate()`. `Err` is the reason, for the
+    /// platform's refusal of an invalid field.
+    pub fn read_request<E>(&self, body: Option<&Value>) -> Result<E, String>
+    where
+        E: miniapp::runtime::Endpoint + serde::de::DeserializeOwned,
+    {
+        let incoming = self.incoming;
+        let params: Vec<(String, String)> = incoming
+            .path_params
+            .iter()
+            .chain(&incoming.query)
+            .chain(&incoming.form)
+            .cloned()
+            .collect();
+        let request: E = miniapp::__private::read_request(&params, body)?;
+        request.validate().map_err(|e| e.to_string())?;
+        Ok(request)
+    }
     /// A request field, when present and not empty (an empty value counts as absent, as
     /// it does in a sign).
     pub fn field(&self, name: &str) -> Option<String> {
@@ -991,6 +1011,16 @@ fn platform_refusal_for(
         .map(|r| (r.code.clone(), r.message))
         .or_else(|| explicit.clone())
         .unwrap_or_else(|| (Code::from(UNDOCUMENTED), "refused by the simulator"))
+}
+
+/// A generated type written as the JSON object an answer (or a fingerprint) is made
+/// of; a value that is not an object is the simulator's bug, said as such.
+pub(crate) fn object<T: serde::Serialize>(value: &T) -> Result<Map<String, Value>, String> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(format!("an answer written as {other}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 pub(crate) fn doc_text(info: &EndpointInfo, code: &Code) -> Option<&'static str> {

@@ -38,8 +38,6 @@ pub struct KeyRefresh {
     lock: tokio::sync::Mutex<()>,
     /// Refreshes completed in this process (a waiter compares before and after).
     refreshes: AtomicU64,
-    /// Downloads this process made (tests, diagnostics).
-    downloads: AtomicU64,
     /// When a request from anyone last made the client refresh.
     last_unprompted: Mutex<Option<Instant>>,
     /// The kept entry the signer holds now, and how many keys it gave.
@@ -70,11 +68,6 @@ impl KeyRefresh {
             cache: Some(cache.build()),
             ..KeyRefresh::default()
         }
-    }
-
-    /// How many downloads this process made.
-    pub fn downloads(&self) -> u64 {
-        self.downloads.load(Ordering::Acquire)
     }
 
     fn installed(&self) -> std::sync::MutexGuard<'_, Option<(String, usize)>> {
@@ -151,12 +144,15 @@ pub(crate) async fn refresh_for_headers<P: Platform>(
     core: &Core<P>,
     headers: &HeaderMap,
 ) -> Result<Option<usize>, String> {
+    if P::PLATFORM_KEYS.is_none() {
+        return Ok(None);
+    }
     let probe = RawResponse {
         status: 200,
         headers: headers.clone(),
         body: Default::default(),
     };
-    if P::PLATFORM_KEYS.is_none() || !core.signer.names_unknown_key(&probe) {
+    if !core.signer.names_unknown_key(&probe) {
         return Ok(None);
     }
     {
@@ -202,7 +198,6 @@ impl<P: Platform> TokenFetcher for Download<P> {
             let source = P::PLATFORM_KEYS
                 .ok_or_else(|| TokenError::Provider(format!("{} has no key endpoint", P::NAME)))?;
             let raw = (source.fetch)(&core).await.map_err(TokenError::Provider)?;
-            core.key_refresh.downloads.fetch_add(1, Ordering::AcqRel);
             let held = core
                 .signer
                 .install_platform_keys(&raw)

@@ -125,7 +125,7 @@ use super::engine::Platform;
 use super::engine::{Desk, Reply, State};
 use super::merchant::{registration, Held, Merchant, Start};
 use super::rules::{schema_refusal, sign_field, OwnCredentials, SignRule};
-use super::server::doc_text;
+use super::server::{doc_text, object};
 use super::{wire_text, Simulator};
 use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
@@ -386,18 +386,8 @@ pub(super) fn read<E>(desk: &Desk<'_>, biz: &Biz) -> Result<E, Reply>
 where
     E: miniapp::runtime::Endpoint + serde::de::DeserializeOwned,
 {
-    let incoming = desk.incoming;
-    let params: Vec<(String, String)> = incoming
-        .query
-        .iter()
-        .chain(&incoming.form)
-        .cloned()
-        .collect();
     let body = Value::Object(biz.0.clone());
-    let request: E =
-        miniapp::__private::read_request(&params, Some(&body)).map_err(|why| invalid(&why))?;
-    request.validate().map_err(|e| invalid(&e.to_string()))?;
-    Ok(request)
+    desk.read_request(Some(&body)).map_err(|why| invalid(&why))
 }
 
 /// Which trade a request's choice of number names: `(trade_no, out_trade_no)`.
@@ -428,11 +418,7 @@ names_trade!(
 
 /// A success written from the endpoint's generated response type.
 pub(super) fn answer<T: Serialize>(response: &T) -> Result<Reply, Reply> {
-    match serde_json::to_value(response) {
-        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
-        Ok(other) => Err(Reply::Broken(format!("an answer written as {other}"))),
-        Err(e) => Err(Reply::Broken(e.to_string())),
-    }
+    object(response).map(Reply::Done).map_err(Reply::Broken)
 }
 
 /// Steering Alipay's merchant (feature `alipay`).

@@ -7,7 +7,8 @@ use super::keys::rfc3339;
 use super::{Order, BANK};
 use crate::engine::{Desk, Reply};
 use crate::fingerprint::Fingerprint;
-use miniapp::__private::{read_request, Endpoint, Meaning};
+use crate::server::object;
+use miniapp::__private::{Endpoint, Meaning};
 use miniapp::wechatpay_v3::pay::{self, OrderAmount};
 use miniapp::wechatpay_v3::pay::{CloseError, JsapiError, QueryByOutTradeNoError};
 use miniapp::wechatpay_v3::pay::{TradeState, TradeType};
@@ -94,28 +95,16 @@ pub(super) fn read<E>(desk: &Desk<'_>) -> Result<E, Reply>
 where
     E: Endpoint + DeserializeOwned,
 {
-    let incoming = desk.incoming;
-    let params: Vec<(String, String)> = incoming
-        .path_params
-        .iter()
-        .chain(&incoming.query)
-        .cloned()
-        .collect();
-    let body = incoming.json.clone().map(Value::Object);
-    let request: E = read_request(&params, body.as_ref()).map_err(|why| invalid(desk, &why))?;
-    request
-        .validate()
-        .map_err(|e| invalid(desk, &e.to_string()))?;
-    Ok(request)
+    let body = desk.incoming.json.clone().map(Value::Object);
+    desk.read_request(body.as_ref())
+        .map_err(|why| invalid(desk, &why))
 }
 
 /// A success written from the endpoint's generated response type.
 pub(super) fn answer<T: Serialize>(desk: &Desk<'_>, response: &T) -> Result<Reply, Reply> {
-    match serde_json::to_value(response) {
-        Ok(Value::Object(map)) => Ok(Reply::Done(map)),
-        Ok(other) => Err(internal(desk, &format!("an answer written as {other}"))),
-        Err(e) => Err(internal(desk, &e.to_string())),
-    }
+    object(response)
+        .map(Reply::Done)
+        .map_err(|why| internal(desk, &why))
 }
 
 /// The request as the type writes it back: what identifies it (see [`fingerprint`]).
@@ -123,11 +112,7 @@ pub(super) fn written<T: Serialize>(
     desk: &Desk<'_>,
     request: &T,
 ) -> Result<Map<String, Value>, Reply> {
-    match serde_json::to_value(request) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Ok(Map::new()),
-        Err(e) => Err(internal(desk, &e.to_string())),
-    }
+    object(request).map_err(|why| internal(desk, &why))
 }
 
 /// `PARAM_ERROR` for a field that is not as documented, saying why.
