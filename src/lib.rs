@@ -42,7 +42,7 @@ pub mod __private {
         path_params, read_request, read_text_request, request_round_trip, round_trip,
         round_trip_typed, text_request_round_trip, write_text_response, RoundTrip,
     };
-    pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle, Gateway};
+    pub use crate::runtime::envelopes::{self, Envelope, EnvelopeStyle, Gateway, OAuth};
     pub use crate::runtime::execute::{
         fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,
     };

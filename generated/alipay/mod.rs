@@ -350,6 +350,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_message: Some("sub_msg"),
     operation: Some("method"),
     gateway: None,
+    oauth: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -368,6 +369,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::Code2SessionRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::RefreshTokenRequest as crate::__private::Endpoint>::NAME,
@@ -384,6 +386,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::RefreshTokenRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::RefreshTokenRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::RefreshTokenRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::NAME,
@@ -400,6 +403,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <bill::DownloadUrlQueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::CreateRequest as crate::__private::Endpoint>::NAME,
@@ -416,6 +420,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::CreateRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CreateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::CreateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::PrecreateRequest as crate::__private::Endpoint>::NAME,
@@ -432,6 +437,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::PrecreateRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::PrecreateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::PrecreateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::QueryRequest as crate::__private::Endpoint>::NAME,
@@ -448,6 +454,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::QueryRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::QueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::CloseRequest as crate::__private::Endpoint>::NAME,
@@ -464,6 +471,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::CloseRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CloseRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::CloseRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::CancelRequest as crate::__private::Endpoint>::NAME,
@@ -480,6 +488,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::CancelRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::CancelRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::CancelRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::RefundRequest as crate::__private::Endpoint>::NAME,
@@ -496,6 +505,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::RefundRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::RefundRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <trade::RefundQueryRequest as crate::__private::Endpoint>::NAME,
@@ -512,6 +522,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <trade::RefundQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <trade::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <trade::RefundQueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <user::InfoShareRequest as crate::__private::Endpoint>::NAME,
@@ -528,6 +539,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <user::InfoShareRequest as crate::__private::Endpoint>::HOST,
         constants: <user::InfoShareRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <user::InfoShareRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

@@ -8,6 +8,7 @@ use super::Client;
 /// - <https://smartprogram.baidu.com/docs/develop/api/open/log_Session-Key/>
 /// - <https://smartprogram.baidu.com/docs/develop/api/open/log_getunionid/>
 /// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/client>
+/// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/error>
 #[derive(Clone, Copy)]
 pub struct Auth<'a> {
     client: &'a Client,
@@ -48,6 +49,7 @@ impl<'a> Auth<'a> {
     ///
     /// Sources:
     /// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/client>
+    /// - <https://developer.baidu.com/wiki/index.php?title=docs/oauth/error>
     /// - <https://m.w3cschool.cn/baiduapp/baiduapp-6iy239u1.html>
     pub fn get_access_token(
         &self,
@@ -195,6 +197,7 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
         in_body: true,
     };
     const BODY: crate::__private::BodyKind = crate::__private::BodyKind::Form;
+    const BARE: bool = true;
     const IDEMPOTENT: bool = false;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[];
     const ERRORS: &'static [(crate::runtime::Code, &'static str)] = &[
@@ -207,6 +210,12 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
         "{\"openid\":\"l214zFqNrEuIEnp6m7Y01sw8yj\",\"session_key\":\"981ce8b151c0599acf7ad1a673c6ff5e\"}",
     );
     const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::MissingField,
+            param: None,
+            code: crate::runtime::Code::Int(10010100i64),
+            message: "parameter is invalid",
+        },
         crate::__private::Refusal {
             means: crate::__private::Meaning::WrongAppId,
             param: None,
@@ -252,7 +261,7 @@ impl crate::__private::Endpoint for Jscode2SessionKeyRequest {
 }
 /// Request of `auth.getAccessToken`: 获取接口调用凭证 access_token(OAuth2.0 Client Credentials 授权)
 ///
-/// **Unconfirmed:** The docs allow GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`error`: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, …) carry string codes and no errno; the client reports them as a decode error naming the OAuth error.
+/// **Unconfirmed:** The docs allow GET or POST; GET with the parameters in the query is used. The OAuth2.0 error answers (`oauth_errors`) carry error names and no errno; the client reports them as a decode error naming the OAuth error. Which error a wrong secret gets is not documented (invalid_client is assumed).
 #[derive(Debug, Clone, PartialEq, crate::__private::serde::Serialize)]
 #[cfg_attr(feature = "encoders", derive(crate::__private::serde::Deserialize))]
 #[serde(crate = "crate::__private::serde")]
@@ -296,6 +305,14 @@ pub struct GetAccessTokenResponse {
 }
 impl crate::__private::StructuredResponse for GetAccessTokenResponse {}
 /// Errors of `auth.getAccessToken`: its docs list no codes of its own, so these are the platform's common codes ([`super::CommonError`]).
+///
+/// OAuth2.0 refusals, answered as `{error, error_description}` without a code and reported as `Error::Decode` naming the error:
+///
+/// * `invalid_request`: invalid refresh token(请求缺少某个必需参数,包含一个不支持的参数或参数值,或者格式不正确)
+/// * `invalid_client`: unknown client id(client_id、client_secret 参数无效)
+/// * `unauthorized_client`: The client is not authorized to use this authorization grant type(应用没有被授权,无法使用所指定的 grant_type)
+/// * `unsupported_grant_type`: The authorization grant type is not supported(grant_type 百度 OAuth2.0 服务不支持该参数)
+/// * `invalid_scope`: The requested scope is exceeds the scope granted by the resource owner(请求的 scope 参数是无效的、未知的、格式不正确的、或所请求的权限范围超过了数据拥有者所授予的权限范围)
 pub type GetAccessTokenError = super::CommonError;
 impl crate::__private::Endpoint for GetAccessTokenRequest {
     const NAME: &'static str = "auth.getAccessToken";
@@ -307,6 +324,7 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
         in_body: false,
     };
     const BODY: crate::__private::BodyKind = crate::__private::BodyKind::None;
+    const BARE: bool = true;
     const IDEMPOTENT: bool = true;
     const CONSTANTS: &'static [(&'static str, &'static str)] = &[
         ("grant_type", "client_credentials"),
@@ -316,6 +334,38 @@ impl crate::__private::Endpoint for GetAccessTokenRequest {
     const EXAMPLE: Option<&'static str> = Some(
         "{\"access_token\":\"1.a6b7dbd428f731035f771b8d15063f61.86400.1292922000-2346678-124328\",\"expires_in\":2592000,\"refresh_token\":\"2.385d55f8615fdfd9edb7c4b5ebdc3e39.604800.1293440400-2346678-124328\",\"scope\":\"smartapp_snsapi_base\"}",
     );
+    const REFUSALS: &'static [crate::__private::Refusal] = &[
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongAppId,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("invalid_client"),
+            ),
+            message: "unknown client id",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongSecret,
+            param: None,
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("invalid_client"),
+            ),
+            message: "unknown client id",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: Some("grant_type"),
+            code: crate::runtime::Code::Str(
+                std::borrow::Cow::Borrowed("unsupported_grant_type"),
+            ),
+            message: "The authorization grant type is not supported",
+        },
+        crate::__private::Refusal {
+            means: crate::__private::Meaning::WrongConstant,
+            param: Some("scope"),
+            code: crate::runtime::Code::Str(std::borrow::Cow::Borrowed("invalid_scope")),
+            message: "The requested scope is exceeds the scope granted by the resource owner",
+        },
+    ];
     type Platform = super::Baidu;
     type Response = GetAccessTokenResponse;
     type Error = GetAccessTokenError;

@@ -208,6 +208,11 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
         message: "error_msg",
         codes: &["110", "111"],
     }),
+    oauth: Some(crate::__private::OAuth {
+        error: "error",
+        description: "error_description",
+        status: 400u16,
+    }),
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -226,6 +231,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::Jscode2SessionKeyRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::NAME,
@@ -245,6 +251,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
             token: "access_token",
             expires_in: "expires_in",
         }),
+        bare: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::GetUnionidRequest as crate::__private::Endpoint>::NAME,
@@ -261,6 +268,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::GetUnionidRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetUnionidRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::GetUnionidRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

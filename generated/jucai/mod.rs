@@ -172,6 +172,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
+    oauth: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -198,6 +199,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::Auth2OpenIdRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

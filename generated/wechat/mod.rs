@@ -361,6 +361,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
+    oauth: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -379,6 +380,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetDailyRetainRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::NAME,
@@ -395,6 +397,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetWeeklyRetainRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::NAME,
@@ -411,6 +414,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetMonthlyRetainRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::NAME,
@@ -427,6 +431,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetDailySummaryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::NAME,
@@ -443,6 +448,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetDailyVisitTrendRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::NAME,
@@ -459,6 +465,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetWeeklyVisitTrendRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::NAME,
@@ -475,6 +482,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetMonthlyVisitTrendRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::NAME,
@@ -491,6 +499,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetUserPortraitRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::NAME,
@@ -507,6 +516,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetVisitDistributionRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::NAME,
@@ -523,6 +533,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::HOST,
         constants: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <analysis::GetVisitPageRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::Code2SessionRequest as crate::__private::Endpoint>::NAME,
@@ -539,6 +550,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::Code2SessionRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::Code2SessionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::Code2SessionRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::NAME,
@@ -558,6 +570,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
             token: "access_token",
             expires_in: "expires_in",
         }),
+        bare: <auth::GetAccessTokenRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::NAME,
@@ -577,6 +590,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
             token: "access_token",
             expires_in: "expires_in",
         }),
+        bare: <auth::GetStableAccessTokenRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::NAME,
@@ -593,6 +607,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::GetPaidUnionIdRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <auth::CheckSessionKeyRequest as crate::__private::Endpoint>::NAME,
@@ -609,6 +624,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <auth::CheckSessionKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <auth::CheckSessionKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <auth::CheckSessionKeyRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <customer_service_message::SendRequest as crate::__private::Endpoint>::NAME,
@@ -625,6 +641,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <customer_service_message::SendRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::SendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <customer_service_message::SendRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::NAME,
@@ -641,6 +658,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <customer_service_message::SetTypingRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::NAME,
@@ -657,6 +675,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <customer_service_message::UploadTempMediaRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::NAME,
@@ -673,6 +692,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::HOST,
         constants: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <customer_service_message::GetTempMediaRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <img::AiCropRequest as crate::__private::Endpoint>::NAME,
@@ -689,6 +709,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <img::AiCropRequest as crate::__private::Endpoint>::HOST,
         constants: <img::AiCropRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <img::AiCropRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <img::ScanQrCodeRequest as crate::__private::Endpoint>::NAME,
@@ -705,6 +726,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <img::ScanQrCodeRequest as crate::__private::Endpoint>::HOST,
         constants: <img::ScanQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <img::ScanQrCodeRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <img::SuperresolutionRequest as crate::__private::Endpoint>::NAME,
@@ -721,6 +743,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <img::SuperresolutionRequest as crate::__private::Endpoint>::HOST,
         constants: <img::SuperresolutionRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <img::SuperresolutionRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::UploadShippingInfoRequest as crate::__private::Endpoint>::NAME,
@@ -744,6 +767,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::UploadShippingInfoRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::UploadShippingInfoRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::UploadShippingInfoRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::UploadCombinedShippingInfoRequest as crate::__private::Endpoint>::NAME,
@@ -760,6 +784,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::UploadCombinedShippingInfoRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::UploadCombinedShippingInfoRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::UploadCombinedShippingInfoRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::GetOrderRequest as crate::__private::Endpoint>::NAME,
@@ -776,6 +801,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::GetOrderRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::GetOrderRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::GetOrderRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::GetOrderListRequest as crate::__private::Endpoint>::NAME,
@@ -792,6 +818,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::GetOrderListRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::GetOrderListRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::GetOrderListRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::NotifyConfirmReceiveRequest as crate::__private::Endpoint>::NAME,
@@ -808,6 +835,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::NotifyConfirmReceiveRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::NotifyConfirmReceiveRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::NotifyConfirmReceiveRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::SetMsgJumpPathRequest as crate::__private::Endpoint>::NAME,
@@ -824,6 +852,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::SetMsgJumpPathRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::SetMsgJumpPathRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::SetMsgJumpPathRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::IsTradeManagedRequest as crate::__private::Endpoint>::NAME,
@@ -840,6 +869,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::IsTradeManagedRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::IsTradeManagedRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::IsTradeManagedRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <order_shipping::IsTradeManagementConfirmationCompletedRequest as crate::__private::Endpoint>::NAME,
@@ -856,6 +886,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <order_shipping::IsTradeManagementConfirmationCompletedRequest as crate::__private::Endpoint>::HOST,
         constants: <order_shipping::IsTradeManagementConfirmationCompletedRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <order_shipping::IsTradeManagementConfirmationCompletedRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <phonenumber::GetPhoneNumberRequest as crate::__private::Endpoint>::NAME,
@@ -872,6 +903,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <phonenumber::GetPhoneNumberRequest as crate::__private::Endpoint>::HOST,
         constants: <phonenumber::GetPhoneNumberRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <phonenumber::GetPhoneNumberRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <security::MsgSecCheckRequest as crate::__private::Endpoint>::NAME,
@@ -888,6 +920,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <security::MsgSecCheckRequest as crate::__private::Endpoint>::HOST,
         constants: <security::MsgSecCheckRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <security::MsgSecCheckRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <security::MediaCheckAsyncRequest as crate::__private::Endpoint>::NAME,
@@ -904,6 +937,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <security::MediaCheckAsyncRequest as crate::__private::Endpoint>::HOST,
         constants: <security::MediaCheckAsyncRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <security::MediaCheckAsyncRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <security::GetUserRiskRankRequest as crate::__private::Endpoint>::NAME,
@@ -920,6 +954,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <security::GetUserRiskRankRequest as crate::__private::Endpoint>::HOST,
         constants: <security::GetUserRiskRankRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <security::GetUserRiskRankRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <shortlink::GenerateRequest as crate::__private::Endpoint>::NAME,
@@ -936,6 +971,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <shortlink::GenerateRequest as crate::__private::Endpoint>::HOST,
         constants: <shortlink::GenerateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <shortlink::GenerateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::SendRequest as crate::__private::Endpoint>::NAME,
@@ -952,6 +988,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::SendRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::SendRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::SendRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::GetTemplateListRequest as crate::__private::Endpoint>::NAME,
@@ -968,6 +1005,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::GetTemplateListRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::GetTemplateListRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::GetTemplateListRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::AddTemplateRequest as crate::__private::Endpoint>::NAME,
@@ -984,6 +1022,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::AddTemplateRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::AddTemplateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::AddTemplateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::DeleteTemplateRequest as crate::__private::Endpoint>::NAME,
@@ -1000,6 +1039,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::DeleteTemplateRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::DeleteTemplateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::DeleteTemplateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::GetCategoryRequest as crate::__private::Endpoint>::NAME,
@@ -1016,6 +1056,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::GetCategoryRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::GetCategoryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::GetCategoryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::GetPubTemplateTitleListRequest as crate::__private::Endpoint>::NAME,
@@ -1032,6 +1073,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::GetPubTemplateTitleListRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::GetPubTemplateTitleListRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::GetPubTemplateTitleListRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <subscribe_message::GetPubTemplateKeyWordsByIdRequest as crate::__private::Endpoint>::NAME,
@@ -1048,6 +1090,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <subscribe_message::GetPubTemplateKeyWordsByIdRequest as crate::__private::Endpoint>::HOST,
         constants: <subscribe_message::GetPubTemplateKeyWordsByIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <subscribe_message::GetPubTemplateKeyWordsByIdRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <urllink::GenerateRequest as crate::__private::Endpoint>::NAME,
@@ -1064,6 +1107,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <urllink::GenerateRequest as crate::__private::Endpoint>::HOST,
         constants: <urllink::GenerateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <urllink::GenerateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <urllink::QueryRequest as crate::__private::Endpoint>::NAME,
@@ -1080,6 +1124,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <urllink::QueryRequest as crate::__private::Endpoint>::HOST,
         constants: <urllink::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <urllink::QueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <urlscheme::GenerateRequest as crate::__private::Endpoint>::NAME,
@@ -1096,6 +1141,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <urlscheme::GenerateRequest as crate::__private::Endpoint>::HOST,
         constants: <urlscheme::GenerateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <urlscheme::GenerateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <urlscheme::QueryRequest as crate::__private::Endpoint>::NAME,
@@ -1112,6 +1158,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <urlscheme::QueryRequest as crate::__private::Endpoint>::HOST,
         constants: <urlscheme::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <urlscheme::QueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::NAME,
@@ -1128,6 +1175,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <wxacode::CreateQrCodeRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <wxacode::GetRequest as crate::__private::Endpoint>::NAME,
@@ -1144,6 +1192,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <wxacode::GetRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::GetRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <wxacode::GetRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::NAME,
@@ -1160,6 +1209,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::HOST,
         constants: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <wxacode::GetUnlimitedRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

@@ -237,6 +237,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
+    oauth: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -262,6 +263,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::UnifiedOrderRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::OrderQueryRequest as crate::__private::Endpoint>::NAME,
@@ -278,6 +280,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::OrderQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::OrderQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::OrderQueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::CloseOrderRequest as crate::__private::Endpoint>::NAME,
@@ -294,6 +297,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::CloseOrderRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::CloseOrderRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::CloseOrderRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::DownloadBillRequest as crate::__private::Endpoint>::NAME,
@@ -310,6 +314,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::DownloadBillRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::DownloadBillRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::DownloadBillRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::RefundQueryRequest as crate::__private::Endpoint>::NAME,
@@ -326,6 +331,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::RefundQueryRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::RefundQueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::RefundQueryRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::RefundRequest as crate::__private::Endpoint>::NAME,
@@ -342,6 +348,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::RefundRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::RefundRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::RefundRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::NAME,
@@ -358,6 +365,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::DownloadFundflowRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::NAME,
@@ -374,6 +382,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::HOST,
         constants: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <sandbox::GetSignKeyRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

@@ -192,6 +192,7 @@ pub const ENVELOPE: crate::__private::Envelope = crate::__private::Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
+    oauth: None,
 };
 /// Every endpoint of this platform as the schema describes it (used by the simulator).
 pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
@@ -210,6 +211,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <bill::TradeBillRequest as crate::__private::Endpoint>::HOST,
         constants: <bill::TradeBillRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <bill::TradeBillRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <bill::FundFlowBillRequest as crate::__private::Endpoint>::NAME,
@@ -226,6 +228,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <bill::FundFlowBillRequest as crate::__private::Endpoint>::HOST,
         constants: <bill::FundFlowBillRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <bill::FundFlowBillRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <certificates::DownloadRequest as crate::__private::Endpoint>::NAME,
@@ -242,6 +245,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <certificates::DownloadRequest as crate::__private::Endpoint>::HOST,
         constants: <certificates::DownloadRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <certificates::DownloadRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::JsapiRequest as crate::__private::Endpoint>::NAME,
@@ -258,6 +262,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::JsapiRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::JsapiRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::JsapiRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::AppRequest as crate::__private::Endpoint>::NAME,
@@ -274,6 +279,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::AppRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::AppRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::AppRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::H5Request as crate::__private::Endpoint>::NAME,
@@ -290,6 +296,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::H5Request as crate::__private::Endpoint>::HOST,
         constants: <pay::H5Request as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::H5Request as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::NativeRequest as crate::__private::Endpoint>::NAME,
@@ -306,6 +313,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::NativeRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::NativeRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::NativeRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::QueryByIdRequest as crate::__private::Endpoint>::NAME,
@@ -322,6 +330,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::QueryByIdRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::QueryByIdRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::QueryByIdRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::QueryByOutTradeNoRequest as crate::__private::Endpoint>::NAME,
@@ -338,6 +347,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::QueryByOutTradeNoRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::QueryByOutTradeNoRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::QueryByOutTradeNoRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <pay::CloseRequest as crate::__private::Endpoint>::NAME,
@@ -354,6 +364,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <pay::CloseRequest as crate::__private::Endpoint>::HOST,
         constants: <pay::CloseRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <pay::CloseRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <refund::CreateRequest as crate::__private::Endpoint>::NAME,
@@ -370,6 +381,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <refund::CreateRequest as crate::__private::Endpoint>::HOST,
         constants: <refund::CreateRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <refund::CreateRequest as crate::__private::Endpoint>::BARE,
     },
     crate::__private::EndpointInfo {
         name: <refund::QueryRequest as crate::__private::Endpoint>::NAME,
@@ -386,6 +398,7 @@ pub const ENDPOINTS: &[crate::__private::EndpointInfo] = &[
         host: <refund::QueryRequest as crate::__private::Endpoint>::HOST,
         constants: <refund::QueryRequest as crate::__private::Endpoint>::CONSTANTS,
         issues_token: None,
+        bare: <refund::QueryRequest as crate::__private::Endpoint>::BARE,
     },
 ];
 /// Every endpoint's round trip through its envelope: its doc example and each

@@ -131,6 +131,23 @@ pub struct Envelope {
     pub numbers_as_text: bool,
     /// The gateway's own failure fields and the codes it answers itself.
     pub gateway: Option<Gateway>,
+    /// The OAuth2.0 fields of the endpoints answering outside the envelope.
+    pub oauth: Option<OAuth>,
+}
+
+#[derive(Debug)]
+pub struct OAuth {
+    pub error: String,
+    pub description: String,
+    pub status: u16,
+}
+
+/// An OAuth2.0 refusal of a bare endpoint: an error name outside the platform's codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthError {
+    pub name: String,
+    pub doc: String,
+    pub means: Vec<Means>,
 }
 
 #[derive(Debug)]
@@ -337,6 +354,10 @@ pub struct Endpoint {
     pub errors: Vec<ErrorCase>,
     /// Does the endpoint document codes of its own (beyond the platform's common ones)?
     pub own_errors: bool,
+    /// Answered outside the envelope (the schema's `bare: true`).
+    pub bare: bool,
+    /// Its OAuth2.0 refusals (a bare endpoint's `oauth_errors`).
+    pub oauth_errors: Vec<OAuthError>,
     pub unconfirmed: Option<String>,
     /// Why the endpoint was withdrawn: the client method is `#[deprecated]`.
     pub deprecated: Option<String>,

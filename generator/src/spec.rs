@@ -191,6 +191,34 @@ pub struct EnvelopeSpec {
     /// (Baidu's `{error_code, error_msg}`): read before `code`.
     #[serde(default)]
     pub gateway: Option<GatewaySpec>,
+    /// The OAuth2.0 fields of the endpoints answering outside the envelope (`bare:
+    /// true`): Baidu's `{errno, error, error_description}` and `{error,
+    /// error_description}`.
+    #[serde(default)]
+    pub oauth: Option<OAuthSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSpec {
+    /// The field of the error (an OAuth2.0 error name, or a short text beside a code).
+    pub error: String,
+    /// The field of its description.
+    pub description: String,
+    /// The HTTP status of an answer naming an OAuth2.0 error (RFC 6749: 400).
+    pub status: u16,
+}
+
+/// An OAuth2.0 refusal of an endpoint answering outside the envelope: an error name
+/// (`invalid_client`), not one of the platform's codes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthErrorSpec {
+    pub error: String,
+    pub doc: String,
+    /// As an error entry's `means:`.
+    #[serde(default)]
+    pub means: Option<MeansSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -431,6 +459,13 @@ pub struct EndpointSpec {
     pub response: ResponseSpec,
     #[serde(default)]
     pub errors: Vec<ErrorSpec>,
+    /// The answer comes outside the envelope: the data as it is, refusals in the
+    /// envelope's `oauth` fields.
+    #[serde(default)]
+    pub bare: bool,
+    /// OAuth2.0 refusals of a `bare` endpoint, by error name.
+    #[serde(default)]
+    pub oauth_errors: Vec<OAuthErrorSpec>,
     #[serde(default)]
     pub unconfirmed: Option<String>,
     /// Why the platform no longer offers the endpoint (the docs withdrew it): the client

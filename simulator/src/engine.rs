@@ -48,8 +48,8 @@ pub struct Platform {
     /// Signs every JSON answer under this field with the key given to
     /// [`SimulatorBuilder::sign_key`](super::SimulatorBuilder::sign_key) (Jucai).
     pub sign: Option<SignRule>,
-    /// Endpoints that answer outside the envelope (Baidu's session and OAuth token
-    /// endpoints return their data bare).
+    /// Endpoints that answer outside the envelope beyond those the schema marks
+    /// `bare: true` (an endpoint a test registers itself).
     pub bare: &'static [Bare],
     /// The request field that carries the business fields as one JSON text (Alipay's
     /// `biz_content`, the generated `Endpoint::PACK_INTO`): required fields are looked

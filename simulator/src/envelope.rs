@@ -5,7 +5,7 @@
 use miniapp::__private::EnvelopeStyle;
 
 pub(crate) use miniapp::__private::envelopes::encode::{
-    code_of, failure, is_signed, success, wechatpay_xml_body as to_xml,
+    bare_failure, code_of, failure, is_signed, success, wechatpay_xml_body as to_xml,
 };
 
 /// Can the simulator speak this envelope style?

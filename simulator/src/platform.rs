@@ -125,79 +125,47 @@ pub fn jucai() -> Platform {
 /// Baidu's wire rules (`schema/baidu/`) over an endpoint table —
 /// `baidu()` (feature `baidu`) passes the generated one; tests may pass their own subset.
 ///
-/// * `auth.jscode2SessionKey` (POST form `code` + `client_id` + `sk`): checks the AppKey
-///   and AppSecret, answers the bare `{openid, session_key}`; failures are
-///   `{errno, error, error_description}` (only `10010100` is documented).
-/// * `auth.getAccessToken` (GET query `client_id` + `client_secret`,
-///   `grant_type=client_credentials`, `scope=smartapp_snsapi_base`): issues a token
-///   (every call a new one), answered bare; failures are OAuth2.0
-///   `{error, error_description}` without an errno ([`baidu_oauth_error`]).
+/// Everything comes from the schema:
+///
+/// * `auth.jscode2SessionKey` (POST form `code` + `client_id` + `sk`) and
+///   `auth.getAccessToken` (GET query `client_id` + `client_secret`, with the constants
+///   `grant_type` and `scope`) check the AppKey and AppSecret and answer outside the
+///   envelope (`bare: true`): the data as it is, refusals in the envelope's OAuth2.0
+///   fields — `{errno, error, error_description}` for the session endpoint's
+///   `10010100`, OAuth2.0's `{error, error_description}` with HTTP 400 for the token
+///   endpoint's error names (`invalid_client`, `unsupported_grant_type`,
+///   `invalid_scope`: its `oauth_errors` and their meanings). Every token call issues a
+///   new token.
 /// * everything else in the `{errno, errmsg, request_id, data}` envelope; the access token
 ///   travels in the query as `access_token`. Its codes, and a missing field's, are the
 ///   schema's meanings (the platform's common errors: `110`, `111`, `400`, unconfirmed
 ///   for smart programs and marked so there), given with [`Platform::refusals`] by
 ///   `baidu()`.
-/// * The OAuth2.0 token endpoint's failures carry no errno on the wire: the codes given
-///   here are what the request log records.
 pub fn baidu_with(endpoints: &'static [EndpointInfo], envelope: Envelope) -> Platform {
-    const CHECKS: &[CredentialCheck] = &[CredentialCheck {
-        endpoint: "auth.getAccessToken",
-        // The code is recorded in the log only: OAuth2.0 errors carry none.
-        wrong_app_id: Some((Code::Int(10010100), "invalid_client: unknown client id")),
-        wrong_secret: Some((
-            Code::Int(10010100),
-            "invalid_client: Client authentication failed",
-        )),
-        wrong_constant: &[
-            (
-                "grant_type",
-                Code::Int(10010100),
-                "unsupported_grant_type: The authorization grant type is not supported",
-            ),
-            (
-                "scope",
-                Code::Int(10010100),
-                "invalid_scope: The requested scope is invalid, unknown, or malformed",
-            ),
-        ],
-        stable_unless: None,
-    }];
-    fn session_error(code: &Code, text: &str) -> Value {
-        serde_json::json!({"errno": code, "error": "invalid_param", "error_description": text})
-    }
-    const BARE: &[Bare] = &[
-        Bare {
-            endpoint: "auth.jscode2SessionKey",
-            failure: Some(session_error),
-        },
-        Bare {
-            endpoint: "auth.getAccessToken",
-            failure: Some(baidu_oauth_error),
-        },
-    ];
     Platform::new("baidu", endpoints, envelope)
-        .credentials(CHECKS)
-        .bare(BARE)
 }
 
-/// An OAuth2.0 error answer `{error, error_description}` (Baidu's token endpoint).
-///
-/// `text` may start with the OAuth error name (`invalid_client: unknown client id`);
-/// otherwise — a failure forced with `fail_next`, whose code OAuth2.0 cannot carry — the
-/// error is `server_error` and the description names the code.
+/// An OAuth2.0 error answer `{error, error_description}` (Baidu's token endpoint) from
+/// `text` starting with the error name (`invalid_client: unknown client id`).
+#[cfg(feature = "baidu")]
+#[deprecated(
+    since = "0.2.0",
+    note = "the schema marks Baidu's token endpoint `bare: true` with its `oauth_errors`, and the runtime writes them (`encode::bare_failure`)"
+)]
 pub fn baidu_oauth_error(code: &Code, text: &str) -> Value {
+    use miniapp::__private::envelopes::encode::bare_failure;
     let named = text.split_once(": ").filter(|(name, _)| {
         !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
     });
-    match named {
-        Some((error, description)) => {
-            serde_json::json!({"error": error, "error_description": description})
-        }
-        None => serde_json::json!({
-            "error": "server_error",
-            "error_description": format!("{text} (code {code})"),
-        }),
-    }
+    let raw = match named {
+        Some((error, description)) => bare_failure(
+            &miniapp::baidu::ENVELOPE,
+            &Code::from(error.to_owned()),
+            description,
+        ),
+        None => bare_failure(&miniapp::baidu::ENVELOPE, code, text),
+    };
+    serde_json::from_slice(&raw.body).unwrap_or(Value::Null)
 }
 
 /// Jucai's wire rules (`schema/jucai/`) over an endpoint table —

@@ -1,6 +1,6 @@
 //! The rules a platform's requests are checked by that need no server state: the
 //! codes for wrong credentials and tokens ([`CredentialCheck`], [`AccessTokenRule`]),
-//! endpoints answered outside the envelope ([`Bare`]), and the sign rule
+//! endpoints answered outside the envelope that the schema does not mark ([`Bare`]), and the sign rule
 //! ([`SignRule::of`]: the field from the schema, the algorithm from the runtime's
 //! signer). Every wire fact comes from the generated tables; the codes from the
 //! schema's `means:` ([`schema_refusal`]). A platform ([`Platform`](super::engine::Platform),
@@ -12,12 +12,15 @@ use miniapp::runtime::{Auth, Code, Credentials};
 use serde_json::{Map, Value};
 
 /// An endpoint whose success is the docs' example as it is, without the platform's
-/// envelope, and whose failures may have their own shape.
+/// envelope, and whose failures may have their own shape — for an endpoint the schema
+/// does not mark: the schema's `bare: true` ([`EndpointInfo::bare`](miniapp::runtime::EndpointInfo::bare))
+/// needs no entry here, its refusals are written in the envelope's OAuth2.0 fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Bare {
     /// `group.docName`
     pub endpoint: &'static str,
-    /// Builds a failure from the code and text; `None`: the platform's envelope.
+    /// Builds a failure from the code and text; `None`: the envelope's OAuth2.0 fields
+    /// (`envelope::bare_failure`), or the envelope itself where it has none.
     pub failure: Option<fn(&Code, &str) -> Value>,
 }
 

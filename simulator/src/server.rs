@@ -634,8 +634,15 @@ impl Call<'_> {
 
     fn failure(&self, state: &State, code: Code, text: &str) -> Answer {
         let env = &self.platform().envelope;
-        let value = match bare(self.shared, self.key).and_then(|b| b.failure) {
+        let listed = bare(self.shared, self.key);
+        let value = match listed.and_then(|b| b.failure) {
             Some(render) => render(&code, text),
+            // An endpoint answering outside the envelope, in its OAuth2.0 fields.
+            None if self.info().bare || listed.is_some() => {
+                let raw = envelope::bare_failure(env, &code, text);
+                let code = Some(code);
+                return Answer::Raw { raw, code };
+            }
             None => envelope::failure(env, &code, text, &self.request_id()),
         };
         self.enveloped(state, value, code)
@@ -644,7 +651,7 @@ impl Call<'_> {
     fn success(&self, state: &State, payload: Value) -> Answer {
         let env = &self.platform().envelope;
         let code = envelope::code_of(env.success.first().copied().unwrap_or("0"));
-        let value = if bare(self.shared, self.key).is_some() {
+        let value = if self.info().bare || bare(self.shared, self.key).is_some() {
             payload
         } else if payload.is_null() && env.style == EnvelopeStyle::Errcode {
             let mut ok = Map::new();

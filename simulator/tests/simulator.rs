@@ -694,8 +694,11 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             token: "access_token",
             expires_in: "expires_in",
         }),
-        refusals: &[],
+        // The schema's OAuth2.0 refusals (`invalid_client`, …).
+        refusals:
+            <miniapp::baidu::auth::GetAccessTokenRequest as miniapp::__private::Endpoint>::REFUSALS,
         check_wire: miniapp::__private::no_wire_checks,
+        bare: true,
     },
     EndpointInfo {
         name: "auth.getUnionid",
@@ -719,6 +722,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
         issues_token: None,
         refusals: &[],
         check_wire: miniapp::__private::no_wire_checks,
+        bare: false,
     },
 ];
 
@@ -739,6 +743,7 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
+    oauth: miniapp::baidu::ENVELOPE.oauth,
 };
 
 #[tokio::test]
@@ -835,6 +840,7 @@ async fn platforms_sharing_a_path_are_told_apart_by_their_prefix() {
             issues_token: None,
             refusals: &[],
             check_wire: miniapp::__private::no_wire_checks,
+            bare: false,
         }];
         let clash = || miniapp_simulator::Platform::new("clash", CLASH, BAIDU_ENVELOPE);
         let sim = Simulator::builder()
@@ -1020,6 +1026,7 @@ async fn the_admin_prefix_is_reserved() {
             issues_token: None,
             refusals: &[],
             check_wire: miniapp::__private::no_wire_checks,
+            bare: false,
         }];
         static BESIDE: &[EndpointInfo] = &[EndpointInfo {
             path: "/_adminx/health",
@@ -1084,6 +1091,70 @@ mod baidu {
                 ..RetryPolicy::default()
             })
             .build()
+    }
+
+    /// The two endpoints answering outside the envelope refuse in the schema's OAuth2.0
+    /// fields: the token endpoint with OAuth2.0's error names (`oauth_errors`) and HTTP
+    /// 400, no errno; jscode2sessionkey with its errno and the text in two, as in its
+    /// docs' example.
+    #[tokio::test]
+    async fn the_bare_endpoints_refuse_in_the_oauth_spelling() {
+        bounded(async {
+            let sim = sim().await;
+            let http = reqwest::Client::new();
+            let token_url = format!("{}/oauth/2.0/token", sim.url("baidu"));
+            let good = [
+                ("grant_type", "client_credentials"),
+                ("scope", "smartapp_snsapi_base"),
+                ("client_id", APP_KEY),
+                ("client_secret", APP_SECRET),
+            ];
+            let cases = [
+                (3, "wrong", "invalid_client", "unknown client id"),
+                (2, "someone-else", "invalid_client", "unknown client id"),
+                (0, "password", "unsupported_grant_type", "The authorization grant type is not supported"),
+                (1, "snsapi_userinfo", "invalid_scope", "The requested scope is exceeds the scope granted by the resource owner"),
+            ];
+            for (at, value, error, description) in cases {
+                let mut query = good;
+                query[at].1 = value;
+                let sent = http.get(&token_url).query(&query).send().await.unwrap();
+                let (status, body) = raw_json(sent).await;
+                assert_eq!(status, 400, "{body}");
+                assert_eq!(
+                    body,
+                    json!({"error": error, "error_description": description}),
+                    "{}={value}",
+                    query[at].0
+                );
+                let logged = sim.requests().pop().unwrap();
+                assert_eq!((logged.status, logged.code), (400, Some(Code::from(error))));
+            }
+            let (status, issued) =
+                raw_json(http.get(&token_url).query(&good).send().await.unwrap()).await;
+            assert_eq!(status, 200);
+            assert!(issued["access_token"].is_string() && issued.get("errno").is_none());
+
+            let session_url = format!("{}/oauth/jscode2sessionkey", sim.url("baidu"));
+            let form = |code: Option<&str>, sk: &str| {
+                let mut form = vec![("client_id", APP_KEY.to_owned()), ("sk", sk.to_owned())];
+                form.extend(code.map(|c| ("code", c.to_owned())));
+                http.post(&session_url).form(&form).send()
+            };
+            let (status, body) = raw_json(form(Some("c"), "wrong").await.unwrap()).await;
+            assert_eq!(status, 200);
+            assert_eq!(
+                body,
+                json!({"errno": 10010100, "error": "parameter is invalid", "error_description": "sk"})
+            );
+            let (_, body) = raw_json(form(None, APP_SECRET).await.unwrap()).await;
+            assert_eq!((&body["errno"], &body["error"]), (&json!(10010100), &json!("parameter is invalid")));
+            let why = body["error_description"].as_str().unwrap();
+            assert!(why.contains("`code`"), "{body}");
+            let (_, body) = raw_json(form(Some("c"), APP_SECRET).await.unwrap()).await;
+            assert!(body["openid"].is_string() && body.get("errno").is_none(), "{body}");
+        })
+        .await;
     }
 
     #[tokio::test]

@@ -121,6 +121,10 @@ pub trait Endpoint: Serialize + Send + Sync {
     /// On a packed endpoint, the wire names of the fields that stay top-level
     /// parameters (`notify_url`).
     const UNPACKED: &'static [&'static str] = &[];
+    /// Does the answer come outside the platform's envelope — the data as it is, a
+    /// refusal in the envelope's OAuth2.0 fields (Baidu's `jscode2sessionkey` and token
+    /// endpoint)? The decoders read either form; a test bed writes this one.
+    const BARE: bool = false;
     /// May the runtime retry this call on its own (system busy)?
     const IDEMPOTENT: bool;
     /// Fixed wire parameters (`grant_type=…`), sent with the query (GET) or the body.
@@ -335,6 +339,8 @@ pub struct EndpointInfo {
     pub constants: &'static [(&'static str, &'static str)],
     /// The answer's token fields, for the endpoints the schema's `tokens` names.
     pub issues_token: Option<TokenFields>,
+    /// Answered outside the envelope (`Endpoint::BARE`).
+    pub bare: bool,
 }
 
 /// Why a platform refuses a request before serving it — the schema's `means:` of an

@@ -84,7 +84,7 @@ pub use endpoint::{
     Response, ResponseKind, StructuredResponse, TokenFields,
 };
 #[doc(hidden)]
-pub use envelopes::{Envelope, EnvelopeStyle, Gateway};
+pub use envelopes::{Envelope, EnvelopeStyle, Gateway, OAuth};
 #[doc(hidden)]
 pub use execute::{
     fetch_sandbox_key, fetch_token, lifetime, IssuesSandboxKey, IssuesToken, TokenText,

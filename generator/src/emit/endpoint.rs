@@ -110,11 +110,22 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         .iter()
         .map(|e| super::errors::code_value(&e.code, ctx));
     let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
+    let oauth_codes: Vec<crate::ir::CodeValue> = ep
+        .oauth_errors
+        .iter()
+        .map(|e| crate::ir::CodeValue::Str(e.name.clone()))
+        .collect();
+    let oauth_refusals = ep
+        .oauth_errors
+        .iter()
+        .zip(&oauth_codes)
+        .flat_map(|(e, code)| e.means.iter().map(move |m| (code, m)));
     let refusals = super::errors::refusals(
         ep.errors
             .iter()
             .filter(|e| !e.from_platform)
-            .flat_map(|e| e.means.iter().map(move |m| (&e.code, m))),
+            .flat_map(|e| e.means.iter().map(move |m| (&e.code, m)))
+            .chain(oauth_refusals),
         ctx,
     );
     // Emitted only where the schema gives codes a meaning, like `HOST`.
@@ -152,6 +163,13 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
     } else {
         quote!(const ERROR_STATUSES: &'static [(#rt::Code, u16)] = &[#(#statuses),*];)
     };
+    // Emitted only where true, like `HOST`.
+    let bare = match ep.bare {
+        true => quote!(
+            const BARE: bool = true;
+        ),
+        false => quote!(),
+    };
     let const_keys = ep.constants.iter().map(|c| c.0.as_str());
     let const_values = ep.constants.iter().map(|c| c.1.as_str());
     let validate = validate_fn(ep, has_checks, ctx);
@@ -173,6 +191,7 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
             #packing
             const AUTH: #pv::Auth = #auth;
             const BODY: #pv::BodyKind = #body;
+            #bare
             const IDEMPOTENT: bool = #idempotent;
             const CONSTANTS: &'static [(&'static str, &'static str)] = &[#((#const_keys, #const_values)),*];
             #filled

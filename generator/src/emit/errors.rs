@@ -13,17 +13,36 @@ pub fn emit(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
     if !ep.own_errors {
         let shared = ident(&ep.shared_error_type);
         let d = doc(&format!(
-            "Errors of `{}`: its docs list no codes of its own, so these are the platform's common codes ([`super::{}`]).",
-            ep.full_name, ep.shared_error_type
+            "Errors of `{}`: its docs list no codes of its own, so these are the platform's common codes ([`super::{}`]).{}",
+            ep.full_name,
+            ep.shared_error_type,
+            oauth_doc(ep)
         ));
         return quote!(#d pub type #name = super::#shared;);
     }
     let type_doc = format!(
-        "Errors of `{}` ([`{}`]), from its code table. Codes the docs do not list are kept in `Other`.",
+        "Errors of `{}` ([`{}`]), from its code table. Codes the docs do not list are kept in `Other`.{}",
         ep.full_name,
-        ep.request_type
+        ep.request_type,
+        oauth_doc(ep)
     );
     enumeration(&ep.error_type, &type_doc, &ep.errors, ctx)
+}
+
+/// The OAuth2.0 refusals of a bare endpoint, listed in its error type's docs: their
+/// names are not codes of the platform's type, so the client reports them as an answer
+/// it cannot type (`Error::Decode`) naming the error.
+fn oauth_doc(ep: &Endpoint) -> String {
+    if ep.oauth_errors.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "\n\nOAuth2.0 refusals, answered as `{error, error_description}` without a code and reported as `Error::Decode` naming the error:\n",
+    );
+    for e in &ep.oauth_errors {
+        text.push_str(&format!("\n* `{}`: {}", e.name, e.doc));
+    }
+    text
 }
 
 /// A code as a Rust literal of the platform's code type (`40029i64` or `"ORDERPAID"`).

@@ -138,6 +138,7 @@ fn endpoint_info(platform: &Platform, module: &str, ep: &Endpoint, ctx: &Ctx) ->
             host: #request::HOST,
             constants: #request::CONSTANTS,
             issues_token: #issues_token,
+            bare: #request::BARE,
         }
     }
 }
@@ -217,6 +218,13 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
         }
         None => quote!(None),
     };
+    let oauth = match &e.oauth {
+        Some(o) => {
+            let (error, description, status) = (&o.error, &o.description, o.status);
+            quote!(Some(#pv::OAuth { error: #error, description: #description, status: #status }))
+        }
+        None => quote!(None),
+    };
     quote! {
         #pv::Envelope {
             style: #pv::EnvelopeStyle::#style,
@@ -235,6 +243,7 @@ fn envelope(platform: &Platform, ctx: &Ctx) -> TokenStream {
             sub_message: #sub_message,
             operation: #operation,
             gateway: #gateway,
+            oauth: #oauth,
         }
     }
 }

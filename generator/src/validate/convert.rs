@@ -39,6 +39,11 @@ pub fn envelope(e: &spec::EnvelopeSpec) -> ir::Envelope {
             message: g.message.clone(),
             codes: g.codes.iter().map(code_value).collect(),
         }),
+        oauth: e.oauth.as_ref().map(|o| ir::OAuth {
+            error: o.error.clone(),
+            description: o.description.clone(),
+            status: o.status,
+        }),
     }
 }
 

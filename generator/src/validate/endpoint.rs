@@ -103,6 +103,7 @@ pub fn endpoint(
             }
         }
     }
+    let oauth_errors = oauth_errors(e, envelope, path, r);
     Endpoint {
         indexed_lists: Vec::new(),
         client_cert: e.client_cert,
@@ -140,9 +141,78 @@ pub fn endpoint(
         example_json,
         errors,
         own_errors,
+        bare: e.bare,
+        oauth_errors,
         unconfirmed: e.unconfirmed.clone(),
         deprecated: e.deprecated.as_ref().map(|d| d.trim().to_owned()),
     }
+}
+
+/// A bare endpoint's OAuth2.0 refusals: the envelope must have OAuth2.0 fields to write
+/// them in; names are OAuth2.0's (`invalid_client`: lowercase and `_`), each once; a
+/// wrong constant they mean is one of the endpoint's.
+fn oauth_errors(
+    e: &EndpointSpec,
+    envelope: &EnvelopeSpec,
+    path: &str,
+    r: &mut Reporter,
+) -> Vec<crate::ir::OAuthError> {
+    if e.bare && envelope.oauth.is_none() {
+        r.error(
+            format!("{path}.bare"),
+            "a bare endpoint answers refusals in the envelope's OAuth2.0 fields: give `envelope.oauth` in platform.yaml",
+        );
+    }
+    if !e.oauth_errors.is_empty() && !e.bare {
+        r.error(
+            format!("{path}.oauth_errors"),
+            "only an endpoint answering outside the envelope (`bare: true`) answers OAuth2.0 errors",
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, spec) in e.oauth_errors.iter().enumerate() {
+        let p = format!("{path}.oauth_errors[{i}]");
+        let name = spec.error.as_str();
+        let well_formed =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !well_formed {
+            r.error(
+                format!("{p}.error"),
+                format!("`{name}` is not an OAuth2.0 error name (lowercase letters and `_`, as `invalid_client`)"),
+            );
+            continue;
+        }
+        if !seen.insert(name) {
+            r.error(
+                format!("{p}.error"),
+                format!("duplicate OAuth2.0 error `{name}`"),
+            );
+            continue;
+        }
+        let doc = spec.doc.trim().to_owned();
+        if doc.is_empty() {
+            r.error(
+                format!("{p}.doc"),
+                "say what the error means (the docs' text)",
+            );
+        }
+        let means = super::errors::means(spec.means.as_ref(), &doc, &format!("{p}.means"), r);
+        for param in means.iter().filter_map(|m| m.param.as_deref()) {
+            if !e.constants.contains_key(param) {
+                r.error(
+                    format!("{p}.means"),
+                    format!("`{name}` means a wrong `{param}`, which is not one of the endpoint's constants"),
+                );
+            }
+        }
+        out.push(crate::ir::OAuthError {
+            name: name.to_owned(),
+            doc,
+            means,
+        });
+    }
+    out
 }
 
 /// The request fields the client fills from its credentials, taken out of the request:

@@ -106,7 +106,12 @@ fn status(e: &ErrorSpec, path: &str, env: &EnvelopeSpec, r: &mut Reporter) -> Op
     }
 }
 
-fn means(spec: Option<&MeansSpec>, doc: &str, path: &str, r: &mut Reporter) -> Vec<Means> {
+pub(super) fn means(
+    spec: Option<&MeansSpec>,
+    doc: &str,
+    path: &str,
+    r: &mut Reporter,
+) -> Vec<Means> {
     let entries: Vec<(String, Option<String>)> = match spec {
         None => return Vec::new(),
         Some(MeansSpec::One(name)) => vec![(name.clone(), None)],

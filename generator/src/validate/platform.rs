@@ -136,6 +136,33 @@ fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
             );
         }
     }
+    if let Some(oauth) = &e.oauth {
+        if e.style != EnvelopeStyle::ErrnoData {
+            r.error(
+                "envelope.oauth",
+                format!(
+                    "style `{:?}` writes no OAuth2.0 fields (only `errno_data` does)",
+                    e.style
+                ),
+            );
+        }
+        if !(400..=599).contains(&oauth.status) {
+            r.error(
+                "envelope.oauth.status",
+                format!(
+                    "an OAuth2.0 error's HTTP status is 400 to 599, not {}",
+                    oauth.status
+                ),
+            );
+        }
+        if oauth.error == oauth.description || [&oauth.error, &oauth.description].contains(&&e.code)
+        {
+            r.error(
+                "envelope.oauth",
+                "`error`, `description` and the envelope's `code` are three different fields",
+            );
+        }
+    }
     // API v3 reads success off the HTTP status; every other style off a code.
     match (e.style, e.success.is_empty()) {
         (EnvelopeStyle::WechatpayV3, false) => r.error(

@@ -22,8 +22,8 @@ use super::{alipay, code_msg_data, errcode, errno_data, wechatpay_v3, wechatpay_
 use super::{Decoder, Envelope, EnvelopeStyle};
 use crate::runtime::signers::Signer;
 use crate::runtime::{
-    ApiError, Auth, Code, Endpoint, Error, Platform, RawResponse, Response, ResponseKind,
-    StructuredResponse,
+    ApiError, Auth, Code, CodeType, Endpoint, Error, FromCode, Platform, RawResponse, Response,
+    ResponseKind, StructuredResponse,
 };
 use serde_json::{Map, Value};
 use std::fmt::Debug;
@@ -63,6 +63,25 @@ pub fn failure(env: &Envelope, code: &Code, message: &str, request_id: &str) -> 
         EnvelopeStyle::Alipay => alipay::encode_failure(env, code, message),
         EnvelopeStyle::WechatPayV3 => wechatpay_v3::encode_failure(env, code, message),
     }
+}
+
+/// The whole answer refusing a call to an endpoint that answers outside the envelope
+/// (`Endpoint::BARE`, `EndpointInfo::bare`), written in the envelope's OAuth2.0 fields
+/// (`envelope.oauth`): an integer code as `{errno, error, error_description}`, its text
+/// split at the first `": "` where the decoder joins the two; a text code — an OAuth2.0
+/// error name (`invalid_client`) — as `{error, error_description}` without a code, with
+/// the OAuth2.0 server's status. An envelope without OAuth2.0 fields: [`failure`].
+pub fn bare_failure(env: &Envelope, code: &Code, message: &str) -> RawResponse {
+    let value = match env.style {
+        EnvelopeStyle::ErrnoData => errno_data::encode_bare_failure(env, code, message),
+        _ => None,
+    }
+    .unwrap_or_else(|| failure(env, code, message, ""));
+    let status = match env.style {
+        EnvelopeStyle::ErrnoData => errno_data::bare_status(env, &value),
+        _ => 200,
+    };
+    RawResponse::new(status, Some("application/json"), value.to_string())
 }
 
 /// Does this answer carry a sign? Every answer does, except WeChat Pay's refusals at the
@@ -164,6 +183,15 @@ pub fn answer<E: Endpoint>(
     })
 }
 
+/// Endpoint `E`'s success carrying `payload`: in the envelope, or as it is where `E`
+/// answers outside it.
+fn success_of<E: Endpoint>(env: &Envelope, payload: Value) -> Value {
+    match E::BARE {
+        true => payload,
+        false => success(env, payload, "round-trip"),
+    }
+}
+
 /// A platform's round trip of one endpoint: see [`round_trip`].
 pub type RoundTrip<P> = fn(&<P as Platform>::Signer) -> Result<(), String>;
 
@@ -185,7 +213,7 @@ where
     {
         let payload: Value =
             serde_json::from_str(example).map_err(|e| format!("the example: {e}"))?;
-        let encoded = success(env, payload, "round-trip");
+        let encoded = success_of::<E>(env, payload);
         let expected = read_payload::<E>(env, &encoded)?;
         let got = decode(answer::<E>(encoded, signer)?)
             .map_err(|e| format!("the example, encoded, does not decode: {e}"))?;
@@ -196,7 +224,10 @@ where
         }
     }
     for (code, doc) in E::ERRORS {
-        let raw = answer::<E>(failure(env, code, doc, "round-trip"), signer)?;
+        let raw = match E::BARE {
+            true => bare_failure(env, code, doc),
+            false => answer::<E>(failure(env, code, doc, "round-trip"), signer)?,
+        };
         // An Alipay gateway code travels with the sub code its docs name for it (20000
         // with isp.unknow-error), which a client reports where the endpoint documents it;
         // one without a sub code has only the gateway's fixed `msg`, not the doc text.
@@ -224,6 +255,24 @@ where
             Ok(_) => return Err(format!("code {code} decodes as a success")),
         }
     }
+    // The refusals a test bed answers with a code outside the platform's code type (an
+    // OAuth2.0 error name from an integer platform): the client reports them as an
+    // answer it cannot type, naming the code.
+    let untyped = E::REFUSALS.iter().filter(|r| {
+        <<E::Error as FromCode>::Code as CodeType>::from_wire(r.code.clone()).is_none()
+    });
+    for refusal in untyped {
+        let code = &refusal.code;
+        let raw = match E::BARE {
+            true => bare_failure(env, code, refusal.message),
+            false => answer::<E>(failure(env, code, refusal.message, "round-trip"), signer)?,
+        };
+        match decode(raw) {
+            Err(Error::Decode { reason, .. }) if reason.contains(&code.to_string()) => {}
+            Err(other) => return Err(format!("refusal {code} decodes as {other}")),
+            Ok(_) => return Err(format!("refusal {code} decodes as a success")),
+        }
+    }
     Ok(())
 }
 
@@ -243,7 +292,7 @@ where
     };
     let env = &<E::Platform as Platform>::ENVELOPE;
     let payload: Value = serde_json::from_str(example).map_err(|e| format!("the example: {e}"))?;
-    let expected = read_payload::<E>(env, &success(env, payload, "round-trip"))?;
+    let expected = read_payload::<E>(env, &success_of::<E>(env, payload))?;
     let written = serde_json::to_value(&expected)
         .map_err(|e| format!("the example, read, does not serialize: {e}"))?;
     let again: E::Response = serde_json::from_value(written.clone())
@@ -255,7 +304,7 @@ where
     }
     let decode =
         |raw| <<E::Platform as Platform>::Decoder as Decoder>::decode::<E, _>(env, raw, signer);
-    let got = decode(answer::<E>(success(env, written, "round-trip"), signer)?)
+    let got = decode(answer::<E>(success_of::<E>(env, written), signer)?)
         .map_err(|e| format!("the example written back, encoded, does not decode: {e}"))?;
     if got != expected {
         return Err(format!(
@@ -392,6 +441,7 @@ fn read_payload<E: Endpoint>(env: &Envelope, encoded: &Value) -> Result<E::Respo
         <E::Response as Response>::from_value(payload).map_err(|e| format!("the example: {e}"))
     };
     match env.style {
+        _ if E::BARE => read(encoded),
         EnvelopeStyle::Errcode | EnvelopeStyle::Alipay | EnvelopeStyle::WechatPayV3 => {
             read(encoded)
         }
@@ -479,6 +529,7 @@ mod tests {
         sub_message: None,
         operation: None,
         gateway: None,
+        oauth: None,
     };
 
     #[test]
@@ -526,6 +577,7 @@ mod tests {
         sub_message: Some("sub_msg"),
         operation: Some("method"),
         gateway: None,
+        oauth: None,
     };
 
     #[test]

@@ -1,9 +1,10 @@
 //! `errno_data`: Baidu's envelope of the open APIs
-//! (`{errno, errmsg, request_id, data:{…}}`), the bare payloads of `jscode2sessionkey` and
-//! the token endpoint, their two error spellings (`{errno, error, error_description}`
-//! and OAuth2.0's `{error, error_description}`), and the open API gateway's own failures
-//! in the schema's `gateway` fields (`{error_code, error_msg}`: 110 invalid token, 111
-//! expired), which are read first.
+//! (`{errno, errmsg, request_id, data:{…}}`), the bare payloads of the endpoints that
+//! answer outside it (`jscode2sessionkey`, the token endpoint), their two error spellings
+//! in the envelope's `oauth` fields (`{errno, error, error_description}`, and OAuth2.0's
+//! `{error, error_description}` with an error name and no errno), and the open API
+//! gateway's own failures in the schema's `gateway` fields (`{error_code, error_msg}`:
+//! 110 invalid token, 111 expired), which are read first.
 
 use super::{api_error, decode_error, nested_payload, status_error, unreadable, unwrapped};
 use super::{Decoder, Envelope};
@@ -61,8 +62,10 @@ pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<F
             }
         }
     }
-    let oauth_error = text(map.get("error"));
-    let oauth_description = text(map.get("error_description"));
+    let (oauth_error, oauth_description) = match &envelope.oauth {
+        Some(oauth) => (text(map.get(oauth.error)), text(map.get(oauth.description))),
+        None => (None, None),
+    };
     if let Some(code) = errno(map.get(envelope.code))? {
         if !envelope.success.contains(&code.to_string().as_str()) {
             let mut message = text(map.get(envelope.message)).unwrap_or_default();
@@ -196,6 +199,52 @@ pub(super) fn encode_failure(
     serde_json::Value::Object(out)
 }
 
+/// A refusal of an endpoint answering outside the envelope (`Endpoint::BARE`), as
+/// [`failure`] reads it back: an integer code as `{errno, error, error_description}`,
+/// the text split where the decoder joins it (`"parameter is invalid: client_id"`); a
+/// text code — an OAuth2.0 error name — as `{error, error_description}` without an
+/// errno. `None` when the envelope has no OAuth2.0 fields.
+#[cfg(feature = "encoders")]
+pub(super) fn encode_bare_failure(
+    env: &Envelope,
+    code: &Code,
+    message: &str,
+) -> Option<serde_json::Value> {
+    let oauth = env.oauth?;
+    let mut out = serde_json::Map::new();
+    match code {
+        Code::Int(_) => {
+            out.insert(env.code.into(), super::encode::json_code(code));
+            match message.split_once(": ") {
+                Some((error, description)) => {
+                    out.insert(oauth.error.into(), error.into());
+                    out.insert(oauth.description.into(), description.into());
+                }
+                None => {
+                    out.insert(oauth.error.into(), message.into());
+                }
+            }
+        }
+        Code::Str(name) => {
+            out.insert(oauth.error.into(), name.as_ref().into());
+            out.insert(oauth.description.into(), message.into());
+        }
+    }
+    Some(serde_json::Value::Object(out))
+}
+
+/// The HTTP status of a bare answer written by [`encode_bare_failure`] (or a success):
+/// the OAuth2.0 server's status for an answer naming an OAuth2.0 error, else 200.
+#[cfg(feature = "encoders")]
+pub(super) fn bare_status(env: &Envelope, answer: &serde_json::Value) -> u16 {
+    match env.oauth {
+        Some(oauth) if answer.get(oauth.error).is_some() && answer.get(env.code).is_none() => {
+            oauth.status
+        }
+        _ => 200,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +321,62 @@ mod tests {
         assert_eq!(written["errno"], 400);
         let map = written.as_object().expect("an object");
         assert!(failure(&BAIDU, map).unwrap().is_some());
+    }
+
+    /// A bare endpoint's refusals, written in the OAuth2.0 fields, read back as written:
+    /// the errno with its text joined again, and the OAuth2.0 error name with HTTP 400.
+    #[cfg(feature = "encoders")]
+    #[test]
+    fn bare_refusals_read_back_as_written() {
+        use super::super::encode::bare_failure;
+        let read = |raw: &RawResponse| {
+            let fields: Map<String, Value> = serde_json::from_slice(&raw.body).unwrap();
+            (
+                raw.status,
+                fields.clone(),
+                failure(&BAIDU, &fields).unwrap(),
+            )
+        };
+        let (status, fields, read_back) = read(&bare_failure(
+            &BAIDU,
+            &Code::Int(10010100),
+            "parameter is invalid: client_id",
+        ));
+        assert_eq!(status, 200);
+        assert_eq!(
+            Value::Object(fields),
+            serde_json::json!({"errno": 10010100, "error": "parameter is invalid", "error_description": "client_id"})
+        );
+        assert_eq!(
+            read_back,
+            Some(Failure::Errno {
+                code: 10010100,
+                message: "parameter is invalid: client_id".into()
+            })
+        );
+        let (status, fields, read_back) = read(&bare_failure(
+            &BAIDU,
+            &Code::from("invalid_client"),
+            "unknown client id",
+        ));
+        assert_eq!((status, fields.len()), (400, 2));
+        assert_eq!(
+            read_back,
+            Some(Failure::OAuth {
+                error: "invalid_client".into(),
+                description: Some("unknown client id".into())
+            })
+        );
+        // An envelope without OAuth2.0 fields writes its own spelling, and does not read
+        // theirs.
+        let plain = Envelope {
+            oauth: None,
+            ..BAIDU
+        };
+        let (status, fields, _) = read(&bare_failure(&plain, &Code::Int(400), "param error"));
+        assert_eq!((status, &fields["errno"]), (200, &serde_json::json!(400)));
+        let oauth = map(r#"{"error":"invalid_client"}"#);
+        assert_eq!(failure(&plain, &oauth).unwrap(), None);
     }
 
     #[test]

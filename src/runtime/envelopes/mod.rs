@@ -55,6 +55,9 @@ pub struct Envelope {
     /// A gateway in front of the platform that answers its own failures in fields of
     /// its own (Baidu's `{error_code, error_msg}` beside `{errno, errmsg}`).
     pub gateway: Option<Gateway>,
+    /// The OAuth2.0 spelling of the endpoints that answer outside the envelope
+    /// (`Endpoint::BARE`: Baidu's `jscode2sessionkey` and token endpoint).
+    pub oauth: Option<OAuth>,
 }
 
 /// The fields a gateway answers its own failures in, read before the envelope's code;
@@ -64,6 +67,16 @@ pub struct Gateway {
     pub code: &'static str,
     pub message: &'static str,
     pub codes: &'static [&'static str],
+}
+
+/// The fields an OAuth2.0 refusal is written in (`{error, error_description}`), and
+/// the HTTP status it comes with when it carries an OAuth2.0 error name rather than the
+/// envelope's code.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuth {
+    pub error: &'static str,
+    pub description: &'static str,
+    pub status: u16,
 }
 
 impl Envelope {
@@ -225,6 +238,7 @@ pub(crate) mod test_envelopes {
         sub_message: None,
         operation: None,
         gateway: None,
+        oauth: None,
     };
     pub const BAIDU: Envelope = Envelope {
         style: EnvelopeStyle::ErrnoData,
@@ -237,6 +251,11 @@ pub(crate) mod test_envelopes {
             code: "error_code",
             message: "error_msg",
             codes: &["110", "111"],
+        }),
+        oauth: Some(super::OAuth {
+            error: "error",
+            description: "error_description",
+            status: 400,
         }),
         ..WX
     };
