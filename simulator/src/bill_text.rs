@@ -153,3 +153,25 @@ pub(crate) fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.write_all(bytes)?;
     encoder.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miniapp::runtime::money::fen_to_yuan as yuan;
+
+    #[test]
+    fn amounts_are_exact() {
+        assert_eq!(yuan(1), "0.01");
+        assert_eq!(yuan(600), "6.00");
+        assert_eq!(yuan(-142), "-1.42");
+        assert_eq!(fee(6), "0.00006");
+        assert_eq!(fee(600 * FEE_UNITS_PER_FEN), "0.03600");
+        assert_eq!(fee(-6), "-0.00006");
+    }
+
+    #[test]
+    fn values_cannot_split_a_line() {
+        let line = values(&["a,`b".to_owned(), "c\r\nd".to_owned()]);
+        assert_eq!(line, "`a,'b,`c  d");
+    }
+}

@@ -119,6 +119,7 @@ pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
+mod bill_lines;
 mod bill_text;
 #[cfg(feature = "merchant")]
 mod delivery;

@@ -8,14 +8,11 @@ use super::keys::Setup;
 use super::trade::{answer, invalid, read};
 use super::wire::{internal, signed_json, verify};
 use super::{Order, Refund, BANK};
-use crate::bill_text::{
-    self, fee, values, ALL, FEE_UNITS_PER_FEN, FUND_FLOW, FUND_FLOW_SUMMARY, RATE, REFUND, SUCCESS,
-    SUMMARY,
-};
+use crate::bill_lines::{self, Listing, Refunded, Trade};
+use crate::bill_text;
 use crate::engine::{Desk, Reply, Shared, State};
 use crate::request::Incoming;
 use miniapp::__private::RawResponse;
-use miniapp::runtime::money::fen_to_yuan as yuan;
 use miniapp::wechatpay_v3::bill::{AccountType, BillType, HashType, TarType, TradeBillError};
 use miniapp::wechatpay_v3::bill::{FundFlowBillRequest, FundFlowBillResponse};
 use miniapp::wechatpay_v3::bill::{TradeBillRequest, TradeBillResponse};
@@ -32,26 +29,18 @@ const VALID: Duration = Duration::from_secs(300);
 pub(super) fn trade_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let r: TradeBillRequest = read(desk)?;
     let date = bill_date(desk, r.bill_date)?;
-    let bill_type = r.bill_type.unwrap_or(BillType::All);
-    let columns = match bill_type {
-        BillType::All => ALL,
-        BillType::Success => SUCCESS,
-        BillType::Refund => REFUND,
+    let listing = match r.bill_type.unwrap_or(BillType::All) {
+        BillType::All => Listing::All,
+        BillType::Success => Listing::Payments,
+        BillType::Refund => Listing::Refunds,
     };
     let gzip = r.tar_type == Some(TarType::Gzip);
-    let books = desk.state.merchant::<Books>()?;
-    let records = records(books, &date, &bill_type);
-    if records.is_empty() {
-        return Err(no_statement(desk));
-    }
     let ids = (desk.app_id(), desk.merchant_id());
-    let mut lines = vec![columns.join(",")];
-    lines.extend(records.iter().map(|r| {
-        let cells: Vec<String> = columns.iter().map(|c| cell(c, r, ids)).collect();
-        values(&cells)
-    }));
-    lines.push(SUMMARY.join(","));
-    lines.push(values(&summary(&records)));
+    let books = desk.state.merchant::<Books>()?;
+    let (trades, refunds) = (trades(books), refunds(books));
+    let Some(lines) = bill_lines::trade_bill(&trades, &refunds, &date, listing, ids) else {
+        return Err(no_statement(desk));
+    };
     let (hash_value, download_url) = hand_out(desk, &lines, gzip)?;
     let bill = TradeBillResponse {
         hash_type: HashType::Sha1,
@@ -65,22 +54,15 @@ pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let r: FundFlowBillRequest = read(desk)?;
     let date = bill_date(desk, r.bill_date)?;
     let gzip = r.tar_type == Some(TarType::Gzip);
+    let books = desk.state.merchant::<Books>()?;
     // Payments and refunds move the basic account only.
-    let bookings = match r.account_type.unwrap_or(AccountType::Basic) {
-        AccountType::Basic => bookings(desk.state.merchant::<Books>()?),
-        AccountType::Operation | AccountType::Fees => Vec::new(),
+    let lines = match r.account_type.unwrap_or(AccountType::Basic) {
+        AccountType::Basic => bill_lines::fund_flow_bill(&trades(books), &refunds(books), &date),
+        AccountType::Operation | AccountType::Fees => None,
     };
-    let day: Vec<&Booking> = bookings
-        .iter()
-        .filter(|b| b.at.starts_with(&date))
-        .collect();
-    if day.is_empty() {
+    let Some(lines) = lines else {
         return Err(no_statement(desk));
-    }
-    let mut lines = vec![FUND_FLOW.join(",")];
-    lines.extend(day.iter().map(|b| values(&booking_row(b))));
-    lines.push(FUND_FLOW_SUMMARY.join(","));
-    lines.push(values(&fund_flow_summary(&day)));
+    };
     let (hash_value, download_url) = hand_out(desk, &lines, gzip)?;
     let bill = FundFlowBillResponse {
         hash_type: HashType::Sha1,
@@ -88,6 +70,54 @@ pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         download_url,
     };
     answer(desk, &bill)
+}
+
+/// An order as the bills show it.
+fn trade(order: &Order) -> Trade<'_> {
+    Trade {
+        paid_at: order.success_time.as_deref().map(readable),
+        device: order.device_id.as_deref().unwrap_or_default(),
+        transaction_id: order.transaction_id.as_deref().unwrap_or_default(),
+        out_trade_no: &order.out_trade_no,
+        openid: order.payer_openid.as_deref().unwrap_or_default(),
+        trade_type: order.trade_type.as_str(),
+        currency: &order.currency,
+        bank: BANK,
+        description: &order.description,
+        attach: order.attach.as_deref().unwrap_or_default(),
+        total: order.total,
+    }
+}
+
+fn trades(books: &Books) -> Vec<Trade<'_>> {
+    books.all_orders().map(|e| trade(&e.order)).collect()
+}
+
+/// A refund as the bills show it, with its order.
+fn refunded<'a>(refund: &'a Refund, order: &'a Order) -> Refunded<'a> {
+    let succeeded = refund.status == RefundStatus::Success;
+    let settled = refund.success_time.as_deref().filter(|_| succeeded);
+    Refunded {
+        trade: trade(order),
+        requested_at: readable(&refund.create_time),
+        succeeded_at: settled.map(readable),
+        refund_id: &refund.refund_id,
+        out_refund_no: &refund.out_refund_no,
+        status: refund.status.as_str(),
+        reason: refund.reason.as_deref().unwrap_or_default(),
+        amount: refund.refund,
+    }
+}
+
+/// Every refund whose order is still in the books, as the bills show it.
+fn refunds(books: &Books) -> Vec<Refunded<'_>> {
+    books
+        .all_refunds()
+        .filter_map(|e| {
+            let order = books.order(&e.refund.out_trade_no)?;
+            Some(refunded(&e.refund, &order.order))
+        })
+        .collect()
 }
 
 /// `yyyy-MM-dd` (its length and characters are the schema's wire check).
@@ -231,212 +261,7 @@ fn refusal_body(code: &miniapp::runtime::Code, text: &str) -> serde_json::Value 
     miniapp::__private::envelopes::encode::failure(&miniapp::wechatpay_v3::ENVELOPE, code, text, "")
 }
 
-/// A line of a trade bill.
-enum Record<'a> {
-    Payment(&'a Order),
-    Refund(&'a Order, &'a Refund),
-}
-
-impl Record<'_> {
-    /// When it happened (RFC 3339): a payment's success, a refund's request.
-    fn at(&self) -> &str {
-        match self {
-            Record::Payment(order) => order.success_time.as_deref().unwrap_or_default(),
-            Record::Refund(_, refund) => &refund.create_time,
-        }
-    }
-    fn order(&self) -> &Order {
-        match self {
-            Record::Payment(order) | Record::Refund(order, _) => order,
-        }
-    }
-    fn refund(&self) -> Option<&Refund> {
-        match self {
-            Record::Payment(_) => None,
-            Record::Refund(_, refund) => Some(refund),
-        }
-    }
-    fn paid(&self) -> i64 {
-        match self {
-            Record::Payment(order) => order.total,
-            Record::Refund(..) => 0,
-        }
-    }
-    fn refunded(&self) -> i64 {
-        self.refund().map_or(0, |r| r.refund)
-    }
-    fn fee_units(&self) -> i64 {
-        (self.paid() - self.refunded()) * FEE_UNITS_PER_FEN
-    }
-}
-
-fn records<'a>(books: &'a Books, date: &str, bill_type: &BillType) -> Vec<Record<'a>> {
-    let payments = matches!(bill_type, BillType::All | BillType::Success);
-    let refunds = matches!(bill_type, BillType::All | BillType::Refund);
-    let mut records: Vec<Record<'a>> = Vec::new();
-    if payments {
-        let paid = books.all_orders().map(|e| &e.order);
-        records.extend(
-            paid.filter(|o| o.success_time.is_some())
-                .map(Record::Payment),
-        );
-    }
-    if refunds {
-        records.extend(books.all_refunds().filter_map(|e| {
-            let order = books.order(&e.refund.out_trade_no)?;
-            Some(Record::Refund(&order.order, &e.refund))
-        }));
-    }
-    records.retain(|r| r.at().starts_with(date));
-    records.sort_by(|a, b| a.at().cmp(b.at()));
-    records
-}
-
 /// An RFC 3339 time as a bill writes it (`yyyy-MM-dd HH:mm:ss`).
 fn readable(at: &str) -> String {
     at.get(..19).unwrap_or(at).replacen('T', " ", 1)
-}
-
-fn cell(column: &str, record: &Record<'_>, (app_id, mch_id): (&str, &str)) -> String {
-    let order = record.order();
-    let refund = record.refund();
-    let refund_text = |f: fn(&Refund) -> String, none: &str| refund.map_or(none.to_owned(), f);
-    match column {
-        "交易时间" => readable(record.at()),
-        "公众账号ID" => app_id.to_owned(),
-        "商户号" => mch_id.to_owned(),
-        "特约商户号" => "0".to_owned(),
-        "设备号" => order.device_id.clone().unwrap_or_default(),
-        "微信订单号" => order.transaction_id.clone().unwrap_or_default(),
-        "商户订单号" => order.out_trade_no.clone(),
-        "用户标识" => order.payer_openid.clone().unwrap_or_default(),
-        "交易类型" => order.trade_type.as_str().to_owned(),
-        "交易状态" => refund.map_or("SUCCESS", |_| "REFUND").to_owned(),
-        "付款银行" => BANK.to_owned(),
-        "货币种类" => order.currency.clone(),
-        "应结订单金额" | "订单金额" => yuan(record.paid()),
-        "代金券金额" | "充值券退款金额" => yuan(0),
-        "退款申请时间" => refund_text(|r| readable(&r.create_time), ""),
-        "退款成功时间" => refund_text(
-            |r| r.success_time.as_deref().map(readable).unwrap_or_default(),
-            "",
-        ),
-        "微信退款单号" => refund_text(|r| r.refund_id.clone(), "0"),
-        "商户退款单号" => refund_text(|r| r.out_refund_no.clone(), "0"),
-        "退款金额" | "申请退款金额" => yuan(record.refunded()),
-        "退款类型" => refund_text(|_| "ORIGINAL".to_owned(), ""),
-        "退款状态" => refund_text(|r| r.status.as_str().to_owned(), ""),
-        "商品名称" => order.description.clone(),
-        "商户数据包" => order.attach.clone().unwrap_or_default(),
-        "手续费" => fee(record.fee_units()),
-        "费率" => RATE.to_owned(),
-        _ => String::new(),
-    }
-}
-
-fn summary(records: &[Record<'_>]) -> Vec<String> {
-    let paid: i64 = records.iter().map(Record::paid).sum();
-    let refunded: i64 = records.iter().map(Record::refunded).sum();
-    let fees: i64 = records.iter().map(Record::fee_units).sum();
-    vec![
-        records.len().to_string(),
-        yuan(paid),
-        yuan(refunded),
-        yuan(0),
-        fee(fees),
-        yuan(paid),
-        yuan(refunded),
-    ]
-}
-
-/// One booking of the basic account.
-struct Booking {
-    /// RFC 3339.
-    at: String,
-    business_no: String,
-    voucher: String,
-    income: bool,
-    amount: i64,
-    balance: i64,
-    note: String,
-}
-
-/// Every booking so far, in time order, with the balance after each: payments in,
-/// successful refunds out.
-fn bookings(books: &Books) -> Vec<Booking> {
-    let mut moves: Vec<Booking> = Vec::new();
-    for order in books.all_orders().map(|e| &e.order) {
-        if let (Some(at), Some(id)) = (&order.success_time, &order.transaction_id) {
-            moves.push(Booking {
-                at: at.clone(),
-                business_no: id.clone(),
-                voucher: order.out_trade_no.clone(),
-                income: true,
-                amount: order.total,
-                balance: 0,
-                note: String::new(),
-            });
-        }
-    }
-    for refund in books.all_refunds().map(|e| &e.refund) {
-        if let (RefundStatus::Success, Some(at)) = (&refund.status, &refund.success_time) {
-            moves.push(Booking {
-                at: at.clone(),
-                business_no: refund.refund_id.clone(),
-                voucher: refund.out_refund_no.clone(),
-                income: false,
-                amount: refund.refund,
-                balance: 0,
-                note: refund.reason.clone().unwrap_or_default(),
-            });
-        }
-    }
-    moves.sort_by(|a, b| a.at.cmp(&b.at));
-    let mut balance = 0;
-    for booking in &mut moves {
-        balance += if booking.income {
-            booking.amount
-        } else {
-            -booking.amount
-        };
-        booking.balance = balance;
-    }
-    moves
-}
-
-fn booking_row(b: &Booking) -> Vec<String> {
-    let (name, direction) = match b.income {
-        true => ("交易", "收入"),
-        false => ("退款", "支出"),
-    };
-    let tail = b
-        .business_no
-        .get(b.business_no.len().saturating_sub(5)..)
-        .unwrap_or_default();
-    let compact: String = b.at.chars().take(19).filter(char::is_ascii_digit).collect();
-    vec![
-        readable(&b.at),
-        b.business_no.clone(),
-        format!("{compact}{tail}"),
-        name.to_owned(),
-        name.to_owned(),
-        direction.to_owned(),
-        yuan(b.amount),
-        yuan(b.balance),
-        "system".to_owned(),
-        b.note.clone(),
-        b.voucher.clone(),
-    ]
-}
-
-fn fund_flow_summary(day: &[&Booking]) -> Vec<String> {
-    let (income, expense): (Vec<&&Booking>, Vec<&&Booking>) = day.iter().partition(|b| b.income);
-    let total = |side: &[&&Booking]| side.iter().map(|b| b.amount).sum::<i64>();
-    vec![
-        day.len().to_string(),
-        income.len().to_string(),
-        yuan(total(&income)),
-        expense.len().to_string(),
-        yuan(total(&expense)),
-    ]
 }
