@@ -81,6 +81,61 @@ struct Options {
     #[cfg(feature = "wechatpay_v3")]
     #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_KEYS", default_value = "public-key", value_parser = key_mode)]
     wechatpay_v3_keys: miniapp_simulator::wechatpay_v3::WechatPayV3KeyMode,
+    /// WeChat Pay API v3's APIv3 key, which notifications and platform certificates are
+    /// sealed with (32 characters) [default: the published test key].
+    #[cfg(feature = "wechatpay_v3")]
+    #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_API_V3_KEY", hide_env_values = true, value_parser = non_empty)]
+    wechatpay_v3_api_v3_key: Option<String>,
+    /// The serial of the merchant API certificate that WeChat Pay API v3 requests are
+    /// signed with (hex), given with its public key [default: the published test
+    /// merchant's].
+    #[cfg(feature = "wechatpay_v3")]
+    #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_MERCHANT_SERIAL", value_parser = non_empty, requires = "wechatpay_v3_merchant_public_key")]
+    wechatpay_v3_merchant_serial: Option<String>,
+    /// A PEM file of the merchant API public key that WeChat Pay API v3 requests are
+    /// checked with, given with its serial.
+    #[cfg(feature = "wechatpay_v3")]
+    #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_MERCHANT_PUBLIC_KEY", value_parser = pem_file, requires = "wechatpay_v3_merchant_serial")]
+    wechatpay_v3_merchant_public_key: Option<String>,
+    /// When WeChat Pay API v3 resends a notification the merchant did not acknowledge:
+    /// delays, each after the attempt before, comma-separated (`15s,15s,30s`), or
+    /// `none` [default: WeChat Pay's published schedule, 15 s to 6 h].
+    #[cfg(feature = "wechatpay_v3")]
+    #[arg(long, env = "MINIAPP_SIMULATOR_WECHATPAY_V3_REDELIVERY", value_parser = schedule)]
+    wechatpay_v3_redelivery: Option<Schedule>,
+}
+
+/// Resend delays (`--wechatpay-v3-redelivery`).
+#[derive(Debug, Clone, PartialEq)]
+struct Schedule(Vec<Duration>);
+
+/// `none`, or durations separated by commas.
+fn schedule(value: &str) -> Result<Schedule, String> {
+    if value.trim().eq_ignore_ascii_case("none") {
+        return Ok(Schedule(Vec::new()));
+    }
+    let delays = value
+        .split(',')
+        .map(|d| duration(d).map_err(|e| format!("{d:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Schedule(delays))
+}
+
+/// The text of a PEM file, read when the flags are parsed so that a wrong path is a
+/// usage error.
+fn pem_file(path: &str) -> Result<String, String> {
+    const MOST: u64 = 64 * 1024;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path:?}: {e}"))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MOST + 1), &mut text)
+        .map_err(|e| format!("cannot read {path:?}: {e}"))?;
+    if text.len() as u64 > MOST {
+        return Err(format!("{path:?} is larger than a key file ({MOST} bytes)"));
+    }
+    if !text.contains("-----BEGIN ") {
+        return Err(format!("{path:?} is not a PEM file"));
+    }
+    Ok(text)
 }
 
 #[cfg(feature = "wechatpay_v3")]
@@ -170,6 +225,18 @@ async fn run(options: Options) -> ExitCode {
     #[cfg(feature = "wechatpay_v3")]
     {
         builder = builder.wechatpay_v3_keys(options.wechatpay_v3_keys);
+        if let Some(key) = &options.wechatpay_v3_api_v3_key {
+            builder = builder.wechatpay_v3_api_v3_key(key);
+        }
+        if let (Some(serial), Some(public_key)) = (
+            &options.wechatpay_v3_merchant_serial,
+            &options.wechatpay_v3_merchant_public_key,
+        ) {
+            builder = builder.wechatpay_v3_merchant_key(serial, public_key);
+        }
+        if let Some(Schedule(delays)) = &options.wechatpay_v3_redelivery {
+            builder = builder.wechatpay_v3_redelivery(delays.clone());
+        }
     }
     if let Some(max) = options.max_connections {
         builder = builder.max_connections(count(max));
@@ -414,6 +481,82 @@ mod tests {
             mode(&["--wechatpay-v3-keys=certificate"]),
             WechatPayV3KeyMode::Certificate
         );
+    }
+
+    #[cfg(feature = "wechatpay_v3")]
+    #[test]
+    fn the_wechatpay_v3_keys_and_resends_are_read() {
+        let pem =
+            std::env::temp_dir().join(format!("miniapp-sim-flags-{}.pem", std::process::id()));
+        std::fs::write(
+            &pem,
+            "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n",
+        )
+        .unwrap();
+        let path = pem.to_str().unwrap();
+        let options = args(&[
+            "--wechatpay-v3-api-v3-key",
+            "0123456789abcdef0123456789abcdef",
+            "--wechatpay-v3-merchant-serial",
+            "ABC123",
+            "--wechatpay-v3-merchant-public-key",
+            path,
+            "--wechatpay-v3-redelivery",
+            "100ms,2s,3",
+        ])
+        .unwrap();
+        assert_eq!(
+            options.wechatpay_v3_api_v3_key.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(
+            options.wechatpay_v3_merchant_serial.as_deref(),
+            Some("ABC123")
+        );
+        assert!(options
+            .wechatpay_v3_merchant_public_key
+            .is_some_and(|k| k.starts_with("-----BEGIN PUBLIC KEY-----")));
+        let delays = [100, 2_000, 3_000].map(Duration::from_millis).to_vec();
+        assert_eq!(options.wechatpay_v3_redelivery, Some(Schedule(delays)));
+        let never = args(&["--wechatpay-v3-redelivery=none"]).unwrap();
+        assert_eq!(never.wechatpay_v3_redelivery, Some(Schedule(Vec::new())));
+        assert_eq!(args(&[]).unwrap().wechatpay_v3_redelivery, None);
+
+        let refused = |list: &[&str], why: &str| {
+            let err = args(list).unwrap_err();
+            assert!(err.contains(why), "{list:?}: {err}");
+        };
+        // A serial without its key, and the other way round.
+        refused(
+            &["--wechatpay-v3-merchant-serial", "ABC"],
+            "--wechatpay-v3-merchant-public-key",
+        );
+        refused(
+            &["--wechatpay-v3-merchant-public-key", path],
+            "--wechatpay-v3-merchant-serial",
+        );
+        refused(
+            &[
+                "--wechatpay-v3-merchant-serial",
+                "A",
+                "--wechatpay-v3-merchant-public-key",
+                "/no/such.pem",
+            ],
+            "cannot read",
+        );
+        refused(
+            &[
+                "--wechatpay-v3-merchant-serial",
+                "A",
+                "--wechatpay-v3-merchant-public-key",
+                "Cargo.toml",
+            ],
+            "not a PEM file",
+        );
+        refused(&["--wechatpay-v3-redelivery", "1s,,2s"], "not a duration");
+        refused(&["--wechatpay-v3-redelivery", "0"], "more than zero");
+        refused(&["--wechatpay-v3-api-v3-key", " "], "must not be empty");
+        let _ = std::fs::remove_file(pem);
     }
 
     #[test]

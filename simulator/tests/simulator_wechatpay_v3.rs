@@ -1280,6 +1280,123 @@ async fn the_binary_serves_wechatpay_v3_over_http() {
     .await;
 }
 
+/// The binary's WeChat Pay API v3 flags take effect: requests are checked with the
+/// merchant key and serial given (a PEM file), notifications are sealed with the APIv3
+/// key given and resent on the schedule given; an APIv3 key of the wrong length is a
+/// usage error (status 2).
+#[tokio::test]
+async fn the_binarys_wechatpay_v3_flags_set_keys_and_resends() {
+    bounded(async {
+        const KEY: &str = "0123456789abcdefghijklmnopqrstuv";
+        let pem = std::env::temp_dir().join(format!("miniapp-sim-v3-{}.pem", std::process::id()));
+        std::fs::write(&pem, miniapp_simulator::wechatpay_v3::MERCHANT_PUBLIC_KEY).unwrap();
+        let server = Server::start(&[
+            "--only",
+            "wechatpay_v3",
+            "--wechatpay-v3-api-v3-key",
+            KEY,
+            "--wechatpay-v3-merchant-serial",
+            "0A1B2C",
+            "--wechatpay-v3-merchant-public-key",
+            pem.to_str().unwrap(),
+            "--wechatpay-v3-redelivery",
+            "50ms",
+        ]);
+        let http = http();
+        let k: Value = http
+            .get(format!("{}/_admin/wechatpay_v3/keys", server.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (&k["api_v3_key"], &k["merchant_serial"]),
+            (&json!(KEY), &json!("0A1B2C"))
+        );
+        let signer = Who {
+            mchid: k["merchant_id"].as_str().unwrap().to_owned(),
+            serial: "0A1B2C".to_owned(),
+        };
+
+        // A merchant that fails the first notification and acknowledges the next.
+        let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let handler = {
+            let bodies = bodies.clone();
+            move |body: Bytes| {
+                let bodies = bodies.clone();
+                async move {
+                    let mut bodies = bodies.lock().unwrap();
+                    bodies.push(serde_json::from_slice(&body).unwrap());
+                    match bodies.len() {
+                        1 => StatusCode::INTERNAL_SERVER_ERROR,
+                        _ => StatusCode::NO_CONTENT,
+                    }
+                }
+            }
+        };
+        let app = axum::Router::new().route("/n", post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let notify = format!("http://{}/n", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let body = json!({
+            "appid": k["app_id"], "mchid": signer.mchid, "description": "d",
+            "out_trade_no": "v3-flags", "notify_url": notify, "amount": {"total": 5},
+        })
+        .to_string();
+        let target = "/v3/pay/transactions/native";
+        let placed = http
+            .post(format!("{}{target}", server.url))
+            .header("Content-Type", "application/json")
+            .header(
+                "Authorization",
+                authorization(&signer, MERCHANT_PRIVATE_KEY, "POST", target, &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(placed.status(), 200);
+        let paid = http
+            .post(format!(
+                "{}/_admin/wechatpay_v3/orders/v3-flags/pay",
+                server.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(paid.status(), 200);
+        while bodies.lock().unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let resent = bodies.lock().unwrap()[1].clone();
+        let resource = &resent["resource"];
+        let sealed = |key: &str| {
+            ApiV3Key::new(key).unwrap().decrypt(
+                resource["nonce"].as_str().unwrap(),
+                resource["associated_data"].as_str().unwrap_or_default(),
+                resource["ciphertext"].as_str().unwrap(),
+            )
+        };
+        let transaction: Value = serde_json::from_slice(&sealed(KEY).unwrap()).unwrap();
+        assert_eq!(transaction["out_trade_no"], "v3-flags");
+        let default_key = miniapp_simulator::wechatpay_v3::API_V3_KEY;
+        assert!(sealed(default_key).is_err(), "sealed with the key given");
+        let _ = std::fs::remove_file(pem);
+
+        let out = std::process::Command::new(BINARY)
+            .args(["--port", "0", "--wechatpay-v3-api-v3-key", "short"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("32"), "{said}");
+    })
+    .await;
+}
+
 const BINARY: &str = env!("CARGO_BIN_EXE_miniapp-simulator");
 const LISTENING: &str = "miniapp simulator listening on ";
 
