@@ -106,10 +106,12 @@ struct Options {
 }
 
 /// Resend delays (`--wechatpay-v3-redelivery`).
+#[cfg(feature = "wechatpay_v3")]
 #[derive(Debug, Clone, PartialEq)]
 struct Schedule(Vec<Duration>);
 
 /// `none`, or durations separated by commas.
+#[cfg(feature = "wechatpay_v3")]
 fn schedule(value: &str) -> Result<Schedule, String> {
     if value.trim().eq_ignore_ascii_case("none") {
         return Ok(Schedule(Vec::new()));
@@ -123,6 +125,7 @@ fn schedule(value: &str) -> Result<Schedule, String> {
 
 /// The text of a PEM file, read when the flags are parsed so that a wrong path is a
 /// usage error.
+#[cfg(feature = "wechatpay_v3")]
 fn pem_file(path: &str) -> Result<String, String> {
     const MOST: u64 = 64 * 1024;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path:?}: {e}"))?;

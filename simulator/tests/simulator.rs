@@ -5,9 +5,7 @@
 //! a platform registered with one call.
 #![cfg(feature = "wechat")]
 
-use miniapp::__private::{
-    Auth, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind, TokenFields,
-};
+use miniapp::__private::{Auth, EndpointInfo, Envelope, EnvelopeStyle, HttpMethod, ResponseKind};
 use miniapp::runtime::Code;
 use miniapp::token::TokenError;
 use miniapp::wechat::analysis::GetDailyRetainRequest;
@@ -23,7 +21,7 @@ use miniapp::wechat::img::{ScanQrCodeImage, ScanQrCodeRequest};
 use miniapp::wechat::wxacode::{GetUnlimitedError, GetUnlimitedRequest};
 use miniapp::wechat::Client;
 use miniapp::{Error, RetryPolicy};
-use miniapp_simulator::{platform, Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
+use miniapp_simulator::{Simulator, DEFAULT_APP_ID, DEFAULT_SECRET, PNG_SIGNATURE};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::time::Duration;
@@ -668,6 +666,7 @@ async fn dropping_stops_the_server() {
 
 // --- A second platform: one registration --------------------------------------------
 
+#[cfg(feature = "baidu")]
 static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
     EndpointInfo {
         name: "auth.getAccessToken",
@@ -690,7 +689,7 @@ static BAIDU_ENDPOINTS: &[EndpointInfo] = &[
             ("grant_type", "client_credentials"),
             ("scope", "smartapp_snsapi_base"),
         ],
-        issues_token: Some(TokenFields {
+        issues_token: Some(miniapp::__private::TokenFields {
             token: "access_token",
             expires_in: "expires_in",
         }),
@@ -743,15 +742,20 @@ const BAIDU_ENVELOPE: Envelope = Envelope {
     sub_message: None,
     operation: None,
     gateway: None,
-    oauth: miniapp::baidu::ENVELOPE.oauth,
+    oauth: Some(miniapp::__private::OAuth {
+        error: "error",
+        description: "error_description",
+        status: 400,
+    }),
 };
 
+#[cfg(feature = "baidu")]
 #[tokio::test]
 async fn a_second_platform_registers_with_one_call() {
     bounded(async {
         let sim = Simulator::builder()
             .platform(
-                platform::baidu_with(BAIDU_ENDPOINTS, BAIDU_ENVELOPE)
+                miniapp_simulator::platform::baidu_with(BAIDU_ENDPOINTS, BAIDU_ENVELOPE)
                     .refusals(<miniapp::baidu::Baidu as miniapp::__private::Platform>::REFUSALS),
             )
             .credentials("baidu", "baidu-app-key", "baidu-secret")

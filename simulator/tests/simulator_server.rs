@@ -3,7 +3,15 @@
 //! HTTP through the admin API while the generated clients call it — the request log,
 //! forced failures (and a typo refused with 400, not a panic), token expiry, WeChat Pay
 //! and Alipay payments notified to a merchant server on 127.0.0.1, unknown orders, and a
-//! graceful stop on SIGTERM. (Needs feature `full`, see `[[test]]` in Cargo.toml.)
+//! graceful stop on SIGTERM. It serves every platform: the default features.
+#![cfg(all(
+    feature = "wechat",
+    feature = "baidu",
+    feature = "jucai",
+    feature = "wechatpay",
+    feature = "wechatpay_v3",
+    feature = "alipay"
+))]
 
 use axum::body::Bytes;
 use axum::extract::State;
