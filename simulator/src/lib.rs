@@ -133,6 +133,7 @@ mod fxhash;
 mod holdings;
 mod log;
 mod merchant;
+mod order_book;
 pub mod platform;
 mod png;
 mod recent;

@@ -3,6 +3,7 @@
 
 use super::{AlipaySteerError, Refund, Trade};
 use crate::fingerprint::Fingerprint;
+use crate::order_book::OrderBook;
 use crate::recent::{opt, Footprint, Limits, Recent};
 use miniapp::alipay::trade::TradeStatus;
 use rand::Rng;
@@ -17,15 +18,12 @@ use std::mem::size_of;
 /// trade goes first, and its refunds with it. Auth codes exchanged and refresh tokens
 /// issued are remembered within the same count: the oldest are forgotten first.
 pub(crate) struct Books {
-    /// By `out_trade_no`.
-    trades: Recent<String, TradeEntry>,
-    /// `trade_no` → `out_trade_no`.
-    by_trade_no: HashMap<String, String>,
+    /// Trades by `out_trade_no` (and `trade_no`), refunds by `(out_trade_no,
+    /// out_request_no)`.
+    book: OrderBook<TradeEntry, (String, String), Refund>,
     /// `buyer_open_id` → the user id of the first trade kept with it, and how many
     /// trades kept have it.
     open_ids: HashMap<String, (String, usize)>,
-    /// By `(out_trade_no, out_request_no)`.
-    refunds: Recent<(String, String), Refund>,
     /// Auth codes already exchanged (an auth code is good once).
     used_codes: Recent<String, ()>,
     /// Refresh tokens issued and not yet used, with their user.
@@ -55,8 +53,6 @@ pub(super) struct TradeEntry {
     /// The business parameters of the request that created it: creating it again must
     /// repeat them exactly.
     pub params: Fingerprint,
-    /// Its refunds' `out_request_no`, oldest first.
-    pub refunds: Vec<String>,
 }
 
 /// Room for what a trade gains after it is created (times, a cancel), so that the byte
@@ -143,11 +139,8 @@ impl Books {
     /// auth codes and refresh tokens) in at most `limits.bytes`.
     pub(crate) fn new(limits: Limits) -> Books {
         Books {
-            // The books evict whole trades themselves (see `enforce`).
-            trades: Recent::new(Limits::UNBOUNDED),
-            by_trade_no: HashMap::new(),
+            book: OrderBook::new(limits),
             open_ids: HashMap::new(),
-            refunds: Recent::new(Limits::UNBOUNDED),
             used_codes: Recent::new(limits),
             grants: Recent::new(limits),
             access: Recent::new(limits),
@@ -168,15 +161,15 @@ impl Books {
 
     /// How many trades and refunds are kept.
     pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.trades.len(), self.refunds.len())
+        self.book.counts()
     }
 
     pub(super) fn trades(&self) -> impl Iterator<Item = &Trade> {
-        self.trades.iter().map(|(_, e)| &e.trade)
+        self.book.orders().map(|e| &e.trade)
     }
 
     pub(super) fn entry(&self, out_trade_no: &str) -> Option<&TradeEntry> {
-        self.trades.get(out_trade_no)
+        self.book.order(out_trade_no)
     }
 
     pub(super) fn trade(&self, out_trade_no: &str) -> Option<&Trade> {
@@ -184,7 +177,7 @@ impl Books {
     }
 
     pub(super) fn trade_mut(&mut self, out_trade_no: &str) -> Option<&mut Trade> {
-        self.trades.get_mut(out_trade_no).map(|e| &mut e.trade)
+        self.book.order_mut(out_trade_no).map(|e| &mut e.trade)
     }
 
     /// The trade a request names: by `trade_no` when it has one (it wins), else by
@@ -195,7 +188,7 @@ impl Books {
         out_trade_no: Option<&str>,
     ) -> Option<&Trade> {
         match (trade_no, out_trade_no) {
-            (Some(no), _) => self.trade(self.by_trade_no.get(no)?),
+            (Some(no), _) => self.book.order_by_id(no).map(|e| &e.trade),
             (None, Some(out)) => self.trade(out),
             (None, None) => None,
         }
@@ -209,34 +202,31 @@ impl Books {
     /// Records a new trade (its `out_trade_no` is not in the books), then makes room.
     pub(super) fn create(&mut self, entry: TradeEntry) {
         let trade = &entry.trade;
-        let no = trade.out_trade_no.clone();
-        self.by_trade_no.insert(trade.trade_no.clone(), no.clone());
+        let (no, trade_no) = (trade.out_trade_no.clone(), trade.trade_no.clone());
         let seen = self
             .open_ids
             .entry(trade.buyer_open_id.clone())
             .or_insert_with(|| (trade.buyer_id.clone(), 0));
         seen.1 += 1;
-        for (_, replaced) in self.trades.insert(no.clone(), entry) {
-            self.drop_trade(replaced);
-        }
-        self.enforce(&no);
+        let gone = self.book.place(no, entry, Some(trade_no));
+        self.forget(gone);
     }
 
     /// Every refund, oldest first.
     pub(super) fn refunds(&self) -> impl Iterator<Item = &Refund> {
-        self.refunds.iter().map(|(_, r)| r)
+        self.book.refunds()
     }
 
     pub(super) fn refund(&self, out_trade_no: &str, out_request_no: &str) -> Option<&Refund> {
         // The key is a pair of owned texts; a lookup builds one (short numbers).
-        self.refunds
-            .get(&(out_trade_no.to_owned(), out_request_no.to_owned()))
+        self.book
+            .refund(&(out_trade_no.to_owned(), out_request_no.to_owned()))
     }
 
     /// Records a refund that succeeded: its trade's refunded total grows, and a trade
     /// refunded in full is closed at `now`.
     pub(super) fn add_refund(&mut self, refund: Refund, now: &str) {
-        let Some(entry) = self.trades.get_mut(&refund.out_trade_no) else {
+        let Some(entry) = self.book.order_mut(&refund.out_trade_no) else {
             return;
         };
         let trade = &mut entry.trade;
@@ -245,45 +235,22 @@ impl Books {
             trade.trade_status = TradeStatus::TradeClosed;
             trade.gmt_close = Some(now.to_owned());
         }
-        entry.refunds.push(refund.out_request_no.clone());
         let out_trade_no = refund.out_trade_no.clone();
         let key = (out_trade_no.clone(), refund.out_request_no.clone());
-        self.refunds.insert(key, refund);
-        self.enforce(&out_trade_no);
+        let gone = self.book.add_refund(&out_trade_no, key, refund, None);
+        self.forget(gone);
     }
 
-    /// Evicts the oldest trades, with their refunds, until the trades, the refunds and
-    /// the bytes of both are within the limits — never `keep`, the trade just created
-    /// or refunded.
-    fn enforce(&mut self, keep: &str) {
-        let over = |b: &Books| {
-            b.trades.len() > b.limits.count
-                || b.refunds.len() > b.limits.count
-                || b.trades.bytes().saturating_add(b.refunds.bytes()) > b.limits.bytes
-        };
-        while over(self) {
-            if self.trades.oldest().is_none_or(|(no, _)| no == keep) {
-                break;
+    /// Forgets the buyers of trades that left the books.
+    fn forget(&mut self, gone: Vec<TradeEntry>) {
+        for entry in gone {
+            let open_id = &entry.trade.buyer_open_id;
+            if let Some(seen) = self.open_ids.get_mut(open_id) {
+                seen.1 -= 1;
+                if seen.1 == 0 {
+                    self.open_ids.remove(open_id);
+                }
             }
-            if let Some((_, gone)) = self.trades.pop_oldest() {
-                self.drop_trade(gone);
-            }
-        }
-    }
-
-    /// Forgets what refers to a trade that left the books: its refunds, its numbers.
-    fn drop_trade(&mut self, entry: TradeEntry) {
-        let trade = entry.trade;
-        self.by_trade_no.remove(&trade.trade_no);
-        if let Some(seen) = self.open_ids.get_mut(&trade.buyer_open_id) {
-            seen.1 -= 1;
-            if seen.1 == 0 {
-                self.open_ids.remove(&trade.buyer_open_id);
-            }
-        }
-        for out_request_no in entry.refunds {
-            self.refunds
-                .remove(&(trade.out_trade_no.clone(), out_request_no));
         }
     }
 

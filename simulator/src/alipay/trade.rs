@@ -205,7 +205,6 @@ fn open(desk: &mut Desk<'_>, biz: &Biz, opening: Opening, qr: bool) -> Result<Tr
     desk.state.merchant_mut::<Books>()?.create(TradeEntry {
         trade: trade.clone(),
         params,
-        refunds: Vec::new(),
     });
     Ok(trade)
 }

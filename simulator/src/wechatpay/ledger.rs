@@ -1,33 +1,23 @@
-//! The merchant's books: the orders and refunds, in the order they came, found by any
-//! of their numbers without a scan, and the ids WeChat Pay would give them.
-//!
-//! The books keep the latest orders within the merchant limits (count and bytes, see
-//! [`SimulatorBuilder::max_orders`](crate::SimulatorBuilder::max_orders)): the oldest
-//! order goes first, and its refunds with it, so that no order ever loses a refund it
-//! still has.
+//! The merchant's books: the orders and refunds (an [`OrderBook`]: in the order they
+//! came, found by any of their numbers without a scan, within the merchant limits), and
+//! the ids WeChat Pay would give them.
 
 use super::{Order, Refund, WechatPaySteerError};
 use crate::engine::Signing;
 use crate::fingerprint::Fingerprint;
-use crate::recent::{opt, Footprint, Limits, Recent};
+use crate::order_book::OrderBook;
+use crate::recent::{opt, Footprint, Limits};
 use miniapp::wechatpay::pay::{RefundStatus, TradeState};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
-use std::collections::HashMap;
 use std::mem::size_of;
 
 /// WeChat Pay's merchant state (one merchant: the simulator's `mch_id`).
 pub(crate) struct Ledger {
-    /// By `out_trade_no`.
-    orders: Recent<String, OrderEntry>,
-    /// `transaction_id` → `out_trade_no`, once paid.
-    by_transaction: HashMap<String, String>,
-    /// By `out_refund_no`.
-    refunds: Recent<String, RefundEntry>,
-    /// `refund_id` → `out_refund_no`.
-    by_refund_id: HashMap<String, String>,
+    /// Orders by `out_trade_no` (and `transaction_id` once paid), refunds by
+    /// `out_refund_no` (and `refund_id`).
+    book: OrderBook<OrderEntry, String, RefundEntry>,
     serial: u64,
-    limits: Limits,
 }
 
 pub(super) struct OrderEntry {
@@ -37,8 +27,6 @@ pub(super) struct OrderEntry {
     pub params: Fingerprint,
     /// How it was placed: its notification is signed the same way.
     pub signing: Signing,
-    /// Its refunds' `out_refund_no`, oldest first.
-    pub refunds: Vec<String>,
 }
 
 pub(super) struct RefundEntry {
@@ -102,43 +90,36 @@ impl Ledger {
     /// most `limits.bytes`.
     pub(crate) fn new(limits: Limits) -> Ledger {
         Ledger {
-            // The books evict whole orders themselves (see `enforce`).
-            orders: Recent::new(Limits::UNBOUNDED),
-            by_transaction: HashMap::new(),
-            refunds: Recent::new(Limits::UNBOUNDED),
-            by_refund_id: HashMap::new(),
+            book: OrderBook::new(limits),
             serial: 0,
-            limits,
         }
     }
 
     /// Forgets every order and refund and gives the memory back. Ids go on being
     /// unique (the serial is kept).
     pub(crate) fn clear(&mut self) {
-        let serial = self.serial;
-        *self = Ledger::new(self.limits);
-        self.serial = serial;
+        self.book.clear();
     }
 
     /// How many orders and refunds are kept.
     pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.orders.len(), self.refunds.len())
+        self.book.counts()
     }
 
     pub(super) fn order(&self, out_trade_no: &str) -> Option<&OrderEntry> {
-        self.orders.get(out_trade_no)
+        self.book.order(out_trade_no)
     }
 
     pub(super) fn by_transaction(&self, transaction_id: &str) -> Option<&OrderEntry> {
-        self.order(self.by_transaction.get(transaction_id)?)
+        self.book.order_by_id(transaction_id)
     }
 
     pub(super) fn refund(&self, out_refund_no: &str) -> Option<&RefundEntry> {
-        self.refunds.get(out_refund_no)
+        self.book.refund(out_refund_no)
     }
 
     pub(super) fn by_refund_id(&self, refund_id: &str) -> Option<&RefundEntry> {
-        self.refund(self.by_refund_id.get(refund_id)?)
+        self.book.refund_by_id(refund_id)
     }
 
     /// A refund and the order it refunds.
@@ -155,18 +136,17 @@ impl Ledger {
         &'a self,
         out_trade_no: &str,
     ) -> impl Iterator<Item = &'a RefundEntry> {
-        let numbers = self.order(out_trade_no).map_or(&[][..], |e| &e.refunds[..]);
-        numbers.iter().filter_map(|no| self.refund(no))
+        self.book.refunds_of(out_trade_no)
     }
 
     /// Every order, oldest first.
     pub(super) fn all_orders(&self) -> impl Iterator<Item = &OrderEntry> {
-        self.orders.iter().map(|(_, e)| e)
+        self.book.orders()
     }
 
     /// Every refund, oldest first.
     pub(super) fn all_refunds(&self) -> impl Iterator<Item = &RefundEntry> {
-        self.refunds.iter().map(|(_, e)| e)
+        self.book.refunds()
     }
 
     /// Fen refunded or being refunded: every refund of the order that did not fail and
@@ -196,14 +176,11 @@ impl Ledger {
     /// Records a new order (its `out_trade_no` is not in the books), then makes room.
     pub(super) fn place(&mut self, entry: OrderEntry) {
         let no = entry.order.out_trade_no.clone();
-        for (_, replaced) in self.orders.insert(no.clone(), entry) {
-            self.drop_order(replaced);
-        }
-        self.enforce(&no);
+        self.book.place(no, entry, None);
     }
 
     pub(super) fn close(&mut self, out_trade_no: &str) {
-        if let Some(entry) = self.orders.get_mut(out_trade_no) {
+        if let Some(entry) = self.book.order_mut(out_trade_no) {
             entry.order.trade_state = TradeState::Closed;
         }
     }
@@ -211,50 +188,17 @@ impl Ledger {
     /// Records a refund of an order in the books; the order is in `REFUND` state from
     /// now on.
     pub(super) fn add_refund(&mut self, entry: RefundEntry) {
-        let (no, order_no) = (
-            entry.refund.out_refund_no.clone(),
-            entry.refund.out_trade_no.clone(),
+        let refund = &entry.refund;
+        let (no, order_no, id) = (
+            refund.out_refund_no.clone(),
+            refund.out_trade_no.clone(),
+            refund.refund_id.clone(),
         );
-        let Some(order) = self.orders.get_mut(&order_no) else {
+        let Some(order) = self.book.order_mut(&order_no) else {
             return;
         };
         order.order.trade_state = TradeState::Refund;
-        order.refunds.push(no.clone());
-        self.by_refund_id
-            .insert(entry.refund.refund_id.clone(), no.clone());
-        self.refunds.insert(no, entry);
-        self.enforce(&order_no);
-    }
-
-    /// Evicts the oldest orders, with their refunds, until the orders, the refunds and
-    /// the bytes of both are within the limits — never `keep`, the order just placed
-    /// or refunded.
-    fn enforce(&mut self, keep: &str) {
-        let over = |l: &Ledger| {
-            l.orders.len() > l.limits.count
-                || l.refunds.len() > l.limits.count
-                || l.orders.bytes().saturating_add(l.refunds.bytes()) > l.limits.bytes
-        };
-        while over(self) {
-            if self.orders.oldest().is_none_or(|(no, _)| no == keep) {
-                break;
-            }
-            if let Some((_, gone)) = self.orders.pop_oldest() {
-                self.drop_order(gone);
-            }
-        }
-    }
-
-    /// Forgets what refers to an order that left the books: its refunds, its numbers.
-    fn drop_order(&mut self, entry: OrderEntry) {
-        if let Some(id) = &entry.order.transaction_id {
-            self.by_transaction.remove(id);
-        }
-        for no in &entry.refunds {
-            if let Some(refund) = self.refunds.remove(no) {
-                self.by_refund_id.remove(&refund.refund.refund_id);
-            }
-        }
+        self.book.add_refund(&order_no, no, entry, Some(id));
     }
 
     /// Marks a `NOTPAY` order paid at `now`.
@@ -265,8 +209,8 @@ impl Ledger {
     ) -> Result<(), WechatPaySteerError> {
         let transaction_id = self.transaction_id(&now);
         let entry = self
-            .orders
-            .get_mut(out_trade_no)
+            .book
+            .order_mut(out_trade_no)
             .ok_or_else(|| WechatPaySteerError::UnknownOrder(out_trade_no.to_owned()))?;
         let order = &mut entry.order;
         if order.trade_state != TradeState::NotPay {
@@ -278,8 +222,7 @@ impl Ledger {
         order.trade_state = TradeState::Success;
         order.transaction_id = Some(transaction_id.clone());
         order.time_end = Some(now);
-        self.by_transaction
-            .insert(transaction_id, out_trade_no.to_owned());
+        self.book.name_order(out_trade_no, transaction_id);
         Ok(())
     }
 
@@ -291,8 +234,8 @@ impl Ledger {
         now: String,
     ) -> Result<(), WechatPaySteerError> {
         let entry = self
-            .refunds
-            .get_mut(out_refund_no)
+            .book
+            .refund_mut(out_refund_no)
             .ok_or_else(|| WechatPaySteerError::UnknownRefund(out_refund_no.to_owned()))?;
         let refund = &mut entry.refund;
         if refund.refund_status != RefundStatus::Processing {

@@ -60,7 +60,6 @@ pub(super) fn unified_order(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
         order,
         params,
         signing: desk.signing.clone(),
-        refunds: Vec::new(),
     };
     desk.state.merchant_mut::<Ledger>()?.place(entry);
     Ok(answer)

@@ -1,25 +1,24 @@
-//! The API v3 merchant's books: orders and refunds (in the order they came, found by
-//! any of their numbers without a scan, within the merchant limits like every other
-//! merchant's), its platform certificates, and the bills handed out for download.
+//! The API v3 merchant's books: orders and refunds (an [`OrderBook`]: in the order they
+//! came, found by any of their numbers without a scan, within the merchant limits like
+//! every other merchant's), its platform certificates, and the bills handed out for
+//! download.
 
 use super::keys::{PlatformCertificate, MAX_CERTIFICATES, OVERLAP};
 use super::{Delivery, Order, Refund, WechatPayV3SteerError};
 use crate::fingerprint::Fingerprint;
+use crate::order_book::OrderBook;
 use crate::recent::{opt, Footprint, Limits, Recent};
 use miniapp::wechatpay_v3::pay::TradeState;
 use miniapp::wechatpay_v3::refund::RefundStatus;
 use rand::Rng;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::mem::size_of;
 use std::time::{Instant, SystemTime};
 
 pub(crate) struct Books {
-    /// By `out_trade_no`.
-    orders: Recent<String, OrderEntry>,
-    /// `transaction_id` → `out_trade_no`, once paid.
-    by_transaction: HashMap<String, String>,
-    /// By `out_refund_no`.
-    refunds: Recent<String, RefundEntry>,
+    /// Orders by `out_trade_no` (and `transaction_id` once paid), refunds by
+    /// `out_refund_no`.
+    book: OrderBook<OrderEntry, String, RefundEntry>,
     serial: u64,
     limits: Limits,
     /// Platform certificates listed by `/v3/certificates`, oldest first; the last one
@@ -42,8 +41,6 @@ pub(super) struct OrderEntry {
     pub order: Order,
     /// The request that placed it: placing it again must repeat it exactly.
     pub params: Fingerprint,
-    /// Its refunds' `out_refund_no`, oldest first.
-    pub refunds: Vec<String>,
 }
 
 pub(super) struct RefundEntry {
@@ -130,10 +127,7 @@ impl Footprint for Download {
 impl Books {
     pub(crate) fn new(limits: Limits) -> Books {
         Books {
-            // The books evict whole orders themselves (see `enforce`).
-            orders: Recent::new(Limits::UNBOUNDED),
-            by_transaction: HashMap::new(),
-            refunds: Recent::new(Limits::UNBOUNDED),
+            book: OrderBook::new(limits),
             serial: 0,
             limits,
             certificates: Vec::new(),
@@ -158,39 +152,37 @@ impl Books {
     }
 
     pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.orders.len(), self.refunds.len())
+        self.book.counts()
     }
 
     pub(super) fn order(&self, out_trade_no: &str) -> Option<&OrderEntry> {
-        self.orders.get(out_trade_no)
+        self.book.order(out_trade_no)
     }
 
     pub(super) fn order_mut(&mut self, out_trade_no: &str) -> Option<&mut OrderEntry> {
-        self.orders.get_mut(out_trade_no)
+        self.book.order_mut(out_trade_no)
     }
 
     pub(super) fn by_transaction(&self, transaction_id: &str) -> Option<&OrderEntry> {
-        self.order(self.by_transaction.get(transaction_id)?)
+        self.book.order_by_id(transaction_id)
     }
 
     pub(super) fn refund(&self, out_refund_no: &str) -> Option<&RefundEntry> {
-        self.refunds.get(out_refund_no)
+        self.book.refund(out_refund_no)
     }
 
     pub(super) fn all_orders(&self) -> impl Iterator<Item = &OrderEntry> {
-        self.orders.iter().map(|(_, e)| e)
+        self.book.orders()
     }
 
     pub(super) fn all_refunds(&self) -> impl Iterator<Item = &RefundEntry> {
-        self.refunds.iter().map(|(_, e)| e)
+        self.book.refunds()
     }
 
     /// Fen refunded or being refunded: every refund of the order that was not closed.
     pub(super) fn refunded(&self, out_trade_no: &str) -> i64 {
-        let numbers = self.order(out_trade_no).map_or(&[][..], |e| &e.refunds[..]);
-        numbers
-            .iter()
-            .filter_map(|no| self.refund(no))
+        self.book
+            .refunds_of(out_trade_no)
             .filter(|e| e.refund.status != RefundStatus::Closed)
             .map(|e| e.refund.refund)
             .sum()
@@ -206,10 +198,7 @@ impl Books {
     /// Records a new order, then makes room.
     pub(super) fn place(&mut self, entry: OrderEntry) {
         let no = entry.order.out_trade_no.clone();
-        for (_, replaced) in self.orders.insert(no.clone(), entry) {
-            self.drop_order(replaced);
-        }
-        self.enforce(&no);
+        self.book.place(no, entry, None);
     }
 
     /// Records a refund of a paid order, which is in `REFUND` state from now on.
@@ -218,40 +207,11 @@ impl Books {
             entry.refund.out_refund_no.clone(),
             entry.refund.out_trade_no.clone(),
         );
-        let Some(order) = self.orders.get_mut(&order_no) else {
+        let Some(order) = self.book.order_mut(&order_no) else {
             return;
         };
         order.order.trade_state = TradeState::Refund;
-        order.refunds.push(no.clone());
-        self.refunds.insert(no, entry);
-        self.enforce(&order_no);
-    }
-
-    /// Evicts the oldest orders, with their refunds, until both and their bytes are
-    /// within the limits — never `keep`, the order just placed or refunded.
-    fn enforce(&mut self, keep: &str) {
-        let over = |b: &Books| {
-            b.orders.len() > b.limits.count
-                || b.refunds.len() > b.limits.count
-                || b.orders.bytes().saturating_add(b.refunds.bytes()) > b.limits.bytes
-        };
-        while over(self) {
-            if self.orders.oldest().is_none_or(|(no, _)| no == keep) {
-                break;
-            }
-            if let Some((_, gone)) = self.orders.pop_oldest() {
-                self.drop_order(gone);
-            }
-        }
-    }
-
-    fn drop_order(&mut self, entry: OrderEntry) {
-        if let Some(id) = &entry.order.transaction_id {
-            self.by_transaction.remove(id);
-        }
-        for no in &entry.refunds {
-            self.refunds.remove(no);
-        }
+        self.book.add_refund(&order_no, no, entry, None);
     }
 
     /// Marks a `NOTPAY` order paid at `now` (RFC 3339).
@@ -262,8 +222,8 @@ impl Books {
     ) -> Result<(), WechatPayV3SteerError> {
         let transaction_id = self.transaction_id(now);
         let entry = self
-            .orders
-            .get_mut(out_trade_no)
+            .book
+            .order_mut(out_trade_no)
             .ok_or_else(|| WechatPayV3SteerError::UnknownOrder(out_trade_no.to_owned()))?;
         let order = &mut entry.order;
         if order.trade_state != TradeState::NotPay {
@@ -278,8 +238,7 @@ impl Books {
         order
             .payer_openid
             .get_or_insert_with(|| super::PAYER_OPENID.to_owned());
-        self.by_transaction
-            .insert(transaction_id, out_trade_no.to_owned());
+        self.book.name_order(out_trade_no, transaction_id);
         Ok(())
     }
 
@@ -291,8 +250,8 @@ impl Books {
         now: &str,
     ) -> Result<(), WechatPayV3SteerError> {
         let entry = self
-            .refunds
-            .get_mut(out_refund_no)
+            .book
+            .refund_mut(out_refund_no)
             .ok_or_else(|| WechatPayV3SteerError::UnknownRefund(out_refund_no.to_owned()))?;
         let refund = &mut entry.refund;
         if refund.status != RefundStatus::Processing {
@@ -309,7 +268,7 @@ impl Books {
     }
 
     pub(super) fn close(&mut self, out_trade_no: &str) {
-        if let Some(entry) = self.orders.get_mut(out_trade_no) {
+        if let Some(entry) = self.book.order_mut(out_trade_no) {
             entry.order.trade_state = TradeState::Closed;
         }
     }

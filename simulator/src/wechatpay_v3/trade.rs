@@ -249,11 +249,9 @@ fn place(desk: &mut Desk<'_>, trade_type: TradeType, placing: Placing) -> Result
         refunded: 0,
     };
     let answer = placed(desk, &order)?;
-    desk.state.merchant_mut::<Books>()?.place(OrderEntry {
-        order,
-        params,
-        refunds: Vec::new(),
-    });
+    desk.state
+        .merchant_mut::<Books>()?
+        .place(OrderEntry { order, params });
     Ok(answer)
 }
 
