@@ -99,24 +99,22 @@ where
     }
 
     /// Records a new order (one with the same number is replaced), with the platform's
-    /// id when it has one already, then makes room. Returns the orders that left the
-    /// book, so that the owner can forget what refers to them.
-    pub fn place(&mut self, number: String, order: O, id: Option<String>) -> Vec<O> {
+    /// id when it has one already, then makes room. `gone` is given each order that
+    /// left the book, so that the owner can forget what refers to it.
+    pub fn place(&mut self, number: String, order: O, id: Option<String>, mut gone: impl FnMut(O)) {
         let kept = Kept {
             order,
             id: id.clone(),
             refunds: Vec::new(),
         };
-        let mut gone: Vec<O> = Vec::new();
         for (_, replaced) in self.orders.insert(number.clone(), kept) {
-            gone.push(self.forget(replaced));
+            gone(self.forget(replaced));
         }
         // After the order it replaces is forgotten, which may have had the same id.
         if let Some(id) = id {
             self.order_ids.insert(id, number.clone());
         }
-        gone.extend(self.enforce(&number));
-        gone
+        self.enforce(&number, gone);
     }
 
     /// The platform gave the order an id (`transaction_id` when paid): it is found by
@@ -164,25 +162,31 @@ where
     }
 
     /// Records a refund of the order `number`, with the platform's id for it, then
-    /// makes room (never evicting that order). Without the order in the book the
-    /// refund is not kept. Returns the orders that left the book.
-    pub fn add_refund(&mut self, number: &str, key: K, refund: R, id: Option<String>) -> Vec<O> {
+    /// makes room (never evicting that order); `gone` is given each order that left the
+    /// book. Without the order in the book the refund is not kept.
+    pub fn add_refund(
+        &mut self,
+        number: &str,
+        key: K,
+        refund: R,
+        id: Option<String>,
+        gone: impl FnMut(O),
+    ) {
         let Some(kept) = self.orders.get_mut(number) else {
-            return Vec::new();
+            return;
         };
         kept.refunds.push(key.clone());
         if let Some(id) = &id {
             self.refund_ids.insert(id.clone(), key.clone());
         }
         self.refunds.insert(key, KeptRefund { refund, id });
-        self.enforce(number)
+        self.enforce(number, gone);
     }
 
     /// Evicts the oldest orders, with their refunds, until the orders, the refunds and
     /// the bytes of both are within the limits — never `keep`, the order just placed
     /// or refunded.
-    fn enforce(&mut self, keep: &str) -> Vec<O> {
-        let mut gone = Vec::new();
+    fn enforce(&mut self, keep: &str, mut gone: impl FnMut(O)) {
         let over = |b: &Self| {
             b.orders.len() > b.limits.count
                 || b.refunds.len() > b.limits.count
@@ -193,11 +197,10 @@ where
                 break;
             }
             match self.orders.pop_oldest() {
-                Some((_, old)) => gone.push(self.forget(old)),
+                Some((_, old)) => gone(self.forget(old)),
                 None => break,
             }
         }
-        gone
     }
 
     /// Forgets what refers to an order that left the book: its refunds, its ids.
@@ -226,11 +229,29 @@ mod tests {
         }
     }
 
-    fn book(count: usize) -> OrderBook<u32, String, u32> {
+    type Book = OrderBook<u32, String, u32>;
+
+    fn book(count: usize) -> Book {
         OrderBook::new(Limits {
             count,
             bytes: usize::MAX,
         })
+    }
+
+    /// Places an order; what left the book.
+    fn place(b: &mut Book, no: &str, order: u32, id: Option<&str>) -> Vec<u32> {
+        let mut gone = Vec::new();
+        b.place(no.into(), order, id.map(str::to_owned), |o| gone.push(o));
+        gone
+    }
+
+    /// Adds a refund; what left the book.
+    fn refund(b: &mut Book, no: &str, key: &str, amount: u32, id: Option<&str>) -> Vec<u32> {
+        let mut gone = Vec::new();
+        b.add_refund(no, key.into(), amount, id.map(str::to_owned), |o| {
+            gone.push(o)
+        });
+        gone
     }
 
     /// The oldest order leaves with its refunds and ids; the order just refunded never
@@ -238,9 +259,9 @@ mod tests {
     #[test]
     fn the_oldest_order_leaves_with_its_refunds_and_ids() {
         let mut b = book(2);
-        assert!(b.place("o1".into(), 1, Some("t1".into())).is_empty());
-        b.add_refund("o1", "r1".into(), 11, Some("rid1".into()));
-        assert!(b.place("o2".into(), 2, None).is_empty());
+        assert!(place(&mut b, "o1", 1, Some("t1")).is_empty());
+        refund(&mut b, "o1", "r1", 11, Some("rid1"));
+        assert!(place(&mut b, "o2", 2, None).is_empty());
         b.name_order("o2", "t2".into());
         assert_eq!(
             (b.order_by_id("t1"), b.order_by_id("t2")),
@@ -248,18 +269,18 @@ mod tests {
         );
         assert_eq!(b.refund_by_id("rid1"), Some(&11));
         assert_eq!(b.refunds_of("o1").collect::<Vec<_>>(), [&11]);
-        assert_eq!(b.place("o3".into(), 3, None), [1]);
+        assert_eq!(place(&mut b, "o3", 3, None), [1]);
         assert_eq!(b.counts(), (2, 0));
         assert_eq!((b.order("o1"), b.order_by_id("t1")), (None, None));
         assert_eq!((b.refund("r1"), b.refund_by_id("rid1")), (None, None));
         // Refunds count too: a third refund of o3 pushes o2 out, never o3.
-        b.add_refund("o3", "r3a".into(), 31, None);
-        assert!(b.add_refund("o3", "r3b".into(), 32, None).is_empty());
-        assert_eq!(b.add_refund("o3", "r3c".into(), 33, None), [2]);
+        assert!(refund(&mut b, "o3", "r3a", 31, None).is_empty());
+        assert!(refund(&mut b, "o3", "r3b", 32, None).is_empty());
+        assert_eq!(refund(&mut b, "o3", "r3c", 33, None), [2]);
         assert_eq!(b.counts(), (1, 3));
         assert_eq!(b.orders().collect::<Vec<_>>(), [&3]);
         // A refund of an order not in the book is not kept.
-        assert!(b.add_refund("o1", "r1".into(), 11, None).is_empty());
+        assert!(refund(&mut b, "o1", "r1", 11, None).is_empty());
         assert_eq!(b.refund("r1"), None);
         b.clear();
         assert_eq!(b.counts(), (0, 0));
@@ -269,24 +290,25 @@ mod tests {
     #[test]
     fn an_order_placed_again_replaces_the_old_one() {
         let mut b = book(10);
-        b.place("o1".into(), 1, Some("t1".into()));
-        assert_eq!(b.place("o1".into(), 9, None), [1]);
+        place(&mut b, "o1", 1, Some("t1"));
+        assert_eq!(place(&mut b, "o1", 9, None), [1]);
         assert_eq!((b.order("o1"), b.order_by_id("t1")), (Some(&9), None));
-        assert_eq!(b.place("o1".into(), 8, Some("t8".into())), [9]);
-        assert_eq!(b.place("o1".into(), 7, Some("t8".into())), [8]);
+        assert_eq!(place(&mut b, "o1", 8, Some("t8")), [9]);
+        assert_eq!(place(&mut b, "o1", 7, Some("t8")), [8]);
         assert_eq!(b.order_by_id("t8"), Some(&7));
     }
 
     /// The byte budget holds for orders and refunds together.
     #[test]
     fn bytes_are_bounded() {
-        let mut b: OrderBook<u32, String, u32> = OrderBook::new(Limits {
+        let mut b: Book = OrderBook::new(Limits {
             count: 100,
             bytes: 1_000,
         });
         for n in 0..20u32 {
-            b.place(format!("o{n}"), n, None);
-            b.add_refund(&format!("o{n}"), format!("r{n}"), n, None);
+            let no = format!("o{n}");
+            place(&mut b, &no, n, None);
+            refund(&mut b, &no, &format!("r{n}"), n, None);
         }
         let (orders, refunds) = b.counts();
         assert!(orders <= 5 && orders == refunds, "{orders} {refunds}");

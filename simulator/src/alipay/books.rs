@@ -208,8 +208,10 @@ impl Books {
             .entry(trade.buyer_open_id.clone())
             .or_insert_with(|| (trade.buyer_id.clone(), 0));
         seen.1 += 1;
-        let gone = self.book.place(no, entry, Some(trade_no));
-        self.forget(gone);
+        let open_ids = &mut self.open_ids;
+        self.book.place(no, entry, Some(trade_no), |gone| {
+            forget_buyer(open_ids, &gone)
+        });
     }
 
     /// Every refund, oldest first.
@@ -237,21 +239,11 @@ impl Books {
         }
         let out_trade_no = refund.out_trade_no.clone();
         let key = (out_trade_no.clone(), refund.out_request_no.clone());
-        let gone = self.book.add_refund(&out_trade_no, key, refund, None);
-        self.forget(gone);
-    }
-
-    /// Forgets the buyers of trades that left the books.
-    fn forget(&mut self, gone: Vec<TradeEntry>) {
-        for entry in gone {
-            let open_id = &entry.trade.buyer_open_id;
-            if let Some(seen) = self.open_ids.get_mut(open_id) {
-                seen.1 -= 1;
-                if seen.1 == 0 {
-                    self.open_ids.remove(open_id);
-                }
-            }
-        }
+        let open_ids = &mut self.open_ids;
+        self.book
+            .add_refund(&out_trade_no, key, refund, None, |gone| {
+                forget_buyer(open_ids, &gone)
+            });
     }
 
     /// Marks a `WAIT_BUYER_PAY` trade paid at `now`.
@@ -358,6 +350,17 @@ impl Books {
         let serial = self.next_serial();
         let random: u64 = rand::thread_rng().gen();
         format!("{prefix}{serial:06}{random:016x}")
+    }
+}
+
+/// Forgets the buyer of a trade that left the books, once no trade kept has them.
+fn forget_buyer(open_ids: &mut HashMap<String, (String, usize)>, gone: &TradeEntry) {
+    let open_id = &gone.trade.buyer_open_id;
+    if let Some(seen) = open_ids.get_mut(open_id) {
+        seen.1 -= 1;
+        if seen.1 == 0 {
+            open_ids.remove(open_id);
+        }
     }
 }
 

@@ -176,7 +176,7 @@ impl Ledger {
     /// Records a new order (its `out_trade_no` is not in the books), then makes room.
     pub(super) fn place(&mut self, entry: OrderEntry) {
         let no = entry.order.out_trade_no.clone();
-        self.book.place(no, entry, None);
+        self.book.place(no, entry, None, drop);
     }
 
     pub(super) fn close(&mut self, out_trade_no: &str) {
@@ -198,7 +198,7 @@ impl Ledger {
             return;
         };
         order.order.trade_state = TradeState::Refund;
-        self.book.add_refund(&order_no, no, entry, Some(id));
+        self.book.add_refund(&order_no, no, entry, Some(id), drop);
     }
 
     /// Marks a `NOTPAY` order paid at `now`.

@@ -198,7 +198,7 @@ impl Books {
     /// Records a new order, then makes room.
     pub(super) fn place(&mut self, entry: OrderEntry) {
         let no = entry.order.out_trade_no.clone();
-        self.book.place(no, entry, None);
+        self.book.place(no, entry, None, drop);
     }
 
     /// Records a refund of a paid order, which is in `REFUND` state from now on.
@@ -211,7 +211,7 @@ impl Books {
             return;
         };
         order.order.trade_state = TradeState::Refund;
-        self.book.add_refund(&order_no, no, entry, None);
+        self.book.add_refund(&order_no, no, entry, None, drop);
     }
 
     /// Marks a `NOTPAY` order paid at `now` (RFC 3339).
