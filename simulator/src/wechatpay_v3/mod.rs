@@ -298,8 +298,10 @@ pub struct Delivery {
 
 /// The schedule unacknowledged notifications are resent on unless told otherwise:
 /// 15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min, 30 min, 30 min, 60 min, 3 h, 3 h,
-/// 3 h, 6 h, 6 h after the attempt before — WeChat Pay's published schedule for v2
-/// notifications (v3's is not published).
+/// 3 h, 6 h, 6 h after the attempt before, 24 h 4 min in all — WeChat Pay's published
+/// schedule for API v3 payment notifications
+/// (<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_5.shtml>, 通知频率), which
+/// the simulator uses for refund notifications too.
 pub const DEFAULT_REDELIVERY: [std::time::Duration; 15] = {
     use std::time::Duration;
     const M: u64 = 60;
