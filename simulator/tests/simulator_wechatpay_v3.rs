@@ -1088,32 +1088,7 @@ async fn an_unacknowledged_notification_is_resent_until_acknowledged() {
             .await
             .unwrap();
         let pay = public_key_client(&sim);
-        // A merchant that fails the first notification with a 500 and verifies the rest.
-        type Got = Arc<Mutex<Vec<(String, String, bool)>>>;
-        let got: Got = Arc::default();
-        let checker = Arc::new(public_key_client(&sim));
-        let handler = {
-            let got = got.clone();
-            move |headers: HeaderMap, body: Bytes| {
-                let (got, checker) = (got.clone(), checker.clone());
-                async move {
-                    let verified = checker.verify_payment_notification(&headers, &body);
-                    let signature = headers["wechatpay-signature"].to_str().unwrap().to_owned();
-                    let mut got = got.lock().unwrap();
-                    let id = verified.as_ref().map(|n| n.id.clone()).unwrap_or_default();
-                    got.push((id, signature, verified.is_ok()));
-                    match got.len() {
-                        1 => StatusCode::INTERNAL_SERVER_ERROR,
-                        _ => StatusCode::NO_CONTENT,
-                    }
-                }
-            }
-        };
-        let app = axum::Router::new().route("/n", post(handler));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let notify = format!("http://{}/n", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
+        let (notify, got) = merchant_failing_the_first().await;
         pay.pay()
             .jsapi(jsapi("v3-resent", &notify, 3))
             .await
@@ -1140,15 +1115,44 @@ async fn an_unacknowledged_notification_is_resent_until_acknowledged() {
             "acknowledged: no third POST"
         );
         assert_eq!(deliveries[0].id, deliveries[1].id);
-        let got = got.lock().unwrap();
+        let got = got.lock().unwrap().clone();
         assert_eq!(got.len(), 2);
-        assert!(
-            got.iter().all(|(id, _, ok)| *ok && id == &deliveries[0].id),
-            "{got:?}"
-        );
-        assert_ne!(got[0].1, got[1].1, "signed afresh");
+        for (headers, body) in &got {
+            let verified = pay.verify_payment_notification(headers, body).unwrap();
+            assert_eq!(verified.id, deliveries[0].id);
+        }
+        let signature = |headers: &HeaderMap| headers["wechatpay-signature"].clone();
+        assert_ne!(signature(&got[0].0), signature(&got[1].0), "signed afresh");
     })
     .await;
+}
+
+/// What a merchant's notify server received: each POST's headers and body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// A merchant's notify server on 127.0.0.1 that answers the first notification with a
+/// 500 and acknowledges the rest with a 204; its `notify_url` and what it received.
+async fn merchant_failing_the_first() -> (String, Received) {
+    let got: Received = Arc::default();
+    let handler = {
+        let got = got.clone();
+        move |headers: HeaderMap, body: Bytes| {
+            let got = got.clone();
+            async move {
+                let mut got = got.lock().unwrap();
+                got.push((headers, body));
+                match got.len() {
+                    1 => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::NO_CONTENT,
+                }
+            }
+        }
+    };
+    let app = axum::Router::new().route("/n", post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = format!("http://{}/n", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (notify, got)
 }
 
 /// The binary, over HTTP only: keys from the admin API, one request signed by hand, its
@@ -1320,26 +1324,7 @@ async fn the_binarys_wechatpay_v3_flags_set_keys_and_resends() {
             serial: "0A1B2C".to_owned(),
         };
 
-        // A merchant that fails the first notification and acknowledges the next.
-        let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
-        let handler = {
-            let bodies = bodies.clone();
-            move |body: Bytes| {
-                let bodies = bodies.clone();
-                async move {
-                    let mut bodies = bodies.lock().unwrap();
-                    bodies.push(serde_json::from_slice(&body).unwrap());
-                    match bodies.len() {
-                        1 => StatusCode::INTERNAL_SERVER_ERROR,
-                        _ => StatusCode::NO_CONTENT,
-                    }
-                }
-            }
-        };
-        let app = axum::Router::new().route("/n", post(handler));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let notify = format!("http://{}/n", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let (notify, got) = merchant_failing_the_first().await;
 
         let body = json!({
             "appid": k["app_id"], "mchid": signer.mchid, "description": "d",
@@ -1368,10 +1353,10 @@ async fn the_binarys_wechatpay_v3_flags_set_keys_and_resends() {
             .await
             .unwrap();
         assert_eq!(paid.status(), 200);
-        while bodies.lock().unwrap().len() < 2 {
+        while got.lock().unwrap().len() < 2 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let resent = bodies.lock().unwrap()[1].clone();
+        let resent: Value = serde_json::from_slice(&got.lock().unwrap()[1].1).unwrap();
         let resource = &resent["resource"];
         let sealed = |key: &str| {
             ApiV3Key::new(key).unwrap().decrypt(
