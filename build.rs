@@ -41,13 +41,9 @@ mod codegen {
             }
         }
         let table = root.join("docs/API.md");
-        if std::fs::read(&table).ok().as_deref() != Some(generated.api_table.as_bytes()) {
-            if let Err(e) = std::fs::create_dir_all(root.join("docs"))
-                .and_then(|()| std::fs::write(&table, &generated.api_table))
-            {
-                eprintln!("cannot write docs/API.md: {e}");
-                std::process::exit(1);
-            }
+        if let Err(e) = miniapp_codegen::write_file_if_changed(&table, &generated.api_table) {
+            eprintln!("cannot write docs/API.md: {e}");
+            std::process::exit(1);
         }
         fixtures(root);
     }

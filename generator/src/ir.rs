@@ -145,7 +145,8 @@ pub struct OAuth {
 /// An OAuth2.0 refusal of a bare endpoint: an error name outside the platform's codes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuthError {
-    pub name: String,
+    /// The error name, as a text code.
+    pub code: CodeValue,
     pub doc: String,
     pub means: Vec<Means>,
 }
@@ -187,6 +188,16 @@ impl std::fmt::Display for CodeValue {
 pub enum HttpMethod {
     Get,
     Post,
+}
+
+impl HttpMethod {
+    /// As the wire and the docs write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
 }
 
 /// Where the non-query fields of a request go.

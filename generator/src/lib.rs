@@ -18,7 +18,7 @@ mod validate;
 mod write;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use write::write_if_changed;
+pub use write::{write_file_if_changed, write_if_changed};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

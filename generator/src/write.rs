@@ -10,15 +10,9 @@ use std::path::Path;
 pub fn write_if_changed(out_dir: &Path, generated: &Generated) -> std::io::Result<Vec<String>> {
     let mut changed = Vec::new();
     for (rel, text) in &generated.files {
-        let path = out_dir.join(rel);
-        if fs::read(&path).ok().as_deref() == Some(text.as_bytes()) {
-            continue;
+        if write_file_if_changed(&out_dir.join(rel), text)? {
+            changed.push(rel.clone());
         }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(&path, text)?;
-        changed.push(rel.clone());
     }
     for stale in existing_rs_files(out_dir, out_dir)? {
         if !generated.files.contains_key(&stale) {
@@ -27,6 +21,19 @@ pub fn write_if_changed(out_dir: &Path, generated: &Generated) -> std::io::Resul
         }
     }
     Ok(changed)
+}
+
+/// Writes `text` to `path` (creating its folder) unless the file has exactly these
+/// bytes already; whether it wrote.
+pub fn write_file_if_changed(path: &Path, text: &str) -> std::io::Result<bool> {
+    if fs::read(path).ok().as_deref() == Some(text.as_bytes()) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, text)?;
+    Ok(true)
 }
 
 fn existing_rs_files(root: &Path, dir: &Path) -> std::io::Result<Vec<String>> {

@@ -2,7 +2,7 @@
 //! covered, and what is it called here?" in one look. Written from the same IR as the
 //! code, so it cannot drift from it.
 
-use crate::ir::{HttpMethod, Platform};
+use crate::ir::Platform;
 use std::fmt::Write;
 
 /// The whole table, platforms in schema order (alphabetical), groups and endpoints as
@@ -30,16 +30,14 @@ pub fn api_table(platforms: &[Platform]) -> String {
         out.push_str("|---|---|---|---|---|---|\n");
         for g in &p.groups {
             for e in &g.endpoints {
-                let method = match e.method {
-                    HttpMethod::Get => "GET",
-                    HttpMethod::Post => "POST",
-                };
-                let mut wire = format!("`{method} {}`", e.path);
+                let mut wire = format!("`{} {}`", e.method.as_str(), e.path);
                 if let Some(host) = &e.host {
                     let _ = write!(wire, " on `{host}`");
                 }
+                // Where one gateway path serves every call, the operation it names.
+                let operation = p.envelope.operation.as_deref();
                 for (name, value) in &e.constants {
-                    if name == "method" {
+                    if Some(name.as_str()) == operation {
                         let _ = write!(wire, " `{value}`");
                     }
                 }
@@ -73,6 +71,5 @@ pub fn api_table(platforms: &[Platform]) -> String {
 
 /// Text fit for one table cell: one line, no column breaks.
 fn cell(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    line.replace('|', "\\|")
+    super::structs::first_line(text).trim().replace('|', "\\|")
 }

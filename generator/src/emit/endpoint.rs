@@ -110,16 +110,10 @@ fn endpoint_impl(ep: &Endpoint, has_checks: &dyn Fn(&str) -> bool, ctx: &Ctx) ->
         .iter()
         .map(|e| super::errors::code_value(&e.code, ctx));
     let descriptions = ep.errors.iter().map(|e| e.doc.as_str());
-    let oauth_codes: Vec<crate::ir::CodeValue> = ep
-        .oauth_errors
-        .iter()
-        .map(|e| crate::ir::CodeValue::Str(e.name.clone()))
-        .collect();
     let oauth_refusals = ep
         .oauth_errors
         .iter()
-        .zip(&oauth_codes)
-        .flat_map(|(e, code)| e.means.iter().map(move |m| (code, m)));
+        .flat_map(|e| e.means.iter().map(move |m| (&e.code, m)));
     let refusals = super::errors::refusals(
         ep.errors
             .iter()

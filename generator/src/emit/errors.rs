@@ -40,7 +40,7 @@ fn oauth_doc(ep: &Endpoint) -> String {
         "\n\nOAuth2.0 refusals, answered as `{error, error_description}` without a code and reported as `Error::Decode` naming the error:\n",
     );
     for e in &ep.oauth_errors {
-        text.push_str(&format!("\n* `{}`: {}", e.name, e.doc));
+        text.push_str(&format!("\n* `{}`: {}", e.code, e.doc));
     }
     text
 }

@@ -3,7 +3,7 @@
 
 use super::util::*;
 use super::{endpoint, enums, structs};
-use crate::ir::{Endpoint, Field, Group, HttpMethod, Struct, Ty};
+use crate::ir::{Endpoint, Field, Group, Struct, Ty};
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -69,10 +69,7 @@ fn handle_method(ep: &Endpoint, ctx: &Ctx) -> TokenStream {
         "{}\n\n`{}` — {} `{}`",
         ep.summary,
         ep.full_name,
-        match ep.method {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-        },
+        ep.method.as_str(),
         ep.path
     );
     if let Some(h) = &ep.host {

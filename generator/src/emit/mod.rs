@@ -35,9 +35,9 @@ fn file_text(tokens: TokenStream, source: &str) -> Result<String, String> {
     Ok(header(source) + &prettyplease::unparse(&file))
 }
 
-/// All files of one platform, keyed by path relative to the output directory.
 pub use api_table::api_table;
 
+/// All files of one platform, keyed by path relative to the output directory.
 pub fn platform(platform: &Platform, ctx: &Ctx) -> Result<BTreeMap<String, String>, String> {
     let ctx = &Ctx {
         marker: platform.wiring.marker.clone(),

@@ -91,17 +91,8 @@ pub fn endpoint(
     let (response_kind, response, example_json) = response(e, envelope, scope, path, r);
     let (errors, own_errors) = endpoint_errors(&e.errors, &auth, ctx, envelope, path, r);
     for case in errors.iter().filter(|c| !c.from_platform) {
-        for param in case.means.iter().filter_map(|m| m.param.as_deref()) {
-            if !e.constants.contains_key(param) {
-                r.error(
-                    format!("{path}.errors"),
-                    format!(
-                        "error {} means a wrong `{param}`, which is not one of the endpoint's constants",
-                        case.code
-                    ),
-                );
-            }
-        }
+        let what = format!("error {}", case.code);
+        wrong_constants(e, &case.means, &what, &format!("{path}.errors"), r);
     }
     let oauth_errors = oauth_errors(e, envelope, path, r);
     Endpoint {
@@ -145,6 +136,27 @@ pub fn endpoint(
         oauth_errors,
         unconfirmed: e.unconfirmed.clone(),
         deprecated: e.deprecated.as_ref().map(|d| d.trim().to_owned()),
+    }
+}
+
+/// Each `wrong_constant.<param>` among `means` (of `what`) names one of the endpoint's
+/// constants.
+fn wrong_constants(
+    e: &EndpointSpec,
+    means: &[crate::ir::Means],
+    what: &str,
+    path: &str,
+    r: &mut Reporter,
+) {
+    for param in means.iter().filter_map(|m| m.param.as_deref()) {
+        if !e.constants.contains_key(param) {
+            r.error(
+                path,
+                format!(
+                    "{what} means a wrong `{param}`, which is not one of the endpoint's constants"
+                ),
+            );
+        }
     }
 }
 
@@ -198,16 +210,9 @@ fn oauth_errors(
             );
         }
         let means = super::errors::means(spec.means.as_ref(), &doc, &format!("{p}.means"), r);
-        for param in means.iter().filter_map(|m| m.param.as_deref()) {
-            if !e.constants.contains_key(param) {
-                r.error(
-                    format!("{p}.means"),
-                    format!("`{name}` means a wrong `{param}`, which is not one of the endpoint's constants"),
-                );
-            }
-        }
+        wrong_constants(e, &means, &format!("`{name}`"), &format!("{p}.means"), r);
         out.push(crate::ir::OAuthError {
-            name: name.to_owned(),
+            code: crate::ir::CodeValue::Str(name.to_owned()),
             doc,
             means,
         });

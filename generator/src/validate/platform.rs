@@ -31,11 +31,32 @@ pub fn platform(spec: &PlatformSpec, r: &mut Reporter) -> PlatformContext {
     }
     let hosts = hosts(&spec.hosts, r);
     envelope(&spec.envelope, r);
+    let credential_kinds = credential_kinds(spec);
+    let auth = auth(&spec.auth, r);
+    let common_errors = common_errors(spec, r);
+    gateway_codes(&spec.envelope, &common_errors, r);
     PlatformContext {
-        credential_kinds: credential_kinds(spec),
-        auth: auth(&spec.auth, r),
+        credential_kinds,
+        auth,
         hosts,
-        common_errors: common_errors(spec, r),
+        common_errors,
+    }
+}
+
+/// The codes a gateway answers itself are common codes of the platform: the table says
+/// what they mean, the gateway list only where they are written.
+fn gateway_codes(e: &EnvelopeSpec, common: &[(ErrorCase, AppliesTo)], r: &mut Reporter) {
+    let Some(gateway) = &e.gateway else {
+        return;
+    };
+    for code in &gateway.codes {
+        let code = super::convert::code_value(code);
+        if !common.iter().any(|(case, _)| case.code == code) {
+            r.error(
+                "envelope.gateway.codes",
+                format!("{code} is none of the platform's `common_errors`: list it there too"),
+            );
+        }
     }
 }
 
@@ -119,16 +140,17 @@ fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
         EnvelopeStyle::Alipay => need(r, "sub_code", &e.sub_code),
         EnvelopeStyle::WechatpayV3 => {}
     }
-    if let Some(gateway) = &e.gateway {
+    // Fields only the `errno_data` style has: `key`, and what the style would do with it.
+    let only_errno_data = |r: &mut Reporter, key: &str, what: &str| {
         if e.style != EnvelopeStyle::ErrnoData {
             r.error(
-                "envelope.gateway",
-                format!(
-                    "style `{:?}` reads no gateway fields (only `errno_data` does)",
-                    e.style
-                ),
+                format!("envelope.{key}"),
+                format!("style `{:?}` {what} (only `errno_data` does)", e.style),
             );
         }
+    };
+    if let Some(gateway) = &e.gateway {
+        only_errno_data(r, "gateway", "reads no gateway fields");
         if gateway.codes.is_empty() {
             r.error(
                 "envelope.gateway.codes",
@@ -137,15 +159,7 @@ fn envelope(e: &EnvelopeSpec, r: &mut Reporter) {
         }
     }
     if let Some(oauth) = &e.oauth {
-        if e.style != EnvelopeStyle::ErrnoData {
-            r.error(
-                "envelope.oauth",
-                format!(
-                    "style `{:?}` writes no OAuth2.0 fields (only `errno_data` does)",
-                    e.style
-                ),
-            );
-        }
+        only_errno_data(r, "oauth", "writes no OAuth2.0 fields");
         if !(400..=599).contains(&oauth.status) {
             r.error(
                 "envelope.oauth.status",
