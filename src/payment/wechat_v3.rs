@@ -152,7 +152,7 @@ pub(super) async fn order_info(
 /// The unified result of either query's transaction object (the two answers have the
 /// same fields under two generated types).
 macro_rules! query_result {
-    ($c:expr, $r:expr) => {{
+    ($r:expr) => {{
         let r = $r;
         let provider_state = r.trade_state.as_str().to_owned();
         OrderQueryResult {
@@ -177,20 +177,16 @@ pub(super) async fn order_query(
 ) -> Result<OrderQueryResult, PaymentError> {
     let call = "orderQuery";
     Ok(match order {
-        OrderRef::OutTradeNo(no) => query_result!(
-            c,
-            c.pay()
-                .query_by_out_trade_no(QueryByOutTradeNoRequest::new(no))
-                .await
-                .map_err(|e| PaymentError::from_call(WX, call, e))?
-        ),
-        OrderRef::TransactionId(id) => query_result!(
-            c,
-            c.pay()
-                .query_by_id(QueryByIdRequest::new(id))
-                .await
-                .map_err(|e| PaymentError::from_call(WX, call, e))?
-        ),
+        OrderRef::OutTradeNo(no) => query_result!(c
+            .pay()
+            .query_by_out_trade_no(QueryByOutTradeNoRequest::new(no))
+            .await
+            .map_err(|e| PaymentError::from_call(WX, call, e))?),
+        OrderRef::TransactionId(id) => query_result!(c
+            .pay()
+            .query_by_id(QueryByIdRequest::new(id))
+            .await
+            .map_err(|e| PaymentError::from_call(WX, call, e))?),
     })
 }
 
@@ -424,9 +420,12 @@ pub(super) fn verify_notify(
         #[serde(default)]
         event_type: String,
     }
-    let refund = serde_json::from_slice::<Peek>(request.body)
-        .map(|p| p.event_type.starts_with("REFUND."))
-        .unwrap_or(false);
+    // Within the size either verifier accepts, else left to the payment verifier to
+    // refuse: nothing past that size is read.
+    let within = request.body.len() <= crate::wechatpay_v3::MAX_NOTIFICATION_BYTES;
+    let refund = within
+        && serde_json::from_slice::<Peek>(request.body)
+            .is_ok_and(|p| p.event_type.starts_with("REFUND."));
     let notification = if refund {
         let n = c
             .verify_refund_notification(request.headers, request.body)

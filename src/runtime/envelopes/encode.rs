@@ -72,15 +72,11 @@ pub fn failure(env: &Envelope, code: &Code, message: &str, request_id: &str) -> 
 /// error name (`invalid_client`) — as `{error, error_description}` without a code, with
 /// the OAuth2.0 server's status. An envelope without OAuth2.0 fields: [`failure`].
 pub fn bare_failure(env: &Envelope, code: &Code, message: &str) -> RawResponse {
-    let value = match env.style {
+    let (value, status) = match env.style {
         EnvelopeStyle::ErrnoData => errno_data::encode_bare_failure(env, code, message),
         _ => None,
     }
-    .unwrap_or_else(|| failure(env, code, message, ""));
-    let status = match env.style {
-        EnvelopeStyle::ErrnoData => errno_data::bare_status(env, &value),
-        _ => 200,
-    };
+    .unwrap_or_else(|| (failure(env, code, message, ""), 200));
     RawResponse::new(status, Some("application/json"), value.to_string())
 }
 
@@ -223,11 +219,13 @@ where
             ));
         }
     }
+    // A refusal as the platform writes it for this endpoint.
+    let refusal = |code: &Code, text: &str| match E::BARE {
+        true => Ok(bare_failure(env, code, text)),
+        false => answer::<E>(failure(env, code, text, "round-trip"), signer),
+    };
     for (code, doc) in E::ERRORS {
-        let raw = match E::BARE {
-            true => bare_failure(env, code, doc),
-            false => answer::<E>(failure(env, code, doc, "round-trip"), signer)?,
-        };
+        let raw = refusal(code, doc)?;
         // An Alipay gateway code travels with the sub code its docs name for it (20000
         // with isp.unknow-error), which a client reports where the endpoint documents it;
         // one without a sub code has only the gateway's fixed `msg`, not the doc text.
@@ -261,12 +259,9 @@ where
     let untyped = E::REFUSALS.iter().filter(|r| {
         <<E::Error as FromCode>::Code as CodeType>::from_wire(r.code.clone()).is_none()
     });
-    for refusal in untyped {
-        let code = &refusal.code;
-        let raw = match E::BARE {
-            true => bare_failure(env, code, refusal.message),
-            false => answer::<E>(failure(env, code, refusal.message, "round-trip"), signer)?,
-        };
+    for untyped in untyped {
+        let raw = refusal(&untyped.code, untyped.message)?;
+        let code = &untyped.code;
         match decode(raw) {
             Err(Error::Decode { reason, .. }) if reason.contains(&code.to_string()) => {}
             Err(other) => return Err(format!("refusal {code} decodes as {other}")),

@@ -56,7 +56,7 @@ fn errno(value: Option<&Value>) -> Result<Option<i64>, String> {
 pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<Failure>, String> {
     if let Some(gateway) = &envelope.gateway {
         if let Some(code) = errno(map.get(gateway.code))? {
-            if !envelope.success.contains(&code.to_string().as_str()) {
+            if !envelope.is_success(&Code::Int(code)) {
                 let message = text(map.get(gateway.message)).unwrap_or_default();
                 return Ok(Some(Failure::Errno { code, message }));
             }
@@ -67,7 +67,7 @@ pub fn failure(envelope: &Envelope, map: &Map<String, Value>) -> Result<Option<F
         None => (None, None),
     };
     if let Some(code) = errno(map.get(envelope.code))? {
-        if !envelope.success.contains(&code.to_string().as_str()) {
+        if !envelope.is_success(&Code::Int(code)) {
             let mut message = text(map.get(envelope.message)).unwrap_or_default();
             if message.is_empty() {
                 message = match (&oauth_error, &oauth_description) {
@@ -200,19 +200,20 @@ pub(super) fn encode_failure(
 }
 
 /// A refusal of an endpoint answering outside the envelope (`Endpoint::BARE`), as
-/// [`failure`] reads it back: an integer code as `{errno, error, error_description}`,
-/// the text split where the decoder joins it (`"parameter is invalid: client_id"`); a
-/// text code — an OAuth2.0 error name — as `{error, error_description}` without an
-/// errno. `None` when the envelope has no OAuth2.0 fields.
+/// [`failure`] reads it back, with its HTTP status: an integer code as `{errno, error,
+/// error_description}`, the text split where the decoder joins it (`"parameter is
+/// invalid: client_id"`), with 200; a text code — an OAuth2.0 error name — as `{error,
+/// error_description}` without an errno, with the OAuth2.0 status. `None` when the
+/// envelope has no OAuth2.0 fields.
 #[cfg(feature = "encoders")]
 pub(super) fn encode_bare_failure(
     env: &Envelope,
     code: &Code,
     message: &str,
-) -> Option<serde_json::Value> {
+) -> Option<(serde_json::Value, u16)> {
     let oauth = env.oauth?;
     let mut out = serde_json::Map::new();
-    match code {
+    let status = match code {
         Code::Int(_) => {
             out.insert(env.code.into(), super::encode::json_code(code));
             match message.split_once(": ") {
@@ -224,25 +225,15 @@ pub(super) fn encode_bare_failure(
                     out.insert(oauth.error.into(), message.into());
                 }
             }
+            200
         }
         Code::Str(name) => {
             out.insert(oauth.error.into(), name.as_ref().into());
             out.insert(oauth.description.into(), message.into());
-        }
-    }
-    Some(serde_json::Value::Object(out))
-}
-
-/// The HTTP status of a bare answer written by [`encode_bare_failure`] (or a success):
-/// the OAuth2.0 server's status for an answer naming an OAuth2.0 error, else 200.
-#[cfg(feature = "encoders")]
-pub(super) fn bare_status(env: &Envelope, answer: &serde_json::Value) -> u16 {
-    match env.oauth {
-        Some(oauth) if answer.get(oauth.error).is_some() && answer.get(env.code).is_none() => {
             oauth.status
         }
-        _ => 200,
-    }
+    };
+    Some((serde_json::Value::Object(out), status))
 }
 
 #[cfg(test)]

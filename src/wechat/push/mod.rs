@@ -209,15 +209,7 @@ impl Push {
     }
 
     fn verify_plain(&self, query: &Query) -> Result<(), PushError> {
-        let given = query
-            .signature
-            .as_deref()
-            .ok_or(PushError::Missing("signature"))?;
-        let timestamp = query
-            .timestamp
-            .as_deref()
-            .ok_or(PushError::Missing("timestamp"))?;
-        let nonce = query.nonce.as_deref().ok_or(PushError::Missing("nonce"))?;
+        let (given, timestamp, nonce) = query.signed("signature", &query.signature)?;
         signature::verify("signature", given, &[self.token.expose(), timestamp, nonce])
     }
 
@@ -225,15 +217,7 @@ impl Push {
     /// it was encrypted for this app.
     fn decrypt(&self, query: &Query, encrypt: &str) -> Result<String, PushError> {
         let key = self.aes_key.as_ref().ok_or(PushError::NoAesKey)?;
-        let given = query
-            .msg_signature
-            .as_deref()
-            .ok_or(PushError::Missing("msg_signature"))?;
-        let timestamp = query
-            .timestamp
-            .as_deref()
-            .ok_or(PushError::Missing("timestamp"))?;
-        let nonce = query.nonce.as_deref().ok_or(PushError::Missing("nonce"))?;
+        let (given, timestamp, nonce) = query.signed("msg_signature", &query.msg_signature)?;
         signature::verify(
             "msg_signature",
             given,
@@ -266,6 +250,22 @@ struct Query {
 }
 
 impl Query {
+    /// A signature (`name`, its value `given`) with the timestamp and nonce it covers;
+    /// each one missing is named.
+    fn signed<'a>(
+        &'a self,
+        name: &'static str,
+        given: &'a Option<String>,
+    ) -> Result<(&'a str, &'a str, &'a str), PushError> {
+        let given = given.as_deref().ok_or(PushError::Missing(name))?;
+        let timestamp = self
+            .timestamp
+            .as_deref()
+            .ok_or(PushError::Missing("timestamp"))?;
+        let nonce = self.nonce.as_deref().ok_or(PushError::Missing("nonce"))?;
+        Ok((given, timestamp, nonce))
+    }
+
     fn parse(raw: &str) -> Result<Self, PushError> {
         let raw = raw.strip_prefix('?').unwrap_or(raw);
         if raw.len() > MAX_QUERY_BYTES {

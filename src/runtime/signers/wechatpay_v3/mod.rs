@@ -299,7 +299,7 @@ impl Signer for WechatPayV3 {
         // one must; in public-key mode it also asks WeChat Pay to sign the answer with
         // the public key (without it, a migrating merchant's answers stay
         // certificate-signed). WeChat Pay's own SDKs send it on every request alike.
-        if let Some((id, _)) = self.keys.encryption_key() {
+        if let Some(id) = self.keys.encryption_serial() {
             headers.insert(
                 header::SERIAL,
                 HeaderValue::try_from(id).map_err(|e| e.to_string())?,

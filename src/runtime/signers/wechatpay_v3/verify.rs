@@ -109,6 +109,19 @@ impl PlatformKeys {
             .map(|c| (c.serial.clone(), c.key.clone()))
     }
 
+    /// The name of [`Self::encryption_key`] alone (what every request's
+    /// `Wechatpay-Serial` carries), without copying the key.
+    pub fn encryption_serial(&self) -> Option<String> {
+        if let Some((id, _)) = &self.public_key {
+            return Some(id.clone());
+        }
+        self.certificates
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .map(|c| c.serial.clone())
+    }
+
     /// The key a `Wechatpay-Serial` names.
     pub fn key(&self, serial: &str) -> Option<PublicKey> {
         if let Some((id, key)) = &self.public_key {
