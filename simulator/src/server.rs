@@ -74,6 +74,15 @@ fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
 }
 
 impl Shared {
+    /// The index of the platform `name` when it is served with its merchant (what the
+    /// steering calls of a stateful platform act on).
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    pub(crate) fn merchant_platform(&self, name: &str) -> Option<usize> {
+        self.platforms
+            .iter()
+            .position(|p| p.name == name && p.merchant.is_some())
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, State> {
         // A poisoned lock only means a panic elsewhere; the data is still usable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -314,6 +323,14 @@ impl Desk<'_> {
             .map(|r| (r.code.clone(), r.message))
             .unwrap_or_else(|| platform_refusal(platform, meaning, &None));
         Reply::Refused(code, text.to_owned())
+    }
+
+    /// [`Self::refuse_for`], its text followed by why (what is wrong, the field).
+    pub fn refuse_because(&self, meaning: Meaning, why: &str) -> Reply {
+        match self.refuse_for(meaning) {
+            Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {why}")),
+            other => other,
+        }
     }
 
     /// A refusal with the code and message of `error` (a variant of the endpoint's

@@ -7,13 +7,14 @@ use super::answer;
 use super::books::BillDownload;
 use super::books::Books;
 use super::read;
+use super::trade::logon_id;
 use super::{refuse, Biz, Refund, Trade, SIMULATED_SELLER_ID};
 use crate::engine::{Desk, Reply, Shared, State};
 use crate::request::Incoming;
 use miniapp::__private::RawResponse;
 use miniapp::alipay::bill::{BillType, DownloadUrlQueryRequest};
 use miniapp::alipay::bill::{DownloadUrlQueryError, DownloadUrlQueryResponse};
-use miniapp::runtime::money::fen_to_yuan;
+use miniapp::runtime::money::fen_to_yuan as yuan;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -198,16 +199,6 @@ fn csv(value: &str) -> String {
     }
 }
 
-fn yuan(fen: i64) -> String {
-    fen_to_yuan(fen)
-}
-
-/// The buyer's account as bills show it (masked).
-fn counterpart(trade: &Trade) -> String {
-    let tail = &trade.buyer_id[trade.buyer_id.len().saturating_sub(4)..];
-    format!("sim***@{tail}.example.com")
-}
-
 fn detail(account: &str, period: &str, records: &[(&str, Record<'_>)]) -> String {
     let mut lines = vec![
         "#支付宝业务明细查询".to_owned(),
@@ -245,7 +236,7 @@ fn detail(account: &str, period: &str, records: &[(&str, Record<'_>)]) -> String
             String::new(),
             String::new(),
             String::new(),
-            counterpart(trade),
+            logon_id(trade),
             yuan(amount),
             yuan(amount),
             zero.clone(),

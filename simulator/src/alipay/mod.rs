@@ -280,21 +280,6 @@ impl Biz {
     }
 }
 
-/// The schema's refusal of an invalid field (`ACQ.INVALID_PARAMETER`), saying what is
-/// wrong.
-fn invalid(what: &str) -> Reply {
-    use miniapp::__private::Refusal;
-    use miniapp::alipay::Alipay;
-    match Refusal::find(Alipay::REFUSALS, Meaning::InvalidField, None) {
-        Some(r) => Reply::Refused(r.code.clone(), format!("{}: {what}", r.message)),
-        None => Reply::Broken(format!(
-            "the schema gives no code to an invalid field: {what}"
-        )),
-    }
-}
-
-/// A refusal with `code` and, as `sub_msg`, the description the endpoint's table gives
-/// for it (its text before the remedy), else `fallback`.
 /// A refusal with the code of `error` — a variant of the endpoint's generated error
 /// enum, so that the code is the schema's — and the first clause of its doc text.
 fn refuse(desk: &Desk<'_>, error: impl miniapp::runtime::ApiError) -> Reply {
@@ -362,7 +347,7 @@ fn gateway(desk: &Desk<'_>) -> Result<Biz, Reply> {
         None => Ok(Biz(Map::new())),
         Some(text) => match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(map)) => Ok(Biz(map)),
-            _ => Err(invalid("biz_content不是JSON对象")),
+            _ => Err(desk.refuse_because(Meaning::InvalidField, "biz_content不是JSON对象")),
         },
     }
 }
@@ -387,7 +372,8 @@ where
     E: miniapp::runtime::Endpoint + serde::de::DeserializeOwned,
 {
     let body = Value::Object(biz.0.clone());
-    desk.read_request(Some(&body)).map_err(|why| invalid(&why))
+    desk.read_request(Some(&body))
+        .map_err(|why| desk.refuse_because(Meaning::InvalidField, &why))
 }
 
 /// Which trade a request's choice of number names: `(trade_no, out_trade_no)`.
@@ -577,9 +563,7 @@ impl Simulator {
 
     pub(crate) fn alipay_index(&self) -> Result<usize, AlipaySteerError> {
         self.shared
-            .platforms
-            .iter()
-            .position(|p| p.name == miniapp::alipay::Alipay::NAME && p.merchant.is_some())
+            .merchant_platform(miniapp::alipay::Alipay::NAME)
             .ok_or(AlipaySteerError::NotServed)
     }
 }

@@ -3,11 +3,12 @@
 use super::books::Books;
 use super::books::{TradeEntry, User};
 use super::{
-    answer, invalid, now, read, refuse, Biz, NamesTrade, Refund, Trade, SIMULATED_BUYER_ID,
+    answer, now, read, refuse, Biz, NamesTrade, Refund, Trade, SIMULATED_BUYER_ID,
     SIMULATED_SELLER_ID,
 };
 use crate::engine::{Desk, Reply};
 use crate::fingerprint::Fingerprint;
+use miniapp::__private::Meaning;
 use miniapp::alipay::trade::{CancelAction, RefundStatus, TradeStatus};
 use miniapp::alipay::trade::{
     CancelError, CloseError, CreateError, QueryError, RefundError, RefundQueryError,
@@ -27,7 +28,6 @@ const JSAPI_PAY: &str = "JSAPI_PAY";
 pub(super) const FUND_CHANNEL: &str = "ALIPAYACCOUNT";
 /// What `retry_flag` always says: the simulator's cancels never need a retry.
 const NO_RETRY: &str = "N";
-/// Zero yuan, the amounts of a trade not paid yet.
 /// The buyer type a query names (a person).
 const PRIVATE_BUYER: &str = "PRIVATE";
 /// The `query_options` that ask for the fund bills, the refund details, the refund time.
@@ -35,8 +35,8 @@ const FUND_BILL_LIST: &str = "fund_bill_list";
 const REFUND_DETAIL_ITEM_LIST: &str = "refund_detail_item_list";
 const GMT_REFUND_PAY: &str = "gmt_refund_pay";
 
-/// The buyer's account name as a query shows it (masked, like Alipay's).
-fn logon_id(trade: &Trade) -> String {
+/// The buyer's account name as queries and bills show it (masked, like Alipay's).
+pub(super) fn logon_id(trade: &Trade) -> String {
     let chars: Vec<char> = trade.buyer_id.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     format!("sim***@{tail}.example.com")
@@ -153,7 +153,8 @@ fn open(desk: &mut Desk<'_>, biz: &Biz, opening: Opening, qr: bool) -> Result<Tr
         return again(desk, entry, &params);
     }
     if product_code.as_deref() == Some(JSAPI_PAY) && buyer_id.is_none() && buyer_open_id.is_none() {
-        return Err(invalid("buyer_id和buyer_open_id不能同时为空"));
+        let why = "buyer_id和buyer_open_id不能同时为空";
+        return Err(desk.refuse_because(Meaning::InvalidField, why));
     }
     let app_id = desk.app_id().to_owned();
     let buyer = match (buyer_id, buyer_open_id) {

@@ -26,7 +26,10 @@ pub(super) fn download_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let gzip = r.tar_type == Some(TarType::Gzip);
     let ids = (desk.app_id(), desk.merchant_id());
     let ledger = desk.state.merchant::<Ledger>()?;
-    let (trades, refunds) = (trades(ledger), refunds(ledger));
+    // Only the day's records are written out: payments made, refunds asked that day.
+    let on_day = |at: &str| clock::day(at) == r.bill_date;
+    let trades = trades(ledger, |o| o.time_end.as_deref().is_some_and(on_day));
+    let refunds = refunds(ledger, |r| on_day(&r.requested_at));
     match bill_lines::trade_bill(&trades, &refunds, &day, listing, ids) {
         Some(lines) => Ok(bill(&lines, gzip)),
         None => Ok(no_bill(desk)),
@@ -44,7 +47,11 @@ pub(super) fn download_fundflow(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let ledger = desk.state.merchant::<Ledger>()?;
     // Payments and refunds move the basic account only.
     let lines = match r.account_type {
-        AccountType::Basic => bill_lines::fund_flow_bill(&trades(ledger), &refunds(ledger), &day),
+        // Every booking: the balance runs from the first.
+        AccountType::Basic => {
+            let (trades, refunds) = (trades(ledger, |_| true), refunds(ledger, |_| true));
+            bill_lines::fund_flow_bill(&trades, &refunds, &day)
+        }
         _ => None,
     };
     match lines {
@@ -70,8 +77,10 @@ fn trade(order: &Order) -> Trade<'_> {
     }
 }
 
-fn trades(ledger: &Ledger) -> Vec<Trade<'_>> {
-    ledger.all_orders().map(|e| trade(&e.order)).collect()
+/// The orders `keep` keeps, as the bills show them.
+fn trades(ledger: &Ledger, keep: impl Fn(&Order) -> bool) -> Vec<Trade<'_>> {
+    let orders = ledger.all_orders().map(|e| &e.order);
+    orders.filter(|o| keep(o)).map(trade).collect()
 }
 
 /// A refund as the bills show it, with its order.
@@ -90,10 +99,11 @@ fn refunded<'a>(refund: &'a Refund, order: &'a Order) -> Refunded<'a> {
     }
 }
 
-/// Every refund whose order is still in the books, as the bills show it.
-fn refunds(ledger: &Ledger) -> Vec<Refunded<'_>> {
+/// The refunds `keep` keeps whose order is still in the books, as the bills show them.
+fn refunds(ledger: &Ledger, keep: impl Fn(&Refund) -> bool) -> Vec<Refunded<'_>> {
     ledger
         .all_refunds()
+        .filter(|e| keep(&e.refund))
         .filter_map(|e| {
             let order = ledger.order(&e.refund.out_trade_no)?;
             Some(refunded(&e.refund, &order.order))

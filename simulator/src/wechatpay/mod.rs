@@ -321,20 +321,12 @@ where
             true => Meaning::MissingField,
             false => Meaning::InvalidField,
         };
-        refusal(desk, meaning, &why)
+        desk.refuse_because(meaning, &why)
     })?;
     request
         .validate()
-        .map_err(|e| refusal(desk, Meaning::InvalidField, &e.to_string()))?;
+        .map_err(|e| desk.refuse_because(Meaning::InvalidField, &e.to_string()))?;
     Ok(request)
-}
-
-/// The schema's refusal for `meaning`, saying why.
-fn refusal(desk: &Desk<'_>, meaning: Meaning, why: &str) -> Reply {
-    match desk.refuse_for(meaning) {
-        Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {why}")),
-        other => other,
-    }
 }
 
 /// A success written from the endpoint's generated response type: its fields (numbered
@@ -467,9 +459,7 @@ impl Simulator {
 
     pub(crate) fn wechatpay_index(&self) -> Result<usize, WechatPaySteerError> {
         self.shared
-            .platforms
-            .iter()
-            .position(|p| p.name == WechatPay::NAME && p.merchant.is_some())
+            .merchant_platform(WechatPay::NAME)
             .ok_or(WechatPaySteerError::NotServed)
     }
     /// Former name of [`Simulator::pay_wechatpay_order`].

@@ -2,7 +2,7 @@
 
 use super::ledger::Ledger;
 use super::ledger::{code_url, mweb_url, OrderEntry};
-use super::{answer, call_fields, clock, read, refusal, Order};
+use super::{answer, call_fields, clock, read, Order};
 use crate::engine::{Desk, Reply};
 use crate::fingerprint::Fingerprint;
 use miniapp::__private::Meaning;
@@ -23,15 +23,6 @@ pub(super) const NOT_SUBSCRIBED: &str = "N";
 /// parameters it cannot read.
 pub(super) fn bad_request(text: impl Into<String>) -> Reply {
     Reply::Refused("FAIL".into(), text.into())
-}
-
-/// An amount in fen, at least 1: else the schema's refusal of an invalid field, saying
-/// `what` is wrong.
-pub(super) fn fen(desk: &Desk<'_>, value: i64, what: &str) -> Result<i64, Reply> {
-    match value >= 1 {
-        true => Ok(value),
-        false => Err(refusal(desk, Meaning::InvalidField, what)),
-    }
 }
 
 /// The order a query names: by WeChat Pay's number, or by the merchant's.
@@ -84,11 +75,12 @@ fn again(desk: &Desk<'_>, placed: &OrderEntry, params: &Fingerprint) -> Result<R
 }
 
 fn new_order(desk: &mut Desk<'_>, r: UnifiedOrderRequest) -> Result<Order, Reply> {
-    let total_fee = fen(desk, r.total_fee, "订单金额必须大于0")?;
+    // At least 1 fen: the request's generated `validate()` has checked it.
+    let total_fee = r.total_fee;
     let trade_type = match r.trade_type {
         TradeType::Other(other) => {
             let why = format!("不支持的交易类型 {other:?}");
-            return Err(refusal(desk, Meaning::InvalidField, &why));
+            return Err(desk.refuse_because(Meaning::InvalidField, &why));
         }
         known => known,
     };
@@ -101,7 +93,7 @@ fn new_order(desk: &mut Desk<'_>, r: UnifiedOrderRequest) -> Result<Order, Reply
     let fee_type = r.fee_type.unwrap_or_else(|| CNY.to_owned());
     if fee_type != CNY {
         let why = format!("不支持的币种 {fee_type:?}");
-        return Err(refusal(desk, Meaning::InvalidField, &why));
+        return Err(desk.refuse_because(Meaning::InvalidField, &why));
     }
     let now = clock::now();
     let prepay_id = desk.state.merchant_mut::<Ledger>()?.prepay_id(&now);

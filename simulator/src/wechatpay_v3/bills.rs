@@ -37,7 +37,10 @@ pub(super) fn trade_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let gzip = r.tar_type == Some(TarType::Gzip);
     let ids = (desk.app_id(), desk.merchant_id());
     let books = desk.state.merchant::<Books>()?;
-    let (trades, refunds) = (trades(books), refunds(books));
+    // Only the day's records are written out: payments made, refunds asked that day.
+    let on_day = |at: &str| at.starts_with(&date);
+    let trades = trades(books, |o| o.success_time.as_deref().is_some_and(on_day));
+    let refunds = refunds(books, |r| on_day(&r.create_time));
     let Some(lines) = bill_lines::trade_bill(&trades, &refunds, &date, listing, ids) else {
         return Err(no_statement(desk));
     };
@@ -57,7 +60,11 @@ pub(super) fn fund_flow_bill(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
     let books = desk.state.merchant::<Books>()?;
     // Payments and refunds move the basic account only.
     let lines = match r.account_type.unwrap_or(AccountType::Basic) {
-        AccountType::Basic => bill_lines::fund_flow_bill(&trades(books), &refunds(books), &date),
+        // Every booking: the balance runs from the first.
+        AccountType::Basic => {
+            let (trades, refunds) = (trades(books, |_| true), refunds(books, |_| true));
+            bill_lines::fund_flow_bill(&trades, &refunds, &date)
+        }
         AccountType::Operation | AccountType::Fees => None,
     };
     let Some(lines) = lines else {
@@ -89,8 +96,10 @@ fn trade(order: &Order) -> Trade<'_> {
     }
 }
 
-fn trades(books: &Books) -> Vec<Trade<'_>> {
-    books.all_orders().map(|e| trade(&e.order)).collect()
+/// The orders `keep` keeps, as the bills show them.
+fn trades(books: &Books, keep: impl Fn(&Order) -> bool) -> Vec<Trade<'_>> {
+    let orders = books.all_orders().map(|e| &e.order);
+    orders.filter(|o| keep(o)).map(trade).collect()
 }
 
 /// A refund as the bills show it, with its order.
@@ -109,10 +118,11 @@ fn refunded<'a>(refund: &'a Refund, order: &'a Order) -> Refunded<'a> {
     }
 }
 
-/// Every refund whose order is still in the books, as the bills show it.
-fn refunds(books: &Books) -> Vec<Refunded<'_>> {
+/// The refunds `keep` keeps whose order is still in the books, as the bills show them.
+fn refunds(books: &Books, keep: impl Fn(&Refund) -> bool) -> Vec<Refunded<'_>> {
     books
         .all_refunds()
+        .filter(|e| keep(&e.refund))
         .filter_map(|e| {
             let order = books.order(&e.refund.out_trade_no)?;
             Some(refunded(&e.refund, &order.order))
@@ -187,7 +197,7 @@ fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<(String
 pub(crate) fn extra(
     shared: &Shared,
     state: &mut State,
-    _platform: usize,
+    platform: usize,
     path: &str,
     incoming: &Incoming,
 ) -> Option<RawResponse> {
@@ -212,11 +222,8 @@ pub(crate) fn extra(
         &incoming.wire,
         std::time::SystemTime::now(),
     ) {
-        let refusal = shared
-            .platforms
-            .iter()
-            .find(|p| p.name == super::PLATFORM)
-            .and_then(|p| miniapp::__private::Refusal::find(p.refusals, meaning, None));
+        let refusals = shared.platforms[platform].refusals;
+        let refusal = miniapp::__private::Refusal::find(refusals, meaning, None);
         let (code, text) = refusal.map_or_else(
             || {
                 let sign_error = TradeBillError::SignError {
@@ -246,6 +253,7 @@ pub(crate) fn extra(
             &code,
             "账单下载地址不存在或已过期(5 分钟内有效),请重新申请账单 (miniapp simulator)",
         );
+        // The signer borrows the state, which the lookup above needed mutably.
         let signer = super::wire::answer_signer(setup, state, &incoming.wire);
         return Some(signed_json(signer, 404, &body));
     };

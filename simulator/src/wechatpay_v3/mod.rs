@@ -431,22 +431,14 @@ fn check_identity(desk: &Desk<'_>) -> Result<(), Reply> {
             Credential::MerchantId => desk.merchant_id(),
         };
         match desk.field(field.wire) {
-            None => return Err(refuse(desk, Meaning::MissingField, field.wire)),
+            None => return Err(desk.refuse_because(Meaning::MissingField, field.wire)),
             Some(value) if value != expected => {
-                return Err(refuse(desk, Meaning::WrongIdentity, field.wire))
+                return Err(desk.refuse_because(Meaning::WrongIdentity, field.wire))
             }
             Some(_) => {}
         }
     }
     Ok(())
-}
-
-/// The schema's refusal for `meaning`, naming the field it is about.
-fn refuse(desk: &Desk<'_>, meaning: Meaning, field: &str) -> Reply {
-    match desk.refuse_for(meaning) {
-        Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {field}")),
-        other => other,
-    }
 }
 
 /// `certificates.download`: the certificates listed now, each sealed with the APIv3
@@ -674,10 +666,7 @@ impl Simulator {
 
     pub(crate) fn wechatpay_v3_index(&self) -> Result<usize, WechatPayV3SteerError> {
         self.shared
-            .platforms
-            .iter()
-            .position(|p| p.name == PLATFORM && p.merchant.is_some())
-            .filter(|_| self.shared.fixed.get::<Setup>().is_some())
+            .merchant_platform(PLATFORM)
             .ok_or(WechatPayV3SteerError::NotServed)
     }
 }

@@ -21,10 +21,8 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 pub(super) fn jsapi(desk: &mut Desk<'_>) -> Result<Reply, Reply> {
+    // The payer's openid is 1–128 bytes: the request's generated `validate()` says so.
     let r: pay::JsapiRequest = read(desk)?;
-    if r.payer.openid.is_empty() {
-        return Err(invalid(desk, "支付者的 openid 为空"));
-    }
     let placing = Placing {
         written: written(desk, &r)?,
         out_trade_no: r.out_trade_no,
@@ -117,10 +115,7 @@ pub(super) fn written<T: Serialize>(
 
 /// `PARAM_ERROR` for a field that is not as documented, saying why.
 pub(super) fn invalid(desk: &Desk<'_>, what: &str) -> Reply {
-    match desk.refuse_for(Meaning::InvalidField) {
-        Reply::Refused(code, text) => Reply::Refused(code, format!("{text}: {what}")),
-        other => other,
-    }
+    desk.refuse_because(Meaning::InvalidField, what)
 }
 
 /// The largest amount accepted, in fen (ten billion yuan): far above any real order,
