@@ -31,7 +31,7 @@ pub struct Notified {
 
 /// POSTs a notification and reports the merchant's reply; `acknowledges` reads a 2xx
 /// reply's body as the provider would.
-#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "wechatpay", feature = "alipay")), allow(dead_code))]
 pub(super) async fn deliver(
     url: String,
     content_type: &'static str,

@@ -195,24 +195,27 @@ impl Platform {
         self.merchant = Some(merchant);
         self
     }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(not(feature = "alipay"), allow(dead_code))]
     pub(crate) fn own_credentials(mut self, credentials: OwnCredentials) -> Self {
         self.own_credentials = Some(credentials);
         self
     }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(not(feature = "alipay"), allow(dead_code))]
     pub(crate) fn seal(mut self, seal: Seal) -> Self {
         self.seal = Some(seal);
         self
     }
     /// For platforms that sign whole requests and answers.
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
     pub(crate) fn whole(mut self, authenticate: Authenticate, respond: Respond) -> Self {
         self.authenticate = Some(authenticate);
         self.respond = Some(respond);
         self
     }
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "wechatpay_v3", feature = "alipay")),
+        allow(dead_code)
+    )]
     pub(crate) fn extra(mut self, extra: Extra) -> Self {
         self.extra = Some(extra);
         self
@@ -288,6 +291,7 @@ pub(crate) struct Shared {
     pub max_connections: usize,
     pub state: Mutex<State>,
     /// What the merchants fixed at start and read without the lock (keys).
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
     pub fixed: Extensions,
 }
 
@@ -372,10 +376,10 @@ pub(crate) enum Reply {
     Refused(Code, String),
     /// An answer sent exactly as built, unsigned (WeChat Pay's sandbox key, a bill
     /// refusal with its own fields).
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     Exact(Map<String, Value>),
     /// A binary body with its content type (a bill).
-    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     Bytes(&'static str, Vec<u8>),
     /// The simulator's own failure (a merchant asked for that is not served): a 500
     /// that names it, never an answer of the platform's.
@@ -392,5 +396,6 @@ pub(crate) struct Desk<'a> {
     pub platform: usize,
     pub info: &'static EndpointInfo,
     pub incoming: &'a Incoming,
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub signing: &'a Signing,
 }

@@ -16,6 +16,7 @@ pub(crate) trait Held: AsAny + Send {
 }
 
 /// `Any` for a trait object (explicit, for Rust versions without trait upcasting).
+#[cfg_attr(not(feature = "merchant"), allow(dead_code))]
 pub(crate) trait AsAny: Any {
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -33,8 +34,11 @@ impl<T: Any> AsAny for T {
 /// What a merchant is made from: its bounds, the builder's settings, and the place for
 /// settings fixed at start that its handlers read without the state's lock.
 pub(crate) struct Start<'a> {
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     pub limits: Limits,
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
     pub settings: &'a Extensions,
+    #[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
     pub fixed: &'a mut Extensions,
 }
 
@@ -46,12 +50,14 @@ impl Merchants {
     pub fn add(&mut self, platform: &'static str, merchant: Box<dyn Held>) {
         self.0.push((platform, merchant));
     }
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     pub fn get<M: Held>(&self) -> Option<&M> {
         // `(**m)`: the merchant itself, not its `Box` (which is `Any` too).
         self.0
             .iter()
             .find_map(|(_, m)| (**m).as_any().downcast_ref())
     }
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     pub fn get_mut<M: Held>(&mut self) -> Option<&mut M> {
         self.0
             .iter_mut()
@@ -70,8 +76,10 @@ impl Merchants {
 /// Values by type: the builder's settings of a platform, and what its merchant fixed
 /// at start (WeChat Pay API v3's keys).
 #[derive(Default)]
+#[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
 pub(crate) struct Extensions(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
 
+#[cfg_attr(not(feature = "wechatpay_v3"), allow(dead_code))]
 impl Extensions {
     pub fn get<T: Any>(&self) -> Option<&T> {
         self.0.get(&TypeId::of::<T>())?.downcast_ref()

@@ -108,18 +108,13 @@
 //! delays; [`Simulator::reset_merchants`] the merchants' books, giving their memory
 //! back.
 
-// A build without some platforms leaves the shared helpers only they use unused; the
-// full build (what CI lints) keeps dead-code warnings.
-#![cfg_attr(
-    not(all(feature = "wechatpay", feature = "wechatpay_v3", feature = "alipay")),
-    allow(dead_code)
-)]
-
 pub mod admin;
 #[cfg(feature = "alipay")]
 pub mod alipay;
 #[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
 mod bill_lines;
+#[cfg(any(feature = "wechatpay", feature = "wechatpay_v3"))]
 mod bill_text;
 #[cfg(feature = "merchant")]
 mod delivery;
@@ -132,7 +127,9 @@ mod fingerprint;
 mod fxhash;
 mod holdings;
 mod log;
+#[cfg(feature = "merchant")]
 mod merchant;
+#[cfg(feature = "merchant")]
 mod order_book;
 pub mod platform;
 mod png;

@@ -7,8 +7,6 @@
 //! order goes first, and its refunds with it, so that no order ever loses a refund it
 //! still has.
 
-#![cfg_attr(not(feature = "merchant"), allow(dead_code))]
-
 use crate::recent::{Footprint, Limits, Recent};
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -70,6 +68,7 @@ where
     }
 
     /// Forgets every order and refund and gives the memory back.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn clear(&mut self) {
         *self = OrderBook::new(self.limits);
     }
@@ -119,6 +118,10 @@ where
 
     /// The platform gave the order an id (`transaction_id` when paid): it is found by
     /// it from now on.
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn name_order(&mut self, number: &str, id: String) {
         if let Some(kept) = self.orders.get_mut(number) {
             if let Some(old) = kept.id.replace(id.clone()) {
@@ -137,6 +140,10 @@ where
     }
 
     /// The refund to change in place (its byte count stays what it was when added).
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn refund_mut<Q>(&mut self, key: &Q) -> Option<&mut R>
     where
         K: Borrow<Q>,
@@ -146,6 +153,7 @@ where
     }
 
     /// The refund the platform gave this id.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn refund_by_id(&self, id: &str) -> Option<&R> {
         self.refund(self.refund_ids.get(id)?)
     }
@@ -156,6 +164,10 @@ where
     }
 
     /// The refunds of an order, oldest first.
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn refunds_of<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a R> {
         let keys = self.orders.get(number).map_or(&[][..], |k| &k.refunds[..]);
         keys.iter().filter_map(|key| self.refund(key))

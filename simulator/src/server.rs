@@ -284,6 +284,10 @@ impl Desk<'_> {
     /// feature) from the path parameters, the query, a form and `body` (a later pair
     /// wins), then checked by the type's own `validate()`. `Err` is the reason, for the
     /// platform's refusal of an invalid field.
+    #[cfg_attr(
+        not(any(feature = "wechatpay_v3", feature = "alipay")),
+        allow(dead_code)
+    )]
     pub fn read_request<E>(&self, body: Option<&Value>) -> Result<E, String>
     where
         E: miniapp::runtime::Endpoint + serde::de::DeserializeOwned,
@@ -302,6 +306,10 @@ impl Desk<'_> {
     }
     /// A request field, when present and not empty (an empty value counts as absent, as
     /// it does in a sign).
+    #[cfg_attr(
+        not(any(feature = "wechatpay_v3", feature = "alipay")),
+        allow(dead_code)
+    )]
     pub fn field(&self, name: &str) -> Option<String> {
         self.incoming.get(name).filter(|v| !v.is_empty())
     }
@@ -309,10 +317,15 @@ impl Desk<'_> {
     pub fn app_id(&self) -> &str {
         &self.shared.credentials[self.platform].0
     }
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn merchant_id(&self) -> &str {
         &self.shared.merchant_id
     }
     /// The platform's sign key (not the alternate one).
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn sign_key(&self) -> &str {
         &self.shared.sign_keys[self.platform]
     }
@@ -335,6 +348,7 @@ impl Desk<'_> {
 
     /// A refusal with the code and message of `error` (a variant of the endpoint's
     /// generated error enum), for a text the platform answers beyond its docs.
+    #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn refuse_saying(&self, error: impl miniapp::runtime::ApiError) -> Reply {
         Reply::Refused(error.code(), error.message().to_owned())
     }
@@ -342,6 +356,10 @@ impl Desk<'_> {
     /// A refusal with the code of `error` — a variant of the endpoint's generated error
     /// enum, so that the code is the schema's — and the endpoint's doc text for it,
     /// else the variant's message.
+    #[cfg_attr(
+        not(any(feature = "wechatpay", feature = "wechatpay_v3")),
+        allow(dead_code)
+    )]
     pub fn refuse_as(&self, error: impl miniapp::runtime::ApiError) -> Reply {
         let code = error.code();
         let text = doc_text(self.info, &code)
@@ -1039,6 +1057,10 @@ fn platform_refusal_for(
 
 /// A generated type written as the JSON object an answer (or a fingerprint) is made
 /// of; a value that is not an object is the simulator's bug, said as such.
+#[cfg_attr(
+    not(any(feature = "wechatpay_v3", feature = "alipay")),
+    allow(dead_code)
+)]
 pub(crate) fn object<T: serde::Serialize>(value: &T) -> Result<Map<String, Value>, String> {
     match serde_json::to_value(value) {
         Ok(Value::Object(map)) => Ok(map),
