@@ -324,6 +324,28 @@ impl Desk<'_> {
     pub fn merchant_id(&self) -> &str {
         &self.shared.merchant_id
     }
+    /// Where this request reached the simulator: `http://HOST` and the platform's path
+    /// prefix when the request came that way, so that a URL handed out (a bill's) is
+    /// fetched the way the client called.
+    #[cfg_attr(
+        not(any(feature = "wechatpay_v3", feature = "alipay")),
+        allow(dead_code)
+    )]
+    pub fn reached_url(&self) -> String {
+        let wire = &self.incoming.wire;
+        let host = wire.header("host").unwrap_or("127.0.0.1");
+        let name = self.shared.platforms[self.platform].name;
+        let prefixed = wire
+            .uri
+            .path()
+            .strip_prefix('/')
+            .and_then(|p| p.strip_prefix(name))
+            .is_some_and(|rest| rest.starts_with('/'));
+        match prefixed {
+            true => format!("http://{host}/{name}"),
+            false => format!("http://{host}"),
+        }
+    }
     /// The platform's sign key (not the alternate one).
     #[cfg_attr(not(feature = "wechatpay"), allow(dead_code))]
     pub fn sign_key(&self) -> &str {

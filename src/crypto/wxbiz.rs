@@ -34,8 +34,9 @@ const BLOCK: usize = 16;
 
 /// Standard alphabet, padding optional: WeChat sends padded base64, but values that went
 /// through hand-written glue code sometimes lose their trailing `=`; accepting both costs
-/// nothing because the padding carries no information.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+/// nothing because the padding carries no information. Message push's `Encrypt` is
+/// read alike.
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );

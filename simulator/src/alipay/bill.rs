@@ -141,17 +141,8 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
     })?;
     let books = desk.state.merchant_mut::<Books>()?;
     let file_id = books.token("bill");
-    books.keep_download(BillDownload {
-        file_id: file_id.clone(),
-        until: Instant::now() + VALID,
-        zip,
-    });
-    let wire = &desk.incoming.wire;
-    let host = wire.header("host").unwrap_or("127.0.0.1");
-    let prefix = match wire.uri.path().starts_with(&format!("/{}/", PLATFORM)) {
-        true => format!("/{PLATFORM}"),
-        false => String::new(),
-    };
+    let until = Instant::now() + VALID;
+    books.keep_download(file_id.clone(), BillDownload { until, zip });
     let query = serde_urlencoded::to_string([
         ("bizType", "trade"),
         ("userId", account.as_str()),
@@ -162,12 +153,10 @@ pub(super) fn download_url_query(desk: &mut Desk<'_>, biz: &Biz) -> Result<Reply
     ])
     .unwrap_or_default();
     let found = DownloadUrlQueryResponse {
-        bill_download_url: format!("http://{host}{prefix}{DOWNLOAD_PATH}?{query}"),
+        bill_download_url: format!("{}{DOWNLOAD_PATH}?{query}", desk.reached_url()),
     };
     answer(&found)
 }
-
-const PLATFORM: &str = "alipay";
 
 /// `yyyy-MM-dd` or `yyyy-MM`.
 fn is_bill_date(text: &str) -> bool {

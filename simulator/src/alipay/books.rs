@@ -32,20 +32,28 @@ pub(crate) struct Books {
     access: Recent<String, User>,
     /// Access tokens a test expired.
     expired: Recent<String, ()>,
-    /// Bills handed out for download, newest last (at most [`MAX_DOWNLOADS`]).
-    downloads: std::collections::VecDeque<BillDownload>,
+    /// Bills handed out for download, by file id (at most [`DOWNLOADS`]).
+    downloads: Recent<String, BillDownload>,
     serial: u64,
     limits: Limits,
 }
 
-/// Most bills kept for download at once.
-pub(super) const MAX_DOWNLOADS: usize = 16;
+/// Bills kept for download at most: by count and by bytes, the oldest going first.
+const DOWNLOADS: Limits = Limits {
+    count: 16,
+    bytes: 32 * 1024 * 1024,
+};
 
 /// A bill handed out by `alipay.data.dataservice.bill.downloadurl.query`.
 pub(super) struct BillDownload {
-    pub file_id: String,
     pub until: std::time::Instant,
     pub zip: Vec<u8>,
+}
+
+impl Footprint for BillDownload {
+    fn footprint(&self) -> usize {
+        size_of::<Self>() + self.zip.len()
+    }
 }
 
 pub(super) struct TradeEntry {
@@ -145,7 +153,7 @@ impl Books {
             grants: Recent::new(limits),
             access: Recent::new(limits),
             expired: Recent::new(limits),
-            downloads: std::collections::VecDeque::new(),
+            downloads: Recent::new(DOWNLOADS),
             serial: 0,
             limits,
         }
@@ -314,19 +322,14 @@ impl Books {
         true
     }
 
-    /// Keeps a bill for download (the oldest goes beyond [`MAX_DOWNLOADS`]).
-    pub(super) fn keep_download(&mut self, download: BillDownload) {
-        if self.downloads.len() == MAX_DOWNLOADS {
-            self.downloads.pop_front();
-        }
-        self.downloads.push_back(download);
+    /// Keeps a bill for download under `file_id` (the oldest go beyond [`DOWNLOADS`]).
+    pub(super) fn keep_download(&mut self, file_id: String, download: BillDownload) {
+        self.downloads.insert(file_id, download);
     }
 
     /// The bill handed out under `file_id`, while its link is valid.
     pub(super) fn download(&self, file_id: &str, now: std::time::Instant) -> Option<&BillDownload> {
-        self.downloads
-            .iter()
-            .find(|d| d.file_id == file_id && now < d.until)
+        self.downloads.get(file_id).filter(|d| now < d.until)
     }
 
     /// Takes a refresh token (it is good once): its user, if it was issued.

@@ -173,21 +173,9 @@ fn hand_out(desk: &mut Desk<'_>, lines: &[String], gzip: bool) -> Result<(String
         gzip,
         until: Instant::now() + VALID,
     });
-    let wire = &desk.incoming.wire;
-    let host = wire.header("host").unwrap_or("127.0.0.1");
-    // Under the platform's prefix when the request came that way, so that a client
-    // whose base URL has the prefix fetches from where it called.
-    let prefix = match wire
-        .uri
-        .path()
-        .starts_with(&format!("/{}/", super::PLATFORM))
-    {
-        true => format!("/{}", super::PLATFORM),
-        false => String::new(),
-    };
     Ok((
         hex::encode(digest.as_ref()),
-        format!("http://{host}{prefix}{DOWNLOAD_PATH}?{TOKEN}={token}"),
+        format!("{}{DOWNLOAD_PATH}?{TOKEN}={token}", desk.reached_url()),
     ))
 }
 

@@ -32,11 +32,8 @@ const KEY_BASE64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// `Encrypt` as WeChat sends it, padded; a value that lost its `=` in some glue code
-/// still decodes to the same bytes.
-const DATA_BASE64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+/// still decodes to the same bytes (the crate's reading of WeChat's base64).
+use crate::crypto::wxbiz::BASE64 as DATA_BASE64;
 
 /// The 32-byte key derived from an EncodingAESKey. `Debug` never shows it.
 #[derive(Clone)]
