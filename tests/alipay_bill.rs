@@ -8,9 +8,8 @@
 
 use miniapp::alipay::bill::*;
 use miniapp::alipay::{BillError, Client, TradeBill};
-use miniapp::runtime::{Error, RetryPolicy};
+use miniapp::runtime::Error;
 use std::io::Write;
-use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -19,18 +18,6 @@ use alipay_support::*;
 
 const MEMBER: &str = "alipay_data_dataservice_bill_downloadurl_query_response";
 const DOWNLOAD: &str = "/downloadBillFile.resource";
-
-fn client(base: &str) -> Client {
-    Client::builder(APP_ID, app_private_key(), alipay_public_key())
-        .base_url(base)
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
-        .try_build()
-        .unwrap()
-}
 
 fn gbk(text: &str) -> Vec<u8> {
     encoding_rs::GBK.encode(text).0.into_owned()
@@ -89,14 +76,6 @@ fn bill_zip() -> Vec<u8> {
         assert_eq!(patched, 2, "the local header and the central directory");
     }
     bytes
-}
-
-async fn gateway_answering(server: &MockServer, body: String) {
-    Mock::given(method("POST"))
-        .and(path("/gateway.do"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/html;charset=utf-8"))
-        .mount(server)
-        .await;
 }
 
 fn url_answer(url: &str) -> String {

@@ -5,45 +5,19 @@
 #![cfg(feature = "alipay")]
 
 use miniapp::alipay::trade::*;
-use miniapp::alipay::Client;
-use miniapp::runtime::{Error, RetryPolicy};
-use std::time::Duration;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use miniapp::runtime::Error;
 
 mod alipay_support;
 use alipay_support::*;
 
 const MEMBER: &str = "alipay_trade_precreate_response";
 
-async fn answering(body: String) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/gateway.do"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/html;charset=utf-8"))
-        .mount(&server)
-        .await;
-    server
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(APP_ID, app_private_key(), alipay_public_key())
-        .base_url(server.uri())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
-        .try_build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_form_is_signed_the_amounts_are_yuan_text_and_the_doc_example_decodes() {
     // The doc's example answer, signed here with the tests' "Alipay" key.
     let example = r#"{"code":"10000","msg":"Success","out_trade_no":"6823789339978248","qr_code":"https://qr.alipay.com/bavh4wjlxf12tper3a"}"#;
     let server = answering(signed_body(MEMBER, example)).await;
-    let answer = client(&server)
+    let answer = client(&server.uri())
         .trade()
         .precreate(
             PrecreateRequest::new("6823789339978248", 88_88, "Iphone6 16G")
@@ -105,7 +79,7 @@ async fn an_altered_answer_or_an_invalid_request_is_refused() {
     let example = r#"{"code":"10000","msg":"Success","out_trade_no":"1","qr_code":"https://qr.alipay.com/bax1"}"#;
     let forged = signed_body(MEMBER, example).replace("bax1", "evil");
     let server = answering(forged).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .trade()
         .precreate(PrecreateRequest::new("1", 1, "s"))
         .await
@@ -121,7 +95,7 @@ async fn an_altered_answer_or_an_invalid_request_is_refused() {
         PrecreateRequest::new("1", 0, "s"),
         PrecreateRequest::new("1", 1, ""),
     ] {
-        let e = client(&server)
+        let e = client(&server.uri())
             .trade()
             .precreate(request)
             .await
@@ -156,7 +130,7 @@ async fn documented_sub_codes_are_typed_and_a_system_error_is_not_retried() {
             ),
         );
         let server = answering(body).await;
-        let e = client(&server)
+        let e = client(&server.uri())
             .trade()
             .precreate(PrecreateRequest::new("1", 1, "s"))
             .await

@@ -5,39 +5,13 @@
 #![cfg(feature = "alipay")]
 
 use miniapp::alipay::user::*;
-use miniapp::alipay::Client;
-use miniapp::runtime::{Error, RetryPolicy};
-use std::time::Duration;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use miniapp::runtime::Error;
 
 mod alipay_support;
 use alipay_support::*;
 
 const MEMBER: &str = "alipay_user_info_share_response";
 const TOKEN: &str = "authusrB3379f70b4ba94b93b7b65bd4a7d8dX15";
-
-async fn answering(body: String) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/gateway.do"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/html;charset=utf-8"))
-        .mount(&server)
-        .await;
-    server
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(APP_ID, app_private_key(), alipay_public_key())
-        .base_url(server.uri())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
-        .try_build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn the_token_is_a_signed_common_parameter_and_the_doc_example_decodes() {
@@ -49,7 +23,11 @@ async fn the_token_is_a_signed_common_parameter_and_the_doc_example_decodes() {
         !format!("{request:?}").contains(TOKEN),
         "the token is redacted"
     );
-    let user = client(&server).user().info_share(request).await.unwrap();
+    let user = client(&server.uri())
+        .user()
+        .info_share(request)
+        .await
+        .unwrap();
     assert_eq!(user.user_id.as_deref(), Some("2088102104794936"));
     assert_eq!(
         user.avatar.as_deref(),
@@ -97,7 +75,7 @@ async fn the_token_is_a_signed_common_parameter_and_the_doc_example_decodes() {
 async fn personal_fields_are_redacted_in_debug() {
     let content = r#"{"code":"10000","msg":"Success","user_id":"2088102104794936","user_name":"张三","cert_type":"0","cert_no":"110101199003070000","mobile":"13800000000","phone":"0571-88880000","email":"zhang@example.com","person_birthday":"19900307"}"#;
     let server = answering(signed_body(MEMBER, content)).await;
-    let user = client(&server)
+    let user = client(&server.uri())
         .user()
         .info_share(InfoShareRequest::new(TOKEN))
         .await
@@ -144,7 +122,7 @@ async fn token_errors_are_typed_and_not_retried() {
             r#"{{"code":"20001","msg":"Insufficient Token Permissions","sub_code":"{sub_code}","sub_msg":"{sub_msg}"}}"#
         );
         let server = answering(signed_body(MEMBER, &content)).await;
-        let e = client(&server)
+        let e = client(&server.uri())
             .user()
             .info_share(InfoShareRequest::new(TOKEN))
             .await
@@ -163,7 +141,7 @@ async fn token_errors_are_typed_and_not_retried() {
     // A 20001 without a sub code the table lists keeps the public code.
     let content = r#"{"code":"20001","msg":"Insufficient Token Permissions","sub_code":"aop.something-new","sub_msg":"x"}"#;
     let server = answering(signed_body(MEMBER, content)).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .user()
         .info_share(InfoShareRequest::new(TOKEN))
         .await
@@ -180,7 +158,7 @@ async fn token_errors_are_typed_and_not_retried() {
     );
     // An empty token is refused before anything is sent.
     let server = answering(String::new()).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .user()
         .info_share(InfoShareRequest::new(""))
         .await

@@ -10,38 +10,11 @@ use miniapp::alipay::trade::*;
 use miniapp::alipay::{Client, KeyFormat};
 use miniapp::runtime::{ApiError, Error, RetryPolicy};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod alipay_support;
 use alipay_support::*;
-
-async fn answering(body: String) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/gateway.do"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/html;charset=utf-8"))
-        .mount(&server)
-        .await;
-    server
-}
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        ..RetryPolicy::default()
-    }
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(APP_ID, app_private_key(), alipay_public_key())
-        .base_url(server.uri())
-        .retry_policy(fast_retries())
-        .try_build()
-        .unwrap()
-}
 
 async fn sent(server: &MockServer) -> Vec<BTreeMap<String, String>> {
     let requests: Vec<Request> = server.received_requests().await.unwrap();
@@ -97,7 +70,7 @@ async fn code2session_sends_the_exact_signed_form_and_reads_the_signed_answer() 
         r#""user_id":"2088102150477652","open_id":"083luGU2ef8yeC95","access_token":"authusrB3379f70b","expires_in":1296000,"re_expires_in":2592000,"refresh_token":"authusrB79e8d2","auth_start":"2025-10-15 13:19:21""#,
     ))
     .await;
-    let ali = client(&server);
+    let ali = client(&server.uri());
     let session = ali
         .auth()
         .code2_session(Code2SessionRequest::new("4b203fe6c11548bcabd8da5bb087a83b"))
@@ -163,7 +136,7 @@ async fn trade_fields_travel_packed_in_biz_content_and_amounts_as_yuan_text() {
         r#""out_trade_no":"20150320010101001","trade_no":"2015042321001004720200028594""#,
     ))
     .await;
-    let trade = client(&server)
+    let trade = client(&server.uri())
         .trade()
         .create(
             CreateRequest::new("20150320010101001", 88_88, "Iphone6 16G")
@@ -226,7 +199,7 @@ async fn a_real_sandbox_answer_verifies_over_its_raw_text_and_decodes_in_fen() {
 async fn unicode_escaped_slashes_and_nested_lists_verify_on_the_wire_text() {
     let content = r#"{"code":"10000","msg":"Success","out_trade_no":"No\/1 \u6d4b","trade_no":"2024","buyer_logon_id":"买家\/🙂","trade_status":"TRADE_SUCCESS","total_amount":"100.00","fund_bill_list":[{"fund_channel":"ALIPAYACCOUNT","amount":"99.99"},{"fund_channel":"POINT","amount":"0.01","real_amount":"0.01"}]}"#;
     let server = answering(signed_body("alipay_trade_query_response", content)).await;
-    let trade = client(&server)
+    let trade = client(&server.uri())
         .trade()
         .query(QueryRequest::new(QueryOrder::trade_no("2024")))
         .await
@@ -283,7 +256,7 @@ async fn tampered_unsigned_foreign_and_ambiguous_answers_are_refused() {
     ];
     for (what, body, expected) in cases {
         let server = answering(body).await;
-        let e = client(&server)
+        let e = client(&server.uri())
             .trade()
             .query(QueryRequest::new(QueryOrder::out_trade_no("1")))
             .await
@@ -302,7 +275,7 @@ async fn a_malformed_amount_is_an_error_never_rounded() {
         r#""out_trade_no":"1","trade_status":"TRADE_SUCCESS","total_amount":"0.001""#,
     ))
     .await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .trade()
         .query(QueryRequest::new(QueryOrder::out_trade_no("1")))
         .await
@@ -427,7 +400,7 @@ async fn an_undocumented_sub_code_keeps_the_public_code_and_says_the_sub_code() 
         "ACQ.SOMETHING_NEW",
     ))
     .await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .trade()
         .query(QueryRequest::new(QueryOrder::out_trade_no("1")))
         .await
@@ -446,7 +419,7 @@ async fn an_undocumented_sub_code_keeps_the_public_code_and_says_the_sub_code() 
 async fn gateway_refusals_are_typed_signed_or_not_but_a_wrong_sign_is_refused() {
     // The gateway's refusal of a login code, unsigned (as an SDK suite records it).
     let server = answering(vector("err.nodeall")).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .auth()
         .code2_session(Code2SessionRequest::new("expired"))
         .await
@@ -457,7 +430,7 @@ async fn gateway_refusals_are_typed_signed_or_not_but_a_wrong_sign_is_refused() 
     );
     // With an empty sign and a certificate name (another suite's verbatim body).
     let server = answering(vector("err.fz")).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .auth()
         .code2_session(Code2SessionRequest::new("expired"))
         .await
@@ -475,7 +448,7 @@ async fn gateway_refusals_are_typed_signed_or_not_but_a_wrong_sign_is_refused() 
     // A refusal whose sign does not verify: someone altered it.
     let forged = failure("error_response", "40002", "isv.code-invalid").replace("说明", "改");
     let server = answering(forged).await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .auth()
         .code2_session(Code2SessionRequest::new("c"))
         .await
@@ -513,7 +486,7 @@ async fn system_errors_are_retried_for_queries_and_refunds_only() {
         query_ok,
     )
     .await;
-    let trade = client(&server)
+    let trade = client(&server.uri())
         .trade()
         .query(QueryRequest::new(QueryOrder::out_trade_no("1")))
         .await
@@ -531,7 +504,7 @@ async fn system_errors_are_retried_for_queries_and_refunds_only() {
         refund_ok,
     )
     .await;
-    let refund = client(&server)
+    let refund = client(&server.uri())
         .trade()
         .refund(RefundRequest::new(50, RefundOrder::out_trade_no("1")).out_request_no("R1"))
         .await
@@ -550,7 +523,7 @@ async fn system_errors_are_retried_for_queries_and_refunds_only() {
         ),
     )
     .await;
-    let e = client(&server)
+    let e = client(&server.uri())
         .trade()
         .create(CreateRequest::new("1", 1, "s"))
         .await
@@ -565,7 +538,7 @@ async fn system_errors_are_retried_for_queries_and_refunds_only() {
 #[tokio::test]
 async fn the_app_order_string_is_the_signed_form_and_nothing_is_sent() {
     let server = MockServer::start().await;
-    let ali = client(&server);
+    let ali = client(&server.uri());
     let order = ali
         .app_pay_order_string(
             &AppPayRequest::new("70501111111S001111119", 9_00, "大乐透")
@@ -731,7 +704,7 @@ async fn refresh_token_reads_lifetimes_written_as_numbers_or_text() {
         r#""user_id":"2088102150477652","access_token":"a2","expires_in":"3600","re_expires_in":7200,"refresh_token":"r2""#,
     ))
     .await;
-    let tokens = client(&server)
+    let tokens = client(&server.uri())
         .auth()
         .refresh_token(RefreshTokenRequest::new(
             "20120823ac6ffdsdf2d84e7384bf983531473993",

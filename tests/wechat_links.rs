@@ -10,7 +10,7 @@ use miniapp::runtime::Error;
 use miniapp::wechat::{shortlink, urllink, urlscheme};
 use serde_json::json;
 use wechat_support::*;
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};
 
 const GENERATE_SCHEME: &str = "/wxa/generatescheme";
@@ -18,17 +18,6 @@ const QUERY_SCHEME: &str = "/wxa/queryscheme";
 const GENERATE_LINK: &str = "/wxa/generate_urllink";
 const QUERY_LINK: &str = "/wxa/query_urllink";
 const SHORT_LINK: &str = "/wxa/genwxashortlink";
-
-async fn answer(server: &MockServer, p: &str, expected: serde_json::Value, name: &str) {
-    Mock::given(method("POST"))
-        .and(path(p))
-        .and(query_param("access_token", "TOKEN"))
-        .and(body_json(expected))
-        .respond_with(json_response(example(name)))
-        .expect(1)
-        .mount(server)
-        .await;
-}
 
 // ---------------------------------------------------------------- urlscheme
 

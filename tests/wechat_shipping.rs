@@ -11,7 +11,7 @@ use miniapp::runtime::Error;
 use miniapp::wechat::order_shipping::*;
 use serde_json::json;
 use wechat_support::*;
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};
 
 const UPLOAD: &str = "/wxa/sec/order/upload_shipping_info";
@@ -24,17 +24,6 @@ const MANAGED: &str = "/wxa/sec/order/is_trade_managed";
 const CONFIRMED: &str = "/wxa/sec/order/is_trade_management_confirmation_completed";
 
 const UPLOAD_TIME: &str = "2022-12-15T13:29:35.120+08:00";
-
-async fn answer(server: &MockServer, p: &str, expected: serde_json::Value, name: &str) {
-    Mock::given(method("POST"))
-        .and(path(p))
-        .and(query_param("access_token", "TOKEN"))
-        .and(body_json(expected))
-        .respond_with(json_response(example(name)))
-        .expect(1)
-        .mount(server)
-        .await;
-}
 
 fn express_item() -> ShippingItem {
     ShippingItem::new("微信红包抱枕*1个")

@@ -109,3 +109,40 @@ pub fn signed_body(member: &str, content: &str) -> String {
         alipay_sign(content)
     )
 }
+
+/// Retries that wait a millisecond or two, so refusal tests stay quick.
+pub fn fast_retries() -> miniapp::RetryPolicy {
+    miniapp::RetryPolicy {
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(2),
+        ..miniapp::RetryPolicy::default()
+    }
+}
+
+/// A client with the tests' keys, sending to `base` (a loopback server's URL).
+pub fn client(base: &str) -> miniapp::alipay::Client {
+    miniapp::alipay::Client::builder(APP_ID, app_private_key(), alipay_public_key())
+        .base_url(base)
+        .retry_policy(fast_retries())
+        .try_build()
+        .unwrap()
+}
+
+/// Mounts the gateway on `server`, answering every call with `body` as Alipay types it.
+pub async fn gateway_answering(server: &wiremock::MockServer, body: String) {
+    use wiremock::matchers::{method, path};
+    wiremock::Mock::given(method("POST"))
+        .and(path("/gateway.do"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_raw(body, "text/html;charset=utf-8"),
+        )
+        .mount(server)
+        .await;
+}
+
+/// A loopback server whose gateway answers every call with `body`.
+pub async fn answering(body: String) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    gateway_answering(&server, body).await;
+    server
+}

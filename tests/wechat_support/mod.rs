@@ -115,3 +115,16 @@ pub async fn assert_codes<E, R, F, Fut>(
         );
     }
 }
+
+/// Expects one POST to `p` with the token `TOKEN` and the JSON body `expected`, and
+/// answers it with the schema's example answer of endpoint `name`.
+pub async fn answer(server: &MockServer, p: &str, expected: serde_json::Value, name: &str) {
+    Mock::given(method("POST"))
+        .and(path(p))
+        .and(query_param("access_token", "TOKEN"))
+        .and(wiremock::matchers::body_json(expected))
+        .respond_with(json_response(example(name)))
+        .expect(1)
+        .mount(server)
+        .await;
+}
