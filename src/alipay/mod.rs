@@ -100,16 +100,25 @@ impl Client {
         format!("{}{}", self.base_url().trim_end_matches('/'), E::PATH)
     }
 
+    /// `k=v&…`: every parameter of a signed-only request, `sign` included,
+    /// percent-encoded.
+    async fn signed_query<E>(&self, request: &E) -> Result<String, crate::Error<E::Error>>
+    where
+        E: crate::runtime::Endpoint<Platform = Alipay>,
+    {
+        let params = self.signed_params(request).await?;
+        serde_urlencoded::to_string(&params).map_err(|e| crate::Error::Encode {
+            endpoint: E::NAME,
+            reason: e.to_string(),
+        })
+    }
+
     /// `gateway?k=v&…`: every parameter, `sign` included, percent-encoded.
     async fn browser_url<E>(&self, request: &E) -> Result<String, crate::Error<E::Error>>
     where
         E: crate::runtime::Endpoint<Platform = Alipay>,
     {
-        let params = self.signed_params(request).await?;
-        let query = serde_urlencoded::to_string(&params).map_err(|e| crate::Error::Encode {
-            endpoint: E::NAME,
-            reason: e.to_string(),
-        })?;
+        let query = self.signed_query(request).await?;
         Ok(format!("{}?{query}", self.browser_gateway::<E>()))
     }
 
@@ -184,14 +193,6 @@ impl Client {
         &self,
         request: &trade::AppPayRequest,
     ) -> Result<String, crate::Error<trade::AppPayError>> {
-        let fields = self.sign_only(request).await?;
-        let pairs: Vec<(&str, String)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), form_text(v)))
-            .collect();
-        serde_urlencoded::to_string(pairs).map_err(|e| crate::Error::Encode {
-            endpoint: "trade.appPay",
-            reason: e.to_string(),
-        })
+        self.signed_query(request).await
     }
 }

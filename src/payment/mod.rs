@@ -318,21 +318,21 @@ impl PaymentBuilder {
     /// are parsed now).
     pub fn build(self) -> Result<Payment, PaymentError> {
         let client_type = self.settings.client_type;
-        let backend = match self.provider {
-            Provider::WechatPay if self.v3.is_some() => Backend::WechatPayV3(wechat_v3::client(
+        let backend = match (self.provider, &self.v3) {
+            (Provider::WechatPay, Some(v3)) => Backend::WechatPayV3(wechat_v3::client(
                 &self.settings,
-                self.v3.as_ref().unwrap_or(&WechatPayV3Settings::default()),
+                v3,
                 self.base_url,
                 self.http,
                 self.wechat_v3_hook,
             )?),
-            Provider::WechatPay => Backend::WechatPay(wechat::client(
+            (Provider::WechatPay, None) => Backend::WechatPay(wechat::client(
                 &self.settings,
                 self.base_url,
                 self.http,
                 self.wechat_hook,
             )?),
-            Provider::Alipay => Backend::Alipay(alipay::client(
+            (Provider::Alipay, _) => Backend::Alipay(alipay::client(
                 &self.settings,
                 self.base_url,
                 self.http,
